@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what Rhythmix needs and is missing: Debian packages (as root or with sudo),
+# then node_modules whenever package-lock.json changed, then the build.
+# Idempotent and quiet when everything is in place. Sourced or run by the other scripts.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+APT_PACKAGES=(fluidsynth ffmpeg fluid-soundfont-gm)
+need_apt=()
+command -v fluidsynth >/dev/null 2>&1 || need_apt+=(fluidsynth)
+command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)
+ls /usr/share/sounds/sf2/*.sf2 /usr/share/soundfonts/*.sf2 >/dev/null 2>&1 || need_apt+=(fluid-soundfont-gm)
+
+if ((${#need_apt[@]})); then
+  if [ "$(id -u)" = 0 ]; then sudo=(); elif command -v sudo >/dev/null 2>&1; then sudo=(sudo); else sudo=(none); fi
+  if [ "${sudo[0]:-}" = none ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "setup: missing ${need_apt[*]} — install them with your package manager (Debian: apt-get install ${APT_PACKAGES[*]})" >&2
+  else
+    echo "setup: installing ${need_apt[*]} …" >&2
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >&2
+  fi
+fi
+
+if ! command -v node >/dev/null 2>&1; then
+  echo "setup: Node.js 20.19 or newer is required (https://nodejs.org or your package manager)" >&2
+  exit 1
+fi
+
+# Reinstall node_modules when the lock file is not the one they were installed from.
+stamp=node_modules/.rhythmix-lock.sha256
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "setup: npm ci …" >&2
+  npm ci --no-fund --no-audit --loglevel=error >&2
+  echo "$want" >"$stamp"
+elif [ ! -f dist/cli/main.js ]; then
+  npm run --silent build >&2
+fi

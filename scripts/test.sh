@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# README command (2): installs what is missing, then runs the whole test suite
+# (lint, type-check, build, unit and end-to-end tests).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+"$root/scripts/setup.sh"
+cd "$root"
+exec npm test --silent

@@ -1,0 +1,155 @@
+/**
+ * The environment variables Rhythmix reads, validated with zod. Every problem becomes one line
+ * naming the variable and what to set; secret values never appear in a message.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+import { DEFAULT_DATABASE_URL } from '../db/url.js';
+import { DEFAULT_RATING_EMOJIS, parseRatingEmojis, ratingWeights } from './rating-emojis.js';
+import { parseRetrainSchedule } from './retrain-schedule.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const WHERE = 'set it in .env or the environment';
+
+/** Unset and empty (`FOO=` in .env) mean the same: use the default. */
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+function requiredSecret(name: string, hint: string) {
+  return optionalText.transform((value, ctx) => {
+    if (value === undefined) {
+      ctx.addIssue({ code: 'custom', message: `${name} is missing — ${WHERE} (${hint})` });
+      return z.NEVER;
+    }
+    if (/[\s"']/.test(value)) {
+      ctx.addIssue({ code: 'custom', message: `${name} contains spaces or quotes — paste the value alone (${hint})` });
+      return z.NEVER;
+    }
+    return value;
+  });
+}
+
+function snowflake(name: string, hint: string, required: boolean) {
+  return optionalText.transform((value, ctx) => {
+    if (value === undefined) {
+      if (required) ctx.addIssue({ code: 'custom', message: `${name} is missing — ${WHERE} (${hint})` });
+      return required ? z.NEVER : undefined;
+    }
+    if (!/^\d{1,20}$/.test(value)) {
+      ctx.addIssue({ code: 'custom', message: `${name} must be a numeric Discord id (${hint}), got "${value.slice(0, 40)}"` });
+      return z.NEVER;
+    }
+    return value;
+  });
+}
+
+function wholeNumber(name: string, fallback: number, min: number, max: number, what: string) {
+  return optionalText.transform((value, ctx) => {
+    if (value === undefined) return fallback;
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+      ctx.addIssue({ code: 'custom', message: `${name} must be a whole number from ${min} to ${max} (${what}), got "${value.slice(0, 40)}"` });
+      return z.NEVER;
+    }
+    return Number(value);
+  });
+}
+
+/** One heavy job per two cores (default 1 on 2 cores): the event loop and voice need the rest. */
+export function defaultConcurrency(cores: number = availableParallelism()): number {
+  return Math.max(1, Math.floor(cores / 2));
+}
+
+const shape = {
+  DATABASE_URL: optionalText.transform((value, ctx) => {
+    const url = value ?? DEFAULT_DATABASE_URL;
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !url.startsWith('file:')) {
+      ctx.addIssue({ code: 'custom', message: `DATABASE_URL must name an SQLite file like file:./data/rhythmix.db, got a ${url.split(':')[0]} URL` });
+      return z.NEVER;
+    }
+    return url;
+  }),
+  RHYTHMIX_MODEL: optionalText,
+  SOUNDFONT: optionalText.transform((value, ctx) => {
+    if (value !== undefined && !existsSync(value)) {
+      ctx.addIssue({ code: 'custom', message: `SOUNDFONT is ${value}, which does not exist — set it to an .sf2 file (Debian: apt-get install fluid-soundfont-gm) or unset it` });
+      return z.NEVER;
+    }
+    return value;
+  }),
+  RATING_EMOJIS: optionalText.transform((value, ctx) => {
+    const { emojis, problems } = parseRatingEmojis(value ?? DEFAULT_RATING_EMOJIS);
+    for (const problem of problems) {
+      ctx.addIssue({ code: 'custom', message: `RATING_EMOJIS: ${problem} — set it like "${DEFAULT_RATING_EMOJIS}"` });
+    }
+    return problems.length > 0 ? z.NEVER : emojis;
+  }),
+  QUEUE_CONCURRENCY: wholeNumber('QUEUE_CONCURRENCY', defaultConcurrency(), 1, 64, 'heavy jobs running at once'),
+  QUEUE_MAX_LENGTH: wholeNumber('QUEUE_MAX_LENGTH', 20, 0, 10_000, 'jobs waiting at most'),
+  QUEUE_PER_USER: wholeNumber('QUEUE_PER_USER', 2, 1, 1000, 'jobs one user may have queued or running'),
+  QUEUE_PER_GUILD: wholeNumber('QUEUE_PER_GUILD', 6, 1, 10_000, 'jobs one server may have queued or running'),
+  JOB_TIMEOUT_SECONDS: wholeNumber('JOB_TIMEOUT_SECONDS', 300, 1, 86_400, 'longest a compose or render job may run'),
+  RETRAIN_EVERY: optionalText.transform((value, ctx) => {
+    const schedule = parseRetrainSchedule(value ?? 'off');
+    if (!schedule) {
+      ctx.addIssue({ code: 'custom', message: `RETRAIN_EVERY must be "off", a duration of at least a minute like "12h" or "7d", or a cron expression like "0 4 * * *", got "${(value ?? '').slice(0, 40)}"` });
+      return z.NEVER;
+    }
+    return schedule;
+  }),
+  RETRAIN_MIN_RATINGS: wholeNumber('RETRAIN_MIN_RATINGS', 20, 1, 1_000_000, 'new ratings needed before a scheduled retrain'),
+  ANNOUNCE_CHANNEL_ID: snowflake('ANNOUNCE_CHANNEL_ID', 'right-click the channel → Copy Channel ID', false),
+  LOG_LEVEL: optionalText.transform((value, ctx) => {
+    const level = (value ?? 'info').toLowerCase();
+    if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+      ctx.addIssue({ code: 'custom', message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${value?.slice(0, 40)}"` });
+      return z.NEVER;
+    }
+    return level as LogLevel;
+  }),
+};
+
+const cliShape = z.object(shape);
+
+function toConfig(env: z.output<typeof cliShape>) {
+  return {
+  databaseUrl: env.DATABASE_URL,
+  model: env.RHYTHMIX_MODEL,
+  soundfont: env.SOUNDFONT,
+  ratingEmojis: env.RATING_EMOJIS,
+  ratingWeights: ratingWeights(env.RATING_EMOJIS),
+  queue: {
+    concurrency: env.QUEUE_CONCURRENCY,
+    maxQueued: env.QUEUE_MAX_LENGTH,
+    perUser: env.QUEUE_PER_USER,
+    perGuild: env.QUEUE_PER_GUILD,
+    jobTimeoutMs: env.JOB_TIMEOUT_SECONDS * 1000,
+  },
+  retrain: { schedule: env.RETRAIN_EVERY, minRatings: env.RETRAIN_MIN_RATINGS },
+  announceChannelId: env.ANNOUNCE_CHANNEL_ID,
+  logLevel: env.LOG_LEVEL,
+  };
+}
+
+export const cliEnvSchema = cliShape.transform(toConfig);
+
+export const botEnvSchema = z
+  .object({
+    DISCORD_TOKEN: requiredSecret('DISCORD_TOKEN', 'Discord Developer Portal → your application → Bot → Reset Token'),
+    DISCORD_APP_ID: snowflake('DISCORD_APP_ID', 'Discord Developer Portal → your application → General Information → Application ID', true),
+    ...shape,
+  })
+  .transform((env) => ({
+    ...toConfig(env),
+    discordToken: env.DISCORD_TOKEN,
+    discordAppId: env.DISCORD_APP_ID,
+  }));
+
+export type CliConfig = z.output<typeof cliEnvSchema>;
+export type BotConfig = z.output<typeof botEnvSchema>;
+/** The names whose values must never be printed. */
+export const SECRET_VARIABLES = ['DISCORD_TOKEN'] as const;

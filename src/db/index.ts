@@ -1,0 +1,10 @@
+/** The database: open it (migrations applied) and the repositories over it. */
+export { openDatabase, migrateFile, PrismaClient, type OpenedDatabase, type OpenDatabaseOptions } from './client.js';
+export { applyMigrations, readMigrations, checksumOf, MigrationError, DEFAULT_MIGRATIONS_DIR, type Migration, type MigrationResult } from './migrate.js';
+export { databaseFileFromUrl, DEFAULT_DATABASE_URL } from './url.js';
+export { ensureGuild, ensureUser, CLI_ID, type Db, type Member } from './members.js';
+export * from './pieces.js';
+export * from './ratings.js';
+export * from './model-versions.js';
+export * from './retrain-runs.js';
+export type { JsonObject, JsonValue } from './encoding.js';

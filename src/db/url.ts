@@ -1,0 +1,21 @@
+import { isAbsolute, resolve } from 'node:path';
+import { InvalidInputError } from '../util/errors.js';
+
+export const DEFAULT_DATABASE_URL = 'file:./data/rhythmix.db';
+
+/**
+ * The SQLite file a `DATABASE_URL` names. Accepts `file:./relative.db`, `file:/absolute.db` and
+ * bare paths; a relative path is relative to `baseDir` (the folder Rhythmix runs in, like Prisma's
+ * CLI which resolves it from prisma.config.ts in the project folder). Query strings are ignored.
+ */
+export function databaseFileFromUrl(url: string, baseDir: string = process.cwd()): string {
+  const trimmed = url.trim();
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) && !trimmed.startsWith('file:')) {
+    throw new InvalidInputError(`DATABASE_URL must name an SQLite file like file:./data/rhythmix.db (got a ${trimmed.split(':')[0]} URL)`);
+  }
+  const path = trimmed.replace(/^file:(\/\/(?=\/))?/, '').replace(/\?.*$/, '');
+  if (path === '' || path === ':memory:') {
+    throw new InvalidInputError(`DATABASE_URL must name an SQLite file like file:./data/rhythmix.db (got "${trimmed}")`);
+  }
+  return isAbsolute(path) ? path : resolve(baseDir, path);
+}

@@ -1,0 +1,150 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, defaultConcurrency, loadBotConfig, loadCliConfig, parseRetrainSchedule } from '../../src/config/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'rhythmix-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const TOKEN = 'MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.secret-part-of-the-token_abcdefghijk';
+const noFile = { envFile: false } as const;
+
+function problemsOf(load: () => unknown): readonly string[] {
+  try {
+    load();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('the CLI needs nothing set and gets sensible defaults', () => {
+    const config = loadCliConfig({ env: {}, ...noFile });
+    expect(config.databaseUrl).toBe('file:./data/rhythmix.db');
+    expect(config.queue).toEqual({ concurrency: defaultConcurrency(), maxQueued: 20, perUser: 2, perGuild: 6, jobTimeoutMs: 300_000 });
+    expect(defaultConcurrency(2)).toBe(1);
+    expect(defaultConcurrency(16)).toBe(8);
+    expect(config.ratingEmojis.map((e) => [e.emoji, e.weight])).toEqual([
+      ['👍', 1],
+      ['👎', -1],
+      ['❤️', 2],
+      ['🔥', 2],
+    ]);
+    expect(config.ratingWeights.get('❤')).toBe(2);
+    expect(config.retrain.schedule).toEqual({ kind: 'off' });
+    expect(config.logLevel).toBe('info');
+    expect(config.announceChannelId).toBeUndefined();
+  });
+
+  it('reads every variable', () => {
+    const soundfont = join(dir, 'font.sf2');
+    writeFileSync(soundfont, 'x');
+    const config = loadBotConfig({
+      env: {
+        DISCORD_TOKEN: TOKEN,
+        DISCORD_APP_ID: '123456789012345678',
+        DATABASE_URL: 'file:./data/x.db',
+        RHYTHMIX_MODEL: 'folk-small',
+        SOUNDFONT: soundfont,
+        RATING_EMOJIS: '⭐=3, 💩 = -2',
+        QUEUE_CONCURRENCY: '2',
+        QUEUE_MAX_LENGTH: '5',
+        QUEUE_PER_USER: '1',
+        QUEUE_PER_GUILD: '3',
+        JOB_TIMEOUT_SECONDS: '60',
+        RETRAIN_EVERY: '12h',
+        RETRAIN_MIN_RATINGS: '50',
+        ANNOUNCE_CHANNEL_ID: '223456789012345678',
+        LOG_LEVEL: 'DEBUG',
+      },
+      ...noFile,
+    });
+    expect(config).toMatchObject({
+      discordToken: TOKEN,
+      discordAppId: '123456789012345678',
+      databaseUrl: 'file:./data/x.db',
+      model: 'folk-small',
+      soundfont,
+      queue: { concurrency: 2, maxQueued: 5, perUser: 1, perGuild: 3, jobTimeoutMs: 60_000 },
+      retrain: { schedule: { kind: 'interval', ms: 12 * 3_600_000 }, minRatings: 50 },
+      announceChannelId: '223456789012345678',
+      logLevel: 'debug',
+    });
+    expect([...config.ratingWeights]).toEqual([
+      ['⭐', 3],
+      ['💩', -2],
+    ]);
+  });
+
+  it('the bot says exactly what to set, one line per problem', () => {
+    const problems = problemsOf(() => loadBotConfig({ env: {}, ...noFile }));
+    expect(problems).toEqual([
+      'DISCORD_TOKEN is missing — set it in .env or the environment (Discord Developer Portal → your application → Bot → Reset Token)',
+      'DISCORD_APP_ID is missing — set it in .env or the environment (Discord Developer Portal → your application → General Information → Application ID)',
+    ]);
+    // Empty values (DISCORD_TOKEN= in .env) count as missing.
+    expect(problemsOf(() => loadBotConfig({ env: { DISCORD_TOKEN: '  ', DISCORD_APP_ID: '1' }, ...noFile }))).toHaveLength(1);
+  });
+
+  it('reports every bad value at once and never prints the token', () => {
+    const env = {
+      DISCORD_TOKEN: `"${TOKEN}"`,
+      DISCORD_APP_ID: 'my-app',
+      QUEUE_CONCURRENCY: '0',
+      QUEUE_PER_USER: 'two',
+      RATING_EMOJIS: '👍=1,👍=2,oops',
+      RETRAIN_EVERY: 'sometimes',
+      LOG_LEVEL: 'loud',
+      SOUNDFONT: join(dir, 'missing.sf2'),
+      DATABASE_URL: 'postgresql://db/rhythmix',
+      ANNOUNCE_CHANNEL_ID: '#general',
+    };
+    let message = '';
+    try {
+      loadBotConfig({ env, ...noFile });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    const lines = message.split('\n').slice(1).map((l) => l.trim());
+    expect(lines).toHaveLength(11);
+    const expected = [
+      /^DISCORD_TOKEN contains spaces or quotes/,
+      /^DISCORD_APP_ID must be a numeric Discord id .*got "my-app"/,
+      /^DATABASE_URL must name an SQLite file/,
+      /^SOUNDFONT is .*missing\.sf2, which does not exist/,
+      /^RATING_EMOJIS: 👍 is listed twice/,
+      /^RATING_EMOJIS: "oops" is not EMOJI=WEIGHT/,
+      /^QUEUE_CONCURRENCY must be a whole number from 1 to 64 .*got "0"/,
+      /^QUEUE_PER_USER must be a whole number .*got "two"/,
+      /^RETRAIN_EVERY must be "off", a duration/,
+      /^ANNOUNCE_CHANNEL_ID must be a numeric Discord id/,
+      /^LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"/,
+    ];
+    expected.forEach((pattern, i) => expect(lines[i]).toMatch(pattern));
+    expect(message).not.toContain(TOKEN);
+    expect(message).not.toContain('secret-part');
+  });
+
+  it('reads .env beneath the environment, which wins', () => {
+    const file = join(dir, '.env');
+    writeFileSync(file, `# bot\nDISCORD_TOKEN=${TOKEN}\nDISCORD_APP_ID=111\nLOG_LEVEL=warn\n`);
+    const config = loadBotConfig({ env: { LOG_LEVEL: 'error' }, envFile: file });
+    expect(config.discordToken).toBe(TOKEN);
+    expect(config.discordAppId).toBe('111');
+    expect(config.logLevel).toBe('error');
+    expect(loadCliConfig({ env: {}, envFile: join(dir, 'absent.env') }).logLevel).toBe('info');
+  });
+
+  it('parses retrain schedules', () => {
+    expect(parseRetrainSchedule('off')).toEqual({ kind: 'off' });
+    expect(parseRetrainSchedule('90m')).toEqual({ kind: 'interval', ms: 90 * 60_000 });
+    expect(parseRetrainSchedule('7d')).toEqual({ kind: 'interval', ms: 7 * 86_400_000 });
+    expect(parseRetrainSchedule('0 4 * * 1-5')).toEqual({ kind: 'cron', expression: '0 4 * * 1-5' });
+    expect(parseRetrainSchedule('*/15 * * * *')).toEqual({ kind: 'cron', expression: '*/15 * * * *' });
+    expect(parseRetrainSchedule('10s')).toBeNull();
+    expect(parseRetrainSchedule('0 4 * *')).toBeNull();
+    expect(parseRetrainSchedule('weekly')).toBeNull();
+  });
+});

@@ -1,5 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { barLengthBeats, beatsToSeconds, createPiece, noteCount, pieceLengthBeats } from '../../src/music/piece.js';
+import {
+  appendPiece,
+  assertValidPiece,
+  barCount,
+  barLengthBeats,
+  barStartBeats,
+  beatsToSeconds,
+  createPiece,
+  endOnBarLine,
+  firstBars,
+  frameCount,
+  mergeTracks,
+  mergeTracksByInstrument,
+  noteCount,
+  pieceLengthBeats,
+  pitchRange,
+  slicePiece,
+  tempoAt,
+  timeSignatureAt,
+  transposePiece,
+  type Piece,
+} from '../../src/music/piece.js';
 
 describe('Piece', () => {
   const piece = createPiece(
@@ -25,5 +46,78 @@ describe('Piece', () => {
   it('knows bar lengths', () => {
     expect(barLengthBeats({ numerator: 6, denominator: 8 })).toBe(3);
     expect(barLengthBeats({ numerator: 4, denominator: 4 })).toBe(4);
+  });
+});
+
+describe('Piece operations', () => {
+  const n = (pitch: number, start: number, duration: number) => ({ pitch, start, duration, velocity: 80 });
+  const lead = { name: 'lead', program: 0, isDrum: false, notes: [n(60, 0, 1), n(62, 3, 2), n(64, 6, 4)] };
+  const kit = { name: 'kit', program: 0, isDrum: true, notes: [n(36, 0, 0.25), n(38, 4, 0.25)] };
+  const piece: Piece = { ...createPiece([lead, kit]), timeSignatures: [{ time: 0, numerator: 4, denominator: 4 }, { time: 6, numerator: 3, denominator: 4 }] };
+
+  it('validates pieces with messages naming the offending value', () => {
+    expect(() => assertValidPiece(piece)).not.toThrow();
+    const bad = (change: Partial<Piece>) => () => assertValidPiece({ ...piece, ...change });
+    expect(bad({ tracks: [{ ...lead, notes: [n(60, 0, 0)] }] })).toThrow('invalid piece: track 0 note 0 lasts 0, expected a finite duration > 0');
+    expect(bad({ tracks: [{ ...lead, notes: [{ ...n(60, 0, 1), velocity: 0 }] }] })).toThrow(/velocity 0, expected an integer 1\.\.127/);
+    expect(bad({ tracks: [{ ...lead, program: 128 }] })).toThrow(/track 0 has program 128/);
+    expect(bad({ tracks: [{ ...lead, notes: [n(60, Number.NaN, 1)] }] })).toThrow(/starts at NaN/);
+    expect(bad({ tempos: [{ time: 1, bpm: 120 }] })).toThrow(/first tempo is at 1, expected 0/);
+    expect(bad({ tempos: [{ time: 0, bpm: 0 }] })).toThrow(/tempo 0 bpm/);
+    expect(bad({ timeSignatures: [{ time: 0, numerator: 3, denominator: 5 }] })).toThrow(/time signature 3\/5/);
+    expect(bad({ timeSignatures: [{ time: 0, numerator: 4, denominator: 4 }, { time: 8, numerator: 3, denominator: 4 }, { time: 4, numerator: 2, denominator: 4 }] }))
+      .toThrow(/time signature 2 at 4 is out of order/);
+  });
+
+  it('finds bars across metre changes, frames, maps in effect', () => {
+    expect([0, 1, 2, 3].map((i) => barStartBeats(piece, i))).toEqual([0, 4, 6, 9]);
+    expect(barCount(piece)).toBe(4); // the last note (beats 6..10) reaches into the bar at 9
+    expect(frameCount(piece)).toBe(10);
+    expect(frameCount(piece, 4)).toBe(40);
+    expect(frameCount(createPiece([{ ...lead, notes: [n(60, 0, 2.5)] }]), 1)).toBe(3);
+    expect(timeSignatureAt(piece, 7).numerator).toBe(3);
+    expect(tempoAt({ tempos: [{ time: 0, bpm: 100 }, { time: 2, bpm: 60 }] }, 2)).toBe(60);
+  });
+
+  it('transposes pitched tracks only, refusing to leave the MIDI range', () => {
+    const up = transposePiece(piece, 5);
+    expect(up.tracks[0]?.notes.map((x) => x.pitch)).toEqual([65, 67, 69]);
+    expect(up.tracks[1]?.notes.map((x) => x.pitch)).toEqual([36, 38]);
+    expect(pitchRange(piece)).toEqual({ min: 60, max: 64 });
+    expect(() => transposePiece(piece, 64)).toThrow(/cannot transpose by 64: pitches 60\.\.64 would leave the MIDI range/);
+  });
+
+  it('slices bars, cutting notes at the end and keeping the metre in effect', () => {
+    const first = firstBars(piece, 2);
+    expect(first.tracks[0]?.notes).toEqual([n(60, 0, 1), n(62, 3, 2)]);
+    expect(firstBars(piece, 1).tracks[0]?.notes).toEqual([n(60, 0, 1), n(62, 3, 1)]);
+    const third = slicePiece(piece, 6, 9);
+    expect(third.tracks[0]?.notes).toEqual([n(64, 0, 3)]);
+    expect(third.timeSignatures).toEqual([{ time: 0, numerator: 3, denominator: 4 }]);
+    expect(() => firstBars(piece, 0)).toThrow(/positive integer, got 0/);
+  });
+
+  it('appends a piece after the bar line, joining tracks by instrument', () => {
+    const tail = createPiece([{ ...kit, notes: [n(42, 0, 0.25)] }, { name: 'bass', program: 33, isDrum: false, notes: [n(40, 1, 1)] }]);
+    const joined = appendPiece(piece, tail);
+    expect(endOnBarLine(piece)).toBe(12);
+    expect(joined.tracks.map((t) => t.name)).toEqual(['lead', 'kit', 'bass']);
+    expect(joined.tracks[1]?.notes.map((x) => [x.pitch, x.start])).toEqual([[36, 0], [38, 4], [42, 12]]);
+    expect(joined.tracks[2]?.notes).toEqual([n(40, 13, 1)]);
+    expect(joined.timeSignatures).toEqual([...piece.timeSignatures, { time: 12, numerator: 4, denominator: 4 }]);
+    const overlaid = appendPiece(piece, tail, { at: 5 });
+    expect(overlaid.tracks[2]?.notes[0]?.start).toBe(6);
+    expect(overlaid.tracks[0]?.notes).toEqual(lead.notes);
+    expect(overlaid.timeSignatures).toEqual([{ time: 0, numerator: 4, denominator: 4 }, { time: 5, numerator: 4, denominator: 4 }]);
+  });
+
+  it('merges tracks', () => {
+    const two = createPiece([lead, { ...lead, name: 'copy', notes: [n(48, 0, 2)] }, kit, { ...kit, name: 'kit2', notes: [n(49, 1, 1)] }]);
+    const merged = mergeTracks(two, [0, 1]);
+    expect(merged.tracks.map((t) => t.name)).toEqual(['lead', 'kit', 'kit2']);
+    expect(merged.tracks[0]?.notes.map((x) => x.pitch)).toEqual([48, 60, 62, 64]);
+    const byInstrument = mergeTracksByInstrument(two);
+    expect(byInstrument.tracks.map((t) => [t.name, t.notes.length])).toEqual([['lead', 4], ['kit', 3]]);
+    expect(() => mergeTracks(two, [0, 9])).toThrow(/no track 9 to merge/);
   });
 });

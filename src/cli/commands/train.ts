@@ -1,0 +1,249 @@
+/**
+ * `rhythmix train --data SHARDS_DIR --out DIR [--preset NAME] [--config FILE.json]
+ *  [--layers 256,256 --embedding 64 --dropout P --seq-len N --batch N --lr X --epochs N
+ *   --threads N --clip X --seed N --early-stopping N] [--resume] [--json]`.
+ * Precedence: built-in defaults < preset < config file < flags. Training runs
+ * in worker threads; Ctrl-C finishes the current step and saves a checkpoint.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { readShards } from '../../datasets/shards.js';
+import { parseModelConfig } from '../../model/config.js';
+import { PRESETS, presetNames } from '../../train/presets.js';
+import { trainingSettingsSchema } from '../../train/settings.js';
+import { type EpochReport, type TrainProgress, trainModel } from '../../train/trainer.js';
+import { InvalidInputError } from '../../util/errors.js';
+
+interface TrainFlags {
+  data: string;
+  out: string;
+  config?: string;
+  preset?: string;
+  layers?: string;
+  embedding?: string;
+  dropout?: string;
+  seqLen?: string;
+  batch?: string;
+  lr?: string;
+  epochs?: string;
+  threads?: string;
+  clip?: string;
+  seed?: string;
+  earlyStopping?: string;
+  resume?: boolean;
+  name?: string;
+  json?: boolean;
+}
+
+/** Keys a --config file may hold (the same names as the card's configuration). */
+const configFileSchema = z
+  .object({
+    preset: z.string().optional(),
+    layers: z.array(z.number().int().positive()).optional(),
+    embedding: z.number().int().positive().optional(),
+    dropout: z.number().min(0).lt(1).optional(),
+    seqLen: z.number().int().positive().optional(),
+    batchSize: z.number().int().positive().optional(),
+    learningRate: z.number().positive().optional(),
+    epochs: z.number().int().positive().optional(),
+    threads: z.number().int().min(0).optional(),
+    clipNorm: z.number().min(0).optional(),
+    seed: z.number().int().optional(),
+    earlyStopping: z.number().int().min(0).optional(),
+  })
+  .strict();
+type ConfigFile = z.infer<typeof configFileSchema>;
+
+function number(flag: string, raw: string | undefined, check: (v: number) => boolean, expected: string): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || !check(value)) throw new InvalidInputError(`${flag} must be ${expected}, got "${raw}"`);
+  return value;
+}
+const int = (min: number) => (v: number): boolean => Number.isInteger(v) && v >= min;
+
+function parseLayers(raw: string | undefined): number[] | undefined {
+  if (raw === undefined) return undefined;
+  const sizes = raw.split(',').map((s) => Number(s.trim()));
+  if (sizes.length === 0 || sizes.some((s) => !Number.isInteger(s) || s < 1 || s > 4096)) {
+    throw new InvalidInputError(`--layers must be comma-separated layer sizes like 256,256, got "${raw}"`);
+  }
+  return sizes;
+}
+
+async function readConfigFile(file: string | undefined): Promise<ConfigFile> {
+  if (file === undefined) return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new InvalidInputError(`--config ${file}: cannot read JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+  const parsed = configFileSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InvalidInputError(`--config ${file}: ${issue ? `${issue.path.join('.') || 'root'}: ${issue.message}` : 'invalid'}`);
+  }
+  return parsed.data;
+}
+
+function dropUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function progressReporter(json: boolean | undefined): { progress(p: TrainProgress): void; epoch(e: EpochReport): void; stop(): void } {
+  const formatEta = (s: number): string => (Number.isFinite(s) ? (s >= 3600 ? `${(s / 3600).toFixed(1)}h` : s >= 60 ? `${Math.round(s / 60)}m` : `${Math.round(s)}s`) : '?');
+  if (process.stderr.isTTY && !json) {
+    const bar = new cliProgress.SingleBar(
+      { stream: process.stderr, format: 'epoch {epoch} [{bar}] {value}/{total} | loss {loss} | {tps} tok/s | ETA {eta}', hideCursor: true, clearOnComplete: false },
+      cliProgress.Presets.shades_classic,
+    );
+    let started = false;
+    let currentEpoch = 0;
+    return {
+      progress(p) {
+        const payload = { epoch: `${p.epoch}/${p.epochs}`, loss: p.loss.toFixed(3), tps: p.tokensPerSecond > 0 ? Math.round(p.tokensPerSecond) : '…', eta: formatEta(p.etaSeconds) };
+        if (!started || p.epoch !== currentEpoch) {
+          if (started) bar.stop();
+          bar.start(p.batches, p.batch, payload);
+          started = true;
+          currentEpoch = p.epoch;
+        } else {
+          bar.update(p.batch, payload);
+        }
+      },
+      epoch(e) {
+        if (started) bar.stop();
+        started = false;
+        process.stderr.write(`epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, validation NLL ${e.validationNll === null ? 'n/a' : e.validationNll.toFixed(4)}${e.best ? ' (best, saved)' : ''}\n`);
+      },
+      stop() {
+        if (started) bar.stop();
+      },
+    };
+  }
+  // Not a terminal: a plain line every 10 s and one per epoch, on stderr.
+  let last = 0;
+  return {
+    progress(p) {
+      const now = Date.now();
+      if (now - last < 10_000) return;
+      last = now;
+      process.stderr.write(`epoch ${p.epoch}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(3)} ${p.tokensPerSecond > 0 ? Math.round(p.tokensPerSecond) : '…'} tok/s ETA ${formatEta(p.etaSeconds)}\n`);
+    },
+    epoch(e) {
+      process.stderr.write(`epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, validation NLL ${e.validationNll === null ? 'n/a' : e.validationNll.toFixed(4)}${e.best ? ' (best, saved)' : ''}\n`);
+    },
+    stop: () => undefined,
+  };
+}
+
+export function register(program: Command): void {
+  program
+    .command('train')
+    .description('Train a stacked-LSTM model on token shards (see `rhythmix dataset build`)')
+    .requiredOption('--data <dir>', 'token shard folder (manifest.json + JSONL files)')
+    .requiredOption('--out <dir>', 'model folder to write (model.json, weights.bin, vocabulary.json, card.json, checkpoint/)')
+    .option('--preset <name>', `starting configuration: ${presetNames().join(', ')}`)
+    .option('--config <file>', 'JSON file with configuration keys (layers, embedding, dropout, seqLen, batchSize, learningRate, epochs, threads, clipNorm, seed, earlyStopping, preset)')
+    .option('--layers <sizes>', 'LSTM layer sizes, e.g. 256,256')
+    .option('--embedding <n>', 'embedding size')
+    .option('--dropout <p>', 'dropout on each LSTM output while training, 0 ≤ p < 1')
+    .option('--seq-len <n>', 'tokens per training window (back-propagation length)')
+    .option('--batch <n>', 'windows per batch')
+    .option('--lr <x>', 'Adam learning rate')
+    .option('--epochs <n>', 'epochs to train')
+    .option('--threads <n>', 'worker threads (0 = one per core, at most batch/8)')
+    .option('--clip <x>', 'gradient-norm clip (0 = off)')
+    .option('--seed <n>', 'seed: same seed, data and threads give the same model')
+    .option('--early-stopping <n>', 'stop after N epochs without a better validation NLL (0 = off)')
+    .option('--resume', 'continue from <out>/checkpoint')
+    .option('--name <name>', 'model name for the card (default: the folder name)')
+    .option('--json', 'print one JSON summary on stdout')
+    .action(async (flags: TrainFlags) => {
+      const file = await readConfigFile(flags.config);
+      const presetName = flags.preset ?? file.preset;
+      const preset = presetName === undefined ? undefined : PRESETS[presetName];
+      if (presetName !== undefined && !preset) throw new InvalidInputError(`unknown preset "${presetName}": expected one of ${presetNames().join(', ')}`);
+      const shards = await readShards(flags.data);
+      const [train, valid] = await Promise.all([shards.load('train'), shards.load('valid')]);
+      if (train.length === 0) throw new InvalidInputError(`${flags.data} has no training pieces`);
+      const model = parseModelConfig({
+        vocabSize: shards.vocabulary.size,
+        embedding: 64,
+        layers: [256, 256],
+        dropout: 0,
+        ...preset?.model,
+        ...dropUndefined({ layers: file.layers, embedding: file.embedding, dropout: file.dropout }),
+        ...dropUndefined({
+          layers: parseLayers(flags.layers),
+          embedding: number('--embedding', flags.embedding, int(1), 'a whole number ≥ 1'),
+          dropout: number('--dropout', flags.dropout, (v) => v >= 0 && v < 1, 'a number in [0, 1)'),
+        }),
+      });
+      const settings = trainingSettingsSchema.parse({
+        ...preset?.training,
+        ...dropUndefined({ seqLen: file.seqLen, batchSize: file.batchSize, learningRate: file.learningRate, epochs: file.epochs, threads: file.threads, clipNorm: file.clipNorm, seed: file.seed, earlyStopping: file.earlyStopping }),
+        ...dropUndefined({
+          seqLen: number('--seq-len', flags.seqLen, int(1), 'a whole number ≥ 1'),
+          batchSize: number('--batch', flags.batch, int(1), 'a whole number ≥ 1'),
+          learningRate: number('--lr', flags.lr, (v) => v > 0, 'a positive number'),
+          epochs: number('--epochs', flags.epochs, int(1), 'a whole number ≥ 1'),
+          threads: number('--threads', flags.threads, int(0), 'a whole number ≥ 0'),
+          clipNorm: number('--clip', flags.clip, (v) => v >= 0, 'a number ≥ 0'),
+          seed: number('--seed', flags.seed, Number.isInteger, 'a whole number'),
+          earlyStopping: number('--early-stopping', flags.earlyStopping, int(0), 'a whole number ≥ 0'),
+        }),
+      });
+      const controller = new AbortController();
+      let interrupts = 0;
+      const onSigint = (): void => {
+        interrupts++;
+        if (interrupts > 1) process.exit(130);
+        process.stderr.write('\nstopping after this step and saving a checkpoint (Ctrl-C again to quit at once)…\n');
+        controller.abort();
+      };
+      process.on('SIGINT', onSigint);
+      const reporter = progressReporter(flags.json);
+      try {
+        const result = await trainModel({
+          data: {
+            train: train.map((p) => p.tokens),
+            valid: valid.map((p) => p.tokens),
+            vocabulary: shards.manifest.vocabulary,
+            source: path.resolve(flags.data),
+            styles: [...shards.manifest.styles],
+            stepsPerQuarter: shards.manifest.stepsPerQuarter,
+          },
+          model,
+          settings,
+          outDir: flags.out,
+          resume: flags.resume ?? false,
+          signal: controller.signal,
+          onProgress: (p) => reporter.progress(p),
+          onEpoch: (e) => reporter.epoch(e),
+          ...(flags.name ? { name: flags.name } : {}),
+        });
+        reporter.stop();
+        const summary = {
+          out: path.resolve(result.outDir),
+          reason: result.reason,
+          epochs: result.epochsCompleted,
+          validationNll: result.bestValidationNll,
+          trainLoss: result.finalTrainLoss,
+          seconds: Math.round(result.trainingSeconds * 10) / 10,
+          threads: result.threads,
+          config: { model, training: settings },
+        };
+        if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+        else if (result.reason === 'interrupted') console.log(`interrupted: checkpoint saved in ${path.join(summary.out, 'checkpoint')}; continue with --resume`);
+        else console.log(`trained ${summary.epochs} epoch(s) (${result.reason}) in ${summary.seconds}s; best validation NLL ${summary.validationNll?.toFixed(4) ?? 'n/a'}; model in ${summary.out}`);
+      } finally {
+        reporter.stop();
+        process.off('SIGINT', onSigint);
+      }
+    });
+}

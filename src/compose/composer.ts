@@ -1,0 +1,63 @@
+/**
+ * The boundary between the compose pipeline and the model: a Composer continues a seed into a
+ * whole piece. The LSTM engine provides the real implementation; until it is wired into
+ * `loadComposer`, composing fails with a MissingDependencyError instead of pretending.
+ */
+import type { Key } from '../music/key.js';
+import type { Piece, TimeSignature } from '../music/piece.js';
+import type { Style } from '../music/styles.js';
+import { MissingDependencyError } from '../util/errors.js';
+import type { InstrumentSpec } from './instruments.js';
+
+/** Everything the model is asked for, resolved and validated. */
+export interface CompositionRequest {
+  readonly style: Style;
+  /** One entry per wanted track, in order. */
+  readonly instruments: readonly InstrumentSpec[];
+  /** Length of the whole result in bars, seed included. */
+  readonly bars: number;
+  /** Length of the whole result in quarter notes, seed included (follows the time signature). */
+  readonly totalBeats: number;
+  readonly bpm: number;
+  readonly timeSignature: Pick<TimeSignature, 'numerator' | 'denominator'>;
+  /** Sampling temperature; undefined = the engine's default. */
+  readonly temperature?: number;
+  /** Top-k sampling cut-off; undefined = the engine's default. */
+  readonly topK?: number;
+  /** Key constraint, when asked for. */
+  readonly key?: Key;
+  /** Length of the seed in quarter notes (0 without a seed): the result must start with it. */
+  readonly seedBeats: number;
+}
+
+export interface ComposerProgress {
+  /** 0..1 of the generation. */
+  readonly fraction: number;
+  readonly message?: string;
+}
+
+export interface Composer {
+  /** Model name or directory, reported in summaries. */
+  readonly model: string;
+  /** Continue `seed` (possibly empty) to `request.totalBeats`; the result starts with the seed. */
+  compose(
+    seed: Piece,
+    request: CompositionRequest,
+    onProgress: (progress: ComposerProgress) => void,
+    signal?: AbortSignal,
+  ): Promise<Piece>;
+}
+
+/** Finds a composer for `--model` (undefined = the default model). */
+export type ComposerLoader = (model: string | undefined) => Promise<Composer>;
+
+/**
+ * The composer used when a caller injects none. The engine integration replaces this body with
+ * its model loading (`loadModel(nameOrPath)` → a Composer).
+ */
+export const loadComposer: ComposerLoader = async (model) => {
+  throw new MissingDependencyError(
+    `no model is available to compose with yet${model ? ` (asked for --model ${model})` : ''} — ` +
+      'the LSTM engine is not connected to the compose pipeline (src/compose/composer.ts loadComposer)',
+  );
+};

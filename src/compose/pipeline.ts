@@ -1,0 +1,176 @@
+/**
+ * The compose application service shared by the CLI and the Discord bot: options → seed →
+ * Composer (the model) → piece.mid, piece.ogg, piece.png in the output directory → a summary.
+ * Rendering runs on a worker thread by default so callers' event loops stay responsive.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { writeMidi } from '../midi/write.js';
+import { parseKey } from '../music/key.js';
+import { barLengthBeats, beatsToSeconds, noteCount, pieceLengthBeats, type Piece } from '../music/piece.js';
+import { RENDER_LIMIT_ENV, resolveRenderLimits } from '../render/limits.js';
+import { barsToBeats } from '../render/bars.js';
+import { runRenderJob, runRenderJobInWorker, type RenderJob, type RenderJobProgress } from '../render/render-job.js';
+import { resolveSoundfont } from '../render/soundfonts.js';
+import { locateRenderTools } from '../render/tools.js';
+import { InvalidInputError, RhythmixError } from '../util/errors.js';
+import { loadComposer, type Composer, type ComposerLoader, type CompositionRequest } from './composer.js';
+import { parseInstrumentList, styleInstruments } from './instruments.js';
+import { parseComposeOptions, type ComposeOptions } from './options.js';
+import { loadSeed, type Seed } from './seed-input.js';
+
+export const DEFAULT_BARS = 16;
+/** Tracks for `--tracks` left out and no `--instruments`: melody and accompaniment. */
+export const DEFAULT_TRACKS = 2;
+
+export type ComposeProgress =
+  | { readonly stage: 'seed' | 'midi' | 'done'; readonly fraction: number }
+  | { readonly stage: 'compose'; readonly fraction: number; readonly message?: string }
+  | RenderJobProgress;
+
+export interface ComposeDependencies {
+  /** A composer to use as is (tests, the bot's loaded model); else `loadComposer(options.model)`. */
+  readonly composer?: Composer;
+  readonly loadComposer?: ComposerLoader;
+  /** 'worker' (default) renders on a worker thread (needs `npm run build`); 'inline' in this thread. */
+  readonly renderIn?: 'worker' | 'inline';
+  readonly onProgress?: (progress: ComposeProgress) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface TrackSummary {
+  readonly name: string;
+  readonly program: number;
+  readonly isDrum: boolean;
+  readonly notes: number;
+}
+
+export interface ComposeSummary {
+  readonly midi: string;
+  readonly audio: string;
+  readonly image: string;
+  /** Length of the audio, seconds (release tail included). */
+  readonly seconds: number;
+  readonly notes: number;
+  readonly model: string;
+  readonly style: string;
+  readonly bars: number;
+  readonly tempo: number;
+  readonly key?: string;
+  readonly seedBars: number;
+  readonly tracks: readonly TrackSummary[];
+  readonly loudness: number;
+  readonly peakDb: number;
+  readonly soundfont: string;
+}
+
+/** Resolve everything the model needs from validated options and the seed. */
+export function buildRequest(options: ComposeOptions, seed: Seed): CompositionRequest {
+  const bpm = options.tempo ?? seed.piece.tempos[0]?.bpm ?? 120;
+  const timeSignature = seed.piece.timeSignatures.at(-1) ?? { numerator: 4, denominator: 4 };
+  const barSeconds = (barLengthBeats(timeSignature) * 60) / bpm;
+  const bars =
+    options.bars ?? (options.seconds !== undefined ? Math.max(1, Math.ceil(options.seconds / barSeconds - 1e-9)) : DEFAULT_BARS);
+  if (bars <= seed.bars) {
+    throw new InvalidInputError(
+      `the piece would be ${bars} bar(s) long but the seed already fills ${seed.bars} — ask for more with --bars or --seconds`,
+    );
+  }
+  const instruments =
+    options.instruments !== undefined ? parseInstrumentList(options.instruments) : styleInstruments(options.style, options.tracks ?? DEFAULT_TRACKS);
+  // The seed's bars keep their metre; the composed bars continue in the seed's last one.
+  const totalBeats = seed.beats + (bars - seed.bars) * barLengthBeats(timeSignature);
+  return {
+    style: options.style,
+    instruments,
+    bars,
+    totalBeats: seed.bars === 0 ? barsToBeats(seed.piece, bars) : totalBeats,
+    bpm,
+    timeSignature: { numerator: timeSignature.numerator, denominator: timeSignature.denominator },
+    ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
+    ...(options.topK !== undefined ? { topK: options.topK } : {}),
+    ...(options.key !== undefined ? { key: parseKey(options.key) } : {}),
+    seedBeats: seed.beats,
+  };
+}
+
+function withTempo(piece: Piece, bpm: number): Piece {
+  return { ...piece, tempos: [{ time: 0, bpm }] };
+}
+
+export async function composeToFiles(input: unknown, deps: ComposeDependencies = {}): Promise<ComposeSummary> {
+  const options = parseComposeOptions(input);
+  const report = deps.onProgress ?? (() => undefined);
+  // Fail on a missing tool or soundfont before spending minutes on composing.
+  locateRenderTools();
+  const soundfont = resolveSoundfont({ explicit: options.soundfont });
+  const limits = resolveRenderLimits();
+
+  report({ stage: 'seed', fraction: 0 });
+  const firstInstrument = options.instruments?.[0];
+  const seed = await loadSeed({
+    seed: options.seed,
+    midi: options.midi,
+    seedBars: options.seedBars,
+    tempo: options.tempo,
+    program: firstInstrument === undefined ? undefined : parseInstrumentList([firstInstrument])[0]?.program,
+  });
+  const request = buildRequest(options, seed);
+  const plannedSeconds = beatsToSeconds({ tempos: [{ time: 0, bpm: request.bpm }] }, request.totalBeats);
+  if (plannedSeconds > limits.maxSeconds) {
+    throw new InvalidInputError(
+      `${request.bars} bars at ${request.bpm} BPM last ${Math.round(plannedSeconds)} s, longer than the render limit of ` +
+        `${limits.maxSeconds} s (${RENDER_LIMIT_ENV.maxSeconds})`,
+    );
+  }
+  report({ stage: 'seed', fraction: 1 });
+
+  const composer = deps.composer ?? (await (deps.loadComposer ?? loadComposer)(options.model));
+  report({ stage: 'compose', fraction: 0 });
+  let piece = await composer.compose(
+    seed.piece,
+    request,
+    (p) => report({ stage: 'compose', fraction: p.fraction, ...(p.message ? { message: p.message } : {}) }),
+    deps.signal,
+  );
+  deps.signal?.throwIfAborted();
+  if (noteCount(piece) === 0) throw new RhythmixError(`the model ${composer.model} produced no notes — try again or raise --temperature`, { exitCode: 1 });
+  if (options.tempo !== undefined) piece = withTempo(piece, options.tempo);
+  report({ stage: 'compose', fraction: 1 });
+
+  await mkdir(options.outDir, { recursive: true });
+  const midiPath = path.join(options.outDir, 'piece.mid');
+  await writeFile(midiPath, writeMidi(piece));
+  report({ stage: 'midi', fraction: 1 });
+
+  const job: RenderJob = {
+    input: piece,
+    audioPath: path.join(options.outDir, 'piece.ogg'),
+    imagePath: path.join(options.outDir, 'piece.png'),
+    audio: { soundfont, limits },
+    pianoRoll: { seedBeats: seed.beats, title: piece.title ?? `Rhythmix · ${options.style}` },
+  };
+  const control = { onProgress: report, ...(deps.signal ? { signal: deps.signal } : {}) };
+  const rendered = deps.renderIn === 'inline' ? await runRenderJob(job, control) : await runRenderJobInWorker(job, control);
+  if (!rendered.audio || !rendered.image) throw new RhythmixError('rendering returned no files', { exitCode: 1 });
+  report({ stage: 'done', fraction: 1 });
+
+  const beats = pieceLengthBeats(piece);
+  return {
+    midi: midiPath,
+    audio: rendered.audio.path,
+    image: rendered.image.path,
+    seconds: rendered.audio.seconds,
+    notes: noteCount(piece),
+    model: composer.model,
+    style: options.style,
+    bars: Math.max(request.bars, Math.ceil(beats / barLengthBeats(request.timeSignature) - 1e-9)),
+    tempo: piece.tempos[0]?.bpm ?? request.bpm,
+    ...(request.key ? { key: request.key.name } : {}),
+    seedBars: seed.bars,
+    tracks: piece.tracks.map((t) => ({ name: t.name, program: t.program, isDrum: t.isDrum, notes: t.notes.length })),
+    loudness: rendered.audio.loudness,
+    peakDb: rendered.audio.peakDb,
+    soundfont,
+  };
+}

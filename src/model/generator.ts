@@ -1,0 +1,107 @@
+import type { Piece } from '../music/piece.js';
+import { quantizePiece } from '../music/quantize.js';
+import { type SamplingConstraints, TokenStreamState } from '../music/token-stream.js';
+import { encodePiece } from '../music/tokens.js';
+import { Vocabulary } from '../music/vocabulary.js';
+import { InvalidInputError } from '../util/errors.js';
+import { type LoadedModel, loadModel } from './model-files.js';
+import { LstmNetwork } from './network.js';
+import { type GenerateOptions, type GenerateResult, Sampler, type SamplingOptions } from './sampler.js';
+
+/**
+ * A plain-data generation request (it crosses worker boundaries, so no
+ * callbacks): sampling settings, a prefix, stop rules and the grammar mask.
+ */
+export interface GenerateRequest extends SamplingOptions {
+  /** Token ids to continue: at least the start token (and usually the style token). */
+  prefix: number[];
+  /** Most tokens to sample after the prefix. */
+  maxTokens: number;
+  /** Keep the stream well-formed with the token grammar (default true). */
+  grammar?: boolean;
+  /** Grid of the token stream for the grammar; default: the model's training grid. */
+  stepsPerQuarter?: number;
+  /** Key/scale (pitchClasses), range (minPitch/maxPitch) and maxBars limits enforced by the mask. */
+  constraints?: SamplingConstraints;
+  /** Stop at this many bars (the mask also closes the stream inside the limit). */
+  maxBars?: number;
+  /** Stop once the stream reaches this many quarter notes. */
+  maxQuarters?: number;
+  /** Stop once the stream reaches this many seconds at `bpm` (default 120). */
+  maxSeconds?: number;
+  bpm?: number;
+  /** Stop at the end token (default true). */
+  stopAtEnd?: boolean;
+}
+
+/** Result of a request; `prefix` + `tokens` is the whole stream. */
+export interface GenerateResponse extends GenerateResult {
+  prefix: number[];
+}
+
+/** A loaded model ready to sample, on the calling thread (see GeneratorWorker for a worker). */
+export class Generator {
+  readonly sampler: Sampler;
+  readonly vocabulary: Vocabulary;
+  readonly stepsPerQuarter: number;
+
+  constructor(readonly model: LoadedModel) {
+    const net = new LstmNetwork(model.config);
+    net.setParameters(model.params);
+    this.sampler = new Sampler(net);
+    this.vocabulary = Vocabulary.fromJSON(model.vocabulary);
+    if (this.vocabulary.size !== model.config.vocabSize) throw new InvalidInputError(`${model.dir}: vocabulary.json has ${this.vocabulary.size} tokens, the network ${model.config.vocabSize}`);
+    const stored = model.card?.data?.stepsPerQuarter;
+    this.stepsPerQuarter = typeof stored === 'number' ? stored : 4;
+  }
+
+  static async load(nameOrPath: string): Promise<Generator> {
+    return new Generator(await loadModel(nameOrPath));
+  }
+
+  private options(request: GenerateRequest): GenerateOptions {
+    const grammar = request.grammar ?? true;
+    const constraints: SamplingConstraints = { ...request.constraints, ...(request.maxBars !== undefined ? { maxBars: request.maxBars } : {}) };
+    const fromSeconds = request.maxSeconds !== undefined ? (request.maxSeconds * (request.bpm ?? 120)) / 60 : undefined;
+    const quarters = request.maxQuarters !== undefined && fromSeconds !== undefined ? Math.min(request.maxQuarters, fromSeconds) : (request.maxQuarters ?? fromSeconds);
+    const mask = grammar ? new TokenStreamState({ vocabulary: this.vocabulary, stepsPerQuarter: request.stepsPerQuarter ?? this.stepsPerQuarter, constraints }) : undefined;
+    return {
+      prefix: request.prefix,
+      maxTokens: request.maxTokens,
+      ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+      ...(request.topK !== undefined ? { topK: request.topK } : {}),
+      ...(request.topP !== undefined ? { topP: request.topP } : {}),
+      ...(request.seed !== undefined ? { seed: request.seed } : {}),
+      ...(request.stopAtEnd ?? true ? { endToken: this.vocabulary.endId } : {}),
+      ...(mask ? { mask } : {}),
+      ...(request.maxBars !== undefined ? { maxBars: request.maxBars } : {}),
+      ...(quarters !== undefined ? { maxQuarters: quarters } : {}),
+    };
+  }
+
+  /**
+   * The prefix that continues a seed piece (from seed notation or MIDI): its
+   * canonical encoding on the model's grid without the end token.
+   */
+  prefixFromPiece(piece: Piece, style: string): number[] {
+    const quantized = quantizePiece(piece, { stepsPerQuarter: this.stepsPerQuarter }).piece;
+    const tokens = encodePiece(quantized, { style, stepsPerQuarter: this.stepsPerQuarter, vocabulary: this.vocabulary });
+    if (tokens[tokens.length - 1] === this.vocabulary.endId) tokens.pop();
+    return tokens;
+  }
+
+  /** Start and style tokens: the prefix of a new piece in `style`. */
+  stylePrefix(style: string): number[] {
+    return [this.vocabulary.startId, this.vocabulary.styleId(style)];
+  }
+
+  generate(request: GenerateRequest): GenerateResponse {
+    return this.generateBatch([request])[0]!;
+  }
+
+  /** Several streams stepped together (one batched step per token). */
+  generateBatch(requests: readonly GenerateRequest[]): GenerateResponse[] {
+    const results = this.sampler.generateBatch(requests.map((r) => this.options(r)));
+    return results.map((r, i) => ({ ...r, prefix: [...requests[i]!.prefix] }));
+  }
+}

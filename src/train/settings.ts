@@ -1,0 +1,17 @@
+import { z } from 'zod';
+
+/** How a model is trained (the architecture is ModelConfig). */
+export const trainingSettingsSchema = z.object({
+  seqLen: z.number().int().min(1).default(64),
+  batchSize: z.number().int().min(1).default(32),
+  learningRate: z.number().positive().default(2e-3),
+  epochs: z.number().int().min(1).default(10),
+  /** Worker threads sharing each batch (gradients averaged); 0 = one per core, keeping ≥ 8 batch rows each. */
+  threads: z.number().int().min(0).default(0),
+  /** Global gradient-norm clip (0 = off). */
+  clipNorm: z.number().min(0).default(5),
+  seed: z.number().int().default(1),
+  /** Stop after this many epochs without a better validation NLL (0 = never). */
+  earlyStopping: z.number().int().min(0).default(0),
+});
+export type TrainingSettings = z.infer<typeof trainingSettingsSchema>;

@@ -1,0 +1,74 @@
+/**
+ * Training examples: every piece is cut into windows of `seqLen` inputs with
+ * next-token targets (truncated back-propagation through time, zero state at
+ * each window start). All tokens live in one SharedArrayBuffer so worker
+ * threads read the same data without copies.
+ */
+export interface TokenCorpus {
+  /** All pieces' tokens back to back. */
+  tokens: Int32Array;
+  /** Piece p is tokens[starts[p] .. starts[p+1]). */
+  starts: Int32Array;
+}
+
+export interface WindowIndex {
+  /** Window w covers tokens[windowStart[w] .. ] of piece windowPiece[w]. */
+  windowStart: Int32Array;
+  windowEnd: Int32Array; // exclusive end of the piece the window belongs to
+}
+
+export function buildCorpus(pieces: ArrayLike<ArrayLike<number>>, shared = true): TokenCorpus {
+  let total = 0;
+  for (let p = 0; p < pieces.length; p++) total += pieces[p]!.length;
+  const make = (n: number): Int32Array => (shared ? new Int32Array(new SharedArrayBuffer(Math.max(1, n) * 4)) : new Int32Array(Math.max(1, n)));
+  const tokens = make(total).subarray(0, total);
+  const starts = make(pieces.length + 1).subarray(0, pieces.length + 1);
+  let offset = 0;
+  for (let p = 0; p < pieces.length; p++) {
+    starts[p] = offset;
+    tokens.set(Array.from(pieces[p]!), offset);
+    offset += pieces[p]!.length;
+  }
+  starts[pieces.length] = offset;
+  return { tokens, starts };
+}
+
+export function pieceCount(corpus: TokenCorpus): number {
+  return corpus.starts.length - 1;
+}
+
+/** Windows of seqLen inputs; a piece of n tokens gives ceil((n-1)/seqLen) windows (n ≥ 2). */
+export function buildWindows(corpus: TokenCorpus, seqLen: number): WindowIndex {
+  const starts: number[] = [];
+  const ends: number[] = [];
+  for (let p = 0; p < pieceCount(corpus); p++) {
+    const begin = corpus.starts[p]!;
+    const end = corpus.starts[p + 1]!;
+    for (let s = begin; s + 1 < end; s += seqLen) {
+      starts.push(s);
+      ends.push(end);
+    }
+  }
+  return { windowStart: Int32Array.from(starts), windowEnd: Int32Array.from(ends) };
+}
+
+/**
+ * Fills rows [0, rows) of batch-major input/target arrays from the given
+ * window ids; a row with id < 0, or past a piece's end, is padding (target -1).
+ */
+export function fillBatch(corpus: TokenCorpus, windows: WindowIndex, ids: ArrayLike<number>, seqLen: number, inputs: Int32Array, targets: Int32Array): number {
+  let count = 0;
+  for (let r = 0; r < ids.length; r++) {
+    const id = ids[r]!;
+    const start = id >= 0 ? windows.windowStart[id]! : 0;
+    const end = id >= 0 ? windows.windowEnd[id]! : 0;
+    for (let t = 0; t < seqLen; t++) {
+      const i = start + t;
+      const valid = id >= 0 && i + 1 < end;
+      inputs[r * seqLen + t] = valid ? corpus.tokens[i]! : 0;
+      targets[r * seqLen + t] = valid ? corpus.tokens[i + 1]! : -1;
+      if (valid) count++;
+    }
+  }
+  return count;
+}

@@ -1,0 +1,42 @@
+import type { ModelConfig } from '../model/config.js';
+import type { TrainingSettings } from './settings.js';
+import type { TokenCorpus, WindowIndex } from './windows.js';
+
+/** Slots of the shared Int32 control array. */
+export const CONTROL = { arrived: 0, generation: 1, decision: 2, stopRequest: 3, abort: 4, length: 8 } as const;
+
+export interface OptimizerState {
+  step: number;
+  m: Float32Array;
+  v: Float32Array;
+}
+
+export interface TrainWorkerData {
+  rank: number;
+  world: number;
+  config: ModelConfig;
+  settings: TrainingSettings;
+  params: Float32Array;
+  optimizer: OptimizerState | null;
+  train: TokenCorpus;
+  trainWindows: WindowIndex;
+  valid: TokenCorpus;
+  control: SharedArrayBuffer;
+  stats: SharedArrayBuffer;
+  gradSlots: SharedArrayBuffer;
+  reduced: SharedArrayBuffer;
+}
+
+export type ToWorker =
+  | { type: 'epoch'; epoch: number; order: Int32Array; startBatch: number }
+  | { type: 'validate' }
+  | { type: 'snapshot' }
+  | { type: 'exit' };
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'progress'; epoch: number; batch: number; batches: number; loss: number; tokens: number }
+  | { type: 'epochDone'; epoch: number; nextBatch: number; stopped: boolean }
+  | { type: 'validated'; nll: number; tokens: number }
+  | { type: 'snapshot'; params: Float32Array; optimizer: OptimizerState }
+  | { type: 'error'; message: string };

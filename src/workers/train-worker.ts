@@ -1,0 +1,149 @@
+/**
+ * One data-parallel training replica. Every worker holds the same weights,
+ * computes the gradient of its rows of each batch, and the replicas average
+ * gradients through SharedArrayBuffers (fixed summation order, so runs are
+ * deterministic for a given thread count) before each applies the same Adam
+ * step. The coordinator is src/train/trainer.ts.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { ModelConfig } from '../model/config.js';
+import { DEFAULT_ADAM, LstmNetwork } from '../model/network.js';
+import { Rng } from '../model/rng.js';
+import { sequenceNll } from '../train/evaluate.js';
+import type { TrainingSettings } from '../train/settings.js';
+import { type TokenCorpus, type WindowIndex, fillBatch, pieceCount } from '../train/windows.js';
+import { CONTROL, type ToWorker, type TrainWorkerData } from '../train/worker-protocol.js';
+
+const data = workerData as TrainWorkerData;
+const port = parentPort!;
+const { rank, world } = data;
+const config: ModelConfig = data.config;
+const settings: TrainingSettings = data.settings;
+const net = new LstmNetwork(config);
+net.setParameters(data.params);
+if (data.optimizer) net.setOptimizerState(data.optimizer);
+
+const control = new Int32Array(data.control);
+const stats = new Float64Array(data.stats);
+const slots = new Float32Array(data.gradSlots);
+const reduced = new Float32Array(data.reduced);
+const size = net.size;
+const chunkFrom = Math.floor((rank * size) / world);
+const chunkTo = Math.floor(((rank + 1) * size) / world);
+const rowFrom = Math.floor((rank * settings.batchSize) / world);
+const rowTo = Math.floor(((rank + 1) * settings.batchSize) / world);
+const rows = rowTo - rowFrom;
+const T = settings.seqLen;
+const inputs = new Int32Array(rows * T);
+const targets = new Int32Array(rows * T);
+const adam = { ...DEFAULT_ADAM, learningRate: settings.learningRate };
+
+class Aborted extends Error {}
+
+/** All replicas meet here; the last to arrive snapshots the stop request so every replica sees the same decision. */
+function barrier(): void {
+  if (world === 1) {
+    Atomics.store(control, CONTROL.decision, Atomics.load(control, CONTROL.stopRequest));
+    return;
+  }
+  const generation = Atomics.load(control, CONTROL.generation);
+  if (Atomics.add(control, CONTROL.arrived, 1) === world - 1) {
+    Atomics.store(control, CONTROL.arrived, 0);
+    Atomics.store(control, CONTROL.decision, Atomics.load(control, CONTROL.stopRequest));
+    Atomics.add(control, CONTROL.generation, 1);
+    Atomics.notify(control, CONTROL.generation);
+    return;
+  }
+  while (Atomics.load(control, CONTROL.generation) === generation) {
+    if (Atomics.load(control, CONTROL.abort)) throw new Aborted('another training worker failed');
+    Atomics.wait(control, CONTROL.generation, generation, 500);
+  }
+}
+
+function trainStep(corpus: TokenCorpus, windows: WindowIndex, ids: Int32Array, epoch: number, batchIndex: number): { loss: number; count: number } {
+  net.zeroGradients();
+  fillBatch(corpus, windows, ids.subarray(rowFrom, rowTo), T, inputs, targets);
+  const dropoutRng = config.dropout > 0 ? new Rng(((settings.seed * 1_000_003) ^ (epoch * 65_537) ^ (batchIndex * 257) ^ rank) >>> 0) : undefined;
+  const result = rows > 0 ? net.runBatch(inputs, targets, rows, T, { backward: true, ...(dropoutRng ? { dropoutRng } : {}) }) : { loss: 0, count: 0 };
+  stats[2 * rank] = result.loss;
+  stats[2 * rank + 1] = result.count;
+  if (world > 1) slots.set(net.gradientView(), rank * size);
+  barrier();
+  // Stats and slots are read only between the two barriers: no replica can
+  // overwrite them (next step) before every replica has passed the second.
+  let loss = 0;
+  let count = 0;
+  for (let w = 0; w < world; w++) {
+    loss += stats[2 * w]!;
+    count += stats[2 * w + 1]!;
+  }
+  if (world > 1) {
+    // Each replica sums one slice of the parameter vector over all replicas, in rank order.
+    reduced.set(slots.subarray(chunkFrom, chunkTo), chunkFrom);
+    for (let w = 1; w < world; w++) {
+      const base = w * size;
+      for (let i = chunkFrom; i < chunkTo; i++) reduced[i] = reduced[i]! + slots[base + i]!;
+    }
+    barrier();
+    net.gradientView().set(reduced);
+  }
+  if (count > 0) net.applyAdam(adam, 1 / count, settings.clipNorm);
+  return { loss, count };
+}
+
+function runEpoch(epoch: number, order: Int32Array, startBatch: number): void {
+  const batches = Math.ceil(order.length / settings.batchSize);
+  const ids = new Int32Array(settings.batchSize);
+  let lastReport = 0;
+  let lossSum = 0;
+  let tokens = 0;
+  for (let b = startBatch; b < batches; b++) {
+    for (let r = 0; r < settings.batchSize; r++) {
+      const i = b * settings.batchSize + r;
+      ids[r] = i < order.length ? order[i]! : -1;
+    }
+    const step = trainStep(data.train, data.trainWindows, ids, epoch, b);
+    lossSum += step.loss;
+    tokens += step.count;
+    const stop = Atomics.load(control, CONTROL.decision) !== 0;
+    if (rank === 0) {
+      const now = Date.now();
+      if (now - lastReport > 200 || b === batches - 1 || stop) {
+        port.postMessage({ type: 'progress', epoch, batch: b + 1, batches, loss: tokens > 0 ? lossSum / tokens : 0, tokens });
+        lastReport = now;
+        lossSum = 0;
+        tokens = 0;
+      }
+    }
+    if (stop) {
+      port.postMessage({ type: 'epochDone', epoch, nextBatch: b + 1, stopped: true });
+      return;
+    }
+  }
+  port.postMessage({ type: 'epochDone', epoch, nextBatch: batches, stopped: false });
+}
+
+function validate(): void {
+  const corpus = data.valid;
+  const pieces: Int32Array[] = [];
+  for (let p = rank; p < pieceCount(corpus); p += world) pieces.push(corpus.tokens.subarray(corpus.starts[p]!, corpus.starts[p + 1]!));
+  const result = sequenceNll(net, pieces, 16);
+  port.postMessage({ type: 'validated', nll: result.nll, tokens: result.tokens });
+}
+
+port.on('message', (message: ToWorker) => {
+  try {
+    if (message.type === 'epoch') runEpoch(message.epoch, message.order, message.startBatch);
+    else if (message.type === 'validate') validate();
+    else if (message.type === 'snapshot') {
+      const optimizer = net.getOptimizerState();
+      port.postMessage({ type: 'snapshot', params: net.getParameters(), optimizer }, [optimizer.m.buffer as ArrayBuffer, optimizer.v.buffer as ArrayBuffer]);
+    } else if (message.type === 'exit') process.exit(0);
+  } catch (error) {
+    Atomics.store(control, CONTROL.abort, 1);
+    Atomics.notify(control, CONTROL.generation);
+    if (!(error instanceof Aborted)) port.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+    else port.postMessage({ type: 'error', message: error.message });
+  }
+});
+port.postMessage({ type: 'ready' });

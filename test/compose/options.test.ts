@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { parseComposeOptions } from '../../src/compose/options.js';
+import { InvalidInputError } from '../../src/util/errors.js';
+
+describe('compose options', () => {
+  it('fills defaults', () => {
+    expect(parseComposeOptions({})).toEqual({ seedBars: 4, style: 'folk', outDir: 'out' });
+  });
+
+  it('rejects contradictory options', () => {
+    expect(() => parseComposeOptions({ seed: 'C4q', midi: 'x.mid' })).toThrow(/either --seed or --midi/);
+    expect(() => parseComposeOptions({ instruments: ['piano'], tracks: 2 })).toThrow(/either --instruments or --tracks/);
+    expect(() => parseComposeOptions({ bars: 8, seconds: 30 })).toThrow(/either --bars or --seconds/);
+  });
+
+  it('names the flag and the value that is out of range', () => {
+    expect(() => parseComposeOptions({ tempo: 1000 })).toThrow(InvalidInputError);
+    expect(() => parseComposeOptions({ tempo: 1000 })).toThrow(/--tempo.*1000/);
+    expect(() => parseComposeOptions({ topK: -1 })).toThrow(/--top-k/);
+    expect(parseComposeOptions({ topK: 0, temperature: 0 })).toMatchObject({ topK: 0, temperature: 0 });
+    expect(() => parseComposeOptions({ style: 'jazz' })).toThrow(/--style.*jazz/);
+    expect(() => parseComposeOptions({ bars: 2.5 })).toThrow(/--bars/);
+    expect(() => parseComposeOptions({ temperature: -0.5 })).toThrow(/--temperature.*-0.5/);
+    expect(() => parseComposeOptions({ colour: 'red' })).toThrow(InvalidInputError);
+  });
+});

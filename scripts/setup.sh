@@ -5,11 +5,13 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-APT_PACKAGES=(fluidsynth ffmpeg fluid-soundfont-gm fonts-dejavu-core)
+APT_PACKAGES=(fluidsynth ffmpeg fluid-soundfont-gm fonts-dejavu-core openssl)
 need_apt=()
 command -v fluidsynth >/dev/null 2>&1 || need_apt+=(fluidsynth)
 command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)
-ls /usr/share/sounds/sf2/*.sf2 /usr/share/soundfonts/*.sf2 >/dev/null 2>&1 || need_apt+=(fluid-soundfont-gm)
+compgen -G '/usr/share/sounds/sf2/*.sf2' >/dev/null || compgen -G '/usr/share/soundfonts/*.sf2' >/dev/null || need_apt+=(fluid-soundfont-gm)
+# The Discord simulator's self-signed voice certificate (end-to-end tests).
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 # The piano-roll picture's labels (resvg draws no text without a font file).
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_apt+=(fonts-dejavu-core)
 

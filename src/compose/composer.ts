@@ -1,12 +1,10 @@
 /**
  * The boundary between the compose pipeline and the model: a Composer continues a seed into a
- * whole piece. The LSTM engine provides the real implementation; until it is wired into
- * `loadComposer`, composing fails with a MissingDependencyError instead of pretending.
+ * whole piece. The LSTM engine provides the real implementation (lstm-composer.ts).
  */
 import type { Key } from '../music/key.js';
 import type { Piece, TimeSignature } from '../music/piece.js';
 import type { Style } from '../music/styles.js';
-import { MissingDependencyError } from '../util/errors.js';
 import type { InstrumentSpec } from './instruments.js';
 
 /** Everything the model is asked for, resolved and validated. */
@@ -52,12 +50,10 @@ export interface Composer {
 export type ComposerLoader = (model: string | undefined) => Promise<Composer>;
 
 /**
- * The composer used when a caller injects none. The engine integration replaces this body with
- * its model loading (`loadModel(nameOrPath)` → a Composer).
+ * The composer used when a caller injects none: the LSTM engine with `--model`, RHYTHMIX_MODEL or
+ * the bundled model. Imported lazily so loading the pipeline does not load the engine.
  */
 export const loadComposer: ComposerLoader = async (model) => {
-  throw new MissingDependencyError(
-    `no model is available to compose with yet${model ? ` (asked for --model ${model})` : ''} — ` +
-      'the LSTM engine is not connected to the compose pipeline (src/compose/composer.ts loadComposer)',
-  );
+  const { loadLstmComposer } = await import('./lstm-composer.js');
+  return loadLstmComposer(model);
 };

@@ -77,8 +77,25 @@ describe('composition request', () => {
 });
 
 describe('compose pipeline', () => {
-  it('fails clearly until a model is wired in', async () => {
-    await expect(loadComposer(undefined)).rejects.toThrow(MissingDependencyError);
+  it('names a model that does not exist', async () => {
+    await expect(loadComposer('no-such-model-here')).rejects.toThrow(/no-such-model-here/);
+  });
+
+  it('continues a seed with the bundled model, in key and to length', async () => {
+    const composer = await loadComposer(undefined);
+    expect(composer.model).toMatch(/rhythmix-base|jsb-bench/);
+    const options = parseComposeOptions({ seed: 'C4q E4q G4h', style: 'classical', bars: 4, tempo: 100, key: 'C major', outDir: dir });
+    const seedInput = await loadSeed({ seed: 'C4q E4q G4h', seedBars: 4, tempo: 100 });
+    const request = buildRequest(options, seedInput);
+    const seed = seedInput.piece;
+    const piece = await composer.compose(seed, request, () => {}, undefined);
+    expect(noteCount(piece)).toBeGreaterThan(noteCount(seed));
+    expect(pieceLengthBeats(piece)).toBeLessThanOrEqual(request.totalBeats + 1e-9);
+    const firstNotes = piece.tracks[0]?.notes.slice(0, 3).map((n) => n.pitch);
+    expect(firstNotes).toEqual([60, 64, 67]);
+    const cMajor = new Set([0, 2, 4, 5, 7, 9, 11]);
+    const pitched = piece.tracks.filter((t) => !t.isDrum).flatMap((t) => t.notes);
+    expect(pitched.every((n) => cMajor.has(n.pitch % 12))).toBe(true);
   });
 
   it.skipIf(!HAVE_RENDER_TOOLS)('writes piece.mid, piece.ogg and piece.png and summarises them', async () => {

@@ -1,0 +1,89 @@
+/**
+ * The real Composer: the LSTM engine's Generator continuing a seed in the token language.
+ * The seed is encoded as the prefix, the model samples under the token grammar (with the key
+ * constraint when asked), and the stream is decoded back into a Piece whose tracks take the
+ * requested instruments.
+ */
+import { keyPitchClasses } from '../music/key.js';
+import type { Piece, Track } from '../music/piece.js';
+import { decodeTokens } from '../music/tokens.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Generator } from '../model/generator.js';
+import { modelsDirectory } from '../model/model-files.js';
+import type { Composer, ComposerLoader, CompositionRequest } from './composer.js';
+
+/**
+ * Models `compose` and the bot try, in order, when none is named: the multi-style bundled model,
+ * then the JSB benchmark model (classical only) until the former is committed.
+ */
+export const DEFAULT_MODELS = ['rhythmix-base', 'jsb-bench'] as const;
+
+function defaultModel(): string {
+  const found = DEFAULT_MODELS.find((name) => existsSync(join(modelsDirectory(), name, 'model.json')));
+  return found ?? DEFAULT_MODELS[0];
+}
+
+/** Generous token budget per quarter note: JSB averages ~6, dense game music more. */
+const TOKENS_PER_QUARTER_BUDGET = 40;
+
+export class LstmComposer implements Composer {
+  constructor(
+    readonly model: string,
+    private readonly generator: Generator,
+  ) {}
+
+  async compose(
+    seed: Piece,
+    request: CompositionRequest,
+    onProgress: (progress: { fraction: number; message?: string }) => void,
+    signal?: AbortSignal,
+  ): Promise<Piece> {
+    signal?.throwIfAborted();
+    const generator = this.generator;
+    const hasSeed = seed.tracks.some((t) => t.notes.length > 0);
+    const prefix = hasSeed ? generator.prefixFromPiece(seed, request.style) : generator.stylePrefix(request.style);
+    onProgress({ fraction: 0, message: 'composing' });
+    const result = generator.generate({
+      prefix,
+      maxTokens: Math.ceil(request.totalBeats * TOKENS_PER_QUARTER_BUDGET) + 64,
+      // The mask closes the stream inside the last bar, so no note rings past the requested length.
+      maxBars: request.bars,
+      maxQuarters: request.totalBeats,
+      ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+      ...(request.topK !== undefined ? { topK: request.topK } : {}),
+      ...(request.key ? { constraints: { pitchClasses: keyPitchClasses(request.key) } } : {}),
+    });
+    onProgress({ fraction: 1, message: 'composed' });
+    const piece = decodeTokens([...result.prefix, ...result.tokens], {
+      stepsPerQuarter: generator.stepsPerQuarter,
+      vocabulary: generator.vocabulary,
+      mode: 'repair',
+      bpm: request.bpm,
+    });
+    return withInstruments(piece, request);
+  }
+}
+
+/**
+ * Gives the i-th generated track the i-th requested instrument (the model may make fewer) and
+ * cuts notes at the requested length: the grammar bounds onsets, not how long the last notes ring.
+ */
+function withInstruments(piece: Piece, request: CompositionRequest): Piece {
+  const end = request.totalBeats;
+  const tracks: Track[] = piece.tracks.map((track, i) => {
+    const notes = track.notes
+      .filter((n) => n.start < end)
+      .map((n) => (n.start + n.duration > end ? { ...n, duration: end - n.start } : n));
+    const instrument = request.instruments[i];
+    if (!instrument || track.isDrum) return { ...track, notes };
+    return { ...track, notes, name: instrument.name, program: instrument.program, isDrum: instrument.isDrum };
+  });
+  return { ...piece, tracks };
+}
+
+/** Loads `--model` (a name under models/ or a folder), else RHYTHMIX_MODEL, else the bundled model. */
+export const loadLstmComposer: ComposerLoader = async (model) => {
+  const name = model ?? process.env.RHYTHMIX_MODEL ?? defaultModel();
+  return new LstmComposer(name, await Generator.load(name));
+};

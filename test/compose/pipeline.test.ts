@@ -10,7 +10,7 @@ import { parseMidi } from '../../src/midi/read.js';
 import { writeMidi } from '../../src/midi/write.js';
 import { createPiece, noteCount, pieceLengthBeats } from '../../src/music/piece.js';
 import { demoPiece } from '../../src/render/demo-piece.js';
-import { InvalidInputError, MissingDependencyError, RhythmixError } from '../../src/util/errors.js';
+import { InvalidInputError, RhythmixError } from '../../src/util/errors.js';
 import { HAVE_RENDER_TOOLS, probe } from '../render/audio-probe.js';
 import { pngSize } from '../render/png.js';
 import { ArpeggioTestComposer, SilentTestComposer } from './test-composer.js';

@@ -1,25 +1,19 @@
 /** `rhythmix dataset …` through the real binary (needs `npm run build` first, as `npm test` does). */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertCliBuilt, runCli } from './run-cli.js';
 import { createPiece } from '../../src/music/piece.js';
 import { writeMidi } from '../../src/midi/write.js';
 import { datasetsRoot } from '../../src/datasets/paths.js';
 
-const root = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'rhythmix-dataset-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function rhythmix(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [join(root, 'bin/rhythmix.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const rhythmix = (...args: string[]) => runCli(args);
 
-beforeAll(() => {
-  if (!existsSync(join(root, 'dist/cli/main.js'))) throw new Error('build the CLI first: npx tsc -p tsconfig.build.json');
-});
+beforeAll(assertCliBuilt);
 
 const STATS_KEYS = ['files', 'parsed', 'failed', 'notes', 'notes_kept', 'tokens', 'vocabulary_coverage', 'off_grid_notes'];
 

@@ -1,24 +1,18 @@
 /** `rhythmix inspect` through the real binary (needs `npm run build` first, as `npm test` does). */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertCliBuilt, runCli } from './run-cli.js';
 import { createPiece } from '../../src/music/piece.js';
 import { writeMidi } from '../../src/midi/write.js';
 
-const root = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'rhythmix-inspect-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function rhythmix(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [join(root, 'bin/rhythmix.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const rhythmix = (...args: string[]) => runCli(args, 60_000);
 
-beforeAll(() => {
-  if (!existsSync(join(root, 'dist/cli/main.js'))) throw new Error('build the CLI first: npx tsc -p tsconfig.build.json');
-});
+beforeAll(assertCliBuilt);
 
 describe('rhythmix inspect', () => {
   const good = join(dir, 'tune.mid');

@@ -1,23 +1,16 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeShards } from '../../src/datasets/shards.js';
 import { createPiece } from '../../src/music/piece.js';
 import { encodePiece } from '../../src/music/tokens.js';
 import { DEFAULT_VOCABULARY } from '../../src/music/vocabulary.js';
 import { loadModel } from '../../src/model/model-files.js';
+import { isCliBuilt, runCli } from '../cli/run-cli.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const bin = path.join(root, 'bin/rhythmix.js');
-const built = existsSync(path.join(root, 'dist/cli/main.js')) && existsSync(path.join(root, 'dist/workers/train-worker.js'));
-
-function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const built = isCliBuilt('train-worker');
+const run = (args: string[]) => runCli(args);
 
 // Runs the built CLI (the test command builds before vitest).
 describe.skipIf(!built)('rhythmix train (CLI)', () => {

@@ -62,7 +62,7 @@ export async function benchEngineTraining(seconds: number, threads = 0, config: 
   const size = net.size;
   const pool = await ReplicaPool.start(world, {
     config, settings, params: net.getParameters(), optimizer: null,
-    train, trainWindows: buildWindows(train, SEQ_LEN), valid: buildCorpus([]),
+    train, trainWindows: buildWindows(train, SEQ_LEN), trainShiftable: null, valid: buildCorpus([]),
     control, stats: new SharedArrayBuffer(16 * world),
     gradSlots: new SharedArrayBuffer(world > 1 ? 4 * size * world : 4), reduced: new SharedArrayBuffer(world > 1 ? 4 * size : 4),
   });
@@ -84,7 +84,7 @@ export async function benchEngineTraining(seconds: number, threads = 0, config: 
         if (now - firstAt > stopAfter) Atomics.store(new Int32Array(control), CONTROL.stopRequest, 1);
       }
     };
-    pool.broadcast({ type: 'epoch', epoch: 0, order: Int32Array.from({ length: BATCH * batches }, (_, i) => i), startBatch: 0 });
+    pool.broadcast({ type: 'epoch', epoch: 0, order: Int32Array.from({ length: BATCH * batches }, (_, i) => i), startBatch: 0, shifts: null });
     await pool.collect('epochDone');
     const timed = lastBatch - firstBatch;
     if (timed <= 0) throw new Error('engine benchmark ran too few batches');

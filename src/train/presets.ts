@@ -6,7 +6,14 @@ export interface TrainingPreset {
   description: string;
   model: Partial<Omit<ModelConfig, 'vocabSize'>>;
   training: Partial<TrainingSettings>;
+  /** Data-set specs built into shards when `--data` is left out (see `rhythmix dataset build`). */
+  data?: readonly string[];
+  /** Where the model goes when `--out` is left out (a bundled model's folder). */
+  out?: string;
 }
+
+/** The bundled models share one architecture: embedding 64, 2 × LSTM 256. */
+const BUNDLED_ARCHITECTURE = { embedding: 64, layers: [256, 256] };
 
 export const PRESETS: Record<string, TrainingPreset> = {
   tiny: {
@@ -18,6 +25,20 @@ export const PRESETS: Record<string, TrainingPreset> = {
     description: 'the benchmark configuration (embedding 64, 2×LSTM 256, sequence 64, batch 32) with dropout and early stopping',
     model: { embedding: 64, layers: [256, 256], dropout: 0.1 },
     training: { seqLen: 64, batchSize: 32, learningRate: 2e-3, epochs: 30, earlyStopping: 3 },
+  },
+  'jsb-bench': {
+    description: 'the JSB benchmark model: JSB train split only (valid for early stopping), transposed ±6 semitones each epoch',
+    model: { ...BUNDLED_ARCHITECTURE, dropout: 0.15 },
+    training: { seqLen: 64, batchSize: 32, learningRate: 2e-3, epochs: 100, earlyStopping: 8, transpose: 6, threads: 1, seed: 1 },
+    data: ['jsb'],
+    out: 'models/jsb-bench',
+  },
+  'rhythmix-base': {
+    description: 'the default model: JSB (classical), Nottingham (folk) and three game soundtracks (game, multi-track with drums), transposed ±4',
+    model: { ...BUNDLED_ARCHITECTURE, dropout: 0.1 },
+    training: { seqLen: 64, batchSize: 32, learningRate: 2e-3, epochs: 3, earlyStopping: 2, transpose: 4, threads: 1, seed: 1 },
+    data: ['jsb', 'nottingham', 'game'],
+    out: 'models/rhythmix-base',
   },
 };
 

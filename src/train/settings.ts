@@ -13,5 +13,7 @@ export const trainingSettingsSchema = z.object({
   seed: z.number().int().default(1),
   /** Stop after this many epochs without a better validation NLL (0 = never). */
   earlyStopping: z.number().int().min(0).default(0),
+  /** Transposition augmentation: each epoch moves every piece by a random shift within ±transpose semitones (0 = off). */
+  transpose: z.number().int().min(0).max(12).default(0),
 });
 export type TrainingSettings = z.infer<typeof trainingSettingsSchema>;

@@ -10,7 +10,9 @@ import { InvalidInputError } from '../util/errors.js';
 import { ReplicaPool } from './replica-pool.js';
 import type { TrainingSettings } from './settings.js';
 import { CONTROL, type OptimizerState } from './worker-protocol.js';
-import { buildCorpus, buildWindows } from './windows.js';
+import { pitchPositions, transpositionRange } from '../music/transpose.js';
+import { Vocabulary } from '../music/vocabulary.js';
+import { buildCorpus, buildWindows, pieceCount, type TokenCorpus } from './windows.js';
 
 export const ENGINE_NAME = 'rhythmix-lstm/1 (wasm simd128)';
 
@@ -147,6 +149,37 @@ export function epochOrder(windowCount: number, seed: number, epoch: number): In
   return Int32Array.from(order);
 }
 
+/** Per train token whether transposition moves it, and per piece the shifts that stay in range. */
+export interface TranspositionPlan {
+  shiftable: Uint8Array;
+  min: Int8Array;
+  max: Int8Array;
+}
+
+export function planTransposition(corpus: TokenCorpus, vocabularyJson: unknown, maxSemitones: number): TranspositionPlan | null {
+  if (maxSemitones <= 0) return null;
+  const vocabulary = Vocabulary.fromJSON(vocabularyJson);
+  const shiftable = new Uint8Array(new SharedArrayBuffer(Math.max(1, corpus.tokens.length))).subarray(0, corpus.tokens.length);
+  const pieces = pieceCount(corpus);
+  const min = new Int8Array(pieces);
+  const max = new Int8Array(pieces);
+  for (let p = 0; p < pieces; p++) {
+    const from = corpus.starts[p]!;
+    const positions = pitchPositions(corpus.tokens.subarray(from, corpus.starts[p + 1]!), vocabulary);
+    shiftable.set(positions.shiftable, from);
+    const range = transpositionRange(positions, maxSemitones, vocabulary);
+    min[p] = range.min;
+    max[p] = range.max;
+  }
+  return { shiftable, min, max };
+}
+
+/** Each piece's transposition in an epoch: uniform over its allowed shifts, a fixed function of seed and epoch. */
+export function epochShifts(plan: TranspositionPlan, seed: number, epoch: number): Int8Array {
+  const rng = new Rng((seed * 6_151 + epoch * 15_485_863 + 1) >>> 0);
+  return plan.min.map((low, p) => low + rng.int(plan.max[p]! - low + 1));
+}
+
 function checkVocabulary(pieces: ReadonlyArray<ArrayLike<number>>, vocabSize: number, split: string): void {
   for (const piece of pieces) {
     for (let i = 0; i < piece.length; i++) {
@@ -176,6 +209,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const train = buildCorpus(data.train);
   const valid = buildCorpus(data.valid);
   const trainWindows = buildWindows(train, settings.seqLen);
+  const transposition = planTransposition(train, data.vocabulary, settings.transpose);
   const windowCount = trainWindows.windowStart.length;
   if (windowCount === 0) throw new InvalidInputError('the training split has no piece of two or more tokens');
 
@@ -198,6 +232,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     optimizer: resumed?.optimizer ?? null,
     train,
     trainWindows,
+    trainShiftable: transposition?.shiftable ?? null,
     valid,
     control,
     stats: new SharedArrayBuffer(16 * world),
@@ -290,7 +325,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       // Validation and checkpoints are not training throughput: restart the rate window.
       rateStart = performance.now();
       rateTokens = 0;
-      pool.broadcast({ type: 'epoch', epoch, order: epochOrder(windowCount, settings.seed, epoch), startBatch: state.nextBatch });
+      pool.broadcast({ type: 'epoch', epoch, order: epochOrder(windowCount, settings.seed, epoch), startBatch: state.nextBatch, shifts: transposition ? epochShifts(transposition, settings.seed, epoch) : null });
       const done = await pool.collect('epochDone');
       state.nextBatch = done[0]!.nextBatch;
       if (done[0]!.stopped && state.nextBatch < batchesPerEpoch) {

@@ -15,6 +15,16 @@ export interface WindowIndex {
   /** Window w covers tokens[windowStart[w] .. ] of piece windowPiece[w]. */
   windowStart: Int32Array;
   windowEnd: Int32Array; // exclusive end of the piece the window belongs to
+  windowPiece: Int32Array;
+}
+
+/**
+ * Transposition augmentation: an epoch moves each piece's pitched notes by shifts[piece]
+ * semitones (tokens flagged in `shiftable`; pitch ids are consecutive, so a shift is an add).
+ */
+export interface BatchAugmentation {
+  shiftable: Uint8Array;
+  shifts: Int8Array;
 }
 
 export function buildCorpus(pieces: ArrayLike<ArrayLike<number>>, shared = true): TokenCorpus {
@@ -41,32 +51,45 @@ export function pieceCount(corpus: TokenCorpus): number {
 export function buildWindows(corpus: TokenCorpus, seqLen: number): WindowIndex {
   const starts: number[] = [];
   const ends: number[] = [];
+  const pieces: number[] = [];
   for (let p = 0; p < pieceCount(corpus); p++) {
     const begin = corpus.starts[p]!;
     const end = corpus.starts[p + 1]!;
     for (let s = begin; s + 1 < end; s += seqLen) {
       starts.push(s);
       ends.push(end);
+      pieces.push(p);
     }
   }
-  return { windowStart: Int32Array.from(starts), windowEnd: Int32Array.from(ends) };
+  return { windowStart: Int32Array.from(starts), windowEnd: Int32Array.from(ends), windowPiece: Int32Array.from(pieces) };
 }
 
 /**
  * Fills rows [0, rows) of batch-major input/target arrays from the given
  * window ids; a row with id < 0, or past a piece's end, is padding (target -1).
  */
-export function fillBatch(corpus: TokenCorpus, windows: WindowIndex, ids: ArrayLike<number>, seqLen: number, inputs: Int32Array, targets: Int32Array): number {
+export function fillBatch(
+  corpus: TokenCorpus,
+  windows: WindowIndex,
+  ids: ArrayLike<number>,
+  seqLen: number,
+  inputs: Int32Array,
+  targets: Int32Array,
+  augmentation?: BatchAugmentation,
+): number {
   let count = 0;
+  const tokenAt = (i: number, shift: number): number =>
+    shift !== 0 && augmentation!.shiftable[i] === 1 ? corpus.tokens[i]! + shift : corpus.tokens[i]!;
   for (let r = 0; r < ids.length; r++) {
     const id = ids[r]!;
     const start = id >= 0 ? windows.windowStart[id]! : 0;
     const end = id >= 0 ? windows.windowEnd[id]! : 0;
+    const shift = id >= 0 && augmentation ? augmentation.shifts[windows.windowPiece[id]!]! : 0;
     for (let t = 0; t < seqLen; t++) {
       const i = start + t;
       const valid = id >= 0 && i + 1 < end;
-      inputs[r * seqLen + t] = valid ? corpus.tokens[i]! : 0;
-      targets[r * seqLen + t] = valid ? corpus.tokens[i + 1]! : -1;
+      inputs[r * seqLen + t] = valid ? tokenAt(i, shift) : 0;
+      targets[r * seqLen + t] = valid ? tokenAt(i + 1, shift) : -1;
       if (valid) count++;
     }
   }

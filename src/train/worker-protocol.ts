@@ -20,6 +20,8 @@ export interface TrainWorkerData {
   optimizer: OptimizerState | null;
   train: TokenCorpus;
   trainWindows: WindowIndex;
+  /** Per train token: 1 where transposition moves it (settings.transpose > 0), else null. */
+  trainShiftable: Uint8Array | null;
   valid: TokenCorpus;
   control: SharedArrayBuffer;
   stats: SharedArrayBuffer;
@@ -28,7 +30,7 @@ export interface TrainWorkerData {
 }
 
 export type ToWorker =
-  | { type: 'epoch'; epoch: number; order: Int32Array; startBatch: number }
+  | { type: 'epoch'; epoch: number; order: Int32Array; startBatch: number; shifts: Int8Array | null }
   | { type: 'validate' }
   | { type: 'snapshot' }
   | { type: 'exit' };

@@ -11,7 +11,7 @@ import { DEFAULT_ADAM, LstmNetwork } from '../model/network.js';
 import { Rng } from '../model/rng.js';
 import { sequenceNll } from '../train/evaluate.js';
 import type { TrainingSettings } from '../train/settings.js';
-import { type TokenCorpus, type WindowIndex, fillBatch, pieceCount } from '../train/windows.js';
+import { type BatchAugmentation, type TokenCorpus, type WindowIndex, fillBatch, pieceCount } from '../train/windows.js';
 import { CONTROL, type ToWorker, type TrainWorkerData } from '../train/worker-protocol.js';
 
 const data = workerData as TrainWorkerData;
@@ -60,9 +60,9 @@ function barrier(): void {
   }
 }
 
-function trainStep(corpus: TokenCorpus, windows: WindowIndex, ids: Int32Array, epoch: number, batchIndex: number): { loss: number; count: number } {
+function trainStep(corpus: TokenCorpus, windows: WindowIndex, ids: Int32Array, epoch: number, batchIndex: number, augmentation: BatchAugmentation | undefined): { loss: number; count: number } {
   net.zeroGradients();
-  fillBatch(corpus, windows, ids.subarray(rowFrom, rowTo), T, inputs, targets);
+  fillBatch(corpus, windows, ids.subarray(rowFrom, rowTo), T, inputs, targets, augmentation);
   const dropoutRng = config.dropout > 0 ? new Rng(((settings.seed * 1_000_003) ^ (epoch * 65_537) ^ (batchIndex * 257) ^ rank) >>> 0) : undefined;
   const result = rows > 0 ? net.runBatch(inputs, targets, rows, T, { backward: true, ...(dropoutRng ? { dropoutRng } : {}) }) : { loss: 0, count: 0 };
   stats[2 * rank] = result.loss;
@@ -91,8 +91,9 @@ function trainStep(corpus: TokenCorpus, windows: WindowIndex, ids: Int32Array, e
   return { loss, count };
 }
 
-function runEpoch(epoch: number, order: Int32Array, startBatch: number): void {
+function runEpoch(epoch: number, order: Int32Array, startBatch: number, shifts: Int8Array | null): void {
   const batches = Math.ceil(order.length / settings.batchSize);
+  const augmentation = shifts && data.trainShiftable ? { shiftable: data.trainShiftable, shifts } : undefined;
   const ids = new Int32Array(settings.batchSize);
   let lastReport = 0;
   let lossSum = 0;
@@ -102,7 +103,7 @@ function runEpoch(epoch: number, order: Int32Array, startBatch: number): void {
       const i = b * settings.batchSize + r;
       ids[r] = i < order.length ? order[i]! : -1;
     }
-    const step = trainStep(data.train, data.trainWindows, ids, epoch, b);
+    const step = trainStep(data.train, data.trainWindows, ids, epoch, b, augmentation);
     lossSum += step.loss;
     tokens += step.count;
     const stop = Atomics.load(control, CONTROL.decision) !== 0;
@@ -133,7 +134,7 @@ function validate(): void {
 
 port.on('message', (message: ToWorker) => {
   try {
-    if (message.type === 'epoch') runEpoch(message.epoch, message.order, message.startBatch);
+    if (message.type === 'epoch') runEpoch(message.epoch, message.order, message.startBatch, message.shifts);
     else if (message.type === 'validate') validate();
     else if (message.type === 'snapshot') {
       const optimizer = net.getOptimizerState();

@@ -1,25 +1,29 @@
 /**
  * `rhythmix train --data SHARDS_DIR --out DIR [--preset NAME] [--config FILE.json]
+ *  (`rhythmix train --preset jsb-bench|rhythmix-base` alone rebuilds a bundled model)
  *  [--layers 256,256 --embedding 64 --dropout P --seq-len N --batch N --lr X --epochs N
  *   --threads N --clip X --seed N --early-stopping N] [--resume] [--json]`.
  * Precedence: built-in defaults < preset < config file < flags. Training runs
  * in worker threads; Ctrl-C finishes the current step and saves a checkpoint.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { buildShards } from '../../datasets/build.js';
 import { readShards } from '../../datasets/shards.js';
+import { openDataset } from '../../datasets/spec.js';
 import { parseModelConfig } from '../../model/config.js';
-import { PRESETS, presetNames } from '../../train/presets.js';
+import { PRESETS, presetNames, type TrainingPreset } from '../../train/presets.js';
 import { trainingSettingsSchema } from '../../train/settings.js';
 import { type EpochReport, type TrainProgress, trainModel } from '../../train/trainer.js';
 import { InvalidInputError } from '../../util/errors.js';
 
 interface TrainFlags {
-  data: string;
-  out: string;
+  data?: string;
+  out?: string;
   config?: string;
   preset?: string;
   layers?: string;
@@ -33,6 +37,7 @@ interface TrainFlags {
   clip?: string;
   seed?: string;
   earlyStopping?: string;
+  transpose?: string;
   resume?: boolean;
   name?: string;
   json?: boolean;
@@ -53,6 +58,7 @@ const configFileSchema = z
     clipNorm: z.number().min(0).optional(),
     seed: z.number().int().optional(),
     earlyStopping: z.number().int().min(0).optional(),
+    transpose: z.number().int().min(0).max(12).optional(),
   })
   .strict();
 type ConfigFile = z.infer<typeof configFileSchema>;
@@ -92,6 +98,22 @@ async function readConfigFile(file: string | undefined): Promise<ConfigFile> {
 
 function dropUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** `--data`, or the preset's data sets built into data/shards/PRESET (reused when already built from the same sets). */
+async function resolveData(data: string | undefined, presetName: string | undefined, preset: TrainingPreset | undefined): Promise<string> {
+  if (data !== undefined) return data;
+  if (!presetName || !preset?.data) throw new InvalidInputError(`--data is required (a token shard folder), unless the preset names its data (${presetNames().filter((n) => PRESETS[n]?.data).join(', ')})`);
+  const dir = path.join('data', 'shards', presetName);
+  const manifest = path.join(dir, 'manifest.json');
+  if (existsSync(manifest)) {
+    const sources: unknown = JSON.parse(await readFile(manifest, 'utf8')).sources;
+    if (JSON.stringify(sources) === JSON.stringify(preset.data)) return dir;
+  }
+  process.stderr.write(`building token shards from ${preset.data.join(', ')} into ${dir}…\n`);
+  const datasets = await Promise.all(preset.data.map((spec) => openDataset(spec)));
+  await buildShards(datasets, { outDir: dir, validFraction: 0.1, stepsPerQuarter: 4, seed: 0, sources: preset.data });
+  return dir;
 }
 
 function progressReporter(json: boolean | undefined): { progress(p: TrainProgress): void; epoch(e: EpochReport): void; stop(): void } {
@@ -145,10 +167,10 @@ export function register(program: Command): void {
   program
     .command('train')
     .description('Train a stacked-LSTM model on token shards (see `rhythmix dataset build`)')
-    .requiredOption('--data <dir>', 'token shard folder (manifest.json + JSONL files)')
-    .requiredOption('--out <dir>', 'model folder to write (model.json, weights.bin, vocabulary.json, card.json, checkpoint/)')
+    .option('--data <dir>', 'token shard folder (manifest.json + JSONL files); default for a preset that names its data: built into data/shards/PRESET')
+    .option('--out <dir>', 'model folder to write (model.json, weights.bin, vocabulary.json, card.json, checkpoint/); default for bundled presets: models/PRESET')
     .option('--preset <name>', `starting configuration: ${presetNames().join(', ')}`)
-    .option('--config <file>', 'JSON file with configuration keys (layers, embedding, dropout, seqLen, batchSize, learningRate, epochs, threads, clipNorm, seed, earlyStopping, preset)')
+    .option('--config <file>', 'JSON file with configuration keys (layers, embedding, dropout, seqLen, batchSize, learningRate, epochs, threads, clipNorm, seed, earlyStopping, transpose, preset)')
     .option('--layers <sizes>', 'LSTM layer sizes, e.g. 256,256')
     .option('--embedding <n>', 'embedding size')
     .option('--dropout <p>', 'dropout on each LSTM output while training, 0 ≤ p < 1')
@@ -160,6 +182,7 @@ export function register(program: Command): void {
     .option('--clip <x>', 'gradient-norm clip (0 = off)')
     .option('--seed <n>', 'seed: same seed, data and threads give the same model')
     .option('--early-stopping <n>', 'stop after N epochs without a better validation NLL (0 = off)')
+    .option('--transpose <n>', 'augmentation: each epoch moves every piece by a random shift within ±N semitones (0 = off)')
     .option('--resume', 'continue from <out>/checkpoint')
     .option('--name <name>', 'model name for the card (default: the folder name)')
     .option('--json', 'print one JSON summary on stdout')
@@ -168,9 +191,12 @@ export function register(program: Command): void {
       const presetName = flags.preset ?? file.preset;
       const preset = presetName === undefined ? undefined : PRESETS[presetName];
       if (presetName !== undefined && !preset) throw new InvalidInputError(`unknown preset "${presetName}": expected one of ${presetNames().join(', ')}`);
-      const shards = await readShards(flags.data);
+      const dataDir = await resolveData(flags.data, presetName, preset);
+      const outDir = flags.out ?? preset?.out;
+      if (outDir === undefined) throw new InvalidInputError('--out is required (the model folder to write)');
+      const shards = await readShards(dataDir);
       const [train, valid] = await Promise.all([shards.load('train'), shards.load('valid')]);
-      if (train.length === 0) throw new InvalidInputError(`${flags.data} has no training pieces`);
+      if (train.length === 0) throw new InvalidInputError(`${dataDir} has no training pieces`);
       const model = parseModelConfig({
         vocabSize: shards.vocabulary.size,
         embedding: 64,
@@ -186,7 +212,7 @@ export function register(program: Command): void {
       });
       const settings = trainingSettingsSchema.parse({
         ...preset?.training,
-        ...dropUndefined({ seqLen: file.seqLen, batchSize: file.batchSize, learningRate: file.learningRate, epochs: file.epochs, threads: file.threads, clipNorm: file.clipNorm, seed: file.seed, earlyStopping: file.earlyStopping }),
+        ...dropUndefined({ seqLen: file.seqLen, batchSize: file.batchSize, learningRate: file.learningRate, epochs: file.epochs, threads: file.threads, clipNorm: file.clipNorm, seed: file.seed, earlyStopping: file.earlyStopping, transpose: file.transpose }),
         ...dropUndefined({
           seqLen: number('--seq-len', flags.seqLen, int(1), 'a whole number ≥ 1'),
           batchSize: number('--batch', flags.batch, int(1), 'a whole number ≥ 1'),
@@ -196,6 +222,7 @@ export function register(program: Command): void {
           clipNorm: number('--clip', flags.clip, (v) => v >= 0, 'a number ≥ 0'),
           seed: number('--seed', flags.seed, Number.isInteger, 'a whole number'),
           earlyStopping: number('--early-stopping', flags.earlyStopping, int(0), 'a whole number ≥ 0'),
+          transpose: number('--transpose', flags.transpose, (v) => int(0)(v) && v <= 12, 'a whole number from 0 to 12'),
         }),
       });
       const controller = new AbortController();
@@ -214,13 +241,13 @@ export function register(program: Command): void {
             train: train.map((p) => p.tokens),
             valid: valid.map((p) => p.tokens),
             vocabulary: shards.manifest.vocabulary,
-            source: path.resolve(flags.data),
+            source: preset?.data && flags.data === undefined ? preset.data.join(' ') : path.resolve(dataDir),
             styles: [...shards.manifest.styles],
             stepsPerQuarter: shards.manifest.stepsPerQuarter,
           },
           model,
           settings,
-          outDir: flags.out,
+          outDir,
           resume: flags.resume ?? false,
           signal: controller.signal,
           onProgress: (p) => reporter.progress(p),

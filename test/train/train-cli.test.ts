@@ -49,5 +49,20 @@ describe.skipIf(!built)('rhythmix train (CLI)', () => {
     const preset = run(['train', '--data', path.join(dir, 'shards'), '--out', path.join(dir, 'x'), '--preset', 'nope']);
     expect(preset.status).toBe(2);
     expect(preset.stderr).toMatch(/unknown preset "nope"/);
+    const noData = run(['train', '--out', path.join(dir, 'x'), '--preset', 'tiny']);
+    expect(noData.status).toBe(2);
+    expect(noData.stderr).toMatch(/--data is required .*unless the preset names its data \(jsb-bench, rhythmix-base\)/);
+    const transpose = run(['train', '--data', path.join(dir, 'shards'), '--out', path.join(dir, 'x'), '--transpose', '13']);
+    expect(transpose.status).toBe(2);
+    expect(transpose.stderr).toMatch(/--transpose must be a whole number from 0 to 12/);
+  });
+
+  it('trains with transposition augmentation and records it in the card', async () => {
+    const out = path.join(dir, 'transposed');
+    const result = run(['train', '--data', path.join(dir, 'shards'), '--out', out, '--preset', 'tiny', '--config', path.join(dir, 'config.json'), '--batch', '4', '--transpose', '3', '--json']);
+    expect(result.status).toBe(0);
+    const model = await loadModel(out);
+    expect((model.card?.config as { training: { transpose: number } }).training.transpose).toBe(3);
+    expect(Number.isFinite(model.card?.validationNll)).toBe(true);
   });
 });

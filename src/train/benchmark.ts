@@ -84,7 +84,7 @@ export async function benchEngineTraining(seconds: number, threads = 0, config: 
         if (now - firstAt > stopAfter) Atomics.store(new Int32Array(control), CONTROL.stopRequest, 1);
       }
     };
-    pool.broadcast({ type: 'epoch', epoch: 0, order: Int32Array.from({ length: BATCH * batches }, (_, i) => i), startBatch: 0, shifts: null });
+    pool.broadcast({ type: 'epoch', epoch: 0, order: Int32Array.from({ length: BATCH * batches }, (_, i) => i), startBatch: 0, shifts: null, learningRate: settings.learningRate });
     await pool.collect('epochDone');
     const timed = lastBatch - firstBatch;
     if (timed <= 0) throw new Error('engine benchmark ran too few batches');

@@ -15,5 +15,7 @@ export const trainingSettingsSchema = z.object({
   earlyStopping: z.number().int().min(0).default(0),
   /** Transposition augmentation: each epoch moves every piece by a random shift within ±transpose semitones (0 = off). */
   transpose: z.number().int().min(0).max(12).default(0),
+  /** After an epoch without a better validation NLL the learning rate is multiplied by this (1 = constant). */
+  lrDecay: z.number().gt(0).max(1).default(1),
 });
 export type TrainingSettings = z.infer<typeof trainingSettingsSchema>;

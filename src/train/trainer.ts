@@ -44,6 +44,8 @@ export interface EpochReport {
   validationNll: number | null;
   best: boolean;
   seconds: number;
+  /** Learning rate the epoch trained with. */
+  learningRate: number;
 }
 
 export interface TrainOptions {
@@ -91,6 +93,8 @@ interface CheckpointState {
   history: EpochReport[];
   epochLossSum: number;
   epochTokens: number;
+  /** The learning rate now (it decays with settings.lrDecay); absent in older checkpoints. */
+  learningRate?: number;
 }
 
 const CHECKPOINT_DIR = 'checkpoint';
@@ -325,7 +329,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       // Validation and checkpoints are not training throughput: restart the rate window.
       rateStart = performance.now();
       rateTokens = 0;
-      pool.broadcast({ type: 'epoch', epoch, order: epochOrder(windowCount, settings.seed, epoch), startBatch: state.nextBatch, shifts: transposition ? epochShifts(transposition, settings.seed, epoch) : null });
+      pool.broadcast({ type: 'epoch', epoch, order: epochOrder(windowCount, settings.seed, epoch), startBatch: state.nextBatch, shifts: transposition ? epochShifts(transposition, settings.seed, epoch) : null, learningRate: state.learningRate ?? settings.learningRate });
       const done = await pool.collect('epochDone');
       state.nextBatch = done[0]!.nextBatch;
       if (done[0]!.stopped && state.nextBatch < batchesPerEpoch) {
@@ -349,7 +353,9 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       } else {
         state.epochsWithoutImprovement++;
       }
-      const report: EpochReport = { epoch: epoch + 1, trainLoss, validationNll, best: improved, seconds: (performance.now() - epochStart) / 1000 };
+      const learningRate = state.learningRate ?? settings.learningRate;
+      if (!improved) state.learningRate = learningRate * settings.lrDecay;
+      const report: EpochReport = { epoch: epoch + 1, trainLoss, validationNll, best: improved, seconds: (performance.now() - epochStart) / 1000, learningRate };
       state.history.push(report);
       state.nextEpoch = epoch + 1;
       state.nextBatch = 0;

@@ -30,7 +30,7 @@ export interface TrainWorkerData {
 }
 
 export type ToWorker =
-  | { type: 'epoch'; epoch: number; order: Int32Array; startBatch: number; shifts: Int8Array | null }
+  | { type: 'epoch'; epoch: number; order: Int32Array; startBatch: number; shifts: Int8Array | null; learningRate: number }
   | { type: 'validate' }
   | { type: 'snapshot' }
   | { type: 'exit' };

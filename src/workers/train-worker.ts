@@ -134,7 +134,10 @@ function validate(): void {
 
 port.on('message', (message: ToWorker) => {
   try {
-    if (message.type === 'epoch') runEpoch(message.epoch, message.order, message.startBatch, message.shifts);
+    if (message.type === 'epoch') {
+      adam.learningRate = message.learningRate;
+      runEpoch(message.epoch, message.order, message.startBatch, message.shifts);
+    }
     else if (message.type === 'validate') validate();
     else if (message.type === 'snapshot') {
       const optimizer = net.getOptimizerState();

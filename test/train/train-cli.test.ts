@@ -62,7 +62,7 @@ describe.skipIf(!built)('rhythmix train (CLI)', () => {
     const result = run(['train', '--data', path.join(dir, 'shards'), '--out', out, '--preset', 'tiny', '--config', path.join(dir, 'config.json'), '--batch', '4', '--transpose', '3', '--json']);
     expect(result.status).toBe(0);
     const model = await loadModel(out);
-    expect((model.card?.config as { training: { transpose: number } }).training.transpose).toBe(3);
+    expect(model.card?.config?.training?.transpose).toBe(3);
     expect(Number.isFinite(model.card?.validationNll)).toBe(true);
   });
 });

@@ -7,7 +7,7 @@ import { loadModel } from '../../src/model/model-files.js';
 import { LstmNetwork } from '../../src/model/network.js';
 import { sequenceNll } from '../../src/train/evaluate.js';
 import { trainingSettingsSchema } from '../../src/train/settings.js';
-import { type TrainingData, trainModel } from '../../src/train/trainer.js';
+import { type EpochReport, type TrainingData, trainModel } from '../../src/train/trainer.js';
 
 // A deterministic toy language: after the start token, a cycle 1..8 from a random phase.
 function toyData(pieces: number, length: number, offset: number): number[][] {
@@ -79,5 +79,17 @@ describe('trainModel (worker threads)', () => {
     const result = await trainModel({ data, model: config, settings, outDir: tempDir() });
     expect(result.reason).toBe('early-stopping');
     expect(result.epochsCompleted).toBeLessThan(30);
+  });
+
+  it('decays the learning rate after each epoch that does not improve validation', async () => {
+    const settings = trainingSettingsSchema.parse({ seqLen: 16, batchSize: 8, learningRate: 0.5, epochs: 14, threads: 1, seed: 2, lrDecay: 0.25 });
+    const reports: EpochReport[] = [];
+    await trainModel({ data, model: config, settings, outDir: tempDir(), onEpoch: (e) => reports.push(e) });
+    expect(reports).toHaveLength(14);
+    expect(reports[0]!.learningRate).toBe(0.5);
+    expect(reports.some((r) => !r.best)).toBe(true); // lr 0.5 overshoots: some epoch fails to improve
+    for (let i = 1; i < reports.length; i++) {
+      expect(reports[i]!.learningRate).toBeCloseTo(reports[i - 1]!.learningRate * (reports[i - 1]!.best ? 1 : 0.25), 12);
+    }
   });
 });

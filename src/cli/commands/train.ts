@@ -18,7 +18,8 @@ import { openDataset } from '../../datasets/spec.js';
 import { parseModelConfig } from '../../model/config.js';
 import { PRESETS, presetNames, type TrainingPreset } from '../../train/presets.js';
 import { trainingSettingsSchema } from '../../train/settings.js';
-import { type EpochReport, type TrainProgress, trainModel } from '../../train/trainer.js';
+import { type EpochReport, type TrainProgress, type TrainResult, trainModel } from '../../train/trainer.js';
+import { loadModel } from '../../model/model-files.js';
 import { InvalidInputError } from '../../util/errors.js';
 
 interface TrainFlags {
@@ -38,6 +39,8 @@ interface TrainFlags {
   seed?: string;
   earlyStopping?: string;
   transpose?: string;
+  lrDecay?: string;
+  init?: string;
   resume?: boolean;
   name?: string;
   json?: boolean;
@@ -59,6 +62,7 @@ const configFileSchema = z
     seed: z.number().int().optional(),
     earlyStopping: z.number().int().min(0).optional(),
     transpose: z.number().int().min(0).max(12).optional(),
+    lrDecay: z.number().gt(0).max(1).optional(),
   })
   .strict();
 type ConfigFile = z.infer<typeof configFileSchema>;
@@ -170,7 +174,7 @@ export function register(program: Command): void {
     .option('--data <dir>', 'token shard folder (manifest.json + JSONL files); default for a preset that names its data: built into data/shards/PRESET')
     .option('--out <dir>', 'model folder to write (model.json, weights.bin, vocabulary.json, card.json, checkpoint/); default for bundled presets: models/PRESET')
     .option('--preset <name>', `starting configuration: ${presetNames().join(', ')}`)
-    .option('--config <file>', 'JSON file with configuration keys (layers, embedding, dropout, seqLen, batchSize, learningRate, epochs, threads, clipNorm, seed, earlyStopping, transpose, preset)')
+    .option('--config <file>', 'JSON file with configuration keys (layers, embedding, dropout, seqLen, batchSize, learningRate, epochs, threads, clipNorm, seed, earlyStopping, transpose, lrDecay, preset)')
     .option('--layers <sizes>', 'LSTM layer sizes, e.g. 256,256')
     .option('--embedding <n>', 'embedding size')
     .option('--dropout <p>', 'dropout on each LSTM output while training, 0 ≤ p < 1')
@@ -183,6 +187,8 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed: same seed, data and threads give the same model')
     .option('--early-stopping <n>', 'stop after N epochs without a better validation NLL (0 = off)')
     .option('--transpose <n>', 'augmentation: each epoch moves every piece by a random shift within ±N semitones (0 = off)')
+    .option('--lr-decay <x>', 'multiply the learning rate by x after an epoch without a better validation NLL (default 1 = constant)')
+    .option('--init <model>', 'start from this model\'s weights and architecture (fine-tuning)')
     .option('--resume', 'continue from <out>/checkpoint')
     .option('--name <name>', 'model name for the card (default: the folder name)')
     .option('--json', 'print one JSON summary on stdout')
@@ -212,7 +218,7 @@ export function register(program: Command): void {
       });
       const settings = trainingSettingsSchema.parse({
         ...preset?.training,
-        ...dropUndefined({ seqLen: file.seqLen, batchSize: file.batchSize, learningRate: file.learningRate, epochs: file.epochs, threads: file.threads, clipNorm: file.clipNorm, seed: file.seed, earlyStopping: file.earlyStopping, transpose: file.transpose }),
+        ...dropUndefined({ seqLen: file.seqLen, batchSize: file.batchSize, learningRate: file.learningRate, epochs: file.epochs, threads: file.threads, clipNorm: file.clipNorm, seed: file.seed, earlyStopping: file.earlyStopping, transpose: file.transpose, lrDecay: file.lrDecay }),
         ...dropUndefined({
           seqLen: number('--seq-len', flags.seqLen, int(1), 'a whole number ≥ 1'),
           batchSize: number('--batch', flags.batch, int(1), 'a whole number ≥ 1'),
@@ -223,6 +229,7 @@ export function register(program: Command): void {
           seed: number('--seed', flags.seed, Number.isInteger, 'a whole number'),
           earlyStopping: number('--early-stopping', flags.earlyStopping, int(0), 'a whole number ≥ 0'),
           transpose: number('--transpose', flags.transpose, (v) => int(0)(v) && v <= 12, 'a whole number from 0 to 12'),
+          lrDecay: number('--lr-decay', flags.lrDecay, (v) => v > 0 && v <= 1, 'a number in (0, 1]'),
         }),
       });
       const controller = new AbortController();
@@ -236,23 +243,43 @@ export function register(program: Command): void {
       process.on('SIGINT', onSigint);
       const reporter = progressReporter(flags.json);
       try {
-        const result = await trainModel({
-          data: {
-            train: train.map((p) => p.tokens),
-            valid: valid.map((p) => p.tokens),
-            vocabulary: shards.manifest.vocabulary,
-            source: preset?.data && flags.data === undefined ? preset.data.join(' ') : path.resolve(dataDir),
-            styles: [...shards.manifest.styles],
-            stepsPerQuarter: shards.manifest.stepsPerQuarter,
-          },
-          model,
-          settings,
-          outDir,
+        const trainingData = {
+          train: train.map((p) => p.tokens),
+          valid: valid.map((p) => p.tokens),
+          vocabulary: shards.manifest.vocabulary,
+          source: preset?.data && flags.data === undefined ? preset.data.join(' ') : path.resolve(dataDir),
+          styles: [...shards.manifest.styles],
+          stepsPerQuarter: shards.manifest.stepsPerQuarter,
+        };
+        const common = {
+          data: trainingData,
           resume: flags.resume ?? false,
           signal: controller.signal,
-          onProgress: (p) => reporter.progress(p),
-          onEpoch: (e) => reporter.epoch(e),
+          onProgress: (p: TrainProgress) => reporter.progress(p),
+          onEpoch: (e: EpochReport) => reporter.epoch(e),
           ...(flags.name ? { name: flags.name } : {}),
+        };
+        let initial = flags.init === undefined ? undefined : await loadModel(flags.init);
+        if (initial && initial.config.vocabSize !== model.vocabSize) throw new InvalidInputError(`--init ${flags.init}: its vocabulary (${initial.config.vocabSize}) differs from the data's (${model.vocabSize})`);
+        let stageOne: TrainResult | undefined;
+        if (preset?.fineTune && !initial) {
+          // Two-stage preset: train from scratch, then fine-tune from the best weights into outDir.
+          const stageDir = path.join('data', 'runs', `${presetName}-stage1`);
+          process.stderr.write(`stage 1 of 2 (${stageDir}): ${preset.description}\n`);
+          stageOne = await trainModel({ ...common, model, settings, outDir: stageDir });
+          if (stageOne.reason === 'interrupted') throw new InvalidInputError(`stage 1 interrupted: continue with the same command and --resume`);
+          initial = await loadModel(stageDir);
+          process.stderr.write(`stage 2 of 2 (${outDir}): ${preset.fineTune.description}\n`);
+        }
+        const finalModel = initial ? { ...initial.config, dropout: preset?.fineTune?.dropout ?? model.dropout } : model;
+        const finalSettings = stageOne && preset?.fineTune ? trainingSettingsSchema.parse({ ...settings, ...preset.fineTune.training }) : settings;
+        const result = await trainModel({
+          ...common,
+          model: finalModel,
+          settings: finalSettings,
+          outDir,
+          ...(initial ? { initialParams: initial.params, parent: `${initial.card?.name ?? path.basename(initial.dir)}@${initial.card?.version ?? 'unknown'}` } : {}),
+          ...(stageOne ? { cardExtras: { stages: [{ settings, epochs: stageOne.epochsCompleted, validationNll: stageOne.bestValidationNll, trainingSeconds: Math.round(stageOne.trainingSeconds) }] } } : {}),
         });
         reporter.stop();
         const summary = {
@@ -261,9 +288,9 @@ export function register(program: Command): void {
           epochs: result.epochsCompleted,
           validationNll: result.bestValidationNll,
           trainLoss: result.finalTrainLoss,
-          seconds: Math.round(result.trainingSeconds * 10) / 10,
+          seconds: Math.round(((stageOne?.trainingSeconds ?? 0) + result.trainingSeconds) * 10) / 10,
           threads: result.threads,
-          config: { model, training: settings },
+          config: { model: finalModel, training: finalSettings },
         };
         if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
         else if (result.reason === 'interrupted') console.log(`interrupted: checkpoint saved in ${path.join(summary.out, 'checkpoint')}; continue with --resume`);

@@ -1,0 +1,427 @@
+/**
+ * The model quality report (`rhythmix report`, issue #8): likelihood on the held-out splits,
+ * mgeval feature-distribution overlaps between generated and held-out music per style, model
+ * cards, and example pieces rendered through the compose pipeline. This module collects the
+ * numbers; report-markdown.ts writes them as docs/model-report.md.
+ *
+ * Deterministic for a seed: generation uses fixed sampling seeds, reference excerpts are picked
+ * by position, and nothing depends on the clock except the run's duration line.
+ */
+import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { assignSplit } from '../datasets/build.js';
+import type { Dataset, Split } from '../datasets/dataset.js';
+import { openDataset } from '../datasets/spec.js';
+import type { Composer, CompositionRequest } from '../compose/composer.js';
+import { LstmComposer } from '../compose/lstm-composer.js';
+import { parseComposeOptions } from '../compose/options.js';
+import { buildRequest, composeToFiles } from '../compose/pipeline.js';
+import { loadSeed } from '../compose/seed-input.js';
+import { FEATURE_NAMES, pieceFeatures, type FeatureName, type PieceFeatures } from '../music/features.js';
+import { barCount, barStartBeats, noteCount, slicePiece, type Piece } from '../music/piece.js';
+import { DEFAULT_STEPS_PER_QUARTER, quantizePiece } from '../music/quantize.js';
+import { STYLES, type Style } from '../music/styles.js';
+import { paramCount } from '../model/config.js';
+import { Generator } from '../model/generator.js';
+import { loadModel, MODEL_FILES, resolveModelDir, type LoadedModel } from '../model/model-files.js';
+import { resolveSoundfont } from '../render/soundfonts.js';
+import { locateRenderTools } from '../render/tools.js';
+import { errorMessage, InvalidInputError, MissingDependencyError } from '../util/errors.js';
+import { evaluateModelOnDataset, type EvaluationResult } from './evaluate-dataset.js';
+import { compareSets, summarize, type Bandwidth, type SetComparison, type Summary } from './mgeval.js';
+
+/** The held-out music of each style: where it comes from and which split. */
+export interface HeldOutSpec {
+  readonly style: Style;
+  readonly data: string;
+  readonly split: Split;
+  readonly description: string;
+}
+
+/**
+ * Game soundtracks have no standard split: `rhythmix dataset build` puts a piece in valid by a
+ * hash of its id with these defaults (`--seed 0 --valid-fraction 0.1`), and so does the report.
+ */
+export const GAME_SPLIT = { seed: 0, validFraction: 0.1 } as const;
+
+export const HELD_OUT: Readonly<Record<Style, HeldOutSpec>> = {
+  classical: { style: 'classical', data: 'jsb', split: 'test', description: 'JSB chorales, test split' },
+  folk: { style: 'folk', data: 'nottingham', split: 'valid', description: 'Nottingham, valid split' },
+  game: {
+    style: 'game',
+    data: 'game',
+    split: 'valid',
+    description: `game soundtracks, valid split by id hash (seed ${GAME_SPLIT.seed}, fraction ${GAME_SPLIT.validFraction}, as \`dataset build\`)`,
+  },
+};
+
+/** Published JSB chorales test frame NLLs (nats per quarter-note frame). */
+export const JSB_YARDSTICKS: ReadonlyArray<{ model: string; frameNll: number; source: string }> = [
+  { model: 'LSTM', frameNll: 8.67, source: 'Chung et al. 2014' },
+  { model: 'GRU', frameNll: 8.54, source: 'Chung et al. 2014' },
+  { model: 'RNN-RBM', frameNll: 6.27, source: 'Boulanger-Lewandowski et al. 2012' },
+  { model: 'RNN-NADE', frameNll: 5.56, source: 'Boulanger-Lewandowski et al. 2012' },
+];
+export const JSB_GOAL = 5.5;
+export const JSB_LIMIT = 6.5;
+export const OVERLAP_GOAL = 0.85;
+
+export interface ReportOptions {
+  /** Model names (models/<name>/) or folders. */
+  readonly models: readonly string[];
+  /** Generated pieces per (model, style). */
+  readonly pieces: number;
+  /** Most reference excerpts per style. */
+  readonly referencePieces: number;
+  /** Example pieces rendered per (model, style); 0 = none. */
+  readonly samples: number;
+  /** Folder for the example pieces (MIDI, Ogg, PNG); needed when samples > 0. */
+  readonly samplesDir?: string;
+  readonly seed: number;
+  readonly bandwidth?: Bandwidth;
+  /** Shared data-set folder (default: paths.ts). */
+  readonly datasetsRoot?: string;
+  /** Render examples on a worker thread (default) or inline. */
+  readonly renderIn?: 'worker' | 'inline';
+  readonly onProgress?: (stage: string, fraction: number) => void;
+}
+
+export interface ModelSummary {
+  /** As named on the command line (folder name for a path). */
+  label: string;
+  dir: string;
+  cardName: string | null;
+  styles: Style[];
+  parameters: number;
+  bytes: number;
+  embedding: number;
+  layers: number[];
+  vocabSize: number;
+  epochs: number | null;
+  trainingSeconds: number | null;
+  validationNll: number | null;
+  trainingPieces: number | null;
+  trainingTokens: number | null;
+  createdAt: string | null;
+}
+
+export interface LikelihoodRow {
+  model: string;
+  style: Style;
+  data: string;
+  split: Split;
+  result: EvaluationResult;
+}
+
+export interface FeatureRow extends SetComparison {
+  feature: FeatureName;
+  /** Mean ± sd of the feature itself (scalars) or of its entropy in bits (histograms). */
+  referenceValue: Summary;
+  generatedValue: Summary;
+}
+
+export interface OverlapSection {
+  model: string;
+  style: Style;
+  reference: { description: string; pieces: number; excerpts: number; bars: number };
+  generated: { pieces: number; empty: number; seeds: [number, number] };
+  features: FeatureRow[];
+}
+
+export interface SampleFiles {
+  model: string;
+  style: Style;
+  seed: number;
+  dir: string;
+  midi: string;
+  audio: string;
+  image: string;
+  bars: number;
+  notes: number;
+  seconds: number;
+}
+
+/** An example that could not be rendered: the report is still written and names it. */
+export interface SampleFailure {
+  model: string;
+  style: Style;
+  seed: number;
+  dir: string;
+  error: string;
+}
+
+export interface GenerationSettings {
+  bars: number;
+  bpm: number;
+  timeSignature: string;
+  tracks: number;
+  temperature: string;
+  topK: string;
+  topP: string;
+  seed: number;
+}
+
+export interface ModelReport {
+  models: ModelSummary[];
+  /** Styles no listed model covers. */
+  uncoveredStyles: Style[];
+  likelihood: LikelihoodRow[];
+  generation: GenerationSettings;
+  overlaps: OverlapSection[];
+  samples: SampleFiles[];
+  sampleFailures: SampleFailure[];
+  options: { models: string[]; pieces: number; referencePieces: number; samples: number; seed: number; bandwidth: Bandwidth };
+}
+
+function modelLabel(nameOrPath: string): string {
+  return path.basename(resolveModelDir(nameOrPath));
+}
+
+/** Fails before any work when a model is missing, naming each missing one. */
+export function checkModelsExist(models: readonly string[]): void {
+  if (models.length === 0) throw new InvalidInputError('--models is empty: name at least one model, e.g. --models jsb-bench');
+  const missing = models.filter((m) => !existsSync(path.join(resolveModelDir(m), MODEL_FILES.topology)));
+  if (missing.length === 0) return;
+  const present = models.filter((m) => !missing.includes(m));
+  const list = missing.map((m) => `${m} (${path.join(resolveModelDir(m), MODEL_FILES.topology)} does not exist)`).join(', ');
+  const hint = missing.map((m) => `\`rhythmix train --preset ${modelLabel(m)}\``).join(' / ');
+  throw new MissingDependencyError(
+    `model${missing.length > 1 ? 's' : ''} missing: ${list}. Train ${missing.length > 1 ? 'them' : 'it'} (${hint})` +
+      (present.length > 0 ? ` or leave ${missing.length > 1 ? 'them' : 'it'} out: --models ${present.join(',')}` : ''),
+  );
+}
+
+async function folderBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const file of Object.values(MODEL_FILES)) {
+    const full = path.join(dir, file);
+    if (existsSync(full)) total += (await stat(full)).size;
+  }
+  return total;
+}
+
+/** The styles a model was trained on (its card), else all of them. */
+export function modelStyles(model: LoadedModel): Style[] {
+  const listed = model.card?.data?.styles;
+  const styles = Array.isArray(listed) ? STYLES.filter((s) => listed.includes(s)) : [];
+  return styles.length > 0 ? styles : [...STYLES];
+}
+
+async function summarizeModel(label: string, model: LoadedModel): Promise<ModelSummary> {
+  const card = model.card;
+  const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  return {
+    label,
+    dir: model.dir,
+    cardName: card?.name ?? null,
+    styles: modelStyles(model),
+    parameters: paramCount(model.config),
+    bytes: await folderBytes(model.dir),
+    embedding: model.config.embedding,
+    layers: [...model.config.layers],
+    vocabSize: model.config.vocabSize,
+    epochs: num(card?.epochs),
+    trainingSeconds: num(card?.trainingSeconds),
+    validationNll: num(card?.validationNll),
+    trainingPieces: num(card?.data?.pieces),
+    trainingTokens: num(card?.data?.tokens),
+    createdAt: typeof card?.createdAt === 'string' ? card.createdAt : null,
+  };
+}
+
+/** The held-out split of a style as a data set (entries of that split only). */
+export async function heldOutDataset(style: Style, root?: string): Promise<Dataset> {
+  const spec = HELD_OUT[style];
+  const dataset = await openDataset(spec.data, root === undefined ? {} : { root });
+  const entries = dataset.entries.filter((e) => assignSplit(e, GAME_SPLIT.seed, GAME_SPLIT.validFraction) === spec.split);
+  if (entries.length === 0) throw new InvalidInputError(`data set ${spec.data} has no ${spec.split} pieces`);
+  return { ...dataset, name: `${dataset.name} ${spec.split}`, entries };
+}
+
+/**
+ * Excerpts of `bars` bars, the length of a generated piece, so length-dependent features
+ * (pitch range above all) compare like with like: each piece's first window, and each later
+ * window the piece fills completely.
+ */
+export function excerpts(piece: Piece, bars: number): Piece[] {
+  const total = barCount(piece);
+  const out: Piece[] = [];
+  for (let first = 0; first === 0 || first + bars <= total; first += bars) {
+    const excerpt = slicePiece(piece, barStartBeats(piece, first), barStartBeats(piece, first + bars));
+    if (noteCount(excerpt) > 0) out.push(excerpt);
+    if (total === 0) break;
+  }
+  return out;
+}
+
+/** `count` items spread evenly over the list (all of them when it is short enough). */
+export function spread<T>(items: readonly T[], count: number): T[] {
+  if (items.length <= count) return [...items];
+  return Array.from({ length: count }, (_, j) => items[Math.floor((j * items.length) / count)] as T);
+}
+
+async function referenceSet(dataset: Dataset, bars: number, cap: number): Promise<{ pieces: number; excerpts: Piece[]; total: number }> {
+  const all: Piece[] = [];
+  let pieces = 0;
+  for (const entry of dataset.entries) {
+    let piece: Piece;
+    try {
+      piece = quantizePiece(dataset.prepare(await entry.load()), { stepsPerQuarter: DEFAULT_STEPS_PER_QUARTER }).piece;
+    } catch {
+      continue; // the likelihood table lists unusable entries as skipped
+    }
+    pieces += 1;
+    all.push(...excerpts(piece, bars));
+  }
+  return { pieces, excerpts: spread(all, cap), total: all.length };
+}
+
+/** Sampling seed of generated piece `index` of a style: distinct per style and piece, fixed by the report's seed. */
+export function pieceSeed(seed: number, style: Style, index: number): number {
+  return (seed * 1_000_003 + STYLES.indexOf(style) * 100_003 + index + 1) >>> 0;
+}
+
+/** A composer that always samples with `seed` (the pipeline's requests carry none). */
+function seededComposer(base: Composer, seed: number): Composer {
+  return {
+    model: base.model,
+    compose: (seedPiece, request, onProgress, signal) => base.compose(seedPiece, { ...request, seed }, onProgress, signal),
+  };
+}
+
+/** Shannon entropy of a histogram that sums to 1, in bits. */
+export function entropyBits(histogram: readonly number[]): number {
+  return histogram.reduce((sum, p) => (p > 0 ? sum - p * Math.log2(p) : sum), 0);
+}
+
+function featureRows(generated: readonly PieceFeatures[], reference: readonly PieceFeatures[], bandwidth: Bandwidth): FeatureRow[] {
+  return FEATURE_NAMES.map((feature) => {
+    const gen = generated.map((f) => f[feature]).filter((v): v is readonly number[] => v !== undefined);
+    const ref = reference.map((f) => f[feature]).filter((v): v is readonly number[] => v !== undefined);
+    const comparison = compareSets(gen, ref, { bandwidth });
+    // A histogram is summarised by its entropy: how evenly the notes spread over its bins.
+    const value = ref[0]?.length === 1 ? (v: readonly number[]) => v[0] as number : entropyBits;
+    return { feature, ...comparison, referenceValue: summarize(ref.map(value)), generatedValue: summarize(gen.map(value)) };
+  });
+}
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Collects every number of the report. */
+export async function collectReport(options: ReportOptions): Promise<ModelReport> {
+  const progress = options.onProgress ?? (() => undefined);
+  const bandwidth = options.bandwidth ?? 'scott';
+  if (!Number.isInteger(options.pieces) || options.pieces < 2) throw new InvalidInputError(`--pieces must be an integer ≥ 2, got ${options.pieces}`);
+  if (!Number.isInteger(options.referencePieces) || options.referencePieces < 2) throw new InvalidInputError(`reference pieces must be an integer ≥ 2, got ${options.referencePieces}`);
+  if (options.samples > 0) {
+    if (options.samplesDir === undefined) throw new InvalidInputError('example pieces need a folder (--samples DIR)');
+    // Fail on a missing tool or soundfont before minutes of work.
+    locateRenderTools();
+    resolveSoundfont({});
+  }
+  checkModelsExist(options.models);
+
+  const loaded: Array<{ label: string; model: LoadedModel }> = [];
+  for (const name of options.models) loaded.push({ label: modelLabel(name), model: await loadModel(name) });
+  const labels = loaded.map((m) => m.label);
+  if (new Set(labels).size !== labels.length) throw new InvalidInputError(`--models names a model twice: ${labels.join(', ')}`);
+  const models = await Promise.all(loaded.map(({ label, model }) => summarizeModel(label, model)));
+  const covered = new Set(models.flatMap((m) => m.styles));
+
+  // Compose's defaults, through compose's own option parsing: no seed, default length and tracks.
+  const emptySeed = await loadSeed({ seedBars: 4 });
+  const requestFor = (style: Style): CompositionRequest => buildRequest(parseComposeOptions({ style }), emptySeed);
+  const defaults = requestFor('classical');
+
+  const likelihood: LikelihoodRow[] = [];
+  const overlaps: OverlapSection[] = [];
+  const samples: SampleFiles[] = [];
+  const sampleFailures: SampleFailure[] = [];
+  const referenceCache = new Map<Style, { pieces: number; features: PieceFeatures[]; total: number; count: number }>();
+
+  for (const { label, model } of loaded) {
+    const styles = modelStyles(model);
+    const generator = new Generator(model);
+    const composer = new LstmComposer(label, generator);
+    for (const style of styles) {
+      const spec = HELD_OUT[style];
+      progress(`${label}: NLL on ${spec.data} ${spec.split}`, 0);
+      await tick();
+      const dataset = await heldOutDataset(style, options.datasetsRoot);
+      likelihood.push({ model: label, style, data: spec.data, split: spec.split, result: await evaluateModelOnDataset(model, dataset) });
+
+      let reference = referenceCache.get(style);
+      if (reference === undefined) {
+        progress(`${style}: reference features`, 0);
+        await tick();
+        const set = await referenceSet(dataset, defaults.bars, options.referencePieces);
+        reference = { pieces: set.pieces, features: set.excerpts.map(pieceFeatures), total: set.total, count: set.excerpts.length };
+        referenceCache.set(style, reference);
+      }
+
+      const request = requestFor(style);
+      const generated: PieceFeatures[] = [];
+      let empty = 0;
+      for (let i = 0; i < options.pieces; i++) {
+        progress(`${label}: composing ${style}`, i / options.pieces);
+        await tick();
+        const piece = await composer.compose(emptySeed.piece, { ...request, seed: pieceSeed(options.seed, style, i) }, () => undefined);
+        if (noteCount(piece) === 0) empty += 1;
+        generated.push(pieceFeatures(piece));
+      }
+      progress(`${label}: ${style} overlaps`, 0);
+      await tick();
+      overlaps.push({
+        model: label,
+        style,
+        reference: { description: spec.description, pieces: reference.pieces, excerpts: reference.count, bars: defaults.bars },
+        generated: { pieces: options.pieces, empty, seeds: [pieceSeed(options.seed, style, 0), pieceSeed(options.seed, style, options.pieces - 1)] },
+        features: featureRows(generated, reference.features, bandwidth),
+      });
+
+      for (let i = 0; i < options.samples && options.samplesDir !== undefined; i++) {
+        const seed = pieceSeed(options.seed, style, i);
+        const dir = path.join(options.samplesDir, `${label}-${style}-${i + 1}`);
+        progress(`${label}: rendering ${style} example ${i + 1}`, 0);
+        try {
+          const summary = await composeToFiles(
+            { style, outDir: dir },
+            { composer: seededComposer(composer, seed), renderIn: options.renderIn ?? 'worker', onProgress: (p) => progress(`${label}: rendering ${style} example ${i + 1}`, p.fraction) },
+          );
+          samples.push({ model: label, style, seed, dir, midi: summary.midi, audio: summary.audio, image: summary.image, bars: summary.bars, notes: summary.notes, seconds: summary.seconds });
+        } catch (error) {
+          // Minutes of measurements are not thrown away for one example: the report names it.
+          sampleFailures.push({ model: label, style, seed, dir, error: errorMessage(error) });
+        }
+      }
+    }
+  }
+
+  return {
+    models,
+    uncoveredStyles: STYLES.filter((s) => !covered.has(s)),
+    likelihood,
+    generation: {
+      bars: defaults.bars,
+      bpm: defaults.bpm,
+      timeSignature: `${defaults.timeSignature.numerator}/${defaults.timeSignature.denominator}`,
+      tracks: defaults.instruments.length,
+      temperature: defaults.temperature === undefined ? '1 (engine default)' : String(defaults.temperature),
+      topK: defaults.topK === undefined ? 'off (engine default)' : String(defaults.topK),
+      topP: '1 (off, engine default)',
+      seed: options.seed,
+    },
+    overlaps,
+    samples,
+    sampleFailures,
+    options: {
+      models: [...options.models],
+      pieces: options.pieces,
+      referencePieces: options.referencePieces,
+      samples: options.samples,
+      seed: options.seed,
+      bandwidth,
+    },
+  };
+}

@@ -46,6 +46,8 @@ export interface SamplingConstraints {
   readonly maxPitch?: number;
   /** No `bar` (or mid-bar meter change) may open bar index `maxBars` or later: the stream ends within maxBars bars. */
   readonly maxBars?: number;
+  /** The header's instruments, in order: exactly these tracks are declared (a request for given instruments). */
+  readonly tracks?: readonly { readonly program: number; readonly isDrum: boolean }[];
 }
 
 export interface TokenStreamOptions {
@@ -277,6 +279,17 @@ export class TokenStreamState {
     return this.stepTrack === this.currentTrack ? this.lastPitch : -1;
   }
 
+  /** With `constraints.tracks`, the header declares exactly those instruments before the body starts. */
+  private headerAllows(id: number, kind: TokenKind): boolean {
+    const wanted = this.constraints.tracks;
+    if (wanted === undefined) return true;
+    const declared = this.trackList.length;
+    if (kind !== 'program' && kind !== 'drums') return declared >= wanted.length;
+    const next = wanted[declared];
+    if (next === undefined || next.isDrum !== (kind === 'drums')) return false;
+    return next.isDrum || this.vocabulary.offset(id) === next.program;
+  }
+
   private check(id: number, constrained: boolean): boolean {
     const vocabulary = this.vocabulary;
     const kind = vocabulary.kind(id);
@@ -293,6 +306,7 @@ export class TokenStreamState {
       default:
         break;
     }
+    if (constrained && this.phaseValue === 'instruments' && !this.headerAllows(id, kind)) return false;
     const offset = vocabulary.offset(id);
     switch (kind) {
       case 'pad':

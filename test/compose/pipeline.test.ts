@@ -98,6 +98,16 @@ describe('compose pipeline', () => {
     expect(pitched.every((n) => cMajor.has(n.pitch % 12))).toBe(true);
   });
 
+  it('starts a new piece with exactly the requested instruments, drums included', async () => {
+    const composer = await loadComposer(undefined);
+    const options = parseComposeOptions({ instruments: ['flute', 'bass', 'drums'], style: 'classical', bars: 2, outDir: dir });
+    const seedInput = await loadSeed({ seedBars: 2, tempo: 120 });
+    const request = buildRequest(options, seedInput);
+    const piece = await composer.compose(seedInput.piece, { ...request, seed: 5 }, () => {}, undefined);
+    expect(piece.tracks.map((t) => ({ program: t.program, isDrum: t.isDrum }))).toEqual(request.instruments.map((i) => ({ program: i.program, isDrum: i.isDrum })));
+    expect(piece.tracks.map((t) => t.name)).toEqual(request.instruments.map((i) => i.name));
+  });
+
   it.skipIf(!HAVE_RENDER_TOOLS)('writes piece.mid, piece.ogg and piece.png and summarises them', async () => {
     const composer = new ArpeggioTestComposer();
     const out = path.join(dir, 'piece-inline');

@@ -22,6 +22,8 @@ export interface CompositionRequest {
   readonly temperature?: number;
   /** Top-k sampling cut-off; undefined = the engine's default. */
   readonly topK?: number;
+  /** Sampling seed (same seed, same piece); undefined = the engine's default. */
+  readonly seed?: number;
   /** Key constraint, when asked for. */
   readonly key?: Key;
   /** Length of the seed in quarter notes (0 without a seed): the result must start with it. */

@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Generator } from '../model/generator.js';
 import { modelsDirectory } from '../model/model-files.js';
+import { currentModelName } from '../model/registry.js';
 import type { Composer, ComposerLoader, CompositionRequest } from './composer.js';
 
 /**
@@ -19,7 +20,10 @@ import type { Composer, ComposerLoader, CompositionRequest } from './composer.js
  */
 export const DEFAULT_MODELS = ['rhythmix-base', 'jsb-bench'] as const;
 
-function defaultModel(): string {
+/** The registry's current model (models/current.json) when set, else the first bundled one present. */
+export function defaultModel(): string {
+  const current = currentModelName();
+  if (current) return current;
   const found = DEFAULT_MODELS.find((name) => existsSync(join(modelsDirectory(), name, 'model.json')));
   return found ?? DEFAULT_MODELS[0];
 }
@@ -52,7 +56,12 @@ export class LstmComposer implements Composer {
       maxQuarters: request.totalBeats,
       ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
       ...(request.topK !== undefined ? { topK: request.topK } : {}),
-      ...(request.key ? { constraints: { pitchClasses: keyPitchClasses(request.key) } } : {}),
+      ...(request.seed !== undefined ? { seed: request.seed } : {}),
+      constraints: {
+        ...(request.key ? { pitchClasses: keyPitchClasses(request.key) } : {}),
+        // A new piece declares exactly the requested instruments; a seed brings its own tracks.
+        ...(hasSeed ? {} : { tracks: request.instruments.map((i) => ({ program: i.program, isDrum: i.isDrum })) }),
+      },
     });
     onProgress({ fraction: 1, message: 'composed' });
     const piece = decodeTokens([...result.prefix, ...result.tokens], {
@@ -76,7 +85,7 @@ function withInstruments(piece: Piece, request: CompositionRequest): Piece {
       .filter((n) => n.start < end)
       .map((n) => (n.start + n.duration > end ? { ...n, duration: end - n.start } : n));
     const instrument = request.instruments[i];
-    if (!instrument || track.isDrum) return { ...track, notes };
+    if (!instrument || track.isDrum !== instrument.isDrum) return { ...track, notes };
     return { ...track, notes, name: instrument.name, program: instrument.program, isDrum: instrument.isDrum };
   });
   return { ...piece, tracks };

@@ -101,7 +101,10 @@ const shape = {
     }
     return schedule;
   }),
+  VOICE_IDLE_SECONDS: wholeNumber('VOICE_IDLE_SECONDS', 120, 1, 86_400, 'seconds with nothing playing before the bot leaves voice'),
+  VOICE_ALONE_SECONDS: wholeNumber('VOICE_ALONE_SECONDS', 15, 0, 3_600, 'seconds the bot stays in a voice channel with no listener'),
   RETRAIN_MIN_RATINGS: wholeNumber('RETRAIN_MIN_RATINGS', 20, 1, 1_000_000, 'new ratings needed before a scheduled retrain'),
+  RETRAIN_GUILD_MIN_RATINGS: wholeNumber('RETRAIN_GUILD_MIN_RATINGS', 0, 0, 1_000_000, 'new ratings in one server before it gets its own taste variant (0 = off)'),
   ANNOUNCE_CHANNEL_ID: snowflake('ANNOUNCE_CHANNEL_ID', 'right-click the channel → Copy Channel ID', false),
   LOG_LEVEL: optionalText.transform((value, ctx) => {
     const level = (value ?? 'info').toLowerCase();
@@ -129,7 +132,8 @@ function toConfig(env: z.output<typeof cliShape>) {
     perGuild: env.QUEUE_PER_GUILD,
     jobTimeoutMs: env.JOB_TIMEOUT_SECONDS * 1000,
   },
-  retrain: { schedule: env.RETRAIN_EVERY, minRatings: env.RETRAIN_MIN_RATINGS },
+  voice: { idleTimeoutMs: env.VOICE_IDLE_SECONDS * 1000, aloneTimeoutMs: env.VOICE_ALONE_SECONDS * 1000 },
+  retrain: { schedule: env.RETRAIN_EVERY, minRatings: env.RETRAIN_MIN_RATINGS, guildMinRatings: env.RETRAIN_GUILD_MIN_RATINGS },
   announceChannelId: env.ANNOUNCE_CHANNEL_ID,
   logLevel: env.LOG_LEVEL,
   };

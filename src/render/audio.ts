@@ -1,11 +1,16 @@
 /**
- * MIDI → Ogg/Opus. FluidSynth renders float PCM to stdout (fast file rendering, no audio driver);
- * Node measures peak and loudness while the samples stream past into a temporary file; ffmpeg then
- * encodes that file once with the gain that brings the piece to the loudness target (peak capped)
- * and with trailing silence beyond the release tail trimmed. Float PCM means nothing clips before
- * the gain is applied. Everything temporary lives in one directory that is always removed.
+ * MIDI → Ogg/Opus. FluidSynth renders float PCM (file rendering, no audio driver, voices on two
+ * threads) into memory while Node measures peak and loudness as it arrives; ffmpeg, started at the
+ * same time so its start-up overlaps the synthesis, then encodes with the gain that brings the
+ * piece to the loudness target (peaks capped by a limiter) and trailing silence beyond the release
+ * tail trimmed (optionally a long piece as segments on several ffmpegs at once, joined into one
+ * stream: encoder.ts). Float PCM means nothing clips before the gain is applied. The MIDI file FluidSynth
+ * reads lives in a temporary directory that is always removed; a timeout kills every tool.
+ *
+ * What each choice saves was measured with `rhythmix bench render --compare`, which times this
+ * pipeline against the one before the speed work (baseline-audio.ts) in the same run.
  */
-import { mkdir, mkdtemp, open, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseMidi } from '../midi/read.js';
@@ -13,16 +18,17 @@ import type { MidiLimits } from '../midi/limits.js';
 import { writeMidi } from '../midi/write.js';
 import { beatsToSeconds, noteCount, pieceLengthBeats, type Piece } from '../music/piece.js';
 import { InvalidInputError } from '../util/errors.js';
-import { spawnFailure, startTool, stderrSummary } from './child-process.js';
+import { stderrSummary } from './child-process.js';
+import { OPUS_COMPLEXITY, startEncoder, type Encoder } from './encoder.js';
 import { RenderError, RenderTimeoutError } from './errors.js';
 import { RENDER_LIMIT_ENV, resolveRenderLimits, type RenderLimits } from './limits.js';
-import { ANALYSIS_SAMPLE_RATE, StereoLevelAnalyser, audibleEndFrame, dbToAmplitude, type LevelAnalysis } from './loudness.js';
+import { defaultSynthThreads } from './fluidsynth.js';
+import { ANALYSIS_SAMPLE_RATE, audibleEndFrame, type LevelAnalysis } from './loudness.js';
 import { resolveSoundfont } from './soundfonts.js';
-import { FFMPEG, FLUIDSYNTH, locateRenderTools, type RenderTools } from './tools.js';
+import { synthesize, type Synthesis } from './synthesis.js';
+import { locateRenderTools, type RenderTools } from './tools.js';
 
 export const SAMPLE_RATE = ANALYSIS_SAMPLE_RATE;
-const CHANNELS = 2;
-const BYTES_PER_FRAME = CHANNELS * 4; // float32 stereo
 
 export interface LevelTarget {
   /** Integrated loudness aimed for, LUFS. */
@@ -58,6 +64,10 @@ export interface RenderAudioOptions {
   readonly tailSeconds?: number;
   /** Opus bitrate in kbit/s. */
   readonly bitrateKbps?: number;
+  /** Threads FluidSynth renders voices on; default two where the machine has them. */
+  readonly synthThreads?: number;
+  /** ffmpeg processes encoding consecutive segments in parallel (encoder.ts); default 1. */
+  readonly encoderSegments?: number;
   readonly onProgress?: (progress: RenderProgress) => void;
   readonly signal?: AbortSignal;
 }
@@ -83,27 +93,7 @@ const TRIM_THRESHOLD_DB = -60;
 const FADE_OUT_SECONDS = 0.05;
 const DEFAULT_TAIL_SECONDS = 3;
 const DEFAULT_BITRATE_KBPS = 128;
-
-function fluidsynthArgs(soundfont: string, midiPath: string): string[] {
-  return [
-    '-n', '-i', '-q', // no MIDI driver, no shell, quiet
-    '-r', String(SAMPLE_RATE),
-    '-z', '512', // larger blocks: fewer writes to the pipe
-    '-T', 'raw', '-O', 'float', '-E', 'little',
-    '-F', '-',
-    '-R', '1', '-C', '1',
-    '-o', 'synth.reverb.room-size=0.5',
-    '-o', 'synth.reverb.damp=0.3',
-    '-o', 'synth.reverb.width=0.8',
-    '-o', 'synth.reverb.level=0.6',
-    '-o', 'synth.chorus.level=1.2',
-    '-o', 'synth.polyphony=256',
-    // Load only the samples the piece uses: large soundfonts (FluidR3 is 141 MB) start much faster.
-    '-o', 'synth.dynamic-sample-loading=1',
-    soundfont,
-    midiPath,
-  ];
-}
+const DEFAULT_ENCODER_SEGMENTS = 1;
 
 interface PreparedInput {
   readonly piece: Piece;
@@ -150,29 +140,41 @@ export async function renderAudio(
       ),
     limits.timeoutSeconds * 1000,
   );
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout.signal]) : timeout.signal;
   await mkdir(path.dirname(path.resolve(outPath)), { recursive: true });
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'rhythmix-render-'));
   const partialOut = `${outPath}.partial-${process.pid}-${Date.now()}.ogg`;
+  // Aborted on the way out: whatever is still running (an error path) is killed.
+  const done = new AbortController();
+  const signal = AbortSignal.any([...(options.signal ? [options.signal] : []), timeout.signal, done.signal]);
   let encoder: Encoder | undefined;
+  let synthesis: Promise<Synthesis> | undefined;
   try {
     const midiPath = path.join(workDir, 'input.mid');
-    const pcmPath = path.join(workDir, 'synth.f32');
     await writeFile(midiPath, midi);
     const maxFrames = Math.ceil((noteSeconds + tailSeconds) * SAMPLE_RATE);
-    encoder = startEncoder(tools.ffmpeg, partialOut, {
+    const threads = options.synthThreads ?? defaultSynthThreads();
+    const onProgress = options.onProgress;
+    // FluidSynth first: it is on the critical path, and each spawn blocks this thread for a fork.
+    synthesis = synthesize(tools.fluidsynth, soundfont, midiPath, {
+      sampleRate: SAMPLE_RATE,
+      threads,
+      // Nothing after the release tail is kept, so FluidSynth stops there.
+      maxFrames,
+      signal,
+      onProgress: onProgress && ((fraction) => onProgress({ stage: 'synthesis', fraction })),
+    });
+    encoder = startEncoder(tools.ffmpeg, {
+      sampleRate: SAMPLE_RATE,
       ceilingDb: level.maxPeakDb,
       bitrateKbps: options.bitrateKbps ?? DEFAULT_BITRATE_KBPS,
+      complexity: OPUS_COMPLEXITY,
       title: piece.title,
+      // One ffmpeg by default: a second one's start-up (~0.1 CPU-s) cost more than it saved on the
+      // shared 2-core machine this was measured on; on idle cores two may pay (bench --encoders 2).
+      segments: options.encoderSegments ?? DEFAULT_ENCODER_SEGMENTS,
       signal,
     });
-    const analysis = await synthesize(tools.fluidsynth, soundfont, midiPath, pcmPath, {
-      // A MIDI's end-of-track may lie far beyond its last note: stop FluidSynth once the tail is done.
-      maxFrames: maxFrames + SAMPLE_RATE,
-      expectedFrames: maxFrames,
-      signal,
-      onProgress: options.onProgress,
-    });
+    const analysis = await synthesis;
     if (analysis.frames === 0) throw new RenderError('fluidsynth produced no audio for this MIDI file');
     if (analysis.peak < 1e-5) {
       const programs = [...new Set(piece.tracks.map((t) => (t.isDrum ? 'drums' : String(t.program))))].join(', ');
@@ -189,7 +191,14 @@ export async function renderAudio(
       maxFrames,
     });
     const seconds = endFrame / SAMPLE_RATE;
-    await encoder.encode(pcmPath, endFrame, gainDb, options.onProgress);
+    const ogg = await encoder.encode({
+      pcm: analysis.pcm,
+      endFrame,
+      gainDb,
+      fadeFrames: Math.round(FADE_OUT_SECONDS * SAMPLE_RATE),
+      onProgress: onProgress && ((fraction) => onProgress({ stage: 'encoding', fraction })),
+    });
+    await writeFile(partialOut, ogg);
     await rename(partialOut, outPath);
     return {
       path: outPath,
@@ -207,7 +216,8 @@ export async function renderAudio(
     throw error;
   } finally {
     clearTimeout(timer);
-    await encoder?.abandon();
+    done.abort(new RenderError('render finished'));
+    await Promise.all([encoder?.abandon(), synthesis?.catch(() => undefined)]);
     await Promise.all([rm(workDir, { recursive: true, force: true }), rm(partialOut, { force: true })]);
   }
 }
@@ -220,158 +230,4 @@ export function chooseGain(analysis: Pick<LevelAnalysis, 'peakDb' | 'loudnessLuf
   const towardsTarget = Number.isFinite(analysis.loudnessLufs) ? level.loudnessLufs - analysis.loudnessLufs : level.maxGainDb;
   const headroom = level.maxPeakDb - analysis.peakDb + level.maxLimitingDb;
   return Math.min(towardsTarget, headroom, level.maxGainDb);
-}
-
-interface SynthesisOptions {
-  readonly maxFrames: number;
-  readonly expectedFrames: number;
-  readonly signal: AbortSignal;
-  readonly onProgress: ((progress: RenderProgress) => void) | undefined;
-}
-
-async function synthesize(
-  fluidsynth: string,
-  soundfont: string,
-  midiPath: string,
-  pcmPath: string,
-  options: SynthesisOptions,
-): Promise<LevelAnalysis & { readonly stderr: string }> {
-  const tool = startTool(fluidsynth, fluidsynthArgs(soundfont, midiPath), options.signal);
-  const analyser = new StereoLevelAnalyser();
-  const file = await open(pcmPath, 'w');
-  const maxBytes = options.maxFrames * BYTES_PER_FRAME;
-  let written = 0;
-  let carry = Buffer.alloc(0);
-  let stoppedEarly = false;
-  let lastReport = -1;
-  try {
-    for await (const chunk of tool.child.stdout as AsyncIterable<Buffer>) {
-      let bytes = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
-      const usable = Math.min(bytes.length - (bytes.length % BYTES_PER_FRAME), maxBytes - written);
-      carry = Buffer.from(bytes.subarray(usable));
-      bytes = bytes.subarray(0, usable);
-      // Float32Array needs 4-byte alignment; pipe chunks usually are, copy when not.
-      const aligned = bytes.byteOffset % 4 === 0 ? bytes : Buffer.from(bytes);
-      analyser.push(new Float32Array(aligned.buffer, aligned.byteOffset, aligned.length / 4));
-      await file.write(aligned);
-      written += usable;
-      const fraction = Math.min(1, written / (options.expectedFrames * BYTES_PER_FRAME));
-      if (options.onProgress && fraction - lastReport >= 0.05) {
-        lastReport = fraction;
-        options.onProgress({ stage: 'synthesis', fraction });
-      }
-      if (written >= maxBytes) {
-        stoppedEarly = true;
-        tool.child.kill('SIGKILL');
-        break;
-      }
-    }
-  } catch (error) {
-    tool.child.kill('SIGKILL');
-    await tool.exit;
-    throw error;
-  } finally {
-    await file.close();
-  }
-  const exit = await tool.exit;
-  options.signal.throwIfAborted();
-  if (exit.error && !stoppedEarly) throw spawnFailure(fluidsynth, exit.error, FLUIDSYNTH.debianPackage);
-  if (!stoppedEarly && exit.code !== 0) {
-    throw new RenderError(`fluidsynth failed (${exitDescription(exit)}): ${stderrSummary(exit.stderr)}`);
-  }
-  options.onProgress?.({ stage: 'synthesis', fraction: 1 });
-  const analysis = analyser.finish();
-  if (analysis.frames === 0 && exit.stderr !== '') {
-    throw new RenderError(`fluidsynth produced no audio: ${stderrSummary(exit.stderr)}`);
-  }
-  return { ...analysis, stderr: exit.stderr };
-}
-
-function exitDescription(exit: { code: number | null; signal: NodeJS.Signals | null }): string {
-  return exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
-}
-
-interface EncoderOptions {
-  /** The limiter's ceiling, dBFS. */
-  readonly ceilingDb: number;
-  readonly bitrateKbps: number;
-  readonly title: string | undefined;
-  readonly signal: AbortSignal;
-}
-
-interface Encoder {
-  /** Streams frames [0, endFrame) of the PCM file with `gainDb` and a short fade-out applied. */
-  encode(pcmPath: string, endFrame: number, gainDb: number, onProgress?: (p: RenderProgress) => void): Promise<void>;
-  /** Stops ffmpeg if it is still running (error paths) and waits until it has exited. */
-  abandon(): Promise<void>;
-}
-
-/**
- * ffmpeg is started together with FluidSynth and waits on stdin, so its start-up overlaps the
- * synthesis. Gain, trim and fade are applied here in Node (a multiply per sample) because the
- * gain is only known once the whole piece has been measured.
- */
-function startEncoder(ffmpeg: string, outPath: string, options: EncoderOptions): Encoder {
-  const args = [
-    '-hide_banner', '-nostdin', '-v', 'error',
-    '-f', 'f32le', '-ar', String(SAMPLE_RATE), '-ac', String(CHANNELS), '-i', 'pipe:0',
-    // Look-ahead limiter with delay compensation: a no-op below the ceiling, cheap above it.
-    '-af', `alimiter=limit=${dbToAmplitude(options.ceilingDb).toFixed(4)}:attack=5:release=80:level=false:latency=true`,
-    '-map_metadata', '-1',
-    ...(options.title ? ['-metadata', `title=${options.title}`] : []),
-    '-c:a', 'libopus', '-b:a', `${options.bitrateKbps}k`, '-vbr', 'on', '-application', 'audio',
-    // Complexity 3 of 10: about 1.7× faster than the default and not audibly different at 128 kbit/s.
-    '-compression_level', '3',
-    '-ar', String(SAMPLE_RATE), '-ac', String(CHANNELS),
-    '-f', 'ogg', '-y', outPath,
-  ];
-  const tool = startTool(ffmpeg, args, options.signal, { stdin: true });
-  const stdin = tool.child.stdin;
-  // EPIPE when ffmpeg dies early: the exit code below reports it.
-  stdin.on('error', () => undefined);
-  return {
-    abandon: async () => {
-      if (tool.child.exitCode === null) tool.child.kill('SIGKILL');
-      await tool.exit;
-    },
-    async encode(pcmPath, endFrame, gainDb, onProgress) {
-      const gain = dbToAmplitude(gainDb);
-      const fadeFrames = Math.min(endFrame, Math.round(FADE_OUT_SECONDS * SAMPLE_RATE));
-      const file = await open(pcmPath, 'r');
-      try {
-        const chunkFrames = 32_768;
-        const buffer = Buffer.alloc(chunkFrames * BYTES_PER_FRAME);
-        for (let frame = 0; frame < endFrame && tool.child.exitCode === null && tool.child.signalCode === null; frame += chunkFrames) {
-          const frames = Math.min(chunkFrames, endFrame - frame);
-          const { bytesRead } = await file.read(buffer, 0, frames * BYTES_PER_FRAME, frame * BYTES_PER_FRAME);
-          const samples = new Float32Array(buffer.buffer, buffer.byteOffset, bytesRead / 4);
-          scaleWithFadeOut(samples, frame, gain, endFrame - fadeFrames, fadeFrames);
-          const out = Buffer.from(samples.buffer, samples.byteOffset, bytesRead);
-          if (!stdin.write(out)) await waitForDrainOrExit(stdin, tool.exit);
-          onProgress?.({ stage: 'encoding', fraction: (frame + frames) / endFrame });
-        }
-      } finally {
-        await file.close();
-        stdin.end();
-      }
-      const exit = await tool.exit;
-      options.signal.throwIfAborted();
-      if (exit.error) throw spawnFailure(ffmpeg, exit.error, FFMPEG.debianPackage);
-      if (exit.code !== 0) throw new RenderError(`ffmpeg failed (${exitDescription(exit)}): ${stderrSummary(exit.stderr)}`);
-    },
-  };
-}
-
-function waitForDrainOrExit(stream: NodeJS.WritableStream, exit: Promise<unknown>): Promise<void> {
-  return Promise.race([new Promise<void>((resolve) => stream.once('drain', resolve)), exit.then(() => undefined)]);
-}
-
-/** Multiply interleaved stereo samples by `gain`, fading linearly to zero over the last frames. */
-function scaleWithFadeOut(samples: Float32Array, firstFrame: number, gain: number, fadeStart: number, fadeFrames: number): void {
-  for (let i = 0; i < samples.length; i += 2) {
-    const frame = firstFrame + i / 2;
-    const g = frame < fadeStart ? gain : gain * Math.max(0, 1 - (frame - fadeStart + 1) / fadeFrames);
-    samples[i] = (samples[i] as number) * g;
-    samples[i + 1] = (samples[i + 1] as number) * g;
-  }
 }

@@ -1,14 +1,17 @@
 /**
  * `rhythmix bench render`: realtime factor of MIDI → Ogg/Opus (seconds of audio per second of
  * wall time) on a representative piece — a Nottingham tune from the shared data set when present
- * (what the folk style produces), else the built-in multi-track test piece.
+ * (what the folk style produces), else the built-in multi-track test piece. With `compare`, the
+ * pipeline from before the speed work (baseline-audio.ts) runs too, alternating run by run with
+ * the current one so both see the same machine load.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Piece } from '../music/piece.js';
-import { renderAudio } from './audio.js';
+import { renderAudio, type AudioRenderResult, type RenderAudioOptions } from './audio.js';
+import { renderAudioBaseline } from './baseline-audio.js';
 import { demoPiece } from './demo-piece.js';
 import { PROJECT_ROOT, resolveSoundfont } from './soundfonts.js';
 
@@ -16,16 +19,31 @@ export const RENDER_BENCH_GOAL = 100;
 
 export const DATASETS_DIR = path.resolve(PROJECT_ROOT, '../shared/datasets');
 
-export interface RenderBenchResult {
+export interface PipelineTiming {
+  /** Total audio seconds over total wall seconds of the timed runs. */
   readonly realtime_factor: number;
+  readonly median_realtime_factor: number;
+  readonly best_realtime_factor: number;
+  /** Mean wall time of one render, seconds. */
+  readonly wall_seconds: number;
+  readonly per_run_factors: number[];
+}
+
+export interface RenderBenchResult extends PipelineTiming {
   readonly goal: number;
   readonly piece: string;
   readonly audio_seconds: number;
-  readonly wall_seconds: number;
   readonly runs: number;
-  readonly per_run_factors: number[];
   readonly soundfont: string;
+  /** 1-minute load average before and after the runs: the machine may be shared. */
+  readonly load_average: readonly [number, number];
+  /** The pre-optimisation pipeline, timed in the same runs (`--compare`). */
+  readonly baseline?: PipelineTiming;
+  /** realtime_factor / baseline.realtime_factor. */
+  readonly speedup?: number;
 }
+
+type Renderer = (input: Uint8Array | Piece, out: string, options: RenderAudioOptions) => Promise<AudioRenderResult>;
 
 /** The bench piece: the first Nottingham validation tune, else the test piece. */
 export async function benchInput(datasetsDir = DATASETS_DIR): Promise<{ name: string; input: Uint8Array | Piece }> {
@@ -37,40 +55,74 @@ export async function benchInput(datasetsDir = DATASETS_DIR): Promise<{ name: st
   return { name: 'built-in test piece (32 bars, 4 tracks)', input: demoPiece({ bars: 32 }) };
 }
 
-export async function benchRender(options: { runs?: number; soundfont?: string; datasetsDir?: string } = {}): Promise<RenderBenchResult> {
+export interface RenderBenchOptions {
+  readonly runs?: number;
+  readonly soundfont?: string;
+  readonly datasetsDir?: string;
+  readonly compare?: boolean;
+  /** ffmpeg processes per render for the current pipeline (RenderAudioOptions.encoderSegments). */
+  readonly encoders?: number;
+  /** Called after each timed run (progress display). */
+  readonly onRun?: (done: number, total: number) => void;
+}
+
+export async function benchRender(options: RenderBenchOptions = {}): Promise<RenderBenchResult> {
   const runs = options.runs ?? 3;
   const soundfont = resolveSoundfont({ explicit: options.soundfont });
   const { name, input } = await benchInput(options.datasetsDir);
+  const current: Renderer = (i, out, o) => renderAudio(i, out, { ...o, ...(options.encoders ? { encoderSegments: options.encoders } : {}) });
+  const pipelines: Array<{ render: Renderer; walls: number[]; audio: number[] }> = [{ render: current, walls: [], audio: [] }];
+  if (options.compare) pipelines.push({ render: renderAudioBaseline, walls: [], audio: [] });
   const dir = await mkdtemp(path.join(os.tmpdir(), 'rhythmix-bench-'));
+  const loadBefore = os.loadavg()[0] ?? 0;
   try {
     const out = path.join(dir, 'bench.ogg');
-    await renderAudio(input, out, { soundfont }); // warm-up: soundfont into the page cache
-    const factors: number[] = [];
-    let audio = 0;
-    let wall = 0;
+    // Warm-up: the soundfont into the page cache, the code paths compiled.
+    for (const pipeline of pipelines) await pipeline.render(input, out, { soundfont });
     for (let i = 0; i < runs; i++) {
-      const start = performance.now();
-      const result = await renderAudio(input, out, { soundfont });
-      const seconds = (performance.now() - start) / 1000;
-      factors.push(round(result.seconds / seconds));
-      audio += result.seconds;
-      wall += seconds;
+      // Alternate which pipeline goes first so neither always follows the other.
+      const order = i % 2 === 0 ? pipelines : [...pipelines].reverse();
+      for (const pipeline of order) {
+        const start = performance.now();
+        const result = await pipeline.render(input, out, { soundfont });
+        pipeline.walls.push((performance.now() - start) / 1000);
+        pipeline.audio.push(result.seconds);
+      }
+      options.onRun?.(i + 1, runs);
     }
+    const [current, baseline] = pipelines.map((p) => timing(p.audio, p.walls)) as [PipelineTiming, PipelineTiming | undefined];
+    const audioSeconds = (pipelines[0]?.audio ?? []).reduce((s, v) => s + v, 0) / runs;
     return {
-      realtime_factor: round(audio / wall),
+      ...current,
       goal: RENDER_BENCH_GOAL,
       piece: name,
-      audio_seconds: round(audio / runs),
-      wall_seconds: Math.round((wall / runs) * 1000) / 1000,
+      audio_seconds: round(audioSeconds),
       runs,
-      per_run_factors: factors,
       soundfont,
+      load_average: [round(loadBefore, 2), round(os.loadavg()[0] ?? 0, 2)],
+      ...(baseline ? { baseline, speedup: round(current.realtime_factor / baseline.realtime_factor, 2) } : {}),
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-function round(value: number): number {
-  return Math.round(value * 10) / 10;
+function timing(audio: readonly number[], walls: readonly number[]): PipelineTiming {
+  const factors = walls.map((wall, i) => (audio[i] as number) / wall);
+  const sorted = [...factors].sort((a, b) => a - b);
+  const mid = sorted.length / 2;
+  const median = sorted.length % 2 === 1 ? (sorted[Math.floor(mid)] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  const totalWall = walls.reduce((s, v) => s + v, 0);
+  return {
+    realtime_factor: round(audio.reduce((s, v) => s + v, 0) / totalWall),
+    median_realtime_factor: round(median),
+    best_realtime_factor: round(sorted[sorted.length - 1] ?? 0),
+    wall_seconds: round(totalWall / walls.length, 3),
+    per_run_factors: factors.map((f) => round(f)),
+  };
+}
+
+function round(value: number, digits = 1): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
 }

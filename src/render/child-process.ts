@@ -26,13 +26,14 @@ export function startTool(
   command: string,
   args: readonly string[],
   signal: AbortSignal,
-  options: { stdin?: boolean } = {},
+  options: { stdin?: boolean; env?: NodeJS.ProcessEnv } = {},
 ): RunningTool {
   // With stdin 'ignore' the stream is null at run time; callers that ask for none never touch it.
   const child = spawn(command, args, {
     stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     signal,
     killSignal: 'SIGKILL',
+    ...(options.env ? { env: options.env } : {}),
   }) as ChildProcessByStdio<Writable, Readable, Readable>;
   let stderr = '';
   child.stderr.setEncoding('utf8');

@@ -27,63 +27,96 @@ export interface LevelAnalysis {
   readonly envelopeFrames: number;
 }
 
-/** Direct-form-I biquad state for one channel. */
-class Biquad {
-  private x1 = 0;
-  private x2 = 0;
-  private y1 = 0;
-  private y2 = 0;
-  constructor(private readonly c: typeof SHELF) {}
-  step(x: number): number {
-    const { b0, b1, b2, a1, a2 } = this.c;
-    const y = b0 * x + b1 * this.x1 + b2 * this.x2 - a1 * this.y1 - a2 * this.y2;
-    this.x2 = this.x1;
-    this.x1 = x;
-    this.y2 = this.y1;
-    this.y1 = y;
-    return y;
-  }
+/** Slots of StereoLevelAnalyser's state. */
+const enum S {
+  // K-weighting filter state, direct form I, per channel: shelf inputs x1 x2 and outputs y1 y2
+  // (which are also the high-pass's inputs), high-pass outputs z1 z2.
+  Lx1, Lx2, Ly1, Ly2, Lz1, Lz2, Rx1, Rx2, Ry1, Ry2, Rz1, Rz2,
+  Frames, Peak, SubblockEnergy, EnvelopePeak, Size,
 }
 
 export class StereoLevelAnalyser {
-  private readonly filters = [0, 1].map(() => [new Biquad(SHELF), new Biquad(HIGHPASS)] as const);
-  private frames = 0;
-  private peak = 0;
-  private subblockEnergy = 0;
+  // All running numbers live in one Float64Array: the push loop below runs for every sample of
+  // every render, and plain fields whose type changes (0 → 0.5) make V8 recompile it.
+  private readonly state = new Float64Array(S.Size);
   private readonly subblocks: number[] = [];
-  private envelopePeak = 0;
   private readonly envelope: number[] = [];
 
   /** Interleaved stereo float samples (L, R, L, R, …); length must be even. */
   push(samples: Float32Array): void {
-    const [left, right] = this.filters as [readonly [Biquad, Biquad], readonly [Biquad, Biquad]];
-    let { frames, peak, subblockEnergy, envelopePeak } = this;
-    for (let i = 0; i + 1 < samples.length; i += 2) {
-      const l = samples[i] as number;
-      const r = samples[i + 1] as number;
-      const a = Math.max(Math.abs(l), Math.abs(r));
-      if (a > envelopePeak) envelopePeak = a;
-      const kl = left[1].step(left[0].step(l));
-      const kr = right[1].step(right[0].step(r));
-      subblockEnergy += kl * kl + kr * kr;
-      frames++;
+    const st = this.state;
+    const sb0 = SHELF.b0, sb1 = SHELF.b1, sb2 = SHELF.b2, sa1 = SHELF.a1, sa2 = SHELF.a2;
+    const ha1 = HIGHPASS.a1, ha2 = HIGHPASS.a2; // the high-pass's b is (1, -2, 1)
+    let lx1 = st[S.Lx1] as number, lx2 = st[S.Lx2] as number, ly1 = st[S.Ly1] as number;
+    let ly2 = st[S.Ly2] as number, lz1 = st[S.Lz1] as number, lz2 = st[S.Lz2] as number;
+    let rx1 = st[S.Rx1] as number, rx2 = st[S.Rx2] as number, ry1 = st[S.Ry1] as number;
+    let ry2 = st[S.Ry2] as number, rz1 = st[S.Rz1] as number, rz2 = st[S.Rz2] as number;
+    let frames = st[S.Frames] as number, peak = st[S.Peak] as number;
+    let subblockEnergy = st[S.SubblockEnergy] as number, envelopePeak = st[S.EnvelopePeak] as number;
+    const end = samples.length - (samples.length % 2);
+    let i = 0;
+    while (i < end) {
+      // Run to the next 10 ms boundary without per-sample bookkeeping.
+      const untilEnvelope = ENVELOPE_FRAMES - (frames % ENVELOPE_FRAMES);
+      const stop = Math.min(end, i + 2 * untilEnvelope);
+      const start = i;
+      for (; i < stop; i += 2) {
+        const l = samples[i] as number;
+        const r = samples[i + 1] as number;
+        const al = l < 0 ? -l : l;
+        const ar = r < 0 ? -r : r;
+        if (al > envelopePeak) envelopePeak = al;
+        if (ar > envelopePeak) envelopePeak = ar;
+        const yl = sb0 * l + sb1 * lx1 + sb2 * lx2 - sa1 * ly1 - sa2 * ly2;
+        lx2 = lx1;
+        lx1 = l;
+        const zl = yl - 2 * ly1 + ly2 - ha1 * lz1 - ha2 * lz2;
+        ly2 = ly1;
+        ly1 = yl;
+        lz2 = lz1;
+        lz1 = zl;
+        const yr = sb0 * r + sb1 * rx1 + sb2 * rx2 - sa1 * ry1 - sa2 * ry2;
+        rx2 = rx1;
+        rx1 = r;
+        const zr = yr - 2 * ry1 + ry2 - ha1 * rz1 - ha2 * rz2;
+        ry2 = ry1;
+        ry1 = yr;
+        rz2 = rz1;
+        rz1 = zr;
+        subblockEnergy += zl * zl + zr * zr;
+      }
+      frames += (stop - start) / 2;
       if (frames % ENVELOPE_FRAMES === 0) {
         this.envelope.push(envelopePeak);
         if (envelopePeak > peak) peak = envelopePeak;
         envelopePeak = 0;
-      }
-      if (frames % SUBBLOCK_FRAMES === 0) {
-        this.subblocks.push(subblockEnergy / SUBBLOCK_FRAMES);
-        subblockEnergy = 0;
+        // Sub-blocks are whole numbers of envelope stretches.
+        if (frames % SUBBLOCK_FRAMES === 0) {
+          this.subblocks.push(subblockEnergy / SUBBLOCK_FRAMES);
+          subblockEnergy = 0;
+        }
       }
     }
-    Object.assign(this, { frames, peak, subblockEnergy, envelopePeak });
+    st[S.Lx1] = lx1; st[S.Lx2] = lx2; st[S.Ly1] = ly1; st[S.Ly2] = ly2; st[S.Lz1] = lz1; st[S.Lz2] = lz2;
+    st[S.Rx1] = rx1; st[S.Rx2] = rx2; st[S.Ry1] = ry1; st[S.Ry2] = ry2; st[S.Rz1] = rz1; st[S.Rz2] = rz2;
+    st[S.Frames] = frames;
+    st[S.Peak] = peak;
+    st[S.SubblockEnergy] = subblockEnergy;
+    st[S.EnvelopePeak] = envelopePeak;
+  }
+
+  private get frames(): number {
+    return this.state[S.Frames] as number;
+  }
+
+  private get envelopePeak(): number {
+    return this.state[S.EnvelopePeak] as number;
   }
 
   finish(): LevelAnalysis {
     const envelope = [...this.envelope];
     if (this.frames % ENVELOPE_FRAMES !== 0) envelope.push(this.envelopePeak);
-    const peak = Math.max(this.peak, this.envelopePeak);
+    const peak = Math.max(this.state[S.Peak] as number, this.envelopePeak);
     return {
       frames: this.frames,
       peak,
@@ -102,7 +135,7 @@ export class StereoLevelAnalyser {
     }
     // Shorter than one 400 ms block: use the mean power of what there is.
     if (blockPowers.length === 0) {
-      const total = sub.reduce((s, e) => s + e * SUBBLOCK_FRAMES, 0) + this.subblockEnergy;
+      const total = sub.reduce((s, e) => s + e * SUBBLOCK_FRAMES, 0) + (this.state[S.SubblockEnergy] as number);
       blockPowers.push(this.frames > 0 ? total / this.frames : 0);
     }
     const absolute = blockPowers.filter((p) => powerToLufs(p) > -70);

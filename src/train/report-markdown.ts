@@ -52,7 +52,7 @@ function summarySection(report: ModelReport): string[] {
   }
   for (const section of report.overlaps) {
     const met = section.features.filter((r) => r.overlap >= OVERLAP_GOAL).length;
-    const lowest = section.features.reduce((a, b) => (b.overlap < a.overlap ? b : a));
+    const lowest = section.features.reduce((a, b) => (Number.isNaN(b.overlap) || b.overlap < a.overlap ? b : a));
     lines.push(
       `- **${section.model}**, ${section.style}: overlap ≥ ${OVERLAP_GOAL} on ${met} of ${section.features.length} features ` +
         `(lowest: ${lowest.feature} ${f(lowest.overlap)}).`,
@@ -114,7 +114,7 @@ function overlapSection(report: ModelReport): string[] {
       `### ${section.style} — ${section.model}`,
       '',
       `${section.generated.pieces} generated pieces (${section.generated.empty} without notes; seeds ${section.generated.seeds[0]}…${section.generated.seeds[1]}) ` +
-        `against ${section.reference.excerpts} excerpts of ${section.reference.pieces} pieces (${section.reference.description}).`,
+        `against ${section.reference.excerpts} of the ${section.reference.available} excerpts of ${section.reference.pieces} pieces (${section.reference.description}).`,
       '',
       `| feature | OA | OA (mgeval range) | KL(intra ‖ inter) | intra-set distance | inter-set distance | generated intra-set | reference value¹ | generated value¹ | ≥ ${OVERLAP_GOAL} |`,
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: |',

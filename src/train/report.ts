@@ -27,7 +27,7 @@ import { Generator } from '../model/generator.js';
 import { loadModel, MODEL_FILES, resolveModelDir, type LoadedModel } from '../model/model-files.js';
 import { resolveSoundfont } from '../render/soundfonts.js';
 import { locateRenderTools } from '../render/tools.js';
-import { errorMessage, InvalidInputError, MissingDependencyError } from '../util/errors.js';
+import { errorMessage, InvalidInputError, MissingDependencyError, RhythmixError } from '../util/errors.js';
 import { evaluateModelOnDataset, type EvaluationResult } from './evaluate-dataset.js';
 import { compareSets, summarize, type Bandwidth, type SetComparison, type Summary } from './mgeval.js';
 
@@ -124,7 +124,7 @@ export interface FeatureRow extends SetComparison {
 export interface OverlapSection {
   model: string;
   style: Style;
-  reference: { description: string; pieces: number; excerpts: number; bars: number };
+  reference: { description: string; pieces: number; excerpts: number; available: number; bars: number };
   generated: { pieces: number; empty: number; seeds: [number, number] };
   features: FeatureRow[];
 }
@@ -268,7 +268,8 @@ async function referenceSet(dataset: Dataset, bars: number, cap: number): Promis
     let piece: Piece;
     try {
       piece = quantizePiece(dataset.prepare(await entry.load()), { stepsPerQuarter: DEFAULT_STEPS_PER_QUARTER }).piece;
-    } catch {
+    } catch (error) {
+      if (!(error instanceof RhythmixError)) throw error;
       continue; // the likelihood table lists unusable entries as skipped
     }
     pieces += 1;
@@ -290,6 +291,11 @@ function seededComposer(base: Composer, seed: number): Composer {
   };
 }
 
+function emptyComparison(generatedPieces: number, referencePieces: number): SetComparison {
+  const none = summarize([]);
+  return { overlap: NaN, overlapDataRange: NaN, kl: NaN, bandwidths: [NaN, NaN], intra: none, inter: none, generatedIntra: none, referencePieces, generatedPieces };
+}
+
 /** Shannon entropy of a histogram that sums to 1, in bits. */
 export function entropyBits(histogram: readonly number[]): number {
   return histogram.reduce((sum, p) => (p > 0 ? sum - p * Math.log2(p) : sum), 0);
@@ -299,7 +305,8 @@ function featureRows(generated: readonly PieceFeatures[], reference: readonly Pi
   return FEATURE_NAMES.map((feature) => {
     const gen = generated.map((f) => f[feature]).filter((v): v is readonly number[] => v !== undefined);
     const ref = reference.map((f) => f[feature]).filter((v): v is readonly number[] => v !== undefined);
-    const comparison = compareSets(gen, ref, { bandwidth });
+    // Too few pieces with this feature (e.g. every generated piece a single chord): no density to compare.
+    const comparison = gen.length >= 1 && ref.length >= 2 ? compareSets(gen, ref, { bandwidth }) : emptyComparison(gen.length, ref.length);
     // A histogram is summarised by its entropy: how evenly the notes spread over its bins.
     const value = ref[0]?.length === 1 ? (v: readonly number[]) => v[0] as number : entropyBits;
     return { feature, ...comparison, referenceValue: summarize(ref.map(value)), generatedValue: summarize(gen.map(value)) };
@@ -375,7 +382,7 @@ export async function collectReport(options: ReportOptions): Promise<ModelReport
       overlaps.push({
         model: label,
         style,
-        reference: { description: spec.description, pieces: reference.pieces, excerpts: reference.count, bars: defaults.bars },
+        reference: { description: spec.description, pieces: reference.pieces, excerpts: reference.count, available: reference.total, bars: defaults.bars },
         generated: { pieces: options.pieces, empty, seeds: [pieceSeed(options.seed, style, 0), pieceSeed(options.seed, style, options.pieces - 1)] },
         features: featureRows(generated, reference.features, bandwidth),
       });

@@ -4,6 +4,8 @@ import { existsSync } from 'node:fs';
 import { findOnPath } from '../../src/render/tools.js';
 import { SYSTEM_SOUNDFONTS } from '../../src/render/soundfonts.js';
 
+export const HAVE_FFMPEG = findOnPath('ffmpeg') !== undefined && findOnPath('ffprobe') !== undefined;
+
 export const HAVE_RENDER_TOOLS =
   findOnPath('fluidsynth') !== undefined &&
   findOnPath('ffmpeg') !== undefined &&
@@ -39,6 +41,15 @@ export function decode(file: string): Float32Array {
     maxBuffer: 1 << 30,
   });
   return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+}
+
+/** Decode Ogg/Opus bytes given in memory. */
+export function decodeBytes(bytes: Uint8Array): Float32Array {
+  const out = execFileSync('ffmpeg', ['-v', 'error', '-i', 'pipe:0', '-f', 'f32le', '-ac', '2', '-ar', '48000', '-'], {
+    input: bytes,
+    maxBuffer: 1 << 30,
+  });
+  return new Float32Array(out.buffer, out.byteOffset, out.length / 4);
 }
 
 export function levels(samples: Float32Array): { peakDb: number; rmsDb: number } {

@@ -1,26 +1,17 @@
-import { createReadStream } from 'node:fs';
-import {
-  AudioPlayerStatus,
-  NoSubscriberBehavior,
-  StreamType,
-  VoiceConnectionStatus,
-  createAudioPlayer,
-  createAudioResource,
-  entersState,
-  joinVoiceChannel,
-  type AudioPlayer,
-  type DiscordGatewayAdapterCreator,
-  type VoiceConnection,
-} from '@discordjs/voice';
+/**
+ * The main thread's view of voice playback. Each guild's `GuildPlayer` mirrors the state of
+ * its player on the voice thread (read synchronously by the commands) and forwards actions to
+ * it; `PlayerRegistry` starts the voice thread on first use and bridges the gateway adapter.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { DiscordGatewayAdapterCreator, DiscordGatewayAdapterImplementerMethods } from '@discordjs/voice';
+import { MissingDependencyError } from '../../util/errors.js';
+import { DEFAULT_MAX_QUEUE_LENGTH, VoiceQueueFullError, type LeaveReason, type PlayerSnapshot, type QueueItem } from './queue-player.js';
+import type { FromVoiceThread, ReplyValue, ToVoiceThread, VoiceRequest, VoiceThreadSettings } from './thread-protocol.js';
 
-export interface QueueItem {
-  readonly pieceId: string;
-  readonly title: string;
-  /** An Ogg/Opus file: played as is, without re-encoding. */
-  readonly audioPath: string;
-  readonly requestedBy: string;
-  readonly seconds: number;
-}
+export { DEFAULT_ALONE_TIMEOUT_MS, DEFAULT_MAX_QUEUE_LENGTH, VoiceQueueFullError, type LeaveReason, type PlayerSnapshot, type QueueItem } from './queue-player.js';
 
 export interface VoiceTarget {
   readonly guildId: string;
@@ -29,176 +20,353 @@ export interface VoiceTarget {
 }
 
 export interface GuildPlayerOptions {
-  /** Leave the channel after this long with nothing to play. */
+  /** Leave the channel after this long with nothing playing (a paused piece counts as nothing). */
   readonly idleTimeoutMs: number;
   /** How long a voice connection may take to become ready. */
   readonly connectTimeoutMs: number;
-  readonly onError?: (error: Error) => void;
+  /** Leave this long after the last listener left the channel (default 15 s). */
+  readonly aloneTimeoutMs?: number;
+  /** Pieces one guild may have waiting (default 25). */
+  readonly maxQueueLength?: number;
+  /** Niceness the voice thread asks the OS for (default -10; best effort, needs CAP_SYS_NICE). */
+  readonly threadNice?: number;
+  readonly onError?: (error: Error, guildId: string) => void;
+  readonly onLeave?: (guildId: string, reason: LeaveReason) => void;
+  /** The voice thread started (with the niceness it got, or why it got none). */
+  readonly onThreadStart?: (nice: number | null, niceError: string | undefined) => void;
 }
 
-/**
- * One guild's voice playback: a queue of rendered pieces played into one voice channel.
- * DAVE end-to-end encryption is always requested — real Discord refuses voice without it.
- */
+export const DEFAULT_VOICE_THREAD_NICE = -10;
+
+const EMPTY: PlayerSnapshot = { channelId: undefined, current: undefined, upcoming: [], paused: false, playbackMs: 0, advancing: false, destroyed: false };
+
+/** The voice thread's file: beside this module when built, else in dist/ (run `npm run build`). */
+function voiceThreadFile(): string {
+  const beside = fileURLToPath(new URL('./voice-thread.js', import.meta.url));
+  if (existsSync(beside)) return beside;
+  const built = fileURLToPath(new URL('../../../dist/bot/voice/voice-thread.js', import.meta.url));
+  if (existsSync(built)) return built;
+  throw new MissingDependencyError(`voice thread not built: ${built} is missing (run \`npm run build\`)`);
+}
+
+/** One guild's playback as the main thread sees it. Reads are instant; actions round-trip to the voice thread. */
 export class GuildPlayer {
-  readonly guildId: string;
-  private readonly queue: QueueItem[] = [];
-  private readonly player: AudioPlayer;
-  private connection: VoiceConnection | undefined;
-  private current: QueueItem | undefined;
-  private idleTimer: NodeJS.Timeout | undefined;
+  private state: PlayerSnapshot = EMPTY;
+  private stateAt = performance.now();
+  private left = false;
 
   constructor(
-    guildId: string,
-    private readonly options: GuildPlayerOptions,
-    private readonly onDestroyed: (guildId: string) => void,
-  ) {
-    this.guildId = guildId;
-    this.player = createAudioPlayer({ behaviors: { noSubscriber: NoSubscriberBehavior.Pause } });
-    this.player.on(AudioPlayerStatus.Idle, () => this.playNext());
-    this.player.on('error', (error) => {
-      this.options.onError?.(error);
-      this.playNext();
-    });
-  }
+    readonly guildId: string,
+    readonly session: number,
+    readonly maxQueueLength: number,
+    private readonly host: VoiceThreadHost,
+    private readonly forget: (player: GuildPlayer) => void,
+  ) {}
 
   /** The voice channel the bot is in, if any. */
   get channelId(): string | undefined {
-    return this.connection?.joinConfig.channelId ?? undefined;
+    return this.left ? undefined : this.state.channelId;
   }
 
   get nowPlaying(): QueueItem | undefined {
-    return this.current;
+    return this.left ? undefined : this.state.current;
   }
 
   get upcoming(): readonly QueueItem[] {
-    return this.queue;
+    return this.left ? [] : this.state.upcoming;
   }
 
   get paused(): boolean {
-    return this.player.state.status === AudioPlayerStatus.Paused;
+    return !this.left && this.state.paused;
+  }
+
+  /** Playing, paused, loading or with pieces waiting. */
+  get busy(): boolean {
+    return this.nowPlaying !== undefined || this.upcoming.length > 0;
+  }
+
+  get isDestroyed(): boolean {
+    return this.left;
+  }
+
+  /** Seconds of the current piece played so far. */
+  get elapsedSeconds(): number {
+    const extra = this.state.advancing ? performance.now() - this.stateAt : 0;
+    return (this.state.playbackMs + extra) / 1000;
   }
 
   /** Joins (or moves to) the target channel and waits until the connection is ready. */
   async connect(target: VoiceTarget): Promise<void> {
-    if (this.connection && this.channelId === target.channelId) return;
-    this.connection?.destroy();
-    const connection = joinVoiceChannel({
-      guildId: target.guildId,
-      channelId: target.channelId,
-      adapterCreator: target.adapterCreator,
-      selfDeaf: true,
-      selfMute: false,
-      daveEncryption: true,
-    });
-    this.connection = connection;
-    connection.on(VoiceConnectionStatus.Disconnected, () => {
-      // A move between channels or a short network blip reconnects by itself; otherwise give up.
-      Promise.race([
-        entersState(connection, VoiceConnectionStatus.Signalling, 5_000),
-        entersState(connection, VoiceConnectionStatus.Connecting, 5_000),
-      ]).catch(() => this.destroy());
-    });
-    connection.subscribe(this.player);
-    try {
-      await entersState(connection, VoiceConnectionStatus.Ready, this.options.connectTimeoutMs);
-    } catch (error) {
-      this.destroy();
-      throw new Error(`could not connect to the voice channel within ${this.options.connectTimeoutMs / 1000} s`, {
-        cause: error,
-      });
-    }
+    if (this.left) throw new Error('this player has left; use a new one');
+    this.host.setAdapterCreator(target.guildId, target.adapterCreator);
+    await this.request({ op: 'connect', guildId: this.guildId, session: this.session, channelId: target.channelId });
   }
 
   /** Adds a piece to the queue; returns its position (0 = playing now). */
-  enqueue(item: QueueItem): number {
-    this.queue.push(item);
-    this.clearIdleTimer();
-    if (this.player.state.status === AudioPlayerStatus.Idle && !this.current) {
-      this.playNext();
-      return 0;
-    }
-    return this.queue.length;
+  async enqueue(item: QueueItem): Promise<number> {
+    const position = await this.request({ op: 'enqueue', guildId: this.guildId, session: this.session, item });
+    if (typeof position !== 'number' || position < 0) throw new Error('this player has left; use a new one');
+    return position;
   }
 
-  skip(): QueueItem | undefined {
-    const skipped = this.current;
-    this.player.stop(true);
-    return skipped;
+  /** Ends the current piece (the next one starts); returns the skipped one. */
+  async skip(): Promise<QueueItem | undefined> {
+    const skipped = await this.request({ op: 'skip', guildId: this.guildId, session: this.session });
+    return typeof skipped === 'object' && skipped !== null ? skipped : undefined;
   }
 
-  /** Stops playback and empties the queue; stays in the channel until idle. */
-  stop(): void {
-    this.queue.length = 0;
-    this.player.stop(true);
+  /** Stops playback and empties the queue (stays in the channel until idle); returns how many pieces were dropped. */
+  async stop(): Promise<number> {
+    const dropped = await this.request({ op: 'stop', guildId: this.guildId, session: this.session });
+    return typeof dropped === 'number' ? dropped : 0;
   }
 
-  pause(): boolean {
-    return this.player.pause(true);
+  async pause(): Promise<boolean> {
+    return (await this.request({ op: 'pause', guildId: this.guildId, session: this.session })) === true;
   }
 
-  resume(): boolean {
-    return this.player.unpause();
+  async resume(): Promise<boolean> {
+    return (await this.request({ op: 'resume', guildId: this.guildId, session: this.session })) === true;
   }
 
-  /** Leaves the voice channel and forgets the queue. */
-  destroy(): void {
-    this.clearIdleTimer();
-    this.queue.length = 0;
-    this.current = undefined;
-    this.player.stop(true);
-    const connection = this.connection;
-    this.connection = undefined;
-    if (connection && connection.state.status !== VoiceConnectionStatus.Destroyed) connection.destroy();
-    this.onDestroyed(this.guildId);
+  /** Presence watcher: start or cancel the leave-when-alone grace period. */
+  setAlone(alone: boolean): void {
+    if (!this.left) this.host.send({ type: 'alone', guildId: this.guildId, session: this.session, alone });
   }
 
-  private playNext(): void {
-    const next = this.queue.shift();
-    this.current = next;
-    if (!next) {
-      this.startIdleTimer();
-      return;
-    }
-    const resource = createAudioResource(createReadStream(next.audioPath), {
-      inputType: StreamType.OggOpus,
-      metadata: next,
-    });
-    this.player.play(resource);
+  /** Leaves the voice channel and forgets the queue. Idempotent. */
+  destroy(reason: LeaveReason = 'command'): void {
+    if (this.left) return;
+    this.markLeft();
+    this.host.send({ type: 'leave', guildId: this.guildId, session: this.session, reason });
   }
 
-  private startIdleTimer(): void {
-    this.clearIdleTimer();
-    this.idleTimer = setTimeout(() => this.destroy(), this.options.idleTimeoutMs);
-    this.idleTimer.unref();
+  /** From the voice thread: its player changed. */
+  apply(snapshot: PlayerSnapshot): void {
+    this.state = snapshot;
+    this.stateAt = performance.now();
+    if (snapshot.destroyed) this.markLeft();
   }
 
-  private clearIdleTimer(): void {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = undefined;
+  /** The voice thread's player is gone (left by itself, or the thread stopped). */
+  markLeft(): void {
+    if (this.left) return;
+    this.left = true;
+    this.forget(this);
+  }
+
+  private async request(request: VoiceRequest): Promise<ReplyValue> {
+    const { value, snapshot } = await this.host.request(request);
+    if (!this.left) this.apply(snapshot);
+    return value;
   }
 }
 
-/** All guilds' players, created on demand. */
+interface Pending {
+  resolve: (reply: { value: ReplyValue; snapshot: PlayerSnapshot }) => void;
+  reject: (error: Error) => void;
+}
+
+/** The voice worker thread: request/reply, state updates, and the gateway adapters it borrows. */
+class VoiceThreadHost {
+  private worker: Worker | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly creators = new Map<string, DiscordGatewayAdapterCreator>();
+  private readonly adapters = new Map<string, DiscordGatewayAdapterImplementerMethods>();
+
+  constructor(
+    private readonly settings: VoiceThreadSettings,
+    private readonly events: {
+      onMessage: (message: FromVoiceThread) => void;
+      onStopped: (error: Error) => void;
+    },
+  ) {}
+
+  setAdapterCreator(guildId: string, creator: DiscordGatewayAdapterCreator): void {
+    this.creators.set(guildId, creator);
+  }
+
+  send(message: ToVoiceThread): void {
+    this.start().postMessage(message);
+  }
+
+  request(request: VoiceRequest): Promise<{ value: ReplyValue; snapshot: PlayerSnapshot }> {
+    const worker = this.start();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.postMessage({ type: 'request', id, request } satisfies ToVoiceThread);
+    });
+  }
+
+  /** Leaves every voice channel through the main thread's own shard, then ends the thread. */
+  shutdown(): void {
+    for (const [guildId, adapter] of this.adapters) {
+      adapter.sendPayload({ op: 4, d: { guild_id: guildId, channel_id: null, self_deaf: false, self_mute: false } });
+      adapter.destroy();
+    }
+    this.adapters.clear();
+    const worker = this.worker;
+    this.worker = undefined;
+    this.failPending(new Error('voice stopped'));
+    if (worker) void worker.terminate();
+  }
+
+  /** Starts the thread now (module loading and compilation happen before anything plays). */
+  warmUp(): void {
+    this.start();
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(voiceThreadFile(), { workerData: this.settings, name: 'rhythmix-voice' });
+    // The bot's gateway keeps the process alive; the voice thread alone must not.
+    worker.unref();
+    worker.on('message', (message: FromVoiceThread) => this.onMessage(message));
+    const stopped = (error: Error) => {
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      for (const adapter of this.adapters.values()) adapter.destroy();
+      this.adapters.clear();
+      this.failPending(error);
+      this.events.onStopped(error);
+    };
+    worker.on('error', (error) => stopped(new Error(`voice thread crashed: ${error.message}`, { cause: error })));
+    worker.on('exit', (code) => stopped(new Error(`voice thread exited (code ${code})`)));
+    this.worker = worker;
+    return worker;
+  }
+
+  private onMessage(message: FromVoiceThread): void {
+    switch (message.type) {
+      case 'reply': {
+        const pending = this.pending.get(message.id);
+        this.pending.delete(message.id);
+        if (!pending) return;
+        if (message.ok) pending.resolve({ value: message.value, snapshot: message.snapshot });
+        else pending.reject(message.queueFull ? new VoiceQueueFullError(message.message) : new Error(message.message));
+        return;
+      }
+      case 'adapter-open': {
+        const creator = this.creators.get(message.guildId);
+        if (!creator) return;
+        const guildId = message.guildId;
+        this.adapters.get(guildId)?.destroy();
+        this.adapters.set(
+          guildId,
+          creator({
+            onVoiceServerUpdate: (data) => this.send({ type: 'adapter-event', guildId, event: 'server', data }),
+            onVoiceStateUpdate: (data) => this.send({ type: 'adapter-event', guildId, event: 'state', data }),
+            destroy: () => {
+              this.adapters.delete(guildId);
+              this.worker?.postMessage({ type: 'adapter-destroyed', guildId } satisfies ToVoiceThread);
+            },
+          }),
+        );
+        return;
+      }
+      case 'adapter-send':
+        this.adapters.get(message.guildId)?.sendPayload(message.payload);
+        return;
+      case 'adapter-close':
+        this.adapters.get(message.guildId)?.destroy();
+        this.adapters.delete(message.guildId);
+        return;
+      default:
+        this.events.onMessage(message);
+    }
+  }
+
+  private failPending(error: Error): void {
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
+  }
+}
+
+/** All guilds' players, created on demand; the voice thread starts with the first one. */
 export class PlayerRegistry {
   private readonly players = new Map<string, GuildPlayer>();
+  private readonly host: VoiceThreadHost;
+  private nextSession = 1;
 
-  constructor(private readonly options: GuildPlayerOptions) {}
+  constructor(readonly options: GuildPlayerOptions) {
+    this.host = new VoiceThreadHost(
+      {
+        idleTimeoutMs: options.idleTimeoutMs,
+        connectTimeoutMs: options.connectTimeoutMs,
+        ...(options.aloneTimeoutMs !== undefined ? { aloneTimeoutMs: options.aloneTimeoutMs } : {}),
+        ...(options.maxQueueLength !== undefined ? { maxQueueLength: options.maxQueueLength } : {}),
+        threadNice: options.threadNice ?? DEFAULT_VOICE_THREAD_NICE,
+      },
+      { onMessage: (message) => this.onThreadMessage(message), onStopped: (error) => this.onThreadStopped(error) },
+    );
+  }
 
   get(guildId: string): GuildPlayer | undefined {
     return this.players.get(guildId);
   }
 
+  /** Starts the voice thread ahead of the first piece (the bot calls it once it is online). */
+  warmUp(): void {
+    this.host.warmUp();
+  }
+
   getOrCreate(guildId: string): GuildPlayer {
     let player = this.players.get(guildId);
     if (!player) {
-      player = new GuildPlayer(guildId, this.options, (id) => this.players.delete(id));
+      player = new GuildPlayer(guildId, this.nextSession++, this.options.maxQueueLength ?? DEFAULT_MAX_QUEUE_LENGTH, this.host, (gone) => {
+        // A newer player for the guild may already be registered; only forget this one.
+        if (this.players.get(gone.guildId) === gone) this.players.delete(gone.guildId);
+      });
       this.players.set(guildId, player);
     }
     return player;
   }
 
+  all(): GuildPlayer[] {
+    return [...this.players.values()];
+  }
+
+  /** Leaves every channel and stops the voice thread (shutdown). */
   destroyAll(): void {
-    for (const player of [...this.players.values()]) player.destroy();
+    for (const player of [...this.players.values()]) {
+      player.markLeft();
+      this.options.onLeave?.(player.guildId, 'shutdown');
+    }
+    this.host.shutdown();
+  }
+
+  private current(guildId: string, session: number): GuildPlayer | undefined {
+    const player = this.players.get(guildId);
+    return player && player.session === session ? player : undefined;
+  }
+
+  private onThreadMessage(message: FromVoiceThread): void {
+    switch (message.type) {
+      case 'state':
+        this.current(message.guildId, message.session)?.apply(message.snapshot);
+        return;
+      case 'left':
+        this.current(message.guildId, message.session)?.markLeft();
+        this.options.onLeave?.(message.guildId, message.reason);
+        return;
+      case 'error':
+        this.options.onError?.(new Error(message.message), message.guildId);
+        return;
+      case 'ready':
+        this.options.onThreadStart?.(message.nice, message.niceError);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private onThreadStopped(error: Error): void {
+    for (const player of [...this.players.values()]) {
+      player.markLeft();
+      this.options.onLeave?.(player.guildId, 'disconnected');
+      this.options.onError?.(error, player.guildId);
+    }
   }
 }

@@ -1,11 +1,17 @@
 import type { Command } from 'commander';
 import * as bench from './bench.js';
+import * as bot from './bot.js';
 import * as compose from './compose.js';
 import * as dataset from './dataset.js';
+import * as deployCommands from './deploy-commands.js';
 import * as evaluate from './eval.js';
+import * as feedback from './feedback.js';
 import * as inspect from './inspect.js';
+import * as model from './model.js';
+import * as retrain from './retrain.js';
 import * as train from './train.js';
 import * as render from './render.js';
+import * as report from './report.js';
 
 /** One line per subcommand module; each exports `register(program)`. */
 const modules: ReadonlyArray<{ register(program: Command): void }> = [
@@ -16,7 +22,13 @@ const modules: ReadonlyArray<{ register(program: Command): void }> = [
   dataset,
   evaluate,
   inspect,
+  report,
+  model,
+  retrain,
+  feedback,
   train,
+  bot,
+  deployCommands,
 ];
 
 export function registerCommands(program: Command): void {

@@ -1,0 +1,133 @@
+/**
+ * The bot's composition root: configuration → database (migrations applied), job queue, voice
+ * players, discord.js client, router and rating listeners → logged in and ready.
+ * `rhythmix bot` / `npm start` call `startBot`; the end-to-end tests do too, against the simulator.
+ */
+import path from 'node:path';
+import { Events, type Client } from 'discord.js';
+import { commandPayloads } from './commands/definitions.js';
+import type { BotConfig } from '../config/index.js';
+import { openDatabase, type OpenedDatabase } from '../db/index.js';
+import { JobQueue } from '../jobs/queue.js';
+import { RhythmixError } from '../util/errors.js';
+import { createLogger, type Logger } from '../util/logger.js';
+import { createClient, discordApiUrl } from './client.js';
+import type { BotContext, SlashCommandHandler } from './context.js';
+import { slashCommandHandlers } from './handlers.js';
+import { FeedbackService } from '../feedback/service.js';
+import { announceNewVersions } from './commands/retrain.js';
+import { attachRatingListeners } from './ratings.js';
+import { createRouter } from './router.js';
+import { createPlayerRegistry } from './voice/index.js';
+
+export const DEFAULT_PIECES_DIR = 'data/pieces';
+
+export interface StartBotOptions {
+  readonly config: BotConfig;
+  readonly logger?: Logger;
+  /** REST base; default DISCORD_API_URL, else Discord itself. */
+  readonly apiUrl?: string;
+  /** Default PIECES_DIR, else data/pieces (relative to the working folder). */
+  readonly piecesDir?: string;
+  /** Register the slash commands at start (globally, or in `commandsGuildId`); default false. */
+  readonly deployCommands?: boolean;
+  readonly commandsGuildId?: string;
+  readonly handlers?: readonly SlashCommandHandler[];
+  /** Give up when the gateway is not ready after this long; default 60 s. */
+  readonly readyTimeoutMs?: number;
+}
+
+export interface RunningBot {
+  readonly client: Client;
+  readonly context: BotContext;
+  /** Leaves voice, cancels jobs, logs out and closes the database. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export function piecesDirectory(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(explicit ?? (env.PIECES_DIR?.trim() || DEFAULT_PIECES_DIR));
+}
+
+async function loginAndWait(client: Client, token: string, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const ready = new Promise<void>((resolve, reject) => {
+    client.once(Events.ClientReady, () => resolve());
+    timer = setTimeout(() => reject(new RhythmixError(`Discord did not get ready within ${timeoutMs / 1000} s — check the network`, { exitCode: 1 })), timeoutMs);
+  });
+  try {
+    await client.login(token);
+    await ready;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'TokenInvalid' || (error as { status?: unknown }).status === 401) {
+      throw new RhythmixError('Discord refused DISCORD_TOKEN — copy a fresh one from the Developer Portal → your application → Bot → Reset Token', { exitCode: 2, cause: error });
+    }
+    if (code === 'DisallowedIntents') {
+      throw new RhythmixError('Discord refused the gateway intents — the bot needs no privileged intent; check the application settings', { exitCode: 2, cause: error });
+    }
+    throw error;
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
+
+export async function startBot(options: StartBotOptions): Promise<RunningBot> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'rhythmix-bot', secrets: [config.discordToken] });
+  const db: OpenedDatabase = await openDatabase(config.databaseUrl);
+  const queue = new JobQueue(config.queue);
+  const client = createClient({ apiUrl: options.apiUrl ?? discordApiUrl() });
+  const feedback = new FeedbackService({
+    db,
+    config,
+    logger,
+    excludeUserIds: config.discordAppId ? [config.discordAppId] : [],
+    guildMinRatings: config.retrain.guildMinRatings,
+  });
+  const context: BotContext = {
+    client,
+    config,
+    logger,
+    db,
+    queue,
+    players: createPlayerRegistry(logger, config.voice),
+    piecesDir: piecesDirectory(options.piecesDir),
+    feedback,
+  };
+  const router = createRouter(context, options.handlers ?? slashCommandHandlers);
+  router.attach();
+  attachRatingListeners(context);
+  client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
+  client.on(Events.Warn, (message) => logger.warn({ message }, 'discord client warning'));
+  client.on(Events.ShardDisconnect, (event) => logger.warn({ code: event.code }, 'gateway disconnected'));
+  client.on(Events.ShardResume, () => logger.info('gateway resumed'));
+  client.rest.on('rateLimited', (info) => logger.debug({ route: info.route, retryAfter: info.retryAfter }, 'rate limited'));
+
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      router.detach();
+      await feedback.stop().catch((error: unknown) => logger.warn({ err: error }, 'could not stop the feedback loop cleanly'));
+      context.players.destroyAll();
+      await queue.close().catch(() => undefined);
+      await client.destroy().catch(() => undefined);
+      await db.close();
+      logger.info('bot stopped');
+    })());
+
+  try {
+    await loginAndWait(client, config.discordToken, options.readyTimeoutMs ?? 60_000);
+    if (options.deployCommands) {
+      const payloads = commandPayloads();
+      if (options.commandsGuildId) await client.application!.commands.set(payloads, options.commandsGuildId);
+      else await client.application!.commands.set(payloads);
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  announceNewVersions(feedback, client, config.announceChannelId, logger);
+  feedback.start();
+  logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size, database: db.file, pieces: context.piecesDir }, 'bot ready');
+  return { client, context, stop };
+}

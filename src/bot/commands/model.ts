@@ -1,0 +1,47 @@
+/**
+ * /model (server admins): list the model versions, or `/model use:VERSION` to switch — a roll
+ * back is switching to an older version. The switch is atomic; compose jobs load the model at
+ * their start, so the next piece uses it.
+ */
+import { MessageFlags, type ChatInputCommandInteraction } from 'discord.js';
+import { modelRows, type ModelListRow } from '../../feedback/model-rows.js';
+import { recordActive } from '../../feedback/versions-db.js';
+import { setCurrentModel } from '../../model/registry.js';
+import type { BotContext, SlashCommandHandler } from '../context.js';
+import { isAdmin } from './retrain.js';
+
+const SHOWN = 15;
+
+export function modelListText(rows: readonly ModelListRow[]): string {
+  if (rows.length === 0) return 'No model versions yet.';
+  const lines = rows.slice(-SHOWN).reverse().map((r) => {
+    const nll = r.validationNll === null ? '' : ` · NLL ${r.validationNll.toFixed(3)}`;
+    const why = r.status === 'rejected' && r.reason ? ` — ${r.reason.slice(0, 120)}` : '';
+    return `${r.current ? '▶' : '•'} \`${r.name}\` ${r.status}${nll}${why}`;
+  });
+  return [...lines, rows.length > SHOWN ? `… and ${rows.length - SHOWN} older` : '', 'Switch with `/model use:VERSION`.'].filter((l) => l !== '').join('\n').slice(0, 1900);
+}
+
+export const modelHandler: SlashCommandHandler = {
+  name: 'model',
+  async execute(interaction: ChatInputCommandInteraction, context: BotContext): Promise<void> {
+    if (!isAdmin(interaction)) {
+      await interaction.reply({ content: 'Only server admins (Manage Server) can see or switch model versions.', flags: MessageFlags.Ephemeral });
+      return;
+    }
+    const version = interaction.options.getString('use')?.trim();
+    if (!version) {
+      const rows = context.feedback ? await context.feedback.listModels() : await modelRows();
+      await interaction.reply({ content: modelListText(rows), flags: MessageFlags.Ephemeral });
+      return;
+    }
+    const by = interaction.user.id;
+    // Errors (unknown or rejected version) are InvalidInputErrors: the router shows their message.
+    if (context.feedback) await context.feedback.useModel(version, { by });
+    else {
+      await setCurrentModel(version);
+      await recordActive(context.db.prisma, version, { reason: `switched by ${by}`, force: true }).catch(() => undefined);
+    }
+    await interaction.reply({ content: `Now using model **${version}** for new pieces.` });
+  },
+};

@@ -1,0 +1,46 @@
+/** The buttons under a piece: Play, Variation, Continue, Re-roll (custom id `piece:<action>:<id>`). */
+import { MessageFlags, type ButtonInteraction } from 'discord.js';
+import { getPiece } from '../../db/pieces.js';
+import type { BotContext } from '../context.js';
+import { COMPOSE_PERMISSIONS, missingPermissionMessage, missingPermissions } from '../permissions.js';
+import { playPiece } from '../voice/playback.js';
+import { parsePieceButtonId } from './embed.js';
+import { continuationRequest, rerollRequest, variationRequest } from './lineage.js';
+import { composeForInteraction } from './service.js';
+
+export async function handlePieceButton(interaction: ButtonInteraction, context: BotContext): Promise<void> {
+  const parsed = parsePieceButtonId(interaction.customId);
+  if (!parsed) {
+    await interaction.reply({ content: 'This button is from an older version of the bot — compose a new piece.', flags: MessageFlags.Ephemeral });
+    return;
+  }
+  const piece = await getPiece(context.db.prisma, parsed.pieceId);
+  if (!piece) {
+    await interaction.reply({ content: `Piece #${parsed.pieceId} no longer exists.`, flags: MessageFlags.Ephemeral });
+    return;
+  }
+  if (parsed.action === 'play') {
+    if (!piece.audioPath) {
+      await interaction.reply({ content: `Piece #${piece.id} has no audio.`, flags: MessageFlags.Ephemeral });
+      return;
+    }
+    await playPiece(context, interaction, {
+      pieceId: String(piece.id),
+      title: `Piece #${piece.id}`,
+      audioPath: piece.audioPath,
+      requestedBy: interaction.user.id,
+      seconds: typeof piece.parameters.seconds === 'number' ? piece.parameters.seconds : 0,
+    });
+    return;
+  }
+  const missing = missingPermissions(interaction.appPermissions, COMPOSE_PERMISSIONS);
+  if (missing.length > 0) {
+    await interaction.reply({ content: missingPermissionMessage(missing, 'post a piece in this channel'), flags: MessageFlags.Ephemeral });
+    return;
+  }
+  // A new take plays only if the clicker sits in a voice channel (no "join voice" nagging).
+  const play = Boolean(interaction.guild?.voiceStates.cache.get(interaction.user.id)?.channelId);
+  const request =
+    parsed.action === 'variation' ? variationRequest(piece, play) : parsed.action === 'continue' ? continuationRequest(piece, play) : rerollRequest(piece, play);
+  await composeForInteraction(context, interaction, request);
+}

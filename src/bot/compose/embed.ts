@@ -1,0 +1,103 @@
+/**
+ * How a piece looks on Discord: the embed (style, seed, key, tempo, length, model version, who
+ * asked), its attachment names and the buttons under it. Pure: built from a stored piece.
+ */
+import { ActionRowBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder, type APIEmbed } from 'discord.js';
+import type { RatingEmoji } from '../../config/rating-emojis.js';
+import type { PieceKind, StoredPiece } from '../../db/pieces.js';
+
+export const PIECE_ACTIONS = ['play', 'variation', 'continue', 'reroll'] as const;
+export type PieceAction = (typeof PIECE_ACTIONS)[number];
+
+const BUTTON_PREFIX = 'piece';
+
+/** `piece:<action>:<id>` — the piece travels in the button, so old messages keep working. */
+export function pieceButtonId(action: PieceAction, pieceId: number): string {
+  return `${BUTTON_PREFIX}:${action}:${pieceId}`;
+}
+
+export function parsePieceButtonId(customId: string): { action: PieceAction; pieceId: number } | null {
+  const match = /^piece:([a-z]+):(\d{1,12})$/.exec(customId);
+  if (!match || !(PIECE_ACTIONS as readonly string[]).includes(match[1] as string)) return null;
+  return { action: match[1] as PieceAction, pieceId: Number(match[2]) };
+}
+
+export function isPieceButton(customId: string): boolean {
+  return customId.startsWith(`${BUTTON_PREFIX}:`);
+}
+
+export function pieceButtons(pieceId: number): ActionRowBuilder<ButtonBuilder> {
+  return new ActionRowBuilder<ButtonBuilder>().addComponents(
+    new ButtonBuilder().setCustomId(pieceButtonId('play', pieceId)).setLabel('Play').setEmoji('▶️').setStyle(ButtonStyle.Primary),
+    new ButtonBuilder().setCustomId(pieceButtonId('variation', pieceId)).setLabel('Variation').setStyle(ButtonStyle.Secondary),
+    new ButtonBuilder().setCustomId(pieceButtonId('continue', pieceId)).setLabel('Continue').setStyle(ButtonStyle.Secondary),
+    new ButtonBuilder().setCustomId(pieceButtonId('reroll', pieceId)).setLabel('Re-roll').setEmoji('🎲').setStyle(ButtonStyle.Secondary),
+  );
+}
+
+/** File names of a piece's attachments (the embed shows the picture by its name). */
+export function attachmentNames(pieceId: number): { midi: string; audio: string; image: string } {
+  const base = `rhythmix-${pieceId}`;
+  return { midi: `${base}.mid`, audio: `${base}.ogg`, image: `${base}.png` };
+}
+
+const KIND_TITLES: Record<PieceKind, string> = {
+  original: '',
+  variation: 'variation of',
+  continuation: 'continuation of',
+  reroll: 're-roll of',
+};
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function number(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/** Code span that cannot be broken by backticks in user text; long seeds are shortened. */
+function code(value: string, max = 200): string {
+  const clean = value.replace(/`/g, "'");
+  return `\`${clean.length > max ? `${clean.slice(0, max - 1)}…` : clean}\``;
+}
+
+/** What the seed field shows: the notation, the MIDI file's first bars, or none. */
+export function seedDescription(piece: Pick<StoredPiece, 'seed' | 'parameters' | 'kind' | 'parentId'>): string {
+  if (piece.seed) return code(piece.seed);
+  const midiName = text(piece.parameters.midiName);
+  const seedBars = number(piece.parameters.seedBars);
+  if (piece.kind === 'continuation' && piece.parentId !== null) return `piece #${piece.parentId}${seedBars ? ` (${seedBars} bars)` : ''}`;
+  if (midiName) return `${code(midiName, 80)}${seedBars ? ` (first ${seedBars} bar${seedBars === 1 ? '' : 's'})` : ''}`;
+  return 'none — composed from scratch';
+}
+
+export interface PieceEmbedOptions {
+  /** Set when the picture is attached to the same message. */
+  readonly imageName?: string;
+  readonly ratingEmojis?: readonly RatingEmoji[];
+}
+
+export function pieceEmbed(piece: StoredPiece, options: PieceEmbedOptions = {}): APIEmbed {
+  const seconds = number(piece.parameters.seconds);
+  const relation = KIND_TITLES[piece.kind];
+  const length = [piece.bars ? `${piece.bars} bar${piece.bars === 1 ? '' : 's'}` : undefined, seconds !== undefined ? `${seconds.toFixed(1)} s` : undefined]
+    .filter(Boolean)
+    .join(' · ');
+  const embed = new EmbedBuilder()
+    .setTitle(`Piece #${piece.id}${relation && piece.parentId !== null ? ` — ${relation} #${piece.parentId}` : ''}`)
+    .setColor(0x5865f2)
+    .addFields(
+      { name: 'Style', value: piece.style, inline: true },
+      { name: 'Key', value: piece.key ?? 'free', inline: true },
+      { name: 'Tempo', value: piece.tempo ? `${Math.round(piece.tempo)} BPM` : '—', inline: true },
+      { name: 'Length', value: length || '—', inline: true },
+      { name: 'Model', value: piece.modelVersion ? code(piece.modelVersion, 60) : '—', inline: true },
+      { name: 'Requested by', value: piece.authorId ? `<@${piece.authorId}>` : 'someone', inline: true },
+      { name: 'Seed', value: seedDescription(piece) },
+    )
+    .setTimestamp(piece.createdAt);
+  if (options.imageName) embed.setImage(`attachment://${options.imageName}`);
+  if (options.ratingEmojis?.length) embed.setFooter({ text: `Rate it: ${options.ratingEmojis.map((e) => e.emoji).join(' ')}` });
+  return embed.toJSON();
+}

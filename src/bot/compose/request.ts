@@ -1,0 +1,121 @@
+/**
+ * /compose options → the compose pipeline's option object, and the checks that can run before
+ * the interaction is deferred (so a bad seed gets an ephemeral answer that points at the
+ * mistake). The validation itself is src/compose's; only the wording is adapted to Discord.
+ */
+import { buildRequest } from '../../compose/pipeline.js';
+import { parseComposeOptions } from '../../compose/options.js';
+import { loadSeed } from '../../compose/seed-input.js';
+import { formatBytes, resolveMidiLimits } from '../../midi/limits.js';
+import { SeedSyntaxError, seedErrorPointer } from '../../music/seed.js';
+import { InvalidInputError } from '../../util/errors.js';
+
+/** The /compose options as Discord delivers them (option names are the issue's contract). */
+export interface ComposeSlashValues {
+  readonly seed?: string | null;
+  readonly style?: string | null;
+  readonly instruments?: string | null;
+  readonly tracks?: number | null;
+  readonly tempo?: number | null;
+  readonly length?: number | null;
+  readonly temperature?: number | null;
+  readonly key?: string | null;
+}
+
+/** A JSON-safe compose request: what is stored with a piece and replayed by its buttons. */
+export type ComposeRequestInput = Record<string, string | number | string[]>;
+
+/** Slash values → `composeToFiles` options (without `midi`, `outDir` and `model`, added per job). */
+export function composeInputFromSlash(values: ComposeSlashValues): ComposeRequestInput {
+  const input: ComposeRequestInput = {};
+  const seed = values.seed?.trim();
+  if (seed) input.seed = seed;
+  if (values.style) input.style = values.style.trim().toLowerCase();
+  if (values.instruments != null) {
+    input.instruments = values.instruments
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== '');
+  }
+  if (values.tracks != null) input.tracks = values.tracks;
+  if (values.tempo != null) input.tempo = values.tempo;
+  if (values.length != null) input.bars = values.length;
+  if (values.temperature != null) input.temperature = values.temperature;
+  const key = values.key?.trim();
+  if (key) input.key = key;
+  return input;
+}
+
+/** CLI flag names in the pipeline's messages → the names a Discord user sees. */
+const WORDING: ReadonlyArray<readonly [RegExp, string]> = [
+  [/--bars or --seconds/g, '`length`'],
+  [/--seed-bars/g, '`length`'],
+  [/--instruments/g, '`instruments`'],
+  [/--tracks/g, '`tracks`'],
+  [/--tempo/g, '`tempo`'],
+  [/--temperature/g, '`temperature`'],
+  [/--key/g, '`key`'],
+  [/--bars/g, '`length`'],
+  [/--seconds/g, '`length`'],
+  [/--style/g, '`style`'],
+  [/--midi/g, '`midi`'],
+  [/--seed/g, '`seed`'],
+];
+
+/** Rewrites a compose error message for Discord: option names instead of CLI flags. */
+export function discordWording(message: string): string {
+  return WORDING.reduce((text, [pattern, replacement]) => text.replace(pattern, replacement), message);
+}
+
+/** The ephemeral answer to a seed with a syntax error: what was expected and a caret under it. */
+export function seedMistakeMessage(seed: string, error: SeedSyntaxError): string {
+  const pointer = seedErrorPointer(seed.replace(/`/g, "'"), error.position);
+  return `Your \`seed\` has a mistake at character ${error.position + 1}: ${error.expected}\n\`\`\`\n${pointer}\n\`\`\`\nSee the seed notation: notes like \`C4q E4q G4h\`, chords \`[C4 E4 G4]w\`, rests \`rq\`, bars \`|\`.`;
+}
+
+/**
+ * Everything that can be checked without the model: option ranges and combinations, the seed's
+ * notation, and that the piece is longer than its seed. Throws InvalidInputError with a message
+ * meant for the user.
+ */
+export async function checkComposeInput(input: ComposeRequestInput, hasMidi: boolean): Promise<void> {
+  try {
+    const options = parseComposeOptions({ ...input, ...(hasMidi ? { midi: 'attachment.mid' } : {}) });
+    // With a MIDI file the seed is only known after the download; the child checks the rest then.
+    if (!hasMidi) buildRequest(options, await loadSeed({ seed: options.seed, seedBars: options.seedBars, tempo: options.tempo }));
+  } catch (error) {
+    const cause = error instanceof InvalidInputError ? error.cause : undefined;
+    if (cause instanceof SeedSyntaxError && typeof input.seed === 'string') throw new InvalidInputError(seedMistakeMessage(input.seed, cause), { cause });
+    if (error instanceof InvalidInputError) throw new InvalidInputError(discordWording(error.message), { cause: error });
+    throw error;
+  }
+}
+
+export interface AttachmentInfo {
+  readonly name: string;
+  readonly size: number;
+  readonly contentType?: string | null;
+}
+
+const MIDI_NAME = /\.(mid|midi|smf|kar)$/i;
+const MIDI_TYPES = ['audio/midi', 'audio/x-midi', 'audio/mid', 'application/x-midi', 'audio/sp-midi'];
+
+/** Checks an attached file by its name, type and size (before downloading it). */
+export function checkMidiAttachment(file: AttachmentInfo, maxBytes: number = resolveMidiLimits().maxBytes): void {
+  const type = file.contentType?.split(';')[0]?.trim().toLowerCase();
+  if (!MIDI_NAME.test(file.name) && !(type && MIDI_TYPES.includes(type))) {
+    throw new InvalidInputError(`\`midi\` must be a MIDI file (.mid or .midi); "${file.name}"${type ? ` is ${type}` : ''} is not one`);
+  }
+  if (file.size > maxBytes) {
+    throw new InvalidInputError(`\`midi\` "${file.name}" is ${formatBytes(file.size)}; the limit is ${formatBytes(maxBytes)}`);
+  }
+}
+
+/** Checks the downloaded bytes: a Standard MIDI File starts with "MThd". */
+export function checkMidiBytes(name: string, bytes: Uint8Array, maxBytes: number = resolveMidiLimits().maxBytes): void {
+  if (bytes.byteLength > maxBytes) {
+    throw new InvalidInputError(`\`midi\` "${name}" is ${formatBytes(bytes.byteLength)}; the limit is ${formatBytes(maxBytes)}`);
+  }
+  const head = Buffer.from(bytes.subarray(0, 4)).toString('latin1');
+  if (head !== 'MThd') throw new InvalidInputError(`\`midi\` "${name}" is not a MIDI file (it does not start with a MIDI header)`);
+}

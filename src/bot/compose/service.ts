@@ -1,0 +1,296 @@
+/**
+ * A compose from Discord, start to finish: queue the job (refused at once when the queue is
+ * full), defer, show progress, compose and render in a low-priority child process, store the
+ * piece, post ONE message (embed, piano roll, Ogg, MIDI, buttons), add the rating reactions and
+ * optionally play it. /compose and the Variation, Continue and Re-roll buttons all end here.
+ */
+import { copyFile, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  DiscordAPIError,
+  MessageFlags,
+  RESTJSONErrorCodes,
+  type ButtonInteraction,
+  type ChatInputCommandInteraction,
+  type Message,
+} from 'discord.js';
+import type { ComposeProgress } from '../../compose/pipeline.js';
+import { createPiece, updatePiece, type PieceKind, type StoredPiece } from '../../db/pieces.js';
+import { getActiveModelVersion } from '../../db/model-versions.js';
+import type { JsonObject } from '../../db/encoding.js';
+import { QueueFullError } from '../../jobs/errors.js';
+import type { JobContext } from '../../jobs/queue.js';
+import { runInChild } from '../../jobs/run-in-child.js';
+import { workerEntry } from '../../jobs/worker-entry.js';
+import { InvalidInputError } from '../../util/errors.js';
+import type { ComposeChildInput, ComposeChildOutput } from '../../workers/compose-worker.js';
+import type { BotContext } from '../context.js';
+import { isExpectedError, userMessage } from '../errors.js';
+import { missingPermissionMessage } from '../permissions.js';
+import { playPiece } from '../voice/playback.js';
+import { attachmentNames, pieceButtons, pieceEmbed } from './embed.js';
+import { ProgressThrottle, progressText, statusFromUpdate } from './progress.js';
+import { checkMidiBytes, type ComposeRequestInput } from './request.js';
+
+export type ComposeInteraction = ChatInputCommandInteraction | ButtonInteraction;
+
+/** Where the seed MIDI comes from: an upload to download, or a stored piece's file. */
+export type MidiSource = { readonly url: string; readonly name: string } | { readonly path: string; readonly name: string };
+
+export interface ComposeJobRequest {
+  readonly kind: PieceKind;
+  readonly parentId?: number;
+  /** The compose options (no midi/outDir/model); stored with the piece and replayed by buttons. */
+  readonly input: ComposeRequestInput;
+  readonly midi?: MidiSource;
+  readonly play: boolean;
+}
+
+/** Progress edits at most this often: webhook edits share one rate-limit bucket per token. */
+export const PROGRESS_INTERVAL_MS = 1500;
+const SEED_FILE = 'seed.mid';
+
+interface JobOutcome {
+  readonly workDir: string;
+  readonly output: ComposeChildOutput;
+  readonly hasMidiSeed: boolean;
+}
+
+/**
+ * The model that serves the guild now: its own active taste variant (registry in the database),
+ * else RHYTHMIX_MODEL, else undefined — then the child's composer takes the registry's current
+ * model (models/current.json) or the bundled default. Asked at every job start, and every job is
+ * a fresh process, so a model switch applies to the next compose without a restart.
+ */
+export async function modelForJob(context: BotContext, guildId: string | null): Promise<string | undefined> {
+  const own = guildId
+    ? await getActiveModelVersion(context.db.prisma, guildId).catch((error: unknown) => {
+        context.logger.warn({ err: error }, 'could not read the guild\'s model version; using the global one');
+        return null;
+      })
+    : null;
+  return own?.name ?? context.config.model ?? undefined;
+}
+
+async function downloadMidi(source: Extract<MidiSource, { url: string }>, target: string, signal: AbortSignal): Promise<void> {
+  const response = await fetch(source.url, { signal });
+  if (!response.ok) throw new InvalidInputError(`could not download \`midi\` "${source.name}" (HTTP ${response.status}) — attach it again`);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  checkMidiBytes(source.name, bytes);
+  await writeFile(target, bytes);
+}
+
+/** The job body: seed file, model, then the child process that composes and renders. */
+async function composeJob(context: BotContext, request: ComposeJobRequest, guildId: string | null, job: JobContext<ComposeProgress>): Promise<JobOutcome> {
+  await mkdir(context.piecesDir, { recursive: true });
+  const workDir = await mkdtemp(path.join(context.piecesDir, '.work-'));
+  try {
+    let midiPath: string | undefined;
+    if (request.midi) {
+      midiPath = path.join(workDir, SEED_FILE);
+      if ('url' in request.midi) await downloadMidi(request.midi, midiPath, job.signal);
+      else await copyFile(request.midi.path, midiPath);
+    }
+    const model = await modelForJob(context, guildId);
+    const options = { ...request.input, ...(midiPath ? { midi: midiPath } : {}), outDir: workDir, ...(model ? { model } : {}) };
+    const output = await runInChild<ComposeChildInput, ComposeChildOutput, ComposeProgress>(workerEntry('compose-worker'), { options }, {
+      name: 'compose',
+      onProgress: (progress) => job.progress(progress),
+      signal: job.signal,
+      ...(job.timeoutMs !== undefined ? { timeoutMs: job.timeoutMs } : {}),
+    });
+    return { workDir, output, hasMidiSeed: midiPath !== undefined };
+  } catch (error) {
+    await rm(workDir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Stores the piece and moves its files from the work folder to pieces/<id>/. */
+async function storePiece(context: BotContext, interaction: ComposeInteraction, request: ComposeJobRequest, outcome: JobOutcome): Promise<StoredPiece> {
+  const { summary, tokens } = outcome.output;
+  const parameters: JsonObject = {
+    request: request.input,
+    seconds: summary.seconds,
+    notes: summary.notes,
+    seedBars: summary.seedBars,
+    addedBars: Math.max(0, summary.bars - summary.seedBars),
+    tracks: summary.tracks.map((t) => t.name),
+    ...(request.midi ? { midiName: request.midi.name, midiSeed: SEED_FILE } : {}),
+  };
+  const guild = interaction.guild;
+  const piece = await createPiece(context.db.prisma, {
+    style: summary.style,
+    seed: typeof request.input.seed === 'string' ? request.input.seed : null,
+    guild: guild ? { id: guild.id, name: guild.name } : interaction.guildId ? { id: interaction.guildId } : null,
+    author: { id: interaction.user.id, name: interaction.user.username },
+    kind: request.kind,
+    parentId: request.parentId ?? null,
+    channelId: interaction.channelId,
+    key: summary.key ?? null,
+    tempo: summary.tempo,
+    bars: summary.bars,
+    modelVersion: summary.model,
+    tokens,
+    parameters,
+  });
+  const dir = path.join(context.piecesDir, String(piece.id));
+  await rm(dir, { recursive: true, force: true });
+  await rename(outcome.workDir, dir);
+  return updatePiece(context.db.prisma, piece.id, {
+    midiPath: path.join(dir, path.basename(summary.midi)),
+    audioPath: path.join(dir, path.basename(summary.audio)),
+    imagePath: path.join(dir, path.basename(summary.image)),
+  });
+}
+
+/** The one result message: embed, piano roll, audio, MIDI and the buttons. */
+export function pieceMessage(context: BotContext, piece: StoredPiece) {
+  const names = attachmentNames(piece.id);
+  return {
+    content: '',
+    embeds: [pieceEmbed(piece, { imageName: names.image, ratingEmojis: context.config.ratingEmojis })],
+    files: [
+      { attachment: piece.imagePath as string, name: names.image },
+      { attachment: piece.audioPath as string, name: names.audio },
+      { attachment: piece.midiPath as string, name: names.midi },
+    ],
+    components: [pieceButtons(piece.id)],
+  };
+}
+
+/** The interaction's token has expired (15 min) or its message was deleted: its reply cannot be edited. */
+function replyIsGone(error: unknown): boolean {
+  return (
+    error instanceof DiscordAPIError &&
+    [RESTJSONErrorCodes.InvalidWebhookToken, RESTJSONErrorCodes.UnknownWebhook, RESTJSONErrorCodes.UnknownMessage].includes(error.code as number)
+  );
+}
+
+/**
+ * Replaces the "thinking" message with the piece. A job that waited long in the queue may
+ * outlive the interaction's 15-minute token: then the piece goes to the channel as a new
+ * message mentioning who asked, so the work is not lost.
+ */
+async function postPiece(context: BotContext, interaction: ComposeInteraction, piece: StoredPiece): Promise<Message> {
+  try {
+    return await interaction.editReply(pieceMessage(context, piece));
+  } catch (error) {
+    if (!replyIsGone(error)) throw error;
+    const channel = await context.client.channels.fetch(interaction.channelId);
+    if (!channel?.isSendable()) throw error;
+    context.logger.info({ piece: piece.id }, 'interaction expired; posting the piece in the channel');
+    return channel.send({ ...pieceMessage(context, piece), content: `<@${interaction.user.id}> your piece is ready:`, allowedMentions: { users: [interaction.user.id] } });
+  }
+}
+
+async function addRatingReactions(context: BotContext, interaction: ComposeInteraction, message: Message): Promise<void> {
+  for (const { emoji } of context.config.ratingEmojis) {
+    try {
+      await message.react(emoji);
+    } catch (error) {
+      if (error instanceof DiscordAPIError && (error.code === RESTJSONErrorCodes.MissingPermissions || error.code === RESTJSONErrorCodes.MissingAccess)) {
+        await interaction
+          .followUp({ content: missingPermissionMessage(['Add Reactions', 'Read Message History'], 'to add the rating reactions here'), flags: MessageFlags.Ephemeral })
+          .catch(() => undefined);
+        return;
+      }
+      context.logger.warn({ err: error, emoji }, 'could not add a rating reaction');
+    }
+  }
+}
+
+/**
+ * Runs a compose for an interaction that has not been answered yet. Every expected outcome
+ * (result, refusal, failure) ends as an answer to the user; only an unexpected error from the
+ * queue itself propagates, and the router answers that one.
+ */
+export async function composeForInteraction(context: BotContext, interaction: ComposeInteraction, request: ComposeJobRequest): Promise<void> {
+  const log = context.logger.child({ interaction: interaction.id, user: interaction.user.id, guild: interaction.guildId, kind: request.kind });
+  let markDeferred!: (ok: boolean) => void;
+  const deferred = new Promise<boolean>((resolve) => (markDeferred = resolve));
+  // Edits wait for the deferral: a job reports its place before Discord has the "thinking" message.
+  const throttle = new ProgressThrottle(
+    async (text) => {
+      if (await deferred) await interaction.editReply({ content: text });
+    },
+    { minIntervalMs: PROGRESS_INTERVAL_MS },
+  );
+
+  let handle;
+  try {
+    handle = context.queue.submit<JobOutcome, ComposeProgress>({
+      kind: 'compose',
+      userId: interaction.user.id,
+      ...(interaction.guildId ? { guildId: interaction.guildId } : {}),
+      run: (job) => composeJob(context, request, interaction.guildId, job),
+      onUpdate: (update) => {
+        const status = statusFromUpdate(update);
+        if (status) throttle.update(progressText(status));
+      },
+    });
+  } catch (error) {
+    markDeferred(false);
+    if (!(error instanceof QueueFullError)) throw error;
+    await throttle.close();
+    await interaction.reply({ content: userMessage(error), flags: MessageFlags.Ephemeral });
+    return;
+  }
+
+  try {
+    await interaction.deferReply();
+    markDeferred(true);
+  } catch (error) {
+    markDeferred(false);
+    // Too late or the interaction is gone: nobody can see the result, so stop the work.
+    handle.cancel();
+    await throttle.close();
+    log.warn({ err: error }, 'could not defer the reply; compose cancelled');
+    return;
+  }
+
+  let piece: StoredPiece;
+  try {
+    const outcome = await handle.result;
+    try {
+      piece = await storePiece(context, interaction, request, outcome);
+    } catch (error) {
+      await rm(outcome.workDir, { recursive: true, force: true });
+      throw error;
+    }
+  } catch (error) {
+    await throttle.close();
+    if (isExpectedError(error)) log.info({ reason: (error as Error).message }, 'compose refused');
+    else log.error({ err: error }, 'compose failed');
+    await interaction.editReply({ content: userMessage(error), embeds: [], components: [], files: [] }).catch((e: unknown) => log.warn({ err: e }, 'could not report the failure'));
+    return;
+  }
+
+  await throttle.close();
+  let message: Message;
+  try {
+    message = await postPiece(context, interaction, piece);
+  } catch (error) {
+    log.error({ err: error, piece: piece.id }, 'could not post the piece');
+    await interaction.editReply({ content: userMessage(error) }).catch(() => undefined);
+    return;
+  }
+  await updatePiece(context.db.prisma, piece.id, { messageId: message.id, channelId: message.channelId });
+  log.info({ piece: piece.id, model: piece.modelVersion, seconds: piece.parameters.seconds }, 'piece posted');
+  await addRatingReactions(context, interaction, message);
+
+  if (request.play && piece.audioPath) {
+    try {
+      await playPiece(context, interaction, {
+        pieceId: String(piece.id),
+        title: `Piece #${piece.id}`,
+        audioPath: piece.audioPath,
+        requestedBy: interaction.user.id,
+        seconds: typeof piece.parameters.seconds === 'number' ? piece.parameters.seconds : 0,
+      });
+    } catch (error) {
+      log.warn({ err: error, piece: piece.id }, 'could not play the piece');
+      await interaction.followUp({ content: userMessage(error), flags: MessageFlags.Ephemeral }).catch(() => undefined);
+    }
+  }
+}

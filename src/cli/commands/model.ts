@@ -1,0 +1,59 @@
+/**
+ * `rhythmix model list [--json]` and `rhythmix model use VERSION [--force]`: the versions under
+ * models/ with their cards, and switching (or rolling back) the model that compose and the bot
+ * use. The switch is one atomic rename of models/current.json; running jobs keep the model they
+ * loaded, the next job loads the new one.
+ */
+import type { Command } from 'commander';
+import { loadCliConfig } from '../../config/index.js';
+import { openDatabase } from '../../db/index.js';
+import { recordActive } from '../../feedback/versions-db.js';
+import { modelRows } from '../../feedback/model-rows.js';
+import { readCurrentPointer, setCurrentModel } from '../../model/registry.js';
+import { errorMessage } from '../../util/errors.js';
+
+export function register(program: Command): void {
+  const model = program.command('model').description('List model versions and choose the one compose and the bot use');
+  model
+    .command('list')
+    .description('Model versions under models/ (status, parent, validation NLL; * = current)')
+    .option('--json', 'print a JSON array')
+    .action(async (flags: { json?: boolean }) => {
+      const rows = await modelRows();
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(rows)}\n`);
+        return;
+      }
+      if (rows.length === 0) {
+        console.log('no models yet (train one with `rhythmix train`)');
+        return;
+      }
+      for (const row of rows) {
+        const nll = row.validationNll === null ? '' : ` nll ${row.validationNll.toFixed(4)}`;
+        const parent = row.parent ? ` ← ${row.parent}` : '';
+        const why = row.status === 'rejected' && row.reason ? ` (${row.reason})` : '';
+        console.log(`${row.current ? '*' : ' '} ${row.name}  ${row.status}${parent}${nll}${why}`);
+      }
+    });
+  model
+    .command('use')
+    .description('Make VERSION the current model (roll back or forward); new compose jobs use it at once')
+    .argument('<version>', 'a name from `rhythmix model list`')
+    .option('--force', 'use it even though the guardrail rejected it')
+    .action(async (version: string, flags: { force?: boolean }) => {
+      const before = readCurrentPointer()?.model ?? null;
+      const pointer = await setCurrentModel(version, { force: flags.force ?? false });
+      // The database's record follows the pointer; the pointer alone decides what serves.
+      try {
+        const db = await openDatabase(loadCliConfig().databaseUrl);
+        try {
+          await recordActive(db.prisma, version, { reason: 'rhythmix model use', force: true });
+        } finally {
+          await db.close();
+        }
+      } catch (error) {
+        console.error(`rhythmix: warning: the database did not record the switch: ${errorMessage(error)}`);
+      }
+      console.log(`current model: ${pointer.model}${before && before !== pointer.model ? ` (was ${before})` : ''}`);
+    });
+}

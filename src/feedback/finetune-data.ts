@@ -1,0 +1,95 @@
+/**
+ * Fine-tuning data from the signal: reward-weighted likelihood, implemented by repetition.
+ * A liked piece (score > 0) appears round(score) times (at least once, at most `maxCopies`),
+ * so training maximises Σ score · log p(piece); a piece with score ≤ 0 — disliked, or liked and
+ * disliked equally — gets weight 0. Dislikes therefore act by cancelling likes on the same
+ * piece and by keeping a piece out of the data; a true push-away term (unlikelihood) would need
+ * a new loss in the wasm kernels, and on small, noisy feedback it mostly degrades the model.
+ * Original training pieces are mixed in (replay, `replayRatio` of the tokens) so the model keeps
+ * what it knew.
+ */
+import { Rng } from '../model/rng.js';
+import type { Vocabulary } from '../music/vocabulary.js';
+import type { PieceSignal } from './signal.js';
+
+export interface FineTuneDataOptions {
+  vocabulary: Vocabulary;
+  /** Most copies of one piece. */
+  maxCopies: number;
+  /** Share of the training tokens taken from the original data (0..0.95). */
+  replayRatio: number;
+  seed: number;
+}
+
+export interface FineTuneData {
+  train: Int32Array[];
+  likedPieces: number;
+  /** Pieces with score ≤ 0 (kept out). */
+  dislikedPieces: number;
+  /** Pieces whose tokens do not fit the model's vocabulary (another model's language). */
+  skippedPieces: number;
+  feedbackTokens: number;
+  replayPieces: number;
+  replayTokens: number;
+  /** Ratings (reactions) behind the pieces used. */
+  ratingsUsed: number;
+}
+
+/** True when the stream starts `<start> style:…` and every id is in the vocabulary. */
+export function fitsVocabulary(tokens: ArrayLike<number>, vocabulary: Vocabulary): boolean {
+  if (tokens.length < 3 || tokens[0] !== vocabulary.startId || vocabulary.kind(tokens[1]!) !== 'style') return false;
+  for (let i = 0; i < tokens.length; i++) if (!(tokens[i]! >= 0 && tokens[i]! < vocabulary.size)) return false;
+  return true;
+}
+
+/** Closes a stream cut off by a length limit with `<end>`, as training pieces have. */
+function withEnd(tokens: Int32Array, vocabulary: Vocabulary): Int32Array {
+  if (tokens[tokens.length - 1] === vocabulary.endId) return tokens;
+  const closed = new Int32Array(tokens.length + 1);
+  closed.set(tokens);
+  closed[tokens.length] = vocabulary.endId;
+  return closed;
+}
+
+export function copiesFor(score: number, maxCopies: number): number {
+  return score > 0 ? Math.max(1, Math.min(maxCopies, Math.round(score))) : 0;
+}
+
+export function buildFineTuneData(signals: readonly PieceSignal[], original: readonly Int32Array[], options: FineTuneDataOptions): FineTuneData {
+  const train: Int32Array[] = [];
+  let liked = 0;
+  let disliked = 0;
+  let skipped = 0;
+  let feedbackTokens = 0;
+  let ratingsUsed = 0;
+  for (const signal of signals) {
+    if (!fitsVocabulary(signal.tokens, options.vocabulary)) {
+      skipped++;
+      continue;
+    }
+    ratingsUsed += signal.ratings;
+    const copies = copiesFor(signal.score, options.maxCopies);
+    if (copies === 0) {
+      disliked++;
+      continue;
+    }
+    liked++;
+    const tokens = withEnd(signal.tokens, options.vocabulary);
+    for (let c = 0; c < copies; c++) train.push(tokens);
+    feedbackTokens += copies * tokens.length;
+  }
+  const ratio = Math.min(0.95, Math.max(0, options.replayRatio));
+  const wanted = ratio > 0 && feedbackTokens > 0 ? (feedbackTokens * ratio) / (1 - ratio) : 0;
+  const order = original.map((_, i) => i);
+  new Rng(options.seed >>> 0).shuffle(order);
+  let replayTokens = 0;
+  let replayPieces = 0;
+  for (const index of order) {
+    if (replayTokens >= wanted) break;
+    const piece = original[index]!;
+    train.push(piece);
+    replayTokens += piece.length;
+    replayPieces++;
+  }
+  return { train, likedPieces: liked, dislikedPieces: disliked, skippedPieces: skipped, feedbackTokens, replayPieces, replayTokens, ratingsUsed };
+}

@@ -1,0 +1,52 @@
+/**
+ * Child-process entry for the bot's compose jobs (started with runInChild at low priority):
+ * compose options → piece.mid, piece.ogg, piece.png in `options.outDir` → the summary and the
+ * piece's tokens. Generation and rendering both run here, so the bot's process only waits.
+ */
+import { loadComposer, type Composer } from '../compose/composer.js';
+import { composeToFiles, type ComposeProgress, type ComposeSummary } from '../compose/pipeline.js';
+import { serveChild } from '../jobs/run-in-child.js';
+import type { Piece } from '../music/piece.js';
+import { quantizePiece } from '../music/quantize.js';
+import { encodePiece } from '../music/tokens.js';
+
+export interface ComposeChildInput {
+  /** Options as `composeToFiles` takes them (validated there); `outDir` is the piece's folder. */
+  readonly options: Record<string, unknown>;
+}
+
+export interface ComposeChildOutput {
+  readonly summary: ComposeSummary;
+  /** The piece in the default token language, or null when it cannot be encoded. */
+  readonly tokens: number[] | null;
+}
+
+/** Wraps the model's composer to keep the piece it made (for the stored tokens). */
+function capturing(composer: Composer, keep: (piece: Piece) => void): Composer {
+  return {
+    model: composer.model,
+    compose: async (...args) => {
+      const piece = await composer.compose(...args);
+      keep(piece);
+      return piece;
+    },
+  };
+}
+
+function tokensOf(piece: Piece | undefined, style: string): number[] | null {
+  if (!piece) return null;
+  try {
+    return encodePiece(quantizePiece(piece).piece, { style });
+  } catch {
+    // A piece the default grid cannot hold is still a piece; only the token record is missing.
+    return null;
+  }
+}
+
+serveChild<ComposeChildInput, ComposeChildOutput, ComposeProgress>(async (input, { progress, signal }) => {
+  const model = typeof input.options.model === 'string' ? input.options.model : undefined;
+  let composed: Piece | undefined;
+  const composer = capturing(await loadComposer(model), (piece) => (composed = piece));
+  const summary = await composeToFiles(input.options, { composer, renderIn: 'inline', onProgress: progress, signal });
+  return { summary, tokens: tokensOf(composed, summary.style) };
+});

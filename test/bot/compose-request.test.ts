@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { checkComposeInput, checkMidiAttachment, checkMidiBytes, composeInputFromSlash, discordWording } from '../../src/bot/compose/request.js';
+import { InvalidInputError } from '../../src/util/errors.js';
+
+describe('composeInputFromSlash', () => {
+  it('maps the slash options onto the pipeline options', () => {
+    expect(
+      composeInputFromSlash({ seed: ' C4q E4q ', style: 'Folk', instruments: 'piano, strings,,bass', tempo: 90, length: 8, temperature: 0.8, key: ' D minor ' }),
+    ).toEqual({ seed: 'C4q E4q', style: 'folk', instruments: ['piano', 'strings', 'bass'], tempo: 90, bars: 8, temperature: 0.8, key: 'D minor' });
+  });
+
+  it('leaves out what was not given (null from discord.js)', () => {
+    expect(composeInputFromSlash({ seed: null, style: null, instruments: null, tracks: 3, tempo: null, length: null, temperature: null, key: '' })).toEqual({ tracks: 3 });
+  });
+});
+
+describe('checkComposeInput', () => {
+  it('accepts a good request', async () => {
+    await expect(checkComposeInput({ seed: 'C4q E4q G4h', bars: 2 }, false)).resolves.toBeUndefined();
+  });
+
+  it('points at a seed mistake with its position and a caret', async () => {
+    const error = await checkComposeInput({ seed: 'C4q X4q' }, false).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as Error).message).toContain('character 5');
+    expect((error as Error).message).toContain('C4q X4q\n    ^');
+  });
+
+  it('names Discord options, not CLI flags', async () => {
+    await expect(checkComposeInput({ seed: 'C4w | D4w | E4w', bars: 2 }, false)).rejects.toThrow(/`length`/);
+    await expect(checkComposeInput({ seed: 'C4q', instruments: ['piano'], tracks: 2 }, false)).rejects.toThrow(/use either `instruments` or `tracks`/);
+    await expect(checkComposeInput({ seed: 'C4q' }, true)).rejects.toThrow(/`seed` or `midi`/);
+    await expect(checkComposeInput({ instruments: ['kazoo-deluxe'] }, false)).rejects.toThrow(/unknown instrument "kazoo-deluxe"/);
+  });
+});
+
+describe('discordWording', () => {
+  it('rewrites flags', () => {
+    expect(discordWording('ask for more with --bars or --seconds')).toBe('ask for more with `length`');
+    expect(discordWording('--seed-bars and --seed')).toBe('`length` and `seed`');
+  });
+});
+
+describe('MIDI attachment checks', () => {
+  it('refuses files that are not MIDI by name and type', () => {
+    expect(() => checkMidiAttachment({ name: 'song.mp3', size: 10, contentType: 'audio/mpeg' })).toThrow(/must be a MIDI file.*song\.mp3.*audio\/mpeg/);
+    expect(() => checkMidiAttachment({ name: 'song.mid', size: 10 })).not.toThrow();
+    expect(() => checkMidiAttachment({ name: 'upload', size: 10, contentType: 'audio/midi' })).not.toThrow();
+  });
+
+  it('refuses oversized files with the limit', () => {
+    expect(() => checkMidiAttachment({ name: 'a.mid', size: 5000 }, 4096)).toThrow(/a\.mid.*4\.9 KB.*limit is 4(\.0)? KB/);
+  });
+
+  it('checks the header of the downloaded bytes', () => {
+    expect(() => checkMidiBytes('x.mid', Buffer.from('MThd\0\0\0\x06'))).not.toThrow();
+    expect(() => checkMidiBytes('x.mid', Buffer.from('RIFFxxxxWAVE'))).toThrow(/not a MIDI file/);
+    expect(() => checkMidiBytes('x.mid', Buffer.alloc(20), 10)).toThrow(/limit/);
+  });
+});

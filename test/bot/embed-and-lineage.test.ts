@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { PermissionFlagsBits } from 'discord.js';
+import { attachmentNames, parsePieceButtonId, pieceButtonId, pieceButtons, pieceEmbed, seedDescription } from '../../src/bot/compose/embed.js';
+import { continuationRequest, rerollRequest, variationRequest } from '../../src/bot/compose/lineage.js';
+import { parsePieceId, ratingSummary } from '../../src/bot/commands/piece.js';
+import { topLines } from '../../src/bot/commands/top.js';
+import { BOT_PERMISSIONS, invitePermissions, inviteUrl, missingPermissions } from '../../src/bot/permissions.js';
+import { ratingKey } from '../../src/bot/ratings.js';
+import { parseRatingEmojis } from '../../src/config/rating-emojis.js';
+import type { StoredPiece } from '../../src/db/pieces.js';
+
+const piece = (over: Partial<StoredPiece> = {}): StoredPiece => ({
+  id: 12,
+  guildId: '1',
+  authorId: '42',
+  channelId: '2',
+  messageId: '3',
+  seed: 'C4q E4q',
+  parameters: { request: { seed: 'C4q E4q', style: 'folk', bars: 4, temperature: 0.9 }, seconds: 8.04, seedBars: 1, addedBars: 3 },
+  tokens: null,
+  style: 'folk',
+  key: 'D minor',
+  tempo: 96,
+  bars: 4,
+  modelVersion: 'rhythmix-base',
+  midiPath: '/data/pieces/12/piece.mid',
+  audioPath: '/data/pieces/12/piece.ogg',
+  imagePath: '/data/pieces/12/piece.png',
+  kind: 'original',
+  parentId: null,
+  createdAt: new Date('2026-11-25T10:00:00Z'),
+  ...over,
+});
+
+describe('piece embed', () => {
+  it('shows style, seed, key, tempo, length, model and who asked', () => {
+    const embed = pieceEmbed(piece(), { imageName: 'rhythmix-12.png', ratingEmojis: parseRatingEmojis('👍=1,🔥=2').emojis });
+    const fields = Object.fromEntries(embed.fields!.map((f) => [f.name, f.value]));
+    expect(embed.title).toBe('Piece #12');
+    expect(fields).toMatchObject({ Style: 'folk', Key: 'D minor', Tempo: '96 BPM', Length: '4 bars · 8.0 s', Model: '`rhythmix-base`', 'Requested by': '<@42>', Seed: '`C4q E4q`' });
+    expect(embed.image?.url).toBe('attachment://rhythmix-12.png');
+    expect(embed.footer?.text).toBe('Rate it: 👍 🔥');
+    expect(pieceEmbed(piece({ kind: 'variation', parentId: 7 })).title).toBe('Piece #12 — variation of #7');
+  });
+
+  it('describes MIDI seeds and unseeded pieces, and defuses backticks', () => {
+    expect(seedDescription({ seed: null, parameters: { midiName: 'tune.mid', seedBars: 2 }, kind: 'original', parentId: null })).toBe('`tune.mid` (first 2 bars)');
+    expect(seedDescription({ seed: null, parameters: {}, kind: 'original', parentId: null })).toMatch(/none/);
+    expect(seedDescription({ seed: 'C4q`', parameters: {}, kind: 'original', parentId: null })).toBe("`C4q'`");
+  });
+
+  it('has four buttons whose ids round-trip', () => {
+    const row = pieceButtons(12).toJSON();
+    expect(row.components.map((c) => ('label' in c ? c.label : ''))).toEqual(['Play', 'Variation', 'Continue', 'Re-roll']);
+    expect(parsePieceButtonId(pieceButtonId('continue', 12))).toEqual({ action: 'continue', pieceId: 12 });
+    expect(parsePieceButtonId('piece:explode:12')).toBeNull();
+    expect(attachmentNames(12)).toEqual({ midi: 'rhythmix-12.mid', audio: 'rhythmix-12.ogg', image: 'rhythmix-12.png' });
+  });
+});
+
+describe('button requests', () => {
+  it('Variation keeps the seed and settings in the resulting key and tempo', () => {
+    expect(variationRequest(piece(), false)).toEqual({
+      kind: 'variation',
+      parentId: 12,
+      input: { seed: 'C4q E4q', style: 'folk', bars: 4, temperature: 0.9, key: 'D minor', tempo: 96 },
+      play: false,
+    });
+  });
+
+  it('Re-roll replays the request; a MIDI seed comes from the piece folder', () => {
+    const withMidi = piece({ seed: null, parameters: { request: { style: 'folk' }, midiSeed: 'seed.mid', midiName: 'tune.mid' } });
+    expect(rerollRequest(withMidi, true)).toEqual({ kind: 'reroll', parentId: 12, input: { style: 'folk' }, midi: { path: '/data/pieces/12/seed.mid', name: 'tune.mid' }, play: true });
+  });
+
+  it('Continue seeds with the whole piece and adds as many bars as it added', () => {
+    const request = continuationRequest(piece(), false);
+    expect(request).toMatchObject({ kind: 'continuation', parentId: 12, midi: { path: '/data/pieces/12/piece.mid' } });
+    expect(request.input).toEqual({ style: 'folk', temperature: 0.9, tempo: 96, seedBars: 4, bars: 7 });
+    expect(() => continuationRequest(piece({ midiPath: null }), false)).toThrow(/no MIDI file/);
+  });
+});
+
+describe('ratings and listings', () => {
+  const emojis = parseRatingEmojis('👍=1,👎=-1,❤️=2,<:bop:123>=1').emojis;
+
+  it('counts only configured emojis, ❤ with or without the variation selector, custom ones by id', () => {
+    expect(ratingKey({ id: null, name: '👍' }, emojis)).toBe('👍');
+    expect(ratingKey({ id: null, name: '❤' }, emojis)).toBe('❤');
+    expect(ratingKey({ id: null, name: '❤️' }, emojis)).toBe('❤');
+    expect(ratingKey({ id: null, name: '😀' }, emojis)).toBeNull();
+    expect(ratingKey({ id: '123', name: 'renamed' }, emojis)).toBe('<:bop:123>');
+    expect(ratingKey({ id: '999', name: 'bop' }, emojis)).toBeNull();
+  });
+
+  it('formats /top lines and /piece rating counts', () => {
+    expect(topLines([{ piece: piece(), score: 5, voters: 3 }])).toBe('1. **[#12](https://discord.com/channels/1/2/3)** · folk · score 5 (3 voters) by <@42>');
+    expect(topLines([])).toMatch(/No rated pieces/);
+    expect(ratingSummary(emojis.slice(0, 3), new Map([['👍', 2], ['❤', 1]]))).toBe('👍 2 · 👎 0 · ❤️ 1');
+    expect(parsePieceId('#12')).toBe(12);
+    expect(parsePieceId('twelve')).toBeNull();
+  });
+});
+
+describe('permissions', () => {
+  it('invites with exactly the permissions listed, computed from discord.js flags', () => {
+    const expected = BOT_PERMISSIONS.reduce((bits, p) => bits | PermissionFlagsBits[p.name], 0n);
+    expect(invitePermissions()).toBe(expected);
+    expect(invitePermissions()).toBe(
+      PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages | PermissionFlagsBits.EmbedLinks | PermissionFlagsBits.AttachFiles |
+        PermissionFlagsBits.AddReactions | PermissionFlagsBits.ReadMessageHistory | PermissionFlagsBits.Connect | PermissionFlagsBits.Speak,
+    );
+    expect(inviteUrl('123')).toBe(`https://discord.com/oauth2/authorize?client_id=123&scope=bot%20applications.commands&permissions=${expected}`);
+  });
+
+  it('names missing permissions; Administrator has all', () => {
+    const granted = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.EmbedLinks;
+    expect(missingPermissions(granted, ['ViewChannel', 'AttachFiles', 'AddReactions'])).toEqual(['Attach Files', 'Add Reactions']);
+    expect(missingPermissions(PermissionFlagsBits.Administrator, ['AttachFiles'])).toEqual([]);
+  });
+});

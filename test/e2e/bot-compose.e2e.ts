@@ -1,0 +1,222 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeMidi } from '../../src/midi/write.js';
+import { parseSeed } from '../../src/music/seed.js';
+import { DiscordSimulator, MessageFlags, simFile, type SimMessage } from '../sim/index.js';
+import { removeDir, startTestBot, type TestBot } from '../bot/support/test-bot.js';
+
+/**
+ * The Rhythmix bot end to end: real discord.js against the simulator, the real compose pipeline
+ * in a child process (build first: `npm run build`), SQLite in a temporary folder. Pieces are
+ * two bars long so each compose takes a few seconds.
+ */
+const isResult = (message: SimMessage) => message.attachments.length === 3 && !(message.flags & MessageFlags.Loading);
+/** Generous: the machine may be busy (2 cores shared); nothing here measures speed. */
+const WAIT_MS = 100_000;
+const SLOW = { timeout: 120_000 };
+
+describe('the Rhythmix bot on the simulator', () => {
+  let sim: DiscordSimulator;
+  let test: TestBot;
+
+  beforeAll(async () => {
+    sim = await DiscordSimulator.start();
+    test = await startTestBot(sim, { env: { QUEUE_PER_USER: '1' } });
+    await sim.waitForCommands(['compose', 'top', 'piece']);
+  });
+
+  afterAll(async () => {
+    await test?.stop();
+    await sim?.close();
+    removeDir(test?.dir);
+  });
+
+  const prisma = () => test.bot.context.db.prisma;
+  /** The stored piece a message shows (the message id is stored right after posting). */
+  const pieceOf = async (message: SimMessage) => {
+    await expect.poll(() => prisma().piece.count({ where: { messageId: message.id } }), { timeout: 5000 }).toBe(1);
+    return prisma().piece.findUniqueOrThrow({ where: { messageId: message.id } });
+  };
+
+  it('/compose with a seed posts one message with the three files, the embed, rating reactions and buttons', SLOW, async () => {
+    const alice = sim.user('alice');
+    const run = alice.slash('compose', { seed: 'C4q E4q G4h', style: 'classical', length: 2, tempo: 100 });
+    expect(await run.waitForAck()).toBe(5);
+    const reply = await run.waitForReply(isResult, WAIT_MS);
+
+    expect(reply.attachments.map((a) => a.filename.split('.').pop()).sort()).toEqual(['mid', 'ogg', 'png']);
+    expect(reply.attachments.find((a) => a.filename.endsWith('.mid'))!.data.subarray(0, 4).toString('latin1')).toBe('MThd');
+    expect(reply.attachments.find((a) => a.filename.endsWith('.ogg'))!.data.subarray(0, 4).toString('latin1')).toBe('OggS');
+    expect(reply.attachments.find((a) => a.filename.endsWith('.png'))!.data.subarray(1, 4).toString('latin1')).toBe('PNG');
+    // The progress edits came before: queued/composing text, then the result.
+    expect(reply.history.some((h) => /Composing|Queued|Rendering/.test(h.content))).toBe(true);
+    expect(reply.content).toBe('');
+
+    const embed = reply.embeds[0] as { title: string; fields: Array<{ name: string; value: string }> };
+    const field = (name: string) => embed.fields.find((f) => f.name === name)?.value;
+    expect(embed.title).toMatch(/^Piece #\d+$/);
+    expect(field('Style')).toBe('classical');
+    expect(field('Seed')).toContain('C4q E4q G4h');
+    expect(field('Tempo')).toBe('100 BPM');
+    expect(field('Length')).toMatch(/^2 bars · \d+\.\d s$/);
+    expect(field('Requested by')).toBe(`<@${alice.id}>`);
+    expect(field('Model')).toMatch(/\S/);
+
+    const buttons = (reply.components[0] as { components: Array<{ label: string; custom_id: string }> }).components;
+    expect(buttons.map((b) => b.label)).toEqual(['Play', 'Variation', 'Continue', 'Re-roll']);
+
+    await sim.waitFor(() => reply.reactions.size === 4, 'the bot to add four rating reactions');
+    expect([...reply.reactions.keys()].map((k) => k.replace(/\uFE0F/g, ''))).toEqual(['👍', '👎', '❤', '🔥']);
+    for (const users of reply.reactions.values()) expect([...users]).toEqual([sim.botUser.id]);
+
+    const id = Number(embed.title.slice('Piece #'.length));
+    const row = await pieceOf(reply);
+    expect(row.id).toBe(id);
+    expect(row).toMatchObject({ messageId: reply.id, channelId: reply.channelId, seed: 'C4q E4q G4h', style: 'classical', kind: 'original', parentId: null, authorId: alice.id, bars: 2, tempo: 100 });
+    expect(row!.modelVersion).toBe(field('Model')!.replace(/`/g, ''));
+    expect(row!.tokens!.byteLength).toBeGreaterThan(16);
+    expect(row!.midiPath).toMatch(new RegExp(`pieces/${id}/piece\\.mid$`));
+    expect(JSON.parse(row!.parameters)).toMatchObject({ request: { seed: 'C4q E4q G4h', style: 'classical', bars: 2, tempo: 100 } });
+  });
+
+  it('stores reaction adds and removals as ratings, ignoring other emojis and the bot itself, also after a restart (partials)', async () => {
+    const [reply] = sim.messages((m) => isResult(m)).slice(-1);
+    const piece = await pieceOf(reply!);
+    const bob = sim.user('bob');
+    const carol = sim.user('carol');
+
+    bob.react(reply!, '👍');
+    bob.react(reply!, '😀');
+    carol.react(reply!, '❤️');
+    await expect.poll(() => prisma().rating.count({ where: { pieceId: piece.id } }), { timeout: 10_000 }).toBe(2);
+    const ratings = await prisma().rating.findMany({ where: { pieceId: piece.id }, orderBy: { id: 'asc' } });
+    expect(ratings.map((r) => [r.userId, r.emoji, r.removedAt])).toEqual([
+      [bob.id, '👍', null],
+      [carol.id, '❤', null],
+    ]);
+
+    bob.unreact(reply!, '👍');
+    await expect
+      .poll(async () => (await prisma().rating.findFirst({ where: { pieceId: piece.id, userId: bob.id } }))?.removedAt ?? null, { timeout: 10_000 })
+      .toBeInstanceOf(Date);
+    expect(await prisma().rating.count({ where: { userId: sim.botUser.id } })).toBe(0);
+
+    // A fresh process knows nothing of the message: the reaction arrives as a partial.
+    await test.stop();
+    test = await startTestBot(sim, { dir: test.dir, env: { QUEUE_PER_USER: '1' } });
+    bob.react(reply!, '🔥');
+    await expect.poll(() => prisma().rating.count({ where: { pieceId: piece.id, userId: bob.id, emoji: '🔥', removedAt: null } }), { timeout: 10_000 }).toBe(1);
+    carol.unreact(reply!, '❤️');
+    await expect
+      .poll(async () => (await prisma().rating.findFirst({ where: { pieceId: piece.id, userId: carol.id } }))?.removedAt ?? null, { timeout: 10_000 })
+      .toBeInstanceOf(Date);
+    bob.react(reply!, '👍');
+    await expect.poll(async () => (await prisma().rating.findFirst({ where: { pieceId: piece.id, userId: bob.id, emoji: '👍' } }))?.removedAt, { timeout: 10_000 }).toBeNull();
+  });
+
+  /** The first piece: the parent of the buttons' pieces. */
+  const firstPiece = async () => {
+    const original = sim.messages((m) => isResult(m))[0]!;
+    return { original, parent: await pieceOf(original) };
+  };
+
+  it('Variation makes a new take linked to its parent', SLOW, async () => {
+    const { original, parent } = await firstPiece();
+    const variation = sim.user('alice').click(original, `piece:variation:${parent.id}`);
+    expect(await variation.waitForAck()).toBe(5);
+    const variationReply = await variation.waitForReply(isResult, WAIT_MS);
+    const variationRow = await pieceOf(variationReply);
+    expect(variationRow).toMatchObject({ kind: 'variation', parentId: parent.id, seed: parent.seed, bars: parent.bars, style: parent.style });
+    expect(variationRow.id).not.toBe(parent.id);
+    expect((variationReply.embeds[0] as { title: string }).title).toBe(`Piece #${variationRow.id} — variation of #${parent.id}`);
+  });
+
+  it("Continue extends the piece — anyone may continue anyone's", SLOW, async () => {
+    const { original, parent } = await firstPiece();
+    const continuation = sim.user('bob').click(original, `piece:continue:${parent.id}`);
+    const continuationRow = await pieceOf(await continuation.waitForReply(isResult, WAIT_MS));
+    expect(continuationRow).toMatchObject({ kind: 'continuation', parentId: parent.id, authorId: sim.user('bob').id });
+    expect(continuationRow.bars!).toBeGreaterThan(parent.bars!);
+  });
+
+  it('Re-roll replays the request; the parent lists all three', SLOW, async () => {
+    const { original, parent } = await firstPiece();
+    const reroll = sim.user('carol').click(original, `piece:reroll:${parent.id}`);
+    const rerollRow = await pieceOf(await reroll.waitForReply(isResult, WAIT_MS));
+    expect(rerollRow).toMatchObject({ kind: 'reroll', parentId: parent.id, seed: parent.seed, bars: parent.bars });
+
+    const lineage = await prisma().piece.findUniqueOrThrow({ where: { id: parent.id }, include: { children: true } });
+    expect(lineage.children.map((c) => c.kind).sort()).toEqual(['continuation', 'reroll', 'variation']);
+  });
+
+  it('/compose with a MIDI attachment uses it as the seed', SLOW, async () => {
+    const midi = Buffer.from(writeMidi(parseSeed('D4q F4q A4q D5q | C5h A4h')));
+    const run = sim.user('carol').slash('compose', { midi: simFile('tune.mid', midi, 'audio/midi'), length: 3, style: 'classical' });
+    expect(await run.waitForAck()).toBe(5);
+    const reply = await run.waitForReply(isResult, WAIT_MS);
+    const row = await pieceOf(reply);
+    expect(row.seed).toBeNull();
+    expect(JSON.parse(row.parameters)).toMatchObject({ midiName: 'tune.mid', seedBars: 2 });
+    expect(row.bars).toBe(3);
+    expect((reply.embeds[0] as { fields: Array<{ name: string; value: string }> }).fields.find((f) => f.name === 'Seed')!.value).toContain('tune.mid');
+  });
+
+  it('delivers the reply when the gateway drops mid-compose', SLOW, async () => {
+    const session = sim.gateway.session!;
+    const resumes = session.resumes;
+    const run = sim.user('alice').slash('compose', { seed: 'E4q G4q C5h', style: 'classical', length: 2 });
+    expect(await run.waitForAck()).toBe(5);
+    sim.gateway.drop();
+    expect(run.reply()?.attachments ?? []).toHaveLength(0);
+    const reply = await run.waitForReply(isResult, WAIT_MS);
+    expect(reply.attachments).toHaveLength(3);
+    await sim.waitFor(() => reply.reactions.size === 4, 'rating reactions after the drop');
+    expect(sim.gateway.session!.resumes).toBeGreaterThan(resumes);
+  });
+
+  it('/top and /piece show the rated piece', async () => {
+    const rated = await prisma().rating.findFirstOrThrow({ where: { removedAt: null } });
+    const top = sim.user('alice').slash('top', {});
+    const topReply = await top.waitForReply();
+    const fields = (topReply.embeds[0] as { fields: Array<{ name: string; value: string }> }).fields;
+    expect(fields.map((f) => f.name)).toEqual(['This week', 'All time']);
+    expect(fields[1]!.value).toContain(`#${rated.pieceId}`);
+
+    const piece = sim.user('alice').slash('piece', { id: `#${rated.pieceId}` });
+    const pieceReply = await piece.waitForReply();
+    const pieceFields = (pieceReply.embeds[0] as { fields: Array<{ name: string; value: string }> }).fields;
+    expect(pieceFields.find((f) => f.name === 'Ratings')!.value).toMatch(/🔥 1/);
+    expect(pieceFields.find((f) => f.name === 'Made from it')!.value).toMatch(/variation/);
+
+    const missing = sim.user('alice').slash('piece', { id: '999999' });
+    const missingReply = await missing.waitForReply();
+    expect(missingReply.flags & MessageFlags.Ephemeral).toBeTruthy();
+    expect(missingReply.content).toContain('no piece #999999');
+  });
+
+  it('plays in the caller\'s voice channel: /compose (default play when in voice) and the Play button', SLOW, async () => {
+    const alice = sim.user('alice');
+    alice.joinVoice('Music');
+    const since = sim.voice.mark();
+    const run = alice.slash('compose', { seed: 'G4q E4q C4h', style: 'classical', length: 2 });
+    const reply = await run.waitForReply(isResult, WAIT_MS);
+    const ogg = reply.attachments.find((a) => a.filename.endsWith('.ogg'))!.data;
+    const played = await sim.voice.waitForAudioEnd({ since, timeoutMs: WAIT_MS });
+    const comparison = played.compareWithOgg(ogg);
+    expect(comparison.receivedPackets).toBe(comparison.sourcePackets);
+    expect(comparison.identicalPackets).toBe(comparison.sourcePackets);
+    expect(sim.voice.connection()!.maxDaveProtocolVersion).toBeGreaterThanOrEqual(1);
+
+    const piece = await pieceOf(reply);
+    const again = sim.voice.mark();
+    const click = alice.click(reply, `piece:play:${piece.id}`);
+    await click.waitForAck();
+    const replayed = await sim.voice.waitForAudioEnd({ since: again, timeoutMs: WAIT_MS });
+    expect(replayed.compareWithOgg(ogg).identicalPackets).toBe(comparison.sourcePackets);
+    alice.leaveVoice();
+  });
+
+  it('never writes the token to its logs', () => {
+    expect(test.logs.length).toBeGreaterThan(0);
+    for (const line of test.logs) expect(line).not.toContain(sim.token);
+  });
+});

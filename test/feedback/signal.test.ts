@@ -1,0 +1,92 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseRatingEmojis, ratingWeights } from '../../src/config/rating-emojis.js';
+import { addRating, createPiece, openDatabase, removeRating, type OpenedDatabase } from '../../src/db/index.js';
+import { buildFineTuneData, copiesFor } from '../../src/feedback/finetune-data.js';
+import { decayFactor, pieceSignals } from '../../src/feedback/signal.js';
+import { DEFAULT_VOCABULARY } from '../../src/music/vocabulary.js';
+
+const weights = ratingWeights(parseRatingEmojis('👍=1,👎=-1,❤️=2,🔥=2').emojis);
+const DAY = 86_400_000;
+const now = new Date('2026-11-25T12:00:00Z');
+const v = DEFAULT_VOCABULARY;
+const stream = (pitch: number): number[] => [v.startId, v.styleId('folk'), v.id('meter:4/4'), v.id('program:0'), v.id(`pitch:${pitch}`), v.id('dur:4'), v.endId];
+
+let dir: string;
+let db: OpenedDatabase;
+beforeEach(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'rhythmix-signal-'));
+  db = await openDatabase(`file:${path.join(dir, 'test.db')}`);
+});
+afterEach(async () => {
+  await db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const users = ['u1', 'u2', 'u3', 'bot'].map((id) => ({ id }));
+async function piece(pitch: number, guild = 'g1'): Promise<number> {
+  return (await createPiece(db.prisma, { style: 'folk', tokens: stream(pitch), guild: { id: guild } })).id;
+}
+const rate = (pieceId: number, user: number, emoji: string, daysAgo = 0) => addRating(db.prisma, { pieceId, user: users[user]!, emoji, at: new Date(now.getTime() - daysAgo * DAY) });
+
+describe('pieceSignals', () => {
+  it('weights emoji, counts one vote per user, ignores removed reactions, other emoji and excluded users', async () => {
+    const a = await piece(60);
+    await rate(a, 0, '👍');
+    await rate(a, 0, '❤️');
+    await rate(a, 0, '🔥'); // u1 stacks 1+2+2 = 5, capped at 2
+    await rate(a, 1, '👎'); // u2: -1
+    await rate(a, 2, '🎉'); // not configured
+    await rate(a, 3, '❤️'); // the bot
+    const b = await piece(62);
+    await rate(b, 1, '❤️');
+    await removeRating(db.prisma, { pieceId: b, user: users[1]!, emoji: '❤️' });
+    await createPiece(db.prisma, { style: 'folk', guild: { id: 'g1' } }); // no tokens: cannot be learned from
+    const signals = await pieceSignals(db.prisma, { weights, now, halfLifeDays: 0, excludeUserIds: ['bot'] });
+    expect(signals).toHaveLength(1);
+    expect(signals[0]).toMatchObject({ pieceId: a, score: 1, voters: 2, ratings: 4 });
+    expect(Array.from(signals[0]!.tokens)).toEqual(stream(60));
+  });
+
+  it('lets old reactions fade with the half-life, and filters by guild', async () => {
+    const old = await piece(60);
+    const fresh = await piece(64, 'g2');
+    await rate(old, 0, '❤️', 30);
+    await rate(fresh, 0, '👍', 0);
+    const signals = await pieceSignals(db.prisma, { weights, now, halfLifeDays: 30 });
+    expect(signals.find((s) => s.pieceId === old)!.score).toBeCloseTo(1, 6);
+    expect(signals.find((s) => s.pieceId === fresh)!.score).toBeCloseTo(1, 6);
+    expect(decayFactor(15 * DAY, 30)).toBeCloseTo(Math.SQRT1_2, 6);
+    expect(decayFactor(1000 * DAY, 0)).toBe(1);
+    expect((await pieceSignals(db.prisma, { weights, now, guildId: 'g2' })).map((s) => s.pieceId)).toEqual([fresh]);
+  });
+});
+
+describe('buildFineTuneData', () => {
+  const sig = (pieceId: number, score: number, tokens: number[]) => ({ pieceId, style: 'folk', tokens: Int32Array.from(tokens), guildId: null, score, voters: 1, ratings: 2 });
+
+  it('repeats liked pieces by score, keeps disliked and foreign ones out, and replays original data', () => {
+    const original = Array.from({ length: 20 }, (_, i) => Int32Array.from(stream(50 + i)));
+    const cut = stream(70).slice(0, -1); // cut off before <end>
+    const data = buildFineTuneData(
+      [sig(1, 2.4, stream(60)), sig(2, 9, cut), sig(3, -1, stream(64)), sig(4, 0, stream(65)), sig(5, 3, [999, 1, 2])],
+      original,
+      { vocabulary: v, maxCopies: 4, replayRatio: 0.5, seed: 1 },
+    );
+    expect(data).toMatchObject({ likedPieces: 2, dislikedPieces: 2, skippedPieces: 1, feedbackTokens: 2 * 7 + 4 * 7, ratingsUsed: 8 });
+    const feedback = data.train.slice(0, 6).map((t) => Array.from(t));
+    expect(feedback).toEqual([stream(60), stream(60), stream(70), stream(70), stream(70), stream(70)]);
+    expect(data.replayTokens).toBeGreaterThanOrEqual(data.feedbackTokens);
+    expect(data.replayTokens).toBeLessThan(data.feedbackTokens + 7);
+    expect(data.train).toHaveLength(6 + data.replayPieces);
+    expect(copiesFor(0.4, 4)).toBe(1);
+    expect(copiesFor(-3, 4)).toBe(0);
+  });
+
+  it('replays nothing when there is nothing liked', () => {
+    const data = buildFineTuneData([sig(1, -2, stream(60))], [Int32Array.from(stream(50))], { vocabulary: v, maxCopies: 4, replayRatio: 0.5, seed: 1 });
+    expect(data.train).toHaveLength(0);
+  });
+});

@@ -6,7 +6,7 @@ import { COMPOSE_PERMISSIONS, missingPermissionMessage, missingPermissions } fro
 import { playPiece } from '../voice/playback.js';
 import { parsePieceButtonId } from './embed.js';
 import { continuationRequest, rerollRequest, variationRequest } from './lineage.js';
-import { composeForInteraction } from './service.js';
+import { composeForInteraction, queueItemFor } from './service.js';
 
 export async function handlePieceButton(interaction: ButtonInteraction, context: BotContext): Promise<void> {
   const parsed = parsePieceButtonId(interaction.customId);
@@ -24,13 +24,7 @@ export async function handlePieceButton(interaction: ButtonInteraction, context:
       await interaction.reply({ content: `Piece #${piece.id} has no audio.`, flags: MessageFlags.Ephemeral });
       return;
     }
-    await playPiece(context, interaction, {
-      pieceId: String(piece.id),
-      title: `Piece #${piece.id}`,
-      audioPath: piece.audioPath,
-      requestedBy: interaction.user.id,
-      seconds: typeof piece.parameters.seconds === 'number' ? piece.parameters.seconds : 0,
-    });
+    await playPiece(context, interaction, queueItemFor(piece, piece.audioPath, interaction.user.id));
     return;
   }
   const missing = missingPermissions(interaction.appPermissions, COMPOSE_PERMISSIONS);

@@ -27,6 +27,7 @@ import type { ComposeChildInput, ComposeChildOutput } from '../../workers/compos
 import type { BotContext } from '../context.js';
 import { isExpectedError, userMessage } from '../errors.js';
 import { missingPermissionMessage } from '../permissions.js';
+import type { QueueItem } from '../voice/guild-player.js';
 import { playPiece } from '../voice/playback.js';
 import { attachmentNames, pieceButtons, pieceEmbed } from './embed.js';
 import { ProgressThrottle, progressText, statusFromUpdate } from './progress.js';
@@ -145,6 +146,12 @@ async function storePiece(context: BotContext, interaction: ComposeInteraction, 
 }
 
 /** The one result message: embed, piano roll, audio, MIDI and the buttons. */
+/** A stored piece as a voice queue entry. */
+export function queueItemFor(piece: StoredPiece, audioPath: string, requestedBy: string): QueueItem {
+  const seconds = piece.parameters.seconds;
+  return { pieceId: String(piece.id), title: `Piece #${piece.id}`, audioPath, requestedBy, seconds: typeof seconds === 'number' ? seconds : 0 };
+}
+
 export function pieceMessage(context: BotContext, piece: StoredPiece) {
   const names = attachmentNames(piece.id);
   return {
@@ -281,13 +288,7 @@ export async function composeForInteraction(context: BotContext, interaction: Co
 
   if (request.play && piece.audioPath) {
     try {
-      await playPiece(context, interaction, {
-        pieceId: String(piece.id),
-        title: `Piece #${piece.id}`,
-        audioPath: piece.audioPath,
-        requestedBy: interaction.user.id,
-        seconds: typeof piece.parameters.seconds === 'number' ? piece.parameters.seconds : 0,
-      });
+      await playPiece(context, interaction, queueItemFor(piece, piece.audioPath, interaction.user.id));
     } catch (error) {
       log.warn({ err: error, piece: piece.id }, 'could not play the piece');
       await interaction.followUp({ content: userMessage(error), flags: MessageFlags.Ephemeral }).catch(() => undefined);

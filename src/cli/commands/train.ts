@@ -257,7 +257,8 @@ export function register(program: Command): void {
           signal: controller.signal,
           onProgress: (p: TrainProgress) => reporter.progress(p),
           onEpoch: (e: EpochReport) => reporter.epoch(e),
-          ...(flags.name ? { name: flags.name } : {}),
+          // A bundled preset's model is named after the preset, not its folder.
+          ...(flags.name ? { name: flags.name } : presetName && preset?.out ? { name: presetName } : {}),
         };
         let initial = flags.init === undefined ? undefined : await loadModel(flags.init);
         if (initial && initial.config.vocabSize !== model.vocabSize) throw new InvalidInputError(`--init ${flags.init}: its vocabulary (${initial.config.vocabSize}) differs from the data's (${model.vocabSize})`);

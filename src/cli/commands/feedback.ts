@@ -32,12 +32,15 @@ function num(flag: string, raw: string | undefined, check: (v: number) => boolea
 }
 const wholeAtLeast = (min: number) => (v: number): boolean => Number.isInteger(v) && v >= min;
 
+/** rhythmix-base (three styles, 10× the validation data) needs ~3 minutes a round here; the experiment uses the small model. */
+const SIMULATION_MODEL = 'jsb-bench';
+
 export function register(program: Command): void {
   const feedback = program.command('feedback').description('The human feedback loop: experiments');
   feedback
     .command('simulate')
     .description('A simulated rater with a hidden taste over rounds of generate → rate → retrain; liked fraction and validation NLL before and after')
-    .option('--model <name|path>', 'base model (default: the current model)')
+    .option('--model <name|path>', 'base model (default: jsb-bench, the small single-style model: five rounds fit in 10 minutes on 2 cores)')
     .option('--data <specs>', 'original data (shard folder or jsb, nottingham, game; default from the model card)')
     .option('--taste <name>', `hidden taste: ${Object.keys(TASTES).join(', ')}`, 'high')
     .option('--rounds <n>', 'rounds of generate → rate → retrain', '5')
@@ -64,7 +67,7 @@ export function register(program: Command): void {
       if (replay !== undefined) settings.replayRatio = replay;
       const data = flags.data?.split(',').map((s) => s.trim()).filter((s) => s !== '');
       const result = await simulateFeedback({
-        ...(flags.model ? { model: flags.model } : {}),
+        model: flags.model ?? SIMULATION_MODEL,
         ...(data && data.length > 0 ? { data } : {}),
         taste: flags.taste as TasteName,
         rounds: num('--rounds', flags.rounds, wholeAtLeast(1), 'a whole number ≥ 1')!,

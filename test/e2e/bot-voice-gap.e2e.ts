@@ -176,7 +176,9 @@ describe('bot voice under compose load (bot in its own process)', () => {
         `${gaps.maxSender.toFixed(1)} ms (during the composes ${duringLoad.maxSender.toFixed(1)} ms); mean interval ${timing.meanIntervalMs.toFixed(2)} ms; ` +
         `session priority raised: ${sessions.length > 0 && sessions.every((v) => v !== undefined)}; voice thread ${/"nice":(-?\d+),"msg":"voice: thread started"/.exec(logs)?.[1] ?? 'at normal priority'}`,
     );
-    expect(loadEnd - loadStart).toBeGreaterThan(3_000);
+    // The composes overlapped the playback for a while (≈ 1.8 s on an idle 2-core machine, far more under load).
+    const packetsDuringLoad = measured.filter((packet) => packet.receivedAtMs >= loadStart && packet.receivedAtMs <= loadEnd).length;
+    expect(packetsDuringLoad).toBeGreaterThan(40);
     expect(playing.packets.every((packet) => !packet.silence)).toBe(true);
     expect(timing.lostPackets).toBe(0);
     expect(gaps.senderGapsOver40).toEqual([]);

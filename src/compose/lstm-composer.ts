@@ -59,6 +59,8 @@ export class LstmComposer implements Composer {
       ...(request.seed !== undefined ? { seed: request.seed } : {}),
       constraints: {
         ...(request.key ? { pitchClasses: keyPitchClasses(request.key) } : {}),
+        // The piece runs into its last requested bar instead of stopping early.
+        minEndStep: Math.max(0, Math.floor((request.totalBeats - request.totalBeats / request.bars) * generator.stepsPerQuarter)),
         // A new piece declares exactly the requested instruments; a seed brings its own tracks.
         ...(hasSeed ? {} : { tracks: request.instruments.map((i) => ({ program: i.program, isDrum: i.isDrum })) }),
       },

@@ -46,6 +46,8 @@ export interface SamplingConstraints {
   readonly maxPitch?: number;
   /** No `bar` (or mid-bar meter change) may open bar index `maxBars` or later: the stream ends within maxBars bars. */
   readonly maxBars?: number;
+  /** `<end>` may come only once the stream has reached this step (a requested length: no early stop). */
+  readonly minEndStep?: number;
   /** The header's instruments, in order: exactly these tracks are declared (a request for given instruments). */
   readonly tracks?: readonly { readonly program: number; readonly isDrum: boolean }[];
 }
@@ -351,7 +353,8 @@ export class TokenStreamState {
         if (this.need !== 'none') return false;
         const atEvent = this.stepHasNotes || this.stepHasMeter || this.stepValue === 0;
         const trailingMeter = this.stepHasMeter && !this.stepHasNotes && this.endStep <= this.stepValue;
-        return atEvent && !trailingMeter;
+        const longEnough = !constrained || this.constraints.minEndStep === undefined || this.stepValue >= this.constraints.minEndStep;
+        return atEvent && !trailingMeter && longEnough;
       }
     }
   }

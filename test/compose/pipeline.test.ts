@@ -106,6 +106,8 @@ describe('compose pipeline', () => {
     const piece = await composer.compose(seedInput.piece, { ...request, seed: 5 }, () => {}, undefined);
     expect(piece.tracks.map((t) => ({ program: t.program, isDrum: t.isDrum }))).toEqual(request.instruments.map((i) => ({ program: i.program, isDrum: i.isDrum })));
     expect(piece.tracks.map((t) => t.name)).toEqual(request.instruments.map((i) => i.name));
+    // No early <end>: the piece reaches its last requested bar.
+    expect(pieceLengthBeats(piece)).toBeGreaterThan(request.totalBeats - request.totalBeats / request.bars);
   });
 
   it.skipIf(!HAVE_RENDER_TOOLS)('writes piece.mid, piece.ogg and piece.png and summarises them', async () => {

@@ -25,3 +25,14 @@ describe('constraints.tracks', () => {
     expect(state.isAllowed(vocabulary.id('program:0'))).toBe(false);
   });
 });
+
+describe('constraints.minEndStep', () => {
+  it('allows <end> only from the given step on', () => {
+    const state = new TokenStreamState({ constraints: { minEndStep: 16 } });
+    for (const name of ['<start>', 'style:folk', 'meter:4/4', 'program:0', 'pitch:60', 'dur:4']) state.push(vocabulary.id(name));
+    expect(state.isLegal(vocabulary.endId)).toBe(true);
+    expect(state.isAllowed(vocabulary.endId)).toBe(false);
+    for (const name of ['bar', 'pitch:62', 'dur:4']) state.push(vocabulary.id(name));
+    expect(state.isAllowed(vocabulary.endId)).toBe(true); // step 16: the second bar
+  });
+});

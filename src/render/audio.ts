@@ -107,12 +107,22 @@ function prepareInput(input: Uint8Array | Piece, midiLimits: Partial<MidiLimits>
   return { piece: input, midi: writeMidi(input) };
 }
 
-/** Render MIDI bytes or a Piece to an Ogg/Opus file at `outPath`. */
-export async function renderAudio(
-  input: Uint8Array | Piece,
-  outPath: string,
-  options: RenderAudioOptions = {},
-): Promise<AudioRenderResult> {
+/** A render request checked and resolved: what every pipeline (this one and the bench's baseline) starts from. */
+export interface RenderSetup extends PreparedInput {
+  readonly limits: RenderLimits;
+  readonly tools: RenderTools;
+  readonly soundfont: string;
+  readonly notes: number;
+  readonly noteSeconds: number;
+  readonly tailSeconds: number;
+  readonly level: LevelTarget;
+  /** Aborted with a RenderTimeoutError once the time limit has passed; clear `timer` when done. */
+  readonly timeout: AbortController;
+  readonly timer: NodeJS.Timeout;
+}
+
+/** Resolves tools, soundfont and limits, refuses empty or over-long pieces and starts the time limit. */
+export function setUpRender(input: Uint8Array | Piece, options: RenderAudioOptions): RenderSetup {
   const limits = resolveRenderLimits(options.limits);
   const tools = options.tools ?? locateRenderTools();
   const soundfont = resolveSoundfont({ explicit: options.soundfont });
@@ -126,9 +136,6 @@ export async function renderAudio(
         `(raise it with ${RENDER_LIMIT_ENV.maxSeconds})`,
     );
   }
-  const tailSeconds = options.tailSeconds ?? DEFAULT_TAIL_SECONDS;
-  const level = { ...DEFAULT_LEVEL, ...options.level };
-
   const timeout = new AbortController();
   const timer = setTimeout(
     () =>
@@ -140,6 +147,28 @@ export async function renderAudio(
       ),
     limits.timeoutSeconds * 1000,
   );
+  return {
+    piece,
+    midi,
+    limits,
+    tools,
+    soundfont,
+    notes,
+    noteSeconds,
+    tailSeconds: options.tailSeconds ?? DEFAULT_TAIL_SECONDS,
+    level: { ...DEFAULT_LEVEL, ...options.level },
+    timeout,
+    timer,
+  };
+}
+
+/** Render MIDI bytes or a Piece to an Ogg/Opus file at `outPath`. */
+export async function renderAudio(
+  input: Uint8Array | Piece,
+  outPath: string,
+  options: RenderAudioOptions = {},
+): Promise<AudioRenderResult> {
+  const { piece, midi, tools, soundfont, notes, noteSeconds, tailSeconds, level, timeout, timer } = setUpRender(input, options);
   await mkdir(path.dirname(path.resolve(outPath)), { recursive: true });
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'rhythmix-render-'));
   const partialOut = `${outPath}.partial-${process.pid}-${Date.now()}.ogg`;

@@ -1,6 +1,7 @@
 /**
  * The render pipeline as it was before the speed work on issue #4, kept unchanged (apart from
- * sharing types with audio.ts) so `rhythmix bench render --compare` can time old and new side by
+ * sharing the request set-up and the loudness gating with audio.ts and loudness.ts, neither of
+ * which the speed work changed) so `rhythmix bench render --compare` can time old and new side by
  * side on the same machine in the same run. Not used for anything else.
  *
  * Old pipeline: one FluidSynth thread (-z 512, default environment) writes float PCM through
@@ -10,18 +11,12 @@
 import { mkdir, mkdtemp, open, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseMidi } from '../midi/read.js';
-import type { MidiLimits } from '../midi/limits.js';
-import { writeMidi } from '../midi/write.js';
-import { beatsToSeconds, noteCount, pieceLengthBeats, type Piece } from '../music/piece.js';
-import { InvalidInputError } from '../util/errors.js';
-import { chooseGain, DEFAULT_LEVEL, type AudioRenderResult, type RenderAudioOptions, type RenderProgress } from './audio.js';
+import type { Piece } from '../music/piece.js';
+import { chooseGain, setUpRender, type AudioRenderResult, type RenderAudioOptions, type RenderProgress } from './audio.js';
 import { spawnFailure, startTool, stderrSummary } from './child-process.js';
-import { RenderError, RenderTimeoutError } from './errors.js';
-import { RENDER_LIMIT_ENV, resolveRenderLimits } from './limits.js';
-import { ANALYSIS_SAMPLE_RATE, amplitudeToDb, audibleEndFrame, dbToAmplitude, type LevelAnalysis } from './loudness.js';
-import { resolveSoundfont } from './soundfonts.js';
-import { FFMPEG, FLUIDSYNTH, locateRenderTools } from './tools.js';
+import { RenderError } from './errors.js';
+import { ANALYSIS_SAMPLE_RATE, amplitudeToDb, audibleEndFrame, dbToAmplitude, gatedLoudness, type LevelAnalysis } from './loudness.js';
+import { FFMPEG, FLUIDSYNTH } from './tools.js';
 
 const SAMPLE_RATE = ANALYSIS_SAMPLE_RATE;
 const CHANNELS = 2;
@@ -30,7 +25,6 @@ const BYTES_PER_FRAME = CHANNELS * 4; // float32 stereo
 /** Audible level below which trailing audio is cut, dBFS after normalisation. */
 const TRIM_THRESHOLD_DB = -60;
 const FADE_OUT_SECONDS = 0.05;
-const DEFAULT_TAIL_SECONDS = 3;
 const DEFAULT_BITRATE_KBPS = 128;
 
 function fluidsynthArgs(soundfont: string, midiPath: string): string[] {
@@ -54,51 +48,13 @@ function fluidsynthArgs(soundfont: string, midiPath: string): string[] {
   ];
 }
 
-interface PreparedInput {
-  readonly piece: Piece;
-  readonly midi: Uint8Array;
-}
-
-function prepareInput(input: Uint8Array | Piece, midiLimits: Partial<MidiLimits> | undefined): PreparedInput {
-  // User MIDI is rendered from its own bytes (pedal, pitch bend and controllers survive);
-  // parsing it first validates it and gives the note count and length.
-  if (input instanceof Uint8Array) return { piece: parseMidi(input, midiLimits), midi: input };
-  return { piece: input, midi: writeMidi(input) };
-}
-
 /** The old renderAudio. */
 export async function renderAudioBaseline(
   input: Uint8Array | Piece,
   outPath: string,
   options: RenderAudioOptions = {},
 ): Promise<AudioRenderResult> {
-  const limits = resolveRenderLimits(options.limits);
-  const tools = options.tools ?? locateRenderTools();
-  const soundfont = resolveSoundfont({ explicit: options.soundfont });
-  const { piece, midi } = prepareInput(input, options.midiLimits);
-  const notes = noteCount(piece);
-  if (notes === 0) throw new InvalidInputError('the piece has no notes — nothing to render');
-  const noteSeconds = beatsToSeconds(piece, pieceLengthBeats(piece));
-  if (noteSeconds > limits.maxSeconds) {
-    throw new InvalidInputError(
-      `the piece lasts ${noteSeconds.toFixed(0)} s, longer than the render limit of ${limits.maxSeconds} s ` +
-        `(raise it with ${RENDER_LIMIT_ENV.maxSeconds})`,
-    );
-  }
-  const tailSeconds = options.tailSeconds ?? DEFAULT_TAIL_SECONDS;
-  const level = { ...DEFAULT_LEVEL, ...options.level };
-
-  const timeout = new AbortController();
-  const timer = setTimeout(
-    () =>
-      timeout.abort(
-        new RenderTimeoutError(
-          `rendering took longer than ${limits.timeoutSeconds} s and was stopped ` +
-            `(raise the limit with ${RENDER_LIMIT_ENV.timeoutSeconds})`,
-        ),
-      ),
-    limits.timeoutSeconds * 1000,
-  );
+  const { piece, midi, tools, soundfont, notes, noteSeconds, tailSeconds, level, timeout, timer } = setUpRender(input, options);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout.signal]) : timeout.signal;
   await mkdir(path.dirname(path.resolve(outPath)), { recursive: true });
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'rhythmix-render-'));
@@ -392,28 +348,6 @@ class StereoLevelAnalyser {
   }
 
   private integratedLoudness(): number {
-    const sub = this.subblocks;
-    const blockPowers: number[] = [];
-    for (let j = 0; j + 3 < sub.length; j++) {
-      blockPowers.push(((sub[j] as number) + (sub[j + 1] as number) + (sub[j + 2] as number) + (sub[j + 3] as number)) / 4);
-    }
-    // Shorter than one 400 ms block: use the mean power of what there is.
-    if (blockPowers.length === 0) {
-      const total = sub.reduce((s, e) => s + e * SUBBLOCK_FRAMES, 0) + this.subblockEnergy;
-      blockPowers.push(this.frames > 0 ? total / this.frames : 0);
-    }
-    const absolute = blockPowers.filter((p) => powerToLufs(p) > -70);
-    if (absolute.length === 0) return -Infinity;
-    const relativeGate = powerToLufs(mean(absolute)) - 10;
-    const gated = absolute.filter((p) => powerToLufs(p) > relativeGate);
-    return powerToLufs(mean(gated.length > 0 ? gated : absolute));
+    return gatedLoudness(this.subblocks, this.subblockEnergy, this.frames);
   }
-}
-
-function mean(values: readonly number[]): number {
-  return values.reduce((s, v) => s + v, 0) / values.length;
-}
-
-function powerToLufs(power: number): number {
-  return power > 0 ? -0.691 + 10 * Math.log10(power) : -Infinity;
 }

@@ -128,22 +128,31 @@ export class StereoLevelAnalyser {
   }
 
   private integratedLoudness(): number {
-    const sub = this.subblocks;
-    const blockPowers: number[] = [];
-    for (let j = 0; j + 3 < sub.length; j++) {
-      blockPowers.push(((sub[j] as number) + (sub[j + 1] as number) + (sub[j + 2] as number) + (sub[j + 3] as number)) / 4);
-    }
-    // Shorter than one 400 ms block: use the mean power of what there is.
-    if (blockPowers.length === 0) {
-      const total = sub.reduce((s, e) => s + e * SUBBLOCK_FRAMES, 0) + (this.state[S.SubblockEnergy] as number);
-      blockPowers.push(this.frames > 0 ? total / this.frames : 0);
-    }
-    const absolute = blockPowers.filter((p) => powerToLufs(p) > -70);
-    if (absolute.length === 0) return -Infinity;
-    const relativeGate = powerToLufs(mean(absolute)) - 10;
-    const gated = absolute.filter((p) => powerToLufs(p) > relativeGate);
-    return powerToLufs(mean(gated.length > 0 ? gated : absolute));
+    return gatedLoudness(this.subblocks, this.state[S.SubblockEnergy] as number, this.frames);
   }
+}
+
+/**
+ * BS.1770 integrated loudness (LUFS) from mean powers of consecutive 100 ms sub-blocks: 400 ms
+ * blocks overlapping by 75 %, absolute gate −70 LUFS, relative gate −10 LU. `remainderEnergy`
+ * is the summed power of the frames after the last full sub-block.
+ */
+export function gatedLoudness(subblocks: readonly number[], remainderEnergy: number, frames: number): number {
+  const sub = subblocks;
+  const blockPowers: number[] = [];
+  for (let j = 0; j + 3 < sub.length; j++) {
+    blockPowers.push(((sub[j] as number) + (sub[j + 1] as number) + (sub[j + 2] as number) + (sub[j + 3] as number)) / 4);
+  }
+  // Shorter than one 400 ms block: use the mean power of what there is.
+  if (blockPowers.length === 0) {
+    const total = sub.reduce((s, e) => s + e * SUBBLOCK_FRAMES, 0) + remainderEnergy;
+    blockPowers.push(frames > 0 ? total / frames : 0);
+  }
+  const absolute = blockPowers.filter((p) => powerToLufs(p) > -70);
+  if (absolute.length === 0) return -Infinity;
+  const relativeGate = powerToLufs(mean(absolute)) - 10;
+  const gated = absolute.filter((p) => powerToLufs(p) > relativeGate);
+  return powerToLufs(mean(gated.length > 0 ? gated : absolute));
 }
 
 function mean(values: readonly number[]): number {

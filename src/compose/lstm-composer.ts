@@ -5,7 +5,7 @@
  * requested instruments.
  */
 import { keyPitchClasses } from '../music/key.js';
-import type { Piece, Track } from '../music/piece.js';
+import { mergeRepeatedNotes, type Piece, type Track } from '../music/piece.js';
 import { decodeTokens } from '../music/tokens.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -72,7 +72,7 @@ export class LstmComposer implements Composer {
       mode: 'repair',
       bpm: request.bpm,
     });
-    return withInstruments(piece, request);
+    return withInstruments(generator.writesFrames ? mergeRepeatedNotes(piece) : piece, request);
   }
 }
 

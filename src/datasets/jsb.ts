@@ -7,11 +7,15 @@
  * - `jsb16`: `Jsb16thSeparated.json`, one frame per 16th note; each frame holds the four voices
  *   (soprano, alto, tenor, bass), -1 where a voice is silent.
  *
- * Conversion: all four voices go into one track. A pitch sounding in consecutive frames becomes
- * one held note — the frames cannot tell a held note from a repeated one, and the chorales hold
- * far more often than they repeat, so merging gives the more faithful rhythm. (When two voices
- * sing the same pitch it is one note.) No tempo or metre is stored: the pieces get 4/4 at
- * 80 BPM, velocity 80, and program 0 (acoustic grand piano, the usual piano-roll rendering).
+ * Conversion: all four voices go into one track. The frames cannot tell a held note from a
+ * repeated one, so there are two readings:
+ * - 'held' (default): a pitch sounding in consecutive frames becomes one held note. The chorales
+ *   hold far more often than they repeat, so this gives the more faithful rhythm to learn from.
+ * - 'frames': one note per sounding pitch per frame — the piano roll itself, frame by frame,
+ *   the object the published frame likelihoods are about. A model reading it decides at each
+ *   frame which pitches sound, instead of guessing a note's length at its onset.
+ * (When two voices sing the same pitch it is one note.) No tempo or metre is stored: the pieces
+ * get 4/4 at 80 BPM, velocity 80, and program 0 (acoustic grand piano).
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -39,13 +43,16 @@ const fileSchema = z.object({ train: z.array(pieceSchema), valid: z.array(pieceS
 
 export type Frames = readonly (readonly number[])[];
 
+/** How frames become notes (see the module comment). */
+export type FrameReading = 'held' | 'frames';
+
 /**
  * Frames of sounding pitches (negative = silent voice) → a one-track piece, merging a pitch held
  * over consecutive frames into one note.
  *
  *     framesToPiece([[60, 64], [60, 65]], 1)  // C4 for 2 beats, E4 then F4 for 1 beat each
  */
-export function framesToPiece(frames: Frames, framesPerQuarter: number, title?: string): Piece {
+export function framesToPiece(frames: Frames, framesPerQuarter: number, title?: string, reading: FrameReading = 'held'): Piece {
   const notes: Note[] = [];
   const heldSince = new Map<number, number>();
   const close = (pitch: number, start: number, end: number): void => {
@@ -54,7 +61,7 @@ export function framesToPiece(frames: Frames, framesPerQuarter: number, title?: 
   frames.forEach((frame, index) => {
     const sounding = new Set(frame.filter((pitch) => pitch >= 0));
     for (const [pitch, start] of heldSince) {
-      if (!sounding.has(pitch)) {
+      if (reading === 'frames' || !sounding.has(pitch)) {
         close(pitch, start, index);
         heldSince.delete(pitch);
       }
@@ -69,7 +76,7 @@ export function framesToPiece(frames: Frames, framesPerQuarter: number, title?: 
 }
 
 /** The JSB chorales on one grid, as a data set with the standard split. */
-export async function loadJsbDataset(root: string, grid: JsbGrid): Promise<Dataset> {
+export async function loadJsbDataset(root: string, grid: JsbGrid, reading: FrameReading = 'held'): Promise<Dataset> {
   const file = join(root, JSB_FILES[grid]);
   let text: string;
   try {
@@ -91,7 +98,7 @@ export async function loadJsbDataset(root: string, grid: JsbGrid): Promise<Datas
         (issue === undefined ? '' : ` (${issue.path.join('.')}: ${issue.message})`),
     );
   }
-  const name = grid === 'quarter' ? 'jsb' : 'jsb16';
+  const name = (grid === 'quarter' ? 'jsb' : 'jsb16') + (reading === 'frames' ? '-frames' : '');
   const entries: DatasetEntry[] = SPLITS.flatMap((split) =>
     parsed.data[split].map((frames, index): DatasetEntry => {
       const id = `${name}/${split}/${index}`;
@@ -99,7 +106,7 @@ export async function loadJsbDataset(root: string, grid: JsbGrid): Promise<Datas
         id,
         split,
         source: `${file}#${split}/${index}`,
-        load: () => Promise.resolve(framesToPiece(frames, JSB_STEPS_PER_QUARTER[grid], id)),
+        load: () => Promise.resolve(framesToPiece(frames, JSB_STEPS_PER_QUARTER[grid], id, reading)),
       };
     }),
   );

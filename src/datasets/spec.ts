@@ -2,6 +2,8 @@
  * Data-set specs as typed on the command line:
  *
  *   jsb          JSB chorales, quarter-note grid (classical)
+ *   jsb-frames   the same, one note per sounding pitch per frame: the piano roll as the
+ *                published frame likelihoods see it (jsb-bench reads the chorales this way)
  *   jsb16        JSB chorales, 16th-note grid, voices separated (classical)
  *   nottingham   Nottingham folk tunes, train + valid (folk)
  *   game         Freedoom, OpenMSX and Planet Blupi soundtracks (game)
@@ -23,7 +25,7 @@ import { loadMidiFolder } from './midi-folder.js';
 import { datasetsRoot } from './paths.js';
 import { selectTracks } from './tracks.js';
 
-export const NAMED_DATASETS = ['jsb', 'jsb16', 'nottingham', 'game'] as const;
+export const NAMED_DATASETS = ['jsb', 'jsb-frames', 'jsb16', 'nottingham', 'game'] as const;
 export type NamedDataset = (typeof NAMED_DATASETS)[number];
 
 export const GAME_FOLDERS = ['freedoom', 'openmsx', 'planetblupi'] as const;
@@ -78,6 +80,8 @@ export async function openDataset(spec: string, options: OpenDatasetOptions = {}
     switch (spec) {
       case 'jsb':
         return loadJsbDataset(root, 'quarter');
+      case 'jsb-frames':
+        return loadJsbDataset(root, 'quarter', 'frames');
       case 'jsb16':
         return loadJsbDataset(root, '16th');
       case 'nottingham':

@@ -27,7 +27,7 @@ export interface GuardrailVerdict {
 export function validationNll(model: Pick<LoadedModel, 'config' | 'params'>, pieces: ReadonlyArray<ArrayLike<number>>): number {
   const net = new LstmNetwork(model.config);
   net.setParameters(model.params);
-  const result = sequenceNll(net, pieces, 16);
+  const result = sequenceNll(net, pieces);
   return result.tokens > 0 ? result.nll / result.tokens : Number.NaN;
 }
 

@@ -24,10 +24,15 @@ export interface OriginalData {
 
 const STYLE_DATASETS: Record<string, string> = { classical: 'jsb', folk: 'nottingham', game: 'game' };
 
-/** The data a model was trained on, from its card: its shard folder when it still exists, else the named data sets of its styles. */
+/**
+ * The data a model was trained on, from its card: its shard folder when it still exists, else the
+ * data-set specs its shards were built from, else the named data sets of its styles.
+ */
 export function originalDataSpecs(card: ModelCard | null): string[] {
   const source = card?.data?.source;
   if (typeof source === 'string' && existsSync(path.join(source, MANIFEST_FILE))) return [source];
+  const built = card?.data?.datasets;
+  if (Array.isArray(built) && built.length > 0 && built.every((s): s is string => typeof s === 'string')) return built;
   const styles = Array.isArray(card?.data?.styles) ? card.data.styles : [];
   const specs = styles.flatMap((s) => (STYLE_DATASETS[s] ? [STYLE_DATASETS[s]] : []));
   return specs.length > 0 ? specs : ['jsb'];

@@ -1,10 +1,10 @@
-import type { Piece } from '../music/piece.js';
+import { splitNotesIntoFrames, type Piece } from '../music/piece.js';
 import { quantizePiece } from '../music/quantize.js';
 import { type SamplingConstraints, TokenStreamState } from '../music/token-stream.js';
 import { encodePiece } from '../music/tokens.js';
 import { Vocabulary } from '../music/vocabulary.js';
 import { InvalidInputError } from '../util/errors.js';
-import { type LoadedModel, loadModel } from './model-files.js';
+import { type LoadedModel, loadModel, readsPianoRollFrames } from './model-files.js';
 import { LstmNetwork } from './network.js';
 import { type GenerateOptions, type GenerateResult, Sampler, type SamplingOptions } from './sampler.js';
 
@@ -44,6 +44,8 @@ export class Generator {
   readonly sampler: Sampler;
   readonly vocabulary: Vocabulary;
   readonly stepsPerQuarter: number;
+  /** The model writes a piano roll frame by frame: repeated notes stand for held ones. */
+  readonly writesFrames: boolean;
 
   constructor(readonly model: LoadedModel) {
     const net = new LstmNetwork(model.config);
@@ -53,6 +55,7 @@ export class Generator {
     if (this.vocabulary.size !== model.config.vocabSize) throw new InvalidInputError(`${model.dir}: vocabulary.json has ${this.vocabulary.size} tokens, the network ${model.config.vocabSize}`);
     const stored = model.card?.data?.stepsPerQuarter;
     this.stepsPerQuarter = typeof stored === 'number' ? stored : 4;
+    this.writesFrames = readsPianoRollFrames(model.card);
   }
 
   static async load(nameOrPath: string): Promise<Generator> {
@@ -84,7 +87,7 @@ export class Generator {
    * canonical encoding on the model's grid without the end token.
    */
   prefixFromPiece(piece: Piece, style: string): number[] {
-    const quantized = quantizePiece(piece, { stepsPerQuarter: this.stepsPerQuarter }).piece;
+    const quantized = quantizePiece(this.writesFrames ? splitNotesIntoFrames(piece, 1) : piece, { stepsPerQuarter: this.stepsPerQuarter }).piece;
     const tokens = encodePiece(quantized, { style, stepsPerQuarter: this.stepsPerQuarter, vocabulary: this.vocabulary });
     if (tokens[tokens.length - 1] === this.vocabulary.endId) tokens.pop();
     return tokens;

@@ -28,6 +28,16 @@ export interface ModelCard {
   [key: string]: unknown;
 }
 
+/**
+ * True for a model trained on piano rolls read one note per sounding pitch per frame (`jsb-frames`,
+ * see src/datasets/jsb.ts): it writes repeated notes where music holds them, and is scored on the
+ * chorales read the same way.
+ */
+export function readsPianoRollFrames(card: ModelCard | null | undefined): boolean {
+  const built = card?.data?.datasets;
+  return Array.isArray(built) && built.includes('jsb-frames') && !built.includes('jsb');
+}
+
 export interface LoadedModel {
   dir: string;
   config: ModelConfig;

@@ -398,3 +398,56 @@ export function mergeTracksByInstrument(piece: Piece): Piece {
   const tracks = [...byKey.values()].map(({ track, notes }) => ({ ...track, notes: notes.sort(compareNotes) }));
   return { ...piece, tracks };
 }
+
+/**
+ * Each pitched track's notes of one pitch that follow each other without a gap joined into one
+ * held note (velocity of the first): how a piano roll read frame by frame — one note per frame —
+ * becomes music again. Drum tracks are left alone (their hits are meant to repeat).
+ *
+ *     mergeRepeatedNotes(piece)  // C4 beat 0 + C4 beat 1 → C4 held for two beats
+ */
+export function mergeRepeatedNotes(piece: Piece, tolerance = 1e-6): Piece {
+  const tracks = piece.tracks.map((track) => {
+    if (track.isDrum) return track;
+    const merged: Note[] = [];
+    const open = new Map<number, number>(); // pitch → index in merged of its latest note
+    for (const note of [...track.notes].sort(compareNotes)) {
+      const index = open.get(note.pitch);
+      const previous = index === undefined ? undefined : merged[index];
+      if (previous !== undefined && Math.abs(previous.start + previous.duration - note.start) <= tolerance) {
+        merged[index!] = { ...previous, duration: note.start + note.duration - previous.start };
+      } else {
+        open.set(note.pitch, merged.length);
+        merged.push(note);
+      }
+    }
+    return { ...track, notes: merged.sort(compareNotes) };
+  });
+  return { ...piece, tracks };
+}
+
+/**
+ * The inverse reading: each pitched note cut at every multiple of `frameBeats` it spans, so a
+ * held note becomes one note per frame (how a model trained on `jsb-frames` reads a seed).
+ *
+ *     splitNotesIntoFrames(piece, 1)  // C4 held for two beats → C4 beat 0 + C4 beat 1
+ */
+export function splitNotesIntoFrames(piece: Piece, frameBeats: number, tolerance = 1e-6): Piece {
+  if (!(frameBeats > 0)) throw new InvalidInputError(`frame length must be positive, got ${frameBeats}`);
+  const tracks = piece.tracks.map((track) => {
+    if (track.isDrum) return track;
+    const notes: Note[] = [];
+    for (const note of track.notes) {
+      const end = note.start + note.duration;
+      let start = note.start;
+      while (end - start > tolerance) {
+        const boundary = (Math.floor(start / frameBeats + tolerance) + 1) * frameBeats;
+        const cut = Math.min(end, boundary);
+        notes.push({ ...note, start, duration: cut - start });
+        start = cut;
+      }
+    }
+    return { ...track, notes: notes.sort(compareNotes) };
+  });
+  return { ...piece, tracks };
+}

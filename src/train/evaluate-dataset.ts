@@ -1,9 +1,9 @@
 import type { Dataset, Split } from '../datasets/dataset.js';
 import { pieceLengthBeats } from '../music/piece.js';
 import { quantizePiece } from '../music/quantize.js';
-import { encodePiece } from '../music/tokens.js';
+import { encodePiece, TokenStreamState } from '../music/tokens.js';
 import { Vocabulary } from '../music/vocabulary.js';
-import type { LoadedModel } from '../model/model-files.js';
+import { readsPianoRollFrames, type LoadedModel } from '../model/model-files.js';
 import { LstmNetwork } from '../model/network.js';
 import { InvalidInputError } from '../util/errors.js';
 import { sequenceNll } from './evaluate.js';
@@ -20,6 +20,13 @@ export interface EvaluationResult {
   frame_nll: number;
   /** Summed token NLL / predicted tokens (all but each piece's first), nats per token. */
   token_nll: number;
+  /**
+   * True when each prediction was renormalised over the tokens the grammar allows — the
+   * distribution `compose` samples from at temperature 1; the raw softmax figures follow.
+   */
+  grammar_masked: boolean;
+  unmasked_frame_nll: number;
+  unmasked_token_nll: number;
   pieces: number;
   tokens: number;
   frames: number;
@@ -27,15 +34,32 @@ export interface EvaluationResult {
   skipped: Array<{ id: string; reason: string }>;
 }
 
+/** The token grammar the sequences are written in; given, predictions are scored as `compose` samples them. */
+export interface ScoringGrammar {
+  vocabulary: Vocabulary;
+  stepsPerQuarter: number;
+}
+
 /**
  * Generic evaluator: exact full-context NLL of each sequence (end token
  * included), normalised per predicted token and per quarter-note frame.
  */
-export function evaluateSequences(net: LstmNetwork, sequences: readonly ScoredSequence[]): Omit<EvaluationResult, 'skipped'> {
+export function evaluateSequences(net: LstmNetwork, sequences: readonly ScoredSequence[], grammar?: ScoringGrammar): Omit<EvaluationResult, 'skipped'> {
   if (sequences.length === 0) throw new InvalidInputError('nothing to evaluate: no pieces');
-  const result = sequenceNll(net, sequences.map((s) => s.tokens), 16);
+  const mask = grammar ? () => new TokenStreamState(grammar) : undefined;
+  const result = sequenceNll(net, sequences.map((s) => s.tokens), mask ? { mask } : {});
   const frames = sequences.reduce((sum, s) => sum + s.frames, 0);
-  return { frame_nll: result.nll / frames, token_nll: result.nll / result.tokens, pieces: sequences.length, tokens: result.tokens, frames };
+  const unmasked = result.unmaskedNll ?? result.nll;
+  return {
+    frame_nll: result.nll / frames,
+    token_nll: result.nll / result.tokens,
+    grammar_masked: mask !== undefined,
+    unmasked_frame_nll: unmasked / frames,
+    unmasked_token_nll: unmasked / result.tokens,
+    pieces: sequences.length,
+    tokens: result.tokens,
+    frames,
+  };
 }
 
 /** Encodes a data set's pieces (optionally one split) as the model's token language. */
@@ -60,6 +84,15 @@ export async function encodeDataset(dataset: Dataset, options: { split?: Split; 
   return { sequences, skipped };
 }
 
+/**
+ * The data-set spec to score a model on when `spec` is asked for: a model trained on the chorales
+ * read frame by frame (`jsb-frames`) is scored on them read that way — the same piano rolls, in
+ * the encoding the model speaks. Any other spec is returned as is.
+ */
+export function datasetSpecForModel(spec: string, model: Pick<LoadedModel, 'card'>): string {
+  return spec === 'jsb' && readsPianoRollFrames(model.card) ? 'jsb-frames' : spec;
+}
+
 /** Evaluates a loaded model on a data set (e.g. JSB test). */
 export async function evaluateModelOnDataset(model: LoadedModel, dataset: Dataset, split?: Split): Promise<EvaluationResult> {
   const vocabulary = Vocabulary.fromJSON(model.vocabulary);
@@ -69,5 +102,5 @@ export async function evaluateModelOnDataset(model: LoadedModel, dataset: Datase
   const { sequences, skipped } = await encodeDataset(dataset, { vocabulary, stepsPerQuarter, ...(split ? { split } : {}) });
   const net = new LstmNetwork(model.config);
   net.setParameters(model.params);
-  return { ...evaluateSequences(net, sequences), skipped };
+  return { ...evaluateSequences(net, sequences, { vocabulary, stepsPerQuarter }), skipped };
 }

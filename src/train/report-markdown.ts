@@ -43,11 +43,14 @@ function jsbVerdict(nll: number): string {
   return `${goal}, ${limit}`;
 }
 
+/** JSB test rows: the chorales read either way (datasetSpecForModel). */
+const isJsb = (data: string): boolean => data === 'jsb' || data === 'jsb-frames';
+
 function summarySection(report: ModelReport): string[] {
   const lines = ['## Summary', ''];
   for (const row of report.likelihood) {
     const spec = HELD_OUT[row.style];
-    const verdict = row.data === 'jsb' ? ` — ${jsbVerdict(row.result.frame_nll)}` : '';
+    const verdict = isJsb(row.data) ? ` — ${jsbVerdict(row.result.frame_nll)}` : '';
     lines.push(`- **${row.model}**, ${spec.description}: frame NLL **${f(row.result.frame_nll)}** nats per quarter-note frame${verdict}.`);
   }
   for (const section of report.overlaps) {
@@ -70,16 +73,22 @@ function likelihoodSection(report: ModelReport): string[] {
     '## Likelihood on held-out music',
     '',
     'Frame NLL: each piece\'s summed token NLL (full context, end token included) divided by its length in quarter-note frames, ' +
-      'over the whole split (`evaluateModelOnDataset`, the same numbers as `rhythmix eval --model M --data D --split S --json`).',
+      'over the whole split (`evaluateModelOnDataset`, the same numbers as `rhythmix eval --model M --data D --split S --json`). ' +
+      'Each prediction is renormalised over the tokens the grammar allows — the distribution `compose` samples from at temperature 1; ' +
+      'the raw-softmax figure is shown beside it. "read as" is how the chorales\' piano roll became notes for the model: `jsb` merges ' +
+      'a pitch held over frames into one note, `jsb-frames` writes one note per sounding pitch per frame (docs/engine.md, Evaluation).',
     '',
-    '| model | held-out set | pieces | frames | tokens | frame NLL (nats/frame) | token NLL (nats/token) | skipped |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| model | held-out set | read as | pieces | frames | tokens | frame NLL (nats/frame) | raw softmax | token NLL (nats/token) | skipped |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const row of report.likelihood) {
     const r = row.result;
-    lines.push(`| ${row.model} | ${HELD_OUT[row.style].description} | ${r.pieces} | ${r.frames} | ${r.tokens} | ${f(r.frame_nll, 4)} | ${f(r.token_nll, 4)} | ${r.skipped.length} |`);
+    lines.push(
+      `| ${row.model} | ${HELD_OUT[row.style].description} | ${row.data} | ${r.pieces} | ${r.frames} | ${r.tokens} | ${f(r.frame_nll, 4)} | ` +
+        `${f(r.unmasked_frame_nll, 4)} | ${f(r.token_nll, 4)} | ${r.skipped.length} |`,
+    );
   }
-  const jsb = report.likelihood.filter((r) => r.data === 'jsb');
+  const jsb = report.likelihood.filter((r) => isJsb(r.data));
   lines.push('', `JSB chorales test split, frame NLL (lower is better); goal ≤ ${JSB_GOAL} (better than RNN-NADE), limit ≤ ${JSB_LIMIT}:`, '');
   lines.push('| model | frame NLL | source |', '| --- | ---: | --- |');
   for (const y of JSB_YARDSTICKS) lines.push(`| ${y.model} | ${f(y.frameNll, 2)} | ${y.source} |`);
@@ -152,7 +161,12 @@ function modelsSection(report: ModelReport): string[] {
         `${m.embedding} · ${m.layers.join('×')} LSTM | ${m.epochs ?? '—'} | ${duration(m.trainingSeconds)} | ${m.validationNll === null ? '—' : f(m.validationNll, 4)} | ${data} |`,
     );
   }
-  lines.push('', 'From each model\'s `card.json`; files = model.json + weights.bin + vocabulary.json + card.json.', '');
+  lines.push(
+    '',
+    'From each model\'s `card.json`; files = model.json + weights.bin + vocabulary.json + card.json. Epochs and valid NLL are the last ' +
+      'stage\'s; training time adds up every stage of a two-stage preset (`stages` in the card).',
+    '',
+  );
   return lines;
 }
 

@@ -28,7 +28,7 @@ import { loadModel, MODEL_FILES, resolveModelDir, type LoadedModel } from '../mo
 import { resolveSoundfont } from '../render/soundfonts.js';
 import { locateRenderTools } from '../render/tools.js';
 import { errorMessage, InvalidInputError, MissingDependencyError, RhythmixError } from '../util/errors.js';
-import { evaluateModelOnDataset, type EvaluationResult } from './evaluate-dataset.js';
+import { datasetSpecForModel, evaluateModelOnDataset, type EvaluationResult } from './evaluate-dataset.js';
 import { compareSets, summarize, type Bandwidth, type SetComparison, type Summary } from './mgeval.js';
 
 /** The held-out music of each style: where it comes from and which split. */
@@ -208,9 +208,17 @@ export function modelStyles(model: LoadedModel): Style[] {
   return styles.length > 0 ? styles : [...STYLES];
 }
 
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+function totalTrainingSeconds(card: LoadedModel['card']): number | null {
+  const own = num(card?.trainingSeconds);
+  if (own === null) return null;
+  const stages = Array.isArray(card?.stages) ? (card.stages as unknown[]) : [];
+  return stages.reduce<number>((sum, stage) => sum + (num((stage as { trainingSeconds?: unknown } | null)?.trainingSeconds) ?? 0), own);
+}
+
 async function summarizeModel(label: string, model: LoadedModel): Promise<ModelSummary> {
   const card = model.card;
-  const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
   return {
     label,
     dir: model.dir,
@@ -222,7 +230,8 @@ async function summarizeModel(label: string, model: LoadedModel): Promise<ModelS
     layers: [...model.config.layers],
     vocabSize: model.config.vocabSize,
     epochs: num(card?.epochs),
-    trainingSeconds: num(card?.trainingSeconds),
+    // A two-stage preset's card lists its earlier stages; the time to rebuild the model is the sum.
+    trainingSeconds: totalTrainingSeconds(card),
     validationNll: num(card?.validationNll),
     trainingPieces: num(card?.data?.pieces),
     trainingTokens: num(card?.data?.tokens),
@@ -230,10 +239,13 @@ async function summarizeModel(label: string, model: LoadedModel): Promise<ModelS
   };
 }
 
-/** The held-out split of a style as a data set (entries of that split only). */
-export async function heldOutDataset(style: Style, root?: string): Promise<Dataset> {
+/**
+ * The held-out split of a style as a data set (entries of that split only). `model` picks how a
+ * piano roll is read for scoring it (see datasetSpecForModel); features always use the standard reading.
+ */
+export async function heldOutDataset(style: Style, root?: string, model?: Pick<LoadedModel, 'card'>): Promise<Dataset> {
   const spec = HELD_OUT[style];
-  const dataset = await openDataset(spec.data, root === undefined ? {} : { root });
+  const dataset = await openDataset(model ? datasetSpecForModel(spec.data, model) : spec.data, root === undefined ? {} : { root });
   const entries = dataset.entries.filter((e) => assignSplit(e, GAME_SPLIT.seed, GAME_SPLIT.validFraction) === spec.split);
   if (entries.length === 0) throw new InvalidInputError(`data set ${spec.data} has no ${spec.split} pieces`);
   return { ...dataset, name: `${dataset.name} ${spec.split}`, entries };
@@ -355,14 +367,14 @@ export async function collectReport(options: ReportOptions): Promise<ModelReport
       const spec = HELD_OUT[style];
       progress(`${label}: NLL on ${spec.data} ${spec.split}`, 0);
       await tick();
-      const dataset = await heldOutDataset(style, options.datasetsRoot);
-      likelihood.push({ model: label, style, data: spec.data, split: spec.split, result: await evaluateModelOnDataset(model, dataset) });
+      const scored = await heldOutDataset(style, options.datasetsRoot, model);
+      likelihood.push({ model: label, style, data: datasetSpecForModel(spec.data, model), split: spec.split, result: await evaluateModelOnDataset(model, scored) });
 
       let reference = referenceCache.get(style);
       if (reference === undefined) {
         progress(`${style}: reference features`, 0);
         await tick();
-        const set = await referenceSet(dataset, defaults.bars, options.referencePieces);
+        const set = await referenceSet(await heldOutDataset(style, options.datasetsRoot), defaults.bars, options.referencePieces);
         reference = { pieces: set.pieces, features: set.excerpts.map(pieceFeatures), total: set.total, count: set.excerpts.length };
         referenceCache.set(style, reference);
       }

@@ -26,6 +26,8 @@ export interface TrainingData {
   styles?: string[];
   /** Grid of the token stream (needed to evaluate on frames later). */
   stepsPerQuarter?: number;
+  /** Data-set specs the shards were built from (how a piano roll was read: `jsb` or `jsb-frames`). */
+  datasets?: string[];
 }
 
 export interface TrainProgress {
@@ -283,7 +285,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     version: new Date().toISOString(),
     parent: options.parent ?? null,
     createdAt: new Date().toISOString(),
-    data: { source: data.source, pieces: data.train.length, tokens: train.tokens.length, validationPieces: data.valid.length, ...(data.styles ? { styles: data.styles } : {}), ...(data.stepsPerQuarter ? { stepsPerQuarter: data.stepsPerQuarter } : {}) },
+    data: { source: data.source, pieces: data.train.length, tokens: train.tokens.length, validationPieces: data.valid.length, ...(data.styles ? { styles: data.styles } : {}), ...(data.stepsPerQuarter ? { stepsPerQuarter: data.stepsPerQuarter } : {}), ...(data.datasets ? { datasets: data.datasets } : {}) },
     config: { model: config, training: { ...settings } },
     epochs,
     validationNll,

@@ -128,7 +128,7 @@ function validate(): void {
   const corpus = data.valid;
   const pieces: Int32Array[] = [];
   for (let p = rank; p < pieceCount(corpus); p += world) pieces.push(corpus.tokens.subarray(corpus.starts[p]!, corpus.starts[p + 1]!));
-  const result = sequenceNll(net, pieces, 16);
+  const result = sequenceNll(net, pieces);
   port.postMessage({ type: 'validated', nll: result.nll, tokens: result.tokens });
 }
 

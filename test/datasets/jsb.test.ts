@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { assertValidPiece, noteCount } from '../../src/music/piece.js';
+import { assertValidPiece, mergeRepeatedNotes, noteCount } from '../../src/music/piece.js';
 import { framesToPiece, JSB_FILES, loadJsbDataset } from '../../src/datasets/jsb.js';
 import { datasetsRoot } from '../../src/datasets/paths.js';
 import { InvalidInputError, MissingDependencyError } from '../../src/util/errors.js';
@@ -32,6 +32,22 @@ describe('framesToPiece', () => {
   });
 });
 
+describe('framesToPiece, frame by frame', () => {
+  const frames = [[60, 64], [60, 65], [60], [], [62]];
+
+  it('writes one note per sounding pitch per frame', () => {
+    const piece = framesToPiece(frames, 1, 'x', 'frames');
+    assertValidPiece(piece);
+    expect(piece.tracks[0]!.notes.map((n) => [n.pitch, n.start, n.duration])).toEqual([
+      [60, 0, 1], [64, 0, 1], [60, 1, 1], [65, 1, 1], [60, 2, 1], [62, 4, 1],
+    ]);
+  });
+
+  it('merges back into the held reading', () => {
+    expect(mergeRepeatedNotes(framesToPiece(frames, 1, 'x', 'frames'))).toEqual(framesToPiece(frames, 1, 'x'));
+  });
+});
+
 describe('loadJsbDataset', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rhythmix-jsb-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -48,6 +64,14 @@ describe('loadJsbDataset', () => {
     ]);
     const piece = await dataset.entries[2]!.load();
     expect(piece.tracks[0]!.notes[0]!.pitch).toBe(64);
+  });
+
+  it('names the frame-by-frame reading jsb-frames', async () => {
+    writeFileSync(join(dir, JSB_FILES.quarter), JSON.stringify({ train: [[[60], [60]]], valid: [], test: [] }));
+    const dataset = await loadJsbDataset(dir, 'quarter', 'frames');
+    expect(dataset.name).toBe('jsb-frames');
+    expect(dataset.entries[0]!.id).toBe('jsb-frames/train/0');
+    expect((await dataset.entries[0]!.load()).tracks[0]!.notes).toHaveLength(2);
   });
 
   it('rejects a malformed file and reports a missing one', async () => {
@@ -68,5 +92,18 @@ describe.skipIf(!existsSync(join(root, JSB_FILES.quarter)))('JSB chorales in ../
       assertValidPiece(piece);
       expect(noteCount(piece), entry.id).toBeGreaterThan(0);
     }
+  });
+
+  it('reads every chorale frame by frame as the same music once repeats are merged', async () => {
+    const [held, frames] = await Promise.all([loadJsbDataset(root, 'quarter'), loadJsbDataset(root, 'quarter', 'frames')]);
+    expect(frames.entries).toHaveLength(held.entries.length);
+    let moreNotes = 0;
+    for (const [i, entry] of frames.entries.entries()) {
+      const piece = await entry.load();
+      const reference = await held.entries[i]!.load();
+      expect(mergeRepeatedNotes(piece).tracks, entry.id).toEqual(reference.tracks);
+      if (noteCount(piece) > noteCount(reference)) moreNotes++;
+    }
+    expect(moreNotes).toBe(frames.entries.length);
   });
 });

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { judge } from '../../src/feedback/guardrail.js';
 import { checkStats, pieceStats, statRanges, type SampleStats } from '../../src/feedback/sample-stats.js';
 import { createPiece } from '../../src/music/piece.js';
+import { originalDataSpecs } from '../../src/feedback/original-data.js';
+import type { ModelCard } from '../../src/model/model-files.js';
 
 const stats = (meanPitch: number, notesPerQuarter = 1): SampleStats => ({ notesPerQuarter, meanPitch, pitchSpan: 12, pitchClasses: 7 });
 const data = Array.from({ length: 21 }, (_, i) => stats(60 + i, 0.5 + i * 0.05));
@@ -51,5 +53,14 @@ describe('judge', () => {
     const verdict = judge({ referenceNll: 2, candidateNll: 1.9, stats: checkStats([stats(95)], ranges) });
     expect(verdict.accepted).toBe(false);
     expect(verdict.reason).toMatch(/meanPitch median 95/);
+  });
+});
+
+describe('originalDataSpecs', () => {
+  const card = (data: Record<string, unknown>) => ({ data: { source: 'gone/shards', ...data } }) as unknown as ModelCard;
+  it('replays the data sets the shards were built from, else those of the styles', () => {
+    expect(originalDataSpecs(card({ datasets: ['jsb-frames'], styles: ['classical'] }))).toEqual(['jsb-frames']);
+    expect(originalDataSpecs(card({ styles: ['classical', 'folk'] }))).toEqual(['jsb', 'nottingham']);
+    expect(originalDataSpecs(null)).toEqual(['jsb']);
   });
 });

@@ -10,8 +10,10 @@ import {
   endOnBarLine,
   firstBars,
   frameCount,
+  mergeRepeatedNotes,
   mergeTracks,
   mergeTracksByInstrument,
+  splitNotesIntoFrames,
   noteCount,
   pieceLengthBeats,
   pitchRange,
@@ -119,5 +121,28 @@ describe('Piece operations', () => {
     const byInstrument = mergeTracksByInstrument(two);
     expect(byInstrument.tracks.map((t) => [t.name, t.notes.length])).toEqual([['lead', 4], ['kit', 3]]);
     expect(() => mergeTracks(two, [0, 9])).toThrow(/no track 9 to merge/);
+  });
+});
+
+describe('frame-by-frame notes', () => {
+  const note = (pitch: number, start: number, duration: number, velocity = 80) => ({ pitch, start, duration, velocity });
+  const piece = createPiece([
+    { name: 'voices', program: 0, isDrum: false, notes: [note(60, 0, 2.5), note(64, 0.5, 1), note(67, 3, 1)] },
+    { name: 'drums', program: 0, isDrum: true, notes: [note(36, 0, 1), note(36, 1, 1)] },
+  ]);
+
+  it('cuts pitched notes at every frame boundary they span and leaves drums alone', () => {
+    const split = splitNotesIntoFrames(piece, 1);
+    expect(split.tracks[0]!.notes.map((n) => [n.pitch, n.start, n.duration])).toEqual([
+      [60, 0, 1], [64, 0.5, 0.5], [60, 1, 1], [64, 1, 0.5], [60, 2, 0.5], [67, 3, 1],
+    ]);
+    expect(split.tracks[1]).toEqual(piece.tracks[1]);
+    expect(() => splitNotesIntoFrames(piece, 0)).toThrow(/positive/);
+  });
+
+  it('merges repeats without a gap back into held notes, keeping the first velocity', () => {
+    expect(mergeRepeatedNotes(splitNotesIntoFrames(piece, 1))).toEqual(piece);
+    const repeated = createPiece([{ name: 'x', program: 0, isDrum: false, notes: [note(60, 0, 1, 90), note(60, 1, 1, 40), note(60, 2.5, 1)] }]);
+    expect(mergeRepeatedNotes(repeated).tracks[0]!.notes).toEqual([note(60, 0, 2, 90), note(60, 2.5, 1)]);
   });
 });

@@ -8,7 +8,10 @@ import type { ModelConfig } from '../../src/model/config.js';
 import { LstmNetwork } from '../../src/model/network.js';
 import { referenceLoss } from '../../src/model/reference.js';
 import { Rng } from '../../src/model/rng.js';
-import { encodeDataset, evaluateSequences } from '../../src/train/evaluate-dataset.js';
+import { createPiece } from '../../src/music/piece.js';
+import { encodePiece } from '../../src/music/tokens.js';
+import type { TokenMask } from '../../src/model/sampler.js';
+import { datasetSpecForModel, encodeDataset, evaluateSequences } from '../../src/train/evaluate-dataset.js';
 import { sequenceNll } from '../../src/train/evaluate.js';
 import { buildCorpus, buildWindows, fillBatch } from '../../src/train/windows.js';
 
@@ -22,7 +25,7 @@ describe('sequence NLL', () => {
     net.initialize(4);
     const rng = new Rng(5);
     const sequences = [11, 3, 7, 2, 9].map((n) => Int32Array.from({ length: n }, () => rng.int(9)));
-    const byBatch = [1, 2, 16].map((batch) => sequenceNll(net, sequences, batch));
+    const byBatch = [1, 2, 16].map((batch) => sequenceNll(net, sequences, { batch }));
     sequences.forEach((seq, i) => {
       const T = seq.length - 1;
       const ref = referenceLoss(config, net.getParameters(), seq.subarray(0, T), seq.subarray(1), 1, T).loss;
@@ -40,6 +43,51 @@ describe('sequence NLL', () => {
     expect(result.tokens).toBe(4);
     expect(result.frames).toBe(5);
     expect(result.frame_nll * 5).toBeCloseTo(result.token_nll * 4, 8);
+  });
+});
+
+describe('grammar-masked NLL', () => {
+  const vocabulary = DEFAULT_VOCABULARY;
+  const net = new LstmNetwork({ vocabSize: vocabulary.size, embedding: 8, layers: [12], dropout: 0 });
+  net.initialize(3);
+  const note = (pitch: number, start: number, duration: number) => ({ pitch, start, duration, velocity: 80 });
+  const pieces = [
+    [note(60, 0, 1), note(64, 0, 1), note(67, 1, 2)],
+    [note(48, 0, 4), note(72, 2, 0.5), note(74, 2.5, 0.5)],
+  ].map((notes) => Int32Array.from(encodePiece(createPiece([{ name: 'Track 1', program: 0, isDrum: false, notes }]), { style: 'classical' })));
+  const fixedMask = (allowed: (target: number) => Uint8Array, seq: Int32Array): TokenMask => {
+    let pushed = 0;
+    return { push: () => { pushed++; }, allowed: () => allowed(seq[pushed]!) };
+  };
+
+  it('is the raw NLL when the mask allows everything, and zero when it allows only the truth', () => {
+    const raw = sequenceNll(net, pieces);
+    const open = sequenceNll(net, pieces, { mask: (i) => fixedMask(() => new Uint8Array(vocabulary.size).fill(1), pieces[i]!) });
+    expect(open.nll).toBeCloseTo(raw.nll, 4); // float32 softmax sums to 1 within ~1e-7
+    expect(open.unmaskedNll).toBeCloseTo(raw.nll, 6);
+    const oracle = sequenceNll(net, pieces, {
+      mask: (i) => fixedMask((target) => { const a = new Uint8Array(vocabulary.size); a[target] = 1; return a; }, pieces[i]!),
+    });
+    expect(oracle.nll).toBeCloseTo(0, 6);
+    expect(oracle.unmaskedNll).toBeCloseTo(raw.nll, 6);
+  });
+
+  it('with the token grammar, scores less than the raw softmax and reports both', () => {
+    const result = evaluateSequences(net, pieces.map((tokens, i) => ({ id: String(i), tokens, frames: 4 })), { vocabulary, stepsPerQuarter: 4 });
+    expect(result.grammar_masked).toBe(true);
+    expect(result.frame_nll).toBeLessThan(result.unmasked_frame_nll - 0.5);
+    expect(result.unmasked_token_nll).toBeCloseTo(sequenceNll(net, pieces).nll / result.tokens, 6);
+  });
+});
+
+describe('datasetSpecForModel', () => {
+  const card = (datasets?: string[]) => ({ card: { data: { source: 'x', ...(datasets ? { datasets } : {}) } } as never });
+  it('scores a model trained frame by frame on the chorales read frame by frame', () => {
+    expect(datasetSpecForModel('jsb', card(['jsb-frames']))).toBe('jsb-frames');
+    expect(datasetSpecForModel('nottingham', card(['jsb-frames']))).toBe('nottingham');
+    expect(datasetSpecForModel('jsb', card(['jsb']))).toBe('jsb');
+    expect(datasetSpecForModel('jsb', card())).toBe('jsb');
+    expect(datasetSpecForModel('jsb', { card: null })).toBe('jsb');
   });
 });
 

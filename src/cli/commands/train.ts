@@ -250,6 +250,7 @@ export function register(program: Command): void {
           source: preset?.data && flags.data === undefined ? preset.data.join(' ') : path.resolve(dataDir),
           styles: [...shards.manifest.styles],
           stepsPerQuarter: shards.manifest.stepsPerQuarter,
+          ...(shards.manifest.sources ? { datasets: [...shards.manifest.sources] } : {}),
         };
         const common = {
           data: trainingData,

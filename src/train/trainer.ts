@@ -8,7 +8,7 @@ import { LstmNetwork } from '../model/network.js';
 import { Rng } from '../model/rng.js';
 import { InvalidInputError } from '../util/errors.js';
 import { ReplicaPool } from './replica-pool.js';
-import type { TrainingSettings } from './settings.js';
+import { trainingSettingsSchema, type TrainingSettings } from './settings.js';
 import { CONTROL, type OptimizerState } from './worker-protocol.js';
 import { pitchPositions, transpositionRange } from '../music/transpose.js';
 import { Vocabulary } from '../music/vocabulary.js';
@@ -208,7 +208,8 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const resumed = options.resume ? await loadCheckpoint(outDir) : null;
   if (resumed) {
     config = resumed.state.config;
-    settings = { ...resumed.state.settings, epochs: Math.max(resumed.state.settings.epochs, options.settings.epochs) };
+    // Through the schema: a checkpoint from before a setting existed gets its default (lrDecay = 1).
+    settings = trainingSettingsSchema.parse({ ...resumed.state.settings, epochs: Math.max(resumed.state.settings.epochs, options.settings.epochs) });
   }
   checkVocabulary(data.train, config.vocabSize, 'training');
   checkVocabulary(data.valid, config.vocabSize, 'validation');

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -79,6 +79,21 @@ describe('trainModel (worker threads)', () => {
     const result = await trainModel({ data, model: config, settings, outDir: tempDir() });
     expect(result.reason).toBe('early-stopping');
     expect(result.epochsCompleted).toBeLessThan(30);
+  });
+
+  it('resumes a checkpoint written before lrDecay existed with the default, not NaN', async () => {
+    const settings = trainingSettingsSchema.parse({ seqLen: 16, batchSize: 8, learningRate: 0.5, epochs: 14, threads: 1, seed: 2 });
+    const dir = tempDir();
+    const controller = new AbortController();
+    await trainModel({ data, model: config, settings, outDir: dir, signal: controller.signal, onProgress: (p) => { if (p.batch >= 2) controller.abort(); } });
+    const stateFile = path.join(dir, 'checkpoint', 'state.json');
+    const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { settings: Record<string, unknown> };
+    delete state.settings.lrDecay;
+    writeFileSync(stateFile, JSON.stringify(state));
+    const reports: EpochReport[] = [];
+    await trainModel({ data, model: config, settings, outDir: dir, resume: true, onEpoch: (e) => reports.push(e) });
+    expect(reports.some((r) => !r.best)).toBe(true); // lr 0.5 overshoots, so the decay rule runs
+    for (const r of reports) expect(r.learningRate).toBe(0.5);
   });
 
   it('decays the learning rate after each epoch that does not improve validation', async () => {

@@ -9,6 +9,7 @@
  * Child module: `serveChild(async (input, { progress, signal }) => output)` at top level.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { withHugePageMalloc } from '../util/huge-pages.js';
 import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { SECRET_VARIABLES } from '../config/schema.js';
@@ -111,9 +112,13 @@ export function runInChild<I, O, P = unknown>(modulePath: string | URL, input: I
   });
 }
 
-/** The parent's environment minus secrets: heavy work never needs the Discord token. */
+/**
+ * The parent's environment minus secrets (heavy work never needs the Discord token), with huge
+ * pages for malloc: a render's PCM (23 MB a minute) is then mapped with a few page faults
+ * instead of thousands — about 10 % faster renders on a VM (docs/rendering.md).
+ */
 function childEnvironment(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
+  const env = withHugePageMalloc(process.env);
   for (const name of SECRET_VARIABLES) delete env[name];
   return env;
 }

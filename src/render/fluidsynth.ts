@@ -4,6 +4,7 @@
  * the sound and cuts time.
  */
 import os from 'node:os';
+import { withHugePageMalloc } from '../util/huge-pages.js';
 
 /** Frames per write: 4096 (85 ms) instead of 512 means an eighth as many pipe writes and reads. */
 const PERIOD_FRAMES = 4096;
@@ -49,16 +50,9 @@ export function defaultSynthThreads(): number {
  * - `SDL_AUDIODRIVER=dummy`: FluidSynth ≥ 2.2 initialises SDL2 audio at start-up even when it only
  *   writes a file; with the dummy driver SDL neither probes PulseAudio/ALSA nor starts its ALSA
  *   hot-plug thread, whose 100 ms sleeps otherwise delay the exit.
- * - `glibc.malloc.hugetlb=1`: the soundfont's samples (about 20 MB for a GM piano and drum kit)
- *   are allocated in transparent huge pages, which halves FluidSynth's start-up on machines whose
- *   page faults are expensive (VMs). glibc < 2.35 and kernels without THP ignore it.
+ * - huge pages for malloc (withHugePageMalloc): the soundfont's samples (about 20 MB for a GM piano
+ *   and drum kit) load with a few page faults, which halves FluidSynth's start-up on VMs.
  */
 export function fluidsynthEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const tunables = base.GLIBC_TUNABLES;
-  const hugetlb = 'glibc.malloc.hugetlb=1';
-  return {
-    ...base,
-    SDL_AUDIODRIVER: base.SDL_AUDIODRIVER ?? 'dummy',
-    GLIBC_TUNABLES: tunables === undefined || tunables === '' ? hugetlb : tunables.includes('glibc.malloc.hugetlb') ? tunables : `${tunables}:${hugetlb}`,
-  };
+  return { ...withHugePageMalloc(base), SDL_AUDIODRIVER: base.SDL_AUDIODRIVER ?? 'dummy' };
 }

@@ -3,17 +3,29 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { JobCancelledError, WorkerCrashedError, WorkerFailedError, WorkerTimeoutError } from '../../src/jobs/errors.js';
 import { runInChild } from '../../src/jobs/run-in-child.js';
+import { withHugePageMalloc } from '../../src/util/huge-pages.js';
 import { InvalidInputError } from '../../src/util/errors.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/child-echo.mjs', import.meta.url));
 const built = existsSync(fileURLToPath(new URL('../../dist/jobs/run-in-child.js', import.meta.url)));
 
+describe('withHugePageMalloc', () => {
+  it('adds the malloc tunable, keeps other tunables and a hugetlb choice already made', () => {
+    expect(withHugePageMalloc({}).GLIBC_TUNABLES).toBe('glibc.malloc.hugetlb=1');
+    expect(withHugePageMalloc({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' }).GLIBC_TUNABLES).toBe('glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1');
+    expect(withHugePageMalloc({ GLIBC_TUNABLES: 'glibc.malloc.hugetlb=0' }).GLIBC_TUNABLES).toBe('glibc.malloc.hugetlb=0');
+    const base = { PATH: '/bin' };
+    withHugePageMalloc(base);
+    expect(base).toEqual({ PATH: '/bin' });
+  });
+});
+
 describe.skipIf(!built)('runInChild (needs npm run build)', () => {
-  it('returns the result, relays progress, keeps typed arrays, runs at nice 10 and hides the token', async () => {
+  it('returns the result, relays progress, keeps typed arrays, runs at nice 10, hides the token and asks for huge pages', async () => {
     const progress: unknown[] = [];
     const previous = process.env.DISCORD_TOKEN;
     process.env.DISCORD_TOKEN = 'test.token.secret-value';
-    const result = await runInChild<{ mode: string; value: string }, { echoed: string; bytes: Uint8Array; priority: number; token: string | null }, { step: number }>(
+    const result = await runInChild<{ mode: string; value: string }, { echoed: string; bytes: Uint8Array; priority: number; token: string | null; tunables: string | null }, { step: number }>(
       fixture,
       { mode: 'echo', value: 'hello' },
       { onProgress: (p) => progress.push(p) },
@@ -22,6 +34,7 @@ describe.skipIf(!built)('runInChild (needs npm run build)', () => {
       else process.env.DISCORD_TOKEN = previous;
     });
     expect(result.token).toBeNull();
+    expect(result.tunables).toContain('glibc.malloc.hugetlb=1');
     expect(result.echoed).toBe('hello');
     expect(result.bytes).toBeInstanceOf(Uint8Array);
     expect([...result.bytes]).toEqual([1, 2, 3]);

@@ -1,7 +1,7 @@
 /**
  * `rhythmix dataset stats SPEC [--json] [--split S]` and
  * `rhythmix dataset build SPEC… --out DIR [--valid-fraction 0.1] [--steps-per-quarter 4] [--seed N]`.
- * SPEC is jsb, jsb16, nottingham, game or a folder of MIDI files (see src/datasets/spec.ts).
+ * SPEC is jsb, jsb-frames, jsb16, nottingham, game or a folder of MIDI files (see src/datasets/spec.ts).
  */
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
@@ -197,13 +197,13 @@ function addCommonOptions(command: Command): Command {
 export function register(program: Command): void {
   const dataset = program
     .command('dataset')
-    .description('data sets: statistics and token shards for training (SPEC: jsb, jsb16, nottingham, game or a folder)');
+    .description('data sets: statistics and token shards for training (SPEC: jsb, jsb-frames, jsb16, nottingham, game or a folder)');
 
   addCommonOptions(
     dataset
       .command('stats')
       .description('files, notes, round-trip fidelity, tokens and vocabulary coverage of a data set')
-      .argument('<spec>', 'jsb, jsb16, nottingham, game or a folder of MIDI files')
+      .argument('<spec>', 'jsb, jsb-frames, jsb16, nottingham, game or a folder of MIDI files')
       .option('--split <split>', `only one split: ${SPLITS.join(', ')}`),
   ).action((spec: string, options: StatsOptions) => runStats(spec, options));
 
@@ -211,7 +211,7 @@ export function register(program: Command): void {
     dataset
       .command('build')
       .description('write token shards with a train/valid split and style labels, ready for training')
-      .argument('<spec...>', 'one or more of jsb, jsb16, nottingham, game or folders of MIDI files')
+      .argument('<spec...>', 'one or more of jsb, jsb-frames, jsb16, nottingham, game or folders of MIDI files')
       .requiredOption('--out <dir>', 'output folder for the shards')
       .option('--valid-fraction <f>', 'share of pieces without a standard split that go to valid', '0.1')
       .option('--seed <n>', 'seed of the train/valid split', '0'),

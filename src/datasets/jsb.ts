@@ -47,10 +47,11 @@ export type Frames = readonly (readonly number[])[];
 export type FrameReading = 'held' | 'frames';
 
 /**
- * Frames of sounding pitches (negative = silent voice) → a one-track piece, merging a pitch held
- * over consecutive frames into one note.
+ * Frames of sounding pitches (negative = silent voice) → a one-track piece: a pitch held over
+ * consecutive frames is one note ('held'), or one note per frame ('frames').
  *
- *     framesToPiece([[60, 64], [60, 65]], 1)  // C4 for 2 beats, E4 then F4 for 1 beat each
+ *     framesToPiece([[60, 64], [60, 65]], 1)            // C4 for 2 beats, E4 then F4 for 1 beat each
+ *     framesToPiece([[60, 64], [60, 65]], 1, 'x', 'frames')  // C4 twice, E4, F4: 1 beat each
  */
 export function framesToPiece(frames: Frames, framesPerQuarter: number, title?: string, reading: FrameReading = 'held'): Piece {
   const notes: Note[] = [];

@@ -37,6 +37,14 @@ export class SimInteraction {
     return this.record.followUpIds.map((id) => this.core.world.messages.get(id)).filter((message): message is SimMessage => message !== undefined);
   }
 
+  /**
+   * Ends the interaction token's life now, as Discord does after 15 minutes: from here on the
+   * webhook routes (edit the reply, follow-ups) answer 401 Invalid Webhook Token.
+   */
+  expireToken(): void {
+    this.record.tokenExpired = true;
+  }
+
   /** Resolves with the first callback type once the bot acknowledged the interaction. */
   waitForAck(timeoutMs?: number): Promise<number> {
     return waitUntil(this.core.signals, () => this.record.callbacks[0]?.type, `the bot to acknowledge interaction ${this.describe()}`, timeoutMs);

@@ -115,6 +115,8 @@ export interface SimInteractionRecord {
   guildId: string;
   channelId: string;
   createdAt: number;
+  /** Set by a test to end the token's life now, whatever its lifetime (see SimInteraction.expireToken). */
+  tokenExpired?: boolean;
   /** Callback types in the order they arrived (4 reply, 5 deferred, 6 deferred update, 7 update, 9 modal). */
   callbacks: Array<{ type: number; at: number }>;
   originalMessageId: string | undefined;

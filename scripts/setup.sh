@@ -14,6 +14,11 @@ compgen -G '/usr/share/sounds/sf2/*.sf2' >/dev/null || compgen -G '/usr/share/so
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 # The piano-roll picture's labels (resvg draws no text without a font file).
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_apt+=(fonts-dejavu-core)
+# Test-only (scripts/test.sh sets it): clang and lld rebuild wasm/kernels.c to check the committed wasm.
+if [ "${RHYTHMIX_TEST_TOOLS:-}" = 1 ]; then
+  command -v clang >/dev/null 2>&1 || need_apt+=(clang)
+  command -v wasm-ld >/dev/null 2>&1 || need_apt+=(lld)
+fi
 
 if ((${#need_apt[@]})); then
   if [ "$(id -u)" = 0 ]; then sudo=(); elif command -v sudo >/dev/null 2>&1; then sudo=(sudo); else sudo=(none); fi

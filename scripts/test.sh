@@ -3,6 +3,6 @@
 # (lint, type-check, build, unit and end-to-end tests).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-"$root/scripts/setup.sh"
+RHYTHMIX_TEST_TOOLS=1 "$root/scripts/setup.sh"
 cd "$root"
 exec npm test --silent

@@ -28,6 +28,13 @@ export function defaultModel(): string {
   return found ?? DEFAULT_MODELS[0];
 }
 
+/**
+ * Most notes a track may start at once. The training data never starts more than 5 in one
+ * track at one step (6 or more: 64 of 218,452 game-music steps); without a cap, rhythmix-base
+ * sometimes piled 10+ rising notes into one step of a folk accompaniment, up to pitch 127.
+ */
+const MAX_CHORD = 6;
+
 /** Generous token budget per quarter note: JSB averages ~6, dense game music more. */
 const TOKENS_PER_QUARTER_BUDGET = 40;
 
@@ -59,6 +66,9 @@ export class LstmComposer implements Composer {
       ...(request.seed !== undefined ? { seed: request.seed } : {}),
       constraints: {
         ...(request.key ? { pitchClasses: keyPitchClasses(request.key) } : {}),
+        maxNotesPerStep: MAX_CHORD,
+        // The length is measured in bars of the request's meter, so the model may not pick another.
+        ...(generator.vocabulary.meterId(request.timeSignature) !== undefined ? { meter: request.timeSignature } : {}),
         // The piece runs into its last requested bar instead of stopping early.
         minEndStep: Math.max(0, Math.floor((request.totalBeats - request.totalBeats / request.bars) * generator.stepsPerQuarter)),
         // A new piece declares exactly the requested instruments; a seed brings its own tracks.

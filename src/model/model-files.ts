@@ -28,6 +28,32 @@ export interface ModelCard {
   [key: string]: unknown;
 }
 
+/** One stage of a multi-stage training run, as a card lists it under `stages`. */
+export interface TrainingStage {
+  settings: Record<string, unknown>;
+  epochs: number | null;
+  validationNll: number | null;
+  trainingSeconds: number;
+}
+
+const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/**
+ * Every stage that made this model, oldest first: the stages its card lists (a two-stage preset's
+ * earlier runs) followed by the card's own run. Time to rebuild the model is their sum.
+ */
+export function trainingStages(card: ModelCard): TrainingStage[] {
+  const listed = Array.isArray(card.stages) ? (card.stages as unknown[]) : [];
+  const earlier = listed.flatMap((stage): TrainingStage[] => {
+    if (typeof stage !== 'object' || stage === null) return [];
+    const s = stage as Record<string, unknown>;
+    const settings = typeof s.settings === 'object' && s.settings !== null ? (s.settings as Record<string, unknown>) : {};
+    return [{ settings, epochs: finite(s.epochs), validationNll: finite(s.validationNll), trainingSeconds: finite(s.trainingSeconds) ?? 0 }];
+  });
+  const own = { settings: card.config.training ?? {}, epochs: finite(card.epochs), validationNll: finite(card.validationNll), trainingSeconds: finite(card.trainingSeconds) ?? 0 };
+  return [...earlier, own];
+}
+
 /**
  * True for a model trained on piano rolls read one note per sounding pitch per frame (`jsb-frames`,
  * see src/datasets/jsb.ts): it writes repeated notes where music holds them, and is scored on the

@@ -50,6 +50,16 @@ export interface SamplingConstraints {
   readonly minEndStep?: number;
   /** The header's instruments, in order: exactly these tracks are declared (a request for given instruments). */
   readonly tracks?: readonly { readonly program: number; readonly isDrum: boolean }[];
+  /**
+   * Most notes one pitched track may start at one step (its chord size). Without it a model that
+   * loses its place can pile notes into one step, each forced above the last, up to pitch 127.
+   */
+  readonly maxNotesPerStep?: number;
+  /**
+   * The meter the piece keeps: the header's, with no changes. A request measured in bars of one
+   * meter (`maxBars`, `minEndStep`) cannot be met in another.
+   */
+  readonly meter?: Meter;
 }
 
 export interface TokenStreamOptions {
@@ -124,6 +134,8 @@ export class TokenStreamState {
   private stepHasMeter = false;
   private stepTrack = -1;
   private lastPitch = -1;
+  /** Notes the current track has started at the current step. */
+  private groupNotes = 0;
   private currentTrack = 0;
   private pending: PendingNote | undefined;
   private pendingOpen = false;
@@ -268,7 +280,19 @@ export class TokenStreamState {
 
   private pitchOk(track: number, pitch: number, above: number, constrained: boolean): boolean {
     if (!this.pitchLegal(track, pitch, above)) return false;
-    return !constrained || this.trackList[track]?.isDrum === true || this.pitchPermitted[pitch] === 1;
+    if (!constrained || this.trackList[track]?.isDrum === true) return true;
+    return this.pitchPermitted[pitch] === 1 && !this.chordFull(track);
+  }
+
+  private meterWanted(meter: Meter): boolean {
+    const wanted = this.constraints.meter;
+    return wanted === undefined || meterName(wanted) === meterName(meter);
+  }
+
+  /** The track has started as many notes at this step as `maxNotesPerStep` allows. */
+  private chordFull(track: number): boolean {
+    const max = this.constraints.maxNotesPerStep;
+    return max !== undefined && track === this.stepTrack && this.groupNotes >= max;
   }
 
   private anyPitch(track: number, above: number, constrained: boolean): boolean {
@@ -302,7 +326,7 @@ export class TokenStreamState {
       case 'style':
         return kind === 'style';
       case 'meter':
-        return kind === 'meter' && this.meterFits(vocabulary.meter(id));
+        return kind === 'meter' && this.meterFits(vocabulary.meter(id)) && (!constrained || this.meterWanted(vocabulary.meter(id)));
       case 'ended':
         return false;
       default:
@@ -333,6 +357,7 @@ export class TokenStreamState {
         const overLimit = constrained && opensBar && this.constraints.maxBars !== undefined
           && this.barIndex + 1 >= this.constraints.maxBars;
         return this.need === 'none' && this.stepValue > 0 && !this.stepHasNotes && !this.stepHasMeter && !overLimit
+          && !(constrained && this.constraints.meter !== undefined)
           && meterName(meter) !== meterName(this.currentMeter ?? meter) && this.meterFits(meter);
       }
       case 'track': {
@@ -377,6 +402,7 @@ export class TokenStreamState {
     this.stepHasMeter = false;
     this.stepTrack = -1;
     this.lastPitch = -1;
+    this.groupNotes = 0;
     this.currentTrack = 0;
   }
 
@@ -432,6 +458,7 @@ export class TokenStreamState {
         this.currentTrack = offset + 1;
         this.stepTrack = offset + 1;
         this.lastPitch = -1;
+        this.groupNotes = 0;
         this.need = 'note';
         break;
       case 'velocity':
@@ -439,6 +466,8 @@ export class TokenStreamState {
         this.need = 'pitch';
         break;
       case 'pitch':
+        if (this.stepTrack !== this.currentTrack) this.groupNotes = 0;
+        this.groupNotes++;
         this.stepTrack = this.currentTrack;
         this.lastPitch = offset;
         this.stepHasNotes = true;

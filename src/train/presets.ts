@@ -52,6 +52,10 @@ export const PRESETS: Record<string, TrainingPreset> = {
     training: { seqLen: 64, batchSize: 32, learningRate: 2e-3, epochs: 3, earlyStopping: 2, transpose: 4, threads: 1, seed: 1 },
     data: ['jsb', 'nottingham', 'game'],
     out: 'models/rhythmix-base',
+    fineTune: {
+      description: 'continue at a lower learning rate that halves after each epoch without a better validation NLL',
+      training: { learningRate: 1e-3, lrDecay: 0.5, epochs: 10, earlyStopping: 2, threads: 2 },
+    },
   },
 };
 

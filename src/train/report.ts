@@ -24,7 +24,7 @@ import { DEFAULT_STEPS_PER_QUARTER, quantizePiece } from '../music/quantize.js';
 import { STYLES, type Style } from '../music/styles.js';
 import { paramCount } from '../model/config.js';
 import { Generator } from '../model/generator.js';
-import { loadModel, MODEL_FILES, resolveModelDir, type LoadedModel } from '../model/model-files.js';
+import { loadModel, MODEL_FILES, resolveModelDir, trainingStages, type LoadedModel } from '../model/model-files.js';
 import { resolveSoundfont } from '../render/soundfonts.js';
 import { locateRenderTools } from '../render/tools.js';
 import { errorMessage, InvalidInputError, MissingDependencyError, RhythmixError } from '../util/errors.js';
@@ -211,10 +211,8 @@ export function modelStyles(model: LoadedModel): Style[] {
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 function totalTrainingSeconds(card: LoadedModel['card']): number | null {
-  const own = num(card?.trainingSeconds);
-  if (own === null) return null;
-  const stages = Array.isArray(card?.stages) ? (card.stages as unknown[]) : [];
-  return stages.reduce<number>((sum, stage) => sum + (num((stage as { trainingSeconds?: unknown } | null)?.trainingSeconds) ?? 0), own);
+  if (num(card?.trainingSeconds) === null || !card) return null;
+  return trainingStages(card).reduce((sum, stage) => sum + stage.trainingSeconds, 0);
 }
 
 async function summarizeModel(label: string, model: LoadedModel): Promise<ModelSummary> {

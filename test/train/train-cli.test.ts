@@ -65,4 +65,24 @@ describe.skipIf(!built)('rhythmix train (CLI)', () => {
     expect(model.card?.config?.training?.transpose).toBe(3);
     expect(Number.isFinite(model.card?.validationNll)).toBe(true);
   });
+  it('with --init and a two-stage preset runs stage 2 alone from that model and lists it as stage 1 in the card', async () => {
+    const first = path.join(dir, 'stage-one');
+    expect(run(['train', '--data', path.join(dir, 'shards'), '--out', first, '--preset', 'tiny', '--config', path.join(dir, 'config.json'), '--batch', '4', '--json']).status).toBe(0);
+    const stageOne = await loadModel(first);
+    const out = path.join(dir, 'stage-two');
+    const result = run(['train', '--data', path.join(dir, 'shards'), '--out', out, '--preset', 'jsb-bench', '--init', first, '--epochs', '1', '--batch', '4', '--threads', '1', '--json']);
+    expect(result.stderr).not.toMatch(/internal error|stage 1 of 2/);
+    expect(result.status).toBe(0);
+    const summary = JSON.parse(result.stdout) as { epochs: number; config: { model: { layers: number[] }; training: { learningRate: number; lrDecay: number; epochs: number } } };
+    expect(summary.config.model.layers).toEqual([12]); // the initial model's architecture, not the preset's
+    expect(summary.config.training.learningRate).toBe(5e-4); // stage 2's settings…
+    expect(summary.config.training.lrDecay).toBe(0.5);
+    expect(summary.config.training.epochs).toBe(1); // …under the flags
+    const model = await loadModel(out);
+    expect(model.card?.parent).toBe(`${stageOne.card?.name}@${stageOne.card?.version}`);
+    const stages = model.card?.stages as { epochs: number; trainingSeconds: number }[];
+    expect(stages).toHaveLength(1);
+    expect(stages[0]?.epochs).toBe(stageOne.card?.epochs);
+    expect(stages[0]?.trainingSeconds).toBe(stageOne.card?.trainingSeconds);
+  });
 });

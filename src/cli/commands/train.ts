@@ -19,7 +19,7 @@ import { parseModelConfig } from '../../model/config.js';
 import { PRESETS, presetNames, type TrainingPreset } from '../../train/presets.js';
 import { trainingSettingsSchema } from '../../train/settings.js';
 import { type EpochReport, type TrainProgress, type TrainResult, trainModel } from '../../train/trainer.js';
-import { loadModel } from '../../model/model-files.js';
+import { loadModel, trainingStages } from '../../model/model-files.js';
 import { InvalidInputError } from '../../util/errors.js';
 
 interface TrainFlags {
@@ -216,8 +216,7 @@ export function register(program: Command): void {
           dropout: number('--dropout', flags.dropout, (v) => v >= 0 && v < 1, 'a number in [0, 1)'),
         }),
       });
-      const settings = trainingSettingsSchema.parse({
-        ...preset?.training,
+      const overrides = {
         ...dropUndefined({ seqLen: file.seqLen, batchSize: file.batchSize, learningRate: file.learningRate, epochs: file.epochs, threads: file.threads, clipNorm: file.clipNorm, seed: file.seed, earlyStopping: file.earlyStopping, transpose: file.transpose, lrDecay: file.lrDecay }),
         ...dropUndefined({
           seqLen: number('--seq-len', flags.seqLen, int(1), 'a whole number ≥ 1'),
@@ -231,7 +230,8 @@ export function register(program: Command): void {
           transpose: number('--transpose', flags.transpose, (v) => int(0)(v) && v <= 12, 'a whole number from 0 to 12'),
           lrDecay: number('--lr-decay', flags.lrDecay, (v) => v > 0 && v <= 1, 'a number in (0, 1]'),
         }),
-      });
+      };
+      const settings = trainingSettingsSchema.parse({ ...preset?.training, ...overrides });
       const controller = new AbortController();
       let interrupts = 0;
       const onSigint = (): void => {
@@ -273,15 +273,26 @@ export function register(program: Command): void {
           initial = await loadModel(stageDir);
           process.stderr.write(`stage 2 of 2 (${outDir}): ${preset.fineTune.description}\n`);
         }
+        // --init with a two-stage preset runs stage 2 alone: the given model stands for stage 1.
+        const stageTwoAlone = preset?.fineTune !== undefined && initial !== undefined && stageOne === undefined;
         const finalModel = initial ? { ...initial.config, dropout: preset?.fineTune?.dropout ?? model.dropout } : model;
-        const finalSettings = stageOne && preset?.fineTune ? trainingSettingsSchema.parse({ ...settings, ...preset.fineTune.training }) : settings;
+        const finalSettings = !preset?.fineTune
+          ? settings
+          : stageOne
+            ? trainingSettingsSchema.parse({ ...settings, ...preset.fineTune.training })
+            : trainingSettingsSchema.parse({ ...preset.training, ...preset.fineTune.training, ...overrides });
+        const stages = stageOne
+          ? [{ settings, epochs: stageOne.epochsCompleted, validationNll: stageOne.bestValidationNll, trainingSeconds: Math.round(stageOne.trainingSeconds) }]
+          : stageTwoAlone && initial?.card
+            ? trainingStages(initial.card)
+            : undefined;
         const result = await trainModel({
           ...common,
           model: finalModel,
           settings: finalSettings,
           outDir,
           ...(initial ? { initialParams: initial.params, parent: `${initial.card?.name ?? path.basename(initial.dir)}@${initial.card?.version ?? 'unknown'}` } : {}),
-          ...(stageOne ? { cardExtras: { stages: [{ settings, epochs: stageOne.epochsCompleted, validationNll: stageOne.bestValidationNll, trainingSeconds: Math.round(stageOne.trainingSeconds) }] } } : {}),
+          ...(stages ? { cardExtras: { stages } } : {}),
         });
         reporter.stop();
         const summary = {

@@ -36,7 +36,8 @@ export interface TrainingStage {
   trainingSeconds: number;
 }
 
-const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+/** A card field as a number: null unless it is a finite number (cards are JSON written by any version). */
+export const cardNumber = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /**
  * Every stage that made this model, oldest first: the stages its card lists (a two-stage preset's
@@ -48,9 +49,9 @@ export function trainingStages(card: ModelCard): TrainingStage[] {
     if (typeof stage !== 'object' || stage === null) return [];
     const s = stage as Record<string, unknown>;
     const settings = typeof s.settings === 'object' && s.settings !== null ? (s.settings as Record<string, unknown>) : {};
-    return [{ settings, epochs: finite(s.epochs), validationNll: finite(s.validationNll), trainingSeconds: finite(s.trainingSeconds) ?? 0 }];
+    return [{ settings, epochs: cardNumber(s.epochs), validationNll: cardNumber(s.validationNll), trainingSeconds: cardNumber(s.trainingSeconds) ?? 0 }];
   });
-  const own = { settings: card.config.training ?? {}, epochs: finite(card.epochs), validationNll: finite(card.validationNll), trainingSeconds: finite(card.trainingSeconds) ?? 0 };
+  const own = { settings: card.config.training ?? {}, epochs: cardNumber(card.epochs), validationNll: cardNumber(card.validationNll), trainingSeconds: cardNumber(card.trainingSeconds) ?? 0 };
   return [...earlier, own];
 }
 

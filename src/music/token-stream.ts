@@ -325,8 +325,11 @@ export class TokenStreamState {
         return kind === 'start';
       case 'style':
         return kind === 'style';
-      case 'meter':
-        return kind === 'meter' && this.meterFits(vocabulary.meter(id)) && (!constrained || this.meterWanted(vocabulary.meter(id)));
+      case 'meter': {
+        if (kind !== 'meter') return false;
+        const meter = vocabulary.meter(id);
+        return this.meterFits(meter) && (!constrained || this.meterWanted(meter));
+      }
       case 'ended':
         return false;
       default:
@@ -466,7 +469,7 @@ export class TokenStreamState {
         this.need = 'pitch';
         break;
       case 'pitch':
-        if (this.stepTrack !== this.currentTrack) this.groupNotes = 0;
+        // enterStep and `track:` reset the count whenever the group changes.
         this.groupNotes++;
         this.stepTrack = this.currentTrack;
         this.lastPitch = offset;

@@ -24,7 +24,7 @@ import { DEFAULT_STEPS_PER_QUARTER, quantizePiece } from '../music/quantize.js';
 import { STYLES, type Style } from '../music/styles.js';
 import { paramCount } from '../model/config.js';
 import { Generator } from '../model/generator.js';
-import { loadModel, MODEL_FILES, resolveModelDir, trainingStages, type LoadedModel } from '../model/model-files.js';
+import { cardNumber, loadModel, MODEL_FILES, resolveModelDir, trainingStages, type LoadedModel } from '../model/model-files.js';
 import { resolveSoundfont } from '../render/soundfonts.js';
 import { locateRenderTools } from '../render/tools.js';
 import { errorMessage, InvalidInputError, MissingDependencyError, RhythmixError } from '../util/errors.js';
@@ -208,10 +208,8 @@ export function modelStyles(model: LoadedModel): Style[] {
   return styles.length > 0 ? styles : [...STYLES];
 }
 
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-
 function totalTrainingSeconds(card: LoadedModel['card']): number | null {
-  if (num(card?.trainingSeconds) === null || !card) return null;
+  if (cardNumber(card?.trainingSeconds) === null || !card) return null;
   return trainingStages(card).reduce((sum, stage) => sum + stage.trainingSeconds, 0);
 }
 
@@ -227,12 +225,12 @@ async function summarizeModel(label: string, model: LoadedModel): Promise<ModelS
     embedding: model.config.embedding,
     layers: [...model.config.layers],
     vocabSize: model.config.vocabSize,
-    epochs: num(card?.epochs),
+    epochs: cardNumber(card?.epochs),
     // A two-stage preset's card lists its earlier stages; the time to rebuild the model is the sum.
     trainingSeconds: totalTrainingSeconds(card),
-    validationNll: num(card?.validationNll),
-    trainingPieces: num(card?.data?.pieces),
-    trainingTokens: num(card?.data?.tokens),
+    validationNll: cardNumber(card?.validationNll),
+    trainingPieces: cardNumber(card?.data?.pieces),
+    trainingTokens: cardNumber(card?.data?.tokens),
     createdAt: typeof card?.createdAt === 'string' ? card.createdAt : null,
   };
 }

@@ -273,17 +273,16 @@ export function register(program: Command): void {
           initial = await loadModel(stageDir);
           process.stderr.write(`stage 2 of 2 (${outDir}): ${preset.fineTune.description}\n`);
         }
-        // --init with a two-stage preset runs stage 2 alone: the given model stands for stage 1.
-        const stageTwoAlone = preset?.fineTune !== undefined && initial !== undefined && stageOne === undefined;
         const finalModel = initial ? { ...initial.config, dropout: preset?.fineTune?.dropout ?? model.dropout } : model;
         const finalSettings = !preset?.fineTune
           ? settings
           : stageOne
             ? trainingSettingsSchema.parse({ ...settings, ...preset.fineTune.training })
-            : trainingSettingsSchema.parse({ ...preset.training, ...preset.fineTune.training, ...overrides });
+            : // --init with a two-stage preset runs stage 2 alone: the given model stands for stage 1.
+              trainingSettingsSchema.parse({ ...preset.training, ...preset.fineTune.training, ...overrides });
         const stages = stageOne
           ? [{ settings, epochs: stageOne.epochsCompleted, validationNll: stageOne.bestValidationNll, trainingSeconds: Math.round(stageOne.trainingSeconds) }]
-          : stageTwoAlone && initial?.card
+          : preset?.fineTune && initial?.card
             ? trainingStages(initial.card)
             : undefined;
         const result = await trainModel({

@@ -40,6 +40,13 @@ export interface BatchOptions {
   backward: boolean;
   /** Dropout masks are drawn from this generator when the model has dropout; none = evaluation mode. */
   dropoutRng?: Rng;
+  /**
+   * Stateful truncated BPTT: start every row from the LSTM state the previous carried batch
+   * ended in (same row), except rows flagged 1 here, which start from zero (a new piece).
+   * The state at the end of this batch is kept for the next one; no gradient flows back
+   * across the batch boundary. Length B.
+   */
+  carry?: Uint8Array;
 }
 
 export interface BatchResult {
@@ -231,6 +238,35 @@ export class LstmNetwork {
   }
   private batchB = 0;
 
+  /** Per layer [B, H] h and c carried between batches (stateful training), allocated on first use. */
+  private carried: { B: number; h: number[]; c: number[] } | undefined;
+
+  private carriedState(B: number, reset: Uint8Array): { h: number[]; c: number[] } {
+    if (reset.length !== B) throw new Error(`carry flags must hold one entry per batch row (${B})`);
+    const k = this.heap.k;
+    if (!this.carried || this.carried.B !== B) {
+      this.carried = { B, h: this.layers.map((l) => this.heap.alloc(B * l.units)), c: this.layers.map((l) => this.heap.alloc(B * l.units)) };
+      this.layers.forEach((l, i) => {
+        k.fill(B * l.units, this.carried!.h[i]!, 0);
+        k.fill(B * l.units, this.carried!.c[i]!, 0);
+      });
+    }
+    const carried = this.carried;
+    this.layers.forEach((l, i) => {
+      for (let b = 0; b < B; b++) {
+        if (!reset[b]) continue;
+        k.fill(l.units, carried.h[i]! + 4 * b * l.units, 0);
+        k.fill(l.units, carried.c[i]! + 4 * b * l.units, 0);
+      }
+    });
+    return carried;
+  }
+
+  /** Forgets the carried state (e.g. at a new epoch). */
+  resetCarry(): void {
+    this.carried = undefined;
+  }
+
   /**
    * Runs one batch. `inputs` and `targets` are batch-major [B][T] token ids;
    * a target < 0 is ignored (padding). Returns the summed loss; with
@@ -261,6 +297,8 @@ export class LstmNetwork {
     }
     const dropoutRng = this.config.dropout > 0 ? options.dropoutRng : undefined;
     if (dropoutRng) this.drawMasks(buf, rows, dropoutRng);
+    // Allocate before taking pointers: a later alloc may grow memory (pointers stay valid, views do not).
+    const carried = options.carry ? this.carriedState(B, options.carry) : undefined;
 
     // Forward.
     k.embed_forward(rows, E, buf.tokens, this.embedding, buf.embedded);
@@ -276,8 +314,9 @@ export class LstmNetwork {
       k.add_row_bias(rows, G, gates, l.bias);
       for (let t = 0; t < T; t++) {
         const g = gates + 4 * t * B * G;
-        if (t > 0) k.gemm_packed(0, B, G, H, out + 4 * (t - 1) * B * H, H, l.recurrentPacked, g, G, 1);
-        const cPrev = t > 0 ? cells + 4 * (t - 1) * B * H : 0;
+        const hPrev = t > 0 ? out + 4 * (t - 1) * B * H : (carried?.h[index] ?? 0);
+        if (hPrev) k.gemm_packed(0, B, G, H, hPrev, H, l.recurrentPacked, g, G, 1);
+        const cPrev = t > 0 ? cells + 4 * (t - 1) * B * H : (carried?.c[index] ?? 0);
         const o = 4 * t * B * H;
         k.lstm_cell_forward(B, H, g, cPrev, cells + o, tanhCells + o, out + o, H);
       }
@@ -293,7 +332,10 @@ export class LstmNetwork {
     k.gemm_packed(0, rows, V, H, input, H, this.outPacked, buf.logits, V, 0);
     k.add_row_bias(rows, V, buf.logits, this.outBias);
     const loss = k.softmax_xent(rows, V, buf.logits, buf.targets, options.backward ? 1 : 0);
-    if (!options.backward) return { loss, count };
+    if (!options.backward) {
+      if (carried) this.keepFinalState(buf, carried, B, T);
+      return { loss, count };
+    }
 
     // Backward (logits now hold dLoss/dlogits).
     k.gemm(1, 0, H, V, rows, input, H, buf.logits, V, this.dOutKernel, V, 1);
@@ -313,20 +355,33 @@ export class LstmNetwork {
       for (let t = T - 1; t >= 0; t--) {
         const o = 4 * t * B * Hl;
         if (t < T - 1) k.add_into(B * Hl, dY + o, buf.dHidden);
-        const cPrev = t > 0 ? cells + 4 * (t - 1) * B * Hl : 0;
+        const cPrev = t > 0 ? cells + 4 * (t - 1) * B * Hl : (carried?.c[index] ?? 0);
         const dG = buf.dGates + 4 * t * B * G;
         k.lstm_cell_backward(B, Hl, gates + 4 * t * B * G, cPrev, tanhCells + o, dY + o, buf.dCell, dG);
         if (t > 0) k.gemm_packed(0, B, Hl, G, dG, G, l.recurrentTPacked, buf.dHidden, Hl, 0);
       }
       // dU += h_{t-1}ᵀ · dG_t for t ≥ 1: output rows [0, (T-1)B) against dG rows [B, TB).
       if (T > 1) k.gemm(1, 0, Hl, G, (T - 1) * B, out, Hl, buf.dGates + 4 * B * G, G, l.dRecurrent, G, 1);
+      // …and for t = 0 against the carried state (its own gradient is truncated).
+      if (carried) k.gemm(1, 0, Hl, G, B, carried.h[index]!, Hl, buf.dGates, G, l.dRecurrent, G, 1);
       const layerInput = index === 0 ? buf.embedded : dropoutRng ? buf.dropped[index - 1]! : buf.outputs[index - 1]!;
       k.gemm(1, 0, l.inputs, G, rows, layerInput, l.inputs, buf.dGates, G, l.dKernel, G, 1);
       k.column_sums_add(rows, G, buf.dGates, l.dBias);
       k.gemm_packed(0, rows, l.inputs, G, buf.dGates, G, l.kernelTPacked, buf.dInputs, l.inputs, 0);
     }
     k.embed_backward(rows, E, buf.tokens, buf.dInputs, this.dEmbedding);
+    if (carried) this.keepFinalState(buf, carried, B, T);
     return { loss, count };
+  }
+
+  /** The last step's h and c become the next carried batch's starting state. */
+  private keepFinalState(buf: BatchBuffers, carried: { h: number[]; c: number[] }, B: number, T: number): void {
+    const k = this.heap.k;
+    this.layers.forEach((l, index) => {
+      const last = 4 * (T - 1) * B * l.units;
+      k.copy(B * l.units, carried.h[index]!, buf.outputs[index]! + last);
+      k.copy(B * l.units, carried.c[index]!, buf.cells[index]! + last);
+    });
   }
 
   private drawMasks(buf: BatchBuffers, rows: number, rng: Rng): void {

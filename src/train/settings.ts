@@ -17,5 +17,10 @@ export const trainingSettingsSchema = z.object({
   transpose: z.number().int().min(0).max(12).default(0),
   /** After an epoch without a better validation NLL the learning rate is multiplied by this (1 = constant). */
   lrDecay: z.number().gt(0).max(1).default(1),
+  /**
+   * Stateful truncated BPTT: each batch row plays whole pieces window after window and carries
+   * its LSTM state across windows, so the model learns from the context it is used with.
+   */
+  stateful: z.boolean().default(false),
 });
 export type TrainingSettings = z.infer<typeof trainingSettingsSchema>;

@@ -12,7 +12,7 @@ import { trainingSettingsSchema, type TrainingSettings } from './settings.js';
 import { CONTROL, type OptimizerState } from './worker-protocol.js';
 import { pitchPositions, transpositionRange } from '../music/transpose.js';
 import { Vocabulary } from '../music/vocabulary.js';
-import { buildCorpus, buildWindows, pieceCount, type TokenCorpus } from './windows.js';
+import { buildCorpus, buildWindows, pieceCount, statefulOrder, type TokenCorpus, type WindowIndex } from './windows.js';
 
 export const ENGINE_NAME = 'rhythmix-lstm/1 (wasm simd128)';
 
@@ -148,10 +148,15 @@ export function replicaCount(requested: number, batchSize: number): number {
   return Math.max(1, Math.min(availableParallelism(), Math.floor(batchSize / 8)));
 }
 
-/** Window order of an epoch: a fixed function of the seed and the epoch. */
-export function epochOrder(windowCount: number, seed: number, epoch: number): Int32Array {
-  const order = Array.from({ length: windowCount }, (_, i) => i);
-  new Rng((seed * 7919 + epoch * 104_729) >>> 0).shuffle(order);
+/**
+ * Window order of an epoch, a fixed function of the seed and the epoch: shuffled windows, or
+ * with `stateful` the windows of shuffled pieces in order, one stream per batch row (-1 = padding).
+ */
+export function epochOrder(windows: WindowIndex, settings: Pick<TrainingSettings, 'seed' | 'stateful' | 'batchSize'>, epoch: number): Int32Array {
+  const rng = new Rng((settings.seed * 7919 + epoch * 104_729) >>> 0);
+  if (settings.stateful) return statefulOrder(windows, settings.batchSize, rng);
+  const order = Array.from({ length: windows.windowStart.length }, (_, i) => i);
+  rng.shuffle(order);
   return Int32Array.from(order);
 }
 
@@ -268,7 +273,9 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     epochTokens: 0,
   };
   state.settings = settings;
-  const batchesPerEpoch = Math.ceil(windowCount / settings.batchSize);
+  // Stateful layouts pad the streams, so they can be a few batches longer than the window count says.
+  const batchesOf = (order: Int32Array): number => Math.ceil(order.length / settings.batchSize);
+  let batchesPerEpoch = batchesOf(epochOrder(trainWindows, settings, state.nextEpoch));
   let reason: TrainResult['reason'] = 'completed';
   const sessionStart = performance.now();
   const baseSeconds = state.trainingSeconds;
@@ -332,7 +339,9 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       // Validation and checkpoints are not training throughput: restart the rate window.
       rateStart = performance.now();
       rateTokens = 0;
-      pool.broadcast({ type: 'epoch', epoch, order: epochOrder(windowCount, settings.seed, epoch), startBatch: state.nextBatch, shifts: transposition ? epochShifts(transposition, settings.seed, epoch) : null, learningRate: state.learningRate ?? settings.learningRate });
+      const order = epochOrder(trainWindows, settings, epoch);
+      batchesPerEpoch = batchesOf(order);
+      pool.broadcast({ type: 'epoch', epoch, order, startBatch: state.nextBatch, shifts: transposition ? epochShifts(transposition, settings.seed, epoch) : null, learningRate: state.learningRate ?? settings.learningRate });
       const done = await pool.collect('epochDone');
       state.nextBatch = done[0]!.nextBatch;
       if (done[0]!.stopped && state.nextBatch < batchesPerEpoch) {

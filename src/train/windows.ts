@@ -1,9 +1,12 @@
 /**
  * Training examples: every piece is cut into windows of `seqLen` inputs with
- * next-token targets (truncated back-propagation through time, zero state at
- * each window start). All tokens live in one SharedArrayBuffer so worker
+ * next-token targets (truncated back-propagation through time: each window starts
+ * from a zero state, or with `stateful` training from the state its piece's previous
+ * window ended in). All tokens live in one SharedArrayBuffer so worker
  * threads read the same data without copies.
  */
+import type { Rng } from '../model/rng.js';
+
 export interface TokenCorpus {
   /** All pieces' tokens back to back. */
   tokens: Int32Array;
@@ -94,4 +97,42 @@ export function fillBatch(
     }
   }
   return count;
+}
+
+/**
+ * Stateful truncated BPTT: an epoch's window ids laid out as `batchSize` streams, batch-major
+ * ([batch][row], -1 = padding). Each stream plays whole pieces, their windows in order, so a
+ * row's LSTM state can be carried from one batch to the next; pieces are shuffled and each goes
+ * to the stream that is shortest so far, which keeps the streams within one piece of each other.
+ */
+export function statefulOrder(windows: WindowIndex, batchSize: number, rng: Rng): Int32Array {
+  const firstWindow: number[] = [];
+  const windowCounts: number[] = [];
+  for (let w = 0; w < windows.windowPiece.length; w++) {
+    if (w === 0 || windows.windowPiece[w] !== windows.windowPiece[w - 1]) {
+      firstWindow.push(w);
+      windowCounts.push(0);
+    }
+    windowCounts[windowCounts.length - 1]!++;
+  }
+  const pieces = Array.from({ length: firstWindow.length }, (_, i) => i);
+  rng.shuffle(pieces);
+  const streams: number[][] = Array.from({ length: batchSize }, () => []);
+  for (const p of pieces) {
+    let shortest = 0;
+    for (let s = 1; s < batchSize; s++) if (streams[s]!.length < streams[shortest]!.length) shortest = s;
+    for (let i = 0; i < windowCounts[p]!; i++) streams[shortest]!.push(firstWindow[p]! + i);
+  }
+  const batches = Math.max(...streams.map((s) => s.length));
+  const order = new Int32Array(batches * batchSize).fill(-1);
+  streams.forEach((stream, row) => stream.forEach((w, b) => (order[b * batchSize + row] = w)));
+  return order;
+}
+
+/** Rows whose LSTM state must start from zero: padding and the first window of a piece. */
+export function resetFlags(corpus: TokenCorpus, windows: WindowIndex, ids: ArrayLike<number>, out: Uint8Array): void {
+  for (let r = 0; r < ids.length; r++) {
+    const id = ids[r]!;
+    out[r] = id < 0 || windows.windowStart[id] === corpus.starts[windows.windowPiece[id]!] ? 1 : 0;
+  }
 }

@@ -11,7 +11,7 @@ import { DEFAULT_ADAM, LstmNetwork } from '../model/network.js';
 import { Rng } from '../model/rng.js';
 import { sequenceNll } from '../train/evaluate.js';
 import type { TrainingSettings } from '../train/settings.js';
-import { type BatchAugmentation, type TokenCorpus, type WindowIndex, fillBatch, pieceCount } from '../train/windows.js';
+import { type BatchAugmentation, type TokenCorpus, type WindowIndex, fillBatch, pieceCount, resetFlags } from '../train/windows.js';
 import { CONTROL, type ToWorker, type TrainWorkerData } from '../train/worker-protocol.js';
 
 const data = workerData as TrainWorkerData;
@@ -36,6 +36,7 @@ const rows = rowTo - rowFrom;
 const T = settings.seqLen;
 const inputs = new Int32Array(rows * T);
 const targets = new Int32Array(rows * T);
+const resets = new Uint8Array(rows);
 const adam = { ...DEFAULT_ADAM, learningRate: settings.learningRate };
 
 class Aborted extends Error {}
@@ -60,11 +61,20 @@ function barrier(): void {
   }
 }
 
-function trainStep(corpus: TokenCorpus, windows: WindowIndex, ids: Int32Array, epoch: number, batchIndex: number, augmentation: BatchAugmentation | undefined): { loss: number; count: number } {
+function trainStep(corpus: TokenCorpus, windows: WindowIndex, ids: Int32Array, epoch: number, batchIndex: number, augmentation: BatchAugmentation | undefined, freshState: boolean): { loss: number; count: number } {
   net.zeroGradients();
-  fillBatch(corpus, windows, ids.subarray(rowFrom, rowTo), T, inputs, targets, augmentation);
+  const mine = ids.subarray(rowFrom, rowTo);
+  fillBatch(corpus, windows, mine, T, inputs, targets, augmentation);
+  if (settings.stateful) {
+    resetFlags(corpus, windows, mine, resets);
+    // A resumed epoch lost the state its streams had reached: they restart from zero.
+    if (freshState) resets.fill(1);
+  }
   const dropoutRng = config.dropout > 0 ? new Rng(((settings.seed * 1_000_003) ^ (epoch * 65_537) ^ (batchIndex * 257) ^ rank) >>> 0) : undefined;
-  const result = rows > 0 ? net.runBatch(inputs, targets, rows, T, { backward: true, ...(dropoutRng ? { dropoutRng } : {}) }) : { loss: 0, count: 0 };
+  const result =
+    rows > 0
+      ? net.runBatch(inputs, targets, rows, T, { backward: true, ...(dropoutRng ? { dropoutRng } : {}), ...(settings.stateful ? { carry: resets } : {}) })
+      : { loss: 0, count: 0 };
   stats[2 * rank] = result.loss;
   stats[2 * rank + 1] = result.count;
   if (world > 1) slots.set(net.gradientView(), rank * size);
@@ -103,7 +113,7 @@ function runEpoch(epoch: number, order: Int32Array, startBatch: number, shifts: 
       const i = b * settings.batchSize + r;
       ids[r] = i < order.length ? order[i]! : -1;
     }
-    const step = trainStep(data.train, data.trainWindows, ids, epoch, b, augmentation);
+    const step = trainStep(data.train, data.trainWindows, ids, epoch, b, augmentation, b === startBatch);
     lossSum += step.loss;
     tokens += step.count;
     const stop = Atomics.load(control, CONTROL.decision) !== 0;

@@ -5,9 +5,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ModelConfig } from '../../src/model/config.js';
 import { loadModel } from '../../src/model/model-files.js';
 import { LstmNetwork } from '../../src/model/network.js';
+import { Rng } from '../../src/model/rng.js';
 import { sequenceNll } from '../../src/train/evaluate.js';
 import { trainingSettingsSchema } from '../../src/train/settings.js';
 import { type EpochReport, type TrainingData, trainModel } from '../../src/train/trainer.js';
+import { buildCorpus, buildWindows, statefulOrder } from '../../src/train/windows.js';
 
 // A deterministic toy language: after the start token, a cycle 1..8 from a random phase.
 function toyData(pieces: number, length: number, offset: number): number[][] {
@@ -106,5 +108,57 @@ describe('trainModel (worker threads)', () => {
     for (let i = 1; i < reports.length; i++) {
       expect(reports[i]!.learningRate).toBeCloseTo(reports[i - 1]!.learningRate * (reports[i - 1]!.best ? 1 : 0.25), 12);
     }
+  });
+});
+
+describe('stateful training (carried LSTM state)', () => {
+  // Pieces of uneven length (streams end at different batches, some rows are padding) and a
+  // model whose predictions depend on context: random weights scaled up.
+  const rng = new Rng(11);
+  const pieces = Array.from({ length: 13 }, (_, p) => [0, ...Array.from({ length: 9 + ((p * 7) % 23) }, () => 1 + rng.int(9))]);
+  const contextData: TrainingData = { train: pieces, valid: pieces, vocabulary: { toy: true }, source: 'random pieces' };
+  const contextModel: ModelConfig = { vocabSize: 10, embedding: 6, layers: [12, 10], dropout: 0 };
+  const net = new LstmNetwork(contextModel);
+  net.initialize(12);
+  const weights = net.getParameters().map((w) => w * 3);
+  // A vanishing learning rate: the epoch's training loss is the loss of these weights.
+  const epochLoss = async (stateful: boolean, threads: number): Promise<{ train: number; fullContext: number }> => {
+    const result = await trainModel({
+      data: contextData,
+      model: contextModel,
+      initialParams: weights,
+      settings: trainingSettingsSchema.parse({ seqLen: 5, batchSize: 4, learningRate: 1e-12, epochs: 1, threads, seed: 3, stateful }),
+      outDir: tempDir(),
+    });
+    return { train: result.history[0]!.trainLoss, fullContext: result.bestValidationNll! };
+  };
+
+  it('carries each row\'s state from window to window: one epoch scores the pieces with their whole context', async () => {
+    for (const threads of [1, 2]) {
+      const stateful = await epochLoss(true, threads);
+      expect(Math.abs(stateful.train - stateful.fullContext) / stateful.fullContext, `threads ${threads}`).toBeLessThan(1e-4);
+    }
+    // Stateless windows forget the context at every window start, and that shows in the loss.
+    const stateless = await epochLoss(false, 1);
+    expect(Math.abs(stateless.train - stateless.fullContext) / stateless.fullContext).toBeGreaterThan(0.01);
+  });
+
+  it('lays out an epoch as streams of whole pieces, windows in order', () => {
+    const corpus = buildCorpus([[1, 2, 3, 4, 5, 6, 7], [1, 2, 3], [1, 2, 3, 4, 5], [1, 2]], false);
+    const windows = buildWindows(corpus, 2); // windows per piece: 3, 1, 2, 1
+    const order = statefulOrder(windows, 2, new Rng(4));
+    expect(order.length % 2).toBe(0);
+    const seen = Array.from(order).filter((w) => w >= 0).sort((a, b) => a - b);
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    for (let row = 0; row < 2; row++) {
+      const stream = Array.from({ length: order.length / 2 }, (_, b) => order[b * 2 + row]!).filter((w) => w >= 0);
+      // Within a stream, a piece's windows are consecutive and in order.
+      for (let i = 1; i < stream.length; i++) {
+        if (windows.windowPiece[stream[i]!] === windows.windowPiece[stream[i - 1]!]) expect(stream[i]).toBe(stream[i - 1]! + 1);
+        else expect(windows.windowStart[stream[i]!]).toBe(corpus.starts[windows.windowPiece[stream[i]!]!]);
+      }
+    }
+    // Balanced: streams differ by less than the longest piece (3 windows), so 7 windows take at most 5 batches.
+    expect(order.length / 2).toBeLessThanOrEqual(5);
   });
 });

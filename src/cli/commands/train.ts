@@ -40,6 +40,7 @@ interface TrainFlags {
   earlyStopping?: string;
   transpose?: string;
   lrDecay?: string;
+  stateful?: boolean;
   init?: string;
   resume?: boolean;
   name?: string;
@@ -63,6 +64,7 @@ const configFileSchema = z
     earlyStopping: z.number().int().min(0).optional(),
     transpose: z.number().int().min(0).max(12).optional(),
     lrDecay: z.number().gt(0).max(1).optional(),
+    stateful: z.boolean().optional(),
   })
   .strict();
 type ConfigFile = z.infer<typeof configFileSchema>;
@@ -174,7 +176,7 @@ export function register(program: Command): void {
     .option('--data <dir>', 'token shard folder (manifest.json + JSONL files); default for a preset that names its data: built into data/shards/PRESET')
     .option('--out <dir>', 'model folder to write (model.json, weights.bin, vocabulary.json, card.json, checkpoint/); default for bundled presets: models/PRESET')
     .option('--preset <name>', `starting configuration: ${presetNames().join(', ')}`)
-    .option('--config <file>', 'JSON file with configuration keys (layers, embedding, dropout, seqLen, batchSize, learningRate, epochs, threads, clipNorm, seed, earlyStopping, transpose, lrDecay, preset)')
+    .option('--config <file>', 'JSON file with configuration keys (layers, embedding, dropout, seqLen, batchSize, learningRate, epochs, threads, clipNorm, seed, earlyStopping, transpose, lrDecay, stateful, preset)')
     .option('--layers <sizes>', 'LSTM layer sizes, e.g. 256,256')
     .option('--embedding <n>', 'embedding size')
     .option('--dropout <p>', 'dropout on each LSTM output while training, 0 ≤ p < 1')
@@ -188,6 +190,8 @@ export function register(program: Command): void {
     .option('--early-stopping <n>', 'stop after N epochs without a better validation NLL (0 = off)')
     .option('--transpose <n>', 'augmentation: each epoch moves every piece by a random shift within ±N semitones (0 = off)')
     .option('--lr-decay <x>', 'multiply the learning rate by x after an epoch without a better validation NLL (default 1 = constant)')
+    .option('--stateful', 'carry each batch row\'s LSTM state from window to window through whole pieces (stateful truncated BPTT)')
+    .option('--no-stateful', 'start every window from a zero state (overrides a preset)')
     .option('--init <model>', 'start from this model\'s weights and architecture (fine-tuning)')
     .option('--resume', 'continue from <out>/checkpoint')
     .option('--name <name>', 'model name for the card (default: the folder name)')
@@ -217,7 +221,7 @@ export function register(program: Command): void {
         }),
       });
       const overrides = {
-        ...dropUndefined({ seqLen: file.seqLen, batchSize: file.batchSize, learningRate: file.learningRate, epochs: file.epochs, threads: file.threads, clipNorm: file.clipNorm, seed: file.seed, earlyStopping: file.earlyStopping, transpose: file.transpose, lrDecay: file.lrDecay }),
+        ...dropUndefined({ seqLen: file.seqLen, batchSize: file.batchSize, learningRate: file.learningRate, epochs: file.epochs, threads: file.threads, clipNorm: file.clipNorm, seed: file.seed, earlyStopping: file.earlyStopping, transpose: file.transpose, lrDecay: file.lrDecay, stateful: file.stateful }),
         ...dropUndefined({
           seqLen: number('--seq-len', flags.seqLen, int(1), 'a whole number ≥ 1'),
           batchSize: number('--batch', flags.batch, int(1), 'a whole number ≥ 1'),
@@ -229,6 +233,7 @@ export function register(program: Command): void {
           earlyStopping: number('--early-stopping', flags.earlyStopping, int(0), 'a whole number ≥ 0'),
           transpose: number('--transpose', flags.transpose, (v) => int(0)(v) && v <= 12, 'a whole number from 0 to 12'),
           lrDecay: number('--lr-decay', flags.lrDecay, (v) => v > 0 && v <= 1, 'a number in (0, 1]'),
+          stateful: flags.stateful,
         }),
       };
       const settings = trainingSettingsSchema.parse({ ...preset?.training, ...overrides });

@@ -6,6 +6,7 @@
  * Nottingham's train/valid folders); otherwise a hash of the seed and the entry id decides, so
  * the split is the same on every run and a piece keeps its side when files are added.
  */
+import { pieceKey } from '../music/key.js';
 import { quantizePiece } from '../music/quantize.js';
 import { encodePiece } from '../music/tokens.js';
 import { DEFAULT_VOCABULARY, type Vocabulary } from '../music/vocabulary.js';
@@ -61,10 +62,13 @@ export async function buildShards(datasets: readonly Dataset[], options: BuildOp
       try {
         const piece = dataset.prepare(await entry.load());
         const quantized = quantizePiece(piece, { stepsPerQuarter: options.stepsPerQuarter });
+        // Conditioning: the key the file declares, else the one its notes suggest.
+        const key = vocabulary.hasKeys ? pieceKey(quantized.piece) : undefined;
         const tokens = encodePiece(quantized.piece, {
           style: dataset.style,
           stepsPerQuarter: options.stepsPerQuarter,
           vocabulary,
+          ...(key ? { key } : {}),
         });
         offGrid += quantized.offGridNotes;
         records.push({

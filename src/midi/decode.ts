@@ -41,6 +41,8 @@ export interface DecodedMidi {
   readonly tempos: ReadonlyArray<{ readonly tick: number; readonly bpm: number }>;
   /** Time-signature events from all chunks, in file order. */
   readonly timeSignatures: ReadonlyArray<{ readonly tick: number; readonly numerator: number; readonly denominator: number }>;
+  /** The earliest key signature in any chunk (the piece's key), if there is one. */
+  readonly keySignature?: { readonly tick: number; readonly sharps: number; readonly minor: boolean };
 }
 
 /** Meta events longer than this are refused (no legitimate text or data event comes close). */
@@ -84,6 +86,7 @@ interface DecodeState {
   noteOns: number;
   readonly tempos: Array<{ tick: number; bpm: number }>;
   readonly timeSignatures: Array<{ tick: number; numerator: number; denominator: number }>;
+  keySignature?: { tick: number; sharps: number; minor: boolean };
 }
 
 /** Decode the file; throws InvalidInputError naming the first problem. */
@@ -132,7 +135,10 @@ export function decodeMidi(bytes: Uint8Array, limits: MidiLimits): DecodedMidi {
     pos = start + length;
   }
   if (chunks.length === 0) fail('MIDI file has no track data (no "MTrk" chunk after the header)');
-  return { format, ppq: division, chunks, tempos: state.tempos, timeSignatures: state.timeSignatures };
+  return {
+    format, ppq: division, chunks, tempos: state.tempos, timeSignatures: state.timeSignatures,
+    ...(state.keySignature ? { keySignature: state.keySignature } : {}),
+  };
 }
 
 function decodeTrack(bytes: Uint8Array, start: number, end: number, track: number, state: DecodeState): RawTrackChunk {
@@ -279,5 +285,12 @@ function readMeta(
       fail(`invalid time signature ${numerator}/2^${denominatorPower} at tick ${tick} ${where()}`);
     }
     state.timeSignatures.push({ tick, numerator, denominator: 2 ** denominatorPower });
+  }
+  if (type === 0x59) {
+    const sharps = (bytes[at]! << 24) >> 24; // signed byte
+    const mode = bytes[at + 1]!;
+    // Out-of-range signatures are ignored rather than refused: the notes are still good.
+    const valid = sharps >= -7 && sharps <= 7 && mode <= 1;
+    if (valid && (state.keySignature === undefined || tick < state.keySignature.tick)) state.keySignature = { tick, sharps, minor: mode === 1 };
   }
 }

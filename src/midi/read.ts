@@ -29,6 +29,7 @@ import {
   type TimeSignature,
   type Track,
 } from '../music/piece.js';
+import { keyFromMidiSignature } from '../music/key.js';
 import { InvalidInputError } from '../util/errors.js';
 import { decodeMidi, type DecodedMidi, type RawNote, type RawTrackChunk } from './decode.js';
 import { DRUM_CHANNEL, gmInstrumentName } from './gm.js';
@@ -104,6 +105,7 @@ function toPiece(midi: DecodedMidi): Piece {
       midi.timeSignatures.map((t) => ({ time: t.tick / ppq, numerator: t.numerator, denominator: t.denominator })),
     ),
     ...(title === '' ? {} : { title }),
+    ...(midi.keySignature ? { key: keyFromMidiSignature(midi.keySignature.sharps, midi.keySignature.minor) } : {}),
   };
 }
 

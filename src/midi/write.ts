@@ -13,6 +13,7 @@
  * repeated note is not cut short by the release of the one before it.
  */
 import type { Piece, Track } from '../music/piece.js';
+import { midiSignatureOfKey } from '../music/key.js';
 import { InvalidInputError } from '../util/errors.js';
 import { DRUM_CHANNEL } from './gm.js';
 
@@ -89,6 +90,10 @@ function conductorTrack(piece: Piece): TimedEvent[] {
     const denominatorPower = Math.round(Math.log2(ts.denominator));
     // 24 MIDI clocks per metronome click, 8 thirty-second notes per quarter: the usual defaults.
     events.push(metaEvent(toTicks(ts.time), 0x58, [ts.numerator & 0xff, denominatorPower, 24, 8]));
+  }
+  if (piece.key) {
+    const { sharps, minor } = midiSignatureOfKey(piece.key);
+    events.push(metaEvent(0, 0x59, [sharps & 0xff, minor ? 1 : 0]));
   }
   return events;
 }

@@ -8,7 +8,7 @@
  *     keyPitchClasses(parseKey('C'))  // => [0, 2, 4, 5, 7, 9, 11]
  */
 import { InvalidInputError } from '../util/errors.js';
-import type { Piece } from './piece.js';
+import type { KeySignature, Piece } from './piece.js';
 
 /** Scales by name: semitones above the tonic. */
 export const SCALES = {
@@ -195,4 +195,46 @@ export function keyPitchClasses(key: Pick<Key, 'tonicPitchClass' | 'mode'>): num
     for (const raised of [9, 11]) classes.push((key.tonicPitchClass + raised) % 12);
   }
   return classes;
+}
+
+/**
+ * The key a MIDI key signature names: `sharps` is the signed count of sharps (flats < 0),
+ * `minor` the mode flag. `keyFromMidiSignature(1, false) // => G major`, `(-1, true) // => D minor`.
+ */
+export function keyFromMidiSignature(sharps: number, minor: boolean): KeySignature {
+  const major = (((sharps * 7) % 12) + 12) % 12;
+  return minor ? { tonicPitchClass: (major + 9) % 12, mode: 'minor' } : { tonicPitchClass: major, mode: 'major' };
+}
+
+/** The MIDI key signature of a key: signed sharps (−6 … 6; F# major is written with 6 sharps) and the mode flag. */
+export function midiSignatureOfKey(key: KeySignature): { sharps: number; minor: boolean } {
+  const major = key.mode === 'minor' ? (key.tonicPitchClass + 3) % 12 : key.tonicPitchClass;
+  const sharps = (major * 7) % 12; // pitch class → position on the circle of fifths
+  return { sharps: sharps > 6 ? sharps - 12 : sharps, minor: key.mode === 'minor' };
+}
+
+/** `keySignatureName({ tonicPitchClass: 2, mode: 'minor' }) // => 'D minor'` */
+export function keySignatureName(key: KeySignature): string {
+  return makeKey(key.tonicPitchClass, key.mode).name;
+}
+
+/**
+ * The key a piece is conditioned on in training data: its declared key signature, else the
+ * Krumhansl–Schmuckler estimate. A declared C major that the notes contradict is taken for the
+ * default many sequencers write and replaced by the estimate. Undefined without pitched notes.
+ */
+export function pieceKey(piece: Piece): KeySignature | undefined {
+  const estimate = estimateKey(piece);
+  const declared = piece.key;
+  if (declared === undefined) return estimate && { tonicPitchClass: estimate.tonicPitchClass, mode: estimate.mode };
+  const defaultSignature = declared.tonicPitchClass === 0 && declared.mode === 'major';
+  const agrees = estimate === undefined || sameScale(declared, estimate);
+  if (!defaultSignature || agrees) return declared;
+  return { tonicPitchClass: estimate.tonicPitchClass, mode: estimate.mode };
+}
+
+/** A key and its relative major/minor share one scale (one signature). */
+function sameScale(a: KeySignature, b: KeySignature): boolean {
+  const major = (k: KeySignature): number => (k.mode === 'minor' ? (k.tonicPitchClass + 3) % 12 : k.tonicPitchClass);
+  return major(a) === major(b);
 }

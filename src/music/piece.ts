@@ -44,6 +44,13 @@ export interface TimeSignature {
   readonly denominator: number;
 }
 
+/** A key as MIDI key signatures and the token language name it: a tonic and major or minor. */
+export interface KeySignature {
+  /** 0 = C … 11 = B. */
+  readonly tonicPitchClass: number;
+  readonly mode: 'major' | 'minor';
+}
+
 export interface Piece {
   readonly tracks: readonly Track[];
   /** Sorted by time; the first entry is at time 0. */
@@ -52,6 +59,8 @@ export interface Piece {
   readonly timeSignatures: readonly TimeSignature[];
   /** Optional provenance, e.g. a file name or a data-set id. */
   readonly title?: string;
+  /** The key the piece declares (a MIDI key signature, a key token), if any. */
+  readonly key?: KeySignature;
 }
 
 export const DEFAULT_BPM = 120;

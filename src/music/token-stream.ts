@@ -10,7 +10,7 @@
  *
  * Grammar (docs/tokens.md has examples):
  *
- *     stream  := <start> style meter instrument* body <end>
+ *     stream  := <start> style key? meter instrument* body <end>   (key: token language 2)
  *     body    := step*            one step per time with events, in time order
  *     step    := advance? meter? group*
  *     advance := bar+ pos?  |  pos          (bar: to the next bar line; pos:k: k steps after it)
@@ -24,7 +24,7 @@
  * track, a meter only where it changes, and no meter change that only trails the last note.
  */
 import { InvalidInputError } from '../util/errors.js';
-import { DEFAULT_VELOCITY } from './piece.js';
+import { DEFAULT_VELOCITY, type KeySignature } from './piece.js';
 import {
   DEFAULT_VOCABULARY,
   type Meter,
@@ -120,6 +120,7 @@ export class TokenStreamState {
 
   private phaseValue: StreamPhase = 'start';
   private styleName: string | undefined;
+  private keyValue: KeySignature | undefined;
   private trackList: StreamTrack[] = [];
   private velocityBins: number[] = [];
   private headerMeter: Meter | undefined;
@@ -167,6 +168,8 @@ export class TokenStreamState {
   /** Where in the stream we are: header parts, the body, or after `<end>`. */
   get phase(): StreamPhase { return this.phaseValue; }
   get style(): string | undefined { return this.styleName; }
+  /** The key the header names, if any. */
+  get key(): KeySignature | undefined { return this.keyValue; }
   get tracks(): readonly StreamTrack[] { return this.trackList; }
   /** Current time in grid steps from the start. */
   get step(): number { return this.stepValue; }
@@ -326,6 +329,8 @@ export class TokenStreamState {
       case 'style':
         return kind === 'style';
       case 'meter': {
+        // The key, when the language has one, comes between the style and the meter (optional).
+        if (kind === 'key') return this.keyValue === undefined;
         if (kind !== 'meter') return false;
         const meter = vocabulary.meter(id);
         return this.meterFits(meter) && (!constrained || this.meterWanted(meter));
@@ -341,6 +346,7 @@ export class TokenStreamState {
       case 'pad':
       case 'start':
       case 'style':
+      case 'key':
         return false;
       case 'program':
       case 'drums':
@@ -428,6 +434,9 @@ export class TokenStreamState {
       case 'style':
         this.styleName = vocabulary.spec.styles[offset];
         this.phaseValue = 'meter';
+        break;
+      case 'key':
+        this.keyValue = vocabulary.keySignature(id);
         break;
       case 'meter': {
         const meter = vocabulary.meter(id);

@@ -18,6 +18,7 @@ import { InvalidInputError } from '../util/errors.js';
 import {
   DEFAULT_BPM,
   DEFAULT_VELOCITY,
+  type KeySignature,
   type Note,
   type Piece,
   type TimeSignature,
@@ -53,6 +54,11 @@ export {
 
 export interface EncodeOptions {
   readonly style: Style | string;
+  /**
+   * The key written in the header (vocabularies with key tokens only); default the piece's
+   * declared `key`. Without either the header names no key.
+   */
+  readonly key?: KeySignature;
   /** Grid the piece is quantised to; default 4. */
   readonly stepsPerQuarter?: number;
   readonly vocabulary?: Vocabulary;
@@ -161,7 +167,8 @@ export function encodePiece(piece: Piece, options: EncodeOptions): number[] {
   const steps = [...new Set([...notesByStep.keys(), ...meterByStep.keys()])].sort((a, b) => a - b);
 
   const header = meters[0]?.meter ?? tokenMeter({ numerator: 4, denominator: 4 }, spq, vocabulary);
-  const ids: number[] = [vocabulary.startId, vocabulary.styleId(options.style), vocabulary.meterId(header) as number];
+  const key = vocabulary.hasKeys ? (options.key ?? piece.key) : undefined;
+  const ids: number[] = [vocabulary.startId, vocabulary.styleId(options.style), ...(key ? [vocabulary.keyId(key)] : []), vocabulary.meterId(header) as number];
   for (const track of piece.tracks) ids.push(track.isDrum ? vocabulary.drumsId : vocabulary.programId(track.program));
 
   let barSteps = meterSteps(header, spq);
@@ -296,6 +303,7 @@ export function pieceFromState(state: TokenStreamState, options: Pick<DecodeOpti
     tempos: [{ time: 0, bpm: options.bpm ?? DEFAULT_BPM }],
     timeSignatures,
     ...(options.title === undefined ? {} : { title: options.title }),
+    ...(state.key ? { key: state.key } : {}),
   };
 }
 
@@ -327,6 +335,7 @@ export function canonicalPiece(piece: Piece, options: Omit<EncodeOptions, 'style
     tempos: [{ time: 0, bpm: options.bpm ?? DEFAULT_BPM }],
     timeSignatures: (meters.length > 0 ? meters : [{ step: 0, meter: tokenMeter({ numerator: 4, denominator: 4 }, spq, vocabulary) }])
       .map((m) => ({ time: m.step / spq, numerator: m.meter.numerator, denominator: m.meter.denominator })),
+    ...(vocabulary.hasKeys && piece.key ? { key: piece.key } : {}),
   };
 }
 

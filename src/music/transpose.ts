@@ -1,14 +1,18 @@
 /**
  * Transposition of token streams without decoding them: every pitch token of a pitched track
- * moves by the same number of semitones, drum keys stay. A uniform shift keeps pitches
- * ascending within a group, so a canonical stream stays canonical. Training uses this to see
- * each piece in several keys (data augmentation).
+ * moves by the same number of semitones, drum keys stay, and the header's key token turns
+ * round the circle of keys with them. A uniform shift keeps pitches ascending within a group,
+ * so a canonical stream stays canonical. Training uses this to see each piece in several keys
+ * (data augmentation).
  */
 import { InvalidInputError } from '../util/errors.js';
 import type { Vocabulary } from './vocabulary.js';
 
+/** What a transposition does to a token, by position (`PitchPositions.shiftable`). */
+export const SHIFT = { none: 0, pitch: 1, key: 2 } as const;
+
 export interface PitchPositions {
-  /** 1 where the token is a pitch of a pitched (non-drum) track, else 0. */
+  /** SHIFT.pitch where the token is a pitch of a pitched (non-drum) track, SHIFT.key at the key token, else 0. */
   readonly shiftable: Uint8Array;
   /** Lowest and highest shiftable pitch; undefined when there is none. */
   readonly lowest: number | undefined;
@@ -36,12 +40,16 @@ export function pitchPositions(tokens: ArrayLike<number>, vocabulary: Vocabulary
       drumTracks.push(kind === 'drums');
       continue;
     }
+    if (kind === 'key') {
+      shiftable[i] = SHIFT.key;
+      continue;
+    }
     if (kind === 'start' || kind === 'style' || (inHeader && kind === 'meter')) continue;
     inHeader = false;
     if (kind === 'bar' || kind === 'position') track = 0;
     else if (kind === 'track') track = id - trackFirst + 1;
     else if (kind === 'pitch' && drumTracks[track] !== true) {
-      shiftable[i] = 1;
+      shiftable[i] = SHIFT.pitch;
       const pitch = id - pitchFirst;
       if (lowest === undefined || pitch < lowest) lowest = pitch;
       if (highest === undefined || pitch > highest) highest = pitch;
@@ -66,6 +74,19 @@ export function transposeTokens(tokens: ArrayLike<number>, semitones: number, vo
     throw new InvalidInputError(`transposing by ${semitones} semitones leaves the MIDI pitch range (notes span ${positions.lowest}..${positions.highest})`);
   }
   const out = Int32Array.from(tokens);
-  for (let i = 0; i < out.length; i++) if (positions.shiftable[i] === 1) out[i] = out[i]! + semitones;
+  const keyFirst = vocabulary.hasKeys ? vocabulary.first('key') : -1;
+  for (let i = 0; i < out.length; i++) out[i] = shiftToken(out[i]!, positions.shiftable[i]!, semitones, keyFirst);
   return out;
+}
+
+/**
+ * A token moved by `semitones` as its SHIFT flag says: pitch ids are consecutive, so a pitch
+ * shift is an add; a key token keeps its mode and moves its tonic round the 12 pitch classes.
+ */
+export function shiftToken(id: number, flag: number, semitones: number, keyFirst: number): number {
+  if (semitones === 0 || flag === SHIFT.none) return id;
+  if (flag === SHIFT.pitch) return id + semitones;
+  const offset = id - keyFirst;
+  const mode = offset >= 12 ? 12 : 0;
+  return keyFirst + mode + ((((offset - mode + semitones) % 12) + 12) % 12);
 }

@@ -8,10 +8,16 @@
  *     DEFAULT_VOCABULARY.name(1)         // => '<start>'
  */
 import { InvalidInputError } from '../util/errors.js';
+import type { KeySignature } from './piece.js';
 import { STYLES } from './styles.js';
 
-/** Bump when the token language changes meaning; saved models record it. */
-export const TOKEN_LANGUAGE_VERSION = 'rhythmix-tokens/1';
+/**
+ * Bump when the token language changes meaning; saved models record it. Version 2 added the
+ * key tokens, at the end of the id range, so a version-1 vocabulary (a spec without `keys`)
+ * is a prefix of a version-2 one and its models still load.
+ */
+export const TOKEN_LANGUAGE_VERSION = 'rhythmix-tokens/2';
+const LANGUAGE_WITHOUT_KEYS = 'rhythmix-tokens/1';
 export const VOCABULARY_FORMAT = 'rhythmix-vocabulary';
 
 export type TokenKind =
@@ -27,12 +33,21 @@ export type TokenKind =
   | 'position'
   | 'pitch'
   | 'duration'
-  | 'velocity';
+  | 'velocity'
+  | 'key';
 
 /** Kinds in id order. Changing this order is a new TOKEN_LANGUAGE_VERSION. */
 const KIND_ORDER: readonly TokenKind[] = [
-  'pad', 'start', 'end', 'style', 'meter', 'program', 'drums', 'track', 'bar', 'position', 'pitch', 'duration', 'velocity',
+  'pad', 'start', 'end', 'style', 'meter', 'program', 'drums', 'track', 'bar', 'position', 'pitch', 'duration', 'velocity', 'key',
 ];
+
+/** Key tokens: 12 major keys (`key:C` … `key:B`, sharps) then 12 minor (`key:Cm` … `key:Bm`). */
+const KEY_TONICS = ['C', 'C#', 'D', 'D#', 'E', 'F', 'F#', 'G', 'G#', 'A', 'A#', 'B'];
+
+/** `keyTokenName({ tonicPitchClass: 7, mode: 'minor' }) // => 'key:Gm'` */
+export function keyTokenName(key: KeySignature): string {
+  return `key:${KEY_TONICS[((key.tonicPitchClass % 12) + 12) % 12]!}${key.mode === 'minor' ? 'm' : ''}`;
+}
 
 export interface Meter {
   readonly numerator: number;
@@ -59,6 +74,8 @@ export interface VocabularySpec {
   readonly maxDurationSteps: number;
   /** Number of velocity bins over 1..127. */
   readonly velocityBins: number;
+  /** Key tokens in the header (token language 2); absent or false in version-1 vocabularies. */
+  readonly keys?: boolean;
 }
 
 export const DEFAULT_VOCABULARY_SPEC: VocabularySpec = {
@@ -68,6 +85,7 @@ export const DEFAULT_VOCABULARY_SPEC: VocabularySpec = {
   maxBarSteps: 48,
   maxDurationSteps: 32,
   velocityBins: 16,
+  keys: true,
 };
 
 export interface VocabularyJSON {
@@ -142,6 +160,8 @@ function kindNames(kind: TokenKind, spec: VocabularySpec): string[] {
       return range(spec.maxDurationSteps, 1).map((d) => `dur:${d}`);
     case 'velocity':
       return range(spec.velocityBins).map((b) => `vel:${binVelocity(b, spec.velocityBins)}`);
+    case 'key':
+      return spec.keys ? (['major', 'minor'] as const).flatMap((mode) => range(12).map((tonicPitchClass) => keyTokenName({ tonicPitchClass, mode }))) : [];
   }
 }
 
@@ -158,7 +178,7 @@ function checkSpec(spec: VocabularySpec): void {
  * grammar can test a kind with one comparison.
  */
 export class Vocabulary {
-  readonly version: string = TOKEN_LANGUAGE_VERSION;
+  readonly version: string;
   readonly spec: VocabularySpec;
   readonly size: number;
   private readonly names: readonly string[];
@@ -169,6 +189,7 @@ export class Vocabulary {
 
   constructor(spec: VocabularySpec = DEFAULT_VOCABULARY_SPEC) {
     checkSpec(spec);
+    this.version = spec.keys ? TOKEN_LANGUAGE_VERSION : LANGUAGE_WITHOUT_KEYS;
     this.spec = {
       ...spec,
       styles: [...spec.styles],
@@ -271,6 +292,16 @@ export class Vocabulary {
   durationId(steps: number): number { return this.first('duration') + steps - 1; }
   velocityId(bin: number): number { return this.first('velocity') + bin; }
 
+  /** Whether the header can name the piece's key (token language 2). */
+  get hasKeys(): boolean { return this.count('key') > 0; }
+  /** The key token of a key; throws for a vocabulary without keys. */
+  keyId(key: KeySignature): number { return this.id(keyTokenName(key)); }
+  keySignature(id: number): KeySignature {
+    if (this.kinds[id] !== 'key') throw new InvalidInputError(`token id ${id} is not a key token`);
+    const offset = id - this.first('key');
+    return { tonicPitchClass: offset % 12, mode: offset >= 12 ? 'minor' : 'major' };
+  }
+
   /** The token names of an id sequence, for logs and docs. */
   describe(ids: Iterable<number>): string[] {
     return [...ids].map((id) => this.names[id] ?? `<unknown ${id}>`);
@@ -289,9 +320,9 @@ export class Vocabulary {
     if (data === null || typeof data !== 'object' || data.format !== VOCABULARY_FORMAT) {
       throw new VocabularyMismatchError(`not a Rhythmix vocabulary (expected format "${VOCABULARY_FORMAT}")`);
     }
-    if (data.version !== TOKEN_LANGUAGE_VERSION) {
+    if (data.version !== TOKEN_LANGUAGE_VERSION && data.version !== LANGUAGE_WITHOUT_KEYS) {
       throw new VocabularyMismatchError(
-        `vocabulary version "${String(data.version)}" differs from this program's token language "${TOKEN_LANGUAGE_VERSION}"`,
+        `vocabulary version "${String(data.version)}" differs from this program's token language "${TOKEN_LANGUAGE_VERSION}" (or "${LANGUAGE_WITHOUT_KEYS}")`,
       );
     }
     if (data.spec === undefined || !Array.isArray(data.tokens)) {
@@ -302,6 +333,9 @@ export class Vocabulary {
       vocabulary = new Vocabulary(data.spec);
     } catch (error) {
       throw new VocabularyMismatchError(`vocabulary spec cannot be rebuilt: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (vocabulary.version !== data.version) {
+      throw new VocabularyMismatchError(`vocabulary version "${data.version}" does not match its spec (which builds "${vocabulary.version}")`);
     }
     const tokens = data.tokens;
     const differs = tokens.length !== vocabulary.size || tokens.some((name, id) => name !== vocabulary.names[id]);

@@ -62,7 +62,7 @@ export async function benchEngineTraining(seconds: number, threads = 0, config: 
   const size = net.size;
   const pool = await ReplicaPool.start(world, {
     config, settings, params: net.getParameters(), optimizer: null,
-    train, trainWindows: buildWindows(train, SEQ_LEN), trainShiftable: null, valid: buildCorpus([]),
+    train, trainWindows: buildWindows(train, SEQ_LEN), trainShiftable: null, keyFirst: -1, valid: buildCorpus([]),
     control, stats: new SharedArrayBuffer(16 * world),
     gradSlots: new SharedArrayBuffer(world > 1 ? 4 * size * world : 4), reduced: new SharedArrayBuffer(world > 1 ? 4 * size : 4),
   });

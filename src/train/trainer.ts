@@ -11,7 +11,8 @@ import { ReplicaPool } from './replica-pool.js';
 import { trainingSettingsSchema, type TrainingSettings } from './settings.js';
 import { CONTROL, type OptimizerState } from './worker-protocol.js';
 import { pitchPositions, transpositionRange } from '../music/transpose.js';
-import { Vocabulary } from '../music/vocabulary.js';
+import { Vocabulary, VocabularyMismatchError } from '../music/vocabulary.js';
+import { styleKeyCounts, type StyleKeyCounts } from '../music/key-distribution.js';
 import { buildCorpus, buildWindows, pieceCount, statefulOrder, type TokenCorpus, type WindowIndex } from './windows.js';
 
 export const ENGINE_NAME = 'rhythmix-lstm/1 (wasm simd128)';
@@ -163,6 +164,8 @@ export function epochOrder(windows: WindowIndex, settings: Pick<TrainingSettings
 /** Per train token whether transposition moves it, and per piece the shifts that stay in range. */
 export interface TranspositionPlan {
   shiftable: Uint8Array;
+  /** Id of the first key token (-1: none in this vocabulary). */
+  keyFirst: number;
   min: Int8Array;
   max: Int8Array;
 }
@@ -182,13 +185,25 @@ export function planTransposition(corpus: TokenCorpus, vocabularyJson: unknown, 
     min[p] = range.min;
     max[p] = range.max;
   }
-  return { shiftable, min, max };
+  return { shiftable, min, max, keyFirst: vocabulary.hasKeys ? vocabulary.first('key') : -1 };
 }
 
 /** Each piece's transposition in an epoch: uniform over its allowed shifts, a fixed function of seed and epoch. */
 export function epochShifts(plan: TranspositionPlan, seed: number, epoch: number): Int8Array {
   const rng = new Rng((seed * 6_151 + epoch * 15_485_863 + 1) >>> 0);
   return plan.min.map((low, p) => low + rng.int(plan.max[p]! - low + 1));
+}
+
+/** Key counts per style of the training split; none for data outside the token language (toy tests). */
+function keyCountsOf(data: TrainingData): StyleKeyCounts {
+  let vocabulary: Vocabulary;
+  try {
+    vocabulary = Vocabulary.fromJSON(data.vocabulary);
+  } catch (error) {
+    if (error instanceof VocabularyMismatchError) return {};
+    throw error;
+  }
+  return styleKeyCounts(data.train, vocabulary);
 }
 
 function checkVocabulary(pieces: ReadonlyArray<ArrayLike<number>>, vocabSize: number, split: string): void {
@@ -245,6 +260,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     train,
     trainWindows,
     trainShiftable: transposition?.shiftable ?? null,
+    keyFirst: transposition?.keyFirst ?? -1,
     valid,
     control,
     stats: new SharedArrayBuffer(16 * world),
@@ -274,6 +290,8 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   };
   state.settings = settings;
   // Stateful layouts pad the streams, so they can be a few batches longer than the window count says.
+  // Which keys each style's training pieces open in: compose draws new pieces' keys from it.
+  const keyCounts = keyCountsOf(data);
   const batchesOf = (order: Int32Array): number => Math.ceil(order.length / settings.batchSize);
   let batchesPerEpoch = batchesOf(epochOrder(trainWindows, settings, state.nextEpoch));
   let reason: TrainResult['reason'] = 'completed';
@@ -300,6 +318,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     validationMetric: 'token NLL in nats per predicted token (full-context, end token included)',
     trainingSeconds: Math.round(elapsed() * 10) / 10,
     engine: ENGINE_NAME,
+    ...(Object.keys(keyCounts).length > 0 ? { keys: keyCounts } : {}),
     ...options.cardExtras,
   });
 

@@ -6,6 +6,7 @@
  * threads read the same data without copies.
  */
 import type { Rng } from '../model/rng.js';
+import { shiftToken } from '../music/transpose.js';
 
 export interface TokenCorpus {
   /** All pieces' tokens back to back. */
@@ -22,12 +23,14 @@ export interface WindowIndex {
 }
 
 /**
- * Transposition augmentation: an epoch moves each piece's pitched notes by shifts[piece]
- * semitones (tokens flagged in `shiftable`; pitch ids are consecutive, so a shift is an add).
+ * Transposition augmentation: an epoch moves each piece's pitched notes and key by shifts[piece]
+ * semitones (tokens flagged in `shiftable`, see music/transpose.ts `shiftToken`).
  */
 export interface BatchAugmentation {
   shiftable: Uint8Array;
   shifts: Int8Array;
+  /** Id of the first key token (-1: the vocabulary has none). */
+  keyFirst: number;
 }
 
 export function buildCorpus(pieces: ArrayLike<ArrayLike<number>>, shared = true): TokenCorpus {
@@ -82,7 +85,7 @@ export function fillBatch(
 ): number {
   let count = 0;
   const tokenAt = (i: number, shift: number): number =>
-    shift !== 0 && augmentation!.shiftable[i] === 1 ? corpus.tokens[i]! + shift : corpus.tokens[i]!;
+    shift === 0 ? corpus.tokens[i]! : shiftToken(corpus.tokens[i]!, augmentation!.shiftable[i]!, shift, augmentation!.keyFirst);
   for (let r = 0; r < ids.length; r++) {
     const id = ids[r]!;
     const start = id >= 0 ? windows.windowStart[id]! : 0;

@@ -22,6 +22,8 @@ export interface TrainWorkerData {
   trainWindows: WindowIndex;
   /** Per train token: 1 where transposition moves it (settings.transpose > 0), else null. */
   trainShiftable: Uint8Array | null;
+  /** Id of the first key token, which transposition turns (-1: none). */
+  keyFirst: number;
   valid: TokenCorpus;
   control: SharedArrayBuffer;
   stats: SharedArrayBuffer;

@@ -103,7 +103,7 @@ function trainStep(corpus: TokenCorpus, windows: WindowIndex, ids: Int32Array, e
 
 function runEpoch(epoch: number, order: Int32Array, startBatch: number, shifts: Int8Array | null): void {
   const batches = Math.ceil(order.length / settings.batchSize);
-  const augmentation = shifts && data.trainShiftable ? { shiftable: data.trainShiftable, shifts } : undefined;
+  const augmentation = shifts && data.trainShiftable ? { shiftable: data.trainShiftable, shifts, keyFirst: data.keyFirst } : undefined;
   const ids = new Int32Array(settings.batchSize);
   let lastReport = 0;
   let lossSum = 0;

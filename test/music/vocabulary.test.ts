@@ -12,7 +12,7 @@ import {
 
 describe('Vocabulary', () => {
   it('is modest and maps names and ids both ways', () => {
-    expect(V.size).toBe(403);
+    expect(V.size).toBe(427);
     for (let id = 0; id < V.size; id++) expect(V.id(V.name(id))).toBe(id);
     expect(V.name(V.startId)).toBe('<start>');
     expect(V.name(V.pitchId(60))).toBe('pitch:60');
@@ -32,11 +32,26 @@ describe('Vocabulary', () => {
     expect(json.version).toBe(TOKEN_LANGUAGE_VERSION);
     expect(Vocabulary.fromJSON(json).equals(V)).toBe(true);
     expect(() => Vocabulary.fromJSON({ ...json, version: 'rhythmix-tokens/0' })).toThrow(VocabularyMismatchError);
-    expect(() => Vocabulary.fromJSON({ ...json, version: 'rhythmix-tokens/0' })).toThrow(/"rhythmix-tokens\/0" differs from .* "rhythmix-tokens\/1"/);
+    expect(() => Vocabulary.fromJSON({ ...json, version: 'rhythmix-tokens/0' })).toThrow(/"rhythmix-tokens\/0" differs from .* "rhythmix-tokens\/2"/);
     expect(() => Vocabulary.fromJSON({ ...json, tokens: json.tokens.slice(1) })).toThrow(/does not match its spec/);
     expect(() => Vocabulary.fromJSON({ hello: 1 })).toThrow(/not a Rhythmix vocabulary/);
     expect(() => Vocabulary.fromJSON(null)).toThrow(VocabularyMismatchError);
     expect(() => Vocabulary.fromJSON({ ...json, spec: { ...json.spec, maxTracks: -1 } })).toThrow(/spec cannot be rebuilt/);
+  });
+
+  it('extends language 1 with key tokens at the end, so language-1 models keep their ids', () => {
+    const { keys: _keys, ...specWithoutKeys } = V.spec;
+    const v1 = new Vocabulary(specWithoutKeys);
+    expect(v1.version).toBe('rhythmix-tokens/1');
+    expect(v1.size).toBe(403);
+    expect(v1.hasKeys).toBe(false);
+    for (let id = 0; id < v1.size; id++) expect(V.name(id)).toBe(v1.name(id));
+    expect(Vocabulary.fromJSON(JSON.parse(JSON.stringify(v1.toJSON()))).equals(v1)).toBe(true);
+    // A version that does not match the spec is refused.
+    expect(() => Vocabulary.fromJSON({ ...v1.toJSON(), version: TOKEN_LANGUAGE_VERSION })).toThrow(/does not match its spec/);
+    expect(V.describe([V.first('key'), V.first('key') + 12 + 9])).toEqual(['key:C', 'key:Am']);
+    expect(V.keySignature(V.keyId({ tonicPitchClass: 6, mode: 'minor' }))).toEqual({ tonicPitchClass: 6, mode: 'minor' });
+    expect(() => V.keySignature(V.barId)).toThrow(/not a key token/);
   });
 
   it('builds other specs (e.g. more styles) whose ids differ', () => {

@@ -8,8 +8,8 @@ import { buildCorpus, buildWindows, fillBatch } from '../../src/train/windows.js
 
 const vocabulary = DEFAULT_VOCABULARY;
 const pieces = [
-  encodePiece(parseSeed('C4q E4q G4q C5q | [C4 E4 G4]w'), { style: 'classical', stepsPerQuarter: 4 }),
-  encodePiece(parseSeed('A2q B2q C3h'), { style: 'folk', stepsPerQuarter: 4 }),
+  encodePiece(parseSeed('C4q E4q G4q C5q | [C4 E4 G4]w'), { style: 'classical', stepsPerQuarter: 4, key: { tonicPitchClass: 0, mode: 'major' } }),
+  encodePiece(parseSeed('A2q B2q C3h'), { style: 'folk', stepsPerQuarter: 4, key: { tonicPitchClass: 9, mode: 'minor' } }),
   encodePiece(parseSeed('G9q F9q'), { style: 'folk', stepsPerQuarter: 4 }), // top of the MIDI range: only downwards
 ];
 
@@ -37,14 +37,23 @@ describe('transposition augmentation', () => {
     expect(seen.size).toBeGreaterThan(6); // not stuck on one key
   });
 
-  it('fills batches with the transposed streams, pitch tokens only', () => {
+  it('turns the key token with the notes, round the circle and keeping the mode', () => {
+    const names = (tokens: ArrayLike<number>): string[] => vocabulary.describe(Array.from(tokens));
+    expect(names(pieces[0]!).slice(0, 4)).toEqual(['<start>', 'style:classical', 'key:C', 'meter:4/4']);
+    expect(names(transposeTokens(pieces[0]!, 2, vocabulary))[2]).toBe('key:D');
+    expect(names(transposeTokens(pieces[0]!, -1, vocabulary))[2]).toBe('key:B');
+    expect(names(transposeTokens(pieces[1]!, 4, vocabulary))[2]).toBe('key:C#m');
+    expect(names(transposeTokens(pieces[1]!, -6, vocabulary))[2]).toBe('key:D#m');
+  });
+
+  it('fills batches with the transposed streams, pitch and key tokens only', () => {
     const seqLen = 8;
     const windows = buildWindows(corpus, seqLen);
     const shifts = Int8Array.from([2, -3, -1]);
     const ids = Int32Array.from(windows.windowStart, (_, w) => w);
     const inputs = new Int32Array(ids.length * seqLen);
     const targets = new Int32Array(ids.length * seqLen);
-    fillBatch(corpus, windows, ids, seqLen, inputs, targets, { shiftable: plan.shiftable, shifts });
+    fillBatch(corpus, windows, ids, seqLen, inputs, targets, { shiftable: plan.shiftable, shifts, keyFirst: plan.keyFirst });
     const expected = pieces.map((p, i) => transposeTokens(p, shifts[i]!, vocabulary));
     const plainCorpus = buildCorpus(expected, false);
     const plainInputs = new Int32Array(inputs.length);

@@ -19,7 +19,9 @@ import { parseModelConfig } from '../../model/config.js';
 import { PRESETS, presetNames, type TrainingPreset } from '../../train/presets.js';
 import { trainingSettingsSchema } from '../../train/settings.js';
 import { type EpochReport, type TrainProgress, type TrainResult, trainModel } from '../../train/trainer.js';
-import { loadModel, trainingStages } from '../../model/model-files.js';
+import { loadModel, trainingStages, type LoadedModel } from '../../model/model-files.js';
+import { widenVocabulary } from '../../model/widen-vocabulary.js';
+import { Vocabulary } from '../../music/vocabulary.js';
 import { InvalidInputError } from '../../util/errors.js';
 
 interface TrainFlags {
@@ -107,6 +109,20 @@ function dropUndefined<T extends object>(value: T): Partial<T> {
 }
 
 /** `--data`, or the preset's data sets built into data/shards/PRESET (reused when already built from the same sets). */
+/** A model whose vocabulary is the start of the data's (token language 1 → 2) is widened to it; others are refused. */
+function widenedForData(initial: LoadedModel, data: Vocabulary, name: string): LoadedModel {
+  const from = Vocabulary.fromJSON(initial.vocabulary);
+  let widened: ReturnType<typeof widenVocabulary>;
+  try {
+    widened = widenVocabulary(initial.config, initial.params, from, data);
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw new InvalidInputError(`--init ${name}: ${error.message}`, { cause: error });
+    throw error;
+  }
+  process.stderr.write(`--init ${name}: vocabulary ${from.version} widened to ${data.version} (${from.size} → ${data.size} tokens)\n`);
+  return { ...initial, ...widened, vocabulary: data.toJSON() };
+}
+
 async function resolveData(data: string | undefined, presetName: string | undefined, preset: TrainingPreset | undefined): Promise<string> {
   if (data !== undefined) return data;
   if (!presetName || !preset?.data) throw new InvalidInputError(`--data is required (a token shard folder), unless the preset names its data (${presetNames().filter((n) => PRESETS[n]?.data).join(', ')})`);
@@ -267,7 +283,7 @@ export function register(program: Command): void {
           ...(flags.name ? { name: flags.name } : presetName && preset?.out ? { name: presetName } : {}),
         };
         let initial = flags.init === undefined ? undefined : await loadModel(flags.init);
-        if (initial && initial.config.vocabSize !== model.vocabSize) throw new InvalidInputError(`--init ${flags.init}: its vocabulary (${initial.config.vocabSize}) differs from the data's (${model.vocabSize})`);
+        if (initial && initial.config.vocabSize !== model.vocabSize) initial = widenedForData(initial, shards.vocabulary, flags.init!);
         let stageOne: TrainResult | undefined;
         if (preset?.fineTune && !initial) {
           // Two-stage preset: train from scratch, then fine-tune from the best weights into outDir.

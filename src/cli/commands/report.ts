@@ -7,8 +7,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { OVERLAP_GOAL, collectReport } from '../../train/report.js';
+import { collectReport } from '../../train/report.js';
 import { reportMarkdown } from '../../train/report-markdown.js';
+import { OVERLAP_GOALS } from '../../train/targets.js';
 import { InvalidInputError, RhythmixError } from '../../util/errors.js';
 import { createProgressDisplay } from './render.js';
 
@@ -104,9 +105,16 @@ export function register(program: Command): void {
       } else {
         for (const row of report.likelihood) console.log(`${row.model} ${row.data} ${row.split}: frame NLL ${row.result.frame_nll.toFixed(4)}`);
         for (const section of report.overlaps) {
-          const met = section.features.filter((r) => r.overlap >= OVERLAP_GOAL).length;
-          console.log(`${section.model} ${section.style}: ${section.features.map((r) => `${r.feature} ${r.overlap.toFixed(3)}`).join(', ')} (${met}/${section.features.length} ≥ ${OVERLAP_GOAL})`);
+          const goal = OVERLAP_GOALS[section.style];
+          const met = section.features.filter((r) => r.overlap >= goal).length;
+          console.log(`${section.model} ${section.style}: ${section.features.map((r) => `${r.feature} ${r.overlap.toFixed(3)}`).join(', ')} (${met}/${section.features.length} ≥ ${goal})`);
         }
+        for (const r of report.repetition) {
+          console.log(`${r.model} ${r.style}: repetition ${r.generated.score.mean.toFixed(3)} vs held-out ${r.held_out.score.mean.toFixed(3)} (ratio ${r.ratio.toFixed(2)})`);
+        }
+        console.log(`degenerate pieces: ${report.degenerate.count} of ${report.degenerate.pieces}`);
+        const judged = report.targets.filter((t) => t.met !== null);
+        console.log(`issue #13 targets met: ${judged.filter((t) => t.met === true).length} of ${judged.length}`);
         for (const style of report.uncoveredStyles) console.log(`${style}: no model in --models covers it (skipped, noted in the report)`);
       }
       if (report.sampleFailures.length > 0) {

@@ -6,7 +6,7 @@ import { DEGENERATE_RULES, ONE_PITCH_SHARE, SILENCE_SHARE } from '../music/degen
 import { MAX_TRANSPOSITION } from '../music/repetition.js';
 import { f, mark, pm } from './markdown-format.js';
 import type { ModelReport } from './report.js';
-import { REPETITION_TOLERANCE } from './structure.js';
+import { REPETITION_TOLERANCE, type HeldOutCheck } from './structure.js';
 import { ENTROPY_GAP_GOALS, OVERLAP_GOALS } from './targets.js';
 
 type StructureReport = Pick<ModelReport, 'targets' | 'repetition' | 'degenerate'>;
@@ -62,20 +62,27 @@ function repetitionLines(report: StructureReport): string[] {
   return [...lines, ''];
 }
 
+/** "3 of 32 (empty-track 3)": the count, and the rules where any excerpt broke one. */
+function heldOut(check: HeldOutCheck): string {
+  const rules = DEGENERATE_RULES.filter((rule) => check.reasons[rule] > 0).map((rule) => `${rule} ${check.reasons[rule]}`);
+  return `${check.count} of ${check.pieces}${rules.length > 0 ? ` (${rules.join(', ')})` : ''}`;
+}
+
 function degenerateLines(report: StructureReport): string[] {
   const d = report.degenerate;
   const lines = [
     '### Degenerate generated pieces',
     '',
     `**${d.count} of ${d.pieces}** generated pieces are degenerate (goal 0). A piece can break several rules (method below). ` +
-      'The last column runs the same rules, bar the track rule, over the held-out excerpts: how often real music trips them.',
+      'The last column runs the same rules over the held-out excerpts (the same number of requested tracks; silence over the ' +
+      'excerpt\'s own length): how often real music trips them.',
     '',
     `| model | style | pieces | degenerate | ${DEGENERATE_RULES.join(' | ')} | held-out excerpts flagged |`,
     `| --- | --- | ---: | ---: | ${DEGENERATE_RULES.map(() => '---:').join(' | ')} | ---: |`,
   ];
   for (const r of d.rows) {
     lines.push(
-      `| ${r.model} | ${r.style} | ${r.pieces} | **${r.count}** | ${DEGENERATE_RULES.map((rule) => r.reasons[rule]).join(' | ')} | ${r.heldOut.count} of ${r.heldOut.pieces} |`,
+      `| ${r.model} | ${r.style} | ${r.pieces} | **${r.count}** | ${DEGENERATE_RULES.map((rule) => r.reasons[rule]).join(' | ')} | ${heldOut(r.heldOut)} |`,
     );
   }
   lines.push(`| **total** | | ${d.pieces} | **${d.count}** | ${DEGENERATE_RULES.map((rule) => d.reasons[rule]).join(' | ')} | |`, '');

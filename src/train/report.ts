@@ -36,11 +36,13 @@ import { compareSets, summarize, type Bandwidth, type SetComparison, type Summar
 import {
   degenerateRow,
   degenerateTotal,
+  heldOutCheck,
   repetitionRow,
   repetitionSet,
   type DegeneratePiece,
   type DegenerateRow,
   type DegenerateTotal,
+  type HeldOutCheck,
   type RepetitionRow,
 } from './structure.js';
 import { issueTargets, type TargetRow } from './targets.js';
@@ -378,8 +380,7 @@ export async function collectReport(options: ReportOptions): Promise<ModelReport
     pieces: number;
     features: PieceFeatures[];
     repetition: Array<Repetition | undefined>;
-    /** Excerpts the degenerate rules flag (no track rule: there is no request). */
-    degenerate: number;
+    degenerate: HeldOutCheck;
     total: number;
     count: number;
   }
@@ -405,7 +406,7 @@ export async function collectReport(options: ReportOptions): Promise<ModelReport
           pieces: set.pieces,
           features: set.excerpts.map(pieceFeatures),
           repetition: set.excerpts.map((p) => barRepetition(p)),
-          degenerate: set.excerpts.filter((p) => degenerateReasons(p).length > 0).length,
+          degenerate: heldOutCheck(set.excerpts.map((p) => degenerateReasons(p, { requestedTracks: requestFor(style).instruments.length }))),
           total: set.total,
           count: set.excerpts.length,
         };
@@ -428,7 +429,7 @@ export async function collectReport(options: ReportOptions): Promise<ModelReport
         checked.push({ seed, reasons: degenerateReasons(piece, { requestedTracks: request.instruments.length, lengthBeats: request.totalBeats }) });
       }
       repetition.push(repetitionRow(label, style, repetitionSet(generatedRepetition), repetitionSet(reference.repetition)));
-      degenerate.push(degenerateRow(label, style, checked, { pieces: reference.count, count: reference.degenerate }));
+      degenerate.push(degenerateRow(label, style, checked, reference.degenerate));
       progress(`${label}: ${style} overlaps`, 0);
       await tick();
       overlaps.push({

@@ -67,8 +67,18 @@ export interface DegenerateRow {
   /** Pieces per rule (a piece can break several). */
   reasons: RuleCounts;
   flagged: DegeneratePiece[];
-  /** Held-out excerpts the same rules flag (all but the track rule, which needs a request): how strict the rules are. */
-  heldOut: { pieces: number; count: number };
+  /** The same rules over the held-out excerpts: how often real music trips them. */
+  heldOut: HeldOutCheck;
+}
+
+/**
+ * Held-out excerpts checked with the generated pieces' track request, but the silence rule over
+ * each excerpt's own length (a short piece's only excerpt is shorter than the generation).
+ */
+export interface HeldOutCheck {
+  pieces: number;
+  count: number;
+  reasons: RuleCounts;
 }
 
 export interface DegenerateTotal {
@@ -84,12 +94,12 @@ function countRules(pieces: ReadonlyArray<{ reasons: readonly DegenerateReason[]
   return counts;
 }
 
-export function degenerateRow(
-  model: string,
-  style: Style,
-  checked: readonly DegeneratePiece[],
-  heldOut: { pieces: number; count: number },
-): DegenerateRow {
+export function heldOutCheck(excerpts: ReadonlyArray<readonly DegenerateReason[]>): HeldOutCheck {
+  const flagged = excerpts.filter((reasons) => reasons.length > 0).map((reasons) => ({ reasons }));
+  return { pieces: excerpts.length, count: flagged.length, reasons: countRules(flagged) };
+}
+
+export function degenerateRow(model: string, style: Style, checked: readonly DegeneratePiece[], heldOut: HeldOutCheck): DegenerateRow {
   const flagged = checked.filter((p) => p.reasons.length > 0);
   return { model, style, pieces: checked.length, count: flagged.length, reasons: countRules(flagged), flagged, heldOut };
 }

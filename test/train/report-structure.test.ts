@@ -4,9 +4,11 @@ import type { Style } from '../../src/music/styles.js';
 import { summarize } from '../../src/train/mgeval.js';
 import type { FeatureRow, ModelReport, OverlapSection } from '../../src/train/report.js';
 import { reportMarkdown } from '../../src/train/report-markdown.js';
-import { degenerateRow, degenerateTotal, repetitionRow, repetitionSet, type RepetitionRow } from '../../src/train/structure.js';
+import { degenerateRow, degenerateTotal, heldOutCheck, repetitionRow, repetitionSet, type RepetitionRow } from '../../src/train/structure.js';
 import { issueTargets } from '../../src/train/targets.js';
 
+/** Held-out excerpts none of which breaks a rule. */
+const clean = (pieces: number) => heldOutCheck(Array.from({ length: pieces }, () => []));
 const rep = (score: number, exactShare = 0) => ({ score, exactShare, transposedScore: score, bars: 16, compared: 15 });
 
 /** A fake overlap section: every feature at `overlap`, pitch-class entropy generated vs reference. */
@@ -59,12 +61,13 @@ describe('degenerate counts', () => {
       { seed: 1, reasons: [] },
       { seed: 2, reasons: [{ rule: 'one-pitch', detail: '95 % of 20 notes are pitch 60' }, { rule: 'silence', detail: '60 % of 64 beats silent' }] },
       { seed: 3, reasons: [{ rule: 'silence', detail: '70 % of 64 beats silent' }] },
-    ], { pieces: 10, count: 1 });
+    ], heldOutCheck([[], [{ rule: 'empty-track', detail: 'track 2 of 2 without notes' }], []]));
     expect(a.count).toBe(2);
     expect(a.pieces).toBe(3);
     expect(a.reasons).toEqual({ 'no-notes': 0, 'one-pitch': 1, 'empty-track': 0, silence: 2 });
     expect(a.flagged.map((p) => p.seed)).toEqual([2, 3]);
-    const b = degenerateRow('m', 'game', [{ seed: 9, reasons: [] }], { pieces: 5, count: 0 });
+    expect(a.heldOut).toEqual({ pieces: 3, count: 1, reasons: { 'no-notes': 0, 'one-pitch': 0, 'empty-track': 1, silence: 0 } });
+    const b = degenerateRow('m', 'game', [{ seed: 9, reasons: [] }], clean(5));
     const total = degenerateTotal([a, b]);
     expect(total).toMatchObject({ count: 2, pieces: 4, reasons: { silence: 2, 'one-pitch': 1 } });
   });
@@ -84,9 +87,10 @@ function fakeReport(): ModelReport {
     repetitionRow('b', 'classical', repetitionSet([rep(0.55)]), heldOut),
   ];
   const rows = [
-    degenerateRow('m', 'folk', [{ seed: 11, reasons: [] }], { pieces: 2, count: 0 }),
-    degenerateRow('m', 'game', [{ seed: 21, reasons: [{ rule: 'empty-track', detail: 'track 2 of 2 without notes' }] }], { pieces: 2, count: 0 }),
-    degenerateRow('b', 'classical', [{ seed: 31, reasons: [] }], { pieces: 2, count: 0 }),
+    degenerateRow('m', 'folk', [{ seed: 11, reasons: [] }], clean(2)),
+    degenerateRow('m', 'game', [{ seed: 21, reasons: [{ rule: 'empty-track', detail: 'track 2 of 2 without notes' }] }],
+      heldOutCheck([[], [{ rule: 'silence', detail: '60 % of 64 beats silent' }]])),
+    degenerateRow('b', 'classical', [{ seed: 31, reasons: [] }], clean(2)),
   ];
   return {
     models: [],
@@ -148,7 +152,8 @@ describe('issue #13 targets', () => {
     expect(markdown).toContain('## Structure: repetition and degenerate pieces');
     expect(markdown).toContain('| m | folk | 1 of 1 | 2 of 2 | **0.450 ± 0.000** | **0.500 ± 0.000** | 0.90 | ✅ | 0.25 ± 0.00 | 0.00 ± 0.00 |');
     expect(markdown).toContain('**1 of 3** generated pieces are degenerate (goal 0)');
-    expect(markdown).toContain('| m | game | 1 | **1** | 0 | 0 | 1 | 0 | 0 of 2 |');
+    expect(markdown).toContain('| m | game | 1 | **1** | 0 | 0 | 1 | 0 | 1 of 2 (silence 1) |');
+    expect(markdown).toContain('| m | folk | 1 | **0** | 0 | 0 | 0 | 0 | 0 of 2 |');
     expect(markdown).toContain('| **total** | | 3 | **1** | 0 | 0 | 1 | 0 | |');
     expect(markdown).toContain('- m, game, seed 21: empty-track (track 2 of 2 without notes)');
     expect(markdown).toContain('Bar repetition per piece (`src/music/repetition.ts`)');

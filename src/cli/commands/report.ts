@@ -2,7 +2,8 @@
  * `rhythmix report [--models jsb-bench,rhythmix-base] [--out docs/model-report.md]
  *  [--samples docs/samples | --no-samples] [--pieces N] [--seed S] [--quick] [--json]`:
  * the model quality report of issue #8 — held-out likelihood, mgeval feature overlaps per style,
- * model cards and rendered example pieces — written as Markdown (src/train/report*.ts).
+ * bar repetition, degenerate pieces and issue #13's targets, model cards and rendered example
+ * pieces — written as Markdown (src/train/report*.ts).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -42,7 +43,7 @@ function integer(flag: string, raw: string | undefined, min: number): number | u
 export function register(program: Command): void {
   program
     .command('report')
-    .description('Write the model quality report: held-out NLL, mgeval feature overlaps per style, model cards, example pieces')
+    .description('Write the model quality report: held-out NLL, mgeval feature overlaps, bar repetition and degenerate pieces per style, issue #13 targets, model cards, example pieces')
     .option('--models <list>', 'comma-separated model names (models/<name>/) or folders', 'jsb-bench,rhythmix-base')
     .option('--out <file>', 'Markdown report to write', 'docs/model-report.md')
     .option('--samples <dir>', 'folder for the example pieces (MIDI, Ogg, PNG)', 'docs/samples')

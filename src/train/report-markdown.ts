@@ -6,8 +6,10 @@
 import path from 'node:path';
 import { FEATURE_DESCRIPTIONS, NOTE_LENGTH_CLASSES } from '../music/features.js';
 import { STYLES } from '../music/styles.js';
-import type { Summary } from './mgeval.js';
-import { HELD_OUT, JSB_GOAL, JSB_LIMIT, JSB_YARDSTICKS, OVERLAP_GOAL, type LikelihoodRow, type ModelReport } from './report.js';
+import { f, mark, pm } from './markdown-format.js';
+import { HELD_OUT, JSB_GOAL, JSB_LIMIT, JSB_YARDSTICKS, type LikelihoodRow, type ModelReport } from './report.js';
+import { structureMethod, structureSection, targetsSection } from './report-structure-markdown.js';
+import { OVERLAP_GOALS } from './targets.js';
 
 export interface MarkdownContext {
   /** The command line that produced the report. */
@@ -18,9 +20,6 @@ export interface MarkdownContext {
   runLine?: string;
 }
 
-const f = (value: number, digits = 3): string => (Number.isFinite(value) ? value.toFixed(digits) : '—');
-const pm = (s: Summary | undefined, digits = 2): string => (s === undefined || s.count === 0 ? '—' : `${f(s.mean, digits)} ± ${f(s.sd, digits)}`);
-const mark = (ok: boolean): string => (ok ? '✅' : '❌');
 
 function duration(seconds: number | null): string {
   if (seconds === null) return '—';
@@ -64,10 +63,11 @@ function summarySection(report: ModelReport): string[] {
     lines.push(`- **${row.model}**, ${spec.description}: frame NLL **${f(row.result.frame_nll)}** nats per quarter-note frame${verdict}.`);
   }
   for (const section of report.overlaps) {
-    const met = section.features.filter((r) => r.overlap >= OVERLAP_GOAL).length;
+    const goal = OVERLAP_GOALS[section.style];
+    const met = section.features.filter((r) => r.overlap >= goal).length;
     const lowest = section.features.reduce((a, b) => (Number.isNaN(b.overlap) || b.overlap < a.overlap ? b : a));
     lines.push(
-      `- **${section.model}**, ${section.style}: overlap ≥ ${OVERLAP_GOAL} on ${met} of ${section.features.length} features ` +
+      `- **${section.model}**, ${section.style}: overlap ≥ ${goal} on ${met} of ${section.features.length} features ` +
         `(lowest: ${lowest.feature} ${f(lowest.overlap)}).`,
     );
   }
@@ -125,23 +125,24 @@ function overlapSection(report: ModelReport): string[] {
     `Reference: the held-out split of each style, quantised to the 16th grid, cut into excerpts of ${g.bars} bars (each piece's ` +
       `first ${g.bars} bars, and each later ${g.bars}-bar window it fills), at most ${report.options.referencePieces} excerpts spread evenly over the split.`,
     `Overlap (OA) of the reference set's intra-set distance density with the generated-to-reference inter-set distance density; ` +
-      `goal ≥ ${OVERLAP_GOAL} on every feature. Method below.`,
+      `goal on every feature ≥ ${Object.entries(OVERLAP_GOALS).map(([style, goal]) => `${goal} (${style})`).join(', ')}. Method below.`,
     '',
   ];
   for (const section of report.overlaps) {
+    const goal = OVERLAP_GOALS[section.style];
     lines.push(
       `### ${section.style} — ${section.model}`,
       '',
       `${section.generated.pieces} generated pieces (${section.generated.empty} without notes; seeds ${section.generated.seeds[0]}…${section.generated.seeds[1]}) ` +
         `against ${section.reference.excerpts} of the ${section.reference.available} excerpts of ${section.reference.pieces} pieces (${section.reference.description}).`,
       '',
-      `| feature | OA | OA (mgeval range) | KL(intra ‖ inter) | intra-set distance | inter-set distance | generated intra-set | reference value¹ | generated value¹ | ≥ ${OVERLAP_GOAL} |`,
+      `| feature | OA | OA (mgeval range) | KL(intra ‖ inter) | intra-set distance | inter-set distance | generated intra-set | reference value¹ | generated value¹ | ≥ ${goal} |`,
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: |',
     );
     for (const row of section.features) {
       lines.push(
         `| ${row.feature} | **${f(row.overlap)}** | ${f(row.overlapDataRange)} | ${f(row.kl)} | ${pm(row.intra)} | ${pm(row.inter)} | ` +
-          `${pm(row.generatedIntra)} | ${pm(row.referenceValue)} | ${pm(row.generatedValue)} | ${mark(row.overlap >= OVERLAP_GOAL)} |`,
+          `${pm(row.generatedIntra)} | ${pm(row.referenceValue)} | ${pm(row.generatedValue)} | ${mark(row.overlap >= goal)} |`,
       );
     }
     lines.push('');
@@ -237,6 +238,7 @@ function methodSection(report: ModelReport): string[] {
     'OA near 1 means generated pieces are as far from the held-out pieces as those are from each other; a low OA with a small ' +
       '"generated intra-set" distance means the model repeats itself, with a large one that it is more erratic than the music.',
     '',
+    ...structureMethod(),
   ];
 }
 
@@ -248,8 +250,10 @@ export function reportMarkdown(report: ModelReport, context: MarkdownContext): s
     ...(context.runLine ? ['', context.runLine] : []),
     '',
     ...summarySection(report),
+    ...targetsSection(report),
     ...likelihoodSection(report),
     ...overlapSection(report),
+    ...structureSection(report),
     ...modelsSection(report),
     ...samplesSection(report, context),
     ...methodSection(report),

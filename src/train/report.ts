@@ -1,7 +1,8 @@
 /**
  * The model quality report (`rhythmix report`, issue #8): likelihood on the held-out splits,
- * mgeval feature-distribution overlaps between generated and held-out music per style, model
- * cards, and example pieces rendered through the compose pipeline. This module collects the
+ * mgeval feature-distribution overlaps between generated and held-out music per style, bar
+ * repetition and degenerate generated pieces with issue #13's targets (structure.ts, targets.ts),
+ * model cards, and example pieces rendered through the compose pipeline. This module collects the
  * numbers; report-markdown.ts writes them as docs/model-report.md.
  *
  * Deterministic for a seed: generation uses fixed sampling seeds, reference excerpts are picked
@@ -19,8 +20,10 @@ import { parseComposeOptions } from '../compose/options.js';
 import { buildRequest, composeToFiles } from '../compose/pipeline.js';
 import { loadSeed } from '../compose/seed-input.js';
 import { FEATURE_NAMES, pieceFeatures, type FeatureName, type PieceFeatures } from '../music/features.js';
+import { degenerateReasons } from '../music/degenerate.js';
 import { barCount, barStartBeats, noteCount, slicePiece, type Piece } from '../music/piece.js';
 import { DEFAULT_STEPS_PER_QUARTER, quantizePiece } from '../music/quantize.js';
+import { barRepetition, type Repetition } from '../music/repetition.js';
 import { STYLES, type Style } from '../music/styles.js';
 import { paramCount } from '../model/config.js';
 import { Generator } from '../model/generator.js';
@@ -30,6 +33,19 @@ import { locateRenderTools } from '../render/tools.js';
 import { errorMessage, InvalidInputError, MissingDependencyError, RhythmixError } from '../util/errors.js';
 import { datasetSpecForModel, evaluateModelOnDataset, type EvaluationResult } from './evaluate-dataset.js';
 import { compareSets, summarize, type Bandwidth, type SetComparison, type Summary } from './mgeval.js';
+import {
+  degenerateRow,
+  degenerateTotal,
+  heldOutCheck,
+  repetitionRow,
+  repetitionSet,
+  type DegeneratePiece,
+  type DegenerateRow,
+  type DegenerateTotal,
+  type HeldOutCheck,
+  type RepetitionRow,
+} from './structure.js';
+import { issueTargets, type TargetRow } from './targets.js';
 
 /** The held-out music of each style: where it comes from and which split. */
 export interface HeldOutSpec {
@@ -65,7 +81,6 @@ export const JSB_YARDSTICKS: ReadonlyArray<{ model: string; frameNll: number; so
 ];
 export const JSB_GOAL = 5.5;
 export const JSB_LIMIT = 6.5;
-export const OVERLAP_GOAL = 0.85;
 
 export interface ReportOptions {
   /** Model names (models/<name>/) or folders. */
@@ -169,6 +184,12 @@ export interface ModelReport {
   likelihood: LikelihoodRow[];
   generation: GenerationSettings;
   overlaps: OverlapSection[];
+  /** Bar repetition of generated vs held-out music per (model, style) (src/music/repetition.ts). */
+  repetition: RepetitionRow[];
+  /** Degenerate generated pieces per (model, style) and in total (src/music/degenerate.ts). */
+  degenerate: DegenerateTotal;
+  /** Issue #13's targets checked against the numbers above (targets.ts). */
+  targets: TargetRow[];
   samples: SampleFiles[];
   sampleFailures: SampleFailure[];
   options: { models: string[]; pieces: number; referencePieces: number; samples: number; seed: number; bandwidth: Bandwidth };
@@ -353,7 +374,17 @@ export async function collectReport(options: ReportOptions): Promise<ModelReport
   const overlaps: OverlapSection[] = [];
   const samples: SampleFiles[] = [];
   const sampleFailures: SampleFailure[] = [];
-  const referenceCache = new Map<Style, { pieces: number; features: PieceFeatures[]; total: number; count: number }>();
+  const repetition: RepetitionRow[] = [];
+  const degenerate: DegenerateRow[] = [];
+  interface Reference {
+    pieces: number;
+    features: PieceFeatures[];
+    repetition: Array<Repetition | undefined>;
+    degenerate: HeldOutCheck;
+    total: number;
+    count: number;
+  }
+  const referenceCache = new Map<Style, Reference>();
 
   for (const { label, model } of loaded) {
     const styles = modelStyles(model);
@@ -371,20 +402,34 @@ export async function collectReport(options: ReportOptions): Promise<ModelReport
         progress(`${style}: reference features`, 0);
         await tick();
         const set = await referenceSet(await heldOutDataset(style, options.datasetsRoot), defaults.bars, options.referencePieces);
-        reference = { pieces: set.pieces, features: set.excerpts.map(pieceFeatures), total: set.total, count: set.excerpts.length };
+        reference = {
+          pieces: set.pieces,
+          features: set.excerpts.map(pieceFeatures),
+          repetition: set.excerpts.map((p) => barRepetition(p)),
+          degenerate: heldOutCheck(set.excerpts.map((p) => degenerateReasons(p, { requestedTracks: requestFor(style).instruments.length }))),
+          total: set.total,
+          count: set.excerpts.length,
+        };
         referenceCache.set(style, reference);
       }
 
       const request = requestFor(style);
       const generated: PieceFeatures[] = [];
+      const generatedRepetition: Array<Repetition | undefined> = [];
+      const checked: DegeneratePiece[] = [];
       let empty = 0;
       for (let i = 0; i < options.pieces; i++) {
         progress(`${label}: composing ${style}`, i / options.pieces);
         await tick();
-        const piece = await composer.compose(emptySeed.piece, { ...request, seed: pieceSeed(options.seed, style, i) }, () => undefined);
+        const seed = pieceSeed(options.seed, style, i);
+        const piece = await composer.compose(emptySeed.piece, { ...request, seed }, () => undefined);
         if (noteCount(piece) === 0) empty += 1;
         generated.push(pieceFeatures(piece));
+        generatedRepetition.push(barRepetition(piece));
+        checked.push({ seed, reasons: degenerateReasons(piece, { requestedTracks: request.instruments.length, lengthBeats: request.totalBeats }) });
       }
+      repetition.push(repetitionRow(label, style, repetitionSet(generatedRepetition), repetitionSet(reference.repetition)));
+      degenerate.push(degenerateRow(label, style, checked, reference.degenerate));
       progress(`${label}: ${style} overlaps`, 0);
       await tick();
       overlaps.push({
@@ -428,6 +473,9 @@ export async function collectReport(options: ReportOptions): Promise<ModelReport
       seed: options.seed,
     },
     overlaps,
+    repetition,
+    degenerate: degenerateTotal(degenerate),
+    targets: issueTargets({ overlaps, repetition, degenerate: { rows: degenerate } }),
     samples,
     sampleFailures,
     options: {

@@ -121,6 +121,28 @@ describe.skipIf(!built || !haveData)('rhythmix report (CLI)', () => {
     expect(markdown).toMatch(/\| tiny-report \| tiny-report \| classical, folk \| [\d,]+ \| [\d.]+ MB \| 8 · 16 LSTM \| 1 \| 12 s \| 5\.5000 \|/);
   });
 
+  it('measures bar repetition and degenerate pieces, and checks the issue #13 targets', () => {
+    expect(first.repetition.map((r) => r.style)).toEqual(['classical', 'folk']);
+    for (const r of first.repetition) {
+      expect(r.generated.pieces).toBe(4);
+      expect(r.held_out.pieces).toBe(6);
+      expect(r.held_out.measured).toBeGreaterThan(0);
+      expect(r.held_out.score.mean).toBeGreaterThan(0);
+      expect(r.held_out.score.mean).toBeLessThanOrEqual(1);
+      expect(markdown).toContain(`| tiny-report | ${r.style} | ${r.generated.measured} of 4 | ${r.held_out.measured} of 6 |`);
+    }
+    expect(first.degenerate.pieces).toBe(8);
+    expect(first.degenerate.rows.map((r) => [r.style, r.pieces])).toEqual([['classical', 4], ['folk', 4]]);
+    expect(first.degenerate.count).toBe(first.degenerate.rows.reduce((sum, r) => sum + r.flagged.length, 0));
+    expect(markdown).toContain(`**${first.degenerate.count} of 8** generated pieces are degenerate`);
+    expect(first.targets.map((t) => `${t.style} ${t.target}`)).toEqual([
+      'classical overlap', 'classical pitch-class entropy', 'classical repetition', 'classical degenerate',
+      'folk overlap', 'folk pitch-class entropy', 'folk repetition', 'folk degenerate',
+    ]);
+    expect(markdown).toContain('## Targets (issue #13)');
+    expect(markdown).toContain('## Structure: repetition and degenerate pieces');
+  });
+
   it('renders example pieces with the compose pipeline and links them from the report', () => {
     expect(first.samples.map((s) => s.style)).toEqual(['classical', 'folk']);
     for (const sample of first.samples) {
@@ -138,6 +160,8 @@ describe.skipIf(!built || !haveData)('rhythmix report (CLI)', () => {
     const same = await collectReport({ ...options, seed: 3 });
     expect(same.overlaps).toEqual(first.overlaps);
     expect(same.likelihood).toEqual(first.likelihood);
+    // Through JSON, as `first` came: a set without measured pieces has NaN means, null there.
+    expect(JSON.parse(JSON.stringify({ r: same.repetition, d: same.degenerate, t: same.targets }))).toEqual({ r: first.repetition, d: first.degenerate, t: first.targets });
     const other = await collectReport({ ...options, seed: 4 });
     expect(other.overlaps[0]!.generated.seeds).not.toEqual(first.overlaps[0]!.generated.seeds);
     expect(other.overlaps.map((o) => o.features.map((r) => r.inter.mean))).not.toEqual(first.overlaps.map((o) => o.features.map((r) => r.inter.mean)));

@@ -2,13 +2,15 @@
  * `rhythmix report [--models jsb-bench,rhythmix-base] [--out docs/model-report.md]
  *  [--samples docs/samples | --no-samples] [--pieces N] [--seed S] [--quick] [--json]`:
  * the model quality report of issue #8 — held-out likelihood, mgeval feature overlaps per style,
- * model cards and rendered example pieces — written as Markdown (src/train/report*.ts).
+ * bar repetition, degenerate pieces and issue #13's targets, model cards and rendered example
+ * pieces — written as Markdown (src/train/report*.ts).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { OVERLAP_GOAL, collectReport } from '../../train/report.js';
+import { collectReport } from '../../train/report.js';
 import { reportMarkdown } from '../../train/report-markdown.js';
+import { OVERLAP_GOALS } from '../../train/targets.js';
 import { InvalidInputError, RhythmixError } from '../../util/errors.js';
 import { createProgressDisplay } from './render.js';
 
@@ -41,7 +43,7 @@ function integer(flag: string, raw: string | undefined, min: number): number | u
 export function register(program: Command): void {
   program
     .command('report')
-    .description('Write the model quality report: held-out NLL, mgeval feature overlaps per style, model cards, example pieces')
+    .description('Write the model quality report: held-out NLL, mgeval feature overlaps, bar repetition and degenerate pieces per style, issue #13 targets, model cards, example pieces')
     .option('--models <list>', 'comma-separated model names (models/<name>/) or folders', 'jsb-bench,rhythmix-base')
     .option('--out <file>', 'Markdown report to write', 'docs/model-report.md')
     .option('--samples <dir>', 'folder for the example pieces (MIDI, Ogg, PNG)', 'docs/samples')
@@ -104,9 +106,16 @@ export function register(program: Command): void {
       } else {
         for (const row of report.likelihood) console.log(`${row.model} ${row.data} ${row.split}: frame NLL ${row.result.frame_nll.toFixed(4)}`);
         for (const section of report.overlaps) {
-          const met = section.features.filter((r) => r.overlap >= OVERLAP_GOAL).length;
-          console.log(`${section.model} ${section.style}: ${section.features.map((r) => `${r.feature} ${r.overlap.toFixed(3)}`).join(', ')} (${met}/${section.features.length} ≥ ${OVERLAP_GOAL})`);
+          const goal = OVERLAP_GOALS[section.style];
+          const met = section.features.filter((r) => r.overlap >= goal).length;
+          console.log(`${section.model} ${section.style}: ${section.features.map((r) => `${r.feature} ${r.overlap.toFixed(3)}`).join(', ')} (${met}/${section.features.length} ≥ ${goal})`);
         }
+        for (const r of report.repetition) {
+          console.log(`${r.model} ${r.style}: repetition ${r.generated.score.mean.toFixed(3)} vs held-out ${r.held_out.score.mean.toFixed(3)} (ratio ${r.ratio.toFixed(2)})`);
+        }
+        console.log(`degenerate pieces: ${report.degenerate.count} of ${report.degenerate.pieces}`);
+        const judged = report.targets.filter((t) => t.met !== null);
+        console.log(`issue #13 targets met: ${judged.filter((t) => t.met === true).length} of ${judged.length}`);
         for (const style of report.uncoveredStyles) console.log(`${style}: no model in --models covers it (skipped, noted in the report)`);
       }
       if (report.sampleFailures.length > 0) {

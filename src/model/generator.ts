@@ -74,7 +74,7 @@ export class Generator {
       ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
       ...(request.topK !== undefined ? { topK: request.topK } : {}),
       ...(request.topP !== undefined ? { topP: request.topP } : {}),
-      ...(request.seed !== undefined ? { seed: request.seed } : {}),
+      ...(request.samplingSeed !== undefined ? { samplingSeed: request.samplingSeed } : {}),
       ...(request.stopAtEnd ?? true ? { endToken: this.vocabulary.endId } : {}),
       ...(mask ? { mask } : {}),
       ...(request.maxBars !== undefined ? { maxBars: request.maxBars } : {}),

@@ -291,11 +291,11 @@ export function pieceSeed(seed: number, style: Style, index: number): number {
   return (seed * 1_000_003 + STYLES.indexOf(style) * 100_003 + index + 1) >>> 0;
 }
 
-/** A composer that always samples with `seed` (the pipeline's requests carry none). */
+/** A composer that always samples with `seed` (in place of the pipeline's random sampling seed). */
 function seededComposer(base: Composer, seed: number): Composer {
   return {
     model: base.model,
-    compose: (seedPiece, request, onProgress, signal) => base.compose(seedPiece, { ...request, seed }, onProgress, signal),
+    compose: (seedPiece, request, onProgress, signal) => base.compose(seedPiece, { ...request, samplingSeed: seed }, onProgress, signal),
   };
 }
 
@@ -381,7 +381,7 @@ export async function collectReport(options: ReportOptions): Promise<ModelReport
       for (let i = 0; i < options.pieces; i++) {
         progress(`${label}: composing ${style}`, i / options.pieces);
         await tick();
-        const piece = await composer.compose(emptySeed.piece, { ...request, seed: pieceSeed(options.seed, style, i) }, () => undefined);
+        const piece = await composer.compose(emptySeed.piece, { ...request, samplingSeed: pieceSeed(options.seed, style, i) }, () => undefined);
         if (noteCount(piece) === 0) empty += 1;
         generated.push(pieceFeatures(piece));
       }

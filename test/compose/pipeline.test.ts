@@ -103,7 +103,7 @@ describe('compose pipeline', () => {
     const options = parseComposeOptions({ instruments: ['flute', 'bass', 'drums'], style: 'classical', bars: 2, outDir: dir });
     const seedInput = await loadSeed({ seedBars: 2, tempo: 120 });
     const request = buildRequest(options, seedInput);
-    const piece = await composer.compose(seedInput.piece, { ...request, seed: 5 }, () => {}, undefined);
+    const piece = await composer.compose(seedInput.piece, { ...request, samplingSeed: 5 }, () => {}, undefined);
     expect(piece.tracks.map((t) => ({ program: t.program, isDrum: t.isDrum }))).toEqual(request.instruments.map((i) => ({ program: i.program, isDrum: i.isDrum })));
     expect(piece.tracks.map((t) => t.name)).toEqual(request.instruments.map((i) => i.name));
     // No early <end>: the piece reaches its last requested bar.

@@ -1,6 +1,7 @@
 /**
- * The seed a composition starts from: seed notation (`--seed`), the first bars of a MIDI file
- * (`--midi`), or nothing (the model starts from scratch).
+ * The seed notes a composition starts from: seed notation (`--seed`), the first bars of a MIDI
+ * file (`--midi`), or nothing (the model starts from scratch). Not the sampling seed
+ * (`--sample-seed`), which only picks among the model's choices.
  */
 import { readMidiFile } from '../midi/read.js';
 import { createPiece, DEFAULT_BPM, noteCount, pieceLengthBeats, type Note, type Piece } from '../music/piece.js';
@@ -8,9 +9,9 @@ import { SeedSyntaxError, readSeed } from '../music/seed.js';
 import { barStarts, barsToBeats } from '../render/bars.js';
 import { InvalidInputError } from '../util/errors.js';
 
-export interface Seed {
+export interface SeedNotes {
   readonly piece: Piece;
-  /** Whole bars the seed occupies (0 without a seed). */
+  /** Whole bars the seed notes occupy (0 without any). */
   readonly bars: number;
   /** Where the seed ends, quarter notes: the composed part starts here. */
   readonly beats: number;
@@ -43,7 +44,8 @@ export interface SeedSource {
   readonly program?: number | undefined;
 }
 
-export async function loadSeed(source: SeedSource): Promise<Seed> {
+/** Reads the seed notes: notation, the first bars of a MIDI file, or none. */
+export async function loadSeed(source: SeedSource): Promise<SeedNotes> {
   if (source.seed !== undefined) {
     let parsed: ReturnType<typeof readSeed>;
     try {

@@ -53,7 +53,7 @@ export class LstmComposer implements Composer {
     signal?.throwIfAborted();
     const generator = this.generator;
     const hasSeed = seedNotes.tracks.some((t) => t.notes.length > 0);
-    const prefix = hasSeed ? generator.prefixFromPiece(seedNotes, request.style) : generator.stylePrefix(request.style);
+    const prefix = hasSeed ? generator.prefixFromPiece(seedNotes, request.style, request.seedBeats) : generator.stylePrefix(request.style);
     onProgress({ fraction: 0, message: 'composing' });
     const result = generator.generate({
       prefix,

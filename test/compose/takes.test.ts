@@ -41,6 +41,17 @@ describe('sampling seeds in the composer', () => {
     // Both keep the seed notes: only the composed part differs.
     for (const piece of [a, b]) expect(piece.tracks[0]!.notes.slice(0, 3).map((n) => n.pitch)).toEqual([60, 64, 67]);
   });
+
+  it("adds nothing inside the seed notes' bars, trailing rests included (a Variation keeps its theme as is)", async () => {
+    const seedNotes = await loadSeed({ seed: 'C4q E4q rh', seedBars: 4 });
+    expect(seedNotes).toMatchObject({ bars: 1, beats: 4 });
+    const request = buildRequest(parseComposeOptions({ seed: 'C4q E4q rh', style: 'folk', bars: 3 }), seedNotes);
+    for (let samplingSeed = 1; samplingSeed <= 8; samplingSeed++) {
+      const piece = await composer.compose(seedNotes.piece, { ...request, samplingSeed }, () => {});
+      const inSeed = piece.tracks.flatMap((t) => t.notes).filter((n) => n.start < 4);
+      expect(inSeed.map((n) => `${n.pitch}@${n.start}`).sort()).toEqual(['60@0', '64@1']);
+    }
+  });
 });
 
 describe.skipIf(!HAVE_RENDER_TOOLS)('sampling seeds through composeToFiles', () => {

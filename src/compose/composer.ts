@@ -1,5 +1,5 @@
 /**
- * The boundary between the compose pipeline and the model: a Composer continues a seed into a
+ * The boundary between the compose pipeline and the model: a Composer continues seed notes into a
  * whole piece. The LSTM engine provides the real implementation (lstm-composer.ts).
  */
 import type { Key } from '../music/key.js';

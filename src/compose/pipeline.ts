@@ -117,7 +117,7 @@ export async function composeToFiles(input: unknown, deps: ComposeDependencies =
   report({ stage: 'seed', fraction: 0 });
   const firstInstrument = options.instruments?.[0];
   const seedNotes = await loadSeed({
-    seed: options.seed,
+    notation: options.seed,
     midi: options.midi,
     seedBars: options.seedBars,
     tempo: options.tempo,

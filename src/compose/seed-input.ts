@@ -36,7 +36,8 @@ function wholeBars(piece: Piece, length = pieceLengthBeats(piece)): { bars: numb
 }
 
 export interface SeedSource {
-  readonly seed?: string | undefined;
+  /** Seed notation (the `--seed` option). */
+  readonly notation?: string | undefined;
   readonly midi?: string | undefined;
   readonly seedBars: number;
   readonly tempo?: number | undefined;
@@ -46,19 +47,19 @@ export interface SeedSource {
 
 /** Reads the seed notes: notation, the first bars of a MIDI file, or none. */
 export async function loadSeed(source: SeedSource): Promise<SeedNotes> {
-  if (source.seed !== undefined) {
+  if (source.notation !== undefined) {
     let parsed: ReturnType<typeof readSeed>;
     try {
-      parsed = readSeed(source.seed, {
+      parsed = readSeed(source.notation, {
         ...(source.tempo !== undefined ? { bpm: source.tempo } : {}),
         ...(source.program !== undefined ? { program: source.program } : {}),
       });
     } catch (error) {
-      if (error instanceof SeedSyntaxError) throw new InvalidInputError(`--seed "${source.seed}": ${error.message}`, { cause: error });
+      if (error instanceof SeedSyntaxError) throw new InvalidInputError(`--seed "${source.notation}": ${error.message}`, { cause: error });
       throw error;
     }
     const { piece } = parsed;
-    if (noteCount(piece) === 0) throw new InvalidInputError(`--seed "${source.seed}" contains no notes`);
+    if (noteCount(piece) === 0) throw new InvalidInputError(`--seed "${source.notation}" contains no notes`);
     // Trailing rests belong to the seed: the model continues after them.
     return { piece, ...wholeBars(piece, Math.max(parsed.lengthBeats, pieceLengthBeats(piece))) };
   }

@@ -32,7 +32,7 @@ const notesOf = (piece: Piece): string[] => piece.tracks.flatMap((t, i) => t.not
 
 describe('sampling seeds in the composer', () => {
   it('composes the same piece for the same sampling seed and another for another', async () => {
-    const seedNotes = await loadSeed({ seed: 'C4q E4q G4h', seedBars: 4 });
+    const seedNotes = await loadSeed({ notation: 'C4q E4q G4h', seedBars: 4 });
     const request = buildRequest(parseComposeOptions({ seed: 'C4q E4q G4h', style: 'folk', bars: 4 }), seedNotes);
     const take = (samplingSeed: number) => composer.compose(seedNotes.piece, { ...request, samplingSeed }, () => {});
     const [a, again, b] = [await take(11), await take(11), await take(12)];
@@ -43,7 +43,7 @@ describe('sampling seeds in the composer', () => {
   });
 
   it("adds nothing inside the seed notes' bars, trailing rests included (a Variation keeps its theme as is)", async () => {
-    const seedNotes = await loadSeed({ seed: 'C4q E4q rh', seedBars: 4 });
+    const seedNotes = await loadSeed({ notation: 'C4q E4q rh', seedBars: 4 });
     expect(seedNotes).toMatchObject({ bars: 1, beats: 4 });
     const request = buildRequest(parseComposeOptions({ seed: 'C4q E4q rh', style: 'folk', bars: 3 }), seedNotes);
     for (let samplingSeed = 1; samplingSeed <= 8; samplingSeed++) {

@@ -87,7 +87,7 @@ export async function checkComposeInput(input: ComposeRequestInput, hasMidi: boo
   try {
     const options = parseComposeOptions({ ...input, ...(hasMidi ? { midi: 'attachment.mid' } : {}) });
     // With a MIDI file the seed is only known after the download; the child checks the rest then.
-    if (!hasMidi) buildRequest(options, await loadSeed({ seed: options.seed, seedBars: options.seedBars, tempo: options.tempo }));
+    if (!hasMidi) buildRequest(options, await loadSeed({ notation: options.seed, seedBars: options.seedBars, tempo: options.tempo }));
   } catch (error) {
     const cause = error instanceof InvalidInputError ? error.cause : undefined;
     if (cause instanceof SeedSyntaxError && typeof input.seed === 'string') throw new InvalidInputError(seedMistakeMessage(input.seed, cause), { cause });

@@ -1,5 +1,5 @@
 /**
- * The boundary between the compose pipeline and the model: a Composer continues a seed into a
+ * The boundary between the compose pipeline and the model: a Composer continues seed notes into a
  * whole piece. The LSTM engine provides the real implementation (lstm-composer.ts).
  */
 import type { Key } from '../music/key.js';
@@ -22,11 +22,11 @@ export interface CompositionRequest {
   readonly temperature?: number;
   /** Top-k sampling cut-off; undefined = the engine's default. */
   readonly topK?: number;
-  /** Sampling seed (same seed, same piece); undefined = the engine's default. */
-  readonly seed?: number;
+  /** Seed of the sampler (same sampling seed and request, same piece); undefined = the engine's default. */
+  readonly samplingSeed?: number;
   /** Key constraint, when asked for. */
   readonly key?: Key;
-  /** Length of the seed in quarter notes (0 without a seed): the result must start with it. */
+  /** Length of the seed notes in quarter notes (0 without seed notes): the result must start with them. */
   readonly seedBeats: number;
 }
 
@@ -39,9 +39,9 @@ export interface ComposerProgress {
 export interface Composer {
   /** Model name or directory, reported in summaries. */
   readonly model: string;
-  /** Continue `seed` (possibly empty) to `request.totalBeats`; the result starts with the seed. */
+  /** Continue `seedNotes` (possibly empty) to `request.totalBeats`; the result starts with them. */
   compose(
-    seed: Piece,
+    seedNotes: Piece,
     request: CompositionRequest,
     onProgress: (progress: ComposerProgress) => void,
     signal?: AbortSignal,

@@ -45,15 +45,15 @@ export class LstmComposer implements Composer {
   ) {}
 
   async compose(
-    seed: Piece,
+    seedNotes: Piece,
     request: CompositionRequest,
     onProgress: (progress: { fraction: number; message?: string }) => void,
     signal?: AbortSignal,
   ): Promise<Piece> {
     signal?.throwIfAborted();
     const generator = this.generator;
-    const hasSeed = seed.tracks.some((t) => t.notes.length > 0);
-    const prefix = hasSeed ? generator.prefixFromPiece(seed, request.style) : generator.stylePrefix(request.style);
+    const hasSeed = seedNotes.tracks.some((t) => t.notes.length > 0);
+    const prefix = hasSeed ? generator.prefixFromPiece(seedNotes, request.style, request.seedBeats) : generator.stylePrefix(request.style);
     onProgress({ fraction: 0, message: 'composing' });
     const result = generator.generate({
       prefix,
@@ -63,7 +63,7 @@ export class LstmComposer implements Composer {
       maxQuarters: request.totalBeats,
       ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
       ...(request.topK !== undefined ? { topK: request.topK } : {}),
-      ...(request.seed !== undefined ? { seed: request.seed } : {}),
+      ...(request.samplingSeed !== undefined ? { samplingSeed: request.samplingSeed } : {}),
       constraints: {
         ...(request.key ? { pitchClasses: keyPitchClasses(request.key) } : {}),
         maxNotesPerStep: MAX_CHORD,

@@ -1,7 +1,9 @@
 /**
- * The compose application service shared by the CLI and the Discord bot: options → seed →
+ * The compose application service shared by the CLI and the Discord bot: options → seed notes →
  * Composer (the model) → piece.mid, piece.ogg, piece.png in the output directory → a summary.
- * Rendering runs on a worker thread by default so callers' event loops stay responsive.
+ * Every compose samples with a sampling seed — the one asked for, else a fresh random one — and
+ * reports it, so any take can be made again. Rendering runs on a worker thread by default so
+ * callers' event loops stay responsive.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -16,8 +18,8 @@ import { locateRenderTools } from '../render/tools.js';
 import { InvalidInputError, RhythmixError } from '../util/errors.js';
 import { loadComposer, type Composer, type ComposerLoader, type CompositionRequest } from './composer.js';
 import { parseInstrumentList, styleInstruments } from './instruments.js';
-import { parseComposeOptions, type ComposeOptions } from './options.js';
-import { loadSeed, type Seed } from './seed-input.js';
+import { parseComposeOptions, randomSamplingSeed, type ComposeOptions } from './options.js';
+import { loadSeed, type SeedNotes } from './seed-input.js';
 
 export const DEFAULT_BARS = 16;
 /** Tracks for `--tracks` left out and no `--instruments`: melody and accompaniment. */
@@ -58,39 +60,42 @@ export interface ComposeSummary {
   readonly tempo: number;
   readonly key?: string;
   readonly seedBars: number;
+  /** The sampler's seed: the same value with the same options composes the same piece. */
+  readonly samplingSeed: number;
   readonly tracks: readonly TrackSummary[];
   readonly loudness: number;
   readonly peakDb: number;
   readonly soundfont: string;
 }
 
-/** Resolve everything the model needs from validated options and the seed. */
-export function buildRequest(options: ComposeOptions, seed: Seed): CompositionRequest {
-  const bpm = options.tempo ?? seed.piece.tempos[0]?.bpm ?? 120;
-  const timeSignature = seed.piece.timeSignatures.at(-1) ?? { numerator: 4, denominator: 4 };
+/** Resolve everything the model needs from validated options and the seed notes. */
+export function buildRequest(options: ComposeOptions, seedNotes: SeedNotes): CompositionRequest {
+  const bpm = options.tempo ?? seedNotes.piece.tempos[0]?.bpm ?? 120;
+  const timeSignature = seedNotes.piece.timeSignatures.at(-1) ?? { numerator: 4, denominator: 4 };
   const barSeconds = (barLengthBeats(timeSignature) * 60) / bpm;
   const bars =
     options.bars ?? (options.seconds !== undefined ? Math.max(1, Math.ceil(options.seconds / barSeconds - 1e-9)) : DEFAULT_BARS);
-  if (bars <= seed.bars) {
+  if (bars <= seedNotes.bars) {
     throw new InvalidInputError(
-      `the piece would be ${bars} bar(s) long but the seed already fills ${seed.bars} — ask for more with --bars or --seconds`,
+      `the piece would be ${bars} bar(s) long but the seed already fills ${seedNotes.bars} — ask for more with --bars or --seconds`,
     );
   }
   const instruments =
     options.instruments !== undefined ? parseInstrumentList(options.instruments) : styleInstruments(options.style, options.tracks ?? DEFAULT_TRACKS);
   // The seed's bars keep their metre; the composed bars continue in the seed's last one.
-  const totalBeats = seed.beats + (bars - seed.bars) * barLengthBeats(timeSignature);
+  const totalBeats = seedNotes.beats + (bars - seedNotes.bars) * barLengthBeats(timeSignature);
   return {
     style: options.style,
     instruments,
     bars,
-    totalBeats: seed.bars === 0 ? barsToBeats(seed.piece, bars) : totalBeats,
+    totalBeats: seedNotes.bars === 0 ? barsToBeats(seedNotes.piece, bars) : totalBeats,
     bpm,
     timeSignature: { numerator: timeSignature.numerator, denominator: timeSignature.denominator },
     ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
     ...(options.topK !== undefined ? { topK: options.topK } : {}),
+    ...(options.samplingSeed !== undefined ? { samplingSeed: options.samplingSeed } : {}),
     ...(options.key !== undefined ? { key: parseKey(options.key) } : {}),
-    seedBeats: seed.beats,
+    seedBeats: seedNotes.beats,
   };
 }
 
@@ -99,7 +104,10 @@ function withTempo(piece: Piece, bpm: number): Piece {
 }
 
 export async function composeToFiles(input: unknown, deps: ComposeDependencies = {}): Promise<ComposeSummary> {
-  const options = parseComposeOptions(input);
+  const parsed = parseComposeOptions(input);
+  // Drawn here, not in the engine: the summary reports it, so a take can be made again.
+  const samplingSeed = parsed.samplingSeed ?? randomSamplingSeed();
+  const options: ComposeOptions = { ...parsed, samplingSeed };
   const report = deps.onProgress ?? (() => undefined);
   // Fail on a missing tool or soundfont before spending minutes on composing.
   locateRenderTools();
@@ -108,14 +116,14 @@ export async function composeToFiles(input: unknown, deps: ComposeDependencies =
 
   report({ stage: 'seed', fraction: 0 });
   const firstInstrument = options.instruments?.[0];
-  const seed = await loadSeed({
-    seed: options.seed,
+  const seedNotes = await loadSeed({
+    notation: options.seed,
     midi: options.midi,
     seedBars: options.seedBars,
     tempo: options.tempo,
     program: firstInstrument === undefined ? undefined : parseInstrumentList([firstInstrument])[0]?.program,
   });
-  const request = buildRequest(options, seed);
+  const request = buildRequest(options, seedNotes);
   const plannedSeconds = beatsToSeconds({ tempos: [{ time: 0, bpm: request.bpm }] }, request.totalBeats);
   if (plannedSeconds > limits.maxSeconds) {
     throw new InvalidInputError(
@@ -128,7 +136,7 @@ export async function composeToFiles(input: unknown, deps: ComposeDependencies =
   const composer = deps.composer ?? (await (deps.loadComposer ?? loadComposer)(options.model));
   report({ stage: 'compose', fraction: 0 });
   let piece = await composer.compose(
-    seed.piece,
+    seedNotes.piece,
     request,
     (p) => report({ stage: 'compose', fraction: p.fraction, ...(p.message ? { message: p.message } : {}) }),
     deps.signal,
@@ -148,7 +156,7 @@ export async function composeToFiles(input: unknown, deps: ComposeDependencies =
     audioPath: path.join(options.outDir, 'piece.ogg'),
     imagePath: path.join(options.outDir, 'piece.png'),
     audio: { soundfont, limits },
-    pianoRoll: { seedBeats: seed.beats, title: piece.title ?? `Rhythmix · ${options.style}` },
+    pianoRoll: { seedBeats: seedNotes.beats, title: piece.title ?? `Rhythmix · ${options.style}` },
   };
   const control = { onProgress: report, ...(deps.signal ? { signal: deps.signal } : {}) };
   const rendered = deps.renderIn === 'inline' ? await runRenderJob(job, control) : await runRenderJobInWorker(job, control);
@@ -167,7 +175,8 @@ export async function composeToFiles(input: unknown, deps: ComposeDependencies =
     bars: Math.max(request.bars, Math.ceil(beats / barLengthBeats(request.timeSignature) - 1e-9)),
     tempo: piece.tempos[0]?.bpm ?? request.bpm,
     ...(request.key ? { key: request.key.name } : {}),
-    seedBars: seed.bars,
+    seedBars: seedNotes.bars,
+    samplingSeed,
     tracks: piece.tracks.map((t) => ({ name: t.name, program: t.program, isDrum: t.isDrum, notes: t.notes.length })),
     loudness: rendered.audio.loudness,
     peakDb: rendered.audio.peakDb,

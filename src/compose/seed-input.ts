@@ -1,6 +1,7 @@
 /**
- * The seed a composition starts from: seed notation (`--seed`), the first bars of a MIDI file
- * (`--midi`), or nothing (the model starts from scratch).
+ * The seed notes a composition starts from: seed notation (`--seed`), the first bars of a MIDI
+ * file (`--midi`), or nothing (the model starts from scratch). Not the sampling seed
+ * (`--sample-seed`), which only picks among the model's choices.
  */
 import { readMidiFile } from '../midi/read.js';
 import { createPiece, DEFAULT_BPM, noteCount, pieceLengthBeats, type Note, type Piece } from '../music/piece.js';
@@ -8,9 +9,9 @@ import { SeedSyntaxError, readSeed } from '../music/seed.js';
 import { barStarts, barsToBeats } from '../render/bars.js';
 import { InvalidInputError } from '../util/errors.js';
 
-export interface Seed {
+export interface SeedNotes {
   readonly piece: Piece;
-  /** Whole bars the seed occupies (0 without a seed). */
+  /** Whole bars the seed notes occupy (0 without any). */
   readonly bars: number;
   /** Where the seed ends, quarter notes: the composed part starts here. */
   readonly beats: number;
@@ -35,7 +36,8 @@ function wholeBars(piece: Piece, length = pieceLengthBeats(piece)): { bars: numb
 }
 
 export interface SeedSource {
-  readonly seed?: string | undefined;
+  /** Seed notation (the `--seed` option). */
+  readonly notation?: string | undefined;
   readonly midi?: string | undefined;
   readonly seedBars: number;
   readonly tempo?: number | undefined;
@@ -43,20 +45,21 @@ export interface SeedSource {
   readonly program?: number | undefined;
 }
 
-export async function loadSeed(source: SeedSource): Promise<Seed> {
-  if (source.seed !== undefined) {
+/** Reads the seed notes: notation, the first bars of a MIDI file, or none. */
+export async function loadSeed(source: SeedSource): Promise<SeedNotes> {
+  if (source.notation !== undefined) {
     let parsed: ReturnType<typeof readSeed>;
     try {
-      parsed = readSeed(source.seed, {
+      parsed = readSeed(source.notation, {
         ...(source.tempo !== undefined ? { bpm: source.tempo } : {}),
         ...(source.program !== undefined ? { program: source.program } : {}),
       });
     } catch (error) {
-      if (error instanceof SeedSyntaxError) throw new InvalidInputError(`--seed "${source.seed}": ${error.message}`, { cause: error });
+      if (error instanceof SeedSyntaxError) throw new InvalidInputError(`--seed "${source.notation}": ${error.message}`, { cause: error });
       throw error;
     }
     const { piece } = parsed;
-    if (noteCount(piece) === 0) throw new InvalidInputError(`--seed "${source.seed}" contains no notes`);
+    if (noteCount(piece) === 0) throw new InvalidInputError(`--seed "${source.notation}" contains no notes`);
     // Trailing rests belong to the seed: the model continues after them.
     return { piece, ...wholeBars(piece, Math.max(parsed.lengthBeats, pieceLengthBeats(piece))) };
   }

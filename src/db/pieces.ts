@@ -13,7 +13,10 @@ export interface StoredPiece {
   readonly authorId: string | null;
   readonly channelId: string | null;
   readonly messageId: string | null;
+  /** Seed notes as seed notation (the `seed` option), when given as text; the column keeps its name. */
   readonly seed: string | null;
+  /** Seed of the sampler the piece was composed with; null for pieces stored before it was recorded. */
+  readonly samplingSeed: number | null;
   readonly parameters: JsonObject;
   readonly tokens: Int32Array | null;
   readonly style: string;
@@ -46,7 +49,9 @@ export interface PieceDetails {
 
 export interface NewPiece extends PieceDetails {
   style: string;
+  /** Seed notation text (seed notes). */
   seed?: string | null;
+  samplingSeed?: number | null;
   guild?: Member | null;
   author?: Member | null;
   /** Default `original`; any other kind needs `parentId`. */
@@ -88,7 +93,7 @@ export async function createPiece(prisma: PrismaClient, input: NewPiece): Promis
     throw new InvalidInputError(`piece kind "${kind}" is not one of ${PIECE_KINDS.join(', ')}`);
   }
   if (kind !== 'original' && input.parentId == null) throw new InvalidInputError(`a ${kind} needs the piece it was made from (parentId)`);
-  const { guild, author, kind: _kind, parentId, style, seed, createdAt, ...details } = input;
+  const { guild, author, kind: _kind, parentId, style, seed, samplingSeed, createdAt, ...details } = input;
   return prisma.$transaction(async (tx) => {
     if (parentId != null && !(await tx.piece.findUnique({ where: { id: parentId }, select: { id: true } }))) {
       throw new InvalidInputError(`piece ${parentId} does not exist`);
@@ -100,6 +105,7 @@ export async function createPiece(prisma: PrismaClient, input: NewPiece): Promis
         ...detailColumns(details),
         style,
         seed: seed ?? null,
+        samplingSeed: samplingSeed ?? null,
         kind,
         parentId: parentId ?? null,
         guildId: guild?.id ?? null,

@@ -35,18 +35,19 @@ export interface SampleOptions {
   styles: readonly string[];
   count: number;
   bars: number;
-  seed: number;
+  /** Sampling seed of the first piece; piece i samples with samplingSeed + i. */
+  samplingSeed: number;
   temperature?: number;
 }
 
-/** `count` pieces from the model (styles in turn), as token streams; deterministic for a seed. */
+/** `count` pieces from the model (styles in turn), as token streams; deterministic for a sampling seed. */
 export function sampleTokens(generator: Generator, options: SampleOptions): number[][] {
   const requests = Array.from({ length: options.count }, (_, i) => ({
     prefix: generator.stylePrefix(options.styles[i % options.styles.length]!),
     maxTokens: options.bars * 160,
     maxBars: options.bars,
     temperature: options.temperature ?? 1,
-    seed: options.seed + i,
+    samplingSeed: options.samplingSeed + i,
   }));
   const streams: number[][] = [];
   // Batches of 16 streams stepped together: fast, and bounded memory.

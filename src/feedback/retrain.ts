@@ -242,13 +242,13 @@ export async function runRetrain(options: RetrainOptions): Promise<RetrainOutcom
       const candidate = await loadModel(staged);
       const root = rootName === baseName ? parent : await loadModel(path.join(modelsDir, rootName));
       const sampleStyles = styles.length > 0 ? styles : ['classical'];
-      const reference = referenceFigures(root, original, { styles: sampleStyles, count: settings.samples, bars: settings.sampleBars, seed: settings.seed * 1000 });
+      const reference = referenceFigures(root, original, { styles: sampleStyles, count: settings.samples, bars: settings.sampleBars, samplingSeed: settings.seed * 1000 });
       const referenceNll = reference.nll;
       const parentNll = root === parent ? referenceNll : storedNll(parent, original) ?? validationNll(parent, original.valid);
       // The trainer measured exactly this (full-context token NLL on the same held-out pieces) for the epoch it kept.
       const candidateNll = result.bestValidationNll ?? validationNll(candidate, original.valid);
       const generator = new Generator(candidate);
-      const streams = sampleTokens(generator, { styles: sampleStyles, count: settings.samples, bars: settings.sampleBars, seed: settings.seed * 1000 });
+      const streams = sampleTokens(generator, { styles: sampleStyles, count: settings.samples, bars: settings.sampleBars, samplingSeed: settings.seed * 1000 });
       const ranges = reference.ranges;
       const referenceStats = reference.stats;
       const stats = checkStats(sampleStats(generator, streams), ranges, referenceStats);

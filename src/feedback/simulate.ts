@@ -114,7 +114,7 @@ export async function simulateFeedback(options: SimulateOptions = {}): Promise<S
     };
     // The hidden taste is fixed before any training, from a calibration set of the base model's pieces.
     const baseGenerator = new Generator(base);
-    const calibration = sampleTokens(baseGenerator, { styles, count: evalSamples, bars, seed: seed * 7_000_003 }).map(statOf).filter((v): v is number => v !== null);
+    const calibration = sampleTokens(baseGenerator, { styles, count: evalSamples, bars, samplingSeed: seed * 7_000_003 }).map(statOf).filter((v): v is number => v !== null);
     if (calibration.length === 0) throw new InvalidInputError(`${baseName} wrote no notes in ${evalSamples} tries; cannot calibrate the rater`);
     const q = options.dislikeQuantile ?? 0.7;
     const threshold = quantile(calibration, taste.direction > 0 ? q : 1 - q);
@@ -123,7 +123,7 @@ export async function simulateFeedback(options: SimulateOptions = {}): Promise<S
       return value !== null && (taste.direction > 0 ? value > threshold : value < threshold);
     };
     const likedFraction = (generator: Generator): number => {
-      const streams = sampleTokens(generator, { styles, count: evalSamples, bars, seed: seed * 1_000_003 });
+      const streams = sampleTokens(generator, { styles, count: evalSamples, bars, samplingSeed: seed * 1_000_003 });
       return streams.filter(likes).length / streams.length;
     };
 
@@ -138,7 +138,7 @@ export async function simulateFeedback(options: SimulateOptions = {}): Promise<S
     for (let round = 1; round <= rounds; round++) {
       const currentName = currentModelName(modelsDir) ?? baseName;
       const generator = round === 1 ? baseGenerator : await Generator.load(path.join(modelsDir, currentName));
-      const streams = sampleTokens(generator, { styles, count: samples, bars, seed: seed * 10_007 + round * 101 });
+      const streams = sampleTokens(generator, { styles, count: samples, bars, samplingSeed: seed * 10_007 + round * 101 });
       // Simulated time: one day per round, so the recency decay has something to weigh.
       const at = new Date(t0 + round * 86_400_000);
       let liked = 0;

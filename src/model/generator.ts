@@ -1,7 +1,7 @@
 import { splitNotesIntoFrames, type Piece } from '../music/piece.js';
 import { quantizePiece } from '../music/quantize.js';
 import { type SamplingConstraints, TokenStreamState } from '../music/token-stream.js';
-import { encodePiece } from '../music/tokens.js';
+import { encodePrefix } from '../music/tokens.js';
 import { Vocabulary } from '../music/vocabulary.js';
 import { InvalidInputError } from '../util/errors.js';
 import { type LoadedModel, loadModel, readsPianoRollFrames } from './model-files.js';
@@ -74,7 +74,7 @@ export class Generator {
       ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
       ...(request.topK !== undefined ? { topK: request.topK } : {}),
       ...(request.topP !== undefined ? { topP: request.topP } : {}),
-      ...(request.seed !== undefined ? { seed: request.seed } : {}),
+      ...(request.samplingSeed !== undefined ? { samplingSeed: request.samplingSeed } : {}),
       ...(request.stopAtEnd ?? true ? { endToken: this.vocabulary.endId } : {}),
       ...(mask ? { mask } : {}),
       ...(request.maxBars !== undefined ? { maxBars: request.maxBars } : {}),
@@ -84,13 +84,14 @@ export class Generator {
 
   /**
    * The prefix that continues a seed piece (from seed notation or MIDI): its
-   * canonical encoding on the model's grid without the end token.
+   * canonical encoding on the model's grid without the end token. With `continueAt`
+   * (the seed's length in beats) the prefix advances past the seed's trailing rests, so
+   * nothing is added inside the seed's bars: a Variation keeps its parent's opening as is.
    */
-  prefixFromPiece(piece: Piece, style: string): number[] {
+  prefixFromPiece(piece: Piece, style: string, continueAt?: number): number[] {
     const quantized = quantizePiece(this.writesFrames ? splitNotesIntoFrames(piece, 1) : piece, { stepsPerQuarter: this.stepsPerQuarter }).piece;
-    const tokens = encodePiece(quantized, { style, stepsPerQuarter: this.stepsPerQuarter, vocabulary: this.vocabulary });
-    if (tokens[tokens.length - 1] === this.vocabulary.endId) tokens.pop();
-    return tokens;
+    const onGrid = continueAt !== undefined && Math.abs(Math.round(continueAt * this.stepsPerQuarter) - continueAt * this.stepsPerQuarter) < 1e-6;
+    return encodePrefix(quantized, { style, stepsPerQuarter: this.stepsPerQuarter, vocabulary: this.vocabulary, ...(onGrid ? { continueAt } : {}) });
   }
 
   /** Start and style tokens: the prefix of a new piece in `style`. */

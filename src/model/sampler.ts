@@ -25,8 +25,11 @@ export interface SamplingOptions {
   topK?: number;
   /** Keep the smallest set whose probability reaches p (1 = off). */
   topP?: number;
-  /** Seed of the sampling generator (same seed, same output). */
-  seed?: number;
+  /**
+   * Seed of the sampling generator (same sampling seed, same output). Not to be confused with
+   * seed notes, which are part of the prefix. Default: 1 + the stream's index in a batch.
+   */
+  samplingSeed?: number;
 }
 
 export interface GenerateOptions extends SamplingOptions {
@@ -54,6 +57,9 @@ export interface GenerateResult {
   /** Summed log-probability of the sampled tokens under the (masked, tempered) sampling distribution. */
   logProbability: number;
 }
+
+/** Sampling seed of the first stream of a batch that names none. */
+export const DEFAULT_SAMPLING_SEED = 1;
 
 function checkOptions(options: SamplingOptions): void {
   const t = options.temperature ?? 1;
@@ -134,7 +140,7 @@ export class Sampler {
 
   /**
    * Samples one continuation per options entry, all streams stepping together
-   * (one GEMM per layer per step). Each stream keeps its own mask, seed and stop rules.
+   * (one GEMM per layer per step). Each stream keeps its own mask, sampling seed and stop rules.
    */
   generateBatch(streams: readonly GenerateOptions[]): GenerateResult[] {
     const net = this.net;
@@ -150,7 +156,8 @@ export class Sampler {
       }
     }
     const state: GenerationState = net.pooledState(B);
-    const rngs = streams.map((s, i) => new Rng(s.seed ?? 1 + i));
+    // Streams without a sampling seed still get distinct ones, so a batch never holds identical twins.
+    const rngs = streams.map((s, i) => new Rng(s.samplingSeed ?? DEFAULT_SAMPLING_SEED + i));
     const results: GenerateResult[] = streams.map(() => ({ tokens: [], reason: 'max-tokens', logProbability: 0 }));
     const active = streams.map(() => true);
     const input = new Int32Array(B);

@@ -312,11 +312,11 @@ export function pieceSeed(seed: number, style: Style, index: number): number {
   return (seed * 1_000_003 + STYLES.indexOf(style) * 100_003 + index + 1) >>> 0;
 }
 
-/** A composer that always samples with `seed` (the pipeline's requests carry none). */
+/** A composer that always samples with `seed` (in place of the pipeline's random sampling seed). */
 function seededComposer(base: Composer, seed: number): Composer {
   return {
     model: base.model,
-    compose: (seedPiece, request, onProgress, signal) => base.compose(seedPiece, { ...request, seed }, onProgress, signal),
+    compose: (seedPiece, request, onProgress, signal) => base.compose(seedPiece, { ...request, samplingSeed: seed }, onProgress, signal),
   };
 }
 
@@ -422,7 +422,7 @@ export async function collectReport(options: ReportOptions): Promise<ModelReport
         progress(`${label}: composing ${style}`, i / options.pieces);
         await tick();
         const seed = pieceSeed(options.seed, style, i);
-        const piece = await composer.compose(emptySeed.piece, { ...request, seed }, () => undefined);
+        const piece = await composer.compose(emptySeed.piece, { ...request, samplingSeed: seed }, () => undefined);
         if (noteCount(piece) === 0) empty += 1;
         generated.push(pieceFeatures(piece));
         generatedRepetition.push(barRepetition(piece));

@@ -1,16 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { checkComposeInput, checkMidiAttachment, checkMidiBytes, composeInputFromSlash, discordWording } from '../../src/bot/compose/request.js';
+import { composeCommand } from '../../src/bot/commands/definitions.js';
+import { MAX_SAMPLING_SEED } from '../../src/compose/options.js';
 import { InvalidInputError } from '../../src/util/errors.js';
 
 describe('composeInputFromSlash', () => {
   it('maps the slash options onto the pipeline options', () => {
     expect(
-      composeInputFromSlash({ seed: ' C4q E4q ', style: 'Folk', instruments: 'piano, strings,,bass', tempo: 90, length: 8, temperature: 0.8, key: ' D minor ' }),
-    ).toEqual({ seed: 'C4q E4q', style: 'folk', instruments: ['piano', 'strings', 'bass'], tempo: 90, bars: 8, temperature: 0.8, key: 'D minor' });
+      composeInputFromSlash({ seed: ' C4q E4q ', style: 'Folk', instruments: 'piano, strings,,bass', tempo: 90, length: 8, temperature: 0.8, key: ' D minor ', sampleSeed: 0 }),
+    ).toEqual({ seed: 'C4q E4q', style: 'folk', instruments: ['piano', 'strings', 'bass'], tempo: 90, bars: 8, temperature: 0.8, key: 'D minor', samplingSeed: 0 });
+  });
+
+  it('offers sample_seed with the same limits as --sample-seed', () => {
+    const option = composeCommand.toJSON().options?.find((o) => o.name === 'sample_seed');
+    expect(option).toMatchObject({ type: 4, min_value: 0, max_value: MAX_SAMPLING_SEED }); // 4 = integer
   });
 
   it('leaves out what was not given (null from discord.js)', () => {
-    expect(composeInputFromSlash({ seed: null, style: null, instruments: null, tracks: 3, tempo: null, length: null, temperature: null, key: '' })).toEqual({ tracks: 3 });
+    expect(composeInputFromSlash({ seed: null, style: null, instruments: null, tracks: 3, tempo: null, length: null, temperature: null, key: '', sampleSeed: null })).toEqual({ tracks: 3 });
   });
 });
 
@@ -31,6 +38,7 @@ describe('checkComposeInput', () => {
     await expect(checkComposeInput({ seed: 'C4q', instruments: ['piano'], tracks: 2 }, false)).rejects.toThrow(/use either `instruments` or `tracks`/);
     await expect(checkComposeInput({ seed: 'C4q' }, true)).rejects.toThrow(/`seed` or `midi`/);
     await expect(checkComposeInput({ instruments: ['kazoo-deluxe'] }, false)).rejects.toThrow(/unknown instrument "kazoo-deluxe"/);
+    await expect(checkComposeInput({ samplingSeed: -1 }, false)).rejects.toThrow('`sample_seed`: must be a whole number from 0 to 2147483647');
   });
 });
 

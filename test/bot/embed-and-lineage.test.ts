@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PermissionFlagsBits } from 'discord.js';
 import { attachmentNames, parsePieceButtonId, pieceButtonId, pieceButtons, pieceEmbed, seedDescription } from '../../src/bot/compose/embed.js';
-import { continuationRequest, rerollRequest, variationRequest } from '../../src/bot/compose/lineage.js';
+import { continuationRequest, rerollRequest, themeBars, variationRequest } from '../../src/bot/compose/lineage.js';
 import { parsePieceId, ratingSummary } from '../../src/bot/commands/piece.js';
 import { topLines } from '../../src/bot/commands/top.js';
 import { BOT_PERMISSIONS, invitePermissions, inviteUrl, missingPermissions } from '../../src/bot/permissions.js';
@@ -16,6 +16,7 @@ const piece = (over: Partial<StoredPiece> = {}): StoredPiece => ({
   channelId: '2',
   messageId: '3',
   seed: 'C4q E4q',
+  samplingSeed: 1234,
   parameters: { request: { seed: 'C4q E4q', style: 'folk', bars: 4, temperature: 0.9 }, seconds: 8.04, seedBars: 1, addedBars: 3 },
   tokens: null,
   style: 'folk',
@@ -33,11 +34,12 @@ const piece = (over: Partial<StoredPiece> = {}): StoredPiece => ({
 });
 
 describe('piece embed', () => {
-  it('shows style, seed, key, tempo, length, model and who asked', () => {
+  it('shows style, seed notes, key, tempo, length, model, who asked and the sampling seed', () => {
     const embed = pieceEmbed(piece(), { imageName: 'rhythmix-12.png', ratingEmojis: parseRatingEmojis('👍=1,🔥=2').emojis });
     const fields = Object.fromEntries(embed.fields!.map((f) => [f.name, f.value]));
     expect(embed.title).toBe('Piece #12');
-    expect(fields).toMatchObject({ Style: 'folk', Key: 'D minor', Tempo: '96 BPM', Length: '4 bars · 8.0 s', Model: '`rhythmix-base`', 'Requested by': '<@42>', Seed: '`C4q E4q`' });
+    expect(fields).toMatchObject({ Style: 'folk', Key: 'D minor', Tempo: '96 BPM', Length: '4 bars · 8.0 s', Model: '`rhythmix-base`', 'Requested by': '<@42>', 'Sample seed': '`1234`', Seed: '`C4q E4q`' });
+    expect(pieceEmbed(piece({ samplingSeed: null })).fields!.find((f) => f.name === 'Sample seed')?.value).toBe('not recorded');
     expect(embed.image?.url).toBe('attachment://rhythmix-12.png');
     expect(embed.footer?.text).toBe('Rate it: 👍 🔥');
     expect(pieceEmbed(piece({ kind: 'variation', parentId: 7 })).title).toBe('Piece #12 — variation of #7');
@@ -47,6 +49,8 @@ describe('piece embed', () => {
     expect(seedDescription({ seed: null, parameters: { midiName: 'tune.mid', seedBars: 2 }, kind: 'original', parentId: null })).toBe('`tune.mid` (first 2 bars)');
     expect(seedDescription({ seed: null, parameters: {}, kind: 'original', parentId: null })).toMatch(/none/);
     expect(seedDescription({ seed: 'C4q`', parameters: {}, kind: 'original', parentId: null })).toBe("`C4q'`");
+    expect(seedDescription({ seed: null, parameters: { midiName: 'piece-7.mid', seedBars: 2 }, kind: 'variation', parentId: 7 })).toBe('piece #7 (first 2 bars)');
+    expect(seedDescription({ seed: null, parameters: { midiName: 'tune.mid', seedBars: 2 }, kind: 'variation', parentId: 7 })).toBe('`tune.mid` (first 2 bars)');
   });
 
   it('has four buttons whose ids round-trip', () => {
@@ -59,24 +63,58 @@ describe('piece embed', () => {
 });
 
 describe('button requests', () => {
-  it('Variation keeps the seed and settings in the resulting key and tempo', () => {
-    expect(variationRequest(piece(), false)).toEqual({
+  const newSamplingSeed = (input: Record<string, unknown>): number => {
+    const value = input.samplingSeed;
+    expect(Number.isInteger(value)).toBe(true);
+    expect(value).not.toBe(1234); // never the parent's
+    return value as number;
+  };
+
+  it("Variation keeps the piece's first half (its MIDI file as seed notes) and composes the rest with a new sampling seed", () => {
+    const request = variationRequest(piece(), false);
+    const { samplingSeed: _samplingSeed, ...input } = request.input;
+    newSamplingSeed(request.input);
+    expect({ ...request, input }).toEqual({
       kind: 'variation',
       parentId: 12,
-      input: { seed: 'C4q E4q', style: 'folk', bars: 4, temperature: 0.9, key: 'D minor', tempo: 96 },
+      input: { style: 'folk', temperature: 0.9, key: 'D minor', tempo: 96, seedBars: 2, bars: 4 },
+      midi: { path: '/data/pieces/12/piece.mid', name: 'piece-12.mid' },
       play: false,
     });
+    // Two clicks, two takes.
+    expect(variationRequest(piece(), false).input.samplingSeed).not.toBe(request.input.samplingSeed);
   });
 
-  it('Re-roll replays the request; a MIDI seed comes from the piece folder', () => {
-    const withMidi = piece({ seed: null, parameters: { request: { style: 'folk' }, midiSeed: 'seed.mid', midiName: 'tune.mid' } });
-    expect(rerollRequest(withMidi, true)).toEqual({ kind: 'reroll', parentId: 12, input: { style: 'folk' }, midi: { path: '/data/pieces/12/seed.mid', name: 'tune.mid' }, play: true });
+  it('Variation keeps at least the seed notes, leaves at least one bar to compose, and falls back to a new take when it cannot', () => {
+    expect(themeBars({ bars: 16, parameters: { seedBars: 2 } })).toBe(8);
+    expect(themeBars({ bars: 16, parameters: { seedBars: 12 } })).toBe(12);
+    expect(themeBars({ bars: 5, parameters: { seedBars: 5 } })).toBe(4);
+    expect(themeBars({ bars: 3, parameters: {} })).toBe(1);
+    expect(themeBars({ bars: 200, parameters: {} })).toBe(64);
+    expect(themeBars({ bars: 1, parameters: {} })).toBe(0);
+    const short = variationRequest(piece({ bars: 1 }), false);
+    expect(short.midi).toBeUndefined();
+    expect(short.input).toMatchObject({ seed: 'C4q E4q', bars: 4, key: 'D minor', tempo: 96 });
+    newSamplingSeed(short.input);
+  });
+
+  it('Re-roll replays the request with a new sampling seed; a MIDI seed comes from the piece folder', () => {
+    const withMidi = piece({ seed: null, parameters: { request: { style: 'folk', samplingSeed: 1234 }, midiSeed: 'seed.mid', midiName: 'tune.mid' } });
+    const request = rerollRequest(withMidi, true);
+    expect(request).toEqual({
+      kind: 'reroll',
+      parentId: 12,
+      input: { style: 'folk', samplingSeed: newSamplingSeed(request.input) },
+      midi: { path: '/data/pieces/12/seed.mid', name: 'tune.mid' },
+      play: true,
+    });
+    expect(rerollRequest(piece(), false).input).toMatchObject({ seed: 'C4q E4q', style: 'folk', bars: 4, temperature: 0.9 });
   });
 
   it('Continue seeds with the whole piece and adds as many bars as it added', () => {
     const request = continuationRequest(piece(), false);
     expect(request).toMatchObject({ kind: 'continuation', parentId: 12, midi: { path: '/data/pieces/12/piece.mid' } });
-    expect(request.input).toEqual({ style: 'folk', temperature: 0.9, tempo: 96, seedBars: 4, bars: 7 });
+    expect(request.input).toEqual({ style: 'folk', temperature: 0.9, tempo: 96, seedBars: 4, bars: 7, samplingSeed: newSamplingSeed(request.input) });
     expect(() => continuationRequest(piece({ midiPath: null }), false)).toThrow(/no MIDI file/);
   });
 });

@@ -30,12 +30,12 @@ describe.skipIf(!bundled)('composing with jsb-bench', () => {
   it('splits a seed into frames and merges the result into held notes', async () => {
     const generator = await Generator.load('jsb-bench');
     expect(generator.writesFrames).toBe(true);
-    const seed = createPiece([{ name: 'x', program: 0, isDrum: false, notes: [{ pitch: 60, start: 0, duration: 2, velocity: 80 }] }]);
-    const pitchTokens = generator.prefixFromPiece(seed, 'classical').filter((id) => id === generator.vocabulary.pitchId(60));
+    const seedNotes = createPiece([{ name: 'x', program: 0, isDrum: false, notes: [{ pitch: 60, start: 0, duration: 2, velocity: 80 }] }]);
+    const pitchTokens = generator.prefixFromPiece(seedNotes, 'classical').filter((id) => id === generator.vocabulary.pitchId(60));
     expect(pitchTokens).toHaveLength(2);
 
     const empty = await loadSeed({ seedBars: 4 });
-    const request = { ...buildRequest(parseComposeOptions({ style: 'classical', bars: 8 }), empty), seed: 3 };
+    const request = { ...buildRequest(parseComposeOptions({ style: 'classical', bars: 8 }), empty), samplingSeed: 3 };
     const piece = await new LstmComposer('jsb-bench', generator).compose(empty.piece, request, () => {});
     expect(noteCount(piece)).toBeGreaterThan(16);
     // Nothing left to merge, and some notes are held longer than one frame.

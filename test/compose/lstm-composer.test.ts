@@ -21,8 +21,8 @@ describe.skipIf(!bundled)('LstmComposer with rhythmix-base', () => {
     const empty = await loadSeed({ seedBars: 4 });
     const base = buildRequest(parseComposeOptions({ style: 'folk', bars: 16 }), empty);
     let biggestChord = 0;
-    for (let seed = 1000; seed < 1010; seed++) {
-      const piece = await composer.compose(empty.piece, { ...base, seed }, () => {});
+    for (let samplingSeed = 1000; samplingSeed < 1010; samplingSeed++) {
+      const piece = await composer.compose(empty.piece, { ...base, samplingSeed }, () => {});
       expect(piece.timeSignatures.map((t) => `${t.numerator}/${t.denominator}`)).toEqual(['4/4']);
       for (const track of piece.tracks.filter((t) => !t.isDrum)) {
         const perOnset = new Map<number, number>();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseComposeOptions } from '../../src/compose/options.js';
+import { MAX_SAMPLING_SEED, parseComposeOptions, randomSamplingSeed } from '../../src/compose/options.js';
 import { InvalidInputError } from '../../src/util/errors.js';
 
 describe('compose options', () => {
@@ -22,5 +22,21 @@ describe('compose options', () => {
     expect(() => parseComposeOptions({ bars: 2.5 })).toThrow(/--bars/);
     expect(() => parseComposeOptions({ temperature: -0.5 })).toThrow(/--temperature.*-0.5/);
     expect(() => parseComposeOptions({ colour: 'red' })).toThrow(InvalidInputError);
+  });
+
+  it('takes --sample-seed as a whole number from 0 to 2^31-1 and says so otherwise', () => {
+    expect(parseComposeOptions({ samplingSeed: 0 }).samplingSeed).toBe(0);
+    expect(parseComposeOptions({ samplingSeed: MAX_SAMPLING_SEED }).samplingSeed).toBe(2 ** 31 - 1);
+    expect(parseComposeOptions({}).samplingSeed).toBeUndefined();
+    for (const bad of [1.5, -1, 2 ** 31, '7']) {
+      expect(() => parseComposeOptions({ samplingSeed: bad })).toThrow(InvalidInputError);
+      expect(() => parseComposeOptions({ samplingSeed: bad })).toThrow(`--sample-seed: must be a whole number from 0 to 2147483647 (got ${JSON.stringify(bad)})`);
+    }
+  });
+
+  it('draws random sampling seeds inside that range', () => {
+    const drawn = Array.from({ length: 50 }, () => randomSamplingSeed());
+    for (const s of drawn) expect(parseComposeOptions({ samplingSeed: s }).samplingSeed).toBe(s);
+    expect(new Set(drawn).size).toBeGreaterThan(45);
   });
 });

@@ -22,25 +22,25 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('seed input', () => {
   it('reads seed notation and rounds its length up to whole bars', async () => {
-    const seed = await loadSeed({ seed: 'C4q E4q G4h | C5q', seedBars: 4, tempo: 90 });
-    expect(noteCount(seed.piece)).toBe(4);
-    expect(seed.bars).toBe(2);
-    expect(seed.beats).toBe(8);
-    expect(seed.piece.tempos[0]?.bpm).toBe(90);
+    const seedNotes = await loadSeed({ notation: 'C4q E4q G4h | C5q', seedBars: 4, tempo: 90 });
+    expect(noteCount(seedNotes.piece)).toBe(4);
+    expect(seedNotes.bars).toBe(2);
+    expect(seedNotes.beats).toBe(8);
+    expect(seedNotes.piece.tempos[0]?.bpm).toBe(90);
   });
 
   it('reports notation errors with the flag and position', async () => {
-    await expect(loadSeed({ seed: 'C4q Q9', seedBars: 4 })).rejects.toThrow(/--seed "C4q Q9": at 4/);
+    await expect(loadSeed({ notation: 'C4q Q9', seedBars: 4 })).rejects.toThrow(/--seed "C4q Q9": at 4/);
   });
 
   it('takes the first N bars of a MIDI file, cutting notes at the bar line', async () => {
     const file = path.join(dir, 'seed.mid');
     writeFileSync(file, writeMidi(demoPiece({ bars: 8 })));
-    const seed = await loadSeed({ midi: file, seedBars: 2 });
-    expect(seed.bars).toBe(2);
-    expect(seed.beats).toBe(8);
-    expect(pieceLengthBeats(seed.piece)).toBeLessThanOrEqual(8);
-    expect(seed.piece.tracks).toHaveLength(4);
+    const seedNotes = await loadSeed({ midi: file, seedBars: 2 });
+    expect(seedNotes.bars).toBe(2);
+    expect(seedNotes.beats).toBe(8);
+    expect(pieceLengthBeats(seedNotes.piece)).toBeLessThanOrEqual(8);
+    expect(seedNotes.piece.tracks).toHaveLength(4);
     // More bars asked than the file has: the whole file.
     expect((await loadSeed({ midi: file, seedBars: 64 })).bars).toBe(8);
     const held = createPiece([{ name: 'x', program: 0, isDrum: false, notes: [{ pitch: 60, start: 3, duration: 4, velocity: 80 }] }]);
@@ -48,22 +48,22 @@ describe('seed input', () => {
   });
 
   it('starts from nothing without a seed', async () => {
-    const seed = await loadSeed({ seedBars: 4 });
-    expect(seed).toMatchObject({ bars: 0, beats: 0 });
-    expect(noteCount(seed.piece)).toBe(0);
+    const seedNotes = await loadSeed({ seedBars: 4 });
+    expect(seedNotes).toMatchObject({ bars: 0, beats: 0 });
+    expect(noteCount(seedNotes.piece)).toBe(0);
   });
 });
 
 describe('composition request', () => {
   it('converts seconds to whole bars at the tempo and resolves instruments and key', async () => {
-    const seed = await loadSeed({ seedBars: 4 });
-    const request = buildRequest(parseComposeOptions({ seconds: 30, tempo: 120, instruments: ['piano', 'drums'], key: 'F#m' }), seed);
+    const seedNotes = await loadSeed({ seedBars: 4 });
+    const request = buildRequest(parseComposeOptions({ seconds: 30, tempo: 120, instruments: ['piano', 'drums'], key: 'F#m' }), seedNotes);
     expect(request.bars).toBe(15); // 30 s / 2 s per 4/4 bar at 120 BPM
     expect(request.totalBeats).toBe(60);
     expect(request.instruments.map((i) => i.program)).toEqual([0, 0]);
     expect(request.instruments[1]?.isDrum).toBe(true);
     expect(request.key?.name).toBe('F# minor');
-    expect(buildRequest(parseComposeOptions({ tracks: 3, style: 'classical' }), seed).instruments.map((i) => i.name)).toEqual([
+    expect(buildRequest(parseComposeOptions({ tracks: 3, style: 'classical' }), seedNotes).instruments.map((i) => i.name)).toEqual([
       'piano',
       'strings',
       'cello',
@@ -71,8 +71,8 @@ describe('composition request', () => {
   });
 
   it('refuses a length the seed already fills', async () => {
-    const seed = await loadSeed({ seed: 'C4w | D4w | E4w', seedBars: 4 });
-    expect(() => buildRequest(parseComposeOptions({ bars: 3 }), seed)).toThrow(/seed already fills 3/);
+    const seedNotes = await loadSeed({ notation: 'C4w | D4w | E4w', seedBars: 4 });
+    expect(() => buildRequest(parseComposeOptions({ bars: 3 }), seedNotes)).toThrow(/seed already fills 3/);
   });
 });
 
@@ -85,11 +85,11 @@ describe('compose pipeline', () => {
     const composer = await loadComposer(undefined);
     expect(composer.model).toMatch(/rhythmix-base|jsb-bench/);
     const options = parseComposeOptions({ seed: 'C4q E4q G4h', style: 'classical', bars: 4, tempo: 100, key: 'C major', outDir: dir });
-    const seedInput = await loadSeed({ seed: 'C4q E4q G4h', seedBars: 4, tempo: 100 });
+    const seedInput = await loadSeed({ notation: 'C4q E4q G4h', seedBars: 4, tempo: 100 });
     const request = buildRequest(options, seedInput);
-    const seed = seedInput.piece;
-    const piece = await composer.compose(seed, request, () => {}, undefined);
-    expect(noteCount(piece)).toBeGreaterThan(noteCount(seed));
+    const seedNotes = seedInput.piece;
+    const piece = await composer.compose(seedNotes, request, () => {}, undefined);
+    expect(noteCount(piece)).toBeGreaterThan(noteCount(seedNotes));
     expect(pieceLengthBeats(piece)).toBeLessThanOrEqual(request.totalBeats + 1e-9);
     const firstNotes = piece.tracks[0]?.notes.slice(0, 3).map((n) => n.pitch);
     expect(firstNotes).toEqual([60, 64, 67]);
@@ -103,7 +103,7 @@ describe('compose pipeline', () => {
     const options = parseComposeOptions({ instruments: ['flute', 'bass', 'drums'], style: 'classical', bars: 2, outDir: dir });
     const seedInput = await loadSeed({ seedBars: 2, tempo: 120 });
     const request = buildRequest(options, seedInput);
-    const piece = await composer.compose(seedInput.piece, { ...request, seed: 5 }, () => {}, undefined);
+    const piece = await composer.compose(seedInput.piece, { ...request, samplingSeed: 5 }, () => {}, undefined);
     expect(piece.tracks.map((t) => ({ program: t.program, isDrum: t.isDrum }))).toEqual(request.instruments.map((i) => ({ program: i.program, isDrum: i.isDrum })));
     expect(piece.tracks.map((t) => t.name)).toEqual(request.instruments.map((i) => i.name));
     // No early <end>: the piece reaches its last requested bar.

@@ -53,6 +53,7 @@ describe('pieces', () => {
     const created = await createPiece(db.prisma, {
       style: 'folk',
       seed: 'C4 E4 G4',
+      samplingSeed: 2147483647,
       guild,
       author: alice,
       parameters: { temperature: 0.9, instruments: ['piano', 'violin'] },
@@ -66,7 +67,7 @@ describe('pieces', () => {
     const posted = await updatePiece(db.prisma, created.id, { channelId: '3', messageId: '4', midiPath: 'a.mid', audioPath: 'a.ogg', imagePath: 'a.png' });
     expect(posted.messageId).toBe('4');
     const read = await getPiece(db.prisma, created.id);
-    expect(read).toMatchObject({ style: 'folk', seed: 'C4 E4 G4', guildId: guild.id, authorId: alice.id, kind: 'original', tempo: 96, bars: 8, audioPath: 'a.ogg' });
+    expect(read).toMatchObject({ style: 'folk', seed: 'C4 E4 G4', samplingSeed: 2147483647, guildId: guild.id, authorId: alice.id, kind: 'original', tempo: 96, bars: 8, audioPath: 'a.ogg' });
     expect(read?.parameters).toEqual({ temperature: 0.9, instruments: ['piano', 'violin'] });
     expect(Array.from(read?.tokens ?? [])).toEqual([1, 2, 300, 70000]);
     expect((await getPieceByMessageId(db.prisma, '4'))?.id).toBe(created.id);
@@ -76,6 +77,7 @@ describe('pieces', () => {
 
   it('links variations, continuations and re-rolls to their parent', async () => {
     const original = await createPiece(db.prisma, { style: 'game', guild, author: alice });
+    expect(original.samplingSeed).toBeNull(); // not given: not recorded
     const variation = await createPiece(db.prisma, { style: 'game', guild, author: bob, kind: 'variation', parentId: original.id });
     const continuation = await createPiece(db.prisma, { style: 'game', guild, author: carol, kind: 'continuation', parentId: original.id });
     const grandchild = await createPiece(db.prisma, { style: 'game', guild, author: alice, kind: 'reroll', parentId: variation.id });

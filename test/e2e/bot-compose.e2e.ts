@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readMidiFile } from '../../src/midi/read.js';
 import { writeMidi } from '../../src/midi/write.js';
 import { parseSeed } from '../../src/music/seed.js';
 import { DiscordSimulator, MessageFlags, simFile, type SimMessage } from '../sim/index.js';
@@ -7,7 +8,7 @@ import { removeDir, startTestBot, type TestBot } from '../bot/support/test-bot.j
 /**
  * The Rhythmix bot end to end: real discord.js against the simulator, the real compose pipeline
  * in a child process (build first: `npm run build`), SQLite in a temporary folder. Pieces are
- * two bars long so each compose takes a few seconds.
+ * two to four bars long so each compose takes a few seconds.
  */
 const isResult = (message: SimMessage) => message.attachments.length === 3 && !(message.flags & MessageFlags.Loading);
 /** Generous: the machine may be busy (2 cores shared); nothing here measures speed. */
@@ -37,9 +38,18 @@ describe('the Rhythmix bot on the simulator', () => {
     return prisma().piece.findUniqueOrThrow({ where: { messageId: message.id } });
   };
 
+  /** A MIDI file's notes as "program/drum:pitch@start+duration" (sorted), those starting before `until` beats cut there. */
+  const notesOf = async (midiPath: string | null, until = Infinity): Promise<string[]> => {
+    const piece = await readMidiFile(midiPath!);
+    return piece.tracks
+      .flatMap((t) => t.notes.filter((n) => n.start < until - 1e-9).map((n) => `${t.program}/${t.isDrum}:${n.pitch}@${n.start}+${Math.min(n.duration, until - n.start)}`))
+      .sort();
+  };
+
   it('/compose with a seed posts one message with the three files, the embed, rating reactions and buttons', SLOW, async () => {
     const alice = sim.user('alice');
-    const run = alice.slash('compose', { seed: 'C4q E4q G4h', style: 'classical', length: 2, tempo: 100 });
+    // Four bars: the seed notes fill the first, so a Variation's kept half holds a composed bar too.
+    const run = alice.slash('compose', { seed: 'C4q E4q G4h', style: 'classical', length: 4, tempo: 100 });
     expect(await run.waitForAck()).toBe(5);
     const reply = await run.waitForReply(isResult, WAIT_MS);
 
@@ -57,7 +67,7 @@ describe('the Rhythmix bot on the simulator', () => {
     expect(field('Style')).toBe('classical');
     expect(field('Seed')).toContain('C4q E4q G4h');
     expect(field('Tempo')).toBe('100 BPM');
-    expect(field('Length')).toMatch(/^2 bars · \d+\.\d s$/);
+    expect(field('Length')).toMatch(/^4 bars · \d+\.\d s$/);
     expect(field('Requested by')).toBe(`<@${alice.id}>`);
     expect(field('Model')).toMatch(/\S/);
 
@@ -71,11 +81,14 @@ describe('the Rhythmix bot on the simulator', () => {
     const id = Number(embed.title.slice('Piece #'.length));
     const row = await pieceOf(reply);
     expect(row.id).toBe(id);
-    expect(row).toMatchObject({ messageId: reply.id, channelId: reply.channelId, seed: 'C4q E4q G4h', style: 'classical', kind: 'original', parentId: null, authorId: alice.id, bars: 2, tempo: 100 });
+    expect(row).toMatchObject({ messageId: reply.id, channelId: reply.channelId, seed: 'C4q E4q G4h', style: 'classical', kind: 'original', parentId: null, authorId: alice.id, bars: 4, tempo: 100 });
+    // A random sampling seed was drawn for the take, stored with it and shown.
+    expect(Number.isInteger(row.samplingSeed)).toBe(true);
+    expect(field('Sample seed')).toBe(`\`${row.samplingSeed}\``);
     expect(row!.modelVersion).toBe(field('Model')!.replace(/`/g, ''));
     expect(row!.tokens!.byteLength).toBeGreaterThan(16);
     expect(row!.midiPath).toMatch(new RegExp(`pieces/${id}/piece\\.mid$`));
-    expect(JSON.parse(row!.parameters)).toMatchObject({ request: { seed: 'C4q E4q G4h', style: 'classical', bars: 2, tempo: 100 } });
+    expect(JSON.parse(row!.parameters)).toMatchObject({ request: { seed: 'C4q E4q G4h', style: 'classical', bars: 4, tempo: 100 } });
   });
 
   it('stores reaction adds and removals as ratings, ignoring other emojis and the bot itself, also after a restart (partials)', async () => {
@@ -119,15 +132,29 @@ describe('the Rhythmix bot on the simulator', () => {
     return { original, parent: await pieceOf(original) };
   };
 
-  it('Variation makes a new take linked to its parent', SLOW, async () => {
+  it("Variation keeps its parent's first half note for note and composes the rest anew", SLOW, async () => {
     const { original, parent } = await firstPiece();
     const variation = sim.user('alice').click(original, `piece:variation:${parent.id}`);
     expect(await variation.waitForAck()).toBe(5);
     const variationReply = await variation.waitForReply(isResult, WAIT_MS);
     const variationRow = await pieceOf(variationReply);
-    expect(variationRow).toMatchObject({ kind: 'variation', parentId: parent.id, seed: parent.seed, bars: parent.bars, style: parent.style });
+    // The parent's MIDI file is the seed now, not its seed notes.
+    expect(variationRow).toMatchObject({ kind: 'variation', parentId: parent.id, seed: null, bars: parent.bars, style: parent.style, tempo: parent.tempo });
     expect(variationRow.id).not.toBe(parent.id);
-    expect((variationReply.embeds[0] as { title: string }).title).toBe(`Piece #${variationRow.id} — variation of #${parent.id}`);
+    expect(JSON.parse(variationRow.parameters)).toMatchObject({ midiName: `piece-${parent.id}.mid`, seedBars: 2, request: { bars: 4, seedBars: 2 } });
+    expect(Number.isInteger(variationRow.samplingSeed)).toBe(true);
+    expect(variationRow.samplingSeed).not.toBe(parent.samplingSeed);
+    const embed = variationReply.embeds[0] as { title: string; fields: Array<{ name: string; value: string }> };
+    expect(embed.title).toBe(`Piece #${variationRow.id} — variation of #${parent.id}`);
+    expect(embed.fields.find((f) => f.name === 'Seed')?.value).toBe(`piece #${parent.id} (first 2 bars)`);
+
+    // Bars 1–2 (8 beats of 4/4) are the parent's — the seed notes and the parent's own second bar —, the rest is new.
+    const theme = 8;
+    const parentTheme = await notesOf(parent.midiPath, theme);
+    const startOf = (note: string) => Number(note.slice(note.indexOf('@') + 1, note.indexOf('+')));
+    expect(parentTheme.some((n) => startOf(n) >= 4)).toBe(true); // the kept half holds composed notes, not only the seed notes
+    expect(await notesOf(variationRow.midiPath, theme)).toEqual(parentTheme);
+    expect(await notesOf(variationRow.midiPath)).not.toEqual(await notesOf(parent.midiPath));
   });
 
   it("Continue extends the piece — anyone may continue anyone's", SLOW, async () => {
@@ -138,11 +165,17 @@ describe('the Rhythmix bot on the simulator', () => {
     expect(continuationRow.bars!).toBeGreaterThan(parent.bars!);
   });
 
-  it('Re-roll replays the request; the parent lists all three', SLOW, async () => {
+  it('Re-roll replays the request with a new sampling seed — other notes; the parent lists all three', SLOW, async () => {
     const { original, parent } = await firstPiece();
     const reroll = sim.user('carol').click(original, `piece:reroll:${parent.id}`);
     const rerollRow = await pieceOf(await reroll.waitForReply(isResult, WAIT_MS));
     expect(rerollRow).toMatchObject({ kind: 'reroll', parentId: parent.id, seed: parent.seed, bars: parent.bars });
+    expect(Number.isInteger(rerollRow.samplingSeed)).toBe(true);
+    expect(rerollRow.samplingSeed).not.toBe(parent.samplingSeed);
+    const rerollNotes = await notesOf(rerollRow.midiPath);
+    expect(rerollNotes).not.toEqual(await notesOf(parent.midiPath));
+    // Same seed notes: both open with them.
+    for (const opening of [':60@0+1', ':64@1+1', ':67@2+2']) expect(rerollNotes.some((n) => n.endsWith(opening))).toBe(true);
 
     const lineage = await prisma().piece.findUniqueOrThrow({ where: { id: parent.id }, include: { children: true } });
     expect(lineage.children.map((c) => c.kind).sort()).toEqual(['continuation', 'reroll', 'variation']);
@@ -187,6 +220,9 @@ describe('the Rhythmix bot on the simulator', () => {
     const pieceFields = (pieceReply.embeds[0] as { fields: Array<{ name: string; value: string }> }).fields;
     expect(pieceFields.find((f) => f.name === 'Ratings')!.value).toMatch(/🔥 1/);
     expect(pieceFields.find((f) => f.name === 'Made from it')!.value).toMatch(/variation/);
+    const ratedRow = await prisma().piece.findUniqueOrThrow({ where: { id: rated.pieceId } });
+    expect(ratedRow.samplingSeed).not.toBeNull();
+    expect(pieceFields.find((f) => f.name === 'Sample seed')!.value).toBe(`\`${ratedRow.samplingSeed}\``);
 
     const missing = sim.user('alice').slash('piece', { id: '999999' });
     const missingReply = await missing.waitForReply();

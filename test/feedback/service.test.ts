@@ -150,7 +150,7 @@ describe('FeedbackService', () => {
     while (!done) {
       try {
         const generator = await Generator.load(defaultModel());
-        generator.generate({ prefix: generator.stylePrefix('folk'), maxTokens: 20, seed: served });
+        generator.generate({ prefix: generator.stylePrefix('folk'), maxTokens: 20, samplingSeed: served });
         served++;
       } catch {
         failed++;

@@ -11,7 +11,7 @@ import { GeneratorWorker } from '../../src/model/generator-worker.js';
 import { saveModel } from '../../src/model/model-files.js';
 import { DEFAULT_ADAM, LstmNetwork } from '../../src/model/network.js';
 import { Rng } from '../../src/model/rng.js';
-import { Sampler, sampleFrom } from '../../src/model/sampler.js';
+import { DEFAULT_SAMPLING_SEED, Sampler, sampleFrom } from '../../src/model/sampler.js';
 
 describe('sampleFrom', () => {
   const probs = Float32Array.from([0.1, 0.5, 0.05, 0.3, 0.05]);
@@ -67,27 +67,37 @@ describe('Sampler on a trained toy network', () => {
     }
   });
 
-  it('continues a prefix, deterministically for a seed, batched like single', () => {
+  it('continues a prefix, deterministically for a sampling seed, batched like single', () => {
     const sampler = new Sampler(net);
     const greedy = sampler.generate({ prefix: [0, 3, 4], maxTokens: 6, temperature: 0 });
     expect(greedy.tokens).toEqual([5, 6, 7, 8, 1, 2]);
     expect(greedy.reason).toBe('max-tokens');
-    const a = sampler.generate({ prefix: [0, 6], maxTokens: 10, seed: 42, temperature: 1.5 });
-    const b = sampler.generate({ prefix: [0, 6], maxTokens: 10, seed: 42, temperature: 1.5 });
+    const a = sampler.generate({ prefix: [0, 6], maxTokens: 10, samplingSeed: 42, temperature: 1.5 });
+    const b = sampler.generate({ prefix: [0, 6], maxTokens: 10, samplingSeed: 42, temperature: 1.5 });
     expect(a.tokens).toEqual(b.tokens);
     const batch = sampler.generateBatch([
-      { prefix: [0, 6], maxTokens: 10, seed: 42, temperature: 1.5 },
+      { prefix: [0, 6], maxTokens: 10, samplingSeed: 42, temperature: 1.5 },
       { prefix: [0, 1, 2, 3], maxTokens: 4, temperature: 0 },
     ]);
     expect(batch[0]!.tokens).toEqual(a.tokens);
     expect(batch[1]!.tokens).toEqual([4, 5, 6, 7]);
   });
 
+  it('gives streams without a sampling seed distinct ones (1, 2, …), and different seeds different streams', () => {
+    const sampler = new Sampler(net);
+    const stream = { prefix: [0, 6], maxTokens: 20, temperature: 3 };
+    const [first, second] = sampler.generateBatch([stream, stream]);
+    expect(first!.tokens).not.toEqual(second!.tokens);
+    expect(first!.tokens).toEqual(sampler.generate({ ...stream, samplingSeed: DEFAULT_SAMPLING_SEED }).tokens);
+    expect(second!.tokens).toEqual(sampler.generate({ ...stream, samplingSeed: DEFAULT_SAMPLING_SEED + 1 }).tokens);
+    expect(sampler.generate({ ...stream, samplingSeed: 1234 }).tokens).not.toEqual(sampler.generate({ ...stream, samplingSeed: 1235 }).tokens);
+  });
+
   it('applies the mask hook and stops at the end token', () => {
     const sampler = new Sampler(net);
     const pushed: number[] = [];
     const odd = { allowed: () => Uint8Array.from({ length: 10 }, (_, i) => (i % 2 === 1 ? 1 : 0)), push: (id: number) => pushed.push(id) };
-    const masked = sampler.generate({ prefix: [0, 3], maxTokens: 8, seed: 1, mask: odd });
+    const masked = sampler.generate({ prefix: [0, 3], maxTokens: 8, samplingSeed: 1, mask: odd });
     expect(masked.tokens.every((t) => t % 2 === 1)).toBe(true);
     expect(pushed).toEqual([0, 3, ...masked.tokens]);
     const ended = sampler.generate({ prefix: [0, 3], maxTokens: 8, temperature: 0, endToken: 6 });
@@ -115,7 +125,7 @@ describe('Generator with the token grammar', () => {
   it('keeps an untrained model’s stream well-formed and inside key, range and bar limits', async () => {
     const generator = await Generator.load(dir);
     const constraints = { pitchClasses: [0, 2, 4, 5, 7, 9, 11], minPitch: 60, maxPitch: 72 };
-    const result = generator.generate({ prefix, maxTokens: 300, seed: 7, constraints, maxBars: 2 });
+    const result = generator.generate({ prefix, maxTokens: 300, samplingSeed: 7, constraints, maxBars: 2 });
     const check = new TokenStreamState({ vocabulary, stepsPerQuarter: 4 });
     for (const id of [...prefix, ...result.tokens]) check.push(id); // throws on a grammar violation
     expect(check.bar).toBeLessThan(2);
@@ -130,11 +140,11 @@ describe('Generator with the token grammar', () => {
 
   it('continues a seed piece from its encoding and stops at a length in seconds', async () => {
     const generator = await Generator.load(dir);
-    const seed = createPiece([{ name: 'melody', program: 0, isDrum: false, notes: [60, 62, 64, 65].map((pitch, i) => ({ pitch, start: i, duration: 1, velocity: 80 })) }], { bpm: 120 });
-    const seedPrefix = generator.prefixFromPiece(seed, 'folk');
+    const seedNotes = createPiece([{ name: 'melody', program: 0, isDrum: false, notes: [60, 62, 64, 65].map((pitch, i) => ({ pitch, start: i, duration: 1, velocity: 80 })) }], { bpm: 120 });
+    const seedPrefix = generator.prefixFromPiece(seedNotes, 'folk');
     expect(seedPrefix[0]).toBe(vocabulary.startId);
     expect(seedPrefix).not.toContain(vocabulary.endId);
-    const result = generator.generate({ prefix: seedPrefix, maxTokens: 400, seed: 3, maxSeconds: 4, bpm: 120, stopAtEnd: true });
+    const result = generator.generate({ prefix: seedPrefix, maxTokens: 400, samplingSeed: 3, maxSeconds: 4, bpm: 120, stopAtEnd: true });
     const check = new TokenStreamState({ vocabulary, stepsPerQuarter: 4 });
     for (const id of [...seedPrefix, ...result.tokens]) check.push(id);
     // 4 s at 120 bpm = 8 quarter notes.
@@ -143,7 +153,7 @@ describe('Generator with the token grammar', () => {
   });
 
   it('runs in a worker thread with the same result as on the calling thread', async () => {
-    const request = { prefix, maxTokens: 40, seed: 11, temperature: 0.9, topK: 20 };
+    const request = { prefix, maxTokens: 40, samplingSeed: 11, temperature: 0.9, topK: 20 };
     const local = (await Generator.load(dir)).generate(request);
     const worker = await GeneratorWorker.start(dir);
     try {

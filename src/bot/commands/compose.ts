@@ -28,10 +28,11 @@ export const composeHandler: SlashCommandHandler = {
       length: options.getInteger('length'),
       temperature: options.getNumber('temperature'),
       key: options.getString('key'),
+      sampleSeed: options.getInteger('sample_seed'),
     });
     const attachment = options.getAttachment('midi');
     if (attachment) checkMidiAttachment({ name: attachment.name, size: attachment.size, contentType: attachment.contentType });
-    // Throws InvalidInputError (a bad seed points at the mistake); the router answers ephemerally.
+    // Throws InvalidInputError (bad seed notes point at the mistake); the router answers ephemerally.
     await checkComposeInput(input, attachment !== null);
     // Playing is the default when the caller sits in a voice channel; asking for it explicitly
     // without being in one gets the voice player's "join a voice channel" answer.

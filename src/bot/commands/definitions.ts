@@ -3,6 +3,7 @@ import {
   SlashCommandBuilder,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
+import { MAX_SAMPLING_SEED } from '../../compose/options.js';
 import { STYLES } from '../../music/styles.js';
 
 /**
@@ -32,6 +33,13 @@ export const composeCommand = new SlashCommandBuilder()
     o.setName('temperature').setDescription('Sampling temperature (0.1–2, default 1)').setMinValue(0.1).setMaxValue(2),
   )
   .addStringOption((o) => o.setName('key').setDescription('Key, e.g. "D minor"').setMaxLength(20))
+  .addIntegerOption((o) =>
+    o
+      .setName('sample_seed')
+      .setDescription('Sampling seed: the same number and options make the same piece (default: random)')
+      .setMinValue(0)
+      .setMaxValue(MAX_SAMPLING_SEED),
+  )
   .addBooleanOption((o) => o.setName('play').setDescription('Play it in your voice channel (default: yes)'));
 
 const simple = (name: string, description: string) =>

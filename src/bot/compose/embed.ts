@@ -1,6 +1,7 @@
 /**
- * How a piece looks on Discord: the embed (style, seed, key, tempo, length, model version, who
- * asked), its attachment names and the buttons under it. Pure: built from a stored piece.
+ * How a piece looks on Discord: the embed (style, seed notes, key, tempo, length, model version,
+ * who asked, sampling seed), its attachment names and the buttons under it. Pure: built from a
+ * stored piece.
  */
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder, type APIEmbed } from 'discord.js';
 import type { RatingEmoji } from '../../config/rating-emojis.js';
@@ -62,12 +63,16 @@ function code(value: string, max = 200): string {
   return `\`${clean.length > max ? `${clean.slice(0, max - 1)}…` : clean}\``;
 }
 
-/** What the seed field shows: the notation, the MIDI file's first bars, or none. */
+/** What the seed field shows: the seed notes' notation, the MIDI file's first bars, or none. */
 export function seedDescription(piece: Pick<StoredPiece, 'seed' | 'parameters' | 'kind' | 'parentId'>): string {
   if (piece.seed) return code(piece.seed);
   const midiName = text(piece.parameters.midiName);
   const seedBars = number(piece.parameters.seedBars);
   if (piece.kind === 'continuation' && piece.parentId !== null) return `piece #${piece.parentId}${seedBars ? ` (${seedBars} bars)` : ''}`;
+  // A Variation seeds with its parent's opening (older variations replayed the parent's own seed file).
+  if (piece.kind === 'variation' && piece.parentId !== null && midiName === `piece-${piece.parentId}.mid`) {
+    return `piece #${piece.parentId}${seedBars ? ` (first ${seedBars} bar${seedBars === 1 ? '' : 's'})` : ''}`;
+  }
   if (midiName) return `${code(midiName, 80)}${seedBars ? ` (first ${seedBars} bar${seedBars === 1 ? '' : 's'})` : ''}`;
   return 'none — composed from scratch';
 }
@@ -94,6 +99,8 @@ export function pieceEmbed(piece: StoredPiece, options: PieceEmbedOptions = {}):
       { name: 'Length', value: length || '—', inline: true },
       { name: 'Model', value: piece.modelVersion ? code(piece.modelVersion, 60) : '—', inline: true },
       { name: 'Requested by', value: piece.authorId ? `<@${piece.authorId}>` : 'someone', inline: true },
+      // /compose sample_seed with this value and the same options makes this piece again.
+      { name: 'Sample seed', value: piece.samplingSeed !== null ? `\`${piece.samplingSeed}\`` : 'not recorded', inline: true },
       { name: 'Seed', value: seedDescription(piece) },
     )
     .setTimestamp(piece.createdAt);

@@ -1,11 +1,17 @@
 /**
  * What the Variation, Continue and Re-roll buttons ask for, derived from a stored piece:
- * - Variation: the same seed and settings in the key and tempo the piece came out in — a new take.
- * - Re-roll: exactly the original request again — for a take that went wrong.
- * - Continue: the whole piece becomes the seed and as many bars again are added (anyone may
+ * - Variation: keeps the piece's opening — its first half (at least its seed notes' bars), read
+ *   from its MIDI file — and composes the rest anew with a new sampling seed: same length, style,
+ *   instruments, key and tempo. A piece too short to halve (or without its MIDI file) gets a new
+ *   take of its request instead.
+ * - Re-roll: the original request (seed notes and settings) with a new sampling seed — a new take.
+ * - Continue: the whole piece becomes the seed notes and as many bars again are added (anyone may
  *   continue anyone's piece).
+ * The sampling seed of each request is set here, fresh and never the parent's; the stored request
+ * of the parent may name one (/compose sample_seed), which a button therefore never replays.
  */
 import path from 'node:path';
+import { randomSamplingSeed } from '../../compose/options.js';
 import type { StoredPiece } from '../../db/pieces.js';
 import { InvalidInputError } from '../../util/errors.js';
 import type { ComposeJobRequest } from './service.js';
@@ -27,6 +33,27 @@ function storedRequest(piece: StoredPiece): ComposeRequestInput {
   return out;
 }
 
+/** A random sampling seed other than the parent's: a button's take is never the parent again. */
+function newSamplingSeed(parent: StoredPiece): number {
+  for (;;) {
+    const samplingSeed = randomSamplingSeed();
+    if (samplingSeed !== parent.samplingSeed) return samplingSeed;
+  }
+}
+
+/** The piece's request without what a button sets itself: seed notes, length and sampling seed. */
+function requestWithoutSeeds(piece: StoredPiece): ComposeRequestInput {
+  const { seed: _seedNotes, bars: _bars, seconds: _seconds, seedBars: _seedBars, samplingSeed: _samplingSeed, ...request } = storedRequest(piece);
+  return request;
+}
+
+/** Bars of a piece a Variation keeps: the first half, at least the seed notes' bars, and at least one bar composed anew. */
+export function themeBars(piece: Pick<StoredPiece, 'bars' | 'parameters'>): number {
+  const bars = piece.bars ?? 0;
+  const seedBars = typeof piece.parameters.seedBars === 'number' ? piece.parameters.seedBars : 0;
+  return Math.max(0, Math.min(MAX_SEED_BARS, bars - 1, Math.max(Math.floor(bars / 2), seedBars)));
+}
+
 /** The MIDI seed a piece was made from (kept in its folder), if any. */
 function storedSeedFile(piece: StoredPiece): { path: string; name: string } | undefined {
   const file = piece.parameters.midiSeed;
@@ -36,31 +63,35 @@ function storedSeedFile(piece: StoredPiece): { path: string; name: string } | un
 }
 
 export function variationRequest(piece: StoredPiece, play: boolean): ComposeJobRequest {
-  const request = storedRequest(piece);
-  const midi = storedSeedFile(piece);
+  const keep = themeBars(piece);
+  const settings = { style: piece.style, ...(piece.key ? { key: piece.key } : {}), ...(piece.tempo ? { tempo: Math.round(piece.tempo) } : {}) };
+  if (!piece.midiPath || !piece.bars || keep < 1) {
+    const midi = storedSeedFile(piece);
+    return { kind: 'variation', parentId: piece.id, input: { ...storedRequest(piece), ...settings, samplingSeed: newSamplingSeed(piece) }, ...(midi ? { midi } : {}), play };
+  }
   return {
     kind: 'variation',
     parentId: piece.id,
-    input: { ...request, style: piece.style, ...(piece.key ? { key: piece.key } : {}), ...(piece.tempo ? { tempo: Math.round(piece.tempo) } : {}) },
-    ...(midi ? { midi } : {}),
+    input: { ...requestWithoutSeeds(piece), ...settings, seedBars: keep, bars: piece.bars, samplingSeed: newSamplingSeed(piece) },
+    midi: { path: piece.midiPath, name: `piece-${piece.id}.mid` },
     play,
   };
 }
 
 export function rerollRequest(piece: StoredPiece, play: boolean): ComposeJobRequest {
   const midi = storedSeedFile(piece);
-  return { kind: 'reroll', parentId: piece.id, input: storedRequest(piece), ...(midi ? { midi } : {}), play };
+  return { kind: 'reroll', parentId: piece.id, input: { ...storedRequest(piece), samplingSeed: newSamplingSeed(piece) }, ...(midi ? { midi } : {}), play };
 }
 
 export function continuationRequest(piece: StoredPiece, play: boolean): ComposeJobRequest {
   if (!piece.midiPath || !piece.bars) throw new InvalidInputError(`piece #${piece.id} has no MIDI file to continue`);
-  const { seed: _seed, bars: _bars, seedBars: _seedBars, ...request } = storedRequest(piece);
+  const request = requestWithoutSeeds(piece);
   const added = typeof piece.parameters.addedBars === 'number' && piece.parameters.addedBars > 0 ? piece.parameters.addedBars : DEFAULT_CONTINUE_BARS;
   const seedBars = Math.min(piece.bars, MAX_SEED_BARS);
   return {
     kind: 'continuation',
     parentId: piece.id,
-    input: { ...request, style: piece.style, ...(piece.tempo ? { tempo: Math.round(piece.tempo) } : {}), seedBars, bars: seedBars + added },
+    input: { ...request, style: piece.style, ...(piece.tempo ? { tempo: Math.round(piece.tempo) } : {}), seedBars, bars: seedBars + added, samplingSeed: newSamplingSeed(piece) },
     midi: { path: piece.midiPath, name: `piece-${piece.id}.mid` },
     play,
   };

@@ -12,6 +12,7 @@ import { InvalidInputError } from '../../util/errors.js';
 
 /** The /compose options as Discord delivers them (option names are the issue's contract). */
 export interface ComposeSlashValues {
+  /** Seed notes in seed notation. */
   readonly seed?: string | null;
   readonly style?: string | null;
   readonly instruments?: string | null;
@@ -20,6 +21,8 @@ export interface ComposeSlashValues {
   readonly length?: number | null;
   readonly temperature?: number | null;
   readonly key?: string | null;
+  /** The sampling seed (`sample_seed`): the same value and options make the same piece. */
+  readonly sampleSeed?: number | null;
 }
 
 /** A JSON-safe compose request: what is stored with a piece and replayed by its buttons. */
@@ -28,8 +31,8 @@ export type ComposeRequestInput = Record<string, string | number | string[]>;
 /** Slash values → `composeToFiles` options (without `midi`, `outDir` and `model`, added per job). */
 export function composeInputFromSlash(values: ComposeSlashValues): ComposeRequestInput {
   const input: ComposeRequestInput = {};
-  const seed = values.seed?.trim();
-  if (seed) input.seed = seed;
+  const seedNotes = values.seed?.trim();
+  if (seedNotes) input.seed = seedNotes;
   if (values.style) input.style = values.style.trim().toLowerCase();
   if (values.instruments != null) {
     input.instruments = values.instruments
@@ -43,6 +46,7 @@ export function composeInputFromSlash(values: ComposeSlashValues): ComposeReques
   if (values.temperature != null) input.temperature = values.temperature;
   const key = values.key?.trim();
   if (key) input.key = key;
+  if (values.sampleSeed != null) input.samplingSeed = values.sampleSeed;
   return input;
 }
 
@@ -59,6 +63,7 @@ const WORDING: ReadonlyArray<readonly [RegExp, string]> = [
   [/--seconds/g, '`length`'],
   [/--style/g, '`style`'],
   [/--midi/g, '`midi`'],
+  [/--sample-seed/g, '`sample_seed`'],
   [/--seed/g, '`seed`'],
 ];
 
@@ -67,9 +72,9 @@ export function discordWording(message: string): string {
   return WORDING.reduce((text, [pattern, replacement]) => text.replace(pattern, replacement), message);
 }
 
-/** The ephemeral answer to a seed with a syntax error: what was expected and a caret under it. */
-export function seedMistakeMessage(seed: string, error: SeedSyntaxError): string {
-  const pointer = seedErrorPointer(seed.replace(/`/g, "'"), error.position);
+/** The ephemeral answer to seed notes with a syntax error: what was expected and a caret under it. */
+export function seedMistakeMessage(seedNotes: string, error: SeedSyntaxError): string {
+  const pointer = seedErrorPointer(seedNotes.replace(/`/g, "'"), error.position);
   return `Your \`seed\` has a mistake at character ${error.position + 1}: ${error.expected}\n\`\`\`\n${pointer}\n\`\`\`\nSee the seed notation: notes like \`C4q E4q G4h\`, chords \`[C4 E4 G4]w\`, rests \`rq\`, bars \`|\`.`;
 }
 
@@ -82,7 +87,7 @@ export async function checkComposeInput(input: ComposeRequestInput, hasMidi: boo
   try {
     const options = parseComposeOptions({ ...input, ...(hasMidi ? { midi: 'attachment.mid' } : {}) });
     // With a MIDI file the seed is only known after the download; the child checks the rest then.
-    if (!hasMidi) buildRequest(options, await loadSeed({ seed: options.seed, seedBars: options.seedBars, tempo: options.tempo }));
+    if (!hasMidi) buildRequest(options, await loadSeed({ notation: options.seed, seedBars: options.seedBars, tempo: options.tempo }));
   } catch (error) {
     const cause = error instanceof InvalidInputError ? error.cause : undefined;
     if (cause instanceof SeedSyntaxError && typeof input.seed === 'string') throw new InvalidInputError(seedMistakeMessage(input.seed, cause), { cause });

@@ -14,6 +14,7 @@ import {
   type ChatInputCommandInteraction,
   type Message,
 } from 'discord.js';
+import { randomSamplingSeed } from '../../compose/options.js';
 import type { ComposeProgress } from '../../compose/pipeline.js';
 import { createPiece, updatePiece, type PieceKind, type StoredPiece } from '../../db/pieces.js';
 import { getActiveModelVersion } from '../../db/model-versions.js';
@@ -93,7 +94,9 @@ async function composeJob(context: BotContext, request: ComposeJobRequest, guild
       else await copyFile(request.midi.path, midiPath);
     }
     const model = await modelForJob(context, guildId);
-    const options = { ...request.input, ...(midiPath ? { midi: midiPath } : {}), outDir: workDir, ...(model ? { model } : {}) };
+    // Chosen before the child starts, so the job's options name the exact take; the summary echoes it for the row.
+    const samplingSeed = typeof request.input.samplingSeed === 'number' ? request.input.samplingSeed : randomSamplingSeed();
+    const options = { ...request.input, samplingSeed, ...(midiPath ? { midi: midiPath } : {}), outDir: workDir, ...(model ? { model } : {}) };
     const output = await runInChild<ComposeChildInput, ComposeChildOutput, ComposeProgress>(workerEntry('compose-worker'), { options }, {
       name: 'compose',
       onProgress: (progress) => job.progress(progress),
@@ -123,6 +126,7 @@ async function storePiece(context: BotContext, interaction: ComposeInteraction, 
   const piece = await createPiece(context.db.prisma, {
     style: summary.style,
     seed: typeof request.input.seed === 'string' ? request.input.seed : null,
+    samplingSeed: summary.samplingSeed,
     guild: guild ? { id: guild.id, name: guild.name } : interaction.guildId ? { id: interaction.guildId } : null,
     author: { id: interaction.user.id, name: interaction.user.username },
     kind: request.kind,

@@ -1,15 +1,17 @@
 /**
- * `rhythmix compose`: seed (notation or the first bars of a MIDI file) → the model → piece.mid,
- * piece.ogg and piece.png in --out, and a summary (JSON keys: midi, audio, image, seconds, notes,
- * model, …). The work is done by src/compose/pipeline.ts, shared with the Discord bot.
+ * `rhythmix compose`: seed notes (notation or the first bars of a MIDI file) → the model →
+ * piece.mid, piece.ogg and piece.png in --out, and a summary (JSON keys: midi, audio, image,
+ * seconds, notes, model, sample_seed, …). `--sample-seed N` makes a take again; without it every
+ * run is a new one. The work is done by src/compose/pipeline.ts, shared with the Discord bot.
  */
 import type { Command } from 'commander';
-import { composeToFiles, type ComposeProgress } from '../../compose/pipeline.js';
+import { composeToFiles, type ComposeProgress, type ComposeSummary } from '../../compose/pipeline.js';
 import { STYLES } from '../../music/styles.js';
 import { InvalidInputError } from '../../util/errors.js';
 import { createProgressDisplay } from './render.js';
 
 interface ComposeFlags {
+  /** Seed notes in seed notation (`--seed`). */
   seed?: string;
   midi?: string;
   seedBars?: string;
@@ -21,6 +23,7 @@ interface ComposeFlags {
   seconds?: string;
   temperature?: string;
   topK?: string;
+  sampleSeed?: string;
   key?: string;
   model?: string;
   soundfont?: string;
@@ -49,12 +52,19 @@ export function composeInput(flags: ComposeFlags): Record<string, unknown> {
     seconds: number('--seconds', flags.seconds),
     temperature: number('--temperature', flags.temperature),
     topK: number('--top-k', flags.topK),
+    samplingSeed: number('--sample-seed', flags.sampleSeed),
     key: flags.key,
     model: flags.model,
     soundfont: flags.soundfont,
     outDir: flags.out,
   };
   return Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined));
+}
+
+/** The `--json` document: the summary with the sampling seed under its documented key, `sample_seed`. */
+export function composeJson(summary: ComposeSummary): Record<string, unknown> {
+  const { samplingSeed, ...rest } = summary;
+  return { ...rest, sample_seed: samplingSeed };
 }
 
 function stageLabel(progress: ComposeProgress): string {
@@ -91,11 +101,12 @@ export function register(program: Command): void {
     .option('--seconds <s>', 'length in seconds (rounded up to whole bars)')
     .option('--temperature <t>', 'sampling temperature: higher = more adventurous, 0 = always the likeliest token')
     .option('--top-k <k>', 'sample only from the k likeliest tokens (0 = no cut-off)')
+    .option('--sample-seed <n>', 'seed of the sampling, 0-2147483647: same value and options, same piece (default: a random one, printed)')
     .option('--key <key>', 'keep to a key, e.g. "C major", F#m, "D dorian"')
     .option('--model <name|dir>', 'model name (models/<name>/) or directory (default: the bundled model)')
     .option('--soundfont <sf2>', 'General MIDI soundfont for the audio')
     .option('--out <dir>', 'output directory', 'out')
-    .option('--json', 'print one JSON document {midi, audio, image, seconds, notes, model, …}')
+    .option('--json', 'print one JSON document {midi, audio, image, seconds, notes, model, sample_seed, …}')
     .action(async (flags: ComposeFlags) => {
       const display = createProgressDisplay(flags.json);
       let summary;
@@ -107,11 +118,11 @@ export function register(program: Command): void {
         display.stop();
       }
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify(summary)}\n`);
+        process.stdout.write(`${JSON.stringify(composeJson(summary))}\n`);
         return;
       }
       console.log(
-        `${summary.bars} bars, ${summary.notes} notes, ${summary.seconds.toFixed(1)} s (${summary.style}, model ${summary.model})`,
+        `${summary.bars} bars, ${summary.notes} notes, ${summary.seconds.toFixed(1)} s (${summary.style}, model ${summary.model}, --sample-seed ${summary.samplingSeed})`,
       );
       console.log(`  ${summary.midi}\n  ${summary.audio}\n  ${summary.image}`);
     });

@@ -1,0 +1,63 @@
+/** `rhythmix compose` takes through the real binary (needs `npm run build` first, as `npm test` does). */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseMidi } from '../../src/midi/read.js';
+import { HAVE_RENDER_TOOLS } from '../render/audio-probe.js';
+import { saveTinyModel } from '../compose/tiny-model.js';
+import { assertCliBuilt, runCli } from './run-cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'rhythmix-compose-cli-'));
+const model = join(dir, 'model');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+beforeAll(async () => {
+  assertCliBuilt();
+  await saveTinyModel(model);
+});
+
+interface ComposeJson {
+  midi: string;
+  notes: number;
+  sample_seed: number;
+}
+
+/** One compose of the tiny model into its own folder; the parsed --json document. */
+function compose(out: string, ...extra: string[]): ComposeJson {
+  const { status, stdout, stderr } = runCli(['compose', '--model', model, '--style', 'folk', '--bars', '4', '--tracks', '1', '--out', join(dir, out), '--json', ...extra], 60_000);
+  expect(stderr).toBe('');
+  expect(status).toBe(0);
+  return JSON.parse(stdout) as ComposeJson;
+}
+
+const notes = (json: ComposeJson) => parseMidi(new Uint8Array(readFileSync(json.midi))).tracks.flatMap((t) => t.notes.map((n) => [n.pitch, n.start, n.duration]));
+
+describe('rhythmix compose --sample-seed', () => {
+  it('refuses a sampling seed that is not a whole number from 0 to 2^31-1', () => {
+    for (const bad of ['1.5', '-1', '2147483648', 'seven']) {
+      const { status, stderr } = runCli(['compose', '--model', model, '--sample-seed', bad, '--out', join(dir, 'bad')], 60_000);
+      expect(status).not.toBe(0);
+      expect(stderr).toMatch(/--sample-seed/);
+    }
+    expect(runCli(['compose', '--sample-seed', '2.5']).stderr).toContain('--sample-seed: must be a whole number from 0 to 2147483647 (got 2.5)');
+  });
+
+  it.skipIf(!HAVE_RENDER_TOOLS)('makes the same piece, byte for byte, for the same --sample-seed and reports it as sample_seed', () => {
+    const first = compose('seven-1', '--sample-seed', '7');
+    const second = compose('seven-2', '--sample-seed', '7');
+    expect(first.sample_seed).toBe(7);
+    expect(second.sample_seed).toBe(7);
+    expect(first).not.toHaveProperty('samplingSeed');
+    expect(first.notes).toBeGreaterThan(0);
+    expect(readFileSync(second.midi).equals(readFileSync(first.midi))).toBe(true);
+  });
+
+  it.skipIf(!HAVE_RENDER_TOOLS)('makes a new piece each run without it, each with its own sample_seed', () => {
+    const first = compose('random-1');
+    const second = compose('random-2');
+    for (const json of [first, second]) expect(Number.isInteger(json.sample_seed)).toBe(true);
+    expect(second.sample_seed).not.toBe(first.sample_seed);
+    expect(notes(second)).not.toEqual(notes(first));
+  });
+});

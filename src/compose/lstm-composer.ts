@@ -4,12 +4,14 @@
  * constraint when asked), and the stream is decoded back into a Piece whose tracks take the
  * requested instruments.
  */
-import { keyPitchClasses } from '../music/key.js';
-import { mergeRepeatedNotes, type Piece, type Track } from '../music/piece.js';
+import { keyPitchClasses, pieceKey } from '../music/key.js';
+import { drawKey } from '../music/key-distribution.js';
+import { mergeRepeatedNotes, type KeySignature, type Piece, type Track } from '../music/piece.js';
 import { decodeTokens } from '../music/tokens.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Generator } from '../model/generator.js';
+import { Rng } from '../model/rng.js';
 import { modelsDirectory } from '../model/model-files.js';
 import { currentModelName } from '../model/registry.js';
 import type { Composer, ComposerLoader, CompositionRequest } from './composer.js';
@@ -53,7 +55,8 @@ export class LstmComposer implements Composer {
     signal?.throwIfAborted();
     const generator = this.generator;
     const hasSeed = seedNotes.tracks.some((t) => t.notes.length > 0);
-    const prefix = hasSeed ? generator.prefixFromPiece(seedNotes, request.style, request.seedBeats) : generator.stylePrefix(request.style);
+    const key = generator.vocabulary.hasKeys ? conditioningKey(seedNotes, request, generator) : undefined;
+    const prefix = hasSeed ? generator.prefixFromPiece(seedNotes, request.style, request.seedBeats, key) : generator.stylePrefix(request.style, key);
     onProgress({ fraction: 0, message: 'composing' });
     const result = generator.generate({
       prefix,
@@ -84,6 +87,28 @@ export class LstmComposer implements Composer {
     });
     return withInstruments(generator.writesFrames ? mergeRepeatedNotes(piece) : piece, request);
   }
+}
+
+/** Seed notes from which a key can be told: fewer leave Krumhansl–Schmuckler guessing. */
+const MIN_SEED_NOTES_FOR_KEY = 6;
+
+/**
+ * The key a new piece is conditioned on: the requested one (major or minor by its scale's
+ * third), else the seed's (declared, or estimated from enough notes), else one drawn from the
+ * keys the style's training pieces use — with the take's sampling seed, so a take repeats.
+ */
+export function conditioningKey(seedNotes: Piece, request: CompositionRequest, generator: Pick<Generator, 'keyCounts'>): KeySignature | undefined {
+  if (request.key) {
+    const minorThird = keyPitchClasses(request.key).includes((request.key.tonicPitchClass + 3) % 12);
+    return { tonicPitchClass: request.key.tonicPitchClass, mode: minorThird ? 'minor' : 'major' };
+  }
+  const pitched = seedNotes.tracks.filter((t) => !t.isDrum).reduce((n, t) => n + t.notes.length, 0);
+  if (seedNotes.key || pitched >= MIN_SEED_NOTES_FOR_KEY) {
+    const fromSeed = pieceKey(seedNotes);
+    if (fromSeed) return fromSeed;
+  }
+  const draw = new Rng(((request.samplingSeed ?? 1) ^ 0x6b657973) >>> 0).next();
+  return drawKey(generator.keyCounts(request.style), draw);
 }
 
 /**

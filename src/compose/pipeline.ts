@@ -8,8 +8,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeMidi } from '../midi/write.js';
-import { parseKey } from '../music/key.js';
+import { keySignatureName, parseKey } from '../music/key.js';
 import { barLengthBeats, beatsToSeconds, noteCount, pieceLengthBeats, type Piece } from '../music/piece.js';
+import type { Style } from '../music/styles.js';
 import { RENDER_LIMIT_ENV, resolveRenderLimits } from '../render/limits.js';
 import { barsToBeats } from '../render/bars.js';
 import { runRenderJob, runRenderJobInWorker, type RenderJob, type RenderJobProgress } from '../render/render-job.js';
@@ -23,7 +24,12 @@ import { loadSeed, type SeedNotes } from './seed-input.js';
 
 export const DEFAULT_BARS = 16;
 /** Tracks for `--tracks` left out and no `--instruments`: melody and accompaniment. */
-export const DEFAULT_TRACKS = 2;
+/**
+ * Tracks a piece gets when neither instruments nor a count are asked for: as many as the style's
+ * training music has. The chorales are one track of four voices, so a second classical track
+ * would stay empty.
+ */
+export const DEFAULT_TRACKS: Readonly<Record<Style, number>> = { classical: 1, folk: 2, game: 2 };
 
 export type ComposeProgress =
   | { readonly stage: 'seed' | 'midi' | 'done'; readonly fraction: number }
@@ -81,7 +87,7 @@ export function buildRequest(options: ComposeOptions, seedNotes: SeedNotes): Com
     );
   }
   const instruments =
-    options.instruments !== undefined ? parseInstrumentList(options.instruments) : styleInstruments(options.style, options.tracks ?? DEFAULT_TRACKS);
+    options.instruments !== undefined ? parseInstrumentList(options.instruments) : styleInstruments(options.style, options.tracks ?? DEFAULT_TRACKS[options.style]);
   // The seed's bars keep their metre; the composed bars continue in the seed's last one.
   const totalBeats = seedNotes.beats + (bars - seedNotes.bars) * barLengthBeats(timeSignature);
   return {
@@ -174,7 +180,8 @@ export async function composeToFiles(input: unknown, deps: ComposeDependencies =
     style: options.style,
     bars: Math.max(request.bars, Math.ceil(beats / barLengthBeats(request.timeSignature) - 1e-9)),
     tempo: piece.tempos[0]?.bpm ?? request.bpm,
-    ...(request.key ? { key: request.key.name } : {}),
+    // The requested key, else the one the piece was conditioned on (drawn or read from the seed).
+    ...(request.key ? { key: request.key.name } : piece.key ? { key: keySignatureName(piece.key) } : {}),
     seedBars: seedNotes.bars,
     samplingSeed,
     tracks: piece.tracks.map((t) => ({ name: t.name, program: t.program, isDrum: t.isDrum, notes: t.notes.length })),

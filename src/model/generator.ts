@@ -1,4 +1,4 @@
-import { splitNotesIntoFrames, type Piece } from '../music/piece.js';
+import { splitNotesIntoFrames, type KeySignature, type Piece } from '../music/piece.js';
 import { quantizePiece } from '../music/quantize.js';
 import { type SamplingConstraints, TokenStreamState } from '../music/token-stream.js';
 import { encodePrefix } from '../music/tokens.js';
@@ -88,15 +88,24 @@ export class Generator {
    * (the seed's length in beats) the prefix advances past the seed's trailing rests, so
    * nothing is added inside the seed's bars: a Variation keeps its parent's opening as is.
    */
-  prefixFromPiece(piece: Piece, style: string, continueAt?: number): number[] {
+  prefixFromPiece(piece: Piece, style: string, continueAt?: number, key?: KeySignature): number[] {
     const quantized = quantizePiece(this.writesFrames ? splitNotesIntoFrames(piece, 1) : piece, { stepsPerQuarter: this.stepsPerQuarter }).piece;
     const onGrid = continueAt !== undefined && Math.abs(Math.round(continueAt * this.stepsPerQuarter) - continueAt * this.stepsPerQuarter) < 1e-6;
-    return encodePrefix(quantized, { style, stepsPerQuarter: this.stepsPerQuarter, vocabulary: this.vocabulary, ...(onGrid ? { continueAt } : {}) });
+    return encodePrefix(quantized, { style, stepsPerQuarter: this.stepsPerQuarter, vocabulary: this.vocabulary, ...(onGrid ? { continueAt } : {}), ...(key ? { key } : {}) });
   }
 
-  /** Start and style tokens: the prefix of a new piece in `style`. */
-  stylePrefix(style: string): number[] {
-    return [this.vocabulary.startId, this.vocabulary.styleId(style)];
+  /** Start, style and (for a model with key tokens) key tokens: the prefix of a new piece. */
+  stylePrefix(style: string, key?: KeySignature): number[] {
+    return [this.vocabulary.startId, this.vocabulary.styleId(style), ...(key && this.vocabulary.hasKeys ? [this.vocabulary.keyId(key)] : [])];
+  }
+
+  /** How many training pieces of `style` were in each key (from the card); undefined for a model without key tokens. */
+  keyCounts(style: string): Readonly<Record<string, number>> | undefined {
+    if (!this.vocabulary.hasKeys) return undefined;
+    const keys = this.model.card?.keys;
+    const perStyle = keys !== null && typeof keys === 'object' ? (keys as Record<string, unknown>)[style] : undefined;
+    if (perStyle === null || typeof perStyle !== 'object') return undefined;
+    return Object.fromEntries(Object.entries(perStyle).filter((e): e is [string, number] => typeof e[1] === 'number'));
   }
 
   generate(request: GenerateRequest): GenerateResponse {

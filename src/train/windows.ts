@@ -105,8 +105,11 @@ export function fillBatch(
 /**
  * Stateful truncated BPTT: an epoch's window ids laid out as `batchSize` streams, batch-major
  * ([batch][row], -1 = padding). Each stream plays whole pieces, their windows in order, so a
- * row's LSTM state can be carried from one batch to the next; pieces are shuffled and each goes
- * to the stream that is shortest so far, which keeps the streams within one piece of each other.
+ * row's LSTM state can be carried from one batch to the next. Pieces go longest first to the
+ * stream that is shortest so far, then each stream plays its pieces in a shuffled order: the
+ * streams end within one short piece of each other. (With pieces dealt in random order, one
+ * long piece could be left playing alone at the end of an epoch, and its batches of one real
+ * row took full-size steps on that piece alone: validation NLL jumped.)
  */
 export function statefulOrder(windows: WindowIndex, batchSize: number, rng: Rng): Int32Array {
   const firstWindow: number[] = [];
@@ -118,17 +121,22 @@ export function statefulOrder(windows: WindowIndex, batchSize: number, rng: Rng)
     }
     windowCounts[windowCounts.length - 1]!++;
   }
-  const pieces = Array.from({ length: firstWindow.length }, (_, i) => i);
-  rng.shuffle(pieces);
+  // Shuffle first, then a stable sort: equally long pieces land in a new order every epoch.
+  const pieces = rng.shuffle(Array.from({ length: firstWindow.length }, (_, i) => i)).sort((a, b) => windowCounts[b]! - windowCounts[a]!);
   const streams: number[][] = Array.from({ length: batchSize }, () => []);
+  const lengths = new Array<number>(batchSize).fill(0);
   for (const p of pieces) {
     let shortest = 0;
-    for (let s = 1; s < batchSize; s++) if (streams[s]!.length < streams[shortest]!.length) shortest = s;
-    for (let i = 0; i < windowCounts[p]!; i++) streams[shortest]!.push(firstWindow[p]! + i);
+    for (let s = 1; s < batchSize; s++) if (lengths[s]! < lengths[shortest]!) shortest = s;
+    streams[shortest]!.push(p);
+    lengths[shortest]! += windowCounts[p]!;
   }
-  const batches = Math.max(...streams.map((s) => s.length));
+  const batches = Math.max(...lengths);
   const order = new Int32Array(batches * batchSize).fill(-1);
-  streams.forEach((stream, row) => stream.forEach((w, b) => (order[b * batchSize + row] = w)));
+  streams.forEach((stream, row) => {
+    let b = 0;
+    for (const p of rng.shuffle(stream)) for (let i = 0; i < windowCounts[p]!; i++) order[b++ * batchSize + row] = firstWindow[p]! + i;
+  });
   return order;
 }
 

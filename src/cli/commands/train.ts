@@ -21,7 +21,7 @@ import { trainingSettingsSchema } from '../../train/settings.js';
 import { type EpochReport, type TrainProgress, type TrainResult, trainModel } from '../../train/trainer.js';
 import { loadModel, trainingStages, type LoadedModel } from '../../model/model-files.js';
 import { widenVocabulary } from '../../model/widen-vocabulary.js';
-import { Vocabulary } from '../../music/vocabulary.js';
+import { TOKEN_LANGUAGE_VERSION, Vocabulary } from '../../music/vocabulary.js';
 import { InvalidInputError } from '../../util/errors.js';
 
 interface TrainFlags {
@@ -129,8 +129,9 @@ async function resolveData(data: string | undefined, presetName: string | undefi
   const dir = path.join('data', 'shards', presetName);
   const manifest = path.join(dir, 'manifest.json');
   if (existsSync(manifest)) {
-    const sources: unknown = JSON.parse(await readFile(manifest, 'utf8')).sources;
-    if (JSON.stringify(sources) === JSON.stringify(preset.data)) return dir;
+    const built = JSON.parse(await readFile(manifest, 'utf8')) as { sources?: unknown; vocabulary?: { version?: unknown } };
+    // Shards of an older token language are rebuilt (the preset trains in the current one).
+    if (JSON.stringify(built.sources) === JSON.stringify(preset.data) && built.vocabulary?.version === TOKEN_LANGUAGE_VERSION) return dir;
   }
   process.stderr.write(`building token shards from ${preset.data.join(', ')} into ${dir}…\n`);
   const datasets = await Promise.all(preset.data.map((spec) => openDataset(spec)));

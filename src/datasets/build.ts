@@ -6,12 +6,10 @@
  * Nottingham's train/valid folders); otherwise a hash of the seed and the entry id decides, so
  * the split is the same on every run and a piece keeps its side when files are added.
  */
-import { pieceKey } from '../music/key.js';
-import { quantizePiece } from '../music/quantize.js';
-import { encodePiece } from '../music/tokens.js';
 import { DEFAULT_VOCABULARY, type Vocabulary } from '../music/vocabulary.js';
 import { errorMessage, RhythmixError } from '../util/errors.js';
 import type { Dataset, DatasetEntry, Split } from './dataset.js';
+import { encodeDatasetPiece } from './encode.js';
 import { writeShards, type ShardManifest, type ShardRecord } from './shards.js';
 import type { FailedEntry } from './stats.js';
 
@@ -60,22 +58,13 @@ export async function buildShards(datasets: readonly Dataset[], options: BuildOp
   for (const dataset of datasets) {
     for (const entry of dataset.entries) {
       try {
-        const piece = dataset.prepare(await entry.load());
-        const quantized = quantizePiece(piece, { stepsPerQuarter: options.stepsPerQuarter });
-        // Conditioning: the key the file declares, else the one its notes suggest.
-        const key = vocabulary.hasKeys ? pieceKey(quantized.piece) : undefined;
-        const tokens = encodePiece(quantized.piece, {
-          style: dataset.style,
-          stepsPerQuarter: options.stepsPerQuarter,
-          vocabulary,
-          ...(key ? { key } : {}),
-        });
-        offGrid += quantized.offGridNotes;
+        const encoded = encodeDatasetPiece(dataset, await entry.load(), { stepsPerQuarter: options.stepsPerQuarter, vocabulary });
+        offGrid += encoded.offGridNotes;
         records.push({
           id: entry.id,
           style: dataset.style,
           split: assignSplit(entry, options.seed, options.validFraction),
-          tokens: Int32Array.from(tokens),
+          tokens: Int32Array.from(encoded.tokens),
         });
       } catch (error) {
         if (!(error instanceof RhythmixError)) throw error;

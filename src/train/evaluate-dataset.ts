@@ -1,7 +1,7 @@
 import type { Dataset, Split } from '../datasets/dataset.js';
+import { encodeDatasetPiece } from '../datasets/encode.js';
 import { pieceLengthBeats } from '../music/piece.js';
-import { quantizePiece } from '../music/quantize.js';
-import { encodePiece, TokenStreamState } from '../music/tokens.js';
+import { TokenStreamState } from '../music/tokens.js';
 import { Vocabulary } from '../music/vocabulary.js';
 import { readsPianoRollFrames, type LoadedModel } from '../model/model-files.js';
 import { LstmNetwork } from '../model/network.js';
@@ -71,9 +71,7 @@ export async function encodeDataset(dataset: Dataset, options: { split?: Split; 
   const skipped: Array<{ id: string; reason: string }> = [];
   for (const entry of entries) {
     try {
-      const piece = dataset.prepare(await entry.load());
-      const quantized = quantizePiece(piece, { stepsPerQuarter: options.stepsPerQuarter }).piece;
-      const tokens = encodePiece(quantized, { style: dataset.style, stepsPerQuarter: options.stepsPerQuarter, vocabulary: options.vocabulary });
+      const { piece: quantized, tokens } = encodeDatasetPiece(dataset, await entry.load(), options);
       const frames = Math.ceil(pieceLengthBeats(quantized) - 1e-9);
       if (frames <= 0) throw new InvalidInputError('the piece has no notes');
       sequences.push({ id: entry.id, tokens: Int32Array.from(tokens), frames });

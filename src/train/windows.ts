@@ -106,44 +106,54 @@ export function fillBatch(
  * Stateful truncated BPTT: an epoch's window ids laid out as `batchSize` streams, batch-major
  * ([batch][row], -1 = padding). Each stream plays whole pieces, their windows in order, so a
  * row's LSTM state can be carried from one batch to the next. Pieces go longest first to the
- * stream that is shortest so far, then each stream plays its pieces in a shuffled order: the
- * streams end within one short piece of each other. (With pieces dealt in random order, one
- * long piece could be left playing alone at the end of an epoch, and its batches of one real
- * row took full-size steps on that piece alone: validation NLL jumped.)
+ * stream that is shortest so far, then each stream plays its pieces in a shuffled order, so the
+ * streams end together: with pieces dealt at random, one long piece left playing alone at an
+ * epoch's end took full-size steps on its own and validation NLL jumped. For the same reason a
+ * piece longer than a stream's fair share (a game soundtrack of thousands of windows) is cut into
+ * segments of at most that share; each segment starts from a zero state.
  */
 export function statefulOrder(windows: WindowIndex, batchSize: number, rng: Rng): Int32Array {
-  const firstWindow: number[] = [];
-  const windowCounts: number[] = [];
+  const share = Math.max(1, Math.ceil(windows.windowPiece.length / batchSize));
+  const segmentStart: number[] = [];
+  const segmentLength: number[] = [];
   for (let w = 0; w < windows.windowPiece.length; w++) {
-    if (w === 0 || windows.windowPiece[w] !== windows.windowPiece[w - 1]) {
-      firstWindow.push(w);
-      windowCounts.push(0);
+    const newPiece = w === 0 || windows.windowPiece[w] !== windows.windowPiece[w - 1];
+    if (newPiece || segmentLength[segmentLength.length - 1]! >= share) {
+      segmentStart.push(w);
+      segmentLength.push(0);
     }
-    windowCounts[windowCounts.length - 1]!++;
+    segmentLength[segmentLength.length - 1]!++;
   }
-  // Shuffle first, then a stable sort: equally long pieces land in a new order every epoch.
-  const pieces = rng.shuffle(Array.from({ length: firstWindow.length }, (_, i) => i)).sort((a, b) => windowCounts[b]! - windowCounts[a]!);
+  // Shuffle first, then a stable sort: equally long segments land in a new order every epoch.
+  const segments = rng.shuffle(Array.from({ length: segmentStart.length }, (_, i) => i)).sort((a, b) => segmentLength[b]! - segmentLength[a]!);
   const streams: number[][] = Array.from({ length: batchSize }, () => []);
   const lengths = new Array<number>(batchSize).fill(0);
-  for (const p of pieces) {
+  for (const g of segments) {
     let shortest = 0;
     for (let s = 1; s < batchSize; s++) if (lengths[s]! < lengths[shortest]!) shortest = s;
-    streams[shortest]!.push(p);
-    lengths[shortest]! += windowCounts[p]!;
+    streams[shortest]!.push(g);
+    lengths[shortest]! += segmentLength[g]!;
   }
   const batches = Math.max(...lengths);
   const order = new Int32Array(batches * batchSize).fill(-1);
   streams.forEach((stream, row) => {
     let b = 0;
-    for (const p of rng.shuffle(stream)) for (let i = 0; i < windowCounts[p]!; i++) order[b++ * batchSize + row] = firstWindow[p]! + i;
+    for (const g of rng.shuffle(stream)) for (let i = 0; i < segmentLength[g]!; i++) order[b++ * batchSize + row] = segmentStart[g]! + i;
   });
   return order;
 }
 
-/** Rows whose LSTM state must start from zero: padding and the first window of a piece. */
-export function resetFlags(corpus: TokenCorpus, windows: WindowIndex, ids: ArrayLike<number>, out: Uint8Array): void {
+/**
+ * Rows whose LSTM state must start from zero: padding, and every window that does not continue
+ * the window the same row held in the previous batch (a new piece or segment, or the first batch
+ * a worker runs). `previous` holds those ids and is updated in place.
+ */
+export function resetFlags(windows: WindowIndex, ids: ArrayLike<number>, previous: Int32Array, out: Uint8Array): void {
   for (let r = 0; r < ids.length; r++) {
     const id = ids[r]!;
-    out[r] = id < 0 || windows.windowStart[id] === corpus.starts[windows.windowPiece[id]!] ? 1 : 0;
+    const before = previous[r]!;
+    const continues = id >= 0 && before >= 0 && id === before + 1 && windows.windowPiece[id] === windows.windowPiece[before];
+    out[r] = continues ? 0 : 1;
+    previous[r] = id;
   }
 }

@@ -37,6 +37,7 @@ const T = settings.seqLen;
 const inputs = new Int32Array(rows * T);
 const targets = new Int32Array(rows * T);
 const resets = new Uint8Array(rows);
+const previousWindows = new Int32Array(rows).fill(-1);
 const adam = { ...DEFAULT_ADAM, learningRate: settings.learningRate };
 
 class Aborted extends Error {}
@@ -66,9 +67,9 @@ function trainStep(corpus: TokenCorpus, windows: WindowIndex, ids: Int32Array, e
   const mine = ids.subarray(rowFrom, rowTo);
   fillBatch(corpus, windows, mine, T, inputs, targets, augmentation);
   if (settings.stateful) {
-    resetFlags(corpus, windows, mine, resets);
-    // A resumed epoch lost the state its streams had reached: they restart from zero.
-    if (freshState) resets.fill(1);
+    // A new epoch, or a resumed one that lost the state its streams had reached: all start from zero.
+    if (freshState) previousWindows.fill(-1);
+    resetFlags(windows, mine, previousWindows, resets);
   }
   const dropoutRng = config.dropout > 0 ? new Rng(((settings.seed * 1_000_003) ^ (epoch * 65_537) ^ (batchIndex * 257) ^ rank) >>> 0) : undefined;
   const result =

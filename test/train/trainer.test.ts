@@ -9,7 +9,7 @@ import { Rng } from '../../src/model/rng.js';
 import { sequenceNll } from '../../src/train/evaluate.js';
 import { trainingSettingsSchema } from '../../src/train/settings.js';
 import { type EpochReport, type TrainingData, trainModel } from '../../src/train/trainer.js';
-import { buildCorpus, buildWindows, statefulOrder } from '../../src/train/windows.js';
+import { buildCorpus, buildWindows, resetFlags, statefulOrder } from '../../src/train/windows.js';
 
 // A deterministic toy language: after the start token, a cycle 1..8 from a random phase.
 function toyData(pieces: number, length: number, offset: number): number[][] {
@@ -160,5 +160,28 @@ describe('stateful training (carried LSTM state)', () => {
     }
     // Balanced (longest pieces first): 7 windows in 2 streams take 4 batches, whatever the shuffle.
     for (let seed = 0; seed < 20; seed++) expect(statefulOrder(windows, 2, new Rng(seed)).length / 2).toBe(4);
+  });
+
+  it('cuts a piece longer than a stream\'s share into segments that start from zero', () => {
+    // One piece of 20 windows and four of 1, in 4 streams: a share is 6 windows.
+    const corpus = buildCorpus([Array.from({ length: 41 }, (_, i) => i % 9), [1, 2], [3, 4], [5, 6], [7, 8]], false);
+    const windows = buildWindows(corpus, 2);
+    const order = statefulOrder(windows, 4, new Rng(2));
+    expect(order.length / 4).toBe(6);
+    // Replaying the layout, rows reset exactly where a window does not continue the row's last one.
+    const previous = new Int32Array(4).fill(-1);
+    const flags = new Uint8Array(4);
+    let resets = 0;
+    for (let b = 0; b < order.length / 4; b++) {
+      const ids = order.subarray(b * 4, b * 4 + 4);
+      resetFlags(windows, ids, previous, flags);
+      ids.forEach((id, r) => {
+        if (id >= 0 && flags[r] === 0) expect(windows.windowPiece[id]).toBe(0); // only the long piece continues
+      });
+      resets += flags.reduce((n, f, r) => n + (f && ids[r]! >= 0 ? 1 : 0), 0);
+    }
+    // 4 short pieces + the long piece's 4 segments (6, 6, 6, 2 windows), unless two segments happen to follow each other.
+    expect(resets).toBeGreaterThanOrEqual(5);
+    expect(resets).toBeLessThanOrEqual(8);
   });
 });

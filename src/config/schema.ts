@@ -130,6 +130,9 @@ export const runtimeShape = {
     return value.replace(/\/+$/, '');
   }),
   RHYTHMIX_DEBUG: optionalText.transform((value) => value !== undefined),
+  // Checked where the tools are looked up (src/render/tools.ts), with an apt-get hint.
+  FLUIDSYNTH_PATH: optionalText,
+  FFMPEG_PATH: optionalText,
   ...limitShape,
 };
 
@@ -218,6 +221,9 @@ export const botEnvSchema = z
     discordToken: env.DISCORD_TOKEN,
     discordAppId: env.DISCORD_APP_ID,
   }));
+
+/** Every variable Rhythmix reads (.env.example and the README's table list them all). */
+export const ENVIRONMENT_VARIABLES: readonly string[] = ['DISCORD_TOKEN', 'DISCORD_APP_ID', ...Object.keys(shape)];
 
 export type CliConfig = z.output<typeof cliEnvSchema>;
 export type BotConfig = z.output<typeof botEnvSchema>;

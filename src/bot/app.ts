@@ -6,7 +6,8 @@
 import path from 'node:path';
 import { Events, type Client } from 'discord.js';
 import { commandPayloads } from './commands/definitions.js';
-import type { BotConfig } from '../config/index.js';
+import type { BotConfig, Environment } from '../config/index.js';
+import { piecesDirSetting, processEnvironment } from '../config/settings.js';
 import { openDatabase, type OpenedDatabase } from '../db/index.js';
 import { JobQueue } from '../jobs/queue.js';
 import { RhythmixError } from '../util/errors.js';
@@ -44,8 +45,8 @@ export interface RunningBot {
   stop(): Promise<void>;
 }
 
-export function piecesDirectory(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
-  return path.resolve(explicit ?? (env.PIECES_DIR?.trim() || DEFAULT_PIECES_DIR));
+export function piecesDirectory(explicit?: string, env: Environment = processEnvironment()): string {
+  return path.resolve(explicit ?? piecesDirSetting(env) ?? DEFAULT_PIECES_DIR);
 }
 
 async function loginAndWait(client: Client, token: string, timeoutMs: number): Promise<void> {

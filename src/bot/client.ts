@@ -4,6 +4,8 @@
  * (ratings). The partials let reactions on old, uncached messages arrive as events.
  */
 import { Client, GatewayIntentBits, Partials, type ClientOptions } from 'discord.js';
+import type { Environment } from '../config/env-file.js';
+import { discordApiUrlSetting, processEnvironment } from '../config/settings.js';
 
 export const BOT_INTENTS = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildVoiceStates, GatewayIntentBits.GuildMessageReactions] as const;
 export const BOT_PARTIALS = [Partials.Message, Partials.Channel, Partials.Reaction, Partials.User] as const;
@@ -12,9 +14,8 @@ export const BOT_PARTIALS = [Partials.Message, Partials.Channel, Partials.Reacti
  * The REST base to talk to: DISCORD_API_URL when set (the local simulator in tests, e.g.
  * http://127.0.0.1:PORT/api), else discord.js's default (https://discord.com/api).
  */
-export function discordApiUrl(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const url = env.DISCORD_API_URL?.trim();
-  return url ? url.replace(/\/+$/, '') : undefined;
+export function discordApiUrl(env: Environment = processEnvironment()): string | undefined {
+  return discordApiUrlSetting(env);
 }
 
 export function createClient(options: { apiUrl?: string | undefined; extra?: Partial<ClientOptions> } = {}): Client {

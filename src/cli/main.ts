@@ -1,11 +1,19 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { debugSetting } from '../config/settings.js';
 import { RhythmixError, errorMessage } from '../util/errors.js';
 import { registerCommands } from './commands/index.js';
+
+/** The version in package.json: src/cli/ and dist/cli/ both sit two folders below it. */
+export function programVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return typeof manifest.version === 'string' ? manifest.version : '0.0.0';
+}
 
 export function buildProgram(): Command {
   const program = new Command('rhythmix')
     .description('Compose music with a stacked-LSTM model — command line and Discord bot')
-    .version('0.1.0')
+    .version(programVersion())
     .exitOverride()
     .showHelpAfterError();
   registerCommands(program);
@@ -27,7 +35,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       return;
     }
     console.error(`rhythmix: internal error: ${errorMessage(error)}`);
-    if (process.env.RHYTHMIX_DEBUG) console.error(error);
+    if (debugSetting()) console.error(error);
     process.exitCode = 1;
   }
 }

@@ -50,12 +50,3 @@ export interface Composer {
 
 /** Finds a composer for `--model` (undefined = the default model). */
 export type ComposerLoader = (model: string | undefined) => Promise<Composer>;
-
-/**
- * The composer used when a caller injects none: the LSTM engine with `--model`, RHYTHMIX_MODEL or
- * the bundled model. Imported lazily so loading the pipeline does not load the engine.
- */
-export const loadComposer: ComposerLoader = async (model) => {
-  const { loadLstmComposer } = await import('./lstm-composer.js');
-  return loadLstmComposer(model);
-};

@@ -9,6 +9,7 @@ import { drawKey } from '../music/key-distribution.js';
 import { mergeRepeatedNotes, type KeySignature, type Piece, type Track } from '../music/piece.js';
 import { decodeTokens } from '../music/tokens.js';
 import { existsSync } from 'node:fs';
+import { modelSetting } from '../config/settings.js';
 import { join } from 'node:path';
 import { Generator } from '../model/generator.js';
 import { Rng } from '../model/rng.js';
@@ -130,6 +131,6 @@ function withInstruments(piece: Piece, request: CompositionRequest): Piece {
 
 /** Loads `--model` (a name under models/ or a folder), else RHYTHMIX_MODEL, else the bundled model. */
 export const loadLstmComposer: ComposerLoader = async (model) => {
-  const name = model ?? process.env.RHYTHMIX_MODEL ?? defaultModel();
+  const name = model ?? modelSetting() ?? defaultModel();
   return new LstmComposer(name, await Generator.load(name));
 };

@@ -17,7 +17,8 @@ import { runRenderJob, runRenderJobInWorker, type RenderJob, type RenderJobProgr
 import { resolveSoundfont } from '../render/soundfonts.js';
 import { locateRenderTools } from '../render/tools.js';
 import { InvalidInputError, RhythmixError } from '../util/errors.js';
-import { loadComposer, type Composer, type ComposerLoader, type CompositionRequest } from './composer.js';
+import type { Composer, ComposerLoader, CompositionRequest } from './composer.js';
+import { loadComposer } from './load-composer.js';
 import { parseInstrumentList, styleInstruments } from './instruments.js';
 import { parseComposeOptions, randomSamplingSeed, type ComposeOptions } from './options.js';
 import { loadSeed, type SeedNotes } from './seed-input.js';

@@ -3,26 +3,18 @@
  * DISCORD_TOKEN and DISCORD_APP_ID. Problems are reported all at once, one line each.
  */
 import type { z } from 'zod';
-import { RhythmixError } from '../util/errors.js';
 import { addLogSecret } from '../util/logger.js';
+import { ConfigError, problemLines } from './errors.js';
 import { readEnvironment, type Environment } from './env-file.js';
 import { botEnvSchema, cliEnvSchema, type BotConfig, type CliConfig } from './schema.js';
 
 export { readEnvironment, type Environment } from './env-file.js';
-export { botEnvSchema, cliEnvSchema, defaultConcurrency, LOG_LEVELS, SECRET_VARIABLES, type BotConfig, type CliConfig, type LogLevel } from './schema.js';
+export { botEnvSchema, cliEnvSchema, defaultConcurrency, ENVIRONMENT_VARIABLES, LOG_LEVELS, SECRET_VARIABLES, type BotConfig, type CliConfig, type LogLevel } from './schema.js';
 export { DEFAULT_RATING_EMOJIS, normalizeEmoji, parseRatingEmojis, ratingWeights, type RatingEmoji, type RatingWeights } from './rating-emojis.js';
 export { parseRetrainSchedule, type RetrainSchedule } from './retrain-schedule.js';
+export * from './settings.js';
 
-/** The configuration cannot be used; `problems` has one line per variable to fix. */
-export class ConfigError extends RhythmixError {
-  readonly problems: readonly string[];
-
-  constructor(problems: readonly string[]) {
-    const list = problems.length === 1 ? ` ${problems[0]}` : `\n  ${problems.join('\n  ')}`;
-    super(`configuration problem${problems.length === 1 ? '' : 's'}:${list}`, { exitCode: 2 });
-    this.problems = problems;
-  }
-}
+export { ConfigError } from './errors.js';
 
 export interface LoadConfigOptions {
   /** Variables to read instead of process.env (then process.env is not touched). */
@@ -47,6 +39,5 @@ export function loadBotConfig(options: LoadConfigOptions = {}): BotConfig {
 function parseWith<T extends z.ZodType>(schema: T, env: Environment): z.output<T> {
   const result = schema.safeParse(env);
   if (result.success) return result.data;
-  // Custom messages name the variable; a zod default message (should not happen) gets its path.
-  throw new ConfigError(result.error.issues.map((issue) => (issue.code === 'custom' ? issue.message : `${issue.path.join('.')}: ${issue.message}`)));
+  throw new ConfigError(problemLines(result.error));
 }

@@ -5,7 +5,6 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { DEFAULT_DATABASE_URL } from '../db/url.js';
 import { DEFAULT_RATING_EMOJIS, parseRatingEmojis, ratingWeights } from './rating-emojis.js';
 import { parseRetrainSchedule } from './retrain-schedule.js';
 
@@ -13,6 +12,25 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const WHERE = 'set it in .env or the environment';
+
+/** Where ratings, takes and jobs are kept when DATABASE_URL is unset (src/db resolves it). */
+export const DEFAULT_DATABASE_URL = 'file:./data/rhythmix.db';
+
+/** Environment variable for each MIDI limit (src/midi/limits.ts); error messages name them. */
+export const MIDI_LIMIT_ENV = Object.freeze({
+  maxBytes: 'RHYTHMIX_MAX_MIDI_BYTES',
+  maxTracks: 'RHYTHMIX_MAX_MIDI_TRACKS',
+  maxNotes: 'RHYTHMIX_MAX_MIDI_NOTES',
+  maxSeconds: 'RHYTHMIX_MAX_MIDI_SECONDS',
+  minBpm: 'RHYTHMIX_MIN_MIDI_BPM',
+  maxBpm: 'RHYTHMIX_MAX_MIDI_BPM',
+} as const);
+
+/** Environment variable for each render limit (src/render/limits.ts). */
+export const RENDER_LIMIT_ENV = Object.freeze({
+  maxSeconds: 'RHYTHMIX_MAX_RENDER_SECONDS',
+  timeoutSeconds: 'RHYTHMIX_RENDER_TIMEOUT_SECONDS',
+} as const);
 
 /** Unset and empty (`FOO=` in .env) mean the same: use the default. */
 const optionalText = z
@@ -59,12 +77,38 @@ function wholeNumber(name: string, fallback: number, min: number, max: number, w
   });
 }
 
-/** One heavy job per two cores (default 1 on 2 cores): the event loop and voice need the rest. */
-export function defaultConcurrency(cores: number = availableParallelism()): number {
-  return Math.max(1, Math.floor(cores / 2));
+/** A limit: unset or empty keeps the built-in default, anything else must be a positive number. */
+function positiveNumber(name: string, unit = '') {
+  return optionalText.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    const number = Number(value);
+    if (!Number.isFinite(number) || number <= 0) {
+      ctx.addIssue({ code: 'custom', message: `${name} must be a positive number${unit}, got "${value.slice(0, 40)}"` });
+      return z.NEVER;
+    }
+    return number;
+  });
 }
 
-const shape = {
+/**
+ * Variables that code deep in the program needs wherever it runs (workers and child processes
+ * too): src/config/settings.ts reads each at run time with these same fields, and the start-up
+ * loaders validate them with everything else, so a wrong value fails before any work starts.
+ */
+export const limitShape = {
+  [MIDI_LIMIT_ENV.maxBytes]: positiveNumber(MIDI_LIMIT_ENV.maxBytes),
+  [MIDI_LIMIT_ENV.maxTracks]: positiveNumber(MIDI_LIMIT_ENV.maxTracks),
+  [MIDI_LIMIT_ENV.maxNotes]: positiveNumber(MIDI_LIMIT_ENV.maxNotes),
+  [MIDI_LIMIT_ENV.maxSeconds]: positiveNumber(MIDI_LIMIT_ENV.maxSeconds),
+  [MIDI_LIMIT_ENV.minBpm]: positiveNumber(MIDI_LIMIT_ENV.minBpm),
+  [MIDI_LIMIT_ENV.maxBpm]: positiveNumber(MIDI_LIMIT_ENV.maxBpm),
+  [RENDER_LIMIT_ENV.maxSeconds]: positiveNumber(RENDER_LIMIT_ENV.maxSeconds, ' of seconds'),
+  [RENDER_LIMIT_ENV.timeoutSeconds]: positiveNumber(RENDER_LIMIT_ENV.timeoutSeconds, ' of seconds'),
+};
+
+export type LimitVariable = keyof typeof limitShape;
+
+export const runtimeShape = {
   DATABASE_URL: optionalText.transform((value, ctx) => {
     const url = value ?? DEFAULT_DATABASE_URL;
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !url.startsWith('file:')) {
@@ -74,6 +118,31 @@ const shape = {
     return url;
   }),
   RHYTHMIX_MODEL: optionalText,
+  RHYTHMIX_MODELS_DIR: optionalText,
+  RHYTHMIX_DATASETS: optionalText,
+  PIECES_DIR: optionalText,
+  DISCORD_API_URL: optionalText.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    if (!/^https?:\/\/[^\s/]+/i.test(value)) {
+      ctx.addIssue({ code: 'custom', message: `DISCORD_API_URL must be an http(s) URL like http://127.0.0.1:8080/api (or unset for Discord itself), got "${value.slice(0, 40)}"` });
+      return z.NEVER;
+    }
+    return value.replace(/\/+$/, '');
+  }),
+  RHYTHMIX_DEBUG: optionalText.transform((value) => value !== undefined),
+  // Checked where the tools are looked up (src/render/tools.ts), with an apt-get hint.
+  FLUIDSYNTH_PATH: optionalText,
+  FFMPEG_PATH: optionalText,
+  ...limitShape,
+};
+
+/** One heavy job per two cores (default 1 on 2 cores): the event loop and voice need the rest. */
+export function defaultConcurrency(cores: number = availableParallelism()): number {
+  return Math.max(1, Math.floor(cores / 2));
+}
+
+const shape = {
+  ...runtimeShape,
   SOUNDFONT: optionalText.transform((value, ctx) => {
     if (value !== undefined && !existsSync(value)) {
       ctx.addIssue({ code: 'custom', message: `SOUNDFONT is ${value}, which does not exist — set it to an .sf2 file (Debian: apt-get install fluid-soundfont-gm) or unset it` });
@@ -96,7 +165,7 @@ const shape = {
   RETRAIN_EVERY: optionalText.transform((value, ctx) => {
     const schedule = parseRetrainSchedule(value ?? 'off');
     if (!schedule) {
-      ctx.addIssue({ code: 'custom', message: `RETRAIN_EVERY must be "off", a duration of at least a minute like "12h" or "7d", or a cron expression like "0 4 * * *", got "${(value ?? '').slice(0, 40)}"` });
+      ctx.addIssue({ code: 'custom', message: `RETRAIN_EVERY must be "off", a duration of at least a minute like "12h" or "7d", or a cron expression like "0 4 * * MON-FRI" or "@daily", got "${(value ?? '').slice(0, 40)}"` });
       return z.NEVER;
     }
     return schedule;
@@ -152,6 +221,9 @@ export const botEnvSchema = z
     discordToken: env.DISCORD_TOKEN,
     discordAppId: env.DISCORD_APP_ID,
   }));
+
+/** Every variable Rhythmix reads (.env.example and the README's table list them all). */
+export const ENVIRONMENT_VARIABLES: readonly string[] = ['DISCORD_TOKEN', 'DISCORD_APP_ID', ...Object.keys(shape)];
 
 export type CliConfig = z.output<typeof cliEnvSchema>;
 export type BotConfig = z.output<typeof botEnvSchema>;

@@ -6,6 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Environment } from '../config/env-file.js';
+import { datasetsDirSetting, processEnvironment } from '../config/settings.js';
 
 export const DATASETS_ENV = 'RHYTHMIX_DATASETS';
 
@@ -33,8 +35,8 @@ function isRhythmixManifest(path: string): boolean {
 }
 
 /** The shared data-set folder (it may not exist: callers check and skip or report). */
-export function datasetsRoot(env: NodeJS.ProcessEnv = process.env): string {
-  const configured = env[DATASETS_ENV];
-  if (configured !== undefined && configured.trim() !== '') return resolve(configured);
+export function datasetsRoot(env: Environment = processEnvironment()): string {
+  const configured = datasetsDirSetting(env);
+  if (configured !== undefined) return resolve(configured);
   return resolve(projectRoot(), '../shared/datasets');
 }

@@ -6,11 +6,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { databaseUrlSetting } from '../config/settings.js';
 import { RhythmixError } from '../util/errors.js';
 import { PrismaClient } from './generated/client.js';
 import { applyMigrations, readMigrations, DEFAULT_MIGRATIONS_DIR, type MigrationResult } from './migrate.js';
 import { serializedAdapterFactory } from './serialized-adapter.js';
-import { databaseFileFromUrl, DEFAULT_DATABASE_URL } from './url.js';
+import { databaseFileFromUrl } from './url.js';
 
 export { PrismaClient };
 export type * from './generated/client.js';
@@ -36,7 +37,7 @@ export interface OpenedDatabase {
  * data/rhythmix.db. Throws MigrationError (changing nothing) when the migration history is off.
  */
 export async function openDatabase(url?: string, options: OpenDatabaseOptions = {}): Promise<OpenedDatabase> {
-  const file = databaseFileFromUrl(url ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL, options.baseDir);
+  const file = databaseFileFromUrl(url ?? databaseUrlSetting(), options.baseDir);
   const timeout = options.busyTimeoutMs ?? 5000;
   try {
     mkdirSync(dirname(file), { recursive: true });

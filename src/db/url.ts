@@ -1,7 +1,9 @@
 import { isAbsolute, resolve } from 'node:path';
+import { DEFAULT_DATABASE_URL } from '../config/schema.js';
 import { InvalidInputError } from '../util/errors.js';
 
-export const DEFAULT_DATABASE_URL = 'file:./data/rhythmix.db';
+// Defined with the rest of the configuration; kept here for the database's importers.
+export { DEFAULT_DATABASE_URL };
 
 /**
  * The SQLite file a `DATABASE_URL` names. Accepts `file:./relative.db`, `file:/absolute.db` and

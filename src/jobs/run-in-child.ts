@@ -9,10 +9,9 @@
  * Child module: `serveChild(async (input, { progress, signal }) => output)` at top level.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { withHugePageMalloc } from '../util/huge-pages.js';
 import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { SECRET_VARIABLES } from '../config/schema.js';
+import { childProcessEnvironment } from '../config/settings.js';
 import { JobCancelledError, WorkerCrashedError, WorkerTimeoutError } from './errors.js';
 import { deserializeError, serializeError, type SerializedError } from './worker-protocol.js';
 
@@ -58,7 +57,7 @@ export function runInChild<I, O, P = unknown>(modulePath: string | URL, input: I
     let child: ChildProcess;
     try {
       // 'advanced' serialization keeps typed arrays, Maps and Dates intact across the pipe.
-      child = fork(file, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [], env: childEnvironment() });
+      child = fork(file, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [], env: childProcessEnvironment() });
     } catch (error) {
       reject(new WorkerCrashedError(`${name} could not be started: ${(error as Error).message}`, { cause: error }));
       return;
@@ -110,17 +109,6 @@ export function runInChild<I, O, P = unknown>(modulePath: string | URL, input: I
       if (error) finish(() => reject(new WorkerCrashedError(`${name} did not take its input: ${error.message}`, { cause: error })), 'kill');
     });
   });
-}
-
-/**
- * The parent's environment minus secrets (heavy work never needs the Discord token), with huge
- * pages for malloc: a render's PCM (23 MB a minute) is then mapped with a few page faults
- * instead of thousands — about 10 % faster renders on a VM (docs/rendering.md).
- */
-function childEnvironment(): NodeJS.ProcessEnv {
-  const env = withHugePageMalloc(process.env);
-  for (const name of SECRET_VARIABLES) delete env[name];
-  return env;
 }
 
 /** Raises the child's niceness; failing to (no permission, exotic OS) only costs priority. */

@@ -1,10 +1,14 @@
 /**
  * Limits on MIDI input. Files come from users (Discord uploads, the CLI), so every size that
  * drives memory or time is bounded before the bytes are parsed. Each limit can be raised through
- * an environment variable or the CLI (`--max-midi-bytes` etc.), and the error that a limit
- * triggers names the variable to set.
+ * an environment variable (read and validated in src/config) or the CLI (`--max-midi-bytes`
+ * etc.), and the error that a limit triggers names the variable to set.
  */
+import { MIDI_LIMIT_ENV } from '../config/schema.js';
+import { midiLimitSettings } from '../config/settings.js';
 import { InvalidInputError } from '../util/errors.js';
+
+export { MIDI_LIMIT_ENV };
 
 export interface MidiLimits {
   /** Largest file accepted, in bytes. */
@@ -30,16 +34,6 @@ export const DEFAULT_MIDI_LIMITS: MidiLimits = Object.freeze({
   maxBpm: 1000,
 });
 
-/** Environment variable for each limit; the same names appear in the error messages. */
-export const MIDI_LIMIT_ENV: Readonly<Record<keyof MidiLimits, string>> = Object.freeze({
-  maxBytes: 'RHYTHMIX_MAX_MIDI_BYTES',
-  maxTracks: 'RHYTHMIX_MAX_MIDI_TRACKS',
-  maxNotes: 'RHYTHMIX_MAX_MIDI_NOTES',
-  maxSeconds: 'RHYTHMIX_MAX_MIDI_SECONDS',
-  minBpm: 'RHYTHMIX_MIN_MIDI_BPM',
-  maxBpm: 'RHYTHMIX_MAX_MIDI_BPM',
-});
-
 function parseLimitValue(name: string, raw: string): number {
   const value = Number(raw.trim());
   if (raw.trim() === '' || !Number.isFinite(value) || value <= 0) {
@@ -49,17 +43,17 @@ function parseLimitValue(name: string, raw: string): number {
 }
 
 /**
- * The limits in force: defaults, then environment variables, then explicit overrides
- * (e.g. from CLI flags). Invalid values are rejected rather than silently ignored.
+ * The limits in force: defaults, then the configured ones (environment variables, via
+ * src/config), then explicit overrides (e.g. from CLI flags). Invalid values are rejected
+ * rather than silently ignored.
  */
 export function resolveMidiLimits(
   overrides: Partial<MidiLimits> = {},
-  env: NodeJS.ProcessEnv = process.env,
+  configured: Partial<MidiLimits> = midiLimitSettings(),
 ): MidiLimits {
   const limits: Record<keyof MidiLimits, number> = { ...DEFAULT_MIDI_LIMITS };
   for (const key of Object.keys(MIDI_LIMIT_ENV) as Array<keyof MidiLimits>) {
-    const raw = env[MIDI_LIMIT_ENV[key]];
-    if (raw !== undefined) limits[key] = parseLimitValue(MIDI_LIMIT_ENV[key], raw);
+    limits[key] = configured[key] ?? limits[key];
     const override = overrides[key];
     if (override !== undefined) {
       if (!Number.isFinite(override) || override <= 0) {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { modelsDirSetting } from '../config/settings.js';
 import { InvalidInputError, MissingDependencyError } from '../util/errors.js';
 import { type ModelConfig, lstmLayerName, paramCount, paramLayout, parseModelConfig } from './config.js';
 
@@ -77,8 +78,8 @@ export interface LoadedModel {
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Where `loadModel(name)` looks: $RHYTHMIX_MODELS_DIR or <package>/models. */
-export function modelsDirectory(): string {
-  return process.env.RHYTHMIX_MODELS_DIR ? path.resolve(process.env.RHYTHMIX_MODELS_DIR) : path.join(PACKAGE_ROOT, 'models');
+export function modelsDirectory(configured: string | undefined = modelsDirSetting()): string {
+  return configured ? path.resolve(configured) : path.join(PACKAGE_ROOT, 'models');
 }
 
 /** A bare name (letters, digits, -_.) is looked up in models/; anything else is a path. */

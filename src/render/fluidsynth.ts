@@ -4,6 +4,8 @@
  * the sound and cuts time.
  */
 import os from 'node:os';
+import type { Environment } from '../config/env-file.js';
+import { processEnvironment } from '../config/settings.js';
 import { withHugePageMalloc } from '../util/huge-pages.js';
 
 /** Frames per write: 4096 (85 ms) instead of 512 means an eighth as many pipe writes and reads. */
@@ -53,6 +55,6 @@ export function defaultSynthThreads(): number {
  * - huge pages for malloc (withHugePageMalloc): the soundfont's samples (about 20 MB for a GM piano
  *   and drum kit) load with a few page faults, which halves FluidSynth's start-up on VMs.
  */
-export function fluidsynthEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return { ...withHugePageMalloc(base), SDL_AUDIODRIVER: base.SDL_AUDIODRIVER ?? 'dummy' };
+export function fluidsynthEnv(base: Environment = processEnvironment()): NodeJS.ProcessEnv {
+  return { ...withHugePageMalloc({ ...base }), SDL_AUDIODRIVER: base.SDL_AUDIODRIVER ?? 'dummy' };
 }

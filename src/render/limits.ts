@@ -1,8 +1,13 @@
 /**
  * Limits on rendering, so that no input (an hour-long upload, a MIDI whose end-of-track lies days
- * away) can tie up the machine. Defaults, then environment variables, then explicit overrides.
+ * away) can tie up the machine. Defaults, then environment variables (read and validated in
+ * src/config, like the MIDI limits), then explicit overrides.
  */
+import { RENDER_LIMIT_ENV } from '../config/schema.js';
+import { renderLimitSettings } from '../config/settings.js';
 import { InvalidInputError } from '../util/errors.js';
+
+export { RENDER_LIMIT_ENV };
 
 export interface RenderLimits {
   /** Longest piece rendered, in seconds of audio (last note-off). */
@@ -13,25 +18,13 @@ export interface RenderLimits {
 
 export const DEFAULT_RENDER_LIMITS: RenderLimits = Object.freeze({ maxSeconds: 1200, timeoutSeconds: 300 });
 
-export const RENDER_LIMIT_ENV: Readonly<Record<keyof RenderLimits, string>> = Object.freeze({
-  maxSeconds: 'RHYTHMIX_MAX_RENDER_SECONDS',
-  timeoutSeconds: 'RHYTHMIX_RENDER_TIMEOUT_SECONDS',
-});
-
 export function resolveRenderLimits(
   overrides: Partial<RenderLimits> = {},
-  env: NodeJS.ProcessEnv = process.env,
+  configured: Partial<RenderLimits> = renderLimitSettings(),
 ): RenderLimits {
   const limits: Record<keyof RenderLimits, number> = { ...DEFAULT_RENDER_LIMITS };
   for (const key of Object.keys(RENDER_LIMIT_ENV) as Array<keyof RenderLimits>) {
-    const raw = env[RENDER_LIMIT_ENV[key]];
-    if (raw !== undefined && raw.trim() !== '') {
-      const value = Number(raw.trim());
-      if (!Number.isFinite(value) || value <= 0) {
-        throw new InvalidInputError(`${RENDER_LIMIT_ENV[key]} must be a positive number of seconds, got "${raw}"`);
-      }
-      limits[key] = value;
-    }
+    limits[key] = configured[key] ?? limits[key];
     const override = overrides[key];
     if (override !== undefined) {
       if (!Number.isFinite(override) || override <= 0) {

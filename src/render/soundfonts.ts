@@ -6,6 +6,8 @@
 import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Environment } from '../config/env-file.js';
+import { processEnvironment } from '../config/settings.js';
 import { InvalidInputError, MissingDependencyError } from '../util/errors.js';
 
 /** src/render/ and dist/render/ are both two levels below the repository root. */
@@ -29,7 +31,8 @@ const SOUNDFONT_EXTENSIONS = new Set(['.sf2', '.sf3']);
 export interface SoundfontSearch {
   /** `--soundfont` value. */
   readonly explicit?: string | undefined;
-  readonly env?: NodeJS.ProcessEnv;
+  /** Where SOUNDFONT is looked up; default the process's environment. */
+  readonly env?: Environment;
   readonly projectDir?: string;
   readonly systemPaths?: readonly string[];
 }
@@ -80,7 +83,7 @@ function checkedChoice(file: string, source: string): string {
 }
 
 export function resolveSoundfont(search: SoundfontSearch = {}): string {
-  const env = search.env ?? process.env;
+  const env = search.env ?? processEnvironment();
   if (search.explicit !== undefined && search.explicit !== '') return checkedChoice(search.explicit, '--soundfont');
   const fromEnv = env.SOUNDFONT;
   if (fromEnv !== undefined && fromEnv.trim() !== '') return checkedChoice(fromEnv, 'SOUNDFONT');

@@ -5,6 +5,8 @@
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
+import type { Environment } from '../config/env-file.js';
+import { processEnvironment } from '../config/settings.js';
 import { MissingDependencyError } from '../util/errors.js';
 
 export interface RenderTools {
@@ -44,7 +46,7 @@ function isExecutableFile(file: string): boolean {
 }
 
 /** First executable `command` on the PATH, or undefined. */
-export function findOnPath(command: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function findOnPath(command: string, env: Environment = processEnvironment()): string | undefined {
   const dirs = (env.PATH ?? '').split(path.delimiter).filter((dir) => dir !== '');
   for (const dir of dirs) {
     const candidate = path.join(dir, command);
@@ -54,7 +56,7 @@ export function findOnPath(command: string, env: NodeJS.ProcessEnv = process.env
 }
 
 /** The tool's path: the environment override when set (it must exist), else the PATH. */
-export function locateTool(spec: ToolSpec, env: NodeJS.ProcessEnv = process.env): string {
+export function locateTool(spec: ToolSpec, env: Environment = processEnvironment()): string {
   const override = env[spec.envVar];
   if (override !== undefined && override.trim() !== '') {
     if (isExecutableFile(override)) return override;
@@ -71,6 +73,6 @@ export function locateTool(spec: ToolSpec, env: NodeJS.ProcessEnv = process.env)
   );
 }
 
-export function locateRenderTools(env: NodeJS.ProcessEnv = process.env): RenderTools {
+export function locateRenderTools(env: Environment = processEnvironment()): RenderTools {
   return { fluidsynth: locateTool(FLUIDSYNTH, env), ffmpeg: locateTool(FFMPEG, env) };
 }

@@ -71,7 +71,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const destination = options.destination ?? pino.destination({ dest: 2, sync: true });
   return pino(
     {
-      level: options.level ?? levelFromEnvironment(),
+      // LOG_LEVEL is validated in src/config and passed in (the bot gives config.logLevel).
+      level: options.level ?? 'info',
       ...(options.name ? { name: options.name } : {}),
       redact: { paths: REDACT_PATHS, censor: REDACTED },
       serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
@@ -79,12 +80,3 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     scrubbingDestination(destination),
   );
 }
-
-function levelFromEnvironment(): Level | 'silent' {
-  const level = process.env.LOG_LEVEL?.trim().toLowerCase();
-  const known: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-  return level && known.includes(level) ? (level as Level | 'silent') : 'info';
-}
-
-/** The process-wide logger; modules take children of it (`logger.child({ module: 'bot' })`). */
-export const logger: Logger = createLogger({ secrets: [process.env.DISCORD_TOKEN] });

@@ -3,7 +3,8 @@
  * compose options → piece.mid, piece.ogg, piece.png in `options.outDir` → the summary and the
  * piece's tokens. Generation and rendering both run here, so the bot's process only waits.
  */
-import { loadComposer, type Composer } from '../compose/composer.js';
+import type { Composer } from '../compose/composer.js';
+import { loadComposer } from '../compose/load-composer.js';
 import { composeToFiles, type ComposeProgress, type ComposeSummary } from '../compose/pipeline.js';
 import { serveChild } from '../jobs/run-in-child.js';
 import type { Piece } from '../music/piece.js';

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadComposer } from '../../src/compose/composer.js';
+import { loadComposer } from '../../src/compose/load-composer.js';
 import { parseComposeOptions } from '../../src/compose/options.js';
 import { buildRequest, composeToFiles, type ComposeProgress } from '../../src/compose/pipeline.js';
 import { cutPiece, loadSeed } from '../../src/compose/seed-input.js';

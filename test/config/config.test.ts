@@ -2,7 +2,19 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, defaultConcurrency, loadBotConfig, loadCliConfig, parseRetrainSchedule } from '../../src/config/index.js';
+import {
+  ConfigError,
+  childProcessEnvironment,
+  databaseUrlSetting,
+  debugSetting,
+  defaultConcurrency,
+  discordApiUrlSetting,
+  loadBotConfig,
+  loadCliConfig,
+  modelsDirSetting,
+  parseRetrainSchedule,
+} from '../../src/config/index.js';
+import { InvalidInputError } from '../../src/util/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rhythmix-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -146,5 +158,46 @@ describe('configuration', () => {
     expect(parseRetrainSchedule('10s')).toBeNull();
     expect(parseRetrainSchedule('0 4 * *')).toBeNull();
     expect(parseRetrainSchedule('weekly')).toBeNull();
+  });
+
+  it('accepts every schedule croner accepts', () => {
+    expect(parseRetrainSchedule('@daily')).toEqual({ kind: 'cron', expression: '@daily' });
+    expect(parseRetrainSchedule(' 0  4 * * MON-FRI ')).toEqual({ kind: 'cron', expression: '0 4 * * MON-FRI' });
+    expect(parseRetrainSchedule('0 0 4 * * *')).toEqual({ kind: 'cron', expression: '0 0 4 * * *' });
+    expect(parseRetrainSchedule('12h')).toEqual({ kind: 'interval', ms: 12 * 3_600_000 });
+    expect(parseRetrainSchedule('never')).toEqual({ kind: 'off' });
+    expect(parseRetrainSchedule('61 * * * *')).toBeNull();
+    expect(parseRetrainSchedule('@sometimes')).toBeNull();
+    expect(loadCliConfig({ env: { RETRAIN_EVERY: '@weekly' }, ...noFile }).retrain.schedule).toEqual({ kind: 'cron', expression: '@weekly' });
+  });
+
+  it('validates the run-time variables at start-up too, naming what to set', () => {
+    const problems = problemsOf(() =>
+      loadCliConfig({
+        env: { RHYTHMIX_MAX_MIDI_BYTES: 'big', RHYTHMIX_RENDER_TIMEOUT_SECONDS: '0', DISCORD_API_URL: 'localhost:1234' },
+        ...noFile,
+      }),
+    );
+    expect(problems).toEqual([
+      'DISCORD_API_URL must be an http(s) URL like http://127.0.0.1:8080/api (or unset for Discord itself), got "localhost:1234"',
+      'RHYTHMIX_MAX_MIDI_BYTES must be a positive number, got "big"',
+      'RHYTHMIX_RENDER_TIMEOUT_SECONDS must be a positive number of seconds, got "0"',
+    ]);
+  });
+
+  it('hands run-time settings to code deep in the program', () => {
+    expect(databaseUrlSetting({})).toBe('file:./data/rhythmix.db');
+    expect(databaseUrlSetting({ DATABASE_URL: ' file:./x.db ' })).toBe('file:./x.db');
+    expect(() => databaseUrlSetting({ DATABASE_URL: 'postgres://db/x' })).toThrow(InvalidInputError);
+    expect(modelsDirSetting({ RHYTHMIX_MODELS_DIR: '' })).toBeUndefined();
+    expect(modelsDirSetting({ RHYTHMIX_MODELS_DIR: '/srv/models' })).toBe('/srv/models');
+    expect(discordApiUrlSetting({ DISCORD_API_URL: 'http://127.0.0.1:9/api//' })).toBe('http://127.0.0.1:9/api');
+    expect(discordApiUrlSetting({})).toBeUndefined();
+    expect(debugSetting({ RHYTHMIX_DEBUG: '1' })).toBe(true);
+    expect(debugSetting({})).toBe(false);
+    const child = childProcessEnvironment({ DISCORD_TOKEN: TOKEN, PATH: '/bin' });
+    expect(child.DISCORD_TOKEN).toBeUndefined();
+    expect(child.PATH).toBe('/bin');
+    expect(child.GLIBC_TUNABLES).toContain('glibc.malloc.hugetlb=1');
   });
 });

@@ -17,6 +17,5 @@ run() { # name, extra flags…
     console.log(JSON.stringify({ run: process.argv[2], validation_nll: card.history.map((h) => Number(h.validationNll.toFixed(4))), seconds: Math.round(card.trainingSeconds) }));
   ' "data/runs/ctx-$name" "$name"
 }
-pair() { run "$1" $2 & run "$3" $4 & wait; }
-pair seq64 "--seq-len 64 --batch 32 --no-stateful" seq64-stateful-lr1e-3 "--seq-len 64 --batch 32 --stateful --lr 1e-3"
-pair seq256 "--seq-len 256 --batch 8 --no-stateful" seq64-stateful "--seq-len 64 --batch 32 --stateful"
+run seq64 --seq-len 64 --batch 32 --no-stateful & run seq64-stateful --seq-len 64 --batch 32 --stateful & wait
+run seq256 --seq-len 256 --batch 8 --no-stateful

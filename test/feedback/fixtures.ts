@@ -29,7 +29,8 @@ export function melodyTokens(rng: Rng, center: number): Int32Array {
     time += duration;
   }
   const piece = createPiece([{ name: 'Track 1', program: 0, isDrum: false, notes }]);
-  return Int32Array.from(encodePiece(piece, { style: 'folk', stepsPerQuarter: 4, vocabulary: DEFAULT_VOCABULARY }));
+  // Like real shards of token language 2, each melody names its key (C major).
+  return Int32Array.from(encodePiece(piece, { style: 'folk', stepsPerQuarter: 4, vocabulary: DEFAULT_VOCABULARY, key: { tonicPitchClass: 0, mode: 'major' } }));
 }
 
 export interface TinyWorld {

@@ -2,8 +2,7 @@
  * Import-cycle check (`npm run lint:imports`, part of `npm test`): a circular import in src/ fails
  * it, between modules or between folders (src/config must not import src/db while src/db imports
  * src/config). Type-only imports count too: they tie the modules' designs together just the same.
- * Prisma's generated client is left out (not ours to change). Cycles listed in
- * .dependency-cruiser-known-violations.json are tolerated until fixed; any other one fails.
+ * Prisma's generated client is left out (not ours to change). None is tolerated.
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

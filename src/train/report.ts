@@ -19,7 +19,7 @@ import { LstmComposer } from '../compose/lstm-composer.js';
 import { parseComposeOptions } from '../compose/options.js';
 import { buildRequest, composeToFiles } from '../compose/pipeline.js';
 import { loadSeed } from '../compose/seed-input.js';
-import { FEATURE_NAMES, pieceFeatures, type FeatureName, type PieceFeatures } from '../music/features.js';
+import { FEATURE_NAMES, pieceFeatures, type PieceFeatures } from '../music/features.js';
 import { degenerateReasons } from '../music/degenerate.js';
 import { barCount, barStartBeats, noteCount, slicePiece, type Piece } from '../music/piece.js';
 import { DEFAULT_STEPS_PER_QUARTER, quantizePiece } from '../music/quantize.js';
@@ -32,7 +32,7 @@ import { resolveSoundfont } from '../render/soundfonts.js';
 import { locateRenderTools } from '../render/tools.js';
 import { errorMessage, InvalidInputError, MissingDependencyError, RhythmixError } from '../util/errors.js';
 import { datasetSpecForModel, evaluateModelOnDataset, type EvaluationResult } from './evaluate-dataset.js';
-import { compareSets, summarize, type Bandwidth, type SetComparison, type Summary } from './mgeval.js';
+import { compareSets, summarize, type Bandwidth, type SetComparison } from './mgeval.js';
 import {
   degenerateRow,
   degenerateTotal,
@@ -46,6 +46,9 @@ import {
   type RepetitionRow,
 } from './structure.js';
 import { issueTargets, type TargetRow } from './targets.js';
+import type { FeatureRow, OverlapSection } from './overlap-section.js';
+
+export type { FeatureRow, OverlapSection } from './overlap-section.js';
 
 /** The held-out music of each style: where it comes from and which split. */
 export interface HeldOutSpec {
@@ -127,21 +130,6 @@ export interface LikelihoodRow {
   data: string;
   split: Split;
   result: EvaluationResult;
-}
-
-export interface FeatureRow extends SetComparison {
-  feature: FeatureName;
-  /** Mean ± sd of the feature itself (scalars) or of its entropy in bits (histograms). */
-  referenceValue: Summary;
-  generatedValue: Summary;
-}
-
-export interface OverlapSection {
-  model: string;
-  style: Style;
-  reference: { description: string; pieces: number; excerpts: number; available: number; bars: number };
-  generated: { pieces: number; empty: number; seeds: [number, number] };
-  features: FeatureRow[];
 }
 
 export interface SampleFiles {

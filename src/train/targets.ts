@@ -4,7 +4,7 @@
  * bar repetition within 20 % of held-out, and no degenerate generated piece. Pure.
  */
 import type { Style } from '../music/styles.js';
-import type { OverlapSection } from './report.js';
+import type { OverlapSection } from './overlap-section.js';
 import { REPETITION_TOLERANCE, type DegenerateRow, type RepetitionRow } from './structure.js';
 
 /** Overlap goal per style: game soundtracks are more varied than chorales and folk tunes. */

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { commandPayloads } from '../../src/bot/commands/definitions.js';
+import { commandPayloads } from '../../src/bot/commands/index.js';
 
 const fixture: unknown = JSON.parse(readFileSync(new URL('./fixtures/deploy-commands.json', import.meta.url), 'utf8'));
 

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { Events, type Client } from 'discord.js';
-import { commandPayloads } from './commands/definitions.js';
+import { COMMANDS, commandPayloads } from './commands/index.js';
 import type { BotConfig, Environment } from '../config/index.js';
 import { piecesDirSetting, processEnvironment } from '../config/settings.js';
 import { openDatabase, type OpenedDatabase } from '../db/index.js';
@@ -13,8 +13,7 @@ import { JobQueue } from '../jobs/queue.js';
 import { RhythmixError } from '../util/errors.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { createClient, discordApiUrl } from './client.js';
-import type { BotContext, SlashCommandHandler } from './context.js';
-import { slashCommandHandlers } from './handlers.js';
+import type { BotContext, SlashCommand } from './context.js';
 import { FeedbackService } from '../feedback/service.js';
 import { announceNewVersions } from './commands/retrain.js';
 import { attachRatingListeners } from './ratings.js';
@@ -33,7 +32,8 @@ export interface StartBotOptions {
   /** Register the slash commands at start (globally, or in `commandsGuildId`); default false. */
   readonly deployCommands?: boolean;
   readonly commandsGuildId?: string;
-  readonly handlers?: readonly SlashCommandHandler[];
+  /** The slash commands to route; default all of `COMMANDS`. */
+  readonly commands?: readonly SlashCommand[];
   /** Give up when the gateway is not ready after this long; default 60 s. */
   readonly readyTimeoutMs?: number;
 }
@@ -95,7 +95,8 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     piecesDir: piecesDirectory(options.piecesDir),
     feedback,
   };
-  const router = createRouter(context, options.handlers ?? slashCommandHandlers);
+  const commands = options.commands ?? COMMANDS;
+  const router = createRouter(context, commands);
   router.attach();
   attachRatingListeners(context);
   client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
@@ -119,7 +120,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   try {
     await loginAndWait(client, config.discordToken, options.readyTimeoutMs ?? 60_000);
     if (options.deployCommands) {
-      const payloads = commandPayloads();
+      const payloads = commandPayloads(commands);
       if (options.commandsGuildId) await client.application!.commands.set(payloads, options.commandsGuildId);
       else await client.application!.commands.set(payloads);
     }

@@ -3,7 +3,13 @@
  * (`src/bot/app.ts`); handlers take what they need from it and nothing else, so a test can
  * build one with real parts pointed at the simulator.
  */
-import type { ChatInputCommandInteraction, Client } from 'discord.js';
+import type {
+  AutocompleteInteraction,
+  ButtonInteraction,
+  ChatInputCommandInteraction,
+  Client,
+  RESTPostAPIChatInputApplicationCommandsJSONBody,
+} from 'discord.js';
 import type { BotConfig } from '../config/index.js';
 import type { OpenedDatabase } from '../db/index.js';
 import type { FeedbackService } from '../feedback/service.js';
@@ -25,8 +31,21 @@ export interface BotContext {
   readonly feedback?: FeedbackService;
 }
 
-/** One slash command's handler; `name` matches its builder in `commands/definitions.ts`. */
-export interface SlashCommandHandler {
-  readonly name: string;
+/**
+ * One slash command, as one module under `src/bot/commands/` exports it (the discord.js guide's
+ * shape): `data` is what `deploy-commands` registers and its name is what the router dispatches
+ * on, so the name is written once.
+ */
+export interface SlashCommand {
+  /** A SlashCommandBuilder (any of its option-adding variants: only the name and JSON are used). */
+  readonly data: { readonly name: string; toJSON(): RESTPostAPIChatInputApplicationCommandsJSONBody };
   execute(interaction: ChatInputCommandInteraction, context: BotContext): Promise<void>;
+  /** Suggestions while the user types an option marked `setAutocomplete(true)`. */
+  autocomplete?(interaction: AutocompleteInteraction, context: BotContext): Promise<void>;
+}
+
+/** Buttons: the first whose `matches(customId)` is true handles the click. */
+export interface ButtonHandler {
+  readonly matches: (customId: string) => boolean;
+  execute(interaction: ButtonInteraction, context: BotContext): Promise<void>;
 }

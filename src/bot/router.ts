@@ -1,12 +1,13 @@
 /**
- * Interactions → handlers: slash commands by name (handlers.ts), buttons by custom-id prefix.
+ * Interactions → handlers: slash commands (and their autocomplete) by `data.name`, buttons by
+ * custom id.
  * Every failure is answered (ephemeral when nothing was said yet) with a message meant for
  * users — never a stack trace — and logged through the redacting logger.
  */
 import { Events, MessageFlags, type Interaction, type RepliableInteraction } from 'discord.js';
-import type { BotContext, SlashCommandHandler } from './context.js';
+import { pieceButtons } from './compose/buttons.js';
+import type { BotContext, ButtonHandler, SlashCommand } from './context.js';
 import { isExpectedError, userMessage } from './errors.js';
-import { buttonHandlers, type ButtonHandler } from './handlers.js';
 
 /** Answers a failed interaction in whatever state it is in. */
 export async function answerWithError(interaction: RepliableInteraction, error: unknown): Promise<void> {
@@ -16,17 +17,23 @@ export async function answerWithError(interaction: RepliableInteraction, error: 
   else await interaction.reply({ content, flags: MessageFlags.Ephemeral });
 }
 
-export function createRouter(context: BotContext, handlers: readonly SlashCommandHandler[], buttons: readonly ButtonHandler[] = buttonHandlers) {
-  const byName = new Map(handlers.map((handler) => [handler.name, handler]));
+/** Buttons that are not a slash command's own: the first whose `matches` is true handles a click. */
+export const BUTTONS: readonly ButtonHandler[] = [pieceButtons];
+
+export function createRouter(context: BotContext, commands: readonly SlashCommand[], buttons: readonly ButtonHandler[] = BUTTONS) {
+  const byName = new Map(commands.map((command) => [command.data.name, command]));
 
   async function dispatch(interaction: Interaction): Promise<void> {
     if (interaction.isChatInputCommand()) {
-      const handler = byName.get(interaction.commandName);
-      if (!handler) {
+      const command = byName.get(interaction.commandName);
+      if (!command) {
         await interaction.reply({ content: `/${interaction.commandName} is not available on this bot yet.`, flags: MessageFlags.Ephemeral });
         return;
       }
-      await handler.execute(interaction, context);
+      await command.execute(interaction, context);
+    } else if (interaction.isAutocomplete()) {
+      const command = byName.get(interaction.commandName);
+      if (command?.autocomplete) await command.autocomplete(interaction, context);
     } else if (interaction.isButton()) {
       const route = buttons.find((r) => r.matches(interaction.customId));
       if (route) await route.execute(interaction, context);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkComposeInput, checkMidiAttachment, checkMidiBytes, composeInputFromSlash, discordWording } from '../../src/bot/compose/request.js';
-import { composeCommand } from '../../src/bot/commands/definitions.js';
+import { data as composeCommand } from '../../src/bot/commands/compose.js';
 import { MAX_SAMPLING_SEED } from '../../src/compose/options.js';
 import { InvalidInputError } from '../../src/util/errors.js';
 

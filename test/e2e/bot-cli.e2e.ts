@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { commandPayloads } from '../../src/bot/commands/definitions.js';
+import { commandPayloads } from '../../src/bot/commands/index.js';
 import { invitePermissions } from '../../src/bot/permissions.js';
 import { DiscordSimulator, MessageFlags } from '../sim/index.js';
 import { makeTempDir, removeDir } from '../bot/support/test-bot.js';

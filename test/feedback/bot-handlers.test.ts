@@ -2,8 +2,9 @@
 import path from 'node:path';
 import type { ChatInputCommandInteraction, Client } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { modelHandler } from '../../src/bot/commands/model.js';
-import { announceNewVersions, outcomeMessage, retrainHandler } from '../../src/bot/commands/retrain.js';
+import * as modelCommand from '../../src/bot/commands/model.js';
+import * as retrainCommand from '../../src/bot/commands/retrain.js';
+import { announceNewVersions, outcomeMessage } from '../../src/bot/commands/retrain.js';
 import type { BotContext } from '../../src/bot/context.js';
 import { parseRatingEmojis, ratingWeights } from '../../src/config/rating-emojis.js';
 import { openDatabase, type OpenedDatabase } from '../../src/db/index.js';
@@ -49,8 +50,8 @@ const outcome: RetrainOutcome = {
 describe('bot feedback commands', () => {
   it('refuse non-admins', async () => {
     const replies: Replies = { content: [] };
-    await retrainHandler.execute(interaction({ admin: false }, replies), {} as BotContext);
-    await modelHandler.execute(interaction({ admin: false }, replies), {} as BotContext);
+    await retrainCommand.execute(interaction({ admin: false }, replies), {} as BotContext);
+    await modelCommand.execute(interaction({ admin: false }, replies), {} as BotContext);
     expect(replies.content).toEqual([expect.stringMatching(/Only server admins/), expect.stringMatching(/Only server admins/)]);
   });
 
@@ -58,12 +59,12 @@ describe('bot feedback commands', () => {
     const feedback = new FeedbackService({ db, config: { ratingWeights: weights, retrain: { schedule: { kind: 'off' }, minRatings: 1 } }, modelsDir: world.modelsDir });
     const context = { feedback, db } as unknown as BotContext;
     const replies: Replies = { content: [] };
-    await modelHandler.execute(interaction({ admin: true }, replies), context);
+    await modelCommand.execute(interaction({ admin: true }, replies), context);
     expect(replies.content[0]).toMatch(new RegExp(`\`${world.baseName}\` base`));
-    await modelHandler.execute(interaction({ admin: true, use: world.baseName }, replies), context);
+    await modelCommand.execute(interaction({ admin: true, use: world.baseName }, replies), context);
     expect(replies.content[1]).toBe(`Now using model **${world.baseName}** for new pieces.`);
     expect(readCurrentPointer(world.modelsDir)?.model).toBe(world.baseName);
-    await expect(modelHandler.execute(interaction({ admin: true, use: 'nope' }, replies), context)).rejects.toThrow(/no model version "nope"/);
+    await expect(modelCommand.execute(interaction({ admin: true, use: 'nope' }, replies), context)).rejects.toThrow(/no model version "nope"/);
   });
 
   it('/retrain replies with the verdict from the service', async () => {
@@ -79,7 +80,7 @@ describe('bot feedback commands', () => {
     const client = { channels: { fetch: async (id: string) => ({ isSendable: () => true, send: async (m: { content: string }) => posted.push({ channel: id, content: m.content }) }) } } as unknown as Client;
     announceNewVersions(feedback, client, '123456789', undefined);
     const replies: Replies = { content: [] };
-    await retrainHandler.execute(interaction({ admin: true }, replies), { feedback } as unknown as BotContext);
+    await retrainCommand.execute(interaction({ admin: true }, replies), { feedback } as unknown as BotContext);
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(posted).toEqual([{ channel: '123456789', content: expect.stringMatching(/New model version \*\*v2\*\*, fine-tuned from v1/) }]);
     expect(replies.content.at(-1)).toBe(outcomeMessage(outcome));

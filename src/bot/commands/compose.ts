@@ -1,8 +1,9 @@
 /** /compose: checks what can be checked at once (ephemeral answers), then hands over to the compose service. */
-import { MessageFlags, type ChatInputCommandInteraction } from 'discord.js';
-import type { BotContext, SlashCommandHandler } from '../context.js';
+import { MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
+import { STYLES } from '../../music/styles.js';
+import type { BotContext } from '../context.js';
 import { composeForInteraction } from '../compose/service.js';
-import { checkComposeInput, checkMidiAttachment, composeInputFromSlash } from '../compose/request.js';
+import { SLASH_COMPOSE_LIMITS as LIMITS, checkComposeInput, checkMidiAttachment, composeInputFromSlash } from '../compose/request.js';
 import { COMPOSE_PERMISSIONS, missingPermissionMessage, missingPermissions } from '../permissions.js';
 
 /** The caller's voice channel, if they are in one (from the cached voice states). */
@@ -10,38 +11,71 @@ export function callerVoiceChannelId(interaction: ChatInputCommandInteraction | 
   return interaction.guild?.voiceStates.cache.get(interaction.user.id)?.channelId ?? null;
 }
 
-export const composeHandler: SlashCommandHandler = {
-  name: 'compose',
-  async execute(interaction: ChatInputCommandInteraction, context: BotContext): Promise<void> {
-    const missing = missingPermissions(interaction.appPermissions, COMPOSE_PERMISSIONS);
-    if (missing.length > 0) {
-      await interaction.reply({ content: missingPermissionMessage(missing, 'post a piece in this channel'), flags: MessageFlags.Ephemeral });
-      return;
-    }
-    const options = interaction.options;
-    const input = composeInputFromSlash({
-      seed: options.getString('seed'),
-      style: options.getString('style'),
-      instruments: options.getString('instruments'),
-      tracks: options.getInteger('tracks'),
-      tempo: options.getInteger('tempo'),
-      length: options.getInteger('length'),
-      temperature: options.getNumber('temperature'),
-      key: options.getString('key'),
-      sampleSeed: options.getInteger('sample_seed'),
-    });
-    const attachment = options.getAttachment('midi');
-    if (attachment) checkMidiAttachment({ name: attachment.name, size: attachment.size, contentType: attachment.contentType });
-    // Throws InvalidInputError (bad seed notes point at the mistake); the router answers ephemerally.
-    await checkComposeInput(input, attachment !== null);
-    // Playing is the default when the caller sits in a voice channel; asking for it explicitly
-    // without being in one gets the voice player's "join a voice channel" answer.
-    const play = options.getBoolean('play') ?? callerVoiceChannelId(interaction) !== null;
-    await composeForInteraction(context, interaction, {
-      kind: 'original',
-      input,
-      ...(attachment ? { midi: { url: attachment.url, name: attachment.name } } : {}),
-      play,
-    });
-  },
-};
+export const data = new SlashCommandBuilder()
+  .setName('compose')
+  .setDescription('Compose a piece from a few seed notes or a MIDI file')
+  .addStringOption((o) =>
+    o.setName('seed').setDescription('Seed notes, e.g. "C4q E4q G4h | [C4 E4 G4]w"').setMaxLength(LIMITS.seedLength),
+  )
+  .addAttachmentOption((o) => o.setName('midi').setDescription('A MIDI file to continue (its first bars)'))
+  .addStringOption((o) =>
+    o
+      .setName('style')
+      .setDescription('Musical style')
+      .addChoices(...STYLES.map((s) => ({ name: s, value: s }))),
+  )
+  .addStringOption((o) =>
+    o.setName('instruments').setDescription('Instruments, e.g. "piano,strings,bass,drums"').setMaxLength(LIMITS.instrumentsLength),
+  )
+  .addIntegerOption((o) => o.setName('tracks').setDescription('Number of tracks').setMinValue(LIMITS.tracks.min).setMaxValue(LIMITS.tracks.max))
+  .addIntegerOption((o) => o.setName('tempo').setDescription('Tempo in BPM').setMinValue(LIMITS.tempo.min).setMaxValue(LIMITS.tempo.max))
+  .addIntegerOption((o) => o.setName('length').setDescription('Length in bars').setMinValue(LIMITS.length.min).setMaxValue(LIMITS.length.max))
+  .addNumberOption((o) =>
+    o
+      .setName('temperature')
+      .setDescription(`Sampling temperature (${LIMITS.temperature.min}–${LIMITS.temperature.max}, default 1)`)
+      .setMinValue(LIMITS.temperature.min)
+      .setMaxValue(LIMITS.temperature.max),
+  )
+  .addStringOption((o) => o.setName('key').setDescription('Key, e.g. "D minor"').setMaxLength(LIMITS.keyLength))
+  .addIntegerOption((o) =>
+    o
+      .setName('sample_seed')
+      .setDescription('Sampling seed: the same number and options make the same piece (default: random)')
+      .setMinValue(LIMITS.sampleSeed.min)
+      .setMaxValue(LIMITS.sampleSeed.max),
+  )
+  .addBooleanOption((o) => o.setName('play').setDescription('Play it in your voice channel (default: yes)'));
+
+export async function execute(interaction: ChatInputCommandInteraction, context: BotContext): Promise<void> {
+  const missing = missingPermissions(interaction.appPermissions, COMPOSE_PERMISSIONS);
+  if (missing.length > 0) {
+    await interaction.reply({ content: missingPermissionMessage(missing, 'post a piece in this channel'), flags: MessageFlags.Ephemeral });
+    return;
+  }
+  const options = interaction.options;
+  const input = composeInputFromSlash({
+    seed: options.getString('seed'),
+    style: options.getString('style'),
+    instruments: options.getString('instruments'),
+    tracks: options.getInteger('tracks'),
+    tempo: options.getInteger('tempo'),
+    length: options.getInteger('length'),
+    temperature: options.getNumber('temperature'),
+    key: options.getString('key'),
+    sampleSeed: options.getInteger('sample_seed'),
+  });
+  const attachment = options.getAttachment('midi');
+  if (attachment) checkMidiAttachment({ name: attachment.name, size: attachment.size, contentType: attachment.contentType });
+  // Throws InvalidInputError (bad seed notes point at the mistake); the router answers ephemerally.
+  await checkComposeInput(input, attachment !== null);
+  // Playing is the default when the caller sits in a voice channel; asking for it explicitly
+  // without being in one gets the voice player's "join a voice channel" answer.
+  const play = options.getBoolean('play') ?? callerVoiceChannelId(interaction) !== null;
+  await composeForInteraction(context, interaction, {
+    kind: 'original',
+    input,
+    ...(attachment ? { midi: { url: attachment.url, name: attachment.name } } : {}),
+    play,
+  });
+}

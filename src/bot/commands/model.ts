@@ -3,11 +3,12 @@
  * back is switching to an older version. The switch is atomic; compose jobs load the model at
  * their start, so the next piece uses it.
  */
-import { MessageFlags, type ChatInputCommandInteraction } from 'discord.js';
+import { MessageFlags, PermissionFlagsBits, type ChatInputCommandInteraction } from 'discord.js';
 import { modelRows, type ModelListRow } from '../../feedback/model-rows.js';
 import { recordActive } from '../../feedback/versions-db.js';
 import { setCurrentModel } from '../../model/registry.js';
-import type { BotContext, SlashCommandHandler } from '../context.js';
+import type { BotContext } from '../context.js';
+import { serverCommand } from './builder.js';
 import { isAdmin } from './retrain.js';
 
 const SHOWN = 15;
@@ -22,26 +23,27 @@ export function modelListText(rows: readonly ModelListRow[]): string {
   return [...lines, rows.length > SHOWN ? `… and ${rows.length - SHOWN} older` : '', 'Switch with `/model use:VERSION`.'].filter((l) => l !== '').join('\n').slice(0, 1900);
 }
 
-export const modelHandler: SlashCommandHandler = {
-  name: 'model',
-  async execute(interaction: ChatInputCommandInteraction, context: BotContext): Promise<void> {
-    if (!isAdmin(interaction)) {
-      await interaction.reply({ content: 'Only server admins (Manage Server) can see or switch model versions.', flags: MessageFlags.Ephemeral });
-      return;
-    }
-    const version = interaction.options.getString('use')?.trim();
-    if (!version) {
-      const rows = context.feedback ? await context.feedback.listModels() : await modelRows();
-      await interaction.reply({ content: modelListText(rows), flags: MessageFlags.Ephemeral });
-      return;
-    }
-    const by = interaction.user.id;
-    // Errors (unknown or rejected version) are InvalidInputErrors: the router shows their message.
-    if (context.feedback) await context.feedback.useModel(version, { by });
-    else {
-      await setCurrentModel(version);
-      await recordActive(context.db.prisma, version, { reason: `switched by ${by}`, force: true }).catch(() => undefined);
-    }
-    await interaction.reply({ content: `Now using model **${version}** for new pieces.` });
-  },
-};
+export const data = serverCommand('model', 'Show or switch the model version (admins)')
+  .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
+  .addStringOption((o) => o.setName('use').setDescription('Version to switch to (roll back)').setMaxLength(60));
+
+export async function execute(interaction: ChatInputCommandInteraction, context: BotContext): Promise<void> {
+  if (!isAdmin(interaction)) {
+    await interaction.reply({ content: 'Only server admins (Manage Server) can see or switch model versions.', flags: MessageFlags.Ephemeral });
+    return;
+  }
+  const version = interaction.options.getString('use')?.trim();
+  if (!version) {
+    const rows = context.feedback ? await context.feedback.listModels() : await modelRows();
+    await interaction.reply({ content: modelListText(rows), flags: MessageFlags.Ephemeral });
+    return;
+  }
+  const by = interaction.user.id;
+  // Errors (unknown or rejected version) are InvalidInputErrors: the router shows their message.
+  if (context.feedback) await context.feedback.useModel(version, { by });
+  else {
+    await setCurrentModel(version);
+    await recordActive(context.db.prisma, version, { reason: `switched by ${by}`, force: true }).catch(() => undefined);
+  }
+  await interaction.reply({ content: `Now using model **${version}** for new pieces.` });
+}

@@ -8,7 +8,8 @@ import type { RetrainOutcome, RetrainProgress } from '../../feedback/retrain.js'
 import { announcement, type FeedbackService } from '../../feedback/service.js';
 import type { Logger } from '../../util/logger.js';
 import { modelsDirectory } from '../../model/model-files.js';
-import type { BotContext, SlashCommandHandler } from '../context.js';
+import type { BotContext } from '../context.js';
+import { serverCommand } from './builder.js';
 
 /** Progress edits at most this often (Discord rate-limits message edits). */
 const EDIT_EVERY_MS = 5000;
@@ -25,40 +26,41 @@ export function outcomeMessage(outcome: RetrainOutcome): string {
   return `❌ **${outcome.version}** rejected, ${outcome.parent} stays in use: ${outcome.reason}.`;
 }
 
-export const retrainHandler: SlashCommandHandler = {
-  name: 'retrain',
-  async execute(interaction: ChatInputCommandInteraction, context: BotContext): Promise<void> {
-    if (!isAdmin(interaction)) {
-      await interaction.reply({ content: 'Only server admins (Manage Server) can retrain the model.', flags: MessageFlags.Ephemeral });
-      return;
-    }
-    if (context.feedback?.busy) {
-      await interaction.reply({ content: 'A retrain is already running — I will announce the result.', flags: MessageFlags.Ephemeral });
-      return;
-    }
-    await interaction.deferReply();
-    let lastEdit = 0;
-    const onProgress = (p: RetrainProgress): void => {
-      const now = Date.now();
-      if (now - lastEdit < EDIT_EVERY_MS) return;
-      lastEdit = now;
-      void interaction.editReply({ content: `🔧 Retraining… ${Math.round(p.fraction * 100)} % — ${p.message}` }).catch(() => undefined);
-    };
-    const trigger = `/retrain by ${interaction.user.id}`;
-    const outcome = context.feedback
-      ? await context.feedback.retrainNow({ trigger, onProgress })
-      : await retrainInChild(
-          {
-            databaseUrl: `file:${context.db.file}`,
-            modelsDir: modelsDirectory(),
-            weights: [...context.config.ratingWeights],
-            excludeUserIds: [context.client.user?.id ?? ''],
-          },
-          { onProgress },
-        );
-    await interaction.editReply({ content: outcomeMessage(outcome) });
-  },
-};
+export const data = serverCommand('retrain', 'Fine-tune the model on the ratings now (admins)').setDefaultMemberPermissions(
+  PermissionFlagsBits.ManageGuild,
+);
+
+export async function execute(interaction: ChatInputCommandInteraction, context: BotContext): Promise<void> {
+  if (!isAdmin(interaction)) {
+    await interaction.reply({ content: 'Only server admins (Manage Server) can retrain the model.', flags: MessageFlags.Ephemeral });
+    return;
+  }
+  if (context.feedback?.busy) {
+    await interaction.reply({ content: 'A retrain is already running — I will announce the result.', flags: MessageFlags.Ephemeral });
+    return;
+  }
+  await interaction.deferReply();
+  let lastEdit = 0;
+  const onProgress = (p: RetrainProgress): void => {
+    const now = Date.now();
+    if (now - lastEdit < EDIT_EVERY_MS) return;
+    lastEdit = now;
+    void interaction.editReply({ content: `🔧 Retraining… ${Math.round(p.fraction * 100)} % — ${p.message}` }).catch(() => undefined);
+  };
+  const trigger = `/retrain by ${interaction.user.id}`;
+  const outcome = context.feedback
+    ? await context.feedback.retrainNow({ trigger, onProgress })
+    : await retrainInChild(
+        {
+          databaseUrl: `file:${context.db.file}`,
+          modelsDir: modelsDirectory(),
+          weights: [...context.config.ratingWeights],
+          excludeUserIds: [context.client.user?.id ?? ''],
+        },
+        { onProgress },
+      );
+  await interaction.editReply({ content: outcomeMessage(outcome) });
+}
 
 /**
  * Posts every accepted version in `channelId` (ANNOUNCE_CHANNEL_ID); nothing when unset. A failed

@@ -2,7 +2,8 @@
 import { EmbedBuilder, type APIEmbed, type ChatInputCommandInteraction } from 'discord.js';
 import { topRated, type ScoredPiece } from '../../db/ratings.js';
 import type { StoredPiece } from '../../db/pieces.js';
-import type { BotContext, SlashCommandHandler } from '../context.js';
+import type { BotContext } from '../context.js';
+import { serverCommand } from './builder.js';
 
 export const TOP_LIMIT = 10;
 const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
@@ -34,20 +35,24 @@ export function topEmbed(sections: ReadonlyArray<{ title: string; scored: readon
     .toJSON();
 }
 
-export const topHandler: SlashCommandHandler = {
-  name: 'top',
-  async execute(interaction: ChatInputCommandInteraction, context: BotContext): Promise<void> {
-    const period = interaction.options.getString('period');
-    const base = {
-      weights: context.config.ratingWeights,
-      limit: TOP_LIMIT,
-      ...(interaction.guildId ? { guildId: interaction.guildId } : {}),
-      // The bot's own reactions are the buttons people click, not votes.
-      excludeUserIds: [context.client.user?.id ?? ''],
-    };
-    const sections: Array<{ title: string; scored: ScoredPiece[] }> = [];
-    if (period !== 'all') sections.push({ title: 'This week', scored: await topRated(context.db.prisma, { ...base, since: new Date(Date.now() - WEEK_MS) }) });
-    if (period !== 'week') sections.push({ title: 'All time', scored: await topRated(context.db.prisma, base) });
-    await interaction.reply({ embeds: [topEmbed(sections)], allowedMentions: { parse: [] } });
-  },
-};
+export const data = serverCommand('top', 'Best rated pieces').addStringOption((o) =>
+  o
+    .setName('period')
+    .setDescription('This week or all time (default: both)')
+    .addChoices({ name: 'this week', value: 'week' }, { name: 'all time', value: 'all' }),
+);
+
+export async function execute(interaction: ChatInputCommandInteraction, context: BotContext): Promise<void> {
+  const period = interaction.options.getString('period');
+  const base = {
+    weights: context.config.ratingWeights,
+    limit: TOP_LIMIT,
+    ...(interaction.guildId ? { guildId: interaction.guildId } : {}),
+    // The bot's own reactions are the buttons people click, not votes.
+    excludeUserIds: [context.client.user?.id ?? ''],
+  };
+  const sections: Array<{ title: string; scored: ScoredPiece[] }> = [];
+  if (period !== 'all') sections.push({ title: 'This week', scored: await topRated(context.db.prisma, { ...base, since: new Date(Date.now() - WEEK_MS) }) });
+  if (period !== 'week') sections.push({ title: 'All time', scored: await topRated(context.db.prisma, base) });
+  await interaction.reply({ embeds: [topEmbed(sections)], allowedMentions: { parse: [] } });
+}

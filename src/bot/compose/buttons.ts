@@ -1,10 +1,10 @@
 /** The buttons under a piece: Play, Variation, Continue, Re-roll (custom id `piece:<action>:<id>`). */
 import { MessageFlags, type ButtonInteraction } from 'discord.js';
 import { getPiece } from '../../db/pieces.js';
-import type { BotContext } from '../context.js';
+import type { BotContext, ButtonHandler } from '../context.js';
 import { COMPOSE_PERMISSIONS, missingPermissionMessage, missingPermissions } from '../permissions.js';
 import { playPiece } from '../voice/playback.js';
-import { parsePieceButtonId } from './embed.js';
+import { isPieceButton, parsePieceButtonId } from './embed.js';
 import { continuationRequest, rerollRequest, variationRequest } from './lineage.js';
 import { composeForInteraction, queueItemFor } from './service.js';
 
@@ -38,3 +38,6 @@ export async function handlePieceButton(interaction: ButtonInteraction, context:
     parsed.action === 'variation' ? variationRequest(piece, play) : parsed.action === 'continue' ? continuationRequest(piece, play) : rerollRequest(piece, play);
   await composeForInteraction(context, interaction, request);
 }
+
+/** Play, Variation, Continue and Re-roll under a piece (`piece:<action>:<id>`). */
+export const pieceButtons: ButtonHandler = { matches: isPieceButton, execute: handlePieceButton };

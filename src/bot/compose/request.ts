@@ -4,7 +4,7 @@
  * mistake). The validation itself is src/compose's; only the wording is adapted to Discord.
  */
 import { buildRequest } from '../../compose/pipeline.js';
-import { parseComposeOptions } from '../../compose/options.js';
+import { composeOptionsSchema, parseComposeOptions } from '../../compose/options.js';
 import { loadSeed } from '../../compose/seed-input.js';
 import { formatBytes, resolveMidiLimits } from '../../midi/limits.js';
 import { SeedSyntaxError, seedErrorPointer } from '../../music/seed.js';
@@ -24,6 +24,40 @@ export interface ComposeSlashValues {
   /** The sampling seed (`sample_seed`): the same value and options make the same piece. */
   readonly sampleSeed?: number | null;
 }
+
+interface Range {
+  readonly min: number;
+  readonly max: number;
+}
+
+/** A numeric compose option's range as the compose schema states it, read from the schema itself. */
+export function schemaRange(key: 'tracks' | 'tempo' | 'bars' | 'temperature' | 'samplingSeed'): Range {
+  const { minValue: min, maxValue: max } = composeOptionsSchema.shape[key].unwrap();
+  if (min === null || max === null) throw new Error(`the compose schema gives ${key} no range`);
+  return { min, max };
+}
+
+const bars = schemaRange('bars');
+const tracks = schemaRange('tracks');
+
+/**
+ * The limits /compose offers in Discord, in one place. What matches the compose schema is read
+ * from it. The rest is deliberately narrower than the schema (which also serves the CLI) and is
+ * the documented /compose contract (docs/bot.md): a request typed into a chat box on a shared bot
+ * should stay quick to compose and post (schema: up to 16 tracks, 512 bars, 20–400 BPM, seed
+ * notes up to 4000 characters), and temperatures of 0 (greedy) or above 2 rarely give music worth
+ * posting (schema: 0–5). test/bot/commands.test.ts checks each range lies within the schema's.
+ */
+export const SLASH_COMPOSE_LIMITS = {
+  seedLength: 500,
+  instrumentsLength: 100,
+  keyLength: 20,
+  tracks: { min: tracks.min, max: 5 },
+  tempo: { min: 30, max: 300 },
+  length: { min: bars.min, max: 64 },
+  temperature: { min: 0.1, max: 2 },
+  sampleSeed: schemaRange('samplingSeed'),
+} as const satisfies Record<string, number | Range>;
 
 /** A JSON-safe compose request: what is stored with a piece and replayed by its buttons. */
 export type ComposeRequestInput = Record<string, string | number | string[]>;

@@ -1,11 +1,11 @@
 /**
  * `rhythmix deploy-commands [--guild ID]` registers the slash commands (the same objects the bot
- * dispatches on, from src/bot/commands/definitions.ts) and prints the invite URL;
+ * dispatches on: `COMMANDS` in src/bot/commands/index.ts) and prints the invite URL;
  * `rhythmix invite-url` prints only the URL. Both read DISCORD_APP_ID (and the token to deploy).
  */
 import { REST, Routes } from 'discord.js';
 import type { Command } from 'commander';
-import { commandPayloads } from '../../bot/commands/definitions.js';
+import { commandPayloads } from '../../bot/commands/index.js';
 import { discordApiUrl } from '../../bot/client.js';
 import { BOT_PERMISSIONS, invitePermissions, inviteUrl } from '../../bot/permissions.js';
 import { loadBotConfig, readEnvironment } from '../../config/index.js';

@@ -7,6 +7,9 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { DEFAULT_RATING_EMOJIS, parseRatingEmojis, ratingWeights } from './rating-emojis.js';
 import { parseRetrainSchedule } from './retrain-schedule.js';
+import { MIDI_LIMIT_ENV, parseLimitVariable, RENDER_LIMIT_ENV } from './limits.js';
+
+export { MIDI_LIMIT_ENV, RENDER_LIMIT_ENV } from './limits.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -15,22 +18,6 @@ const WHERE = 'set it in .env or the environment';
 
 /** Where ratings, takes and jobs are kept when DATABASE_URL is unset (src/db resolves it). */
 export const DEFAULT_DATABASE_URL = 'file:./data/rhythmix.db';
-
-/** Environment variable for each MIDI limit (src/midi/limits.ts); error messages name them. */
-export const MIDI_LIMIT_ENV = Object.freeze({
-  maxBytes: 'RHYTHMIX_MAX_MIDI_BYTES',
-  maxTracks: 'RHYTHMIX_MAX_MIDI_TRACKS',
-  maxNotes: 'RHYTHMIX_MAX_MIDI_NOTES',
-  maxSeconds: 'RHYTHMIX_MAX_MIDI_SECONDS',
-  minBpm: 'RHYTHMIX_MIN_MIDI_BPM',
-  maxBpm: 'RHYTHMIX_MAX_MIDI_BPM',
-} as const);
-
-/** Environment variable for each render limit (src/render/limits.ts). */
-export const RENDER_LIMIT_ENV = Object.freeze({
-  maxSeconds: 'RHYTHMIX_MAX_RENDER_SECONDS',
-  timeoutSeconds: 'RHYTHMIX_RENDER_TIMEOUT_SECONDS',
-} as const);
 
 /** Unset and empty (`FOO=` in .env) mean the same: use the default. */
 const optionalText = z
@@ -78,15 +65,14 @@ function wholeNumber(name: string, fallback: number, min: number, max: number, w
 }
 
 /** A limit: unset or empty keeps the built-in default, anything else must be a positive number. */
-function positiveNumber(name: string, unit = '') {
+function positiveNumber(name: string) {
   return optionalText.transform((value, ctx) => {
-    if (value === undefined) return undefined;
-    const number = Number(value);
-    if (!Number.isFinite(number) || number <= 0) {
-      ctx.addIssue({ code: 'custom', message: `${name} must be a positive number${unit}, got "${value.slice(0, 40)}"` });
+    try {
+      return parseLimitVariable(name, value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
       return z.NEVER;
     }
-    return number;
   });
 }
 
@@ -102,8 +88,8 @@ export const limitShape = {
   [MIDI_LIMIT_ENV.maxSeconds]: positiveNumber(MIDI_LIMIT_ENV.maxSeconds),
   [MIDI_LIMIT_ENV.minBpm]: positiveNumber(MIDI_LIMIT_ENV.minBpm),
   [MIDI_LIMIT_ENV.maxBpm]: positiveNumber(MIDI_LIMIT_ENV.maxBpm),
-  [RENDER_LIMIT_ENV.maxSeconds]: positiveNumber(RENDER_LIMIT_ENV.maxSeconds, ' of seconds'),
-  [RENDER_LIMIT_ENV.timeoutSeconds]: positiveNumber(RENDER_LIMIT_ENV.timeoutSeconds, ' of seconds'),
+  [RENDER_LIMIT_ENV.maxSeconds]: positiveNumber(RENDER_LIMIT_ENV.maxSeconds),
+  [RENDER_LIMIT_ENV.timeoutSeconds]: positiveNumber(RENDER_LIMIT_ENV.timeoutSeconds),
 };
 
 export type LimitVariable = keyof typeof limitShape;
@@ -227,5 +213,4 @@ export const ENVIRONMENT_VARIABLES: readonly string[] = ['DISCORD_TOKEN', 'DISCO
 
 export type CliConfig = z.output<typeof cliEnvSchema>;
 export type BotConfig = z.output<typeof botEnvSchema>;
-/** The names whose values must never be printed. */
-export const SECRET_VARIABLES = ['DISCORD_TOKEN'] as const;
+export { SECRET_VARIABLES } from './environment.js';

@@ -7,26 +7,14 @@
  */
 import type { z } from 'zod';
 import { InvalidInputError } from '../util/errors.js';
-import { withHugePageMalloc } from '../util/huge-pages.js';
 import type { Environment } from './env-file.js';
 import { problemLines } from './errors.js';
-import { limitShape, MIDI_LIMIT_ENV, RENDER_LIMIT_ENV, runtimeShape, SECRET_VARIABLES, type LimitVariable } from './schema.js';
+import { processEnvironment } from './environment.js';
+import { runtimeShape } from './schema.js';
 
-/** The process's environment, for lookups that need it whole (PATH for tools, a child's environment). */
-export function processEnvironment(): Environment {
-  return process.env;
-}
+export { childProcessEnvironment, processEnvironment, SECRET_VARIABLES } from './environment.js';
+export { midiLimitSettings, renderLimitSettings } from './limits.js';
 
-/**
- * The environment for heavy child processes: the parent's minus secrets (heavy work never needs
- * the Discord token), with huge pages for malloc — a render's PCM (23 MB a minute) is then mapped
- * with a few page faults instead of thousands, about 10 % faster renders on a VM (docs/rendering.md).
- */
-export function childProcessEnvironment(env: Environment = processEnvironment()): NodeJS.ProcessEnv {
-  const child = withHugePageMalloc({ ...env });
-  for (const name of SECRET_VARIABLES) delete child[name];
-  return child;
-}
 
 /** The value, or an InvalidInputError whose message names the variable and what to set. */
 function valid<T>(result: z.ZodSafeParseResult<T>): T {
@@ -69,22 +57,3 @@ export function debugSetting(env: Environment = processEnvironment()): boolean {
   return valid(runtimeShape.RHYTHMIX_DEBUG.safeParse(env.RHYTHMIX_DEBUG));
 }
 
-/** The limits set in the environment, by key; unset ones are left out (their defaults apply). */
-function limitsFrom<K extends string>(names: Readonly<Record<K, LimitVariable>>, env: Environment): Partial<Record<K, number>> {
-  const limits: Partial<Record<K, number>> = {};
-  for (const key of Object.keys(names) as K[]) {
-    const value = valid(limitShape[names[key]].safeParse(env[names[key]]));
-    if (value !== undefined) limits[key] = value;
-  }
-  return limits;
-}
-
-/** RHYTHMIX_MAX_MIDI_* / RHYTHMIX_MIN_MIDI_BPM, for resolveMidiLimits. */
-export function midiLimitSettings(env: Environment = processEnvironment()): Partial<Record<keyof typeof MIDI_LIMIT_ENV, number>> {
-  return limitsFrom(MIDI_LIMIT_ENV, env);
-}
-
-/** RHYTHMIX_MAX_RENDER_SECONDS / RHYTHMIX_RENDER_TIMEOUT_SECONDS, for resolveRenderLimits. */
-export function renderLimitSettings(env: Environment = processEnvironment()): Partial<Record<keyof typeof RENDER_LIMIT_ENV, number>> {
-  return limitsFrom(RENDER_LIMIT_ENV, env);
-}

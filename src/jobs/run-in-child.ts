@@ -11,7 +11,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { childProcessEnvironment } from '../config/settings.js';
+import { childProcessEnvironment } from '../config/environment.js';
 import { JobCancelledError, WorkerCrashedError, WorkerTimeoutError } from './errors.js';
 import { deserializeError, serializeError, type SerializedError } from './worker-protocol.js';
 

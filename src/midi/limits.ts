@@ -4,8 +4,7 @@
  * an environment variable (read and validated in src/config) or the CLI (`--max-midi-bytes`
  * etc.), and the error that a limit triggers names the variable to set.
  */
-import { MIDI_LIMIT_ENV } from '../config/schema.js';
-import { midiLimitSettings } from '../config/settings.js';
+import { MIDI_LIMIT_ENV, midiLimitSettings } from '../config/limits.js';
 import { InvalidInputError } from '../util/errors.js';
 
 export { MIDI_LIMIT_ENV };

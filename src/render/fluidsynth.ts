@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import type { Environment } from '../config/env-file.js';
-import { processEnvironment } from '../config/settings.js';
+import { processEnvironment } from '../config/environment.js';
 import { withHugePageMalloc } from '../util/huge-pages.js';
 
 /** Frames per write: 4096 (85 ms) instead of 512 means an eighth as many pipe writes and reads. */

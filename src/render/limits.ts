@@ -3,8 +3,7 @@
  * away) can tie up the machine. Defaults, then environment variables (read and validated in
  * src/config, like the MIDI limits), then explicit overrides.
  */
-import { RENDER_LIMIT_ENV } from '../config/schema.js';
-import { renderLimitSettings } from '../config/settings.js';
+import { RENDER_LIMIT_ENV, renderLimitSettings } from '../config/limits.js';
 import { InvalidInputError } from '../util/errors.js';
 
 export { RENDER_LIMIT_ENV };

@@ -7,7 +7,7 @@ import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Environment } from '../config/env-file.js';
-import { processEnvironment } from '../config/settings.js';
+import { processEnvironment } from '../config/environment.js';
 import { InvalidInputError, MissingDependencyError } from '../util/errors.js';
 
 /** src/render/ and dist/render/ are both two levels below the repository root. */

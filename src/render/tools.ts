@@ -6,7 +6,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Environment } from '../config/env-file.js';
-import { processEnvironment } from '../config/settings.js';
+import { processEnvironment } from '../config/environment.js';
 import { MissingDependencyError } from '../util/errors.js';
 
 export interface RenderTools {

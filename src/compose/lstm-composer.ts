@@ -38,6 +38,9 @@ export function defaultModel(): string {
  */
 const MAX_CHORD = 6;
 
+/** What an out-of-key note keeps of its probability under the drawn or seed key (measured: docs/music-quality.md). */
+const SOFT_KEY_WEIGHT = 0.1;
+
 /** Generous token budget per quarter note: JSB averages ~6, dense game music more. */
 const TOKENS_PER_QUARTER_BUDGET = 40;
 
@@ -69,7 +72,12 @@ export class LstmComposer implements Composer {
       ...(request.topK !== undefined ? { topK: request.topK } : {}),
       ...(request.samplingSeed !== undefined ? { samplingSeed: request.samplingSeed } : {}),
       constraints: {
-        ...(request.key ? { pitchClasses: keyPitchClasses(request.key) } : {}),
+        // A requested key is a hard mask; the drawn or seed key a soft one (music leaves its scale now and then).
+        ...(request.key
+          ? { pitchClasses: keyPitchClasses(request.key) }
+          : key
+            ? { preferredPitchClasses: { classes: keyPitchClasses(key), weight: SOFT_KEY_WEIGHT } }
+            : {}),
         maxNotesPerStep: MAX_CHORD,
         // The length is measured in bars of the request's meter, so the model may not pick another.
         ...(generator.vocabulary.meterId(request.timeSignature) !== undefined ? { meter: request.timeSignature } : {}),

@@ -10,6 +10,8 @@ import { Rng } from './rng.js';
 export interface TokenMask {
   /** 1 where the id may come next. */
   allowed(): Uint8Array;
+  /** Optional multipliers of the next token's probabilities (a soft preference such as a key). */
+  weights?(): Float32Array | undefined;
   push(id: number): void;
   /** Bar index of the current position (for stopping at N bars). */
   readonly bar?: number;
@@ -74,14 +76,14 @@ function checkOptions(options: SamplingOptions): void {
  * Draws one id from `probs` (length V) after masking, temperature, top-k and
  * top-p. `scratch` is reused between calls to avoid allocation.
  */
-export function sampleFrom(probs: ArrayLike<number>, rng: Rng, options: SamplingOptions, allowed?: Uint8Array, scratch?: Float64Array): { id: number; probability: number } {
+export function sampleFrom(probs: ArrayLike<number>, rng: Rng, options: SamplingOptions, allowed?: Uint8Array, scratch?: Float64Array, preference?: Float32Array): { id: number; probability: number } {
   const V = probs.length;
   const weights = scratch && scratch.length >= V ? scratch : new Float64Array(V);
   const temperature = options.temperature ?? 1;
   let best = -1;
   let total = 0;
   for (let i = 0; i < V; i++) {
-    const p = allowed && !allowed[i] ? 0 : probs[i]!;
+    const p = allowed && !allowed[i] ? 0 : preference ? probs[i]! * preference[i]! : probs[i]!;
     // p^(1/T) renormalised = softmax(logits / T).
     const w = p > 0 ? (temperature === 1 || temperature === 0 ? p : Math.pow(p, 1 / temperature)) : 0;
     weights[i] = w;
@@ -192,7 +194,7 @@ export class Sampler {
           continue;
         }
         const allowed = s.mask?.allowed();
-        const pick = sampleFrom(probs.subarray(b * V, (b + 1) * V), rngs[b]!, s, allowed, scratch);
+        const pick = sampleFrom(probs.subarray(b * V, (b + 1) * V), rngs[b]!, s, allowed, scratch, s.mask?.weights?.());
         if (pick.id < 0) {
           r.reason = 'no-allowed-token';
           active[b] = false;

@@ -60,6 +60,12 @@ export interface SamplingConstraints {
    * meter (`maxBars`, `minEndStep`) cannot be met in another.
    */
   readonly meter?: Meter;
+  /**
+   * A soft key: notes of pitched tracks outside these pitch classes keep only `weight` (0…1) of
+   * their probability. Music strays from its scale now and then (2 % of Nottingham's notes, 5 % of
+   * JSB's, 12 % of the game soundtracks'), so a hard `pitchClasses` mask is too strict as a default.
+   */
+  readonly preferredPitchClasses?: { readonly classes: readonly number[]; readonly weight: number };
 }
 
 export interface TokenStreamOptions {
@@ -163,6 +169,25 @@ export class TokenStreamState {
       this.pitchPermitted[p] = inRange && (classes === undefined || classes.has(p % 12)) ? 1 : 0;
     }
     this.defaultVelocityBin = velocityBin(DEFAULT_VELOCITY, this.vocabulary.spec.velocityBins);
+    const preferred = this.constraints.preferredPitchClasses;
+    if (preferred !== undefined) {
+      if (!(preferred.weight >= 0 && preferred.weight <= 1)) throw new InvalidInputError(`a soft key's weight must be in [0, 1], got ${preferred.weight}`);
+      const inKey = new Set(preferred.classes.map((c) => ((c % 12) + 12) % 12));
+      this.softKeyWeights = new Float32Array(this.vocabulary.size).fill(1);
+      const first = this.vocabulary.first('pitch');
+      for (let p = 0; p < 128; p++) if (!inKey.has(p % 12)) this.softKeyWeights[first + p] = preferred.weight;
+    }
+  }
+
+  private softKeyWeights: Float32Array | undefined;
+
+  /**
+   * Multipliers for the next token's probabilities (the soft key), or undefined when none
+   * applies: no `preferredPitchClasses`, or the current track plays drums.
+   */
+  weights(): Float32Array | undefined {
+    if (this.softKeyWeights === undefined || this.trackList[this.currentTrack]?.isDrum !== false) return undefined;
+    return this.softKeyWeights;
   }
 
   /** Where in the stream we are: header parts, the body, or after `<end>`. */

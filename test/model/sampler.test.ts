@@ -165,3 +165,16 @@ describe('Generator with the token grammar', () => {
     }
   });
 });
+
+describe('sampleFrom with preference weights', () => {
+  it('multiplies the probabilities before drawing', async () => {
+    const { sampleFrom } = await import('../../src/model/sampler.js');
+    const { Rng } = await import('../../src/model/rng.js');
+    const rng = new Rng(5);
+    const counts = [0, 0];
+    for (let i = 0; i < 4000; i++) counts[sampleFrom([0.5, 0.5], rng, {}, undefined, undefined, Float32Array.from([1, 0.25])).id]!++;
+    // 0.5 : 0.125 → 80 % : 20 %.
+    expect(counts[0]! / 4000).toBeGreaterThan(0.77);
+    expect(counts[0]! / 4000).toBeLessThan(0.83);
+  });
+});

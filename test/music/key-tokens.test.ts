@@ -102,3 +102,24 @@ describe('key distributions per style', () => {
     expect(drawKey(counts.game, 0.5)).toBeUndefined();
   });
 });
+
+describe('soft key weights in the grammar', () => {
+  const aMinor = { classes: [9, 11, 0, 2, 4, 5, 7], weight: 0.25 };
+
+  it('weigh out-of-key pitches of pitched tracks only', () => {
+    const state = new TokenStreamState({ constraints: { preferredPitchClasses: aMinor } });
+    for (const id of encodePiece(parseSeed('A4q'), { style: 'folk' }).slice(0, -1)) state.push(id);
+    const weights = state.weights()!;
+    expect(weights[V.pitchId(69)]).toBe(1); // A
+    expect(weights[V.pitchId(70)]).toBe(0.25); // A#
+    expect(weights[V.barId]).toBe(1);
+    // Nothing to weigh without the constraint, or in a drum track.
+    const plain = new TokenStreamState();
+    for (const id of encodePiece(parseSeed('A4q'), { style: 'folk' }).slice(0, -1)) plain.push(id);
+    expect(plain.weights()).toBeUndefined();
+    const drums = new TokenStreamState({ constraints: { preferredPitchClasses: aMinor } });
+    for (const id of [V.startId, V.styleId('game'), V.meterId({ numerator: 4, denominator: 4 })!, V.drumsId]) drums.push(id);
+    expect(drums.weights()).toBeUndefined();
+    expect(() => new TokenStreamState({ constraints: { preferredPitchClasses: { classes: [0], weight: 2 } } })).toThrow(/weight must be in \[0, 1\]/);
+  });
+});

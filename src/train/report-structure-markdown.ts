@@ -7,7 +7,7 @@ import { MAX_TRANSPOSITION } from '../music/repetition.js';
 import { f, mark, pm } from './markdown-format.js';
 import type { ModelReport } from './report.js';
 import { REPETITION_TOLERANCE, type HeldOutCheck } from './structure.js';
-import { ENTROPY_GAP_GOALS, OVERLAP_GOALS } from './targets.js';
+import { ENTROPY_GAP_GOALS, FRAME_NLL_GOALS, OVERLAP_GOALS } from './targets.js';
 
 type StructureReport = Pick<ModelReport, 'targets' | 'repetition' | 'degenerate'>;
 
@@ -22,12 +22,15 @@ export function targetsSection(report: StructureReport): string[] {
   const met = judged.filter((t) => t.met === true).length;
   const goals = Object.entries(OVERLAP_GOALS).map(([style, goal]) => `${style} ${goal}`).join(', ');
   const entropy = Object.entries(ENTROPY_GAP_GOALS).map(([style, goal]) => `${style} within ${goal} bit`).join(', ');
+  const frameGoals = Object.entries(FRAME_NLL_GOALS)
+    .flatMap(([model, goals]) => Object.entries(goals).map(([data, goal]) => `${model} ${data} ≤ ${goal}`))
+    .join(', ');
   const lines = [
     '## Targets (issue #13)',
     '',
     `Met: **${met} of ${judged.length}**. Goals: every mgeval overlap at least the style's goal (${goals}); mean pitch-class entropy ` +
       `of the generated pieces near the held-out one (${entropy}; other styles shown for information); mean bar repetition within ` +
-      `${tolerance} of held-out; no degenerate generated piece.`,
+      `${tolerance} of held-out; no degenerate generated piece; the bundled models' held-out frame NLL goals (${frameGoals}).`,
     '',
     '| model | style | target | goal | measured | met |',
     '| --- | --- | --- | --- | --- | :---: |',

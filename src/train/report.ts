@@ -463,7 +463,12 @@ export async function collectReport(options: ReportOptions): Promise<ModelReport
     overlaps,
     repetition,
     degenerate: degenerateTotal(degenerate),
-    targets: issueTargets({ overlaps, repetition, degenerate: { rows: degenerate } }),
+    targets: issueTargets({
+      overlaps,
+      repetition,
+      degenerate: { rows: degenerate },
+      likelihood: likelihood.map((l) => ({ model: l.model, style: l.style, data: l.data, frameNll: l.result.frame_nll })),
+    }),
     samples,
     sampleFailures,
     options: {

@@ -1,7 +1,8 @@
 /**
  * Issue #13's targets, checked against the report's numbers: per (model, style) every mgeval
  * overlap at or above the style's goal, folk pitch-class entropy within 0.1 bit of held-out,
- * bar repetition within 20 % of held-out, and no degenerate generated piece. Pure.
+ * bar repetition within 20 % of held-out, no degenerate generated piece, and the bundled models'
+ * held-out frame NLL goals. Pure.
  */
 import type { Style } from '../music/styles.js';
 import type { OverlapSection } from './overlap-section.js';
@@ -13,7 +14,13 @@ export const OVERLAP_GOALS: Readonly<Record<Style, number>> = { classical: 0.85,
 /** Largest |generated − held-out| mean pitch-class entropy in bits, where the issue sets one. */
 export const ENTROPY_GAP_GOALS: Readonly<Partial<Record<Style, number>>> = { folk: 0.1 };
 
-export type TargetName = 'overlap' | 'pitch-class entropy' | 'repetition' | 'degenerate';
+/** Frame NLL goals (nats per quarter-note frame) per bundled model and held-out data set. */
+export const FRAME_NLL_GOALS: Readonly<Record<string, Readonly<Record<string, number>>>> = {
+  'jsb-bench': { 'jsb-frames': 5.0 },
+  'rhythmix-base': { jsb: 8.0, nottingham: 4.6, game: 55 },
+};
+
+export type TargetName = 'overlap' | 'pitch-class entropy' | 'repetition' | 'degenerate' | 'frame NLL';
 
 export interface TargetRow {
   model: string;
@@ -31,6 +38,8 @@ export interface TargetRow {
 
 export interface TargetInputs {
   overlaps: readonly OverlapSection[];
+  /** Held-out likelihood per model and style (data is the data-set spec it was read as). */
+  likelihood?: ReadonlyArray<{ model: string; style: Style; data: string; frameNll: number }>;
   repetition: readonly RepetitionRow[];
   degenerate: { rows: readonly DegenerateRow[] };
 }
@@ -105,6 +114,19 @@ export function issueTargets(inputs: TargetInputs): TargetRow[] {
     if (repetition !== undefined) rows.push(repetitionTarget(repetition));
     const degenerate = inputs.degenerate.rows.find(same);
     if (degenerate !== undefined) rows.push(degenerateTarget(degenerate));
+  }
+  for (const row of inputs.likelihood ?? []) {
+    const goal = FRAME_NLL_GOALS[row.model]?.[row.data];
+    if (goal === undefined) continue;
+    rows.push({
+      model: row.model,
+      style: row.style,
+      target: 'frame NLL',
+      goal: `${row.data} frame NLL ≤ ${goal}`,
+      value: row.frameNll,
+      measured: `${f(row.frameNll, 3)} nats per frame`,
+      met: row.frameNll <= goal,
+    });
   }
   return rows;
 }

@@ -125,6 +125,25 @@ describe('issue #13 targets', () => {
     expect(far.find((t) => t.target === 'pitch-class entropy')?.met).toBe(false);
   });
 
+  it('judges the bundled models\' frame NLL goals and skips other models and data', () => {
+    const rows = issueTargets({
+      overlaps: [],
+      repetition: [],
+      degenerate: { rows: [] },
+      likelihood: [
+        { model: 'jsb-bench', style: 'classical', data: 'jsb-frames', frameNll: 5.39 },
+        { model: 'rhythmix-base', style: 'folk', data: 'nottingham', frameNll: 4.5 },
+        { model: 'rhythmix-base', style: 'game', data: 'game', frameNll: 66.1 },
+        { model: 'my-model', style: 'folk', data: 'nottingham', frameNll: 1 },
+      ],
+    });
+    expect(rows.map((r) => [r.model, r.goal, r.met])).toEqual([
+      ['jsb-bench', 'jsb-frames frame NLL ≤ 5', false],
+      ['rhythmix-base', 'nottingham frame NLL ≤ 4.6', true],
+      ['rhythmix-base', 'game frame NLL ≤ 55', false],
+    ]);
+  });
+
   it('checks repetition within 20 % and no degenerate piece', () => {
     expect(verdict('m', 'folk', 'repetition')).toMatchObject({ met: true, measured: '0.450 vs 0.500 (ratio 0.90)' });
     expect(verdict('m', 'game', 'repetition')?.met).toBe(false);

@@ -1,8 +1,9 @@
 /**
  * The real Composer: the LSTM engine's Generator continuing a seed in the token language.
- * The seed is encoded as the prefix, the model samples under the token grammar (with the key
- * constraint when asked), and the stream is decoded back into a Piece whose tracks take the
- * requested instruments.
+ * The seed is encoded as the prefix after the key the piece is conditioned on (see
+ * `conditioningKey`), the model samples under the token grammar (a requested key as a hard mask,
+ * a drawn or seed key as a soft one), and the stream is decoded back into a Piece whose tracks
+ * take the requested instruments.
  */
 import { keyPitchClasses, pieceKey } from '../music/key.js';
 import { drawKey } from '../music/key-distribution.js';

@@ -80,6 +80,7 @@ export class LstmComposer implements Composer {
             ? { preferredPitchClasses: { classes: keyPitchClasses(key), weight: SOFT_KEY_WEIGHT } }
             : {}),
         maxNotesPerStep: MAX_CHORD,
+        everyTrackPlays: true,
         // The length is measured in bars of the request's meter, so the model may not pick another.
         ...(generator.vocabulary.meterId(request.timeSignature) !== undefined ? { meter: request.timeSignature } : {}),
         // The piece runs into its last requested bar instead of stopping early.

@@ -66,6 +66,8 @@ export interface SamplingConstraints {
    * JSB's, 12 % of the game soundtracks'), so a hard `pitchClasses` mask is too strict as a default.
    */
   readonly preferredPitchClasses?: { readonly classes: readonly number[]; readonly weight: number };
+  /** `<end>` only once every declared track has played a note: no requested instrument stays silent. */
+  readonly everyTrackPlays?: boolean;
 }
 
 export interface TokenStreamOptions {
@@ -150,6 +152,8 @@ export class TokenStreamState {
   private soundingEnd: number[] = [];
   private maxEndStep = 0;
   private noteList: StreamNote[] = [];
+  /** Tracks that have started a note (the pending one included). */
+  private readonly tracksPlayed = new Set<number>();
   private meterChanges: StreamMeterChange[] = [];
   private tokenCountValue = 0;
   private readonly pitchPermitted: Uint8Array;
@@ -413,7 +417,8 @@ export class TokenStreamState {
         const atEvent = this.stepHasNotes || this.stepHasMeter || this.stepValue === 0;
         const trailingMeter = this.stepHasMeter && !this.stepHasNotes && this.endStep <= this.stepValue;
         const longEnough = !constrained || this.constraints.minEndStep === undefined || this.stepValue >= this.constraints.minEndStep;
-        return atEvent && !trailingMeter && longEnough;
+        const everyTrack = !constrained || this.constraints.everyTrackPlays !== true || this.tracksPlayed.size >= this.trackList.length;
+        return atEvent && !trailingMeter && longEnough && everyTrack;
       }
     }
   }
@@ -508,6 +513,7 @@ export class TokenStreamState {
         this.stepTrack = this.currentTrack;
         this.lastPitch = offset;
         this.stepHasNotes = true;
+        this.tracksPlayed.add(this.currentTrack);
         this.pending = {
           track: this.currentTrack,
           pitch: offset,

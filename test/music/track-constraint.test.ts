@@ -37,6 +37,19 @@ describe('constraints.minEndStep', () => {
   });
 });
 
+describe('constraints.everyTrackPlays', () => {
+  it('allows <end> only once every declared track has started a note', () => {
+    const state = new TokenStreamState({ constraints: { everyTrackPlays: true } });
+    for (const name of ['<start>', 'style:folk', 'meter:4/4', 'program:0', 'program:24', 'pitch:60', 'dur:4']) state.push(vocabulary.id(name));
+    expect(state.isLegal(vocabulary.endId)).toBe(true);
+    expect(state.isAllowed(vocabulary.endId)).toBe(false); // the guitar has not played
+    for (const name of ['pos:4', 'track:1', 'pitch:48']) state.push(vocabulary.id(name));
+    expect(state.isAllowed(vocabulary.endId)).toBe(false); // a pitch still needs its duration
+    state.push(vocabulary.id('dur:4'));
+    expect(state.isAllowed(vocabulary.endId)).toBe(true);
+  });
+});
+
 describe('constraints.maxNotesPerStep', () => {
   it('caps the notes one pitched track starts at one step, per track and per step', () => {
     const state = new TokenStreamState({ constraints: { maxNotesPerStep: 2 } });

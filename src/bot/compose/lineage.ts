@@ -2,7 +2,7 @@
  * What the Variation, Continue and Re-roll buttons ask for, derived from a stored piece:
  * - Variation: keeps the piece's opening — its first half (at least its seed notes' bars), read
  *   from its MIDI file — and composes the rest anew with a new sampling seed: same length, style,
- *   instruments, key and tempo. A piece too short to halve (or without its MIDI file) gets a new
+ *   instruments, key (the opening's key signature) and tempo. A piece too short to halve (or without its MIDI file) gets a new
  *   take of its request instead.
  * - Re-roll: the original request (seed notes and settings) with a new sampling seed — a new take.
  * - Continue: the whole piece becomes the seed notes and as many bars again are added (anyone may
@@ -64,7 +64,9 @@ function storedSeedFile(piece: StoredPiece): { path: string; name: string } | un
 
 export function variationRequest(piece: StoredPiece, play: boolean): ComposeJobRequest {
   const keep = themeBars(piece);
-  const settings = { style: piece.style, ...(piece.key ? { key: piece.key } : {}), ...(piece.tempo ? { tempo: Math.round(piece.tempo) } : {}) };
+  // The key comes with the kept opening (its MIDI key signature) or, if the parent's request named
+  // one, with that request; passing the piece's key here would turn a drawn key into a hard mask.
+  const settings = { style: piece.style, ...(piece.tempo ? { tempo: Math.round(piece.tempo) } : {}) };
   if (!piece.midiPath || !piece.bars || keep < 1) {
     const midi = storedSeedFile(piece);
     return { kind: 'variation', parentId: piece.id, input: { ...storedRequest(piece), ...settings, samplingSeed: newSamplingSeed(piece) }, ...(midi ? { midi } : {}), play };

@@ -3,11 +3,10 @@
  * FeedbackService and by `rhythmix retrain`): opens the database itself, runs one round and
  * answers the outcome. Training inside it uses worker threads, which inherit the low priority.
  */
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../db/index.js';
 import { runInChild, serveChild } from '../jobs/run-in-child.js';
-import { MissingDependencyError } from '../util/errors.js';
+import { builtEntryPath } from '../util/built-entry.js';
 import { runRetrain, type FineTuneSettings, type RetrainOutcome, type RetrainProgress } from './retrain.js';
 
 /** Plain data only: it crosses the process boundary. */
@@ -24,20 +23,12 @@ export interface RetrainChildInput {
   activate?: boolean;
 }
 
-/** The compiled child module (dist/feedback/retrain-child.js), also from the sources under vitest. */
-export function retrainChildEntry(): URL {
-  const candidates = [new URL('./retrain-child.js', import.meta.url), new URL('../../dist/feedback/retrain-child.js', import.meta.url)];
-  const found = candidates.find((candidate) => existsSync(fileURLToPath(candidate)));
-  if (!found) throw new MissingDependencyError('dist/feedback/retrain-child.js is not built — run npm run build');
-  return found;
-}
-
 /** Runs one retrain in a niced child process; cancelling kills the child (the serving model is untouched). */
 export function retrainInChild(
   input: RetrainChildInput,
   options: { onProgress?: (p: RetrainProgress) => void; signal?: AbortSignal; timeoutMs?: number; nice?: number } = {},
 ): Promise<RetrainOutcome> {
-  return runInChild<RetrainChildInput, RetrainOutcome, RetrainProgress>(retrainChildEntry(), input, {
+  return runInChild<RetrainChildInput, RetrainOutcome, RetrainProgress>(builtEntryPath('feedback/retrain-child'), input, {
     name: 'retrain',
     nice: options.nice ?? 15,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),

@@ -6,7 +6,6 @@
  */
 import { defaultConcurrency } from '../config/schema.js';
 import { JobCancelledError, QueueFullError, type QueueLimit } from './errors.js';
-import { runInWorker, type RunInWorkerOptions } from './run-in-worker.js';
 
 export interface JobQueueOptions {
   /** Jobs running at once; default one per two cores. */
@@ -17,7 +16,7 @@ export interface JobQueueOptions {
   perUser?: number;
   /** Jobs one guild may have queued or running; default 6. */
   perGuild?: number;
-  /** Passed to jobs as a time limit to apply (e.g. to runInWorker). */
+  /** Passed to jobs as a time limit to apply (e.g. to runInChild). */
   jobTimeoutMs?: number;
   /** Duration assumed before any job has finished (ms); default 30 s. */
   initialEstimateMs?: number;
@@ -38,7 +37,7 @@ export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 
 export interface JobContext<P> {
   readonly id: number;
-  /** Aborted when the job is cancelled; pass it on (runInWorker terminates its worker). */
+  /** Aborted when the job is cancelled; pass it on (runInChild stops its child). */
   readonly signal: AbortSignal;
   readonly timeoutMs: number | undefined;
   progress(value: P): void;
@@ -316,25 +315,6 @@ export class JobQueue {
     if (this.running.size > 0 || this.waiting.length > 0) return;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
-}
-
-/**
- * A job body that runs `workerFile` in a worker thread, wired to the job: progress goes to
- * onUpdate, cancelling terminates the worker, the queue's time limit applies.
- * `queue.submit({ userId, guildId, run: inWorker(workerEntry('compose'), input) })`.
- */
-export function inWorker<I, O, P = unknown>(
-  workerFile: string | URL,
-  input: I,
-  options: Omit<RunInWorkerOptions<P>, 'onProgress' | 'signal'> = {},
-): (context: JobContext<P>) => Promise<O> {
-  return (context) =>
-    runInWorker<I, O, P>(workerFile, input, {
-      ...(context.timeoutMs === undefined ? {} : { timeoutMs: context.timeoutMs }),
-      ...options,
-      onProgress: (progress) => context.progress(progress),
-      signal: context.signal,
-    });
 }
 
 function notify(job: Job, update: JobUpdate<unknown>): void {

@@ -1,8 +1,7 @@
 /**
  * Runs one heavy computation in a child process at a lower CPU priority, so the parent's event
  * loop (Discord heartbeats, voice packets every 20 ms) keeps its core even on a 2-core machine:
- * the kernel schedules a niced process behind the bot. The semantics mirror runInWorker —
- * whatever the child does (throws, exits, hangs, runs out of memory) ends as a rejected promise
+ * the kernel schedules a niced process behind the bot. Whatever the child does (throws, exits, hangs, runs out of memory) ends as a rejected promise
  * here, never as a crash of this process.
  *
  * Parent: `runInChild(modulePath, input, { onProgress, timeoutMs, signal, nice, name })`.

@@ -1,8 +1,7 @@
 /**
- * The messages between runInWorker (main thread) and a worker entry. A worker entry is
- * `serveWorker(async (input, { progress }) => output)`; input arrives as workerData.
+ * Errors across a process boundary (run-in-child.ts): serialised by the child, rebuilt by the
+ * parent so user-facing errors keep their class and fields.
  */
-import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { InvalidInputError, MissingDependencyError, RhythmixError } from '../util/errors.js';
 import { WorkerFailedError } from './errors.js';
 
@@ -15,11 +14,6 @@ export interface SerializedError {
   /** Extra own fields such as a seed error's `position`. */
   fields?: Record<string, unknown>;
 }
-
-export type WorkerMessage<O, P> =
-  | { type: 'progress'; value: P }
-  | { type: 'result'; value: O }
-  | { type: 'error'; error: SerializedError };
 
 export function serializeError(error: unknown): SerializedError {
   if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
@@ -46,21 +40,4 @@ export function deserializeError(serialized: SerializedError): Error {
   Object.assign(error, serialized.fields ?? {});
   error.name = serialized.name;
   return error;
-}
-
-export interface WorkerContext<P> {
-  progress(value: P): void;
-}
-
-/** Runs `handler` on this worker's input and answers the main thread. Call once, at top level. */
-export function serveWorker<I, O, P = unknown>(handler: (input: I, context: WorkerContext<P>) => Promise<O> | O): void {
-  if (isMainThread || !parentPort) throw new Error('serveWorker must run inside a worker thread (use runInWorker)');
-  const port = parentPort;
-  const post = (message: WorkerMessage<O, P>) => port.postMessage(message);
-  Promise.resolve()
-    .then(() => handler(workerData as I, { progress: (value) => post({ type: 'progress', value }) }))
-    .then(
-      (value) => post({ type: 'result', value }),
-      (error: unknown) => post({ type: 'error', error: serializeError(error) }),
-    );
 }

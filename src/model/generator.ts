@@ -39,7 +39,7 @@ export interface GenerateResponse extends GenerateResult {
   prefix: number[];
 }
 
-/** A loaded model ready to sample, on the calling thread (see GeneratorWorker for a worker). */
+/** A loaded model ready to sample, on the calling thread. */
 export class Generator {
   readonly sampler: Sampler;
   readonly vocabulary: Vocabulary;

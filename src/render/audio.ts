@@ -7,8 +7,8 @@
  * stream: encoder.ts). Float PCM means nothing clips before the gain is applied. The MIDI file FluidSynth
  * reads lives in a temporary directory that is always removed; a timeout kills every tool.
  *
- * What each choice saves was measured with `rhythmix bench render --compare`, which times this
- * pipeline against the one before the speed work (baseline-audio.ts) in the same run.
+ * What each choice saved was measured against the pipeline from before the speed work (since
+ * removed): docs/rendering.md.
  */
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -107,7 +107,7 @@ function prepareInput(input: Uint8Array | Piece, midiLimits: Partial<MidiLimits>
   return { piece: input, midi: writeMidi(input) };
 }
 
-/** A render request checked and resolved: what every pipeline (this one and the bench's baseline) starts from. */
+/** A render request checked and resolved: what the pipeline starts from. */
 export interface RenderSetup extends PreparedInput {
   readonly limits: RenderLimits;
   readonly tools: RenderTools;

@@ -1,17 +1,14 @@
 /**
  * `rhythmix bench render`: realtime factor of MIDI → Ogg/Opus (seconds of audio per second of
  * wall time) on a representative piece — a Nottingham tune from the shared data set when present
- * (what the folk style produces), else the built-in multi-track test piece. With `compare`, the
- * pipeline from before the speed work (baseline-audio.ts) runs too, alternating run by run with
- * the current one so both see the same machine load.
+ * (what the folk style produces), else the built-in multi-track test piece.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Piece } from '../music/piece.js';
-import { renderAudio, type AudioRenderResult, type RenderAudioOptions } from './audio.js';
-import { renderAudioBaseline } from './baseline-audio.js';
+import { renderAudio, type RenderAudioOptions } from './audio.js';
 import { demoPiece } from './demo-piece.js';
 import { PROJECT_ROOT, resolveSoundfont } from './soundfonts.js';
 
@@ -37,13 +34,7 @@ export interface RenderBenchResult extends PipelineTiming {
   readonly soundfont: string;
   /** 1-minute load average before and after the runs: the machine may be shared. */
   readonly load_average: readonly [number, number];
-  /** The pre-optimisation pipeline, timed in the same runs (`--compare`). */
-  readonly baseline?: PipelineTiming;
-  /** realtime_factor / baseline.realtime_factor. */
-  readonly speedup?: number;
 }
-
-type Renderer = (input: Uint8Array | Piece, out: string, options: RenderAudioOptions) => Promise<AudioRenderResult>;
 
 /** The bench piece: the first Nottingham validation tune, else the test piece. */
 export async function benchInput(datasetsDir = DATASETS_DIR): Promise<{ name: string; input: Uint8Array | Piece }> {
@@ -59,8 +50,7 @@ export interface RenderBenchOptions {
   readonly runs?: number;
   readonly soundfont?: string;
   readonly datasetsDir?: string;
-  readonly compare?: boolean;
-  /** ffmpeg processes per render for the current pipeline (RenderAudioOptions.encoderSegments). */
+  /** ffmpeg processes per render (RenderAudioOptions.encoderSegments). */
   readonly encoders?: number;
   /** Called after each timed run (progress display). */
   readonly onRun?: (done: number, total: number) => void;
@@ -70,37 +60,30 @@ export async function benchRender(options: RenderBenchOptions = {}): Promise<Ren
   const runs = options.runs ?? 3;
   const soundfont = resolveSoundfont({ explicit: options.soundfont });
   const { name, input } = await benchInput(options.datasetsDir);
-  const current: Renderer = (i, out, o) => renderAudio(i, out, { ...o, ...(options.encoders ? { encoderSegments: options.encoders } : {}) });
-  const pipelines: Array<{ render: Renderer; walls: number[]; audio: number[] }> = [{ render: current, walls: [], audio: [] }];
-  if (options.compare) pipelines.push({ render: renderAudioBaseline, walls: [], audio: [] });
+  const renderOptions: RenderAudioOptions = { soundfont, ...(options.encoders ? { encoderSegments: options.encoders } : {}) };
   const dir = await mkdtemp(path.join(os.tmpdir(), 'rhythmix-bench-'));
   const loadBefore = os.loadavg()[0] ?? 0;
   try {
     const out = path.join(dir, 'bench.ogg');
     // Warm-up: the soundfont into the page cache, the code paths compiled.
-    for (const pipeline of pipelines) await pipeline.render(input, out, { soundfont });
+    await renderAudio(input, out, renderOptions);
+    const walls: number[] = [];
+    const audio: number[] = [];
     for (let i = 0; i < runs; i++) {
-      // Alternate which pipeline goes first so neither always follows the other.
-      const order = i % 2 === 0 ? pipelines : [...pipelines].reverse();
-      for (const pipeline of order) {
-        const start = performance.now();
-        const result = await pipeline.render(input, out, { soundfont });
-        pipeline.walls.push((performance.now() - start) / 1000);
-        pipeline.audio.push(result.seconds);
-      }
+      const start = performance.now();
+      const result = await renderAudio(input, out, renderOptions);
+      walls.push((performance.now() - start) / 1000);
+      audio.push(result.seconds);
       options.onRun?.(i + 1, runs);
     }
-    const [current, baseline] = pipelines.map((p) => timing(p.audio, p.walls)) as [PipelineTiming, PipelineTiming | undefined];
-    const audioSeconds = (pipelines[0]?.audio ?? []).reduce((s, v) => s + v, 0) / runs;
     return {
-      ...current,
+      ...timing(audio, walls),
       goal: RENDER_BENCH_GOAL,
       piece: name,
-      audio_seconds: round(audioSeconds),
+      audio_seconds: round(audio.reduce((s, v) => s + v, 0) / runs),
       runs,
       soundfont,
       load_average: [round(loadBefore, 2), round(os.loadavg()[0] ?? 0, 2)],
-      ...(baseline ? { baseline, speedup: round(current.realtime_factor / baseline.realtime_factor, 2) } : {}),
     };
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 /**
  * FluidSynth file rendering: float PCM on stdout, no audio or MIDI driver. The options and the
- * environment below were chosen by measurement (`rhythmix bench render --compare`); each one keeps
+ * environment below were chosen by measurement (`rhythmix bench render`, docs/rendering.md); each one keeps
  * the sound and cuts time.
  */
 import os from 'node:os';

@@ -4,17 +4,14 @@
  * moves even the PCM analysis and MIDI parsing onto a worker thread so a bot's event loop
  * never stalls. Both report progress and honour an AbortSignal.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { parseMidi } from '../midi/read.js';
 import type { Piece } from '../music/piece.js';
+import { workerEntryPath } from '../util/built-entry.js';
 import { InvalidInputError, MissingDependencyError, RhythmixError } from '../util/errors.js';
 import { renderAudio, type AudioRenderResult, type RenderAudioOptions, type RenderProgress } from './audio.js';
 import { RenderError, RenderTimeoutError } from './errors.js';
 import { writePianoRoll, type PianoRollImage, type PianoRollOptions } from './pianoroll.js';
-import { PROJECT_ROOT } from './soundfonts.js';
 
 export interface RenderJob {
   /** MIDI bytes (rendered as they are) or a Piece. */
@@ -96,15 +93,6 @@ export function deserializeError(error: SerializedError): Error {
   }
 }
 
-/** dist/workers/render.js — next to this module when compiled, else under the project's dist/. */
-export function renderWorkerPath(): string {
-  const sibling = fileURLToPath(new URL('../workers/render.js', import.meta.url));
-  if (existsSync(sibling)) return sibling;
-  const built = path.join(PROJECT_ROOT, 'dist', 'workers', 'render.js');
-  if (existsSync(built)) return built;
-  throw new MissingDependencyError('the render worker is not built — run `npm run build` in the project folder');
-}
-
 /**
  * How long a cancelled worker gets to kill fluidsynth/ffmpeg and remove its temporary files
  * before it is terminated (that takes milliseconds, but a loaded machine may still be loading
@@ -113,7 +101,7 @@ export function renderWorkerPath(): string {
 const CANCEL_GRACE_MS = 10_000;
 
 export function runRenderJobInWorker(job: RenderJob, control: RenderJobControl = {}): Promise<RenderJobResult> {
-  const worker = new Worker(renderWorkerPath(), { workerData: job });
+  const worker = new Worker(workerEntryPath('render'), { workerData: job });
   return new Promise<RenderJobResult>((resolve, reject) => {
     let settled = false;
     const finish = (action: () => void): void => {

@@ -1,17 +1,6 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { MissingDependencyError } from '../util/errors.js';
+import { workerEntryPath } from '../util/built-entry.js';
 import type { FromWorker, ToWorker, TrainWorkerData } from './worker-protocol.js';
-
-/** dist/workers/train-worker.js (also when this module runs from src/ under a test runner). */
-export function trainWorkerPath(): string {
-  const beside = fileURLToPath(new URL('../workers/train-worker.js', import.meta.url));
-  if (existsSync(beside)) return beside;
-  const built = fileURLToPath(new URL('../../dist/workers/train-worker.js', import.meta.url));
-  if (existsSync(built)) return built;
-  throw new MissingDependencyError(`training worker not built: ${built} is missing (run \`npm run build\`)`);
-}
 
 type Reply<K extends FromWorker['type']> = Extract<FromWorker, { type: K }>;
 
@@ -25,7 +14,7 @@ export class ReplicaPool {
 
   static async start(world: number, base: Omit<TrainWorkerData, 'rank' | 'world'>): Promise<ReplicaPool> {
     const pool = new ReplicaPool();
-    const file = trainWorkerPath();
+    const file = workerEntryPath('train-worker');
     for (let rank = 0; rank < world; rank++) {
       const worker = new Worker(file, { workerData: { ...base, rank, world } satisfies TrainWorkerData });
       pool.workers.push(worker);

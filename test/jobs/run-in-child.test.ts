@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { JobCancelledError, WorkerCrashedError, WorkerFailedError, WorkerTimeoutError } from '../../src/jobs/errors.js';
+import { JobQueue, type JobUpdate } from '../../src/jobs/queue.js';
 import { runInChild } from '../../src/jobs/run-in-child.js';
 import { withHugePageMalloc } from '../../src/util/huge-pages.js';
 import { InvalidInputError } from '../../src/util/errors.js';
@@ -91,5 +92,45 @@ describe.skipIf(!built)('runInChild (needs npm run build)', () => {
     const aborted = new AbortController();
     aborted.abort();
     await expect(runInChild(fixture, { mode: 'echo' }, { signal: aborted.signal })).rejects.toBeInstanceOf(JobCancelledError);
+  });
+
+  it("the parent's event loop keeps ticking while a child burns a core", async () => {
+    const interval = 10;
+    const gaps: number[] = [];
+    let last = performance.now();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      gaps.push(now - last);
+      last = now;
+    }, interval);
+    try {
+      const result = await runInChild<{ mode: string; ms: number }, { iterations: number }>(fixture, { mode: 'spin', ms: 1500 }, { timeoutMs: 30_000 });
+      expect(result.iterations).toBeGreaterThan(0);
+    } finally {
+      clearInterval(timer);
+    }
+    // Blocking the loop for the whole run would give one huge gap (the child's start-up included).
+    expect(gaps.length).toBeGreaterThan(60);
+    expect(Math.max(...gaps)).toBeLessThan(400);
+  });
+
+  it('runs as queue jobs: progress forwarded, a crash in between survived, the queue time limit applied', async () => {
+    const queue = new JobQueue({ concurrency: 1, maxQueued: 5, perUser: 5, jobTimeoutMs: 20_000 });
+    const updates: string[] = [];
+    const track = (name: string) => (u: JobUpdate<{ step: number }>) => updates.push(`${name} ${u.state === 'progress' ? `step ${u.progress.step}` : u.state}`);
+    const first = queue.submit<{ echoed: string }, { step: number }>({
+      run: (ctx) => runInChild(fixture, { mode: 'echo', value: 'a' }, { onProgress: ctx.progress, signal: ctx.signal, ...(ctx.timeoutMs === undefined ? {} : { timeoutMs: ctx.timeoutMs }) }),
+      onUpdate: track('a'),
+    });
+    const crash = queue.submit({ run: (ctx) => runInChild(fixture, { mode: 'crash' }, { signal: ctx.signal }) });
+    const last = queue.submit<{ echoed: string }>({ run: (ctx) => runInChild(fixture, { mode: 'echo', value: 'c' }, { signal: ctx.signal }) });
+    await expect(first.result).resolves.toMatchObject({ echoed: 'a' });
+    await expect(crash.result).rejects.toBeInstanceOf(WorkerCrashedError);
+    await expect(last.result).resolves.toMatchObject({ echoed: 'c' });
+    expect(updates).toEqual(['a running', 'a step 1', 'a step 2', 'a done']);
+
+    const limited = new JobQueue({ concurrency: 1, jobTimeoutMs: 300 });
+    const hung = limited.submit({ run: (ctx) => runInChild(fixture, { mode: 'hang' }, { signal: ctx.signal, name: 'render', ...(ctx.timeoutMs === undefined ? {} : { timeoutMs: ctx.timeoutMs }) }) });
+    await expect(hung.result).rejects.toThrow('render took longer than 0.3 s and was stopped');
   });
 });

@@ -7,7 +7,6 @@ import { TokenStreamState } from '../../src/music/token-stream.js';
 import { DEFAULT_VOCABULARY } from '../../src/music/vocabulary.js';
 import type { ModelConfig } from '../../src/model/config.js';
 import { Generator } from '../../src/model/generator.js';
-import { GeneratorWorker } from '../../src/model/generator-worker.js';
 import { saveModel } from '../../src/model/model-files.js';
 import { DEFAULT_ADAM, LstmNetwork } from '../../src/model/network.js';
 import { Rng } from '../../src/model/rng.js';
@@ -150,19 +149,6 @@ describe('Generator with the token grammar', () => {
     // 4 s at 120 bpm = 8 quarter notes.
     expect(check.time).toBeLessThan(8);
     expect(['max-quarters', 'end-token', 'max-tokens']).toContain(result.reason);
-  });
-
-  it('runs in a worker thread with the same result as on the calling thread', async () => {
-    const request = { prefix, maxTokens: 40, samplingSeed: 11, temperature: 0.9, topK: 20 };
-    const local = (await Generator.load(dir)).generate(request);
-    const worker = await GeneratorWorker.start(dir);
-    try {
-      const remote = await worker.generate(request);
-      expect(remote.tokens).toEqual(local.tokens);
-      await expect(worker.generate({ ...request, prefix: [99999] })).rejects.toThrow(/outside the model's vocabulary/);
-    } finally {
-      await worker.close();
-    }
   });
 });
 

@@ -22,7 +22,7 @@ import type { JsonObject } from '../../db/encoding.js';
 import { QueueFullError } from '../../jobs/errors.js';
 import type { JobContext } from '../../jobs/queue.js';
 import { runInChild } from '../../jobs/run-in-child.js';
-import { workerEntry } from '../../jobs/worker-entry.js';
+import { workerEntryPath } from '../../util/built-entry.js';
 import { InvalidInputError } from '../../util/errors.js';
 import type { ComposeChildInput, ComposeChildOutput } from '../../workers/compose-worker.js';
 import type { BotContext } from '../context.js';
@@ -97,7 +97,7 @@ async function composeJob(context: BotContext, request: ComposeJobRequest, guild
     // Chosen before the child starts, so the job's options name the exact take; the summary echoes it for the row.
     const samplingSeed = typeof request.input.samplingSeed === 'number' ? request.input.samplingSeed : randomSamplingSeed();
     const options = { ...request.input, samplingSeed, ...(midiPath ? { midi: midiPath } : {}), outDir: workDir, ...(model ? { model } : {}) };
-    const output = await runInChild<ComposeChildInput, ComposeChildOutput, ComposeProgress>(workerEntry('compose-worker'), { options }, {
+    const output = await runInChild<ComposeChildInput, ComposeChildOutput, ComposeProgress>(workerEntryPath('compose-worker'), { options }, {
       name: 'compose',
       onProgress: (progress) => job.progress(progress),
       signal: job.signal,

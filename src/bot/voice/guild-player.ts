@@ -3,11 +3,9 @@
  * its player on the voice thread (read synchronously by the commands) and forwards actions to
  * it; `PlayerRegistry` starts the voice thread on first use and bridges the gateway adapter.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DiscordGatewayAdapterCreator, DiscordGatewayAdapterImplementerMethods } from '@discordjs/voice';
-import { MissingDependencyError } from '../../util/errors.js';
+import { builtEntryPath } from '../../util/built-entry.js';
 import { DEFAULT_MAX_QUEUE_LENGTH, VoiceQueueFullError, type LeaveReason, type PlayerSnapshot, type QueueItem } from './queue-player.js';
 import type { FromVoiceThread, ReplyValue, ToVoiceThread, VoiceRequest, VoiceThreadSettings } from './thread-protocol.js';
 
@@ -39,15 +37,6 @@ export interface GuildPlayerOptions {
 export const DEFAULT_VOICE_THREAD_NICE = -10;
 
 const EMPTY: PlayerSnapshot = { channelId: undefined, current: undefined, upcoming: [], paused: false, playbackMs: 0, advancing: false, destroyed: false };
-
-/** The voice thread's file: beside this module when built, else in dist/ (run `npm run build`). */
-function voiceThreadFile(): string {
-  const beside = fileURLToPath(new URL('./voice-thread.js', import.meta.url));
-  if (existsSync(beside)) return beside;
-  const built = fileURLToPath(new URL('../../../dist/bot/voice/voice-thread.js', import.meta.url));
-  if (existsSync(built)) return built;
-  throw new MissingDependencyError(`voice thread not built: ${built} is missing (run \`npm run build\`)`);
-}
 
 /** One guild's playback as the main thread sees it. Reads are instant; actions round-trip to the voice thread. */
 export class GuildPlayer {
@@ -220,7 +209,7 @@ class VoiceThreadHost {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(voiceThreadFile(), { workerData: this.settings, name: 'rhythmix-voice' });
+    const worker = new Worker(builtEntryPath('bot/voice/voice-thread'), { workerData: this.settings, name: 'rhythmix-voice' });
     // The bot's gateway keeps the process alive; the voice thread alone must not.
     worker.unref();
     worker.on('message', (message: FromVoiceThread) => this.onMessage(message));

@@ -153,10 +153,9 @@ export function register(program: Command): void {
     .description('Realtime factor of MIDI → Ogg/Opus rendering (seconds of audio per second of wall time; goal ≥ 100×)')
     .option('--runs <n>', 'timed runs after one warm-up', '5')
     .option('--soundfont <sf2>', 'soundfont to render with')
-    .option('--compare', 'also time the pipeline from before the speed work, alternating run by run')
     .option('--encoders <n>', 'ffmpeg processes encoding segments in parallel (default 1)')
     .option('--json', 'print one JSON document {realtime_factor, …}')
-    .action(async (options: { runs: string; soundfont?: string; json?: boolean; compare?: boolean; encoders?: string }) => {
+    .action(async (options: { runs: string; soundfont?: string; json?: boolean; encoders?: string }) => {
       const runs = Number(options.runs);
       if (!Number.isInteger(runs) || runs < 1 || runs > 100) throw new InvalidInputError(`--runs must be an integer 1..100, got "${options.runs}"`);
       const encoders = options.encoders === undefined ? undefined : Number(options.encoders);
@@ -169,7 +168,6 @@ export function register(program: Command): void {
         result = await benchRender({
           runs,
           ...(options.soundfont ? { soundfont: options.soundfont } : {}),
-          ...(options.compare ? { compare: true } : {}),
           ...(encoders ? { encoders } : {}),
           onRun: (done, total) => display.update('rendering', done / total),
         });
@@ -184,7 +182,6 @@ export function register(program: Command): void {
         `${t.realtime_factor}× (median ${t.median_realtime_factor}×, best ${t.best_realtime_factor}×, ${t.wall_seconds} s per render)`;
       console.log(`${result.piece}: ${result.audio_seconds} s of audio, ${runs} runs, load average ${result.load_average.join(' → ')}`);
       console.log(`realtime factor: ${describe(result)} — goal ≥ ${result.goal}×`);
-      if (result.baseline) console.log(`before the speed work: ${describe(result.baseline)} — ${result.speedup}× faster now`);
     });
 }
 

@@ -1,0 +1,27 @@
+/**
+ * Where the compiled file of an entry that runs in its own thread or process lives: a worker
+ * (`src/workers/NAME.ts` → `dist/workers/NAME.js`), the voice thread, the retrain child. Run from
+ * dist/ (production) it is the file beside the running code; run from the sources (vitest, tsx)
+ * the .ts has no .js beside it, so the built copy in the project's dist/ is used — build first
+ * (`npm run build`; `npm test` does). The one place that knows this layout.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { MissingDependencyError } from './errors.js';
+
+/**
+ * The compiled file of `src/<modulePath>.ts`, e.g. `builtEntryPath('bot/voice/voice-thread')`.
+ * `base` is the URL of this module (tests point it elsewhere). Throws MissingDependencyError
+ * when neither candidate exists.
+ */
+export function builtEntryPath(modulePath: string, base: string | URL = import.meta.url): string {
+  const candidates = [new URL(`../${modulePath}.js`, base), new URL(`../../dist/${modulePath}.js`, base)].map((url) => fileURLToPath(url));
+  const found = candidates.find((candidate) => existsSync(candidate));
+  if (found === undefined) throw new MissingDependencyError(`${modulePath} is not built (dist/${modulePath}.js is missing) — run npm run build`);
+  return found;
+}
+
+/** The compiled worker entry `src/workers/NAME.ts` → `dist/workers/NAME.js`. */
+export function workerEntryPath(name: string, base: string | URL = import.meta.url): string {
+  return builtEntryPath(`workers/${name}`, base);
+}

@@ -5,6 +5,7 @@ export { databaseFileFromUrl, DEFAULT_DATABASE_URL } from './url.js';
 export { ensureGuild, ensureUser, CLI_ID, type Db, type Member } from './members.js';
 export * from './pieces.js';
 export * from './ratings.js';
+export * from './rating-score.js';
 export * from './model-versions.js';
 export * from './retrain-runs.js';
 export type { JsonObject, JsonValue } from './encoding.js';

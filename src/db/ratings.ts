@@ -5,9 +5,10 @@
  */
 import { normalizeEmoji, type RatingWeights } from '../config/rating-emojis.js';
 import { InvalidInputError } from '../util/errors.js';
-import { Prisma, type PrismaClient, type Rating } from './generated/client.js';
+import type { PrismaClient, Rating } from './generated/client.js';
 import { ensureUser, type Db, type Member } from './members.js';
 import { toStoredPiece, type StoredPiece } from './pieces.js';
+import { scoreRatings, weightKeys } from './rating-score.js';
 
 export interface RatingEvent {
   pieceId: number;
@@ -90,41 +91,34 @@ export interface ScoredPiece {
 }
 
 /**
- * Pieces by score, best first. A user's reactions on one piece add up but are capped at the
- * largest configured |weight|, so one person stacking 👍❤️🔥 still counts as one vote; emoji not
- * in the configured set count zero. Ties: more voters, then newer.
+ * Pieces by score, best first, scored by `scoreRatings` (the same rule as the retrain's signal,
+ * without the recency decay). Only the rows that can count are fetched (configured emoji, not
+ * removed, pieces in range), so "this week" reads just the recent pieces' reactions.
+ * Ties: more voters, then newer.
  */
 export async function topRated(db: Db, query: TopQuery): Promise<ScoredPiece[]> {
-  const weights = [...query.weights].map(([emoji, weight]) => [normalizeEmoji(emoji), weight] as const);
-  if (weights.length === 0) return [];
-  const cap = Math.max(...weights.map(([, w]) => Math.abs(w)));
+  const weights = weightKeys(query.weights);
+  if (weights.size === 0) return [];
   const limit = Math.max(1, Math.min(query.limit ?? 10, 1000));
-  const conditions = [Prisma.sql`1 = 1`];
-  if (query.since) conditions.push(Prisma.sql`p."createdAt" >= ${query.since}`);
-  if (query.guildId) conditions.push(Prisma.sql`p."guildId" = ${query.guildId}`);
-  const excluded = query.excludeUserIds?.length ? Prisma.sql`AND r."userId" NOT IN (${Prisma.join([...query.excludeUserIds])})` : Prisma.empty;
-  const having = query.positiveOnly === false ? Prisma.empty : Prisma.sql`HAVING score > 0`;
-  const rows = await db.$queryRaw<Array<{ pieceId: bigint | number; score: bigint | number; voters: bigint | number }>>`
-    WITH weights(emoji, weight) AS (VALUES ${Prisma.join(weights.map(([emoji, weight]) => Prisma.sql`(${emoji}, ${weight})`))}),
-    per_user AS (
-      SELECT r."pieceId" AS pieceId, SUM(w.weight) AS total
-      FROM "Rating" r JOIN weights w ON w.emoji = r."emoji"
-      WHERE r."removedAt" IS NULL ${excluded}
-      GROUP BY r."pieceId", r."userId"
-    )
-    SELECT u.pieceId AS pieceId, SUM(MAX(${-cap}, MIN(${cap}, u.total))) AS score, COUNT(*) AS voters
-    FROM per_user u JOIN "Piece" p ON p."id" = u.pieceId
-    WHERE ${Prisma.join(conditions, ' AND ')}
-    GROUP BY u.pieceId
-    ${having}
-    ORDER BY score DESC, voters DESC, MAX(p."createdAt") DESC, u.pieceId DESC
-    LIMIT ${limit}`;
-  if (rows.length === 0) return [];
-  const ids = rows.map((row) => Number(row.pieceId));
-  const pieces = new Map((await db.piece.findMany({ where: { id: { in: ids } } })).map((row) => [row.id, toStoredPiece(row)]));
-  return rows.flatMap((row) => {
-    const piece = pieces.get(Number(row.pieceId));
-    return piece ? [{ piece, score: Number(row.score), voters: Number(row.voters) }] : [];
+  const rows = await db.rating.findMany({
+    where: {
+      removedAt: null,
+      emoji: { in: [...weights.keys()] },
+      ...(query.excludeUserIds?.length ? { userId: { notIn: [...query.excludeUserIds] } } : {}),
+      piece: { ...(query.since ? { createdAt: { gte: query.since } } : {}), ...(query.guildId ? { guildId: query.guildId } : {}) },
+    },
+    select: { pieceId: true, userId: true, emoji: true, createdAt: true, piece: { select: { createdAt: true } } },
+  });
+  const composedAt = new Map(rows.map((row) => [row.pieceId, row.piece.createdAt.getTime()]));
+  const ranked = [...scoreRatings(rows, { weights: query.weights, ...(query.excludeUserIds ? { excludeUserIds: query.excludeUserIds } : {}) }).values()]
+    .filter((s) => query.positiveOnly === false || s.score > 0)
+    .sort((a, b) => b.score - a.score || b.voters - a.voters || (composedAt.get(b.pieceId) ?? 0) - (composedAt.get(a.pieceId) ?? 0) || b.pieceId - a.pieceId)
+    .slice(0, limit);
+  if (ranked.length === 0) return [];
+  const pieces = new Map((await db.piece.findMany({ where: { id: { in: ranked.map((s) => s.pieceId) } } })).map((row) => [row.id, toStoredPiece(row)]));
+  return ranked.flatMap(({ pieceId, score, voters }) => {
+    const piece = pieces.get(pieceId);
+    return piece ? [{ piece, score, voters }] : [];
   });
 }
 

@@ -13,7 +13,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { RatingWeights } from '../config/rating-emojis.js';
-import { failInterruptedRetrainRuns, finishRetrainRun, registerModelVersion, startRetrainRun, type PrismaClient } from '../db/index.js';
+import { failInterruptedRetrainRuns, finishRetrainRun, startRetrainRun, type PrismaClient } from '../db/index.js';
 import type { JsonObject } from '../db/encoding.js';
 import { Generator } from '../model/generator.js';
 import { loadModel, type LoadedModel, modelsDirectory } from '../model/model-files.js';
@@ -288,24 +288,14 @@ export async function runRetrain(options: RetrainOptions): Promise<RetrainOutcom
         feedback,
         ...(options.guildId ? { guildId: options.guildId } : {}),
       });
-      const published = await publishStaged(staged, version, modelsDir);
+      await publishStaged(staged, version, modelsDir);
       staged = null;
       // Guild variants are not global: they never move the global pointer.
       const activate = verdict.accepted && (options.activate ?? true) && !options.guildId;
       if (activate) await setCurrentModel(version, { modelsDir });
-      const { ensureRegistered, recordActive } = await import('./versions-db.js');
-      await ensureRegistered(options.prisma, baseName, modelsDir);
-      await registerModelVersion(options.prisma, {
-        name: version,
-        parentName: baseName,
-        guildId: options.guildId ?? null,
-        status: verdict.accepted ? 'candidate' : 'rejected',
-        reason: verdict.reason,
-        metrics,
-        cardPath: path.join(published, 'card.json'),
-      });
-      if (activate) await recordActive(options.prisma, version, { modelsDir });
-      else if (verdict.accepted && options.guildId) await recordActive(options.prisma, version, { modelsDir });
+      // The card and the pointer are the record; the table follows them.
+      const { syncModelVersions } = await import('./versions-db.js');
+      await syncModelVersions(options.prisma, modelsDir);
       await finishRetrainRun(options.prisma, run.id, {
         status: verdict.accepted ? 'accepted' : 'rejected',
         candidate: version,

@@ -24,7 +24,7 @@ import type { Logger } from '../util/logger.js';
 import { modelRows, type ModelListRow } from './model-rows.js';
 import { retrainInChild, type RetrainChildInput } from './retrain-child.js';
 import type { FineTuneSettings, RetrainOutcome, RetrainProgress } from './retrain.js';
-import { recordActive } from './versions-db.js';
+import { syncModelVersions } from './versions-db.js';
 
 export interface FeedbackServiceOptions {
   db: OpenedDatabase;
@@ -69,6 +69,7 @@ export class FeedbackService extends EventEmitter<FeedbackServiceEvents> {
   private cron: Cron | undefined;
   private interval: NodeJS.Timeout | undefined;
   private running: Promise<RetrainOutcome> | undefined;
+  private syncing: Promise<void> | undefined;
   private readonly abort = new AbortController();
 
   constructor(options: FeedbackServiceOptions) {
@@ -90,6 +91,9 @@ export class FeedbackService extends EventEmitter<FeedbackServiceEvents> {
    * retrain, under its lock (a CLI retrain may be running right now).
    */
   start(): void {
+    // The ModelVersion table is derived from the disk registry: catch up with switches made
+    // while the bot was down (CLI `model use`, a retrain killed before its sync).
+    this.syncing = this.syncRegistry();
     const schedule = this.options.config.retrain.schedule;
     const tick = (): void => void this.tick().catch((error: unknown) => this.report(error));
     if (schedule.kind === 'interval') {
@@ -113,6 +117,16 @@ export class FeedbackService extends EventEmitter<FeedbackServiceEvents> {
     if (this.interval) clearInterval(this.interval);
     this.abort.abort();
     await this.running?.catch(() => undefined);
+    await this.syncing;
+  }
+
+  /** Rebuilds the ModelVersion table from models/ (never throws: the disk is what serves). */
+  async syncRegistry(): Promise<void> {
+    try {
+      await syncModelVersions(this.options.db.prisma, this.modelsDir);
+    } catch (error) {
+      this.options.logger?.warn({ err: error }, 'the database did not follow the model registry');
+    }
   }
 
   /** New ratings since the last run of the scope (all guilds, or one). */
@@ -200,11 +214,8 @@ export class FeedbackService extends EventEmitter<FeedbackServiceEvents> {
   /** Switches (or rolls back) the global model; the next job uses it. */
   async useModel(version: string, options: { force?: boolean; by?: string } = {}): Promise<CurrentPointer> {
     const pointer = await setCurrentModel(version, { modelsDir: this.modelsDir, ...(options.force ? { force: true } : {}) });
-    try {
-      await recordActive(this.options.db.prisma, version, { modelsDir: this.modelsDir, reason: `switched by ${options.by ?? 'an admin'}`, force: true });
-    } catch (error) {
-      this.options.logger?.warn({ err: error }, 'the database did not record the model switch');
-    }
+    this.options.logger?.info({ model: version, by: options.by ?? 'an admin' }, 'model switched');
+    await this.syncRegistry();
     this.emit('switched', pointer);
     return pointer;
   }

@@ -17,6 +17,8 @@ import {
   updateCard,
 } from '../../src/model/registry.js';
 import { paramCount, type ModelConfig } from '../../src/model/config.js';
+import { activeModelFor, getActiveModelVersion, listModelVersions, openDatabase } from '../../src/db/index.js';
+import { syncModelVersions } from '../../src/feedback/versions-db.js';
 
 const config: ModelConfig = { vocabSize: 6, embedding: 2, layers: [3], dropout: 0 };
 let dir: string;
@@ -115,5 +117,44 @@ describe('model registry', () => {
     await stagingDir('left-over');
     await clearStaging();
     expect(existsSync(path.join(dir, '.staging'))).toBe(false);
+  });
+
+  it('derives the ModelVersion table from the disk registry (cards and pointer), idempotently', async () => {
+    await model('base', { createdAt: '2026-01-01T00:00:00.000Z' });
+    await model('base-ft1', { parent: 'base', status: 'accepted', reason: 'ok', createdAt: '2026-01-02T00:00:00.000Z' });
+    await model('base-ft2', { parent: 'base-ft1', status: 'rejected', reason: 'worse', createdAt: '2026-01-03T00:00:00.000Z' });
+    await model('g-ft1', { parent: 'base', status: 'accepted', guildId: 'g1', createdAt: '2026-01-04T00:00:00.000Z' });
+    await model('g-ft2', { parent: 'g-ft1', status: 'accepted', guildId: 'g1', createdAt: '2026-01-05T00:00:00.000Z' });
+    const db = await openDatabase(`file:${path.join(dir, 'test.db')}`);
+    try {
+      const table = async (): Promise<string[][]> =>
+        (await listModelVersions(db.prisma)).map((v) => [v.name, v.status, v.parentName ?? '-', v.guildId ?? '-']).sort((a, b) => a[0]!.localeCompare(b[0]!));
+      await setCurrentModel('base-ft1');
+      await syncModelVersions(db.prisma, dir);
+      expect(await table()).toEqual([
+        ['base', 'candidate', '-', '-'],
+        ['base-ft1', 'active', 'base', '-'],
+        ['base-ft2', 'rejected', 'base-ft1', '-'],
+        ['g-ft1', 'candidate', 'base', 'g1'],
+        ['g-ft2', 'active', 'g-ft1', 'g1'],
+      ]);
+      expect((await activeModelFor(db.prisma, 'g1'))?.name).toBe('g-ft2');
+      // Roll back on disk; the table follows, and syncing again changes nothing.
+      await setCurrentModel('base');
+      await syncModelVersions(db.prisma, dir);
+      const once = await listModelVersions(db.prisma);
+      await syncModelVersions(db.prisma, dir);
+      expect(await listModelVersions(db.prisma)).toEqual(once);
+      expect((await getActiveModelVersion(db.prisma))?.name).toBe('base');
+      const ft1 = once.find((v) => v.name === 'base-ft1')!;
+      expect(ft1.status).toBe('retired');
+      expect(ft1.activatedAt).not.toBeNull();
+      // A folder removed from disk can no longer be active.
+      rmSync(path.join(dir, 'g-ft2'), { recursive: true });
+      await syncModelVersions(db.prisma, dir);
+      expect((await activeModelFor(db.prisma, 'g1'))?.name).toBe('g-ft1');
+    } finally {
+      await db.close();
+    }
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseRatingEmojis, ratingWeights } from '../../src/config/rating-emojis.js';
-import { addRating, createPiece, openDatabase, removeRating, type OpenedDatabase } from '../../src/db/index.js';
+import { addRating, createPiece, openDatabase, removeRating, scoreRatings, topRated, type OpenedDatabase } from '../../src/db/index.js';
 import { buildFineTuneData, copiesFor } from '../../src/feedback/finetune-data.js';
 import { decayFactor, pieceSignals } from '../../src/feedback/signal.js';
 import { DEFAULT_VOCABULARY } from '../../src/music/vocabulary.js';
@@ -61,6 +61,34 @@ describe('pieceSignals', () => {
     expect(decayFactor(15 * DAY, 30)).toBeCloseTo(Math.SQRT1_2, 6);
     expect(decayFactor(1000 * DAY, 0)).toBe(1);
     expect((await pieceSignals(db.prisma, { weights, now, guildId: 'g2' })).map((s) => s.pieceId)).toEqual([fresh]);
+  });
+});
+
+describe('one rating score for /top and the retrain', () => {
+  it('ranks and scores the same ratings identically (both come from scoreRatings)', async () => {
+    const ids = await Promise.all([60, 62, 64, 65, 67].map((pitch) => piece(pitch)));
+    const [a, b, c, d, e] = ids as [number, number, number, number, number];
+    await rate(a, 0, '👍');
+    await rate(a, 0, '❤️');
+    await rate(a, 0, '🔥'); // stacked: one capped vote of 2
+    await rate(a, 1, '👎');
+    await rate(b, 0, '❤️');
+    await rate(b, 1, '👍');
+    await rate(b, 2, '👍', 40);
+    await rate(c, 2, '\u2764'); // ❤ without U+FE0F is the same vote
+    await rate(c, 3, '🔥'); // the bot
+    await rate(d, 1, '👎');
+    await rate(e, 0, '🎉'); // not configured
+    const options = { weights, excludeUserIds: ['bot'] };
+    const top = await topRated(db.prisma, { ...options, limit: 10, positiveOnly: false });
+    const signals = await pieceSignals(db.prisma, { ...options, now, halfLifeDays: 0 });
+    expect(top.map((t) => [t.piece.id, t.score, t.voters])).toEqual(signals.map((s) => [s.pieceId, s.score, s.voters]));
+    expect(top.map((t) => [t.piece.id, t.score])).toEqual([[b, 4], [c, 2], [a, 1], [d, -1]]);
+    // The retrain only adds the recency decay on top of the same rule.
+    const decayed = await pieceSignals(db.prisma, { ...options, now, halfLifeDays: 30 });
+    const rows = (await db.prisma.rating.findMany({ where: { removedAt: null } })).map(({ pieceId, userId, emoji, createdAt }) => ({ pieceId, userId, emoji, createdAt }));
+    const direct = scoreRatings(rows, { ...options, now, halfLifeDays: 30 });
+    expect(decayed.map((s) => [s.pieceId, s.score])).toEqual(decayed.map((s) => [s.pieceId, direct.get(s.pieceId)!.score]));
   });
 });
 

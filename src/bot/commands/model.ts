@@ -5,7 +5,7 @@
  */
 import { MessageFlags, PermissionFlagsBits, type ChatInputCommandInteraction } from 'discord.js';
 import { modelRows, type ModelListRow } from '../../feedback/model-rows.js';
-import { recordActive } from '../../feedback/versions-db.js';
+import { syncModelVersions } from '../../feedback/versions-db.js';
 import { setCurrentModel } from '../../model/registry.js';
 import type { BotContext } from '../context.js';
 import { serverCommand } from './builder.js';
@@ -43,7 +43,8 @@ export async function execute(interaction: ChatInputCommandInteraction, context:
   if (context.feedback) await context.feedback.useModel(version, { by });
   else {
     await setCurrentModel(version);
-    await recordActive(context.db.prisma, version, { reason: `switched by ${by}`, force: true }).catch(() => undefined);
+    // The table follows the pointer; the pointer alone decides what serves.
+    await syncModelVersions(context.db.prisma).catch((error: unknown) => context.logger.warn({ err: error, by }, 'the database did not follow the model switch'));
   }
   await interaction.reply({ content: `Now using model **${version}** for new pieces.` });
 }

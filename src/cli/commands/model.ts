@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { loadCliConfig } from '../../config/index.js';
 import { openDatabase } from '../../db/index.js';
-import { recordActive } from '../../feedback/versions-db.js';
+import { syncModelVersions } from '../../feedback/versions-db.js';
 import { modelRows } from '../../feedback/model-rows.js';
 import { readCurrentPointer, setCurrentModel } from '../../model/registry.js';
 import { errorMessage } from '../../util/errors.js';
@@ -47,7 +47,7 @@ export function register(program: Command): void {
       try {
         const db = await openDatabase(loadCliConfig().databaseUrl);
         try {
-          await recordActive(db.prisma, version, { reason: 'rhythmix model use', force: true });
+          await syncModelVersions(db.prisma);
         } finally {
           await db.close();
         }

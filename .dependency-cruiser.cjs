@@ -1,9 +1,35 @@
 /**
- * Import-cycle check (`npm run lint:imports`, part of `npm test`): a circular import in src/ fails
- * it, between modules or between folders (src/config must not import src/db while src/db imports
- * src/config). Type-only imports count too: they tie the modules' designs together just the same.
- * Prisma's generated client is left out (not ours to change). None is tolerated.
+ * Import checks (`npm run lint:imports`, part of `npm test`).
+ *
+ * Cycles: a circular import in src/ fails it, between modules or between folders (src/config must
+ * not import src/db while src/db imports src/config). None is tolerated.
+ *
+ * Layers: the lower folders only import what is below them.
+ *   src/util      nothing of ours
+ *   src/config    util
+ *   src/music     util
+ *   src/midi      music, util, config
+ *   src/model     music, util, config
+ *   src/datasets  music, midi, util, config
+ *   src/render    music, midi, util, config
+ *   src/bot, src/cli are the edge: nothing else imports them (cli may start the bot).
+ *
+ * Type-only imports count too: they tie the modules' designs together just the same.
+ * Prisma's generated client is left out (not ours to change).
  */
+
+/** A rule that `folder` imports nothing in src/ outside itself and `allowed`. */
+function layer(folder, allowed) {
+  const ok = [folder, ...allowed].join('|');
+  return {
+    name: `layer-${folder}`,
+    severity: 'error',
+    comment: `src/${folder} may only import ${allowed.length ? allowed.map((a) => `src/${a}`).join(', ') : 'nothing else in src/'}: move what it needs down a layer.`,
+    from: { path: `^src/${folder}/` },
+    to: { path: '^src/', pathNot: `^src/(${ok})/` },
+  };
+}
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -21,6 +47,27 @@ module.exports = {
       comment: 'Folders import each other: one of them should only be imported, not import back.',
       from: {},
       to: { circular: true },
+    },
+    layer('util', []),
+    layer('config', ['util']),
+    layer('music', ['util']),
+    layer('midi', ['music', 'util', 'config']),
+    layer('model', ['music', 'util', 'config']),
+    layer('datasets', ['music', 'midi', 'util', 'config']),
+    layer('render', ['music', 'midi', 'util', 'config']),
+    {
+      name: 'edge-bot-cli',
+      severity: 'error',
+      comment: 'src/bot and src/cli are the edge: nothing below them imports them.',
+      from: { path: '^src/', pathNot: '^src/(bot|cli)/' },
+      to: { path: '^src/(bot|cli)/' },
+    },
+    {
+      name: 'edge-bot-not-cli',
+      severity: 'error',
+      comment: 'The bot does not import the command line (the command line may start the bot).',
+      from: { path: '^src/bot/' },
+      to: { path: '^src/cli/' },
     },
   ],
   options: {

@@ -39,7 +39,7 @@ export interface BotContext {
 export interface SlashCommand {
   /** A SlashCommandBuilder (any of its option-adding variants: only the name and JSON are used). */
   readonly data: { readonly name: string; toJSON(): RESTPostAPIChatInputApplicationCommandsJSONBody };
-  execute(interaction: ChatInputCommandInteraction, context: BotContext): Promise<void>;
+  execute: (interaction: ChatInputCommandInteraction, context: BotContext) => Promise<void>;
   /** Suggestions while the user types an option marked `setAutocomplete(true)`. */
   autocomplete?(interaction: AutocompleteInteraction, context: BotContext): Promise<void>;
 }

@@ -40,7 +40,7 @@ export interface JobContext<P> {
   /** Aborted when the job is cancelled; pass it on (runInChild stops its child). */
   readonly signal: AbortSignal;
   readonly timeoutMs: number | undefined;
-  progress(value: P): void;
+  progress: (value: P) => void;
 }
 
 export interface JobSpec<T, P> {
@@ -128,7 +128,7 @@ export class JobQueue {
       userId: spec.userId,
       guildId: spec.guildId,
       controller: new AbortController(),
-      spec: spec as JobSpec<unknown, unknown>,
+      spec,
       resolve,
       reject,
       state: 'queued',

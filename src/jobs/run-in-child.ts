@@ -36,7 +36,7 @@ export type ChildMessage<O, P> =
   | { type: 'error'; error: SerializedError };
 
 export interface ChildContext<P> {
-  progress(value: P): void;
+  progress: (value: P) => void;
   /** Aborted when the parent cancels (SIGTERM or a cancel message): stop tools, clean up. */
   readonly signal: AbortSignal;
 }

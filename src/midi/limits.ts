@@ -94,7 +94,7 @@ export function midiLimitsFromFlags(options: Readonly<Record<string, unknown>>):
   for (const { key, flag, option } of MIDI_LIMIT_FLAGS) {
     const raw = options[option];
     if (raw === undefined) continue;
-    overrides[key] = parseLimitValue(flag.split(' ')[0]!, String(raw));
+    overrides[key] = parseLimitValue(flag.split(' ')[0]!, typeof raw === 'string' ? raw : JSON.stringify(raw));
   }
   return overrides;
 }

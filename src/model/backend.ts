@@ -27,13 +27,16 @@ async function tryBackend(name: StockBackend, load: () => Promise<unknown>, note
   }
 }
 
+/** An optional dependency: a `string`, not the literal, so the type-checker does not need it installed. */
+const TFJS_NODE: string = '@tensorflow/tfjs-node';
+
 /** Picks the fastest available backend once per process and reports it. */
 export function selectBackend(preferred?: StockBackend): Promise<BackendInfo> {
   selected ??= (async () => {
     const notes: string[] = [];
     const order: StockBackend[] = preferred ? [preferred, 'tensorflow', 'wasm', 'cpu'] : ['tensorflow', 'wasm', 'cpu'];
     for (const name of [...new Set(order)]) {
-      const load = name === 'tensorflow' ? () => import('@tensorflow/tfjs-node' as string) : name === 'wasm' ? () => import('@tensorflow/tfjs-backend-wasm') : async () => undefined;
+      const load = name === 'tensorflow' ? () => import(TFJS_NODE) : name === 'wasm' ? () => import('@tensorflow/tfjs-backend-wasm') : async () => undefined;
       if (await tryBackend(name, load, notes)) return { backend: name, notes };
     }
     throw new Error(`no TensorFlow.js backend could start: ${notes.join('; ')}`);

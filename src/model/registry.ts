@@ -94,7 +94,7 @@ export async function readCard(dir: string): Promise<ModelCard | null> {
 export async function updateCard(dir: string, patch: Record<string, unknown>): Promise<ModelCard> {
   const card = await readCard(dir);
   if (!card) throw new InvalidInputError(`${dir} has no ${MODEL_FILES.card}`);
-  const next = { ...card, ...patch } as ModelCard;
+  const next = { ...card, ...patch };
   await writeFileAtomic(path.join(dir, MODEL_FILES.card), `${JSON.stringify(next, null, 2)}\n`);
   return next;
 }

@@ -94,7 +94,8 @@ export function pitchClassHistogram(piece: Piece): number[] {
 
 function makeKey(tonicPitchClass: number, mode: ScaleName, spelling?: string): Key {
   const pc = ((tonicPitchClass % 12) + 12) % 12;
-  const tonic = spelling ?? (mode === 'major' ? MAJOR_TONICS : mode === 'minor' ? MINOR_TONICS : SHARP_NAMES)[pc] as string;
+  const names = mode === 'major' ? MAJOR_TONICS : mode === 'minor' ? MINOR_TONICS : SHARP_NAMES;
+  const tonic = spelling ?? names[pc]!;
   return { tonic, tonicPitchClass: pc, mode, name: `${tonic} ${mode}` };
 }
 

@@ -28,7 +28,6 @@ import {
   pieceLengthBeats,
 } from './piece.js';
 import { assertQuantized, DEFAULT_STEPS_PER_QUARTER } from './quantize.js';
-import type { Style } from './styles.js';
 import { TokenGrammarError, TokenStreamState } from './token-stream.js';
 import {
   DEFAULT_VOCABULARY,
@@ -53,7 +52,8 @@ export {
 } from './token-stream.js';
 
 export interface EncodeOptions {
-  readonly style: Style | string;
+  /** A `Style`, or another name in the vocabulary's style list (an unknown one is refused). */
+  readonly style: string;
   /**
    * The key written in the header (vocabularies with key tokens only); default the piece's
    * declared `key`. Without either the header names no key.

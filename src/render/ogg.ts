@@ -101,7 +101,7 @@ function page(serial: number, sequence: number, granule: bigint, flags: number, 
       if (left < 255) break;
     }
   }
-  const body = concat(packets as Uint8Array[]);
+  const body = concat(packets);
   const out = new Uint8Array(HEADER_BYTES + lacing.length + body.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, CAPTURE, true);

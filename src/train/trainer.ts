@@ -179,7 +179,7 @@ export function planTransposition(corpus: TokenCorpus, vocabularyJson: unknown, 
   const max = new Int8Array(pieces);
   for (let p = 0; p < pieces; p++) {
     const from = corpus.starts[p]!;
-    const positions = pitchPositions(corpus.tokens.subarray(from, corpus.starts[p + 1]!), vocabulary);
+    const positions = pitchPositions(corpus.tokens.subarray(from, corpus.starts[p + 1]), vocabulary);
     shiftable.set(positions.shiftable, from);
     const range = transpositionRange(positions, maxSemitones, vocabulary);
     min[p] = range.min;

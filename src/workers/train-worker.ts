@@ -138,7 +138,7 @@ function runEpoch(epoch: number, order: Int32Array, startBatch: number, shifts: 
 function validate(): void {
   const corpus = data.valid;
   const pieces: Int32Array[] = [];
-  for (let p = rank; p < pieceCount(corpus); p += world) pieces.push(corpus.tokens.subarray(corpus.starts[p]!, corpus.starts[p + 1]!));
+  for (let p = rank; p < pieceCount(corpus); p += world) pieces.push(corpus.tokens.subarray(corpus.starts[p], corpus.starts[p + 1]));
   const result = sequenceNll(net, pieces);
   port.postMessage({ type: 'validated', nll: result.nll, tokens: result.tokens });
 }

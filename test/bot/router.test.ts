@@ -1,6 +1,6 @@
 /** The router with stand-in interactions: dispatch by `data.name`, unknown commands, failures. */
 import { EventEmitter } from 'node:events';
-import { Events, MessageFlags, SlashCommandBuilder, type Interaction } from 'discord.js';
+import { Events, MessageFlags, SlashCommandBuilder } from 'discord.js';
 import { describe, expect, it, vi } from 'vitest';
 import type { BotContext, SlashCommand } from '../../src/bot/context.js';
 import { createRouter } from '../../src/bot/router.js';
@@ -45,7 +45,7 @@ describe('createRouter', () => {
   it('answers an unknown command that it is not available, only to the caller', async () => {
     const { client } = world([]);
     const { interaction, replies } = chatInput('nope');
-    client.emit(Events.InteractionCreate, interaction as unknown as Interaction);
+    client.emit(Events.InteractionCreate, interaction);
     await settle();
     expect(replies).toEqual([{ content: '/nope is not available on this bot yet.', flags: MessageFlags.Ephemeral }]);
   });
@@ -55,7 +55,7 @@ describe('createRouter', () => {
     const other = vi.fn(async () => undefined);
     const { client } = world([command('other', other), command('hello', hello)]);
     const { interaction } = chatInput('hello');
-    client.emit(Events.InteractionCreate, interaction as unknown as Interaction);
+    client.emit(Events.InteractionCreate, interaction);
     await settle();
     expect(hello).toHaveBeenCalledOnce();
     expect(other).not.toHaveBeenCalled();
@@ -64,7 +64,7 @@ describe('createRouter', () => {
   it('answers a refused command with its message, ephemerally', async () => {
     const { client, logger } = world([command('hello', async () => Promise.reject(new InvalidInputError('`tempo` must be at most 300')))]);
     const { interaction, replies } = chatInput('hello');
-    client.emit(Events.InteractionCreate, interaction as unknown as Interaction);
+    client.emit(Events.InteractionCreate, interaction);
     await settle();
     expect(replies).toEqual([{ content: expect.stringContaining('`tempo` must be at most 300'), flags: MessageFlags.Ephemeral }]);
     expect(logger.error).not.toHaveBeenCalled();
@@ -74,7 +74,7 @@ describe('createRouter', () => {
     const autocomplete = vi.fn(async () => undefined);
     const { client } = world([{ ...command('hello', async () => undefined), autocomplete }]);
     const { interaction } = chatInput('hello');
-    client.emit(Events.InteractionCreate, { ...interaction, isChatInputCommand: () => false, isAutocomplete: () => true, isRepliable: () => false } as unknown as Interaction);
+    client.emit(Events.InteractionCreate, { ...interaction, isChatInputCommand: () => false, isAutocomplete: () => true, isRepliable: () => false });
     await settle();
     expect(autocomplete).toHaveBeenCalledOnce();
   });

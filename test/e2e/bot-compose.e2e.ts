@@ -85,10 +85,10 @@ describe('the Rhythmix bot on the simulator', () => {
     // A random sampling seed was drawn for the take, stored with it and shown.
     expect(Number.isInteger(row.samplingSeed)).toBe(true);
     expect(field('Sample seed')).toBe(`\`${row.samplingSeed}\``);
-    expect(row!.modelVersion).toBe(field('Model')!.replace(/`/g, ''));
-    expect(row!.tokens!.byteLength).toBeGreaterThan(16);
-    expect(row!.midiPath).toMatch(new RegExp(`pieces/${id}/piece\\.mid$`));
-    expect(JSON.parse(row!.parameters)).toMatchObject({ request: { seed: 'C4q E4q G4h', style: 'classical', bars: 4, tempo: 100 } });
+    expect(row.modelVersion).toBe(field('Model')!.replace(/`/g, ''));
+    expect(row.tokens!.byteLength).toBeGreaterThan(16);
+    expect(row.midiPath).toMatch(new RegExp(`pieces/${id}/piece\\.mid$`));
+    expect(JSON.parse(row.parameters)).toMatchObject({ request: { seed: 'C4q E4q G4h', style: 'classical', bars: 4, tempo: 100 } });
   });
 
   it('stores reaction adds and removals as ratings, ignoring other emojis and the bot itself, also after a restart (partials)', async () => {

@@ -28,14 +28,14 @@ describe('estimateKey', () => {
   const minorNames = ['C', 'C#', 'D', 'Eb', 'E', 'F', 'F#', 'G', 'G#', 'A', 'Bb', 'B'];
 
   it.each(names.map((name, pc) => [name, pc]))('finds %s major from its scale and tonic triad', (name, pc) => {
-    const key = estimateKey(scalePiece(pc as number, 'major'));
+    const key = estimateKey(scalePiece(pc, 'major'));
     expect(key).toMatchObject({ tonic: name, tonicPitchClass: pc, mode: 'major', name: `${name} major` });
     expect(key?.confidence).toBeGreaterThan(0.7);
     expect(key?.margin).toBeGreaterThan(0);
   });
 
   it.each(minorNames.map((name, pc) => [name, pc]))('finds %s minor from its harmonic-minor scale and tonic triad', (name, pc) => {
-    expect(estimateKey(scalePiece(pc as number, 'harmonic minor'))?.name).toBe(`${name} minor`);
+    expect(estimateKey(scalePiece(pc, 'harmonic minor'))?.name).toBe(`${name} minor`);
   });
 
   it('ignores drums and is undefined without pitched notes', () => {

@@ -296,9 +296,9 @@ describe('TokenStreamState', () => {
     [[...header, 'pitch:60'], 'program:1', 'instruments only in the header'],
     [[...header, 'pitch:60', 'dur:4', '<end>'], 'bar', 'nothing after <end>'],
   ])('rejects illegal next tokens (%#: %s)', (prefix, next, _why) => {
-    const state = start(prefix as string[]);
-    expect(state.allowed()[V.id(next as string)]).toBe(0);
-    expect(() => state.push(V.id(next as string))).toThrow(TokenGrammarError);
+    const state = start(prefix);
+    expect(state.allowed()[V.id(next)]).toBe(0);
+    expect(() => state.push(V.id(next))).toThrow(TokenGrammarError);
   });
 
   it('applies sampling constraints to the mask only: key, range, drums exempt, bar limit', () => {

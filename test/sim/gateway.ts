@@ -5,6 +5,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { apiGuildCreate, apiUser } from './payloads.js';
 import type { Json } from './world.js';
 import type { SimCore } from './core.js';
+import { rawText } from './raw-data.js';
 
 export const GatewayOp = {
   Dispatch: 0,
@@ -144,7 +145,7 @@ export class GatewayServer {
     socket.on('message', (raw: RawData) => {
       let packet: { op?: number; d?: unknown };
       try {
-        packet = JSON.parse(raw.toString()) as { op?: number; d?: unknown };
+        packet = JSON.parse(rawText(raw)) as { op?: number; d?: unknown };
       } catch {
         socket.close(4002, 'Error while decoding payload.');
         return;

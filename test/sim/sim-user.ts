@@ -45,7 +45,7 @@ export class SimUser {
     const built = buildCommandOptions(found, path, options, {
       upload: (file: SimFile) => this.core.storeUpload(channel.id, { filename: file.name, contentType: file.contentType, data: file.data }),
       user: (value) => this.userFrom(value),
-      channel: (value) => (typeof value === 'string' || (typeof value === 'object' && 'guildId' in value) ? this.resolveChannel(value as ChannelRef) : this.firstTextChannel()),
+      channel: (value) => (typeof value === 'string' || (typeof value === 'object' && 'guildId' in value) ? this.resolveChannel(value) : this.firstTextChannel()),
     });
     const resolved: Json = {};
     if (built.attachments.length) resolved.attachments = Object.fromEntries(built.attachments.map((a) => [a.id, { ...apiAttachment(a), ephemeral: true }]));

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { rawText } from './raw-data.js';
 import { SILENCE_FRAME, analyseTiming, compareWithSource, pcmStats, type AudioComparison, type PcmStats, type ReceivedPacket, type TimingReport } from './audio-analysis.js';
 import type { SimCore } from './core.js';
 import { Intents } from './core.js';
@@ -267,7 +268,7 @@ export class VoiceServer {
       if (isBinary) return; // DAVE MLS messages; never sent while protocol version 0 is negotiated.
       let packet: { op?: number; d?: Json };
       try {
-        packet = JSON.parse(raw.toString()) as { op?: number; d?: Json };
+        packet = JSON.parse(rawText(raw)) as { op?: number; d?: Json };
       } catch {
         socket.close(4002, 'Failed to decode payload.');
         return;

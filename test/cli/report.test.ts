@@ -4,14 +4,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { datasetsRoot } from '../../src/datasets/paths.js';
 import { FEATURE_NAMES } from '../../src/music/features.js';
-import { DEFAULT_VOCABULARY } from '../../src/music/vocabulary.js';
-import { loadModel, saveModel } from '../../src/model/model-files.js';
-import { LstmNetwork } from '../../src/model/network.js';
-import type { ModelConfig } from '../../src/model/config.js';
+import { loadModel } from '../../src/model/model-files.js';
 import { evaluateModelOnDataset } from '../../src/train/evaluate-dataset.js';
 import { collectReport, entropyBits, excerpts, heldOutDataset, spread, type ModelReport } from '../../src/train/report.js';
 import { createPiece } from '../../src/music/piece.js';
 import { isCliBuilt, runCli } from './run-cli.js';
+import { saveTinyModel } from '../compose/tiny-model.js';
 
 const haveData = existsSync(path.join(datasetsRoot(), 'jsb-chorales')) && existsSync(path.join(datasetsRoot(), 'nottingham', 'valid'));
 const built = isCliBuilt('render');
@@ -19,28 +17,10 @@ const built = isCliBuilt('render');
 type ReportJson = ModelReport & { out: string; seconds: number };
 
 /** A tiny untrained model (classical and folk) whose numbers come from the evaluators like any other's. */
-async function tinyModel(dir: string): Promise<void> {
-  const config: ModelConfig = { vocabSize: DEFAULT_VOCABULARY.size, embedding: 8, layers: [16], dropout: 0 };
-  const net = new LstmNetwork(config);
-  net.initialize(7);
-  await saveModel(dir, {
-    config,
-    params: net.getParameters(),
-    vocabulary: DEFAULT_VOCABULARY.toJSON(),
-    card: {
-      name: 'tiny-report',
-      version: 'test',
-      parent: null,
-      createdAt: '2026-01-01T00:00:00.000Z',
-      data: { source: 'test', pieces: 3, tokens: 300, styles: ['classical', 'folk'], stepsPerQuarter: 4 },
-      config: { model: config },
-      epochs: 1,
-      validationNll: 5.5,
-      trainingSeconds: 12,
-      engine: 'test',
-    },
+const tinyModel = (dir: string): Promise<void> =>
+  saveTinyModel(dir, 'tiny-report', {
+    card: { data: { source: 'test', pieces: 3, tokens: 300, styles: ['classical', 'folk'], stepsPerQuarter: 4 }, epochs: 1, validationNll: 5.5, trainingSeconds: 12 },
   });
-}
 
 describe('report helpers', () => {
   it('cuts reference pieces into excerpts of the generation length', () => {

@@ -12,27 +12,16 @@ import { parseComposeOptions } from '../../src/compose/options.js';
 import { buildRequest } from '../../src/compose/pipeline.js';
 import { loadSeed } from '../../src/compose/seed-input.js';
 import { Generator } from '../../src/model/generator.js';
-import { type ModelConfig } from '../../src/model/config.js';
-import { saveModel } from '../../src/model/model-files.js';
-import { LstmNetwork } from '../../src/model/network.js';
 import { keyPitchClasses, keySignatureName, parseKey } from '../../src/music/key.js';
 import { Vocabulary, DEFAULT_VOCABULARY } from '../../src/music/vocabulary.js';
+import { saveTinyModel } from './tiny-model.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'rhythmix-keys-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function tinyModel(name: string, vocabulary: Vocabulary, keys?: Record<string, Record<string, number>>): Promise<LstmComposer> {
-  const config: ModelConfig = { vocabSize: vocabulary.size, embedding: 8, layers: [16], dropout: 0 };
-  const net = new LstmNetwork(config);
-  net.initialize(3);
   const modelDir = path.join(dir, name);
-  await saveModel(modelDir, {
-    config, params: net.getParameters(), vocabulary: vocabulary.toJSON(),
-    card: {
-      name, version: 'test', parent: null, createdAt: '2026-01-01T00:00:00.000Z', data: { source: 'test', stepsPerQuarter: 4 },
-      config: { model: config }, epochs: 0, validationNll: null, trainingSeconds: 0, engine: 'test', ...(keys ? { keys } : {}),
-    },
-  });
+  await saveTinyModel(modelDir, name, { vocabulary, seed: 3, card: keys ? { keys } : {} });
   return new LstmComposer(name, await Generator.load(modelDir));
 }
 

@@ -1,17 +1,27 @@
 /** A tiny untrained model in a folder (`--model DIR`): fast to load and sample, and every sampling seed picks other notes. */
-import { DEFAULT_VOCABULARY } from '../../src/music/vocabulary.js';
+import type { ModelCard } from '../../src/model/model-files.js';
+import { DEFAULT_VOCABULARY, type Vocabulary } from '../../src/music/vocabulary.js';
 import type { ModelConfig } from '../../src/model/config.js';
 import { saveModel } from '../../src/model/model-files.js';
 import { LstmNetwork } from '../../src/model/network.js';
 
-export async function saveTinyModel(dir: string, name = 'tiny-takes'): Promise<void> {
-  const config: ModelConfig = { vocabSize: DEFAULT_VOCABULARY.size, embedding: 8, layers: [16], dropout: 0 };
+export interface TinyModelOptions {
+  /** Default: the program's vocabulary (token language 2). */
+  vocabulary?: Vocabulary;
+  /** Card fields to set or override (e.g. `keys`, `data`). */
+  card?: Partial<ModelCard>;
+  seed?: number;
+}
+
+export async function saveTinyModel(dir: string, name = 'tiny-takes', options: TinyModelOptions = {}): Promise<void> {
+  const vocabulary = options.vocabulary ?? DEFAULT_VOCABULARY;
+  const config: ModelConfig = { vocabSize: vocabulary.size, embedding: 8, layers: [16], dropout: 0 };
   const net = new LstmNetwork(config);
-  net.initialize(7);
+  net.initialize(options.seed ?? 7);
   await saveModel(dir, {
     config,
     params: net.getParameters(),
-    vocabulary: DEFAULT_VOCABULARY.toJSON(),
+    vocabulary: vocabulary.toJSON(),
     card: {
       name,
       version: 'test',
@@ -23,6 +33,7 @@ export async function saveTinyModel(dir: string, name = 'tiny-takes'): Promise<v
       validationNll: null,
       trainingSeconds: 0,
       engine: 'test',
+      ...options.card,
     },
   });
 }

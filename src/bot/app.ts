@@ -53,7 +53,10 @@ async function loginAndWait(client: Client, token: string, timeoutMs: number): P
   let timer: NodeJS.Timeout | undefined;
   const ready = new Promise<void>((resolve, reject) => {
     client.once(Events.ClientReady, () => resolve());
-    timer = setTimeout(() => reject(new RhythmixError(`Discord did not get ready within ${timeoutMs / 1000} s — check the network`, { exitCode: 1 })), timeoutMs);
+    timer = setTimeout(
+      () => reject(new RhythmixError(`Discord did not get ready within ${timeoutMs / 1000} s — check the network`, { exitCode: 1 })),
+      timeoutMs,
+    );
   });
   try {
     await client.login(token);
@@ -61,10 +64,16 @@ async function loginAndWait(client: Client, token: string, timeoutMs: number): P
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (code === 'TokenInvalid' || (error as { status?: unknown }).status === 401) {
-      throw new RhythmixError('Discord refused DISCORD_TOKEN — copy a fresh one from the Developer Portal → your application → Bot → Reset Token', { exitCode: 2, cause: error });
+      throw new RhythmixError('Discord refused DISCORD_TOKEN — copy a fresh one from the Developer Portal → your application → Bot → Reset Token', {
+        exitCode: 2,
+        cause: error,
+      });
     }
     if (code === 'DisallowedIntents') {
-      throw new RhythmixError('Discord refused the gateway intents — the bot needs no privileged intent; check the application settings', { exitCode: 2, cause: error });
+      throw new RhythmixError('Discord refused the gateway intents — the bot needs no privileged intent; check the application settings', {
+        exitCode: 2,
+        cause: error,
+      });
     }
     throw error;
   } finally {

@@ -40,12 +40,7 @@ export interface Composer {
   /** Model name or directory, reported in summaries. */
   readonly model: string;
   /** Continue `seedNotes` (possibly empty) to `request.totalBeats`; the result starts with them. */
-  compose(
-    seedNotes: Piece,
-    request: CompositionRequest,
-    onProgress: (progress: ComposerProgress) => void,
-    signal?: AbortSignal,
-  ): Promise<Piece>;
+  compose(seedNotes: Piece, request: CompositionRequest, onProgress: (progress: ComposerProgress) => void, signal?: AbortSignal): Promise<Piece>;
 }
 
 /** Finds a composer for `--model` (undefined = the default model). */

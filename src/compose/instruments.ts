@@ -107,7 +107,10 @@ export const STYLE_INSTRUMENTS: Readonly<Record<Style, readonly string[]>> = Obj
 export const MAX_TRACKS = 16;
 
 function canonicalName(text: string): string {
-  return text.trim().toLowerCase().replace(/[\s_]+/g, '-');
+  return text
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_]+/g, '-');
 }
 
 export function resolveInstrument(text: string): InstrumentSpec {
@@ -121,9 +124,7 @@ export function resolveInstrument(text: string): InstrumentSpec {
     const program = INSTRUMENT_PROGRAMS[name];
     return program === null || program === undefined ? { name, program: 0, isDrum: true } : { name, program, isDrum: false };
   }
-  throw new InvalidInputError(
-    `unknown instrument "${text}": expected a General MIDI program 0-127 or one of ${Object.keys(INSTRUMENT_PROGRAMS).join(', ')}`,
-  );
+  throw new InvalidInputError(`unknown instrument "${text}": expected a General MIDI program 0-127 or one of ${Object.keys(INSTRUMENT_PROGRAMS).join(', ')}`);
 }
 
 /** A comma-separated list (`piano,strings,drums`) or an array of names. */

@@ -129,9 +129,7 @@ export function conditioningKey(seedNotes: Piece, request: CompositionRequest, g
 function withInstruments(piece: Piece, request: CompositionRequest): Piece {
   const end = request.totalBeats;
   const tracks: Track[] = piece.tracks.map((track, i) => {
-    const notes = track.notes
-      .filter((n) => n.start < end)
-      .map((n) => (n.start + n.duration > end ? { ...n, duration: end - n.start } : n));
+    const notes = track.notes.filter((n) => n.start < end).map((n) => (n.start + n.duration > end ? { ...n, duration: end - n.start } : n));
     const instrument = request.instruments[i];
     if (!instrument || track.isDrum !== instrument.isDrum) return { ...track, notes };
     return { ...track, notes, name: instrument.name, program: instrument.program, isDrum: instrument.isDrum };

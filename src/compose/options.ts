@@ -73,10 +73,7 @@ export function parseComposeOptions(input: unknown): ComposeOptions {
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   if (!issue) throw new InvalidInputError('invalid compose options');
-  const value = issue.path.reduce<unknown>(
-    (v, key) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key] : undefined),
-    input,
-  );
+  const value = issue.path.reduce<unknown>((v, key) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key] : undefined), input);
   const shown = value === undefined || issue.code === 'custom' ? '' : ` (got ${JSON.stringify(value)})`;
   throw new InvalidInputError(issue.code === 'custom' ? issue.message : `${flagName(issue.path)}: ${issue.message}${shown}`);
 }

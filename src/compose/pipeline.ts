@@ -80,15 +80,14 @@ export function buildRequest(options: ComposeOptions, seedNotes: SeedNotes): Com
   const bpm = options.tempo ?? seedNotes.piece.tempos[0]?.bpm ?? 120;
   const timeSignature = seedNotes.piece.timeSignatures.at(-1) ?? { numerator: 4, denominator: 4 };
   const barSeconds = (barLengthBeats(timeSignature) * 60) / bpm;
-  const bars =
-    options.bars ?? (options.seconds !== undefined ? Math.max(1, Math.ceil(options.seconds / barSeconds - 1e-9)) : DEFAULT_BARS);
+  const bars = options.bars ?? (options.seconds !== undefined ? Math.max(1, Math.ceil(options.seconds / barSeconds - 1e-9)) : DEFAULT_BARS);
   if (bars <= seedNotes.bars) {
-    throw new InvalidInputError(
-      `the piece would be ${bars} bar(s) long but the seed already fills ${seedNotes.bars} — ask for more with --bars or --seconds`,
-    );
+    throw new InvalidInputError(`the piece would be ${bars} bar(s) long but the seed already fills ${seedNotes.bars} — ask for more with --bars or --seconds`);
   }
   const instruments =
-    options.instruments !== undefined ? parseInstrumentList(options.instruments) : styleInstruments(options.style, options.tracks ?? DEFAULT_TRACKS[options.style]);
+    options.instruments !== undefined
+      ? parseInstrumentList(options.instruments)
+      : styleInstruments(options.style, options.tracks ?? DEFAULT_TRACKS[options.style]);
   // The seed's bars keep their metre; the composed bars continue in the seed's last one.
   const totalBeats = seedNotes.beats + (bars - seedNotes.bars) * barLengthBeats(timeSignature);
   return {

@@ -9,7 +9,17 @@ import { readEnvironment, type Environment } from './env-file.js';
 import { botEnvSchema, cliEnvSchema, type BotConfig, type CliConfig } from './schema.js';
 
 export { readEnvironment, type Environment } from './env-file.js';
-export { botEnvSchema, cliEnvSchema, defaultConcurrency, ENVIRONMENT_VARIABLES, LOG_LEVELS, SECRET_VARIABLES, type BotConfig, type CliConfig, type LogLevel } from './schema.js';
+export {
+  botEnvSchema,
+  cliEnvSchema,
+  defaultConcurrency,
+  ENVIRONMENT_VARIABLES,
+  LOG_LEVELS,
+  SECRET_VARIABLES,
+  type BotConfig,
+  type CliConfig,
+  type LogLevel,
+} from './schema.js';
 export { DEFAULT_RATING_EMOJIS, normalizeEmoji, parseRatingEmojis, ratingWeights, type RatingEmoji, type RatingWeights } from './rating-emojis.js';
 export { parseRetrainSchedule, type RetrainSchedule } from './retrain-schedule.js';
 export * from './settings.js';

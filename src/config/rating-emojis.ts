@@ -25,7 +25,10 @@ export function parseRatingEmojis(text: string): { emojis: RatingEmoji[]; proble
   const emojis: RatingEmoji[] = [];
   const problems: string[] = [];
   const seen = new Set<string>();
-  for (const part of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')) {
     const match = /^(.+?)\s*=\s*([+-]?\d+(?:\.\d+)?)$/u.exec(part);
     if (!match) {
       problems.push(`"${part}" is not EMOJI=WEIGHT (e.g. 👍=1)`);

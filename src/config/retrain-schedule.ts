@@ -2,9 +2,7 @@ import { Cron } from 'croner';
 
 /** `RETRAIN_EVERY`: "off", a duration ("90m", "12h", "7d") or a cron expression croner accepts. */
 export type RetrainSchedule =
-  | { readonly kind: 'off' }
-  | { readonly kind: 'interval'; readonly ms: number }
-  | { readonly kind: 'cron'; readonly expression: string };
+  { readonly kind: 'off' } | { readonly kind: 'interval'; readonly ms: number } | { readonly kind: 'cron'; readonly expression: string };
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 

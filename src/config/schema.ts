@@ -110,7 +110,10 @@ export const runtimeShape = {
   DISCORD_API_URL: optionalText.transform((value, ctx) => {
     if (value === undefined) return undefined;
     if (!/^https?:\/\/[^\s/]+/i.test(value)) {
-      ctx.addIssue({ code: 'custom', message: `DISCORD_API_URL must be an http(s) URL like http://127.0.0.1:8080/api (or unset for Discord itself), got "${value.slice(0, 40)}"` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `DISCORD_API_URL must be an http(s) URL like http://127.0.0.1:8080/api (or unset for Discord itself), got "${value.slice(0, 40)}"`,
+      });
       return z.NEVER;
     }
     return value.replace(/\/+$/, '');
@@ -131,7 +134,10 @@ const shape = {
   ...runtimeShape,
   SOUNDFONT: optionalText.transform((value, ctx) => {
     if (value !== undefined && !existsSync(value)) {
-      ctx.addIssue({ code: 'custom', message: `SOUNDFONT is ${value}, which does not exist — set it to an .sf2 file (Debian: apt-get install fluid-soundfont-gm) or unset it` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `SOUNDFONT is ${value}, which does not exist — set it to an .sf2 file (Debian: apt-get install fluid-soundfont-gm) or unset it`,
+      });
       return z.NEVER;
     }
     return value;
@@ -151,7 +157,10 @@ const shape = {
   RETRAIN_EVERY: optionalText.transform((value, ctx) => {
     const schedule = parseRetrainSchedule(value ?? 'off');
     if (!schedule) {
-      ctx.addIssue({ code: 'custom', message: `RETRAIN_EVERY must be "off", a duration of at least a minute like "12h" or "7d", or a cron expression like "0 4 * * MON-FRI" or "@daily", got "${(value ?? '').slice(0, 40)}"` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `RETRAIN_EVERY must be "off", a duration of at least a minute like "12h" or "7d", or a cron expression like "0 4 * * MON-FRI" or "@daily", got "${(value ?? '').slice(0, 40)}"`,
+      });
       return z.NEVER;
     }
     return schedule;
@@ -159,7 +168,13 @@ const shape = {
   VOICE_IDLE_SECONDS: wholeNumber('VOICE_IDLE_SECONDS', 120, 1, 86_400, 'seconds with nothing playing before the bot leaves voice'),
   VOICE_ALONE_SECONDS: wholeNumber('VOICE_ALONE_SECONDS', 15, 0, 3_600, 'seconds the bot stays in a voice channel with no listener'),
   RETRAIN_MIN_RATINGS: wholeNumber('RETRAIN_MIN_RATINGS', 20, 1, 1_000_000, 'new ratings needed before a scheduled retrain'),
-  RETRAIN_GUILD_MIN_RATINGS: wholeNumber('RETRAIN_GUILD_MIN_RATINGS', 0, 0, 1_000_000, 'new ratings in one server before it gets its own taste variant (0 = off)'),
+  RETRAIN_GUILD_MIN_RATINGS: wholeNumber(
+    'RETRAIN_GUILD_MIN_RATINGS',
+    0,
+    0,
+    1_000_000,
+    'new ratings in one server before it gets its own taste variant (0 = off)',
+  ),
   ANNOUNCE_CHANNEL_ID: snowflake('ANNOUNCE_CHANNEL_ID', 'right-click the channel → Copy Channel ID', false),
   LOG_LEVEL: optionalText.transform((value, ctx) => {
     const level = (value ?? 'info').toLowerCase();
@@ -175,22 +190,22 @@ const cliShape = z.object(shape);
 
 function toConfig(env: z.output<typeof cliShape>) {
   return {
-  databaseUrl: env.DATABASE_URL,
-  model: env.RHYTHMIX_MODEL,
-  soundfont: env.SOUNDFONT,
-  ratingEmojis: env.RATING_EMOJIS,
-  ratingWeights: ratingWeights(env.RATING_EMOJIS),
-  queue: {
-    concurrency: env.QUEUE_CONCURRENCY,
-    maxQueued: env.QUEUE_MAX_LENGTH,
-    perUser: env.QUEUE_PER_USER,
-    perGuild: env.QUEUE_PER_GUILD,
-    jobTimeoutMs: env.JOB_TIMEOUT_SECONDS * 1000,
-  },
-  voice: { idleTimeoutMs: env.VOICE_IDLE_SECONDS * 1000, aloneTimeoutMs: env.VOICE_ALONE_SECONDS * 1000 },
-  retrain: { schedule: env.RETRAIN_EVERY, minRatings: env.RETRAIN_MIN_RATINGS, guildMinRatings: env.RETRAIN_GUILD_MIN_RATINGS },
-  announceChannelId: env.ANNOUNCE_CHANNEL_ID,
-  logLevel: env.LOG_LEVEL,
+    databaseUrl: env.DATABASE_URL,
+    model: env.RHYTHMIX_MODEL,
+    soundfont: env.SOUNDFONT,
+    ratingEmojis: env.RATING_EMOJIS,
+    ratingWeights: ratingWeights(env.RATING_EMOJIS),
+    queue: {
+      concurrency: env.QUEUE_CONCURRENCY,
+      maxQueued: env.QUEUE_MAX_LENGTH,
+      perUser: env.QUEUE_PER_USER,
+      perGuild: env.QUEUE_PER_GUILD,
+      jobTimeoutMs: env.JOB_TIMEOUT_SECONDS * 1000,
+    },
+    voice: { idleTimeoutMs: env.VOICE_IDLE_SECONDS * 1000, aloneTimeoutMs: env.VOICE_ALONE_SECONDS * 1000 },
+    retrain: { schedule: env.RETRAIN_EVERY, minRatings: env.RETRAIN_MIN_RATINGS, guildMinRatings: env.RETRAIN_GUILD_MIN_RATINGS },
+    announceChannelId: env.ANNOUNCE_CHANNEL_ID,
+    logLevel: env.LOG_LEVEL,
   };
 }
 

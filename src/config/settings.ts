@@ -15,7 +15,6 @@ import { runtimeShape } from './schema.js';
 export { childProcessEnvironment, processEnvironment, SECRET_VARIABLES } from './environment.js';
 export { midiLimitSettings, renderLimitSettings } from './limits.js';
 
-
 /** The value, or an InvalidInputError whose message names the variable and what to set. */
 function valid<T>(result: z.ZodSafeParseResult<T>): T {
   if (result.success) return result.data;
@@ -56,4 +55,3 @@ export function discordApiUrlSetting(env: Environment = processEnvironment()): s
 export function debugSetting(env: Environment = processEnvironment()): boolean {
   return valid(runtimeShape.RHYTHMIX_DEBUG.safeParse(env.RHYTHMIX_DEBUG));
 }
-

@@ -18,9 +18,18 @@ export interface EncodedPiece {
   readonly offGridNotes: number;
 }
 
-export function encodeDatasetPiece(dataset: Pick<Dataset, 'prepare' | 'style'>, raw: Piece, options: { stepsPerQuarter: number; vocabulary: Vocabulary }): EncodedPiece {
+export function encodeDatasetPiece(
+  dataset: Pick<Dataset, 'prepare' | 'style'>,
+  raw: Piece,
+  options: { stepsPerQuarter: number; vocabulary: Vocabulary },
+): EncodedPiece {
   const quantized = quantizePiece(dataset.prepare(raw), { stepsPerQuarter: options.stepsPerQuarter });
   const key = options.vocabulary.hasKeys ? pieceKey(quantized.piece) : undefined;
-  const tokens = encodePiece(quantized.piece, { style: dataset.style, stepsPerQuarter: options.stepsPerQuarter, vocabulary: options.vocabulary, ...(key ? { key } : {}) });
+  const tokens = encodePiece(quantized.piece, {
+    style: dataset.style,
+    stepsPerQuarter: options.stepsPerQuarter,
+    vocabulary: options.vocabulary,
+    ...(key ? { key } : {}),
+  });
   return { piece: quantized.piece, tokens, offGridNotes: quantized.offGridNotes };
 }

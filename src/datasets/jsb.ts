@@ -95,8 +95,7 @@ export async function loadJsbDataset(root: string, grid: JsbGrid, reading: Frame
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new InvalidInputError(
-      `${file}: expected {train, valid, test} lists of frames of pitches` +
-        (issue === undefined ? '' : ` (${issue.path.join('.')}: ${issue.message})`),
+      `${file}: expected {train, valid, test} lists of frames of pitches` + (issue === undefined ? '' : ` (${issue.path.join('.')}: ${issue.message})`),
     );
   }
   const name = (grid === 'quarter' ? 'jsb' : 'jsb16') + (reading === 'frames' ? '-frames' : '');

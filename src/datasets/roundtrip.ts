@@ -70,11 +70,7 @@ export function gridPlace(note: Note, stepsPerQuarter: number): { start: number;
  * Notes of `expected` matched one-to-one by a note of `actual` with the same track index,
  * pitch, start and duration — compared where `place` puts each expected note (default: as is).
  */
-export function countKeptNotes(
-  expected: Piece,
-  actual: Piece,
-  place: (note: Note) => { start: number; duration: number } = (note) => note,
-): number {
+export function countKeptNotes(expected: Piece, actual: Piece, place: (note: Note) => { start: number; duration: number } = (note) => note): number {
   const available = new Map<string, number>();
   actual.tracks.forEach((track, t) => {
     for (const note of track.notes) {

@@ -194,8 +194,7 @@ export async function readShards(dir: string): Promise<ShardSet> {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new InvalidInputError(
-      `${join(dir, MANIFEST_FILE)}: not a Rhythmix shard manifest` +
-        (issue === undefined ? '' : ` (${issue.path.join('.') || 'root'}: ${issue.message})`),
+      `${join(dir, MANIFEST_FILE)}: not a Rhythmix shard manifest` + (issue === undefined ? '' : ` (${issue.path.join('.') || 'root'}: ${issue.message})`),
     );
   }
   const vocabulary = Vocabulary.fromJSON(parsed.data.vocabulary);

@@ -61,11 +61,7 @@ function failureReason(error: unknown): string {
   return error instanceof RhythmixError ? message : `internal error: ${message}`;
 }
 
-export async function datasetStats(
-  dataset: Dataset,
-  entries: readonly DatasetEntry[],
-  options: StatsOptions,
-): Promise<DatasetStats> {
+export async function datasetStats(dataset: Dataset, entries: readonly DatasetEntry[], options: StatsOptions): Promise<DatasetStats> {
   const vocabulary = options.vocabulary ?? DEFAULT_VOCABULARY;
   const used = new Uint8Array(vocabulary.size);
   const failed: FailedEntry[] = [];

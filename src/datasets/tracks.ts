@@ -37,10 +37,7 @@ export function mergeDrumTracks(drums: readonly Track[]): Track | undefined {
 export function selectTracks(piece: Piece, options: TrackSelectionOptions): Piece {
   const pitched = piece.tracks.map((track, index) => ({ track, index })).filter(({ track }) => !track.isDrum);
   const ranked = [...pitched].sort(
-    (a, b) =>
-      b.track.notes.length - a.track.notes.length ||
-      totalDuration(b.track) - totalDuration(a.track) ||
-      a.index - b.index,
+    (a, b) => b.track.notes.length - a.track.notes.length || totalDuration(b.track) - totalDuration(a.track) || a.index - b.index,
   );
   const kept = ranked
     .slice(0, options.maxInstruments)

@@ -103,11 +103,17 @@ function checkHistory(rows: readonly MigrationRow[], migrations: readonly Migrat
   for (const row of rows) {
     const migration = local.get(row.migration_name);
     if (row.finished_at === null) {
-      problems.push(`migration ${row.migration_name} was started but never finished (a failed \`prisma migrate\`?) — repair the database, then mark it with \`prisma migrate resolve\``);
+      problems.push(
+        `migration ${row.migration_name} was started but never finished (a failed \`prisma migrate\`?) — repair the database, then mark it with \`prisma migrate resolve\``,
+      );
     } else if (!migration) {
-      problems.push(`the database has migration ${row.migration_name}, which this version of Rhythmix does not have — update Rhythmix or point DATABASE_URL at another file`);
+      problems.push(
+        `the database has migration ${row.migration_name}, which this version of Rhythmix does not have — update Rhythmix or point DATABASE_URL at another file`,
+      );
     } else if (migration.checksum !== row.checksum) {
-      problems.push(`migration ${row.migration_name} was edited after it was applied (checksum ${row.checksum.slice(0, 12)}… in the database, ${migration.checksum.slice(0, 12)}… on disk) — restore the original migration.sql and add a new migration instead`);
+      problems.push(
+        `migration ${row.migration_name} was edited after it was applied (checksum ${row.checksum.slice(0, 12)}… in the database, ${migration.checksum.slice(0, 12)}… on disk) — restore the original migration.sql and add a new migration instead`,
+      );
     }
   }
   if (problems.length > 0) throw new MigrationError(`cannot migrate the database:\n  ${problems.join('\n  ')}`);
@@ -141,7 +147,9 @@ function applyOne(db: BetterSqlite3.Database, migration: Migration): boolean {
       return true;
     } catch (error) {
       if (db.inTransaction) db.exec('ROLLBACK');
-      throw new MigrationError(`migration ${migration.name} failed, the database is unchanged: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new MigrationError(`migration ${migration.name} failed, the database is unchanged: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
     }
   } finally {
     db.pragma('foreign_keys = ON');

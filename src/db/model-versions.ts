@@ -127,11 +127,9 @@ export async function activateModelVersion(
 
 /** Marks a version rejected (guardrail failed, with the reason) or retired, or back to candidate. */
 export async function setModelStatus(db: Db, name: string, status: Exclude<ModelStatus, 'active'>, reason?: string): Promise<StoredModelVersion> {
-  const row = await db.modelVersion
-    .update({ where: { name }, data: { status, ...(reason !== undefined ? { reason } : {}) } })
-    .catch((error: unknown) => {
-      throw (error as { code?: unknown }).code === 'P2025' ? new InvalidInputError(`model version "${name}" is not registered`) : error;
-    });
+  const row = await db.modelVersion.update({ where: { name }, data: { status, ...(reason !== undefined ? { reason } : {}) } }).catch((error: unknown) => {
+    throw (error as { code?: unknown }).code === 'P2025' ? new InvalidInputError(`model version "${name}" is not registered`) : error;
+  });
   return toStored(row);
 }
 

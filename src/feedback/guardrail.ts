@@ -62,7 +62,12 @@ export function sampleStats(generator: Generator, streams: readonly number[][]):
 }
 
 export function dataRanges(generator: Generator, pieces: ReadonlyArray<ArrayLike<number>>): StatRanges {
-  return statRanges(sampleStats(generator, pieces.map((p) => Array.from(p))).filter((s): s is SampleStats => s !== null));
+  return statRanges(
+    sampleStats(
+      generator,
+      pieces.map((p) => Array.from(p)),
+    ).filter((s): s is SampleStats => s !== null),
+  );
 }
 
 export function judge(input: { referenceNll: number; candidateNll: number; stats: StatsCheck; maxRegression?: number }): GuardrailVerdict {
@@ -71,14 +76,18 @@ export function judge(input: { referenceNll: number; candidateNll: number; stats
   const problems: string[] = [];
   // 1e-9: 2.1 / 2 − 1 is 0.05000000000000004 in floating point.
   if (!Number.isFinite(input.candidateNll) || !(regression <= max + 1e-9)) {
-    problems.push(`validation NLL ${input.candidateNll.toFixed(4)} is ${(regression * 100).toFixed(1)} % worse than the reference ${input.referenceNll.toFixed(4)} (at most ${(max * 100).toFixed(0)} %)`);
+    problems.push(
+      `validation NLL ${input.candidateNll.toFixed(4)} is ${(regression * 100).toFixed(1)} % worse than the reference ${input.referenceNll.toFixed(4)} (at most ${(max * 100).toFixed(0)} %)`,
+    );
   }
   problems.push(...input.stats.problems);
   const accepted = problems.length === 0;
   const change = `${regression >= 0 ? '+' : ''}${(regression * 100).toFixed(1)} %`;
   return {
     accepted,
-    reason: accepted ? `validation NLL ${input.candidateNll.toFixed(4)} (${change} vs ${input.referenceNll.toFixed(4)}), sample statistics in range` : problems.join('; '),
+    reason: accepted
+      ? `validation NLL ${input.candidateNll.toFixed(4)} (${change} vs ${input.referenceNll.toFixed(4)}), sample statistics in range`
+      : problems.join('; '),
     referenceNll: input.referenceNll,
     candidateNll: input.candidateNll,
     regression,

@@ -50,12 +50,21 @@ function checkIds(pieces: Int32Array[], vocabulary: Vocabulary, source: string):
 async function loadSpec(spec: string, vocabulary: Vocabulary, stepsPerQuarter: number, maxPieces: number): Promise<OriginalData> {
   if (existsSync(path.join(spec, MANIFEST_FILE))) {
     const shards = await readShards(spec);
-    if (shards.vocabulary.size !== vocabulary.size) throw new InvalidInputError(`${spec}: its vocabulary has ${shards.vocabulary.size} tokens, the model's ${vocabulary.size}`);
+    if (shards.vocabulary.size !== vocabulary.size)
+      throw new InvalidInputError(`${spec}: its vocabulary has ${shards.vocabulary.size} tokens, the model's ${vocabulary.size}`);
     const [train, valid] = await Promise.all([shards.load('train'), shards.load('valid')]);
     return {
       source: path.resolve(spec),
-      train: checkIds(train.slice(0, maxPieces).map((p) => p.tokens), vocabulary, spec),
-      valid: checkIds(valid.slice(0, maxPieces).map((p) => p.tokens), vocabulary, spec),
+      train: checkIds(
+        train.slice(0, maxPieces).map((p) => p.tokens),
+        vocabulary,
+        spec,
+      ),
+      valid: checkIds(
+        valid.slice(0, maxPieces).map((p) => p.tokens),
+        vocabulary,
+        spec,
+      ),
     };
   }
   const dataset = await openDataset(spec);
@@ -80,7 +89,10 @@ async function loadSpec(spec: string, vocabulary: Vocabulary, stepsPerQuarter: n
  * Loads and concatenates the specs; at most `maxPieces` per split and spec (bounds the
  * guardrail's cost on large data sets). Throws when no held-out piece remains.
  */
-export async function loadOriginalData(specs: readonly string[], options: { vocabulary: Vocabulary; stepsPerQuarter: number; maxPieces?: number }): Promise<OriginalData> {
+export async function loadOriginalData(
+  specs: readonly string[],
+  options: { vocabulary: Vocabulary; stepsPerQuarter: number; maxPieces?: number },
+): Promise<OriginalData> {
   const parts = [];
   for (const spec of specs) parts.push(await loadSpec(spec, options.vocabulary, options.stepsPerQuarter, options.maxPieces ?? 400));
   const data: OriginalData = { source: specs.join(','), train: parts.flatMap((p) => p.train), valid: parts.flatMap((p) => p.valid) };

@@ -174,7 +174,9 @@ function referenceFigures(root: LoadedModel, original: OriginalData, samples: Sa
 /** A parent's NLL from its card when it was measured on the same held-out data. */
 function storedNll(model: LoadedModel, original: OriginalData): number | null {
   const metrics = model.card?.metrics as { validationNll?: unknown; heldOutPieces?: unknown } | undefined;
-  return model.card?.originalData === original.source && metrics?.heldOutPieces === original.valid.length && typeof metrics.validationNll === 'number' ? metrics.validationNll : null;
+  return model.card?.originalData === original.source && metrics?.heldOutPieces === original.valid.length && typeof metrics.validationNll === 'number'
+    ? metrics.validationNll
+    : null;
 }
 
 export async function runRetrain(options: RetrainOptions): Promise<RetrainOutcome> {
@@ -200,14 +202,30 @@ export async function runRetrain(options: RetrainOptions): Promise<RetrainOutcom
       ...(options.excludeUserIds ? { excludeUserIds: options.excludeUserIds } : {}),
     });
     const skippedOutcome = (reason: string): RetrainOutcome => ({
-      status: 'skipped', version: null, parent: parentName, reason, runId: null, activated: false, ratingsUsed: 0, likedPieces: 0, dislikedPieces: 0,
-      referenceNll: null, parentNll: null, candidateNll: null, trainingSeconds: 0,
+      status: 'skipped',
+      version: null,
+      parent: parentName,
+      reason,
+      runId: null,
+      activated: false,
+      ratingsUsed: 0,
+      likedPieces: 0,
+      dislikedPieces: 0,
+      referenceNll: null,
+      parentNll: null,
+      candidateNll: null,
+      trainingSeconds: 0,
     });
     if (!signals.some((s) => s.score > 0)) return skippedOutcome('no liked piece with stored tokens yet — nothing to learn from');
 
     report('data', 0.05, 'loading the original data');
     const original = await loadOriginalData(options.data ?? originalDataSpecs(parent.card), { vocabulary, stepsPerQuarter, maxPieces: settings.maxPieces });
-    const data = buildFineTuneData(signals, original.train, { vocabulary, maxCopies: settings.maxCopies, replayRatio: settings.replayRatio, seed: settings.seed });
+    const data = buildFineTuneData(signals, original.train, {
+      vocabulary,
+      maxCopies: settings.maxCopies,
+      replayRatio: settings.replayRatio,
+      seed: settings.seed,
+    });
     if (data.likedPieces === 0) return skippedOutcome(`no liked piece fits the model's token language (${data.skippedPieces} skipped)`);
 
     const run = await startRetrainRun(options.prisma, { guildId: options.guildId ?? null, baseModel: path.basename(parentDir), ratingsUsed: data.ratingsUsed });
@@ -222,8 +240,13 @@ export async function runRetrain(options: RetrainOptions): Promise<RetrainOutcom
       report('train', 0.1, `fine-tuning ${baseName} on ${data.likedPieces} liked piece(s) + ${data.replayPieces} original`);
       const styles = [...new Set(signals.filter((s) => s.score > 0).map((s) => s.style))];
       const training = trainingSettingsSchema.parse({
-        epochs: settings.epochs, learningRate: settings.learningRate, batchSize: settings.batchSize, seqLen: settings.seqLen,
-        threads: settings.threads, clipNorm: settings.clipNorm, seed: settings.seed,
+        epochs: settings.epochs,
+        learningRate: settings.learningRate,
+        batchSize: settings.batchSize,
+        seqLen: settings.seqLen,
+        threads: settings.threads,
+        clipNorm: settings.clipNorm,
+        seed: settings.seed,
       });
       const result = await trainModel({
         data: { train: data.train, valid: original.valid, vocabulary: parent.vocabulary, source: `feedback + ${original.source}`, styles, stepsPerQuarter },
@@ -234,7 +257,8 @@ export async function runRetrain(options: RetrainOptions): Promise<RetrainOutcom
         parent: baseName,
         initialParams: parent.params,
         ...(options.signal ? { signal: options.signal } : {}),
-        onProgress: (p) => report('train', 0.1 + 0.6 * ((p.epoch - 1 + p.batch / Math.max(1, p.batches)) / p.epochs), `epoch ${p.epoch}/${p.epochs}, loss ${p.loss.toFixed(3)}`),
+        onProgress: (p) =>
+          report('train', 0.1 + 0.6 * ((p.epoch - 1 + p.batch / Math.max(1, p.batches)) / p.epochs), `epoch ${p.epoch}/${p.epochs}, loss ${p.loss.toFixed(3)}`),
       });
       if (result.reason === 'interrupted') throw new RhythmixError('retrain cancelled', { exitCode: 130 });
 
@@ -242,9 +266,14 @@ export async function runRetrain(options: RetrainOptions): Promise<RetrainOutcom
       const candidate = await loadModel(staged);
       const root = rootName === baseName ? parent : await loadModel(path.join(modelsDir, rootName));
       const sampleStyles = styles.length > 0 ? styles : ['classical'];
-      const reference = referenceFigures(root, original, { styles: sampleStyles, count: settings.samples, bars: settings.sampleBars, samplingSeed: settings.seed * 1000 });
+      const reference = referenceFigures(root, original, {
+        styles: sampleStyles,
+        count: settings.samples,
+        bars: settings.sampleBars,
+        samplingSeed: settings.seed * 1000,
+      });
       const referenceNll = reference.nll;
-      const parentNll = root === parent ? referenceNll : storedNll(parent, original) ?? validationNll(parent, original.valid);
+      const parentNll = root === parent ? referenceNll : (storedNll(parent, original) ?? validationNll(parent, original.valid));
       // The trainer measured exactly this (full-context token NLL on the same held-out pieces) for the epoch it kept.
       const candidateNll = result.bestValidationNll ?? validationNll(candidate, original.valid);
       const generator = new Generator(candidate);

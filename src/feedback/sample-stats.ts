@@ -95,7 +95,10 @@ export function checkStats(samples: ReadonlyArray<SampleStats | null>, ranges: S
   const medians = {} as SampleStats;
   const problems: string[] = [];
   for (const name of STAT_NAMES) {
-    const median = quantile(present.map((s) => s[name]), 0.5);
+    const median = quantile(
+      present.map((s) => s[name]),
+      0.5,
+    );
     medians[name] = median;
     const range = ranges[name];
     // A quarter of the range's width either side: the 5–95 % band of a small held-out set is itself uncertain.
@@ -103,7 +106,9 @@ export function checkStats(samples: ReadonlyArray<SampleStats | null>, ranges: S
     const allowed = reference ? distanceOutside(reference.medians[name], range) : 0;
     const slack = allowed > margin ? allowed + margin : margin;
     if (!(distanceOutside(median, range) <= slack)) {
-      problems.push(`${name} median ${round(median)} outside the data's ${round(range.min)}–${round(range.max)}${allowed > 0 ? ` (reference model: ${round(reference!.medians[name])})` : ''}`);
+      problems.push(
+        `${name} median ${round(median)} outside the data's ${round(range.min)}–${round(range.max)}${allowed > 0 ? ` (reference model: ${round(reference!.medians[name])})` : ''}`,
+      );
     }
   }
   const maxEmpty = Math.max(MAX_EMPTY_FRACTION, reference ? reference.emptyFraction + 0.1 : 0);

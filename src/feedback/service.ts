@@ -60,7 +60,10 @@ export interface FeedbackServiceEvents {
 
 /** The line the bot posts in ANNOUNCE_CHANNEL_ID for a new version. */
 export function announcement(outcome: RetrainOutcome): string {
-  const nll = outcome.candidateNll !== null && outcome.referenceNll !== null ? ` Validation NLL ${outcome.candidateNll.toFixed(3)} (base ${outcome.referenceNll.toFixed(3)}).` : '';
+  const nll =
+    outcome.candidateNll !== null && outcome.referenceNll !== null
+      ? ` Validation NLL ${outcome.candidateNll.toFixed(3)} (base ${outcome.referenceNll.toFixed(3)}).`
+      : '';
   return `🎼 New model version **${outcome.version}**, fine-tuned from ${outcome.parent} on ${outcome.likedPieces} liked piece(s) and ${outcome.ratingsUsed} rating(s).${nll} Thanks for rating!`;
 }
 

@@ -55,7 +55,17 @@ export async function pieceSignals(db: Db, options: SignalOptions): Promise<Piec
     .flatMap((piece) => {
       const scored = scores.get(piece.id);
       if (!scored || !piece.tokens) return [];
-      return [{ pieceId: piece.id, style: piece.style, tokens: tokensOf(piece.tokens), guildId: piece.guildId, score: scored.score, voters: scored.voters, ratings: scored.ratings }];
+      return [
+        {
+          pieceId: piece.id,
+          style: piece.style,
+          tokens: tokensOf(piece.tokens),
+          guildId: piece.guildId,
+          score: scored.score,
+          voters: scored.voters,
+          ratings: scored.ratings,
+        },
+      ];
     })
     .sort((a, b) => b.score - a.score || a.pieceId - b.pieceId);
 }

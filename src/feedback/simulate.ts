@@ -114,7 +114,9 @@ export async function simulateFeedback(options: SimulateOptions = {}): Promise<S
     };
     // The hidden taste is fixed before any training, from a calibration set of the base model's pieces.
     const baseGenerator = new Generator(base);
-    const calibration = sampleTokens(baseGenerator, { styles, count: evalSamples, bars, samplingSeed: seed * 7_000_003 }).map(statOf).filter((v): v is number => v !== null);
+    const calibration = sampleTokens(baseGenerator, { styles, count: evalSamples, bars, samplingSeed: seed * 7_000_003 })
+      .map(statOf)
+      .filter((v): v is number => v !== null);
     if (calibration.length === 0) throw new InvalidInputError(`${baseName} wrote no notes in ${evalSamples} tries; cannot calibrate the rater`);
     const q = options.dislikeQuantile ?? 0.7;
     const threshold = quantile(calibration, taste.direction > 0 ? q : 1 - q);
@@ -143,7 +145,13 @@ export async function simulateFeedback(options: SimulateOptions = {}): Promise<S
       const at = new Date(t0 + round * 86_400_000);
       let liked = 0;
       for (const [i, stream] of streams.entries()) {
-        const piece = await createPiece(db.prisma, { style: styles[i % styles.length]!, tokens: stream, guild: GUILD, modelVersion: currentName, createdAt: at });
+        const piece = await createPiece(db.prisma, {
+          style: styles[i % styles.length]!,
+          tokens: stream,
+          guild: GUILD,
+          modelVersion: currentName,
+          createdAt: at,
+        });
         const good = likes(stream);
         if (good) liked++;
         await addRating(db.prisma, { pieceId: piece.id, user: RATER, emoji: good ? '👍' : '👎', at });
@@ -157,7 +165,15 @@ export async function simulateFeedback(options: SimulateOptions = {}): Promise<S
         now: at,
         settings: { seed: seed + round, ...options.settings },
       });
-      const report: RoundReport = { round, liked, rated: streams.length, status: outcome.status, version: outcome.version, candidateNll: outcome.candidateNll, reason: outcome.reason };
+      const report: RoundReport = {
+        round,
+        liked,
+        rated: streams.length,
+        status: outcome.status,
+        version: outcome.version,
+        candidateNll: outcome.candidateNll,
+        reason: outcome.reason,
+      };
       reports.push(report);
       options.onRound?.(report);
       log(`round ${round}: ${outcome.status}${outcome.version ? ` ${outcome.version}` : ''} — ${outcome.reason}`);

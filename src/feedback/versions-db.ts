@@ -53,12 +53,22 @@ export async function syncModelVersions(prisma: PrismaClient, modelsDir?: string
       const derived = statuses.get(entry.name) ?? 'candidate';
       const status: ModelStatus = derived === 'active' || derived === 'rejected' || !before?.activatedAt ? derived : 'retired';
       const activatedAt =
-        derived !== 'active' ? (before?.activatedAt ?? null) : before?.status === 'active' && before.activatedAt ? before.activatedAt : entry.name === current && pointer ? pointerTime(pointer.updatedAt, at) : at;
+        derived !== 'active'
+          ? (before?.activatedAt ?? null)
+          : before?.status === 'active' && before.activatedAt
+            ? before.activatedAt
+            : entry.name === current && pointer
+              ? pointerTime(pointer.updatedAt, at)
+              : at;
       const metrics = (entry.card?.metrics && typeof entry.card.metrics === 'object' ? entry.card.metrics : {}) as JsonObject;
       const data = { guildId, status, reason: entry.reason, metrics: encodeJsonObject(metrics), cardPath: path.join(entry.dir, MODEL_FILES.card), activatedAt };
       await tx.modelVersion.upsert({
         where: { name: entry.name },
-        create: { name: entry.name, ...data, ...(entry.createdAt && !Number.isNaN(Date.parse(entry.createdAt)) ? { createdAt: new Date(entry.createdAt) } : {}) },
+        create: {
+          name: entry.name,
+          ...data,
+          ...(entry.createdAt && !Number.isNaN(Date.parse(entry.createdAt)) ? { createdAt: new Date(entry.createdAt) } : {}),
+        },
         update: data,
       });
     }

@@ -30,10 +30,7 @@ export interface RunInChildOptions<P> {
 export type ChildRequest<I> = { type: 'input'; value: I } | { type: 'cancel' };
 
 /** Child → parent. */
-export type ChildMessage<O, P> =
-  | { type: 'progress'; value: P }
-  | { type: 'result'; value: O }
-  | { type: 'error'; error: SerializedError };
+export type ChildMessage<O, P> = { type: 'progress'; value: P } | { type: 'result'; value: O } | { type: 'error'; error: SerializedError };
 
 export interface ChildContext<P> {
   progress: (value: P) => void;
@@ -87,7 +84,9 @@ export function runInChild<I, O, P = unknown>(modulePath: string | URL, input: I
     };
     const onAbort = () => finish(() => reject(new JobCancelledError()));
     const timer =
-      options.timeoutMs === undefined ? undefined : setTimeout(() => finish(() => reject(new WorkerTimeoutError(name, options.timeoutMs as number))), options.timeoutMs);
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => finish(() => reject(new WorkerTimeoutError(name, options.timeoutMs as number))), options.timeoutMs);
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
     child.on('message', (message: ChildMessage<O, P>) => {

@@ -93,10 +93,7 @@ interface DecodeState {
 export function decodeMidi(bytes: Uint8Array, limits: MidiLimits): DecodedMidi {
   if (bytes.length === 0) fail('empty file (0 bytes), expected a MIDI file');
   if (bytes.length > limits.maxBytes) {
-    fail(
-      `file too large: ${formatBytes(bytes.length)} > limit ${formatBytes(limits.maxBytes)} ` +
-        `(set ${MIDI_LIMIT_ENV.maxBytes})`,
-    );
+    fail(`file too large: ${formatBytes(bytes.length)} > limit ${formatBytes(limits.maxBytes)} ` + `(set ${MIDI_LIMIT_ENV.maxBytes})`);
   }
   if (bytes.length < 4 || chunkId(bytes, 0) !== 'MThd') fail('not a MIDI file (expected "MThd" header)');
   if (bytes.length < 14) fail(`truncated MIDI file: ${bytes.length} bytes, the header alone needs 14`);
@@ -136,7 +133,11 @@ export function decodeMidi(bytes: Uint8Array, limits: MidiLimits): DecodedMidi {
   }
   if (chunks.length === 0) fail('MIDI file has no track data (no "MTrk" chunk after the header)');
   return {
-    format, ppq: division, chunks, tempos: state.tempos, timeSignatures: state.timeSignatures,
+    format,
+    ppq: division,
+    chunks,
+    tempos: state.tempos,
+    timeSignatures: state.timeSignatures,
     ...(state.keySignature ? { keySignature: state.keySignature } : {}),
   };
 }
@@ -251,15 +252,7 @@ class Queue<T> {
   }
 }
 
-function readMeta(
-  bytes: Uint8Array,
-  at: number,
-  type: number,
-  length: number,
-  tick: number,
-  where: () => string,
-  state: DecodeState,
-): void {
+function readMeta(bytes: Uint8Array, at: number, type: number, length: number, tick: number, where: () => string, state: DecodeState): void {
   const { limits } = state;
   const expected = META_LENGTHS.get(type);
   if (expected && !expected.lengths.includes(length)) {
@@ -272,8 +265,7 @@ function readMeta(
     if (bpm < limits.minBpm || bpm > limits.maxBpm) {
       const shown = Number.isFinite(bpm) ? `${Number(bpm.toPrecision(4))} BPM` : 'infinite BPM';
       fail(
-        `absurd tempo: ${shown} at tick ${tick} (allowed ${limits.minBpm}..${limits.maxBpm} BPM; ` +
-          `set ${MIDI_LIMIT_ENV.minBpm} / ${MIDI_LIMIT_ENV.maxBpm})`,
+        `absurd tempo: ${shown} at tick ${tick} (allowed ${limits.minBpm}..${limits.maxBpm} BPM; ` + `set ${MIDI_LIMIT_ENV.minBpm} / ${MIDI_LIMIT_ENV.maxBpm})`,
       );
     }
     state.tempos.push({ tick, bpm });

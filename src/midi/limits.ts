@@ -46,10 +46,7 @@ function parseLimitValue(name: string, raw: string): number {
  * src/config), then explicit overrides (e.g. from CLI flags). Invalid values are rejected
  * rather than silently ignored.
  */
-export function resolveMidiLimits(
-  overrides: Partial<MidiLimits> = {},
-  configured: Partial<MidiLimits> = midiLimitSettings(),
-): MidiLimits {
+export function resolveMidiLimits(overrides: Partial<MidiLimits> = {}, configured: Partial<MidiLimits> = midiLimitSettings()): MidiLimits {
   const limits: Record<keyof MidiLimits, number> = { ...DEFAULT_MIDI_LIMITS };
   for (const key of Object.keys(MIDI_LIMIT_ENV) as Array<keyof MidiLimits>) {
     limits[key] = configured[key] ?? limits[key];
@@ -62,9 +59,7 @@ export function resolveMidiLimits(
     }
   }
   if (limits.minBpm >= limits.maxBpm) {
-    throw new InvalidInputError(
-      `MIDI tempo limits are inverted: min ${limits.minBpm} BPM >= max ${limits.maxBpm} BPM`,
-    );
+    throw new InvalidInputError(`MIDI tempo limits are inverted: min ${limits.minBpm} BPM >= max ${limits.maxBpm} BPM`);
   }
   return limits;
 }

@@ -50,10 +50,7 @@ export async function readMidiFile(path: string, limits: Partial<MidiLimits> = {
     const info = await stat(path);
     if (!info.isFile()) throw new InvalidInputError('not a file');
     if (info.size > resolved.maxBytes) {
-      throw new InvalidInputError(
-        `file too large: ${formatBytes(info.size)} > limit ${formatBytes(resolved.maxBytes)} ` +
-          `(set ${MIDI_LIMIT_ENV.maxBytes})`,
-      );
+      throw new InvalidInputError(`file too large: ${formatBytes(info.size)} > limit ${formatBytes(resolved.maxBytes)} ` + `(set ${MIDI_LIMIT_ENV.maxBytes})`);
     }
     const piece = parseMidi(await readFile(path), resolved);
     return { ...piece, title: basename(path, extname(path)) };
@@ -101,9 +98,7 @@ function toPiece(midi: DecodedMidi): Piece {
   return {
     tracks: midi.chunks.flatMap((chunk) => chunkTracks(chunk, ppq)),
     tempos: tempoMap(midi.tempos.map((t) => ({ time: t.tick / ppq, bpm: t.bpm }))),
-    timeSignatures: timeSignatureMap(
-      midi.timeSignatures.map((t) => ({ time: t.tick / ppq, numerator: t.numerator, denominator: t.denominator })),
-    ),
+    timeSignatures: timeSignatureMap(midi.timeSignatures.map((t) => ({ time: t.tick / ppq, numerator: t.numerator, denominator: t.denominator }))),
     ...(title === '' ? {} : { title }),
     ...(midi.keySignature ? { key: keyFromMidiSignature(midi.keySignature.sharps, midi.keySignature.minor) } : {}),
   };
@@ -134,15 +129,10 @@ function timeSignatureMap(events: readonly TimeSignature[]): TimeSignature[] {
 function checkPiece(piece: Piece, limits: MidiLimits): void {
   if (piece.tracks.length === 0) throw new InvalidInputError('MIDI file has no notes');
   if (piece.tracks.length > limits.maxTracks) {
-    throw new InvalidInputError(
-      `too many tracks: ${piece.tracks.length} instrument tracks > limit ${limits.maxTracks} ` +
-        `(set ${MIDI_LIMIT_ENV.maxTracks})`,
-    );
+    throw new InvalidInputError(`too many tracks: ${piece.tracks.length} instrument tracks > limit ${limits.maxTracks} ` + `(set ${MIDI_LIMIT_ENV.maxTracks})`);
   }
   const seconds = beatsToSeconds(piece, pieceLengthBeats(piece));
   if (seconds > limits.maxSeconds) {
-    throw new InvalidInputError(
-      `piece too long: ${Math.round(seconds)} s > limit ${limits.maxSeconds} s (set ${MIDI_LIMIT_ENV.maxSeconds})`,
-    );
+    throw new InvalidInputError(`piece too long: ${Math.round(seconds)} s > limit ${limits.maxSeconds} s (set ${MIDI_LIMIT_ENV.maxSeconds})`);
   }
 }

@@ -78,13 +78,7 @@ function conductorTrack(piece: Piece): TimedEvent[] {
   if (piece.title !== undefined && piece.title !== '') events.push(metaEvent(0, 0x03, textBytes(piece.title)));
   for (const tempo of piece.tempos) {
     const microsecondsPerBeat = Math.min(0xffffff, Math.max(1, Math.round(60_000_000 / tempo.bpm)));
-    events.push(
-      metaEvent(toTicks(tempo.time), 0x51, [
-        (microsecondsPerBeat >> 16) & 0xff,
-        (microsecondsPerBeat >> 8) & 0xff,
-        microsecondsPerBeat & 0xff,
-      ]),
-    );
+    events.push(metaEvent(toTicks(tempo.time), 0x51, [(microsecondsPerBeat >> 16) & 0xff, (microsecondsPerBeat >> 8) & 0xff, microsecondsPerBeat & 0xff]));
   }
   for (const ts of piece.timeSignatures) {
     const denominatorPower = Math.round(Math.log2(ts.denominator));

@@ -13,7 +13,8 @@ export type ModelConfig = z.infer<typeof modelConfigSchema>;
 
 export function parseModelConfig(value: unknown): ModelConfig {
   const parsed = modelConfigSchema.safeParse(value);
-  if (!parsed.success) throw new InvalidInputError(`invalid model configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new InvalidInputError(`invalid model configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return parsed.data;
 }
 

@@ -52,7 +52,8 @@ export class Generator {
     net.setParameters(model.params);
     this.sampler = new Sampler(net);
     this.vocabulary = Vocabulary.fromJSON(model.vocabulary);
-    if (this.vocabulary.size !== model.config.vocabSize) throw new InvalidInputError(`${model.dir}: vocabulary.json has ${this.vocabulary.size} tokens, the network ${model.config.vocabSize}`);
+    if (this.vocabulary.size !== model.config.vocabSize)
+      throw new InvalidInputError(`${model.dir}: vocabulary.json has ${this.vocabulary.size} tokens, the network ${model.config.vocabSize}`);
     const stored = model.card?.data?.stepsPerQuarter;
     this.stepsPerQuarter = typeof stored === 'number' ? stored : 4;
     this.writesFrames = readsPianoRollFrames(model.card);
@@ -66,8 +67,11 @@ export class Generator {
     const grammar = request.grammar ?? true;
     const constraints: SamplingConstraints = { ...request.constraints, ...(request.maxBars !== undefined ? { maxBars: request.maxBars } : {}) };
     const fromSeconds = request.maxSeconds !== undefined ? (request.maxSeconds * (request.bpm ?? 120)) / 60 : undefined;
-    const quarters = request.maxQuarters !== undefined && fromSeconds !== undefined ? Math.min(request.maxQuarters, fromSeconds) : (request.maxQuarters ?? fromSeconds);
-    const mask = grammar ? new TokenStreamState({ vocabulary: this.vocabulary, stepsPerQuarter: request.stepsPerQuarter ?? this.stepsPerQuarter, constraints }) : undefined;
+    const quarters =
+      request.maxQuarters !== undefined && fromSeconds !== undefined ? Math.min(request.maxQuarters, fromSeconds) : (request.maxQuarters ?? fromSeconds);
+    const mask = grammar
+      ? new TokenStreamState({ vocabulary: this.vocabulary, stepsPerQuarter: request.stepsPerQuarter ?? this.stepsPerQuarter, constraints })
+      : undefined;
     return {
       prefix: request.prefix,
       maxTokens: request.maxTokens,
@@ -75,7 +79,7 @@ export class Generator {
       ...(request.topK !== undefined ? { topK: request.topK } : {}),
       ...(request.topP !== undefined ? { topP: request.topP } : {}),
       ...(request.samplingSeed !== undefined ? { samplingSeed: request.samplingSeed } : {}),
-      ...(request.stopAtEnd ?? true ? { endToken: this.vocabulary.endId } : {}),
+      ...((request.stopAtEnd ?? true) ? { endToken: this.vocabulary.endId } : {}),
       ...(mask ? { mask } : {}),
       ...(request.maxBars !== undefined ? { maxBars: request.maxBars } : {}),
       ...(quarters !== undefined ? { maxQuarters: quarters } : {}),
@@ -91,7 +95,13 @@ export class Generator {
   prefixFromPiece(piece: Piece, style: string, continueAt?: number, key?: KeySignature): number[] {
     const quantized = quantizePiece(this.writesFrames ? splitNotesIntoFrames(piece, 1) : piece, { stepsPerQuarter: this.stepsPerQuarter }).piece;
     const onGrid = continueAt !== undefined && Math.abs(Math.round(continueAt * this.stepsPerQuarter) - continueAt * this.stepsPerQuarter) < 1e-6;
-    return encodePrefix(quantized, { style, stepsPerQuarter: this.stepsPerQuarter, vocabulary: this.vocabulary, ...(onGrid ? { continueAt } : {}), ...(key ? { key } : {}) });
+    return encodePrefix(quantized, {
+      style,
+      stepsPerQuarter: this.stepsPerQuarter,
+      vocabulary: this.vocabulary,
+      ...(onGrid ? { continueAt } : {}),
+      ...(key ? { key } : {}),
+    });
   }
 
   /** Start, style and (for a model with key tokens) key tokens: the prefix of a new piece. */

@@ -22,7 +22,20 @@ export interface KernelExports {
   packed_size(K: number, N: number): number;
   pack_b(transB: number, K: number, N: number, B: number, ldb: number, out: number): void;
   gemm_packed(transA: number, M: number, N: number, K: number, A: number, lda: number, Bp: number, C: number, ldc: number, accumulate: number): void;
-  gemm(transA: number, transB: number, M: number, N: number, K: number, A: number, lda: number, B: number, ldb: number, C: number, ldc: number, accumulate: number): void;
+  gemm(
+    transA: number,
+    transB: number,
+    M: number,
+    N: number,
+    K: number,
+    A: number,
+    lda: number,
+    B: number,
+    ldb: number,
+    C: number,
+    ldc: number,
+    accumulate: number,
+  ): void;
   gemv_packed(N: number, K: number, x: number, Bp: number, y: number, accumulate: number): void;
   lstm_cell_forward(B: number, H: number, gates: number, cprev: number, c: number, tanhc: number, h: number, hstride: number): void;
   lstm_cell_backward(B: number, H: number, gates: number, cprev: number, tanhc: number, dh: number, dc: number, dgates: number): void;

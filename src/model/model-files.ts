@@ -52,7 +52,12 @@ export function trainingStages(card: ModelCard): TrainingStage[] {
     const settings = typeof s.settings === 'object' && s.settings !== null ? (s.settings as Record<string, unknown>) : {};
     return [{ settings, epochs: cardNumber(s.epochs), validationNll: cardNumber(s.validationNll), trainingSeconds: cardNumber(s.trainingSeconds) ?? 0 }];
   });
-  const own = { settings: card.config.training ?? {}, epochs: cardNumber(card.epochs), validationNll: cardNumber(card.validationNll), trainingSeconds: cardNumber(card.trainingSeconds) ?? 0 };
+  const own = {
+    settings: card.config.training ?? {},
+    epochs: cardNumber(card.epochs),
+    validationNll: cardNumber(card.validationNll),
+    trainingSeconds: cardNumber(card.trainingSeconds) ?? 0,
+  };
   return [...earlier, own];
 }
 
@@ -98,30 +103,67 @@ export function layersTopology(config: ModelConfig): Record<string, unknown> {
     {
       class_name: 'Embedding',
       config: {
-        name: 'embedding', trainable: true, dtype: 'float32', batch_input_shape: [null, null],
-        input_dim: config.vocabSize, output_dim: config.embedding, input_length: null, mask_zero: false,
+        name: 'embedding',
+        trainable: true,
+        dtype: 'float32',
+        batch_input_shape: [null, null],
+        input_dim: config.vocabSize,
+        output_dim: config.embedding,
+        input_length: null,
+        mask_zero: false,
         embeddings_initializer: { class_name: 'RandomUniform', config: { minval: -0.05, maxval: 0.05, seed: null } },
-        embeddings_regularizer: null, activity_regularizer: null, embeddings_constraint: null,
+        embeddings_regularizer: null,
+        activity_regularizer: null,
+        embeddings_constraint: null,
       },
     },
     ...config.layers.map((units, index) => ({
       class_name: 'LSTM',
       config: {
-        name: lstmLayerName(index), trainable: true, dtype: 'float32', units,
-        activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true,
-        kernel_initializer: glorot, recurrent_initializer: glorot, bias_initializer: zeros, unit_forget_bias: true,
-        kernel_regularizer: null, recurrent_regularizer: null, bias_regularizer: null, activity_regularizer: null,
-        kernel_constraint: null, recurrent_constraint: null, bias_constraint: null,
-        dropout: 0, recurrent_dropout: 0, implementation: 2,
-        return_sequences: true, return_state: false, go_backwards: false, stateful: false, unroll: false,
+        name: lstmLayerName(index),
+        trainable: true,
+        dtype: 'float32',
+        units,
+        activation: 'tanh',
+        recurrent_activation: 'sigmoid',
+        use_bias: true,
+        kernel_initializer: glorot,
+        recurrent_initializer: glorot,
+        bias_initializer: zeros,
+        unit_forget_bias: true,
+        kernel_regularizer: null,
+        recurrent_regularizer: null,
+        bias_regularizer: null,
+        activity_regularizer: null,
+        kernel_constraint: null,
+        recurrent_constraint: null,
+        bias_constraint: null,
+        dropout: 0,
+        recurrent_dropout: 0,
+        implementation: 2,
+        return_sequences: true,
+        return_state: false,
+        go_backwards: false,
+        stateful: false,
+        unroll: false,
       },
     })),
     {
       class_name: 'Dense',
       config: {
-        name: 'output', trainable: true, dtype: 'float32', units: config.vocabSize, activation: 'softmax', use_bias: true,
-        kernel_initializer: glorot, bias_initializer: zeros,
-        kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
+        name: 'output',
+        trainable: true,
+        dtype: 'float32',
+        units: config.vocabSize,
+        activation: 'softmax',
+        use_bias: true,
+        kernel_initializer: glorot,
+        bias_initializer: zeros,
+        kernel_regularizer: null,
+        bias_regularizer: null,
+        activity_regularizer: null,
+        kernel_constraint: null,
+        bias_constraint: null,
       },
     },
   ];
@@ -173,7 +215,9 @@ interface TopologyLayer {
 
 /** Reads the architecture back from a LayersModel topology (ours or an equivalent Keras one). */
 export function configFromTopology(topology: unknown): ModelConfig {
-  const layers = ((topology as { config?: { layers?: TopologyLayer[] } })?.config?.layers ?? []).filter((l) => l.class_name !== 'InputLayer' && l.class_name !== 'Dropout');
+  const layers = ((topology as { config?: { layers?: TopologyLayer[] } })?.config?.layers ?? []).filter(
+    (l) => l.class_name !== 'InputLayer' && l.class_name !== 'Dropout',
+  );
   const [first, ...rest] = layers;
   const last = rest.pop();
   if (!first || first.class_name !== 'Embedding' || !last || last.class_name !== 'Dense' || rest.length === 0 || rest.some((l) => l.class_name !== 'LSTM')) {
@@ -202,7 +246,10 @@ export async function loadModel(nameOrPath: string): Promise<LoadedModel> {
   if (!existsSync(topologyFile)) {
     throw new MissingDependencyError(`no model "${nameOrPath}": ${topologyFile} does not exist (train one with \`rhythmix train\`)`);
   }
-  const modelJson = (await readJson(topologyFile)) as { modelTopology?: unknown; weightsManifest?: Array<{ paths: string[]; weights: Array<{ name: string; shape: number[]; dtype?: string }> }> };
+  const modelJson = (await readJson(topologyFile)) as {
+    modelTopology?: unknown;
+    weightsManifest?: Array<{ paths: string[]; weights: Array<{ name: string; shape: number[]; dtype?: string }> }>;
+  };
   const stored = (modelJson as { userDefinedMetadata?: { rhythmix?: { config?: unknown } } }).userDefinedMetadata?.rhythmix?.config;
   const config = stored ? parseModelConfig(stored) : configFromTopology(modelJson.modelTopology);
   const params = new Float32Array(paramCount(config));
@@ -223,7 +270,8 @@ export async function loadModel(nameOrPath: string): Promise<LoadedModel> {
       const size = spec.shape.reduce((a, b) => a * b, 1);
       const block = byOrder ? layout[index] : byName.get(spec.name);
       index++;
-      if (!block || block.size !== size || block.shape.join('x') !== spec.shape.join('x')) throw new InvalidInputError(`weight ${spec.name} ${JSON.stringify(spec.shape)} does not fit the model configuration`);
+      if (!block || block.size !== size || block.shape.join('x') !== spec.shape.join('x'))
+        throw new InvalidInputError(`weight ${spec.name} ${JSON.stringify(spec.shape)} does not fit the model configuration`);
       if (offset + size * 4 > bytes.length) throw new InvalidInputError(`${dir}: weight file too short for ${spec.name}`);
       params.set(new Float32Array(bytes.buffer.slice(bytes.byteOffset + offset, bytes.byteOffset + offset + size * 4)), block.offset);
       filled.add(block.name);

@@ -423,7 +423,18 @@ export class LstmNetwork {
     this.adamStep++;
     const c1 = 1 - Math.pow(settings.beta1, this.adamStep);
     const c2 = Math.sqrt(1 - Math.pow(settings.beta2, this.adamStep));
-    k.adam_update(this.size, this.params, this.grads, this.adamM, this.adamV, (settings.learningRate * c2) / c1, settings.beta1, settings.beta2, settings.epsilon * c2, scale);
+    k.adam_update(
+      this.size,
+      this.params,
+      this.grads,
+      this.adamM,
+      this.adamV,
+      (settings.learningRate * c2) / c1,
+      settings.beta1,
+      settings.beta2,
+      settings.epsilon * c2,
+      scale,
+    );
     this.parametersChanged();
   }
 
@@ -485,7 +496,10 @@ export class LstmNetwork {
 
   /** Copies the recurrent state (h, c per layer) out, e.g. to branch a stream. */
   saveState(state: GenerationState): Float32Array[] {
-    return this.layers.flatMap((l, i) => [this.heap.floats(state.hidden[i]!, state.batch * l.units).slice(), this.heap.floats(state.cells[i]!, state.batch * l.units).slice()]);
+    return this.layers.flatMap((l, i) => [
+      this.heap.floats(state.hidden[i]!, state.batch * l.units).slice(),
+      this.heap.floats(state.cells[i]!, state.batch * l.units).slice(),
+    ]);
   }
 
   restoreState(state: GenerationState, saved: Float32Array[]): void {

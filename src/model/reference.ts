@@ -5,7 +5,14 @@ import { type ModelConfig, paramLayout } from './config.js';
  * the most direct form. Slow; it exists to check the engine (finite-difference
  * gradients, loss and output parity), not to train.
  */
-export function referenceLoss(config: ModelConfig, params: ArrayLike<number>, inputs: Int32Array, targets: Int32Array, B: number, T: number): { loss: number; probabilities: Float64Array } {
+export function referenceLoss(
+  config: ModelConfig,
+  params: ArrayLike<number>,
+  inputs: Int32Array,
+  targets: Int32Array,
+  B: number,
+  T: number,
+): { loss: number; probabilities: Float64Array } {
   const blocks = new Map(paramLayout(config).map((b) => [b.name, b]));
   const get = (name: string, i: number): number => params[blocks.get(name)!.offset + i]!;
   const V = config.vocabSize;

@@ -142,7 +142,9 @@ export async function setCurrentModel(name: string, options: { modelsDir?: strin
   }
   const card = await readCard(dir);
   if (entryStatus(card) === 'rejected' && !options.force) {
-    throw new InvalidInputError(`model version "${name}" was rejected${typeof card?.reason === 'string' ? ` (${card.reason})` : ''}; add --force to use it anyway`);
+    throw new InvalidInputError(
+      `model version "${name}" was rejected${typeof card?.reason === 'string' ? ` (${card.reason})` : ''}; add --force to use it anyway`,
+    );
   }
   const before = readCurrentPointer(options.modelsDir);
   const pointer: CurrentPointer = {

@@ -76,7 +76,14 @@ function checkOptions(options: SamplingOptions): void {
  * Draws one id from `probs` (length V) after masking, temperature, top-k and
  * top-p. `scratch` is reused between calls to avoid allocation.
  */
-export function sampleFrom(probs: ArrayLike<number>, rng: Rng, options: SamplingOptions, allowed?: Uint8Array, scratch?: Float64Array, preference?: Float32Array): { id: number; probability: number } {
+export function sampleFrom(
+  probs: ArrayLike<number>,
+  rng: Rng,
+  options: SamplingOptions,
+  allowed?: Uint8Array,
+  scratch?: Float64Array,
+  preference?: Float32Array,
+): { id: number; probability: number } {
   const V = probs.length;
   const weights = scratch && scratch.length >= V ? scratch : new Float64Array(V);
   const temperature = options.temperature ?? 1;

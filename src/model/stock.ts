@@ -13,12 +13,36 @@ export function buildStockModel(config: ModelConfig, options: { stateful?: boole
   const init = { kernelInitializer: 'glorotUniform', recurrentInitializer: 'glorotUniform' } as const;
   if (options.oneHotInput) {
     // The wasm backend has no gradient for gather: a bias-free dense layer on one-hot input is the same map.
-    model.add(tf.layers.dense({ name: 'embedding', units: config.embedding, useBias: false, kernelInitializer: 'glorotUniform', ...(options.stateful ? batch : { inputShape: [null, config.vocabSize] }) }));
+    model.add(
+      tf.layers.dense({
+        name: 'embedding',
+        units: config.embedding,
+        useBias: false,
+        kernelInitializer: 'glorotUniform',
+        ...(options.stateful ? batch : { inputShape: [null, config.vocabSize] }),
+      }),
+    );
   } else {
-    model.add(tf.layers.embedding({ name: 'embedding', inputDim: config.vocabSize, outputDim: config.embedding, ...(options.stateful ? batch : { inputShape: [null] }) }));
+    model.add(
+      tf.layers.embedding({
+        name: 'embedding',
+        inputDim: config.vocabSize,
+        outputDim: config.embedding,
+        ...(options.stateful ? batch : { inputShape: [null] }),
+      }),
+    );
   }
   config.layers.forEach((units, index) => {
-    model.add(tf.layers.lstm({ name: lstmLayerName(index), units, returnSequences: true, recurrentActivation: 'sigmoid', stateful: options.stateful ?? false, ...init }));
+    model.add(
+      tf.layers.lstm({
+        name: lstmLayerName(index),
+        units,
+        returnSequences: true,
+        recurrentActivation: 'sigmoid',
+        stateful: options.stateful ?? false,
+        ...init,
+      }),
+    );
   });
   model.add(tf.layers.dense({ name: 'output', units: config.vocabSize, activation: 'softmax', kernelInitializer: 'glorotUniform' }));
   return model;

@@ -9,7 +9,13 @@ import type { Vocabulary } from '../music/vocabulary.js';
 import { type ModelConfig, paramLayout } from './config.js';
 import { Rng } from './rng.js';
 
-export function widenVocabulary(config: ModelConfig, params: Float32Array, from: Vocabulary, to: Vocabulary, seed = 1): { config: ModelConfig; params: Float32Array } {
+export function widenVocabulary(
+  config: ModelConfig,
+  params: Float32Array,
+  from: Vocabulary,
+  to: Vocabulary,
+  seed = 1,
+): { config: ModelConfig; params: Float32Array } {
   if (from.size !== config.vocabSize) throw new InvalidInputError(`the model has ${config.vocabSize} token ids but its vocabulary ${from.size}`);
   const prefix = from.size <= to.size && from.describe(Array.from({ length: from.size }, (_, i) => i)).every((name, id) => to.name(id) === name);
   if (!prefix) throw new InvalidInputError(`vocabulary ${from.version} (${from.size} tokens) is not the start of ${to.version} (${to.size} tokens)`);

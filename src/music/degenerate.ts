@@ -88,7 +88,10 @@ export function degenerateReasons(piece: Piece, options: DegenerateOptions = {})
   if (options.requestedTracks !== undefined) {
     const empty = Array.from({ length: options.requestedTracks }, (_, i) => i).filter((i) => (piece.tracks[i]?.notes.length ?? 0) === 0);
     if (empty.length > 0) {
-      reasons.push({ rule: 'empty-track', detail: `track${empty.length > 1 ? 's' : ''} ${empty.map((i) => i + 1).join(', ')} of ${options.requestedTracks} without notes` });
+      reasons.push({
+        rule: 'empty-track',
+        detail: `track${empty.length > 1 ? 's' : ''} ${empty.map((i) => i + 1).join(', ')} of ${options.requestedTracks} without notes`,
+      });
     }
   }
 

@@ -14,14 +14,7 @@
  */
 import { barCount, type Note, type Piece, type Track } from './piece.js';
 
-export const FEATURE_NAMES = [
-  'pitch_class_histogram',
-  'pitch_range',
-  'notes_per_bar',
-  'inter_onset_interval',
-  'note_length',
-  'melodic_interval',
-] as const;
+export const FEATURE_NAMES = ['pitch_class_histogram', 'pitch_range', 'notes_per_bar', 'inter_onset_interval', 'note_length', 'melodic_interval'] as const;
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 
 /** One piece's features; `undefined` where the piece has too few notes for it. */
@@ -33,8 +26,9 @@ export const FEATURE_DESCRIPTIONS: Readonly<Record<FeatureName, string>> = {
   pitch_range: 'highest minus lowest pitch, semitones',
   notes_per_bar: 'number of notes divided by the number of bars the notes reach into',
   inter_onset_interval: 'mean time between consecutive distinct note onsets, quarter notes',
-  note_length: 'share of notes in each of 12 length classes (whole, half, quarter, 8th, 16th, dotted half, dotted quarter, dotted 8th, dotted 16th, half/quarter/8th triplet), nearest class, a 12-vector summing to 1',
-  melodic_interval: 'mean absolute interval between consecutive notes of each track\'s top line (the highest note at each onset), semitones',
+  note_length:
+    'share of notes in each of 12 length classes (whole, half, quarter, 8th, 16th, dotted half, dotted quarter, dotted 8th, dotted 16th, half/quarter/8th triplet), nearest class, a 12-vector summing to 1',
+  melodic_interval: "mean absolute interval between consecutive notes of each track's top line (the highest note at each onset), semitones",
 };
 
 /**

@@ -41,7 +41,9 @@ export function styleKeyCounts(streams: ReadonlyArray<ArrayLike<number>>, vocabu
  */
 export function drawKey(counts: Readonly<Record<string, number>> | undefined, u: number): KeySignature | undefined {
   if (counts === undefined) return undefined;
-  const entries = Object.entries(counts).filter(([, n]) => n > 0).sort(([a], [b]) => a.localeCompare(b));
+  const entries = Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .sort(([a], [b]) => a.localeCompare(b));
   const total = entries.reduce((sum, [, n]) => sum + n, 0);
   if (total === 0) return undefined;
   let remaining = u * total;

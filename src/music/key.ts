@@ -138,14 +138,30 @@ export function estimateKey(piece: Piece): KeyEstimate | undefined {
 }
 
 const MODE_ALIASES: Record<string, ScaleName> = {
-  '': 'major', maj: 'major', major: 'major', ionian: 'major',
-  m: 'minor', min: 'minor', minor: 'minor', aeolian: 'minor',
-  'harmonic minor': 'harmonic minor', 'harmonic-minor': 'harmonic minor',
-  'melodic minor': 'melodic minor', 'melodic-minor': 'melodic minor',
-  dorian: 'dorian', phrygian: 'phrygian', lydian: 'lydian', mixolydian: 'mixolydian', locrian: 'locrian',
-  pentatonic: 'major pentatonic', 'major pentatonic': 'major pentatonic', 'major-pentatonic': 'major pentatonic',
-  'minor pentatonic': 'minor pentatonic', 'minor-pentatonic': 'minor pentatonic',
-  blues: 'blues', chromatic: 'chromatic',
+  '': 'major',
+  maj: 'major',
+  major: 'major',
+  ionian: 'major',
+  m: 'minor',
+  min: 'minor',
+  minor: 'minor',
+  aeolian: 'minor',
+  'harmonic minor': 'harmonic minor',
+  'harmonic-minor': 'harmonic minor',
+  'melodic minor': 'melodic minor',
+  'melodic-minor': 'melodic minor',
+  dorian: 'dorian',
+  phrygian: 'phrygian',
+  lydian: 'lydian',
+  mixolydian: 'mixolydian',
+  locrian: 'locrian',
+  pentatonic: 'major pentatonic',
+  'major pentatonic': 'major pentatonic',
+  'major-pentatonic': 'major pentatonic',
+  'minor pentatonic': 'minor pentatonic',
+  'minor-pentatonic': 'minor pentatonic',
+  blues: 'blues',
+  chromatic: 'chromatic',
 };
 
 const LETTER_PITCH_CLASS: Record<string, number> = { c: 0, d: 2, e: 4, f: 5, g: 7, a: 9, b: 11 };

@@ -74,10 +74,7 @@ export function compareNotes(a: Note, b: Note): number {
 }
 
 /** A piece with the default tempo and metre and the given tracks (notes sorted). */
-export function createPiece(
-  tracks: readonly Track[],
-  options: { bpm?: number; timeSignature?: Omit<TimeSignature, 'time'>; title?: string } = {},
-): Piece {
+export function createPiece(tracks: readonly Track[], options: { bpm?: number; timeSignature?: Omit<TimeSignature, 'time'>; title?: string } = {}): Piece {
   const ts = options.timeSignature ?? DEFAULT_TIME_SIGNATURE;
   return {
     tracks: tracks.map((t) => ({ ...t, notes: [...t.notes].sort(compareNotes) })),
@@ -255,16 +252,18 @@ export function transposePiece(piece: Piece, semitones: number): Piece {
   if (!Number.isInteger(semitones)) throw new InvalidInputError(`transposition must be whole semitones, got ${semitones}`);
   const range = pitchRange(piece);
   if (range !== undefined && (range.min + semitones < 0 || range.max + semitones > 127)) {
-    throw new InvalidInputError(
-      `cannot transpose by ${semitones}: pitches ${range.min}..${range.max} would leave the MIDI range 0..127`,
-    );
+    throw new InvalidInputError(`cannot transpose by ${semitones}: pitches ${range.min}..${range.max} would leave the MIDI range 0..127`);
   }
   return {
     ...piece,
-    tracks: piece.tracks.map((track) => track.isDrum ? track : {
-      ...track,
-      notes: track.notes.map((note) => ({ ...note, pitch: note.pitch + semitones })),
-    }),
+    tracks: piece.tracks.map((track) =>
+      track.isDrum
+        ? track
+        : {
+            ...track,
+            notes: track.notes.map((note) => ({ ...note, pitch: note.pitch + semitones })),
+          },
+    ),
   };
 }
 
@@ -363,8 +362,7 @@ export function appendPiece(first: Piece, second: Piece, options: { at?: number 
     // A repeated metre is redundant only on the previous one's bar lines; elsewhere it re-phases the bars.
     timeSignatures: dedupeMap(
       [...first.timeSignatures.filter((e) => e.time < at), ...shift(second.timeSignatures)],
-      (a, b) => a.numerator === b.numerator && a.denominator === b.denominator
-        && Math.abs(((b.time - a.time) / barLengthBeats(a)) % 1) < 1e-9,
+      (a, b) => a.numerator === b.numerator && a.denominator === b.denominator && Math.abs(((b.time - a.time) / barLengthBeats(a)) % 1) < 1e-9,
     ),
   };
 }

@@ -71,8 +71,7 @@ export function gridDistance(beats: number, stepsPerQuarter: number): number {
 
 /** True when the note's onset and release lie within `tolerance` steps of the grid. */
 export function isNoteOnGrid(note: Note, stepsPerQuarter: number, tolerance = DEFAULT_OFF_GRID_TOLERANCE): boolean {
-  return gridDistance(note.start, stepsPerQuarter) <= tolerance
-    && gridDistance(note.start + note.duration, stepsPerQuarter) <= tolerance;
+  return gridDistance(note.start, stepsPerQuarter) <= tolerance && gridDistance(note.start + note.duration, stepsPerQuarter) <= tolerance;
 }
 
 function checkGrid(stepsPerQuarter: number, tolerance: number): void {
@@ -85,11 +84,7 @@ function checkGrid(stepsPerQuarter: number, tolerance: number): void {
 }
 
 /** Keep the last of several events on one step, and drop events equal to their predecessor. */
-function quantizeMap<T extends { readonly time: number }>(
-  events: readonly T[],
-  stepsPerQuarter: number,
-  same: (a: T, b: T) => boolean,
-): T[] {
+function quantizeMap<T extends { readonly time: number }>(events: readonly T[], stepsPerQuarter: number, same: (a: T, b: T) => boolean): T[] {
   const byStep = new Map<number, T>();
   for (const event of [...events].sort((a, b) => a.time - b.time)) {
     const step = Math.max(0, toStep(event.time, stepsPerQuarter));
@@ -211,8 +206,6 @@ export function isQuantized(piece: Piece, stepsPerQuarter: number): boolean {
 export function assertQuantized(piece: Piece, stepsPerQuarter: number): void {
   const where = firstOffGrid(piece, stepsPerQuarter);
   if (where !== undefined) {
-    throw new InvalidInputError(
-      `piece is not quantised to ${stepsPerQuarter} steps per quarter: ${where} (run quantizePiece first)`,
-    );
+    throw new InvalidInputError(`piece is not quantised to ${stepsPerQuarter} steps per quarter: ${where} (run quantizePiece first)`);
   }
 }

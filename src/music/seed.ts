@@ -80,7 +80,10 @@ class SeedParser {
   private denominator: number;
   private readonly notes: Note[] = [];
 
-  constructor(private readonly text: string, private readonly options: SeedOptions) {
+  constructor(
+    private readonly text: string,
+    private readonly options: SeedOptions,
+  ) {
     this.numerator = options.timeSignature?.numerator ?? 4;
     this.denominator = options.timeSignature?.denominator ?? 4;
   }
@@ -119,12 +122,14 @@ class SeedParser {
     if (elements === 0) this.expect(`${ELEMENT_HINT} after the metre`);
     const options = this.options;
     const piece: Piece = {
-      tracks: [{
-        name: options.trackName ?? 'Seed',
-        program: options.program ?? 0,
-        isDrum: false,
-        notes: [...this.notes].sort(compareNotes),
-      }],
+      tracks: [
+        {
+          name: options.trackName ?? 'Seed',
+          program: options.program ?? 0,
+          isDrum: false,
+          notes: [...this.notes].sort(compareNotes),
+        },
+      ],
       tempos: [{ time: 0, bpm: options.bpm ?? DEFAULT_BPM }],
       timeSignatures: [{ time: 0, numerator: this.numerator, denominator: this.denominator }],
     };
@@ -254,7 +259,10 @@ class SeedParser {
       const meter = `${this.numerator}/${this.denominator}`;
       const beats = (ticks: number): string => `${Number((ticks / TICKS).toFixed(3))}`;
       if (this.lastBarLine === 0 && this.time < bar) {
-        this.fail(`the first bar has ${beats(this.time)} beats, a ${meter} bar has ${beats(bar)} (pickup bars are not supported: start with a rest, e.g. "rq")`, at);
+        this.fail(
+          `the first bar has ${beats(this.time)} beats, a ${meter} bar has ${beats(bar)} (pickup bars are not supported: start with a rest, e.g. "rq")`,
+          at,
+        );
       }
       this.fail(`bar line ${beats(offset)} beats into a ${meter} bar: bar lines go after whole bars of ${beats(bar)} beats`, at);
     }
@@ -283,7 +291,13 @@ export function parseSeed(text: string, options: SeedOptions = {}): Piece {
 /** Single symbols by length in ticks, preferring plain, dotted, triplet, double-dotted. */
 const SYMBOLS: ReadonlyMap<number, string> = (() => {
   const map = new Map<number, string>();
-  const variants: Array<[string, number]> = [['', 1], ['.', 1.5], ['t', 2 / 3], ['..', 1.75], ['t.', 1]];
+  const variants: Array<[string, number]> = [
+    ['', 1],
+    ['.', 1.5],
+    ['t', 2 / 3],
+    ['..', 1.75],
+    ['t.', 1],
+  ];
   for (const [suffix, factor] of variants) {
     for (const [letter, ticks] of Object.entries(VALUE_TICKS)) {
       const length = ticks * factor;
@@ -292,7 +306,17 @@ const SYMBOLS: ReadonlyMap<number, string> = (() => {
   }
   return map;
 })();
-const GREEDY: ReadonlyArray<[number, string]> = [[288, 'w.'], [192, 'w'], [144, 'h.'], [96, 'h'], [72, 'q.'], [48, 'q'], [36, 'e.'], [24, 'e'], [12, 's']];
+const GREEDY: ReadonlyArray<[number, string]> = [
+  [288, 'w.'],
+  [192, 'w'],
+  [144, 'h.'],
+  [96, 'h'],
+  [72, 'q.'],
+  [48, 'q'],
+  [36, 'e.'],
+  [24, 'e'],
+  [12, 's'],
+];
 
 /** Seed text for a length in ticks (rounded to 1/12 beat, at least a 32nd triplet). */
 function durationText(rawTicks: number): string {
@@ -302,11 +326,20 @@ function durationText(rawTicks: number): string {
   const parts: string[] = [];
   let rest = ticks;
   // Triplet remainder first: 4 mod 12 needs an eighth triplet (16), 8 mod 12 a 16th triplet (8).
-  if (rest % 12 === 4) { parts.push('et'); rest -= 16; }
-  if (rest % 12 === 8) { parts.push('st'); rest -= 8; }
+  if (rest % 12 === 4) {
+    parts.push('et');
+    rest -= 16;
+  }
+  if (rest % 12 === 8) {
+    parts.push('st');
+    rest -= 8;
+  }
   const plain: string[] = [];
   for (const [length, symbol] of GREEDY) {
-    while (rest >= length) { plain.push(symbol); rest -= length; }
+    while (rest >= length) {
+      plain.push(symbol);
+      rest -= length;
+    }
   }
   return [...plain, ...parts].join('+');
 }

@@ -25,16 +25,7 @@
  */
 import { InvalidInputError } from '../util/errors.js';
 import { DEFAULT_VELOCITY, type KeySignature } from './piece.js';
-import {
-  DEFAULT_VOCABULARY,
-  type Meter,
-  type TokenKind,
-  type Vocabulary,
-  binVelocity,
-  meterName,
-  meterSteps,
-  velocityBin,
-} from './vocabulary.js';
+import { DEFAULT_VOCABULARY, type Meter, type TokenKind, type Vocabulary, binVelocity, meterName, meterSteps, velocityBin } from './vocabulary.js';
 
 /** Limits a sampler may add on top of the grammar; `push` does not enforce them (a seed may break them). */
 export interface SamplingConstraints {
@@ -195,35 +186,63 @@ export class TokenStreamState {
   }
 
   /** Where in the stream we are: header parts, the body, or after `<end>`. */
-  get phase(): StreamPhase { return this.phaseValue; }
-  get style(): string | undefined { return this.styleName; }
+  get phase(): StreamPhase {
+    return this.phaseValue;
+  }
+  get style(): string | undefined {
+    return this.styleName;
+  }
   /** The key the header names, if any. */
-  get key(): KeySignature | undefined { return this.keyValue; }
-  get tracks(): readonly StreamTrack[] { return this.trackList; }
+  get key(): KeySignature | undefined {
+    return this.keyValue;
+  }
+  get tracks(): readonly StreamTrack[] {
+    return this.trackList;
+  }
   /** Current time in grid steps from the start. */
-  get step(): number { return this.stepValue; }
+  get step(): number {
+    return this.stepValue;
+  }
   /** Current time in quarter notes. */
-  get time(): number { return this.stepValue / this.stepsPerQuarter; }
+  get time(): number {
+    return this.stepValue / this.stepsPerQuarter;
+  }
   /** 0-based index of the current bar. */
-  get bar(): number { return this.barIndex; }
+  get bar(): number {
+    return this.barIndex;
+  }
   /** Steps since the current bar line. */
-  get positionInBar(): number { return this.stepValue - this.barStart; }
+  get positionInBar(): number {
+    return this.stepValue - this.barStart;
+  }
   /** Bar length in steps of the current meter (0 before the header's meter). */
-  get stepsPerBar(): number { return this.barSteps; }
-  get meter(): Meter | undefined { return this.currentMeter; }
+  get stepsPerBar(): number {
+    return this.barSteps;
+  }
+  get meter(): Meter | undefined {
+    return this.currentMeter;
+  }
   /** The track the next note without a `track:` token belongs to (0 at the start of each step). */
-  get track(): number { return this.currentTrack; }
+  get track(): number {
+    return this.currentTrack;
+  }
   /** Tokens pushed so far. */
-  get tokenCount(): number { return this.tokenCountValue; }
+  get tokenCount(): number {
+    return this.tokenCountValue;
+  }
   /** True after `<end>`. */
-  get isComplete(): boolean { return this.phaseValue === 'ended'; }
+  get isComplete(): boolean {
+    return this.phaseValue === 'ended';
+  }
   /** Latest release of any note so far, in steps (counting a note whose duration is still open). */
   get endStep(): number {
     const pendingEnd = this.pending === undefined ? 0 : this.pending.startStep + this.pending.durationSteps;
     return Math.max(this.maxEndStep, pendingEnd);
   }
   /** Notes finished so far (a note is finished by the token after its last duration). */
-  get notes(): readonly StreamNote[] { return this.noteList; }
+  get notes(): readonly StreamNote[] {
+    return this.noteList;
+  }
   /** The header meter at step 0 followed by each change. */
   get meters(): readonly StreamMeterChange[] {
     return this.headerMeter === undefined ? [] : [{ step: 0, meter: this.headerMeter }, ...this.meterChanges];
@@ -258,7 +277,7 @@ export class TokenStreamState {
       kinds.set(kind, [...(kinds.get(kind) ?? []), this.vocabulary.name(id)]);
     }
     if (kinds.size === 0) return 'nothing (the stream has ended)';
-    return [...kinds.values()].map((names) => names.length <= 2 ? names.join(', ') : `${names[0]} … ${names[names.length - 1]}`).join(', ');
+    return [...kinds.values()].map((names) => (names.length <= 2 ? names.join(', ') : `${names[0]} … ${names[names.length - 1]}`)).join(', ');
   }
 
   /** Append a token; throws `TokenGrammarError` (with the stream index) when the grammar forbids it. */
@@ -302,8 +321,7 @@ export class TokenStreamState {
 
   /** The current step has an event, or we are at time 0 where an advance may come first. */
   private canAdvance(): boolean {
-    return this.need === 'none' && this.trackList.length > 0
-      && (this.stepHasNotes || this.stepHasMeter || this.lastKind === 'bar' || this.stepValue === 0);
+    return this.need === 'none' && this.trackList.length > 0 && (this.stepHasNotes || this.stepHasMeter || this.lastKind === 'bar' || this.stepValue === 0);
   }
 
   private pitchLegal(track: number, pitch: number, above: number): boolean {
@@ -383,8 +401,7 @@ export class TokenStreamState {
       case 'duration':
         return this.need === 'duration' || (this.need === 'none' && this.pendingOpen);
       case 'bar':
-        return this.canAdvance()
-          && (!constrained || this.constraints.maxBars === undefined || this.barIndex + 1 < this.constraints.maxBars);
+        return this.canAdvance() && (!constrained || this.constraints.maxBars === undefined || this.barIndex + 1 < this.constraints.maxBars);
       case 'position': {
         const pos = offset + 1;
         return this.canAdvance() && pos > this.positionInBar && pos < this.barSteps;
@@ -392,11 +409,17 @@ export class TokenStreamState {
       case 'meter': {
         const meter = vocabulary.meter(id);
         const opensBar = this.positionInBar > 0;
-        const overLimit = constrained && opensBar && this.constraints.maxBars !== undefined
-          && this.barIndex + 1 >= this.constraints.maxBars;
-        return this.need === 'none' && this.stepValue > 0 && !this.stepHasNotes && !this.stepHasMeter && !overLimit
-          && !(constrained && this.constraints.meter !== undefined)
-          && meterName(meter) !== meterName(this.currentMeter ?? meter) && this.meterFits(meter);
+        const overLimit = constrained && opensBar && this.constraints.maxBars !== undefined && this.barIndex + 1 >= this.constraints.maxBars;
+        return (
+          this.need === 'none' &&
+          this.stepValue > 0 &&
+          !this.stepHasNotes &&
+          !this.stepHasMeter &&
+          !overLimit &&
+          !(constrained && this.constraints.meter !== undefined) &&
+          meterName(meter) !== meterName(this.currentMeter ?? meter) &&
+          this.meterFits(meter)
+        );
       }
       case 'track': {
         // Groups come in ascending track order and a step starts in track 0 (no track:0 token).

@@ -29,16 +29,7 @@ import {
 } from './piece.js';
 import { assertQuantized, DEFAULT_STEPS_PER_QUARTER } from './quantize.js';
 import { TokenGrammarError, TokenStreamState } from './token-stream.js';
-import {
-  DEFAULT_VOCABULARY,
-  type Meter,
-  type Vocabulary,
-  binVelocity,
-  meterName,
-  meterSteps,
-  tokenMeter,
-  velocityBin,
-} from './vocabulary.js';
+import { DEFAULT_VOCABULARY, type Meter, type Vocabulary, binVelocity, meterName, meterSteps, tokenMeter, velocityBin } from './vocabulary.js';
 
 export {
   TokenGrammarError,
@@ -265,11 +256,7 @@ export function decodeTokens(tokens: ArrayLike<number>, options: DecodeOptions =
   }
   if (!state.isComplete) {
     if (strict) {
-      throw new TokenGrammarError(
-        `token stream ends after ${tokens.length} tokens without <end>; expected ${state.expected()}`,
-        tokens.length,
-        -1,
-      );
+      throw new TokenGrammarError(`token stream ends after ${tokens.length} tokens without <end>; expected ${state.expected()}`, tokens.length, -1);
     }
     state.finish();
   }
@@ -295,9 +282,10 @@ export function pieceFromState(state: TokenStreamState, options: Pick<DecodeOpti
     notes: (notes[i] ?? []).sort(compareNotes),
   }));
   const meters = state.meters;
-  const timeSignatures: TimeSignature[] = meters.length === 0
-    ? [{ time: 0, numerator: 4, denominator: 4 }]
-    : meters.map((m) => ({ time: m.step / spq, numerator: m.meter.numerator, denominator: m.meter.denominator }));
+  const timeSignatures: TimeSignature[] =
+    meters.length === 0
+      ? [{ time: 0, numerator: 4, denominator: 4 }]
+      : meters.map((m) => ({ time: m.step / spq, numerator: m.meter.numerator, denominator: m.meter.denominator }));
   return {
     tracks,
     tempos: [{ time: 0, bpm: options.bpm ?? DEFAULT_BPM }],
@@ -333,8 +321,11 @@ export function canonicalPiece(piece: Piece, options: Omit<EncodeOptions, 'style
         .sort(compareNotes),
     })),
     tempos: [{ time: 0, bpm: options.bpm ?? DEFAULT_BPM }],
-    timeSignatures: (meters.length > 0 ? meters : [{ step: 0, meter: tokenMeter({ numerator: 4, denominator: 4 }, spq, vocabulary) }])
-      .map((m) => ({ time: m.step / spq, numerator: m.meter.numerator, denominator: m.meter.denominator })),
+    timeSignatures: (meters.length > 0 ? meters : [{ step: 0, meter: tokenMeter({ numerator: 4, denominator: 4 }, spq, vocabulary) }]).map((m) => ({
+      time: m.step / spq,
+      numerator: m.meter.numerator,
+      denominator: m.meter.denominator,
+    })),
     ...(vocabulary.hasKeys && piece.key ? { key: piece.key } : {}),
   };
 }
@@ -360,10 +351,7 @@ export function tokenIds(names: Iterable<string>, vocabulary: Vocabulary = DEFAU
  *     //    'pos:4 pitch:64 dur:4  # bar 1, beat 2\n' +
  *     //    '<end>'
  */
-export function formatTokenStream(
-  ids: ArrayLike<number>,
-  options: { stepsPerQuarter?: number; vocabulary?: Vocabulary } = {},
-): string {
+export function formatTokenStream(ids: ArrayLike<number>, options: { stepsPerQuarter?: number; vocabulary?: Vocabulary } = {}): string {
   const vocabulary = options.vocabulary ?? DEFAULT_VOCABULARY;
   const state = new TokenStreamState({ stepsPerQuarter: options.stepsPerQuarter ?? DEFAULT_STEPS_PER_QUARTER, vocabulary });
   const lines: Array<{ tokens: string[]; where?: string }> = [{ tokens: [] }];

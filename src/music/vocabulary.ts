@@ -21,24 +21,24 @@ const LANGUAGE_WITHOUT_KEYS = 'rhythmix-tokens/1';
 export const VOCABULARY_FORMAT = 'rhythmix-vocabulary';
 
 export type TokenKind =
-  | 'pad'
-  | 'start'
-  | 'end'
-  | 'style'
-  | 'meter'
-  | 'program'
-  | 'drums'
-  | 'track'
-  | 'bar'
-  | 'position'
-  | 'pitch'
-  | 'duration'
-  | 'velocity'
-  | 'key';
+  'pad' | 'start' | 'end' | 'style' | 'meter' | 'program' | 'drums' | 'track' | 'bar' | 'position' | 'pitch' | 'duration' | 'velocity' | 'key';
 
 /** Kinds in id order. Changing this order is a new TOKEN_LANGUAGE_VERSION. */
 const KIND_ORDER: readonly TokenKind[] = [
-  'pad', 'start', 'end', 'style', 'meter', 'program', 'drums', 'track', 'bar', 'position', 'pitch', 'duration', 'velocity', 'key',
+  'pad',
+  'start',
+  'end',
+  'style',
+  'meter',
+  'program',
+  'drums',
+  'track',
+  'bar',
+  'position',
+  'pitch',
+  'duration',
+  'velocity',
+  'key',
 ];
 
 /** Key tokens: 12 major keys (`key:C` … `key:B`, sharps) then 12 minor (`key:Cm` … `key:Bm`). */
@@ -167,8 +167,15 @@ function kindNames(kind: TokenKind, spec: VocabularySpec): string[] {
 
 function checkSpec(spec: VocabularySpec): void {
   const positiveInt = (n: number, min: number): boolean => Number.isInteger(n) && n >= min;
-  if (!positiveInt(spec.maxTracks, 1) || !positiveInt(spec.maxBarSteps, 2) || !positiveInt(spec.maxDurationSteps, 1)
-    || !positiveInt(spec.velocityBins, 1) || spec.velocityBins > 127 || spec.styles.length === 0 || spec.meters.length === 0) {
+  if (
+    !positiveInt(spec.maxTracks, 1) ||
+    !positiveInt(spec.maxBarSteps, 2) ||
+    !positiveInt(spec.maxDurationSteps, 1) ||
+    !positiveInt(spec.velocityBins, 1) ||
+    spec.velocityBins > 127 ||
+    spec.styles.length === 0 ||
+    spec.meters.length === 0
+  ) {
     throw new InvalidInputError(`invalid vocabulary spec ${JSON.stringify(spec)}`);
   }
 }
@@ -259,11 +266,21 @@ export class Vocabulary {
     return id - this.first(kind);
   }
 
-  get padId(): number { return this.first('pad'); }
-  get startId(): number { return this.first('start'); }
-  get endId(): number { return this.first('end'); }
-  get barId(): number { return this.first('bar'); }
-  get drumsId(): number { return this.first('drums'); }
+  get padId(): number {
+    return this.first('pad');
+  }
+  get startId(): number {
+    return this.first('start');
+  }
+  get endId(): number {
+    return this.first('end');
+  }
+  get barId(): number {
+    return this.first('bar');
+  }
+  get drumsId(): number {
+    return this.first('drums');
+  }
 
   styleId(style: string): number {
     const index = this.spec.styles.indexOf(style);
@@ -282,20 +299,36 @@ export class Vocabulary {
     return meter;
   }
 
-  programId(program: number): number { return this.first('program') + program; }
+  programId(program: number): number {
+    return this.first('program') + program;
+  }
   /** Switch to track `track` (1..maxTracks-1). */
-  trackId(track: number): number { return this.first('track') + track - 1; }
+  trackId(track: number): number {
+    return this.first('track') + track - 1;
+  }
   /** Position `pos` (1..maxBarSteps-1) steps after the bar line. */
-  positionId(pos: number): number { return this.first('position') + pos - 1; }
-  pitchId(pitch: number): number { return this.first('pitch') + pitch; }
+  positionId(pos: number): number {
+    return this.first('position') + pos - 1;
+  }
+  pitchId(pitch: number): number {
+    return this.first('pitch') + pitch;
+  }
   /** Duration of `steps` (1..maxDurationSteps). */
-  durationId(steps: number): number { return this.first('duration') + steps - 1; }
-  velocityId(bin: number): number { return this.first('velocity') + bin; }
+  durationId(steps: number): number {
+    return this.first('duration') + steps - 1;
+  }
+  velocityId(bin: number): number {
+    return this.first('velocity') + bin;
+  }
 
   /** Whether the header can name the piece's key (token language 2). */
-  get hasKeys(): boolean { return this.count('key') > 0; }
+  get hasKeys(): boolean {
+    return this.count('key') > 0;
+  }
   /** The key token of a key; throws for a vocabulary without keys. */
-  keyId(key: KeySignature): number { return this.id(keyTokenName(key)); }
+  keyId(key: KeySignature): number {
+    return this.id(keyTokenName(key));
+  }
   keySignature(id: number): KeySignature {
     if (this.kinds[id] !== 'key') throw new InvalidInputError(`token id ${id} is not a key token`);
     const offset = id - this.first('key');
@@ -372,12 +405,9 @@ export function tokenMeter(meter: Meter, stepsPerQuarter: number, vocabulary: Vo
   if (exact !== undefined && fits(exact)) return exact;
   const length = meter.numerator / meter.denominator;
   const sameLength = vocabulary.spec.meters.filter((m) => fits(m) && m.numerator / m.denominator === length);
-  const preferred = sameLength.find((m) => m.denominator === meter.denominator)
-    ?? sameLength.find((m) => m.denominator === 4)
-    ?? sameLength[0];
+  const preferred = sameLength.find((m) => m.denominator === meter.denominator) ?? sameLength.find((m) => m.denominator === 4) ?? sameLength[0];
   if (preferred !== undefined) return preferred;
-  const common = vocabulary.spec.meters.find((m) => m.numerator === 4 && m.denominator === 4 && fits(m))
-    ?? vocabulary.spec.meters.find(fits);
+  const common = vocabulary.spec.meters.find((m) => m.numerator === 4 && m.denominator === 4 && fits(m)) ?? vocabulary.spec.meters.find(fits);
   if (common === undefined) {
     throw new InvalidInputError(`no meter of vocabulary ${vocabulary.version} fits a grid of ${stepsPerQuarter} steps per quarter`);
   }

@@ -132,8 +132,7 @@ export function setUpRender(input: Uint8Array | Piece, options: RenderAudioOptio
   const noteSeconds = beatsToSeconds(piece, pieceLengthBeats(piece));
   if (noteSeconds > limits.maxSeconds) {
     throw new InvalidInputError(
-      `the piece lasts ${noteSeconds.toFixed(0)} s, longer than the render limit of ${limits.maxSeconds} s ` +
-        `(raise it with ${RENDER_LIMIT_ENV.maxSeconds})`,
+      `the piece lasts ${noteSeconds.toFixed(0)} s, longer than the render limit of ${limits.maxSeconds} s ` + `(raise it with ${RENDER_LIMIT_ENV.maxSeconds})`,
     );
   }
   const timeout = new AbortController();
@@ -141,8 +140,7 @@ export function setUpRender(input: Uint8Array | Piece, options: RenderAudioOptio
     () =>
       timeout.abort(
         new RenderTimeoutError(
-          `rendering took longer than ${limits.timeoutSeconds} s and was stopped ` +
-            `(raise the limit with ${RENDER_LIMIT_ENV.timeoutSeconds})`,
+          `rendering took longer than ${limits.timeoutSeconds} s and was stopped ` + `(raise the limit with ${RENDER_LIMIT_ENV.timeoutSeconds})`,
         ),
       ),
     limits.timeoutSeconds * 1000,
@@ -163,11 +161,7 @@ export function setUpRender(input: Uint8Array | Piece, options: RenderAudioOptio
 }
 
 /** Render MIDI bytes or a Piece to an Ogg/Opus file at `outPath`. */
-export async function renderAudio(
-  input: Uint8Array | Piece,
-  outPath: string,
-  options: RenderAudioOptions = {},
-): Promise<AudioRenderResult> {
+export async function renderAudio(input: Uint8Array | Piece, outPath: string, options: RenderAudioOptions = {}): Promise<AudioRenderResult> {
   const { piece, midi, tools, soundfont, notes, noteSeconds, tailSeconds, level, timeout, timer } = setUpRender(input, options);
   await mkdir(path.dirname(path.resolve(outPath)), { recursive: true });
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'rhythmix-render-'));

@@ -40,7 +40,9 @@ export interface RenderBenchResult extends PipelineTiming {
 export async function benchInput(datasetsDir = DATASETS_DIR): Promise<{ name: string; input: Uint8Array | Piece }> {
   const dir = path.join(datasetsDir, 'nottingham', 'valid');
   if (existsSync(dir)) {
-    const first = readdirSync(dir).filter((f) => f.toLowerCase().endsWith('.mid')).sort()[0];
+    const first = readdirSync(dir)
+      .filter((f) => f.toLowerCase().endsWith('.mid'))
+      .sort()[0];
     if (first !== undefined) return { name: `nottingham/valid/${first}`, input: new Uint8Array(await readFile(path.join(dir, first))) };
   }
   return { name: 'built-in test piece (32 bars, 4 tracks)', input: demoPiece({ bars: 32 }) };

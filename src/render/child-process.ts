@@ -47,9 +47,7 @@ export function startTool(
       // 'close' does not follow a failed spawn.
       if (child.pid === undefined) resolve({ code: null, signal: null, stderr, error });
     });
-    child.on('close', (code, exitSignal) =>
-      resolve({ code, signal: exitSignal, stderr: stderr.trim(), ...(spawnError ? { error: spawnError } : {}) }),
-    );
+    child.on('close', (code, exitSignal) => resolve({ code, signal: exitSignal, stderr: stderr.trim(), ...(spawnError ? { error: spawnError } : {}) }));
   });
   return { child, exit };
 }
@@ -66,6 +64,9 @@ export function spawnFailure(command: string, error: Error, debianPackage: strin
 
 /** Last line(s) of a tool's stderr for an error message. */
 export function stderrSummary(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   return lines.slice(-3).join(' | ') || 'no message';
 }

@@ -33,7 +33,10 @@ export function demoPiece(options: { bars?: number; bpm?: number; velocityScale?
       drums.push({ pitch: 42, start: start + step / 2, duration: 0.25, velocity: velocity(step % 2 === 0 ? 70 : 50) });
     }
     drums.push({ pitch: 36, start, duration: 0.25, velocity: velocity(100) }, { pitch: 36, start: start + 2, duration: 0.25, velocity: velocity(100) });
-    drums.push({ pitch: 38, start: start + 1, duration: 0.25, velocity: velocity(90) }, { pitch: 38, start: start + 3, duration: 0.25, velocity: velocity(90) });
+    drums.push(
+      { pitch: 38, start: start + 1, duration: 0.25, velocity: velocity(90) },
+      { pitch: 38, start: start + 3, duration: 0.25, velocity: velocity(90) },
+    );
   }
   const tracks: Track[] = [
     { name: 'piano', program: 0, isDrum: false, notes: melody },

@@ -17,10 +17,7 @@ export interface RenderLimits {
 
 export const DEFAULT_RENDER_LIMITS: RenderLimits = Object.freeze({ maxSeconds: 1200, timeoutSeconds: 300 });
 
-export function resolveRenderLimits(
-  overrides: Partial<RenderLimits> = {},
-  configured: Partial<RenderLimits> = renderLimitSettings(),
-): RenderLimits {
+export function resolveRenderLimits(overrides: Partial<RenderLimits> = {}, configured: Partial<RenderLimits> = renderLimitSettings()): RenderLimits {
   const limits: Record<keyof RenderLimits, number> = { ...DEFAULT_RENDER_LIMITS };
   for (const key of Object.keys(RENDER_LIMIT_ENV) as Array<keyof RenderLimits>) {
     limits[key] = configured[key] ?? limits[key];

@@ -31,8 +31,23 @@ export interface LevelAnalysis {
 const enum S {
   // K-weighting filter state, direct form I, per channel: shelf inputs x1 x2 and outputs y1 y2
   // (which are also the high-pass's inputs), high-pass outputs z1 z2.
-  Lx1, Lx2, Ly1, Ly2, Lz1, Lz2, Rx1, Rx2, Ry1, Ry2, Rz1, Rz2,
-  Frames, Peak, SubblockEnergy, EnvelopePeak, Size,
+  Lx1,
+  Lx2,
+  Ly1,
+  Ly2,
+  Lz1,
+  Lz2,
+  Rx1,
+  Rx2,
+  Ry1,
+  Ry2,
+  Rz1,
+  Rz2,
+  Frames,
+  Peak,
+  SubblockEnergy,
+  EnvelopePeak,
+  Size,
 }
 
 export class StereoLevelAnalyser {
@@ -45,14 +60,29 @@ export class StereoLevelAnalyser {
   /** Interleaved stereo float samples (L, R, L, R, …); length must be even. */
   push(samples: Float32Array): void {
     const st = this.state;
-    const sb0 = SHELF.b0, sb1 = SHELF.b1, sb2 = SHELF.b2, sa1 = SHELF.a1, sa2 = SHELF.a2;
-    const ha1 = HIGHPASS.a1, ha2 = HIGHPASS.a2; // the high-pass's b is (1, -2, 1)
-    let lx1 = st[S.Lx1] as number, lx2 = st[S.Lx2] as number, ly1 = st[S.Ly1] as number;
-    let ly2 = st[S.Ly2] as number, lz1 = st[S.Lz1] as number, lz2 = st[S.Lz2] as number;
-    let rx1 = st[S.Rx1] as number, rx2 = st[S.Rx2] as number, ry1 = st[S.Ry1] as number;
-    let ry2 = st[S.Ry2] as number, rz1 = st[S.Rz1] as number, rz2 = st[S.Rz2] as number;
-    let frames = st[S.Frames] as number, peak = st[S.Peak] as number;
-    let subblockEnergy = st[S.SubblockEnergy] as number, envelopePeak = st[S.EnvelopePeak] as number;
+    const sb0 = SHELF.b0,
+      sb1 = SHELF.b1,
+      sb2 = SHELF.b2,
+      sa1 = SHELF.a1,
+      sa2 = SHELF.a2;
+    const ha1 = HIGHPASS.a1,
+      ha2 = HIGHPASS.a2; // the high-pass's b is (1, -2, 1)
+    let lx1 = st[S.Lx1] as number,
+      lx2 = st[S.Lx2] as number,
+      ly1 = st[S.Ly1] as number;
+    let ly2 = st[S.Ly2] as number,
+      lz1 = st[S.Lz1] as number,
+      lz2 = st[S.Lz2] as number;
+    let rx1 = st[S.Rx1] as number,
+      rx2 = st[S.Rx2] as number,
+      ry1 = st[S.Ry1] as number;
+    let ry2 = st[S.Ry2] as number,
+      rz1 = st[S.Rz1] as number,
+      rz2 = st[S.Rz2] as number;
+    let frames = st[S.Frames] as number,
+      peak = st[S.Peak] as number;
+    let subblockEnergy = st[S.SubblockEnergy] as number,
+      envelopePeak = st[S.EnvelopePeak] as number;
     const end = samples.length - (samples.length % 2);
     let i = 0;
     while (i < end) {
@@ -97,8 +127,18 @@ export class StereoLevelAnalyser {
         }
       }
     }
-    st[S.Lx1] = lx1; st[S.Lx2] = lx2; st[S.Ly1] = ly1; st[S.Ly2] = ly2; st[S.Lz1] = lz1; st[S.Lz2] = lz2;
-    st[S.Rx1] = rx1; st[S.Rx2] = rx2; st[S.Ry1] = ry1; st[S.Ry2] = ry2; st[S.Rz1] = rz1; st[S.Rz2] = rz2;
+    st[S.Lx1] = lx1;
+    st[S.Lx2] = lx2;
+    st[S.Ly1] = ly1;
+    st[S.Ly2] = ly2;
+    st[S.Lz1] = lz1;
+    st[S.Lz2] = lz2;
+    st[S.Rx1] = rx1;
+    st[S.Rx2] = rx2;
+    st[S.Ry1] = ry1;
+    st[S.Ry2] = ry2;
+    st[S.Rz1] = rz1;
+    st[S.Rz2] = rz2;
     st[S.Frames] = frames;
     st[S.Peak] = peak;
     st[S.SubblockEnergy] = subblockEnergy;
@@ -182,10 +222,7 @@ export function analyseStereo(samples: Float32Array): LevelAnalysis {
  * Frames to keep: everything up to the last 10 ms stretch whose peak, after `gainDb`, is above
  * `thresholdDb`, but never less than `minFrames` (the last note-off) nor more than `maxFrames`.
  */
-export function audibleEndFrame(
-  analysis: LevelAnalysis,
-  options: { gainDb: number; thresholdDb: number; minFrames: number; maxFrames: number },
-): number {
+export function audibleEndFrame(analysis: LevelAnalysis, options: { gainDb: number; thresholdDb: number; minFrames: number; maxFrames: number }): number {
   const threshold = dbToAmplitude(options.thresholdDb - options.gainDb);
   let last = -1;
   for (let i = analysis.envelope.length - 1; i >= 0; i--) {

@@ -31,7 +31,16 @@ export const DEFAULT_PIANO_ROLL_SIZE = Object.freeze({ width: 1200, height: 600 
 
 /** Bright colours that stay distinct on the dark background (Tableau-like). */
 export const TRACK_COLOURS: readonly string[] = Object.freeze([
-  '#5fa8ff', '#ffa94d', '#ff6b6b', '#63e6be', '#a9e34b', '#ffd43b', '#da77f2', '#ff8cc6', '#d2a679', '#ced4da',
+  '#5fa8ff',
+  '#ffa94d',
+  '#ff6b6b',
+  '#63e6be',
+  '#a9e34b',
+  '#ffd43b',
+  '#da77f2',
+  '#ff8cc6',
+  '#d2a679',
+  '#ced4da',
 ]);
 
 const THEME = {
@@ -120,7 +129,12 @@ export function pianoRollSvg(piece: Piece, options: PianoRollOptions = {}): stri
   const bottom = height - legendHeight - 10;
   const drumLane = drums.length > 0 ? Math.min(90, Math.max(36, (bottom - top) * 0.18)) : 0;
   const layout: Layout = {
-    width, height, left, right, top, bottom,
+    width,
+    height,
+    left,
+    right,
+    top,
+    bottom,
     melodicBottom: bottom - (drumLane > 0 ? drumLane + 8 : 0),
     drumTop: bottom - drumLane,
     legendTop: bottom + 14,
@@ -129,7 +143,8 @@ export function pianoRollSvg(piece: Piece, options: PianoRollOptions = {}): stri
 
   const totalBeats = Math.max(pieceLengthBeats(piece), options.seedBeats ?? 0, 1);
   const bars = barStarts(piece, totalBeats);
-  const endBeats = bars.length > 0 ? Math.max(totalBeats, (bars.at(-1) ?? 0) + barLengthBeats(piece.timeSignatures.at(-1) ?? { numerator: 4, denominator: 4 })) : totalBeats;
+  const endBeats =
+    bars.length > 0 ? Math.max(totalBeats, (bars.at(-1) ?? 0) + barLengthBeats(piece.timeSignatures.at(-1) ?? { numerator: 4, denominator: 4 })) : totalBeats;
   const xOf = (beats: number): number => left + ((right - left) * beats) / endBeats;
 
   let low = 127;
@@ -167,7 +182,8 @@ export function pianoRollSvg(piece: Piece, options: PianoRollOptions = {}): stri
   parts.push(`<rect x="${left}" y="${top}" width="${right - left}" height="${fmt(layout.melodicBottom - top)}" fill="${THEME.plot}"/>`);
   if (rowHeight >= 3) {
     for (let p = low; p <= high; p++) {
-      if (BLACK_KEYS.has(p % 12)) parts.push(`<rect x="${left}" y="${fmt(yOf(p))}" width="${right - left}" height="${fmt(rowHeight)}" fill="${THEME.blackKeyRow}"/>`);
+      if (BLACK_KEYS.has(p % 12))
+        parts.push(`<rect x="${left}" y="${fmt(yOf(p))}" width="${right - left}" height="${fmt(rowHeight)}" fill="${THEME.blackKeyRow}"/>`);
     }
   }
   // C lines and labels.

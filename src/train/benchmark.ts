@@ -48,7 +48,11 @@ function randomTokens(rng: Rng, n: number, vocab: number): Int32Array {
 }
 
 /** Engine training speed with `threads` data-parallel workers for about `seconds`. */
-export async function benchEngineTraining(seconds: number, threads = 0, config: ModelConfig = REFERENCE_CONFIG): Promise<{ tokensPerSecond: number; batches: number; threads: number }> {
+export async function benchEngineTraining(
+  seconds: number,
+  threads = 0,
+  config: ModelConfig = REFERENCE_CONFIG,
+): Promise<{ tokensPerSecond: number; batches: number; threads: number }> {
   const rng = new Rng(1);
   // Enough windows for a long run; every window is a full SEQ_LEN+1 tokens.
   const batches = 400;
@@ -61,10 +65,19 @@ export async function benchEngineTraining(seconds: number, threads = 0, config: 
   const control = new SharedArrayBuffer(CONTROL.length * 4);
   const size = net.size;
   const pool = await ReplicaPool.start(world, {
-    config, settings, params: net.getParameters(), optimizer: null,
-    train, trainWindows: buildWindows(train, SEQ_LEN), trainShiftable: null, keyFirst: -1, valid: buildCorpus([]),
-    control, stats: new SharedArrayBuffer(16 * world),
-    gradSlots: new SharedArrayBuffer(world > 1 ? 4 * size * world : 4), reduced: new SharedArrayBuffer(world > 1 ? 4 * size : 4),
+    config,
+    settings,
+    params: net.getParameters(),
+    optimizer: null,
+    train,
+    trainWindows: buildWindows(train, SEQ_LEN),
+    trainShiftable: null,
+    keyFirst: -1,
+    valid: buildCorpus([]),
+    control,
+    stats: new SharedArrayBuffer(16 * world),
+    gradSlots: new SharedArrayBuffer(world > 1 ? 4 * size * world : 4),
+    reduced: new SharedArrayBuffer(world > 1 ? 4 * size : 4),
   });
   try {
     let firstAt = 0;
@@ -84,7 +97,14 @@ export async function benchEngineTraining(seconds: number, threads = 0, config: 
         if (now - firstAt > stopAfter) Atomics.store(new Int32Array(control), CONTROL.stopRequest, 1);
       }
     };
-    pool.broadcast({ type: 'epoch', epoch: 0, order: Int32Array.from({ length: BATCH * batches }, (_, i) => i), startBatch: 0, shifts: null, learningRate: settings.learningRate });
+    pool.broadcast({
+      type: 'epoch',
+      epoch: 0,
+      order: Int32Array.from({ length: BATCH * batches }, (_, i) => i),
+      startBatch: 0,
+      shifts: null,
+      learningRate: settings.learningRate,
+    });
     await pool.collect('epochDone');
     const timed = lastBatch - firstBatch;
     if (timed <= 0) throw new Error('engine benchmark ran too few batches');
@@ -99,7 +119,8 @@ export async function benchStockTraining(seconds: number, config: ModelConfig = 
   const rng = new Rng(2);
   const model = buildStockModel(config, { oneHotInput: true });
   model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
-  const oneHot = (rows: number): tf.Tensor => tf.tidy(() => tf.oneHot(tf.tensor2d(randomTokens(rng, rows * SEQ_LEN, config.vocabSize), [rows, SEQ_LEN], 'int32'), config.vocabSize).toFloat());
+  const oneHot = (rows: number): tf.Tensor =>
+    tf.tidy(() => tf.oneHot(tf.tensor2d(randomTokens(rng, rows * SEQ_LEN, config.vocabSize), [rows, SEQ_LEN], 'int32'), config.vocabSize).toFloat());
   const x = oneHot(BATCH);
   const y = oneHot(BATCH);
   const warmX = oneHot(2);

@@ -47,7 +47,11 @@ export interface ScoringGrammar {
 export function evaluateSequences(net: LstmNetwork, sequences: readonly ScoredSequence[], grammar?: ScoringGrammar): Omit<EvaluationResult, 'skipped'> {
   if (sequences.length === 0) throw new InvalidInputError('nothing to evaluate: no pieces');
   const mask = grammar ? () => new TokenStreamState(grammar) : undefined;
-  const result = sequenceNll(net, sequences.map((s) => s.tokens), mask ? { mask } : {});
+  const result = sequenceNll(
+    net,
+    sequences.map((s) => s.tokens),
+    mask ? { mask } : {},
+  );
   const frames = sequences.reduce((sum, s) => sum + s.frames, 0);
   const unmasked = result.unmaskedNll ?? result.nll;
   return {
@@ -63,7 +67,10 @@ export function evaluateSequences(net: LstmNetwork, sequences: readonly ScoredSe
 }
 
 /** Encodes a data set's pieces (optionally one split) as the model's token language. */
-export async function encodeDataset(dataset: Dataset, options: { split?: Split; vocabulary: Vocabulary; stepsPerQuarter: number }): Promise<{ sequences: ScoredSequence[]; skipped: Array<{ id: string; reason: string }> }> {
+export async function encodeDataset(
+  dataset: Dataset,
+  options: { split?: Split; vocabulary: Vocabulary; stepsPerQuarter: number },
+): Promise<{ sequences: ScoredSequence[]; skipped: Array<{ id: string; reason: string }> }> {
   const hasSplits = dataset.entries.some((e) => e.split !== undefined);
   const entries = options.split && hasSplits ? dataset.entries.filter((e) => e.split === options.split) : dataset.entries;
   if (options.split && hasSplits && entries.length === 0) throw new InvalidInputError(`data set ${dataset.name} has no ${options.split} split`);
@@ -94,7 +101,8 @@ export function datasetSpecForModel(spec: string, model: Pick<LoadedModel, 'card
 /** Evaluates a loaded model on a data set (e.g. JSB test). */
 export async function evaluateModelOnDataset(model: LoadedModel, dataset: Dataset, split?: Split): Promise<EvaluationResult> {
   const vocabulary = Vocabulary.fromJSON(model.vocabulary);
-  if (vocabulary.size !== model.config.vocabSize) throw new InvalidInputError(`${model.dir}: vocabulary.json has ${vocabulary.size} tokens but the model expects ${model.config.vocabSize}`);
+  if (vocabulary.size !== model.config.vocabSize)
+    throw new InvalidInputError(`${model.dir}: vocabulary.json has ${vocabulary.size} tokens but the model expects ${model.config.vocabSize}`);
   const stored = model.card?.data?.stepsPerQuarter;
   const stepsPerQuarter = typeof stored === 'number' ? stored : 4;
   const { sequences, skipped } = await encodeDataset(dataset, { vocabulary, stepsPerQuarter, ...(split ? { split } : {}) });

@@ -32,8 +32,7 @@ export const PRESETS: Record<string, TrainingPreset> = {
     training: { seqLen: 64, batchSize: 32, learningRate: 2e-3, epochs: 30, earlyStopping: 3 },
   },
   'jsb-bench': {
-    description:
-      'the JSB benchmark model: JSB train split read frame by frame (jsb-frames; valid split for early stopping), the reference configuration',
+    description: 'the JSB benchmark model: JSB train split read frame by frame (jsb-frames; valid split for early stopping), the reference configuration',
     model: { ...BUNDLED_ARCHITECTURE, dropout: 0.1 },
     // One note per sounding pitch per frame: after 10 epochs the validation frame NLL was 9 % lower
     // than with held notes (`jsb`, same settings), and it kept falling for longer. Context, measured

@@ -20,7 +20,6 @@ export interface MarkdownContext {
   runLine?: string;
 }
 
-
 function duration(seconds: number | null): string {
   if (seconds === null) return '—';
   if (seconds >= 3600) return `${(seconds / 3600).toFixed(1)} h`;
@@ -72,8 +71,10 @@ function summarySection(report: ModelReport): string[] {
     );
   }
   for (const style of report.uncoveredStyles) {
-    lines.push(`- **${style}**: not measured — no model in this report (\`--models ${report.options.models.join(',')}\`) was trained on it. ` +
-      `The ${HELD_OUT[style].description} numbers need \`rhythmix-base\`.`);
+    lines.push(
+      `- **${style}**: not measured — no model in this report (\`--models ${report.options.models.join(',')}\`) was trained on it. ` +
+        `The ${HELD_OUT[style].description} numbers need \`rhythmix-base\`.`,
+    );
   }
   return [...lines, ''];
 }
@@ -82,7 +83,7 @@ function likelihoodSection(report: ModelReport): string[] {
   const lines = [
     '## Likelihood on held-out music',
     '',
-    'Frame NLL: each piece\'s summed token NLL (full context, end token included) divided by its length in quarter-note frames, ' +
+    "Frame NLL: each piece's summed token NLL (full context, end token included) divided by its length in quarter-note frames, " +
       'over the whole split (`evaluateModelOnDataset`, the same numbers as `rhythmix eval --model M --data D --split S --json`). ' +
       'Each prediction is renormalised over the tokens the grammar allows — the distribution `compose` samples from at temperature 1; ' +
       'the raw-softmax figure is shown beside it. "read as" is how the chorales\' piano roll became notes for the model: `jsb` merges ' +
@@ -102,7 +103,8 @@ function likelihoodSection(report: ModelReport): string[] {
   lines.push('', `JSB chorales test split, frame NLL (lower is better); goal ≤ ${JSB_GOAL} (better than RNN-NADE), limit ≤ ${JSB_LIMIT}:`, '');
   lines.push('| model | frame NLL | source |', '| --- | ---: | --- |');
   for (const y of JSB_YARDSTICKS) lines.push(`| ${y.model} | ${f(y.frameNll, 2)} | ${y.source} |`);
-  for (const row of jsb) lines.push(`| **${row.model}** (Rhythmix) | **${f(row.result.frame_nll, 2)}** | this report${verdictFor(report, row).replace(' — ', ': ')} |`);
+  for (const row of jsb)
+    lines.push(`| **${row.model}** (Rhythmix) | **${f(row.result.frame_nll, 2)}** | this report${verdictFor(report, row).replace(' — ', ': ')} |`);
   if (jsb.length === 0) lines.push('| — | — | no model in this report covers the classical style |');
   lines.push(
     '',
@@ -125,7 +127,9 @@ function overlapSection(report: ModelReport): string[] {
     `Reference: the held-out split of each style, quantised to the 16th grid, cut into excerpts of ${g.bars} bars (each piece's ` +
       `first ${g.bars} bars, and each later ${g.bars}-bar window it fills), at most ${report.options.referencePieces} excerpts spread evenly over the split.`,
     `Overlap (OA) of the reference set's intra-set distance density with the generated-to-reference inter-set distance density; ` +
-      `goal on every feature ≥ ${Object.entries(OVERLAP_GOALS).map(([style, goal]) => `${goal} (${style})`).join(', ')}. Method below.`,
+      `goal on every feature ≥ ${Object.entries(OVERLAP_GOALS)
+        .map(([style, goal]) => `${goal} (${style})`)
+        .join(', ')}. Method below.`,
     '',
   ];
   for (const section of report.overlaps) {
@@ -174,8 +178,8 @@ function modelsSection(report: ModelReport): string[] {
   }
   lines.push(
     '',
-    'From each model\'s `card.json`; files = model.json + weights.bin + vocabulary.json + card.json. Epochs and valid NLL are the last ' +
-      'stage\'s; training time adds up every stage of a two-stage preset (`stages` in the card).',
+    "From each model's `card.json`; files = model.json + weights.bin + vocabulary.json + card.json. Epochs and valid NLL are the last " +
+      "stage's; training time adds up every stage of a two-stage preset (`stages` in the card).",
     '',
   );
   return lines;
@@ -187,10 +191,7 @@ function samplesSection(report: ModelReport, context: MarkdownContext): string[]
   if (report.samples.length === 0) {
     return [...lines, report.sampleFailures.length === 0 ? 'None rendered in this run (`--samples` off).' : 'None could be rendered:', '', ...failures, ''];
   }
-  lines.push(
-    'The first generated pieces of each style above (same seeds), written by the `compose` pipeline: MIDI, Ogg/Opus and the piano roll.',
-    '',
-  );
+  lines.push('The first generated pieces of each style above (same seeds), written by the `compose` pipeline: MIDI, Ogg/Opus and the piano roll.', '');
   for (const style of STYLES) {
     const own = report.samples.filter((s) => s.style === style);
     if (own.length === 0) continue;
@@ -225,12 +226,12 @@ function methodSection(report: ModelReport): string[] {
     '',
     '1. Distance between two pieces: the Euclidean norm of the difference of their feature values — for the two histograms over 12 ' +
       'bins, the absolute difference for the four scalars.',
-    '2. Intra-set distances: every reference excerpt against every other one (n·(n−1) values, as mgeval\'s leave-one-out); ' +
+    "2. Intra-set distances: every reference excerpt against every other one (n·(n−1) values, as mgeval's leave-one-out); " +
       'inter-set distances: every generated piece against every reference excerpt (n·m values).',
     `3. A Gaussian kernel density estimate of each set of distances, bandwidth by ${report.options.bandwidth === 'scott' ? 'Scott' : 'Silverman'}'s rule ` +
-      '(sample standard deviation × n^(−1/5), scipy\'s `gaussian_kde` default; at least 1/200 of the distances\' range).',
+      "(sample standard deviation × n^(−1/5), scipy's `gaussian_kde` default; at least 1/200 of the distances' range).",
     '4. Overlap area OA = ∫ min(p_intra, p_inter) dx by the trapezoid rule over the whole support (the data range ± 6 bandwidths). ' +
-      'mgeval integrates only from the smallest to the largest distance, cutting off the kernels\' tails — distances pile up near 0, ' +
+      "mgeval integrates only from the smallest to the largest distance, cutting off the kernels' tails — distances pile up near 0, " +
       'so that loses several percent even for identical sets; that figure is the "OA (mgeval range)" column. ' +
       'KL(intra ‖ inter) in nats, both densities evaluated on ' +
       'the same grid and normalised (mgeval evaluates each on its own range).',
@@ -258,5 +259,8 @@ export function reportMarkdown(report: ModelReport, context: MarkdownContext): s
     ...samplesSection(report, context),
     ...methodSection(report),
   ];
-  return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+  return `${lines
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
 }

@@ -20,8 +20,12 @@ export function targetsSection(report: StructureReport): string[] {
   if (report.targets.length === 0) return [];
   const judged = report.targets.filter((t) => t.met !== null);
   const met = judged.filter((t) => t.met === true).length;
-  const goals = Object.entries(OVERLAP_GOALS).map(([style, goal]) => `${style} ${goal}`).join(', ');
-  const entropy = Object.entries(ENTROPY_GAP_GOALS).map(([style, goal]) => `${style} within ${goal} bit`).join(', ');
+  const goals = Object.entries(OVERLAP_GOALS)
+    .map(([style, goal]) => `${style} ${goal}`)
+    .join(', ');
+  const entropy = Object.entries(ENTROPY_GAP_GOALS)
+    .map(([style, goal]) => `${style} within ${goal} bit`)
+    .join(', ');
   const frameGoals = Object.entries(FRAME_NLL_GOALS)
     .flatMap(([model, goals]) => Object.entries(goals).map(([data, goal]) => `${model} ${data} ≤ ${goal}`))
     .join(', ');
@@ -78,7 +82,7 @@ function degenerateLines(report: StructureReport): string[] {
     '',
     `**${d.count} of ${d.pieces}** generated pieces are degenerate (goal 0). A piece can break several rules (method below). ` +
       'The last column runs the same rules over the held-out excerpts (the same number of requested tracks; silence over the ' +
-      'excerpt\'s own length): how often real music trips them.',
+      "excerpt's own length): how often real music trips them.",
     '',
     `| model | style | pieces | degenerate | ${DEGENERATE_RULES.join(' | ')} | held-out excerpts flagged |`,
     `| --- | --- | ---: | ---: | ${DEGENERATE_RULES.map(() => '---:').join(' | ')} | ---: |`,
@@ -118,7 +122,7 @@ export function structureMethod(): string[] {
       `${Math.round(SILENCE_SHARE * 100)} % of the requested length with no note sounding on any track.`,
     '',
     'Pitch-class entropy in the targets is the "reference value" / "generated value" of the pitch_class_histogram rows above: the ' +
-      'entropy in bits of each piece\'s pitch-class histogram, mean over the pieces.',
+      "entropy in bits of each piece's pitch-class histogram, mean over the pieces.",
     '',
   ];
 }

@@ -310,7 +310,17 @@ function seededComposer(base: Composer, seed: number): Composer {
 
 function emptyComparison(generatedPieces: number, referencePieces: number): SetComparison {
   const none = summarize([]);
-  return { overlap: NaN, overlapDataRange: NaN, kl: NaN, bandwidths: [NaN, NaN], intra: none, inter: none, generatedIntra: none, referencePieces, generatedPieces };
+  return {
+    overlap: NaN,
+    overlapDataRange: NaN,
+    kl: NaN,
+    bandwidths: [NaN, NaN],
+    intra: none,
+    inter: none,
+    generatedIntra: none,
+    referencePieces,
+    generatedPieces,
+  };
 }
 
 /** Shannon entropy of a histogram that sums to 1, in bits. */
@@ -337,7 +347,8 @@ export async function collectReport(options: ReportOptions): Promise<ModelReport
   const progress = options.onProgress ?? (() => undefined);
   const bandwidth = options.bandwidth ?? 'scott';
   if (!Number.isInteger(options.pieces) || options.pieces < 2) throw new InvalidInputError(`--pieces must be an integer ≥ 2, got ${options.pieces}`);
-  if (!Number.isInteger(options.referencePieces) || options.referencePieces < 2) throw new InvalidInputError(`reference pieces must be an integer ≥ 2, got ${options.referencePieces}`);
+  if (!Number.isInteger(options.referencePieces) || options.referencePieces < 2)
+    throw new InvalidInputError(`reference pieces must be an integer ≥ 2, got ${options.referencePieces}`);
   if (options.samples > 0) {
     if (options.samplesDir === undefined) throw new InvalidInputError('example pieces need a folder (--samples DIR)');
     // Fail on a missing tool or soundfont before minutes of work.
@@ -383,7 +394,13 @@ export async function collectReport(options: ReportOptions): Promise<ModelReport
       progress(`${label}: NLL on ${spec.data} ${spec.split}`, 0);
       await tick();
       const scored = await heldOutDataset(style, options.datasetsRoot, model);
-      likelihood.push({ model: label, style, data: datasetSpecForModel(spec.data, model), split: spec.split, result: await evaluateModelOnDataset(model, scored) });
+      likelihood.push({
+        model: label,
+        style,
+        data: datasetSpecForModel(spec.data, model),
+        split: spec.split,
+        result: await evaluateModelOnDataset(model, scored),
+      });
 
       let reference = referenceCache.get(style);
       if (reference === undefined) {
@@ -435,9 +452,24 @@ export async function collectReport(options: ReportOptions): Promise<ModelReport
         try {
           const summary = await composeToFiles(
             { style, outDir: dir },
-            { composer: seededComposer(composer, seed), renderIn: options.renderIn ?? 'worker', onProgress: (p) => progress(`${label}: rendering ${style} example ${i + 1}`, p.fraction) },
+            {
+              composer: seededComposer(composer, seed),
+              renderIn: options.renderIn ?? 'worker',
+              onProgress: (p) => progress(`${label}: rendering ${style} example ${i + 1}`, p.fraction),
+            },
           );
-          samples.push({ model: label, style, seed, dir, midi: summary.midi, audio: summary.audio, image: summary.image, bars: summary.bars, notes: summary.notes, seconds: summary.seconds });
+          samples.push({
+            model: label,
+            style,
+            seed,
+            dir,
+            midi: summary.midi,
+            audio: summary.audio,
+            image: summary.image,
+            bars: summary.bars,
+            notes: summary.notes,
+            seconds: summary.seconds,
+          });
         } catch (error) {
           // Minutes of measurements are not thrown away for one example: the report names it.
           sampleFailures.push({ model: label, style, seed, dir, error: errorMessage(error) });

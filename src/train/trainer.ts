@@ -210,7 +210,8 @@ function checkVocabulary(pieces: ReadonlyArray<ArrayLike<number>>, vocabSize: nu
   for (const piece of pieces) {
     for (let i = 0; i < piece.length; i++) {
       const token = piece[i]!;
-      if (!Number.isInteger(token) || token < 0 || token >= vocabSize) throw new InvalidInputError(`${split} data holds token id ${token}; the model's vocabulary has ${vocabSize} ids`);
+      if (!Number.isInteger(token) || token < 0 || token >= vocabSize)
+        throw new InvalidInputError(`${split} data holds token id ${token}; the model's vocabulary has ${vocabSize} ids`);
     }
   }
 }
@@ -311,7 +312,15 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     version: new Date().toISOString(),
     parent: options.parent ?? null,
     createdAt: new Date().toISOString(),
-    data: { source: data.source, pieces: data.train.length, tokens: train.tokens.length, validationPieces: data.valid.length, ...(data.styles ? { styles: data.styles } : {}), ...(data.stepsPerQuarter ? { stepsPerQuarter: data.stepsPerQuarter } : {}), ...(data.datasets ? { datasets: data.datasets } : {}) },
+    data: {
+      source: data.source,
+      pieces: data.train.length,
+      tokens: train.tokens.length,
+      validationPieces: data.valid.length,
+      ...(data.styles ? { styles: data.styles } : {}),
+      ...(data.stepsPerQuarter ? { stepsPerQuarter: data.stepsPerQuarter } : {}),
+      ...(data.datasets ? { datasets: data.datasets } : {}),
+    },
     config: { model: config, training: { ...settings } },
     epochs,
     validationNll,
@@ -360,7 +369,14 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       rateTokens = 0;
       const order = epochOrder(trainWindows, settings, epoch);
       batchesPerEpoch = batchesOf(order);
-      pool.broadcast({ type: 'epoch', epoch, order, startBatch: state.nextBatch, shifts: transposition ? epochShifts(transposition, settings.seed, epoch) : null, learningRate: state.learningRate ?? settings.learningRate });
+      pool.broadcast({
+        type: 'epoch',
+        epoch,
+        order,
+        startBatch: state.nextBatch,
+        shifts: transposition ? epochShifts(transposition, settings.seed, epoch) : null,
+        learningRate: state.learningRate ?? settings.learningRate,
+      });
       const done = await pool.collect('epochDone');
       state.nextBatch = done[0]!.nextBatch;
       if (done[0]!.stopped && state.nextBatch < batchesPerEpoch) {
@@ -386,7 +402,14 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       }
       const learningRate = state.learningRate ?? settings.learningRate;
       if (!improved) state.learningRate = learningRate * settings.lrDecay;
-      const report: EpochReport = { epoch: epoch + 1, trainLoss, validationNll, best: improved, seconds: (performance.now() - epochStart) / 1000, learningRate };
+      const report: EpochReport = {
+        epoch: epoch + 1,
+        trainLoss,
+        validationNll,
+        best: improved,
+        seconds: (performance.now() - epochStart) / 1000,
+        learningRate,
+      };
       state.history.push(report);
       state.nextEpoch = epoch + 1;
       state.nextBatch = 0;

@@ -4,13 +4,7 @@
  * kills fluidsynth/ffmpeg before the thread is terminated.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import {
-  runRenderJob,
-  serializeError,
-  type RenderJob,
-  type RenderWorkerMessage,
-  type RenderWorkerRequest,
-} from '../render/render-job.js';
+import { runRenderJob, serializeError, type RenderJob, type RenderWorkerMessage, type RenderWorkerRequest } from '../render/render-job.js';
 
 const port = parentPort;
 if (!port) throw new Error('src/workers/render.ts must run as a worker thread');

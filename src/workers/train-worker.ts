@@ -62,7 +62,15 @@ function barrier(): void {
   }
 }
 
-function trainStep(corpus: TokenCorpus, windows: WindowIndex, ids: Int32Array, epoch: number, batchIndex: number, augmentation: BatchAugmentation | undefined, freshState: boolean): { loss: number; count: number } {
+function trainStep(
+  corpus: TokenCorpus,
+  windows: WindowIndex,
+  ids: Int32Array,
+  epoch: number,
+  batchIndex: number,
+  augmentation: BatchAugmentation | undefined,
+  freshState: boolean,
+): { loss: number; count: number } {
   net.zeroGradients();
   const mine = ids.subarray(rowFrom, rowTo);
   fillBatch(corpus, windows, mine, T, inputs, targets, augmentation);
@@ -148,8 +156,7 @@ port.on('message', (message: ToWorker) => {
     if (message.type === 'epoch') {
       adam.learningRate = message.learningRate;
       runEpoch(message.epoch, message.order, message.startBatch, message.shifts);
-    }
-    else if (message.type === 'validate') validate();
+    } else if (message.type === 'validate') validate();
     else if (message.type === 'snapshot') {
       const optimizer = net.getOptimizerState();
       port.postMessage({ type: 'snapshot', params: net.getParameters(), optimizer }, [optimizer.m.buffer as ArrayBuffer, optimizer.v.buffer as ArrayBuffer]);

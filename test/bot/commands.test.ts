@@ -49,7 +49,13 @@ describe('/compose limits', () => {
   it('registers exactly these limits', () => {
     const compose = COMMANDS.find((c) => c.data.name === 'compose')!.data.toJSON();
     const option = (name: string) => compose.options?.find((o) => o.name === name);
-    for (const [name, limit] of [['tracks', SLASH_COMPOSE_LIMITS.tracks], ['tempo', SLASH_COMPOSE_LIMITS.tempo], ['length', SLASH_COMPOSE_LIMITS.length], ['temperature', SLASH_COMPOSE_LIMITS.temperature], ['sample_seed', SLASH_COMPOSE_LIMITS.sampleSeed]] as const) {
+    for (const [name, limit] of [
+      ['tracks', SLASH_COMPOSE_LIMITS.tracks],
+      ['tempo', SLASH_COMPOSE_LIMITS.tempo],
+      ['length', SLASH_COMPOSE_LIMITS.length],
+      ['temperature', SLASH_COMPOSE_LIMITS.temperature],
+      ['sample_seed', SLASH_COMPOSE_LIMITS.sampleSeed],
+    ] as const) {
       expect(option(name), name).toMatchObject({ min_value: limit.min, max_value: limit.max });
     }
     expect(option('seed')).toMatchObject({ max_length: SLASH_COMPOSE_LIMITS.seedLength });

@@ -7,8 +7,26 @@ import { InvalidInputError } from '../../src/util/errors.js';
 describe('composeInputFromSlash', () => {
   it('maps the slash options onto the pipeline options', () => {
     expect(
-      composeInputFromSlash({ seed: ' C4q E4q ', style: 'Folk', instruments: 'piano, strings,,bass', tempo: 90, length: 8, temperature: 0.8, key: ' D minor ', sampleSeed: 0 }),
-    ).toEqual({ seed: 'C4q E4q', style: 'folk', instruments: ['piano', 'strings', 'bass'], tempo: 90, bars: 8, temperature: 0.8, key: 'D minor', samplingSeed: 0 });
+      composeInputFromSlash({
+        seed: ' C4q E4q ',
+        style: 'Folk',
+        instruments: 'piano, strings,,bass',
+        tempo: 90,
+        length: 8,
+        temperature: 0.8,
+        key: ' D minor ',
+        sampleSeed: 0,
+      }),
+    ).toEqual({
+      seed: 'C4q E4q',
+      style: 'folk',
+      instruments: ['piano', 'strings', 'bass'],
+      tempo: 90,
+      bars: 8,
+      temperature: 0.8,
+      key: 'D minor',
+      samplingSeed: 0,
+    });
   });
 
   it('offers sample_seed with the same limits as --sample-seed', () => {
@@ -17,7 +35,9 @@ describe('composeInputFromSlash', () => {
   });
 
   it('leaves out what was not given (null from discord.js)', () => {
-    expect(composeInputFromSlash({ seed: null, style: null, instruments: null, tracks: 3, tempo: null, length: null, temperature: null, key: '', sampleSeed: null })).toEqual({ tracks: 3 });
+    expect(
+      composeInputFromSlash({ seed: null, style: null, instruments: null, tracks: 3, tempo: null, length: null, temperature: null, key: '', sampleSeed: null }),
+    ).toEqual({ tracks: 3 });
   });
 });
 

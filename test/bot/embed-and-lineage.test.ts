@@ -38,7 +38,16 @@ describe('piece embed', () => {
     const embed = pieceEmbed(piece(), { imageName: 'rhythmix-12.png', ratingEmojis: parseRatingEmojis('👍=1,🔥=2').emojis });
     const fields = Object.fromEntries(embed.fields!.map((f) => [f.name, f.value]));
     expect(embed.title).toBe('Piece #12');
-    expect(fields).toMatchObject({ Style: 'folk', Key: 'D minor', Tempo: '96 BPM', Length: '4 bars · 8.0 s', Model: '`rhythmix-base`', 'Requested by': '<@42>', 'Sample seed': '`1234`', Seed: '`C4q E4q`' });
+    expect(fields).toMatchObject({
+      Style: 'folk',
+      Key: 'D minor',
+      Tempo: '96 BPM',
+      Length: '4 bars · 8.0 s',
+      Model: '`rhythmix-base`',
+      'Requested by': '<@42>',
+      'Sample seed': '`1234`',
+      Seed: '`C4q E4q`',
+    });
     expect(pieceEmbed(piece({ samplingSeed: null })).fields!.find((f) => f.name === 'Sample seed')?.value).toBe('not recorded');
     expect(embed.image?.url).toBe('attachment://rhythmix-12.png');
     expect(embed.footer?.text).toBe('Rate it: 👍 🔥');
@@ -46,11 +55,17 @@ describe('piece embed', () => {
   });
 
   it('describes MIDI seeds and unseeded pieces, and defuses backticks', () => {
-    expect(seedDescription({ seed: null, parameters: { midiName: 'tune.mid', seedBars: 2 }, kind: 'original', parentId: null })).toBe('`tune.mid` (first 2 bars)');
+    expect(seedDescription({ seed: null, parameters: { midiName: 'tune.mid', seedBars: 2 }, kind: 'original', parentId: null })).toBe(
+      '`tune.mid` (first 2 bars)',
+    );
     expect(seedDescription({ seed: null, parameters: {}, kind: 'original', parentId: null })).toMatch(/none/);
     expect(seedDescription({ seed: 'C4q`', parameters: {}, kind: 'original', parentId: null })).toBe("`C4q'`");
-    expect(seedDescription({ seed: null, parameters: { midiName: 'piece-7.mid', seedBars: 2 }, kind: 'variation', parentId: 7 })).toBe('piece #7 (first 2 bars)');
-    expect(seedDescription({ seed: null, parameters: { midiName: 'tune.mid', seedBars: 2 }, kind: 'variation', parentId: 7 })).toBe('`tune.mid` (first 2 bars)');
+    expect(seedDescription({ seed: null, parameters: { midiName: 'piece-7.mid', seedBars: 2 }, kind: 'variation', parentId: 7 })).toBe(
+      'piece #7 (first 2 bars)',
+    );
+    expect(seedDescription({ seed: null, parameters: { midiName: 'tune.mid', seedBars: 2 }, kind: 'variation', parentId: 7 })).toBe(
+      '`tune.mid` (first 2 bars)',
+    );
   });
 
   it('has four buttons whose ids round-trip', () => {
@@ -138,7 +153,15 @@ describe('ratings and listings', () => {
   it('formats /top lines and /piece rating counts', () => {
     expect(topLines([{ piece: piece(), score: 5, voters: 3 }])).toBe('1. **[#12](https://discord.com/channels/1/2/3)** · folk · score 5 (3 voters) by <@42>');
     expect(topLines([])).toMatch(/No rated pieces/);
-    expect(ratingSummary(emojis.slice(0, 3), new Map([['👍', 2], ['❤', 1]]))).toBe('👍 2 · 👎 0 · ❤️ 1');
+    expect(
+      ratingSummary(
+        emojis.slice(0, 3),
+        new Map([
+          ['👍', 2],
+          ['❤', 1],
+        ]),
+      ),
+    ).toBe('👍 2 · 👎 0 · ❤️ 1');
     expect(parsePieceId('#12')).toBe(12);
     expect(parsePieceId('twelve')).toBeNull();
   });
@@ -149,8 +172,14 @@ describe('permissions', () => {
     const expected = BOT_PERMISSIONS.reduce((bits, p) => bits | PermissionFlagsBits[p.name], 0n);
     expect(invitePermissions()).toBe(expected);
     expect(invitePermissions()).toBe(
-      PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages | PermissionFlagsBits.EmbedLinks | PermissionFlagsBits.AttachFiles |
-        PermissionFlagsBits.AddReactions | PermissionFlagsBits.ReadMessageHistory | PermissionFlagsBits.Connect | PermissionFlagsBits.Speak,
+      PermissionFlagsBits.ViewChannel |
+        PermissionFlagsBits.SendMessages |
+        PermissionFlagsBits.EmbedLinks |
+        PermissionFlagsBits.AttachFiles |
+        PermissionFlagsBits.AddReactions |
+        PermissionFlagsBits.ReadMessageHistory |
+        PermissionFlagsBits.Connect |
+        PermissionFlagsBits.Speak,
     );
     expect(inviteUrl('123')).toBe(`https://discord.com/oauth2/authorize?client_id=123&scope=bot%20applications.commands&permissions=${expected}`);
   });

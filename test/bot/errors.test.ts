@@ -5,11 +5,15 @@ import { InvalidInputError, RhythmixError } from '../../src/util/errors.js';
 
 describe('userMessage', () => {
   it('shows user errors in Discord wording, without server paths', () => {
-    expect(userMessage(new InvalidInputError('--midi /srv/rhythmix/data/pieces/.work-abc/seed.mid contains no notes'))).toBe('❌ `midi` seed.mid contains no notes');
+    expect(userMessage(new InvalidInputError('--midi /srv/rhythmix/data/pieces/.work-abc/seed.mid contains no notes'))).toBe(
+      '❌ `midi` seed.mid contains no notes',
+    );
   });
 
   it('says when to retry a full queue', () => {
-    expect(userMessage(new QueueFullError('user', 'you already have 1 job queued or running', 12_300))).toBe('🚦 Queue full: you already have 1 job queued or running — try again in 13 s.');
+    expect(userMessage(new QueueFullError('user', 'you already have 1 job queued or running', 12_300))).toBe(
+      '🚦 Queue full: you already have 1 job queued or running — try again in 13 s.',
+    );
   });
 
   it('never shows internals', () => {

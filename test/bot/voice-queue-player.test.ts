@@ -49,8 +49,7 @@ describe('QueuePlayer (one guild on the voice thread)', () => {
     players.push(player);
     return player;
   };
-  const started = (player: ReturnType<typeof make>) =>
-    vi.waitFor(() => expect(player.audioStatus).not.toBe(AudioPlayerStatus.Idle), { timeout: 5_000 });
+  const started = (player: ReturnType<typeof make>) => vi.waitFor(() => expect(player.audioStatus).not.toBe(AudioPlayerStatus.Idle), { timeout: 5_000 });
 
   it('plays the first piece at once and queues the rest in order, up to the limit', async () => {
     const player = make();

@@ -41,7 +41,10 @@ describe('checkPlayRequest', () => {
   const base = { memberChannelId: 'music', botChannelId: undefined, busy: false, queued: 0, maxQueueLength: 3 };
 
   it('needs the caller in a voice channel', () => {
-    expect(checkPlayRequest({ ...base, memberChannelId: undefined })).toEqual({ ok: false, reason: 'Join a voice channel in this server first, then try again.' });
+    expect(checkPlayRequest({ ...base, memberChannelId: undefined })).toEqual({
+      ok: false,
+      reason: 'Join a voice channel in this server first, then try again.',
+    });
   });
 
   it('keeps a busy bot in its channel but lets an idle one follow the caller', () => {

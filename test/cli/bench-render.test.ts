@@ -10,7 +10,19 @@ describe.skipIf(!HAVE_RENDER_TOOLS || !isCliBuilt())('rhythmix bench render (nee
     expect(status).toBe(0);
     const result = JSON.parse(stdout) as Record<string, unknown>;
     expect(Object.keys(result).sort()).toEqual(
-      ['audio_seconds', 'best_realtime_factor', 'goal', 'load_average', 'median_realtime_factor', 'per_run_factors', 'piece', 'realtime_factor', 'runs', 'soundfont', 'wall_seconds'].sort(),
+      [
+        'audio_seconds',
+        'best_realtime_factor',
+        'goal',
+        'load_average',
+        'median_realtime_factor',
+        'per_run_factors',
+        'piece',
+        'realtime_factor',
+        'runs',
+        'soundfont',
+        'wall_seconds',
+      ].sort(),
     );
     expect(result.realtime_factor).toBeGreaterThan(0);
     expect(result.runs).toBe(1);

@@ -25,13 +25,17 @@ interface ComposeJson {
 
 /** One compose of the tiny model into its own folder; the parsed --json document. */
 function compose(out: string, ...extra: string[]): ComposeJson {
-  const { status, stdout, stderr } = runCli(['compose', '--model', model, '--style', 'folk', '--bars', '4', '--tracks', '1', '--out', join(dir, out), '--json', ...extra], 60_000);
+  const { status, stdout, stderr } = runCli(
+    ['compose', '--model', model, '--style', 'folk', '--bars', '4', '--tracks', '1', '--out', join(dir, out), '--json', ...extra],
+    60_000,
+  );
   expect(stderr).toBe('');
   expect(status).toBe(0);
   return JSON.parse(stdout) as ComposeJson;
 }
 
-const notes = (json: ComposeJson) => parseMidi(new Uint8Array(readFileSync(json.midi))).tracks.flatMap((t) => t.notes.map((n) => [n.pitch, n.start, n.duration]));
+const notes = (json: ComposeJson) =>
+  parseMidi(new Uint8Array(readFileSync(json.midi))).tracks.flatMap((t) => t.notes.map((n) => [n.pitch, n.start, n.duration]));
 
 describe('rhythmix compose --sample-seed', () => {
   it('refuses a sampling seed that is not a whole number from 0 to 2^31-1', () => {

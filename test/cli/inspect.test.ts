@@ -51,7 +51,11 @@ describe('rhythmix inspect', () => {
 
   it.each([
     // A valid header, then a track chunk that declares 4096 bytes and holds 20.
-    ['corrupt', Uint8Array.from([...Buffer.from('MThd'), 0, 0, 0, 6, 0, 1, 0, 1, 1, 0xe0, ...Buffer.from('MTrk'), 0, 0, 0x10, 0, ...new Array<number>(20).fill(0x90)]), /truncated MIDI file: track 1 declares 4096 bytes but only 20 remain/],
+    [
+      'corrupt',
+      Uint8Array.from([...Buffer.from('MThd'), 0, 0, 0, 6, 0, 1, 0, 1, 1, 0xe0, ...Buffer.from('MTrk'), 0, 0, 0x10, 0, ...new Array<number>(20).fill(0x90)]),
+      /truncated MIDI file: track 1 declares 4096 bytes but only 20 remain/,
+    ],
     ['text', Buffer.from('just some text\n'), /not a MIDI file \(expected "MThd" header\)/],
   ])('a %s file: exit code 2 and one line on stderr', (name, bytes, pattern) => {
     const file = join(dir, `${name}.mid`);

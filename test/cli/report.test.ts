@@ -19,7 +19,12 @@ type ReportJson = ModelReport & { out: string; seconds: number };
 /** A tiny untrained model (classical and folk) whose numbers come from the evaluators like any other's. */
 const tinyModel = (dir: string): Promise<void> =>
   saveTinyModel(dir, 'tiny-report', {
-    card: { data: { source: 'test', pieces: 3, tokens: 300, styles: ['classical', 'folk'], stepsPerQuarter: 4 }, epochs: 1, validationNll: 5.5, trainingSeconds: 12 },
+    card: {
+      data: { source: 'test', pieces: 3, tokens: 300, styles: ['classical', 'folk'], stepsPerQuarter: 4 },
+      epochs: 1,
+      validationNll: 5.5,
+      trainingSeconds: 12,
+    },
   });
 
 describe('report helpers', () => {
@@ -95,7 +100,14 @@ describe.skipIf(!built || !haveData)('rhythmix report (CLI)', () => {
     expect(first.uncoveredStyles).toEqual(['game']);
     expect(markdown).toMatch(/\*\*game\*\*: not measured — no model in this report/);
     expect(markdown).toMatch(/temperature 1 \(engine default\), top-k off/);
-    for (const heading of ['## Summary', '## Likelihood on held-out music', '## Generated vs held-out music (mgeval)', '## Models', '## Example pieces', '## Method']) {
+    for (const heading of [
+      '## Summary',
+      '## Likelihood on held-out music',
+      '## Generated vs held-out music (mgeval)',
+      '## Models',
+      '## Example pieces',
+      '## Method',
+    ]) {
       expect(markdown).toContain(heading);
     }
     expect(markdown).toMatch(/\| tiny-report \| tiny-report \| classical, folk \| [\d,]+ \| [\d.]+ MB \| 8 · 16 LSTM \| 1 \| 12 s \| 5\.5000 \|/);
@@ -112,12 +124,21 @@ describe.skipIf(!built || !haveData)('rhythmix report (CLI)', () => {
       expect(markdown).toContain(`| tiny-report | ${r.style} | ${r.generated.measured} of 4 | ${r.held_out.measured} of 6 |`);
     }
     expect(first.degenerate.pieces).toBe(8);
-    expect(first.degenerate.rows.map((r) => [r.style, r.pieces])).toEqual([['classical', 4], ['folk', 4]]);
+    expect(first.degenerate.rows.map((r) => [r.style, r.pieces])).toEqual([
+      ['classical', 4],
+      ['folk', 4],
+    ]);
     expect(first.degenerate.count).toBe(first.degenerate.rows.reduce((sum, r) => sum + r.flagged.length, 0));
     expect(markdown).toContain(`**${first.degenerate.count} of 8** generated pieces are degenerate`);
     expect(first.targets.map((t) => `${t.style} ${t.target}`)).toEqual([
-      'classical overlap', 'classical pitch-class entropy', 'classical repetition', 'classical degenerate',
-      'folk overlap', 'folk pitch-class entropy', 'folk repetition', 'folk degenerate',
+      'classical overlap',
+      'classical pitch-class entropy',
+      'classical repetition',
+      'classical degenerate',
+      'folk overlap',
+      'folk pitch-class entropy',
+      'folk repetition',
+      'folk degenerate',
     ]);
     expect(markdown).toContain('## Targets (issue #13)');
     expect(markdown).toContain('## Structure: repetition and degenerate pieces');
@@ -141,7 +162,11 @@ describe.skipIf(!built || !haveData)('rhythmix report (CLI)', () => {
     expect(same.overlaps).toEqual(first.overlaps);
     expect(same.likelihood).toEqual(first.likelihood);
     // Through JSON, as `first` came: a set without measured pieces has NaN means, null there.
-    expect(JSON.parse(JSON.stringify({ r: same.repetition, d: same.degenerate, t: same.targets }))).toEqual({ r: first.repetition, d: first.degenerate, t: first.targets });
+    expect(JSON.parse(JSON.stringify({ r: same.repetition, d: same.degenerate, t: same.targets }))).toEqual({
+      r: first.repetition,
+      d: first.degenerate,
+      t: first.targets,
+    });
     const other = await collectReport({ ...options, seed: 4 });
     expect(other.overlaps[0]!.generated.seeds).not.toEqual(first.overlaps[0]!.generated.seeds);
     expect(other.overlaps.map((o) => o.features.map((r) => r.inter.mean))).not.toEqual(first.overlaps.map((o) => o.features.map((r) => r.inter.mean)));

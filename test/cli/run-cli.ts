@@ -23,9 +23,7 @@ export function runCli(args: readonly string[], timeoutMs = 120_000): CliResult 
 
 /** True when `dist/` holds the CLI and every named worker (the test command builds first). */
 export function isCliBuilt(...workers: string[]): boolean {
-  return [join('dist/cli/main.js'), ...workers.map((w) => join('dist/workers', `${w}.js`))].every((file) =>
-    existsSync(join(projectRoot, file)),
-  );
+  return [join('dist/cli/main.js'), ...workers.map((w) => join('dist/workers', `${w}.js`))].every((file) => existsSync(join(projectRoot, file)));
 }
 
 export function assertCliBuilt(): void {

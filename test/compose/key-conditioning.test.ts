@@ -40,7 +40,7 @@ async function compose(composer: LstmComposer, options: Record<string, unknown>,
 }
 
 describe('the key a piece is conditioned on', () => {
-  it('is drawn from the style\'s training keys, in proportion, the same for the same sampling seed', async () => {
+  it("is drawn from the style's training keys, in proportion, the same for the same sampling seed", async () => {
     const keys: string[] = [];
     for (let s = 0; s < 40; s++) keys.push(keySignatureName((await compose(withKeys, {}, s)).key!));
     expect(new Set(keys)).toEqual(new Set(['G major', 'D major']));
@@ -56,7 +56,7 @@ describe('the key a piece is conditioned on', () => {
     expect(keySignatureName((await compose(withKeys, { key: 'E dorian' }, 1)).key!)).toBe('E minor');
   });
 
-  it('is the seed\'s key when the seed has enough notes to tell it', async () => {
+  it("is the seed's key when the seed has enough notes to tell it", async () => {
     const piece = await compose(withKeys, { seed: 'D4q F4q A4q D5q | C#5q D5q A4q F4q', bars: 3 }, 2);
     expect(keySignatureName(piece.key!)).toBe('D minor');
     // Two notes say little: the key is drawn as for a piece without a seed.
@@ -69,7 +69,7 @@ describe('the key a piece is conditioned on', () => {
 });
 
 describe('the soft key', () => {
-  it('keeps a drawn key\'s notes mostly in its scale without forbidding the rest', async () => {
+  it("keeps a drawn key's notes mostly in its scale without forbidding the rest", async () => {
     let inKey = 0;
     let total = 0;
     for (let s = 0; s < 12; s++) {

@@ -30,7 +30,9 @@ describe('compose options', () => {
     expect(parseComposeOptions({}).samplingSeed).toBeUndefined();
     for (const bad of [1.5, -1, 2 ** 31, '7']) {
       expect(() => parseComposeOptions({ samplingSeed: bad })).toThrow(InvalidInputError);
-      expect(() => parseComposeOptions({ samplingSeed: bad })).toThrow(`--sample-seed: must be a whole number from 0 to 2147483647 (got ${JSON.stringify(bad)})`);
+      expect(() => parseComposeOptions({ samplingSeed: bad })).toThrow(
+        `--sample-seed: must be a whole number from 0 to 2147483647 (got ${JSON.stringify(bad)})`,
+      );
     }
   });
 

@@ -104,7 +104,9 @@ describe('compose pipeline', () => {
     const seedInput = await loadSeed({ seedBars: 2, tempo: 120 });
     const request = buildRequest(options, seedInput);
     const piece = await composer.compose(seedInput.piece, { ...request, samplingSeed: 5 }, () => {}, undefined);
-    expect(piece.tracks.map((t) => ({ program: t.program, isDrum: t.isDrum }))).toEqual(request.instruments.map((i) => ({ program: i.program, isDrum: i.isDrum })));
+    expect(piece.tracks.map((t) => ({ program: t.program, isDrum: t.isDrum }))).toEqual(
+      request.instruments.map((i) => ({ program: i.program, isDrum: i.isDrum })),
+    );
     expect(piece.tracks.map((t) => t.name)).toEqual(request.instruments.map((i) => i.name));
     // No early <end>: the piece reaches its last requested bar.
     expect(pieceLengthBeats(piece)).toBeGreaterThan(request.totalBeats - request.totalBeats / request.bars);
@@ -153,9 +155,9 @@ describe('compose pipeline', () => {
   });
 
   it.skipIf(!HAVE_RENDER_TOOLS)('reports a model that produced nothing, and bad options before composing', async () => {
-    await expect(
-      composeToFiles({ outDir: path.join(dir, 'silent') }, { composer: new SilentTestComposer(), renderIn: 'inline' }),
-    ).rejects.toThrow(RhythmixError);
+    await expect(composeToFiles({ outDir: path.join(dir, 'silent') }, { composer: new SilentTestComposer(), renderIn: 'inline' })).rejects.toThrow(
+      RhythmixError,
+    );
     const composer = new ArpeggioTestComposer();
     await expect(composeToFiles({ instruments: ['kazoo'] }, { composer })).rejects.toThrow(InvalidInputError);
     await expect(composeToFiles({ bars: 512, tempo: 20 }, { composer })).rejects.toThrow(/render limit/);

@@ -119,7 +119,10 @@ describe('configuration', () => {
     } catch (error) {
       message = (error as Error).message;
     }
-    const lines = message.split('\n').slice(1).map((l) => l.trim());
+    const lines = message
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim());
     expect(lines).toHaveLength(11);
     const expected = [
       /^DISCORD_TOKEN contains spaces or quotes/,

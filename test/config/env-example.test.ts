@@ -11,7 +11,9 @@ const root = join(import.meta.dirname, '../..');
 const example = parseEnv(readFileSync(join(root, '.env.example'), 'utf8'));
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const section = readme.slice(readme.indexOf('## Configuration, database and job queue'), readme.indexOf('**Database.**'));
-const tableNames = [...section.matchAll(/^\| (.+?) \|/gm)].flatMap((row) => [...(row[1] as string).matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((m) => m[1] as string));
+const tableNames = [...section.matchAll(/^\| (.+?) \|/gm)].flatMap((row) =>
+  [...(row[1] as string).matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((m) => m[1] as string),
+);
 
 describe('.env.example', () => {
   it('lists exactly the variables src/config reads, as does the README', () => {

@@ -21,7 +21,14 @@ describe('framesToPiece', () => {
   });
 
   it('treats -1 as a silent voice and unisons as one note, on a 16th grid', () => {
-    const piece = framesToPiece([[67, 64, 60, 48], [67, 64, -1, 48], [-1, 60, 60, 48]], 4);
+    const piece = framesToPiece(
+      [
+        [67, 64, 60, 48],
+        [67, 64, -1, 48],
+        [-1, 60, 60, 48],
+      ],
+      4,
+    );
     expect(piece.tracks[0]!.notes).toEqual([
       { pitch: 48, start: 0, duration: 0.75, velocity: 80 },
       { pitch: 60, start: 0, duration: 0.25, velocity: 80 },
@@ -39,7 +46,12 @@ describe('framesToPiece, frame by frame', () => {
     const piece = framesToPiece(frames, 1, 'x', 'frames');
     assertValidPiece(piece);
     expect(piece.tracks[0]!.notes.map((n) => [n.pitch, n.start, n.duration])).toEqual([
-      [60, 0, 1], [64, 0, 1], [60, 1, 1], [65, 1, 1], [60, 2, 1], [62, 4, 1],
+      [60, 0, 1],
+      [64, 0, 1],
+      [60, 1, 1],
+      [65, 1, 1],
+      [60, 2, 1],
+      [62, 4, 1],
     ]);
   });
 

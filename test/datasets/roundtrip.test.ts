@@ -20,9 +20,7 @@ const STEPS_PER_QUARTER = 4;
 /** Notes as comparable strings: track, pitch, start, duration (to 1e-6 beat) and velocity bin. */
 function noteSet(piece: Piece): string[] {
   return piece.tracks
-    .flatMap((track, t) =>
-      track.notes.map((n) => `${t}:${n.pitch}:${Math.round(n.start * 1e6)}:${Math.round(n.duration * 1e6)}:v${velocityBin(n.velocity)}`),
-    )
+    .flatMap((track, t) => track.notes.map((n) => `${t}:${n.pitch}:${Math.round(n.start * 1e6)}:${Math.round(n.duration * 1e6)}:v${velocityBin(n.velocity)}`))
     .sort();
 }
 
@@ -80,13 +78,7 @@ describe('round trip on synthetic pieces', () => {
 });
 
 const root = datasetsRoot();
-const FOLDERS = [
-  'nottingham/train',
-  'nottingham/valid',
-  'game-music/freedoom',
-  'game-music/openmsx',
-  'game-music/planetblupi',
-] as const;
+const FOLDERS = ['nottingham/train', 'nottingham/valid', 'game-music/freedoom', 'game-music/openmsx', 'game-music/planetblupi'] as const;
 
 /**
  * Per file: (1) the quantised piece comes back from tokens and MIDI note for note (track, pitch,

@@ -52,9 +52,9 @@ describe('token shards', () => {
     await expect(writeShards(base, { vocabulary: DEFAULT_VOCABULARY, stepsPerQuarter: 4, records })).rejects.toThrow(
       /is not empty and holds no Rhythmix shards/,
     );
-    await expect(
-      writeShards(join(base, 'dup'), { vocabulary: DEFAULT_VOCABULARY, stepsPerQuarter: 4, records: [records[0]!, records[0]!] }),
-    ).rejects.toThrow(/occurs twice/);
+    await expect(writeShards(join(base, 'dup'), { vocabulary: DEFAULT_VOCABULARY, stepsPerQuarter: 4, records: [records[0]!, records[0]!] })).rejects.toThrow(
+      /occurs twice/,
+    );
   });
 
   it('reports missing, malformed and out-of-vocabulary shards', async () => {

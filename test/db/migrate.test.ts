@@ -15,7 +15,9 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 function tables(file: string): string[] {
   const db = new Sqlite(file, { readonly: true });
   try {
-    return (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
+    return (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>).map(
+      (r) => r.name,
+    );
   } finally {
     db.close();
   }
@@ -133,11 +135,15 @@ describe('migrations', () => {
     const code = `import { migrateFile } from ${JSON.stringify(client)};
       import { parentPort, workerData } from 'node:worker_threads';
       parentPort.postMessage(migrateFile(workerData).applied.length);`;
-    const runs = Array.from({ length: 4 }, () => new Promise<number>((resolve, reject) => {
-      const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`), { workerData: file });
-      worker.once('message', resolve);
-      worker.once('error', reject);
-    }));
+    const runs = Array.from(
+      { length: 4 },
+      () =>
+        new Promise<number>((resolve, reject) => {
+          const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`), { workerData: file });
+          worker.once('message', resolve);
+          worker.once('error', reject);
+        }),
+    );
     const applied = await Promise.all(runs);
     const total = readMigrations().length;
     expect(applied.reduce((a, b) => a + b, 0)).toBe(total);

@@ -67,7 +67,17 @@ describe('pieces', () => {
     const posted = await updatePiece(db.prisma, created.id, { channelId: '3', messageId: '4', midiPath: 'a.mid', audioPath: 'a.ogg', imagePath: 'a.png' });
     expect(posted.messageId).toBe('4');
     const read = await getPiece(db.prisma, created.id);
-    expect(read).toMatchObject({ style: 'folk', seed: 'C4 E4 G4', samplingSeed: 2147483647, guildId: guild.id, authorId: alice.id, kind: 'original', tempo: 96, bars: 8, audioPath: 'a.ogg' });
+    expect(read).toMatchObject({
+      style: 'folk',
+      seed: 'C4 E4 G4',
+      samplingSeed: 2147483647,
+      guildId: guild.id,
+      authorId: alice.id,
+      kind: 'original',
+      tempo: 96,
+      bars: 8,
+      audioPath: 'a.ogg',
+    });
     expect(read?.parameters).toEqual({ temperature: 0.9, instruments: ['piano', 'violin'] });
     expect(Array.from(read?.tokens ?? [])).toEqual([1, 2, 300, 70000]);
     expect((await getPieceByMessageId(db.prisma, '4'))?.id).toBe(created.id);
@@ -255,6 +265,11 @@ describe('model versions and retrain runs', () => {
       [killed.id, 'failed'],
       [done.id, 'rejected'],
     ]);
-    expect(await lastRetrainRun(db.prisma, { status: 'rejected' })).toMatchObject({ id: done.id, ratingsUsed: 12, candidate: 'ft-3', result: { nllRegression: 0.09 } });
+    expect(await lastRetrainRun(db.prisma, { status: 'rejected' })).toMatchObject({
+      id: done.id,
+      ratingsUsed: 12,
+      candidate: 'ft-3',
+      result: { nllRegression: 0.09 },
+    });
   });
 });

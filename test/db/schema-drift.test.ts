@@ -55,7 +55,11 @@ describe('migrations match prisma/schema.prisma', () => {
   const file = join(dir, 'drift.db');
   migrateFile(file);
   const db = new Sqlite(file, { readonly: true });
-  const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != '_prisma_migrations'").all() as Array<{ name: string }>).map((t) => t.name);
+  const tables = (
+    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != '_prisma_migrations'").all() as Array<{
+      name: string;
+    }>
+  ).map((t) => t.name);
   const described = [...models].map(([name, spec]) => {
     const columns = db.prepare(`PRAGMA table_info("${name}")`).all() as Array<{ name: string; type: string; notnull: number; pk: number }>;
     const indexes = (db.prepare(`PRAGMA index_list("${name}")`).all() as Array<{ name: string; unique: number; origin: string }>)

@@ -68,7 +68,11 @@ describe('rhythmix bot / deploy-commands as processes', () => {
     sim = await DiscordSimulator.start();
     dir = makeTempDir();
     const wrong = 'MTIzNDU2Nzg5.wrong-token.abcdefghijkl';
-    const run = start(['bot'], { ...cleanEnv(), ...sim.clientEnv(), DISCORD_TOKEN: wrong, DISCORD_APP_ID: sim.applicationId, DATABASE_URL: 'file:./bot.db' }, dir);
+    const run = start(
+      ['bot'],
+      { ...cleanEnv(), ...sim.clientEnv(), DISCORD_TOKEN: wrong, DISCORD_APP_ID: sim.applicationId, DATABASE_URL: 'file:./bot.db' },
+      dir,
+    );
     expect(await run.exit).toBe(2);
     expect(run.output()).toContain('Discord refused DISCORD_TOKEN');
     expect(run.output()).not.toContain(wrong);
@@ -94,7 +98,11 @@ describe('rhythmix bot / deploy-commands as processes', () => {
     const run = sim.user('alice').slash('compose', { seed: 'C4q D4q E4q', style: 'classical', length: 2 });
     expect(await run.waitForAck()).toBe(5);
     const reply = await run.waitForReply((m) => m.attachments.length === 3 && !(m.flags & MessageFlags.Loading), 100_000);
-    expect(reply.attachments.map((a) => a.filename)).toEqual([expect.stringMatching(/\.png$/), expect.stringMatching(/\.ogg$/), expect.stringMatching(/\.mid$/)]);
+    expect(reply.attachments.map((a) => a.filename)).toEqual([
+      expect.stringMatching(/\.png$/),
+      expect.stringMatching(/\.ogg$/),
+      expect.stringMatching(/\.mid$/),
+    ]);
 
     bot.child.kill('SIGTERM');
     expect(await bot.exit).toBe(0);

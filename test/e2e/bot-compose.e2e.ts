@@ -42,7 +42,9 @@ describe('the Rhythmix bot on the simulator', () => {
   const notesOf = async (midiPath: string | null, until = Infinity): Promise<string[]> => {
     const piece = await readMidiFile(midiPath!);
     return piece.tracks
-      .flatMap((t) => t.notes.filter((n) => n.start < until - 1e-9).map((n) => `${t.program}/${t.isDrum}:${n.pitch}@${n.start}+${Math.min(n.duration, until - n.start)}`))
+      .flatMap((t) =>
+        t.notes.filter((n) => n.start < until - 1e-9).map((n) => `${t.program}/${t.isDrum}:${n.pitch}@${n.start}+${Math.min(n.duration, until - n.start)}`),
+      )
       .sort();
   };
 
@@ -54,9 +56,24 @@ describe('the Rhythmix bot on the simulator', () => {
     const reply = await run.waitForReply(isResult, WAIT_MS);
 
     expect(reply.attachments.map((a) => a.filename.split('.').pop()).sort()).toEqual(['mid', 'ogg', 'png']);
-    expect(reply.attachments.find((a) => a.filename.endsWith('.mid'))!.data.subarray(0, 4).toString('latin1')).toBe('MThd');
-    expect(reply.attachments.find((a) => a.filename.endsWith('.ogg'))!.data.subarray(0, 4).toString('latin1')).toBe('OggS');
-    expect(reply.attachments.find((a) => a.filename.endsWith('.png'))!.data.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect(
+      reply.attachments
+        .find((a) => a.filename.endsWith('.mid'))!
+        .data.subarray(0, 4)
+        .toString('latin1'),
+    ).toBe('MThd');
+    expect(
+      reply.attachments
+        .find((a) => a.filename.endsWith('.ogg'))!
+        .data.subarray(0, 4)
+        .toString('latin1'),
+    ).toBe('OggS');
+    expect(
+      reply.attachments
+        .find((a) => a.filename.endsWith('.png'))!
+        .data.subarray(1, 4)
+        .toString('latin1'),
+    ).toBe('PNG');
     // The progress edits came before: queued/composing text, then the result.
     expect(reply.history.some((h) => /Composing|Queued|Rendering/.test(h.content))).toBe(true);
     expect(reply.content).toBe('');
@@ -81,7 +98,17 @@ describe('the Rhythmix bot on the simulator', () => {
     const id = Number(embed.title.slice('Piece #'.length));
     const row = await pieceOf(reply);
     expect(row.id).toBe(id);
-    expect(row).toMatchObject({ messageId: reply.id, channelId: reply.channelId, seed: 'C4q E4q G4h', style: 'classical', kind: 'original', parentId: null, authorId: alice.id, bars: 4, tempo: 100 });
+    expect(row).toMatchObject({
+      messageId: reply.id,
+      channelId: reply.channelId,
+      seed: 'C4q E4q G4h',
+      style: 'classical',
+      kind: 'original',
+      parentId: null,
+      authorId: alice.id,
+      bars: 4,
+      tempo: 100,
+    });
     // A random sampling seed was drawn for the take, stored with it and shown.
     expect(Number.isInteger(row.samplingSeed)).toBe(true);
     expect(field('Sample seed')).toBe(`\`${row.samplingSeed}\``);
@@ -123,7 +150,9 @@ describe('the Rhythmix bot on the simulator', () => {
       .poll(async () => (await prisma().rating.findFirst({ where: { pieceId: piece.id, userId: carol.id } }))?.removedAt ?? null, { timeout: 10_000 })
       .toBeInstanceOf(Date);
     bob.react(reply!, '👍');
-    await expect.poll(async () => (await prisma().rating.findFirst({ where: { pieceId: piece.id, userId: bob.id, emoji: '👍' } }))?.removedAt, { timeout: 10_000 }).toBeNull();
+    await expect
+      .poll(async () => (await prisma().rating.findFirst({ where: { pieceId: piece.id, userId: bob.id, emoji: '👍' } }))?.removedAt, { timeout: 10_000 })
+      .toBeNull();
   });
 
   /** The first piece: the parent of the buttons' pieces. */
@@ -230,7 +259,7 @@ describe('the Rhythmix bot on the simulator', () => {
     expect(missingReply.content).toContain('no piece #999999');
   });
 
-  it('plays in the caller\'s voice channel: /compose (default play when in voice) and the Play button', SLOW, async () => {
+  it("plays in the caller's voice channel: /compose (default play when in voice) and the Play button", SLOW, async () => {
     const alice = sim.user('alice');
     alice.joinVoice('Music');
     const since = sim.voice.mark();

@@ -55,7 +55,11 @@ describe('bot voice: Play, /queue, /skip, /stop, /pause, /resume, /leave', () =>
     // Anyone may look at the queue, also from outside the voice channel.
     const queue = await answer(carol.slash('queue'));
     expect(isEphemeral(queue)).toBe(false);
-    expect(queue.content.startsWith(`▶️ Now playing in <#${music}>: **${first.title}** (${formatDuration(first.seconds)}, piece \`${first.pieceId}\`, asked by <@${alice.id}>)`)).toBe(true);
+    expect(
+      queue.content.startsWith(
+        `▶️ Now playing in <#${music}>: **${first.title}** (${formatDuration(first.seconds)}, piece \`${first.pieceId}\`, asked by <@${alice.id}>)`,
+      ),
+    ).toBe(true);
     expect(queue.content).toContain(`Up next (1, ${formatDuration(second.seconds)}):\n1. **${second.title}**`);
 
     // Only members of the bot's channel control playback.

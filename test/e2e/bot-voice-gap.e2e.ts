@@ -57,7 +57,8 @@ function packetGaps(packets: readonly ReceivedPacket[], stalls: ReadonlyArray<[n
     const blind = stalls.reduce((sum, [a, b]) => sum + Math.max(0, Math.min(to, b) - Math.max(from, a)), 0);
     maxRaw = Math.max(maxRaw, to - from);
     maxSender = Math.max(maxSender, to - from - blind);
-    if (to - from - blind > 40) senderGapsOver40.push({ afterSequence: packets[i - 1]!.sequence, ms: Math.round(to - from - blind), stamped: Math.round(to - from) });
+    if (to - from - blind > 40)
+      senderGapsOver40.push({ afterSequence: packets[i - 1]!.sequence, ms: Math.round(to - from - blind), stamped: Math.round(to - from) });
   }
   return { maxRaw, maxSender, senderGapsOver40 };
 }
@@ -166,7 +167,10 @@ describe('bot voice under compose load (bot in its own process)', () => {
     // From the first audio packet to the /stop (the intended end): every gap, composes included.
     const measured = playing.packets;
     const gaps = packetGaps(measured, ownStalls.stalls);
-    const duringLoad = packetGaps(measured.filter((packet) => packet.receivedAtMs >= loadStart && packet.receivedAtMs <= loadEnd), ownStalls.stalls);
+    const duringLoad = packetGaps(
+      measured.filter((packet) => packet.receivedAtMs >= loadStart && packet.receivedAtMs <= loadEnd),
+      ownStalls.stalls,
+    );
     const timing = playing.timing(40);
     const blindMs = ownStalls.stalls.reduce((sum, [a, b]) => sum + (b - a), 0);
     console.info(

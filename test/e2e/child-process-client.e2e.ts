@@ -13,7 +13,11 @@ const script = fileURLToPath(new URL('./support/child-voice-client.mjs', import.
 /** Runs the client script in its own Node process with the given environment; returns its JSON lines. */
 async function runClient(env: Record<string, string>): Promise<Array<Record<string, unknown>>> {
   const { stdout } = await run(process.execPath, [script], { env, timeout: 45_000 });
-  return stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+  return stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 /**

@@ -75,7 +75,9 @@ describe('discord.js + @discordjs/voice against the simulator', () => {
     expect(timing.lostPackets).toBe(0);
     // Paced in real time (20 ms a frame), not dumped at once.
     expect(timing.spanMs).toBeGreaterThan(0.8 * 3000);
-    console.info(`voice timing: ${timing.packets} packets over ${Math.round(timing.spanMs)} ms, mean ${timing.meanIntervalMs.toFixed(1)} ms, max gap ${Math.round(timing.maxGapMs)} ms, gaps>40ms: ${JSON.stringify(timing.gaps)}`);
+    console.info(
+      `voice timing: ${timing.packets} packets over ${Math.round(timing.spanMs)} ms, mean ${timing.meanIntervalMs.toFixed(1)} ms, max gap ${Math.round(timing.maxGapMs)} ms, gaps>40ms: ${JSON.stringify(timing.gaps)}`,
+    );
     expect(bot.errors).toEqual([]);
   });
 });

@@ -101,7 +101,12 @@ describe('simulator REST and gateway with a real discord.js client', () => {
         const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
           new ButtonBuilder().setCustomId('again').setLabel('Again').setStyle(ButtonStyle.Primary),
         );
-        const response = await interaction.reply({ content: `echo: ${text}`, files: [{ attachment: body, name: 'copy.bin' }], components: [row], withResponse: true });
+        const response = await interaction.reply({
+          content: `echo: ${text}`,
+          files: [{ attachment: body, name: 'copy.bin' }],
+          components: [row],
+          withResponse: true,
+        });
         withResponseIds.push(response.resource!.message!.id);
         await interaction.followUp({ content: 'follow-up', flags: MessageFlags.Ephemeral });
       } else if (interaction.isButton()) {
@@ -129,12 +134,20 @@ describe('simulator REST and gateway with a real discord.js client', () => {
     expect(withResponseIds).toEqual([reply.id]);
     const followUp = await command.waitForFollowUp();
     expect(followUp.flags & MessageFlags.Ephemeral).toBe(MessageFlags.Ephemeral);
-    expect(sim.requests('POST /interactions/:interaction/:token/callback').at(-1)!.files.map((file) => file.field)).toEqual(['files[0]']);
+    expect(
+      sim
+        .requests('POST /interactions/:interaction/:token/callback')
+        .at(-1)!
+        .files.map((file) => file.field),
+    ).toEqual(['files[0]']);
 
     const click = alice.click(reply, 'again');
     await click.waitForAck();
     expect(click.callbackTypes).toEqual([7]);
-    await sim.waitFor(() => sim!.interactionResponses.some((response) => response.kind === 'delete' && response.interactionId === click.id), 'the temporary follow-up to be deleted');
+    await sim.waitFor(
+      () => sim!.interactionResponses.some((response) => response.kind === 'delete' && response.interactionId === click.id),
+      'the temporary follow-up to be deleted',
+    );
     expect(sim.world.messages.get(reply.id)!.content).toBe('clicked by alice');
     expect(sim.world.messages.get(reply.id)!.components).toEqual([]);
     expect(() => alice.click(reply, 'again')).toThrow(/no component "again"/);
@@ -160,10 +173,7 @@ describe('simulator REST and gateway with a real discord.js client', () => {
       if (interaction.isChatInputCommand() && interaction.commandName === 'vanish') {
         void interaction.reply('gone soon').then(() => interaction.deleteReply());
       } else if (interaction.isChatInputCommand()) {
-        const menu = new StringSelectMenuBuilder().setCustomId('stars').addOptions(
-          { label: 'One', value: '1' },
-          { label: 'Five', value: '5' },
-        );
+        const menu = new StringSelectMenuBuilder().setCustomId('stars').addOptions({ label: 'One', value: '1' }, { label: 'Five', value: '5' });
         void interaction.reply({ content: 'How many stars?', components: [new ActionRowBuilder<StringSelectMenuBuilder>().addComponents(menu)] });
       } else if (interaction.isStringSelectMenu()) {
         const modal = new ModalBuilder().setCustomId(`why:${interaction.values[0]}`).setTitle('Why?');
@@ -221,7 +231,10 @@ describe('simulator REST and gateway with a real discord.js client', () => {
     sim.gateway.stall();
     sim.user('bob').joinVoice('Lounge');
     await sim.waitFor(() => first.resumes === 1, 'the client to notice the zombie link and resume', 10_000);
-    const bobVoice = await sim.waitFor(() => client!.guilds.cache.get(sim!.guild.id)!.voiceStates.cache.get(sim!.user('bob').id)?.channelId, 'the replayed voice state');
+    const bobVoice = await sim.waitFor(
+      () => client!.guilds.cache.get(sim!.guild.id)!.voiceStates.cache.get(sim!.user('bob').id)?.channelId,
+      'the replayed voice state',
+    );
     expect(bobVoice).toBe(sim.channel('Lounge').id);
 
     sim.gateway.requestReconnect();

@@ -60,7 +60,12 @@ describe('simulator voice server with @discordjs/voice', () => {
     sim = await DiscordSimulator.start();
     client = await loginClient(sim);
     const channel = client.channels.cache.get(sim.channel('Music').id) as VoiceChannel;
-    connection = joinVoiceChannel({ channelId: channel.id, guildId: channel.guild.id, adapterCreator: channel.guild.voiceAdapterCreator, daveEncryption: false });
+    connection = joinVoiceChannel({
+      channelId: channel.id,
+      guildId: channel.guild.id,
+      adapterCreator: channel.guild.voiceAdapterCreator,
+      daveEncryption: false,
+    });
     connection.on('error', () => undefined);
     // @discordjs/voice answers a close by signalling again; every attempt is refused the same way.
     const rejections = await sim.waitFor(() => (sim!.voice.rejections.length >= 2 ? sim!.voice.rejections : undefined), 'two refused voice handshakes');

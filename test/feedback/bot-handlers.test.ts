@@ -43,8 +43,19 @@ function interaction(options: { admin: boolean; use?: string }, replies: Replies
 }
 
 const outcome: RetrainOutcome = {
-  status: 'accepted', version: 'v2', parent: 'v1', reason: 'validation NLL 1.0 (+1.0 % vs 0.99), sample statistics in range', runId: 1, activated: true,
-  ratingsUsed: 30, likedPieces: 9, dislikedPieces: 4, referenceNll: 0.99, parentNll: 0.99, candidateNll: 1, trainingSeconds: 3,
+  status: 'accepted',
+  version: 'v2',
+  parent: 'v1',
+  reason: 'validation NLL 1.0 (+1.0 % vs 0.99), sample statistics in range',
+  runId: 1,
+  activated: true,
+  ratingsUsed: 30,
+  likedPieces: 9,
+  dislikedPieces: 4,
+  referenceNll: 0.99,
+  parentNll: 0.99,
+  candidateNll: 1,
+  trainingSeconds: 3,
 };
 
 describe('bot feedback commands', () => {
@@ -56,7 +67,11 @@ describe('bot feedback commands', () => {
   });
 
   it('/model lists versions and switches through the feedback service', async () => {
-    const feedback = new FeedbackService({ db, config: { ratingWeights: weights, retrain: { schedule: { kind: 'off' }, minRatings: 1 } }, modelsDir: world.modelsDir });
+    const feedback = new FeedbackService({
+      db,
+      config: { ratingWeights: weights, retrain: { schedule: { kind: 'off' }, minRatings: 1 } },
+      modelsDir: world.modelsDir,
+    });
     const context = { feedback, db } as unknown as BotContext;
     const replies: Replies = { content: [] };
     await modelCommand.execute(interaction({ admin: true }, replies), context);
@@ -70,14 +85,20 @@ describe('bot feedback commands', () => {
   it('/retrain replies with the verdict from the service', async () => {
     await setCurrentModel(world.baseName, { modelsDir: world.modelsDir });
     const feedback = new FeedbackService({
-      db, config: { ratingWeights: weights, retrain: { schedule: { kind: 'off' }, minRatings: 1 } }, modelsDir: world.modelsDir,
+      db,
+      config: { ratingWeights: weights, retrain: { schedule: { kind: 'off' }, minRatings: 1 } },
+      modelsDir: world.modelsDir,
       runner: async (_input, options) => {
         options.onProgress?.({ stage: 'train', fraction: 0.5, message: 'epoch 1/2' });
         return outcome;
       },
     });
     const posted: Array<{ channel: string; content: string }> = [];
-    const client = { channels: { fetch: async (id: string) => ({ isSendable: () => true, send: async (m: { content: string }) => posted.push({ channel: id, content: m.content }) }) } } as unknown as Client;
+    const client = {
+      channels: {
+        fetch: async (id: string) => ({ isSendable: () => true, send: async (m: { content: string }) => posted.push({ channel: id, content: m.content }) }),
+      },
+    } as unknown as Client;
     announceNewVersions(feedback, client, '123456789', undefined);
     const replies: Replies = { content: [] };
     await retrainCommand.execute(interaction({ admin: true }, replies), { feedback } as unknown as BotContext);
@@ -85,6 +106,8 @@ describe('bot feedback commands', () => {
     expect(posted).toEqual([{ channel: '123456789', content: expect.stringMatching(/New model version \*\*v2\*\*, fine-tuned from v1/) }]);
     expect(replies.content.at(-1)).toBe(outcomeMessage(outcome));
     expect(outcomeMessage(outcome)).toMatch(/✅ \*\*v2\*\* accepted and now in use — fine-tuned from v1 on 9 liked piece\(s\), 30 rating\(s\)/);
-    expect(outcomeMessage({ ...outcome, status: 'rejected', reason: 'samples out of range' })).toBe('❌ **v2** rejected, v1 stays in use: samples out of range.');
+    expect(outcomeMessage({ ...outcome, status: 'rejected', reason: 'samples out of range' })).toBe(
+      '❌ **v2** rejected, v1 stays in use: samples out of range.',
+    );
   });
 });

@@ -11,11 +11,18 @@ const ranges = statRanges(data);
 
 describe('sample statistics', () => {
   it('measures density, register, span and pitch-class variety of a piece', () => {
-    const piece = createPiece([{ name: 'Track 1', program: 0, isDrum: false, notes: [
-      { pitch: 60, start: 0, duration: 1, velocity: 80 },
-      { pitch: 64, start: 1, duration: 1, velocity: 80 },
-      { pitch: 72, start: 2, duration: 2, velocity: 80 },
-    ] }]);
+    const piece = createPiece([
+      {
+        name: 'Track 1',
+        program: 0,
+        isDrum: false,
+        notes: [
+          { pitch: 60, start: 0, duration: 1, velocity: 80 },
+          { pitch: 64, start: 1, duration: 1, velocity: 80 },
+          { pitch: 72, start: 2, duration: 2, velocity: 80 },
+        ],
+      },
+    ]);
     expect(pieceStats(piece)).toEqual({ notesPerQuarter: 0.75, meanPitch: (60 + 64 + 72) / 3, pitchSpan: 12, pitchClasses: 2 });
     expect(pieceStats(createPiece([]))).toBeNull();
   });

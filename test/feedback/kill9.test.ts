@@ -59,18 +59,21 @@ describe.skipIf(!built)('retrain crash safety (needs npm run build)', () => {
     const pointerBefore = readFileSync(path.join(world.modelsDir, 'current.json'));
     const weightsBefore = readFileSync(path.join(world.modelsDir, world.baseName, 'weights.bin'));
     const versionsBefore = (await listModels(world.modelsDir)).map((m) => m.name);
-    const child = spawn(process.execPath, [path.join(projectRoot, 'bin/rhythmix.js'), 'retrain', '--in-process', '--epochs', '500', '--threads', '1', '--data', world.shardsDir], {
-      cwd: world.root,
-      env: { ...process.env, RHYTHMIX_MODELS_DIR: world.modelsDir, DATABASE_URL: dbUrl },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [path.join(projectRoot, 'bin/rhythmix.js'), 'retrain', '--in-process', '--epochs', '500', '--threads', '1', '--data', world.shardsDir],
+      {
+        cwd: world.root,
+        env: { ...process.env, RHYTHMIX_MODELS_DIR: world.modelsDir, DATABASE_URL: dbUrl },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
     const staging = path.join(world.modelsDir, '.staging');
     // Training is under way once the first epoch's checkpoint is written in the staging folder.
-    const checkpointed = (): boolean =>
-      existsSync(staging) && readdirSync(staging).some((d) => existsSync(path.join(staging, d, 'checkpoint', 'state.json')));
+    const checkpointed = (): boolean => existsSync(staging) && readdirSync(staging).some((d) => existsSync(path.join(staging, d, 'checkpoint', 'state.json')));
     await until(() => checkpointed() || child.exitCode !== null, 90_000);
     expect(child.exitCode, stderr).toBeNull();
     child.kill('SIGKILL');
@@ -92,7 +95,13 @@ describe.skipIf(!built)('retrain crash safety (needs npm run build)', () => {
       expect(await db.prisma.rating.count()).toBe(8);
 
       // The next retrain takes over the dead run's lock, clears its staging folder and marks it failed.
-      const outcome = await runRetrain({ prisma: db.prisma, weights, modelsDir: world.modelsDir, data: [world.shardsDir], settings: { epochs: 1, threads: 1, samples: 6, sampleBars: 4, maxRegression: 0.5 } });
+      const outcome = await runRetrain({
+        prisma: db.prisma,
+        weights,
+        modelsDir: world.modelsDir,
+        data: [world.shardsDir],
+        settings: { epochs: 1, threads: 1, samples: 6, sampleBars: 4, maxRegression: 0.5 },
+      });
       expect(['accepted', 'rejected']).toContain(outcome.status);
       const after = await listRetrainRuns(db.prisma);
       expect(after.map((r) => r.status).sort()).toEqual([outcome.status, 'failed'].sort());
@@ -107,7 +116,13 @@ describe.skipIf(!built)('retrain crash safety (needs npm run build)', () => {
     const before = readCurrentPointer(world.modelsDir)!.model;
     const stages = new Set<string>();
     const outcome = await retrainInChild(
-      { databaseUrl: dbUrl, modelsDir: world.modelsDir, weights: [...weights], data: [world.shardsDir], settings: { epochs: 1, threads: 1, samples: 6, sampleBars: 4, maxRegression: 0.5 } },
+      {
+        databaseUrl: dbUrl,
+        modelsDir: world.modelsDir,
+        weights: [...weights],
+        data: [world.shardsDir],
+        settings: { epochs: 1, threads: 1, samples: 6, sampleBars: 4, maxRegression: 0.5 },
+      },
       { onProgress: (p) => stages.add(p.stage) },
     );
     expect(['accepted', 'rejected']).toContain(outcome.status);

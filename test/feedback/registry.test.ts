@@ -25,10 +25,27 @@ let dir: string;
 const savedEnv = process.env.RHYTHMIX_MODELS_DIR;
 
 function card(name: string, extra: Record<string, unknown> = {}): ModelCard {
-  return { name, version: name, parent: null, createdAt: new Date().toISOString(), data: { source: 'test' }, config: { model: config }, epochs: 1, validationNll: 1, trainingSeconds: 0, engine: 'test', ...extra };
+  return {
+    name,
+    version: name,
+    parent: null,
+    createdAt: new Date().toISOString(),
+    data: { source: 'test' },
+    config: { model: config },
+    epochs: 1,
+    validationNll: 1,
+    trainingSeconds: 0,
+    engine: 'test',
+    ...extra,
+  };
 }
 async function model(name: string, extra: Record<string, unknown> = {}): Promise<void> {
-  await saveModel(path.join(dir, name), { config, params: new Float32Array(paramCount(config)).fill(0.5), vocabulary: { test: true }, card: card(name, extra) });
+  await saveModel(path.join(dir, name), {
+    config,
+    params: new Float32Array(paramCount(config)).fill(0.5),
+    vocabulary: { test: true },
+    card: card(name, extra),
+  });
 }
 
 beforeEach(() => {

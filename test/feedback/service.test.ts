@@ -53,7 +53,17 @@ function service(minRatings: number, extra: Partial<FeedbackServiceOptions> = {}
     excludeUserIds: ['bot'],
     data: [world.shardsDir],
     settings,
-    runner: async (input, options) => runRetrain({ prisma: db.prisma, weights: new Map(input.weights), modelsDir: input.modelsDir, ...(input.data ? { data: input.data } : {}), ...(input.guildId ? { guildId: input.guildId } : {}), ...(input.excludeUserIds ? { excludeUserIds: input.excludeUserIds } : {}), ...(input.settings ? { settings: input.settings } : {}), ...options }),
+    runner: async (input, options) =>
+      runRetrain({
+        prisma: db.prisma,
+        weights: new Map(input.weights),
+        modelsDir: input.modelsDir,
+        ...(input.data ? { data: input.data } : {}),
+        ...(input.guildId ? { guildId: input.guildId } : {}),
+        ...(input.excludeUserIds ? { excludeUserIds: input.excludeUserIds } : {}),
+        ...(input.settings ? { settings: input.settings } : {}),
+        ...options,
+      }),
     ...extra,
   });
 }
@@ -116,14 +126,22 @@ describe('FeedbackService', () => {
   }, 120_000);
 
   it('schedules by cron expression or interval and stops cleanly', async () => {
-    const cron = new FeedbackService({ db, config: { ratingWeights: weights, retrain: { schedule: parseRetrainSchedule('0 4 * * *')!, minRatings: 5 } }, modelsDir: world.modelsDir });
+    const cron = new FeedbackService({
+      db,
+      config: { ratingWeights: weights, retrain: { schedule: parseRetrainSchedule('0 4 * * *')!, minRatings: 5 } },
+      modelsDir: world.modelsDir,
+    });
     cron.start();
     const next = cron.nextRun()!;
     expect(next.getTime()).toBeGreaterThan(Date.now());
     expect(next.getMinutes()).toBe(0);
     expect(next.getHours()).toBe(4);
     await cron.stop();
-    const every = new FeedbackService({ db, config: { ratingWeights: weights, retrain: { schedule: parseRetrainSchedule('12h')!, minRatings: 5 } }, modelsDir: world.modelsDir });
+    const every = new FeedbackService({
+      db,
+      config: { ratingWeights: weights, retrain: { schedule: parseRetrainSchedule('12h')!, minRatings: 5 } },
+      modelsDir: world.modelsDir,
+    });
     every.start();
     expect(every.nextRun()!.getTime() - Date.now()).toBeGreaterThan(11.9 * 3600_000);
     await every.stop();
@@ -133,36 +151,40 @@ describe('FeedbackService', () => {
     await off.stop();
   });
 
-  it.skipIf(!childBuilt)('keeps serving model loads during a retrain in a child process and swaps after it', async () => {
-    const rng = new Rng(11);
-    for (let i = 0; i < 4; i++) {
-      const piece = await createPiece(db.prisma, { style: 'folk', tokens: melodyTokens(rng, 72), guild: { id: 'g1' } });
-      await addRating(db.prisma, { pieceId: piece.id, user: { id: 'u9' }, emoji: '❤️' });
-    }
-    await setCurrentModel(world.baseName, { modelsDir: world.modelsDir });
-    const feedback = service(1, { runner: retrainInChild });
-    const retrain = feedback.retrainNow({ trigger: 'test' });
-    let served = 0;
-    let failed = 0;
-    let done = false;
-    void retrain.finally(() => (done = true));
-    // What a compose job does at its start: resolve the default model and load it, then sample.
-    while (!done) {
-      try {
-        const generator = await Generator.load(defaultModel());
-        generator.generate({ prefix: generator.stylePrefix('folk'), maxTokens: 20, samplingSeed: served });
-        served++;
-      } catch {
-        failed++;
+  it.skipIf(!childBuilt)(
+    'keeps serving model loads during a retrain in a child process and swaps after it',
+    async () => {
+      const rng = new Rng(11);
+      for (let i = 0; i < 4; i++) {
+        const piece = await createPiece(db.prisma, { style: 'folk', tokens: melodyTokens(rng, 72), guild: { id: 'g1' } });
+        await addRating(db.prisma, { pieceId: piece.id, user: { id: 'u9' }, emoji: '❤️' });
       }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    const outcome = await retrain;
-    expect(failed).toBe(0);
-    expect(served).toBeGreaterThan(0);
-    const expected = outcome.status === 'accepted' ? outcome.version : world.baseName;
-    expect(defaultModel()).toBe(expected);
-    expect(readCurrentPointer(world.modelsDir)?.model).toBe(expected);
-    expect((await Generator.load(defaultModel())).model.dir).toBe(path.join(world.modelsDir, expected!));
-  }, 120_000);
+      await setCurrentModel(world.baseName, { modelsDir: world.modelsDir });
+      const feedback = service(1, { runner: retrainInChild });
+      const retrain = feedback.retrainNow({ trigger: 'test' });
+      let served = 0;
+      let failed = 0;
+      let done = false;
+      void retrain.finally(() => (done = true));
+      // What a compose job does at its start: resolve the default model and load it, then sample.
+      while (!done) {
+        try {
+          const generator = await Generator.load(defaultModel());
+          generator.generate({ prefix: generator.stylePrefix('folk'), maxTokens: 20, samplingSeed: served });
+          served++;
+        } catch {
+          failed++;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const outcome = await retrain;
+      expect(failed).toBe(0);
+      expect(served).toBeGreaterThan(0);
+      const expected = outcome.status === 'accepted' ? outcome.version : world.baseName;
+      expect(defaultModel()).toBe(expected);
+      expect(readCurrentPointer(world.modelsDir)?.model).toBe(expected);
+      expect((await Generator.load(defaultModel())).model.dir).toBe(path.join(world.modelsDir, expected!));
+    },
+    120_000,
+  );
 });

@@ -12,7 +12,15 @@ const weights = ratingWeights(parseRatingEmojis('👍=1,👎=-1,❤️=2,🔥=2'
 const DAY = 86_400_000;
 const now = new Date('2026-11-25T12:00:00Z');
 const v = DEFAULT_VOCABULARY;
-const stream = (pitch: number): number[] => [v.startId, v.styleId('folk'), v.id('meter:4/4'), v.id('program:0'), v.id(`pitch:${pitch}`), v.id('dur:4'), v.endId];
+const stream = (pitch: number): number[] => [
+  v.startId,
+  v.styleId('folk'),
+  v.id('meter:4/4'),
+  v.id('program:0'),
+  v.id(`pitch:${pitch}`),
+  v.id('dur:4'),
+  v.endId,
+];
 
 let dir: string;
 let db: OpenedDatabase;
@@ -29,7 +37,8 @@ const users = ['u1', 'u2', 'u3', 'bot'].map((id) => ({ id }));
 async function piece(pitch: number, guild = 'g1'): Promise<number> {
   return (await createPiece(db.prisma, { style: 'folk', tokens: stream(pitch), guild: { id: guild } })).id;
 }
-const rate = (pieceId: number, user: number, emoji: string, daysAgo = 0) => addRating(db.prisma, { pieceId, user: users[user]!, emoji, at: new Date(now.getTime() - daysAgo * DAY) });
+const rate = (pieceId: number, user: number, emoji: string, daysAgo = 0) =>
+  addRating(db.prisma, { pieceId, user: users[user]!, emoji, at: new Date(now.getTime() - daysAgo * DAY) });
 
 describe('pieceSignals', () => {
   it('weights emoji, counts one vote per user, ignores removed reactions, other emoji and excluded users', async () => {
@@ -83,26 +92,45 @@ describe('one rating score for /top and the retrain', () => {
     const top = await topRated(db.prisma, { ...options, limit: 10, positiveOnly: false });
     const signals = await pieceSignals(db.prisma, { ...options, now, halfLifeDays: 0 });
     expect(top.map((t) => [t.piece.id, t.score, t.voters])).toEqual(signals.map((s) => [s.pieceId, s.score, s.voters]));
-    expect(top.map((t) => [t.piece.id, t.score])).toEqual([[b, 4], [c, 2], [a, 1], [d, -1]]);
+    expect(top.map((t) => [t.piece.id, t.score])).toEqual([
+      [b, 4],
+      [c, 2],
+      [a, 1],
+      [d, -1],
+    ]);
     // The retrain only adds the recency decay on top of the same rule.
     const decayed = await pieceSignals(db.prisma, { ...options, now, halfLifeDays: 30 });
-    const rows = (await db.prisma.rating.findMany({ where: { removedAt: null } })).map(({ pieceId, userId, emoji, createdAt }) => ({ pieceId, userId, emoji, createdAt }));
+    const rows = (await db.prisma.rating.findMany({ where: { removedAt: null } })).map(({ pieceId, userId, emoji, createdAt }) => ({
+      pieceId,
+      userId,
+      emoji,
+      createdAt,
+    }));
     const direct = scoreRatings(rows, { ...options, now, halfLifeDays: 30 });
     expect(decayed.map((s) => [s.pieceId, s.score])).toEqual(decayed.map((s) => [s.pieceId, direct.get(s.pieceId)!.score]));
   });
 });
 
 describe('buildFineTuneData', () => {
-  const sig = (pieceId: number, score: number, tokens: number[]) => ({ pieceId, style: 'folk', tokens: Int32Array.from(tokens), guildId: null, score, voters: 1, ratings: 2 });
+  const sig = (pieceId: number, score: number, tokens: number[]) => ({
+    pieceId,
+    style: 'folk',
+    tokens: Int32Array.from(tokens),
+    guildId: null,
+    score,
+    voters: 1,
+    ratings: 2,
+  });
 
   it('repeats liked pieces by score, keeps disliked and foreign ones out, and replays original data', () => {
     const original = Array.from({ length: 20 }, (_, i) => Int32Array.from(stream(50 + i)));
     const cut = stream(70).slice(0, -1); // cut off before <end>
-    const data = buildFineTuneData(
-      [sig(1, 2.4, stream(60)), sig(2, 9, cut), sig(3, -1, stream(64)), sig(4, 0, stream(65)), sig(5, 3, [999, 1, 2])],
-      original,
-      { vocabulary: v, maxCopies: 4, replayRatio: 0.5, seed: 1 },
-    );
+    const data = buildFineTuneData([sig(1, 2.4, stream(60)), sig(2, 9, cut), sig(3, -1, stream(64)), sig(4, 0, stream(65)), sig(5, 3, [999, 1, 2])], original, {
+      vocabulary: v,
+      maxCopies: 4,
+      replayRatio: 0.5,
+      seed: 1,
+    });
     expect(data).toMatchObject({ likedPieces: 2, dislikedPieces: 2, skippedPieces: 1, feedbackTokens: 2 * 7 + 4 * 7, ratingsUsed: 8 });
     const feedback = data.train.slice(0, 6).map((t) => Array.from(t));
     expect(feedback).toEqual([stream(60), stream(60), stream(70), stream(70), stream(70), stream(70)]);

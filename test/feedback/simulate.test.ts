@@ -28,7 +28,14 @@ describe('feedback simulate', () => {
     const workDir = mkdtempSync(path.join(tmpdir(), 'rhythmix-sim-'));
     try {
       const rounds: number[] = [];
-      const result = await simulateFeedback({ model: path.join(world.modelsDir, world.baseName), data: [world.shardsDir], taste: 'high', workDir, ...small, onRound: (r) => rounds.push(r.round) });
+      const result = await simulateFeedback({
+        model: path.join(world.modelsDir, world.baseName),
+        data: [world.shardsDir],
+        taste: 'high',
+        workDir,
+        ...small,
+        onRound: (r) => rounds.push(r.round),
+      });
       expect(rounds).toEqual([1, 2]);
       for (const key of ['liked_before', 'liked_after'] as const) {
         expect(result[key]).toBeGreaterThanOrEqual(0);
@@ -51,7 +58,12 @@ describe('feedback simulate', () => {
         const liked = await db.prisma.rating.count({ where: { emoji: '👍' } });
         expect(liked).toBe(result.rounds.reduce((s, r) => s + r.liked, 0));
         const runs = await db.prisma.retrainRun.findMany();
-        expect(runs.map((r) => r.status).sort()).toEqual(result.rounds.filter((r) => r.status !== 'skipped').map((r) => r.status).sort());
+        expect(runs.map((r) => r.status).sort()).toEqual(
+          result.rounds
+            .filter((r) => r.status !== 'skipped')
+            .map((r) => r.status)
+            .sort(),
+        );
       } finally {
         await db.close();
       }
@@ -64,18 +76,44 @@ describe('feedback simulate', () => {
     }
   }, 180_000);
 
-  it.skipIf(!isCliBuilt())('`rhythmix feedback simulate --json` prints exactly the four keys', () => {
-    const result = spawnSync(process.execPath, [
-      path.join(projectRoot, 'bin/rhythmix.js'), 'feedback', 'simulate', '--json', '--model', path.join(world.modelsDir, world.baseName), '--data', world.shardsDir,
-      '--rounds', '1', '--samples', '6', '--eval-samples', '6', '--bars', '4', '--epochs', '1', '--taste', 'dense',
-    ], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, RHYTHMIX_MODELS_DIR: world.modelsDir } });
-    expect(result.status, result.stderr).toBe(0);
-    const json = JSON.parse(result.stdout) as Record<string, number>;
-    expect(Object.keys(json).sort()).toEqual(['liked_after', 'liked_before', 'nll_after', 'nll_before']);
-    for (const value of Object.values(json)) expect(Number.isFinite(value)).toBe(true);
-    expect(result.stderr).toMatch(/round 1:/);
-    const bad = spawnSync(process.execPath, [path.join(projectRoot, 'bin/rhythmix.js'), 'feedback', 'simulate', '--taste', 'loud'], { encoding: 'utf8' });
-    expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/--taste must be one of high, low, dense, sparse/);
-  }, 180_000);
+  it.skipIf(!isCliBuilt())(
+    '`rhythmix feedback simulate --json` prints exactly the four keys',
+    () => {
+      const result = spawnSync(
+        process.execPath,
+        [
+          path.join(projectRoot, 'bin/rhythmix.js'),
+          'feedback',
+          'simulate',
+          '--json',
+          '--model',
+          path.join(world.modelsDir, world.baseName),
+          '--data',
+          world.shardsDir,
+          '--rounds',
+          '1',
+          '--samples',
+          '6',
+          '--eval-samples',
+          '6',
+          '--bars',
+          '4',
+          '--epochs',
+          '1',
+          '--taste',
+          'dense',
+        ],
+        { encoding: 'utf8', timeout: 120_000, env: { ...process.env, RHYTHMIX_MODELS_DIR: world.modelsDir } },
+      );
+      expect(result.status, result.stderr).toBe(0);
+      const json = JSON.parse(result.stdout) as Record<string, number>;
+      expect(Object.keys(json).sort()).toEqual(['liked_after', 'liked_before', 'nll_after', 'nll_before']);
+      for (const value of Object.values(json)) expect(Number.isFinite(value)).toBe(true);
+      expect(result.stderr).toMatch(/round 1:/);
+      const bad = spawnSync(process.execPath, [path.join(projectRoot, 'bin/rhythmix.js'), 'feedback', 'simulate', '--taste', 'loud'], { encoding: 'utf8' });
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toMatch(/--taste must be one of high, low, dense, sparse/);
+    },
+    180_000,
+  );
 });

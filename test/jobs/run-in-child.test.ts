@@ -26,11 +26,11 @@ describe.skipIf(!built)('runInChild (needs npm run build)', () => {
     const progress: unknown[] = [];
     const previous = process.env.DISCORD_TOKEN;
     process.env.DISCORD_TOKEN = 'test.token.secret-value';
-    const result = await runInChild<{ mode: string; value: string }, { echoed: string; bytes: Uint8Array; priority: number; token: string | null; tunables: string | null }, { step: number }>(
-      fixture,
-      { mode: 'echo', value: 'hello' },
-      { onProgress: (p) => progress.push(p) },
-    ).finally(() => {
+    const result = await runInChild<
+      { mode: string; value: string },
+      { echoed: string; bytes: Uint8Array; priority: number; token: string | null; tunables: string | null },
+      { step: number }
+    >(fixture, { mode: 'echo', value: 'hello' }, { onProgress: (p) => progress.push(p) }).finally(() => {
       if (previous === undefined) delete process.env.DISCORD_TOKEN;
       else process.env.DISCORD_TOKEN = previous;
     });
@@ -40,7 +40,7 @@ describe.skipIf(!built)('runInChild (needs npm run build)', () => {
     expect(result.bytes).toBeInstanceOf(Uint8Array);
     expect([...result.bytes]).toEqual([1, 2, 3]);
     expect(progress).toEqual([{ step: 1 }, { step: 2 }]);
-    expect(result.priority).toBe(Math.min(19, ((await import('node:os')).getPriority() + 10)));
+    expect(result.priority).toBe(Math.min(19, (await import('node:os')).getPriority() + 10));
   });
 
   it('keeps user errors user-facing, with their fields', async () => {
@@ -64,13 +64,17 @@ describe.skipIf(!built)('runInChild (needs npm run build)', () => {
   it('kills a cancelled child whose handler ignores the abort', async () => {
     const controller = new AbortController();
     let pid = 0;
-    const run = runInChild<{ mode: string }, never, { pid: number }>(fixture, { mode: 'hang' }, {
-      signal: controller.signal,
-      onProgress: (p) => {
-        pid = p.pid;
-        controller.abort();
+    const run = runInChild<{ mode: string }, never, { pid: number }>(
+      fixture,
+      { mode: 'hang' },
+      {
+        signal: controller.signal,
+        onProgress: (p) => {
+          pid = p.pid;
+          controller.abort();
+        },
       },
-    });
+    );
     await expect(run).rejects.toBeInstanceOf(JobCancelledError);
     expect(pid).toBeGreaterThan(0);
     const alive = () => {
@@ -119,7 +123,12 @@ describe.skipIf(!built)('runInChild (needs npm run build)', () => {
     const updates: string[] = [];
     const track = (name: string) => (u: JobUpdate<{ step: number }>) => updates.push(`${name} ${u.state === 'progress' ? `step ${u.progress.step}` : u.state}`);
     const first = queue.submit<{ echoed: string }, { step: number }>({
-      run: (ctx) => runInChild(fixture, { mode: 'echo', value: 'a' }, { onProgress: ctx.progress, signal: ctx.signal, ...(ctx.timeoutMs === undefined ? {} : { timeoutMs: ctx.timeoutMs }) }),
+      run: (ctx) =>
+        runInChild(
+          fixture,
+          { mode: 'echo', value: 'a' },
+          { onProgress: ctx.progress, signal: ctx.signal, ...(ctx.timeoutMs === undefined ? {} : { timeoutMs: ctx.timeoutMs }) },
+        ),
       onUpdate: track('a'),
     });
     const crash = queue.submit({ run: (ctx) => runInChild(fixture, { mode: 'crash' }, { signal: ctx.signal }) });
@@ -130,7 +139,10 @@ describe.skipIf(!built)('runInChild (needs npm run build)', () => {
     expect(updates).toEqual(['a running', 'a step 1', 'a step 2', 'a done']);
 
     const limited = new JobQueue({ concurrency: 1, jobTimeoutMs: 300 });
-    const hung = limited.submit({ run: (ctx) => runInChild(fixture, { mode: 'hang' }, { signal: ctx.signal, name: 'render', ...(ctx.timeoutMs === undefined ? {} : { timeoutMs: ctx.timeoutMs }) }) });
+    const hung = limited.submit({
+      run: (ctx) =>
+        runInChild(fixture, { mode: 'hang' }, { signal: ctx.signal, name: 'render', ...(ctx.timeoutMs === undefined ? {} : { timeoutMs: ctx.timeoutMs }) }),
+    });
     await expect(hung.result).rejects.toThrow('render took longer than 0.3 s and was stopped');
   });
 });

@@ -25,7 +25,10 @@ describe('MIDI limits', () => {
 
   it('render limits come through the same mechanism', () => {
     expect(resolveRenderLimits({}, renderLimitSettings({}))).toEqual(DEFAULT_RENDER_LIMITS);
-    expect(resolveRenderLimits({}, renderLimitSettings({ RHYTHMIX_MAX_RENDER_SECONDS: '60', RHYTHMIX_RENDER_TIMEOUT_SECONDS: '' }))).toEqual({ maxSeconds: 60, timeoutSeconds: DEFAULT_RENDER_LIMITS.timeoutSeconds });
+    expect(resolveRenderLimits({}, renderLimitSettings({ RHYTHMIX_MAX_RENDER_SECONDS: '60', RHYTHMIX_RENDER_TIMEOUT_SECONDS: '' }))).toEqual({
+      maxSeconds: 60,
+      timeoutSeconds: DEFAULT_RENDER_LIMITS.timeoutSeconds,
+    });
     expect(() => renderLimitSettings({ RHYTHMIX_RENDER_TIMEOUT_SECONDS: '-3' })).toThrow(
       new InvalidInputError('RHYTHMIX_RENDER_TIMEOUT_SECONDS must be a positive number of seconds, got "-3"'),
     );

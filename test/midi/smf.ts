@@ -51,10 +51,7 @@ export function program(delta: number, channel: number, number: number): number[
 
 /** A format-1 file from track bodies (end-of-track appended). */
 export function smf(tracks: ReadonlyArray<readonly number[]>, options: { format?: number; division?: number } = {}): Uint8Array {
-  return Uint8Array.from([
-    ...header({ ...options, tracks: tracks.length }),
-    ...tracks.flatMap((body) => chunk('MTrk', [...body, ...endOfTrack])),
-  ]);
+  return Uint8Array.from([...header({ ...options, tracks: tracks.length }), ...tracks.flatMap((body) => chunk('MTrk', [...body, ...endOfTrack]))]);
 }
 
 /** One track, one channel: a C major scale of quarter notes at 480 PPQ. */

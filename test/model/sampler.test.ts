@@ -114,8 +114,21 @@ describe('Generator with the token grammar', () => {
     const net = new LstmNetwork(config);
     net.initialize(5);
     await saveModel(dir, {
-      config, params: net.getParameters(), vocabulary: vocabulary.toJSON(),
-      card: { name: 'g', version: '1', parent: null, createdAt: '', data: { source: 'none', stepsPerQuarter: 4 }, config: { model: config }, epochs: 0, validationNll: null, trainingSeconds: 0, engine: 'test' },
+      config,
+      params: net.getParameters(),
+      vocabulary: vocabulary.toJSON(),
+      card: {
+        name: 'g',
+        version: '1',
+        parent: null,
+        createdAt: '',
+        data: { source: 'none', stepsPerQuarter: 4 },
+        config: { model: config },
+        epochs: 0,
+        validationNll: null,
+        trainingSeconds: 0,
+        engine: 'test',
+      },
     });
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -139,7 +152,10 @@ describe('Generator with the token grammar', () => {
 
   it('continues a seed piece from its encoding and stops at a length in seconds', async () => {
     const generator = await Generator.load(dir);
-    const seedNotes = createPiece([{ name: 'melody', program: 0, isDrum: false, notes: [60, 62, 64, 65].map((pitch, i) => ({ pitch, start: i, duration: 1, velocity: 80 })) }], { bpm: 120 });
+    const seedNotes = createPiece(
+      [{ name: 'melody', program: 0, isDrum: false, notes: [60, 62, 64, 65].map((pitch, i) => ({ pitch, start: i, duration: 1, velocity: 80 })) }],
+      { bpm: 120 },
+    );
     const seedPrefix = generator.prefixFromPiece(seedNotes, 'folk');
     expect(seedPrefix[0]).toBe(vocabulary.startId);
     expect(seedPrefix).not.toContain(vocabulary.endId);

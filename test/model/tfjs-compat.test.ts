@@ -16,7 +16,10 @@ const T = 7;
 function fileHandler(dir: string): tf.io.IOHandler {
   return {
     load: async () => {
-      const json = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')) as { modelTopology: object; weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }> };
+      const json = JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')) as {
+        modelTopology: object;
+        weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
+      };
       const group = json.weightsManifest[0]!;
       const bin = readFileSync(path.join(dir, group.paths[0]!));
       return { modelTopology: json.modelTopology, weightSpecs: group.weights, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) };
@@ -36,7 +39,18 @@ describe('TensorFlow.js compatibility', () => {
   const rng = new Rng(7);
   const inputs = new Int32Array(B * T).map(() => rng.int(config.vocabSize));
   const targets = new Int32Array(B * T).map(() => rng.int(config.vocabSize));
-  const card: ModelCard = { name: 'compat', version: '1', parent: null, createdAt: new Date(0).toISOString(), data: { source: 'synthetic' }, config: { model: config }, epochs: 0, validationNll: null, trainingSeconds: 0, engine: 'test' };
+  const card: ModelCard = {
+    name: 'compat',
+    version: '1',
+    parent: null,
+    createdAt: new Date(0).toISOString(),
+    data: { source: 'synthetic' },
+    config: { model: config },
+    epochs: 0,
+    validationNll: null,
+    trainingSeconds: 0,
+    engine: 'test',
+  };
 
   beforeAll(async () => {
     await tf.setBackend('cpu');
@@ -92,7 +106,10 @@ describe('TensorFlow.js compatibility', () => {
     for (let t = 0; t < T; t++) {
       const one = net.step(single, [inputs[0 * T + t]!]);
       expect(maxRelativeError(one, whole.subarray(t * B * V, t * B * V + V))).toBeLessThan(1e-4);
-      const many = net.step(batched, [0, 1, 2].map((b) => inputs[b * T + t]!));
+      const many = net.step(
+        batched,
+        [0, 1, 2].map((b) => inputs[b * T + t]!),
+      );
       expect(maxRelativeError(many, whole.subarray(t * B * V, (t + 1) * B * V))).toBeLessThan(1e-4);
     }
   });
@@ -121,15 +138,21 @@ describe('TensorFlow.js compatibility', () => {
   it('loadModel reads a model saved by stock tf.layers under its own layer names', async () => {
     const stock = tf.sequential();
     stock.add(tf.layers.embedding({ inputDim: config.vocabSize, outputDim: config.embedding, inputShape: [null] }));
-    for (const units of config.layers) stock.add(tf.layers.lstm({ units, returnSequences: true, recurrentActivation: 'sigmoid', recurrentInitializer: 'glorotUniform' }));
+    for (const units of config.layers)
+      stock.add(tf.layers.lstm({ units, returnSequences: true, recurrentActivation: 'sigmoid', recurrentInitializer: 'glorotUniform' }));
     stock.add(tf.layers.dense({ units: config.vocabSize, activation: 'softmax' }));
     const stockDir = mkdtempSync(path.join(tmpdir(), 'rhythmix-stock-'));
     try {
-      await stock.save(tf.io.withSaveHandler(async (artifacts) => {
-        writeFileSync(path.join(stockDir, 'model.json'), JSON.stringify({ modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }] }));
-        writeFileSync(path.join(stockDir, 'weights.bin'), new Uint8Array(artifacts.weightData as ArrayBuffer));
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      }));
+      await stock.save(
+        tf.io.withSaveHandler(async (artifacts) => {
+          writeFileSync(
+            path.join(stockDir, 'model.json'),
+            JSON.stringify({ modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }] }),
+          );
+          writeFileSync(path.join(stockDir, 'weights.bin'), new Uint8Array(artifacts.weightData as ArrayBuffer));
+          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+        }),
+      );
       const loaded = await loadModel(stockDir);
       expect(loaded.config).toEqual(config);
       const engine = new LstmNetwork(loaded.config);

@@ -13,7 +13,7 @@ describe('widenVocabulary (token language 1 → 2)', () => {
   // A trained model's output biases spread over several nats (rare tokens far down).
   const bias = narrow.block('output/bias');
   const view = narrow.parameterView();
-  for (let i = 0; i < bias.size; i++) view[bias.offset + i] = -6 * ((i * 7919) % 101) / 100;
+  for (let i = 0; i < bias.size; i++) view[bias.offset + i] = (-6 * ((i * 7919) % 101)) / 100;
   narrow.parametersChanged();
 
   it('keeps every old prediction in order and makes the new tokens unlikely', () => {

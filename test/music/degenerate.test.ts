@@ -26,7 +26,13 @@ describe('degenerate samples', () => {
     const varied = createPiece([track(Array.from({ length: 20 }, (_, i) => note(i % 4 === 0 ? 62 : 60, i)))]);
     expect(rules(varied)).toEqual([]); // 75 %
     // Drums do not count: a steady kick under a melody is fine.
-    const kick = createPiece([track(Array.from({ length: 32 }, (_, i) => note(36, i / 2, 0.5)), true), ...healthy.tracks]);
+    const kick = createPiece([
+      track(
+        Array.from({ length: 32 }, (_, i) => note(36, i / 2, 0.5)),
+        true,
+      ),
+      ...healthy.tracks,
+    ]);
     expect(dominantPitch(kick)?.notes).toBe(20);
     expect(rules(kick)).toEqual([]);
   });

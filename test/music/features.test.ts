@@ -47,7 +47,7 @@ describe('mgeval features on a hand-built piece', () => {
     expect(meanInterOnsetInterval(melody)).toBeCloseTo(4 / 3, 12);
   });
 
-  it('note length uses the nearest of mgeval\'s 12 classes', () => {
+  it("note length uses the nearest of mgeval's 12 classes", () => {
     expect(noteLengthClass(4)).toBe(0);
     expect(noteLengthClass(8)).toBe(0); // longer than a whole note → whole
     expect(noteLengthClass(1)).toBe(2);
@@ -62,7 +62,7 @@ describe('mgeval features on a hand-built piece', () => {
     expect(histogram.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
   });
 
-  it('melodic interval follows each track\'s top line', () => {
+  it("melodic interval follows each track's top line", () => {
     expect(topLine(melody.tracks[0]!)).toEqual([67, 74, 76, 72]);
     // |74−67| + |76−74| + |72−76| = 7 + 2 + 4 over 3 steps
     expect(meanMelodicInterval(melody)).toBeCloseTo(13 / 3, 12);

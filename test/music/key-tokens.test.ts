@@ -9,7 +9,9 @@ import { TokenStreamState } from '../../src/music/token-stream.js';
 import { canonicalPiece, decodeTokens, encodePiece } from '../../src/music/tokens.js';
 import { DEFAULT_VOCABULARY as V, Vocabulary } from '../../src/music/vocabulary.js';
 
-const ALL_KEYS: KeySignature[] = (['major', 'minor'] as const).flatMap((mode) => Array.from({ length: 12 }, (_, tonicPitchClass) => ({ tonicPitchClass, mode })));
+const ALL_KEYS: KeySignature[] = (['major', 'minor'] as const).flatMap((mode) =>
+  Array.from({ length: 12 }, (_, tonicPitchClass) => ({ tonicPitchClass, mode })),
+);
 
 describe('key tokens (token language 2)', () => {
   const gMinor: KeySignature = { tonicPitchClass: 7, mode: 'minor' };

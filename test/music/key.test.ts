@@ -46,9 +46,17 @@ describe('estimateKey', () => {
   });
 
   it('weights pitch classes by duration', () => {
-    const piece = createPiece([{ name: 'a', program: 0, isDrum: false, notes: [
-      { pitch: 60, start: 0, duration: 3, velocity: 80 }, { pitch: 74, start: 0, duration: 0.5, velocity: 80 },
-    ] }]);
+    const piece = createPiece([
+      {
+        name: 'a',
+        program: 0,
+        isDrum: false,
+        notes: [
+          { pitch: 60, start: 0, duration: 3, velocity: 80 },
+          { pitch: 74, start: 0, duration: 0.5, velocity: 80 },
+        ],
+      },
+    ]);
     expect(pitchClassHistogram(piece)).toEqual([3, 0, 0.5, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
     expect(() => estimateKeyFromHistogram([1, 2])).toThrow(/12 bins, got 2/);
   });

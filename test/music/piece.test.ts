@@ -26,10 +26,17 @@ import {
 
 describe('Piece', () => {
   const piece = createPiece(
-    [{ name: 'lead', program: 0, isDrum: false, notes: [
-      { pitch: 64, start: 1, duration: 1, velocity: 80 },
-      { pitch: 60, start: 0, duration: 2, velocity: 80 },
-    ] }],
+    [
+      {
+        name: 'lead',
+        program: 0,
+        isDrum: false,
+        notes: [
+          { pitch: 64, start: 1, duration: 1, velocity: 80 },
+          { pitch: 60, start: 0, duration: 2, velocity: 80 },
+        ],
+      },
+    ],
     { bpm: 90 },
   );
 
@@ -41,7 +48,12 @@ describe('Piece', () => {
 
   it('converts beats to seconds through a tempo map', () => {
     expect(beatsToSeconds(piece, 3)).toBeCloseTo(2);
-    const twoTempos = { tempos: [{ time: 0, bpm: 120 }, { time: 4, bpm: 60 }] };
+    const twoTempos = {
+      tempos: [
+        { time: 0, bpm: 120 },
+        { time: 4, bpm: 60 },
+      ],
+    };
     expect(beatsToSeconds(twoTempos, 6)).toBeCloseTo(2 + 2);
   });
 
@@ -55,7 +67,13 @@ describe('Piece operations', () => {
   const n = (pitch: number, start: number, duration: number) => ({ pitch, start, duration, velocity: 80 });
   const lead = { name: 'lead', program: 0, isDrum: false, notes: [n(60, 0, 1), n(62, 3, 2), n(64, 6, 4)] };
   const kit = { name: 'kit', program: 0, isDrum: true, notes: [n(36, 0, 0.25), n(38, 4, 0.25)] };
-  const piece: Piece = { ...createPiece([lead, kit]), timeSignatures: [{ time: 0, numerator: 4, denominator: 4 }, { time: 6, numerator: 3, denominator: 4 }] };
+  const piece: Piece = {
+    ...createPiece([lead, kit]),
+    timeSignatures: [
+      { time: 0, numerator: 4, denominator: 4 },
+      { time: 6, numerator: 3, denominator: 4 },
+    ],
+  };
 
   it('validates pieces with messages naming the offending value', () => {
     expect(() => assertValidPiece(piece)).not.toThrow();
@@ -67,8 +85,15 @@ describe('Piece operations', () => {
     expect(bad({ tempos: [{ time: 1, bpm: 120 }] })).toThrow(/first tempo is at 1, expected 0/);
     expect(bad({ tempos: [{ time: 0, bpm: 0 }] })).toThrow(/tempo 0 bpm/);
     expect(bad({ timeSignatures: [{ time: 0, numerator: 3, denominator: 5 }] })).toThrow(/time signature 3\/5/);
-    expect(bad({ timeSignatures: [{ time: 0, numerator: 4, denominator: 4 }, { time: 8, numerator: 3, denominator: 4 }, { time: 4, numerator: 2, denominator: 4 }] }))
-      .toThrow(/time signature 2 at 4 is out of order/);
+    expect(
+      bad({
+        timeSignatures: [
+          { time: 0, numerator: 4, denominator: 4 },
+          { time: 8, numerator: 3, denominator: 4 },
+          { time: 4, numerator: 2, denominator: 4 },
+        ],
+      }),
+    ).toThrow(/time signature 2 at 4 is out of order/);
   });
 
   it('finds bars across metre changes, frames, maps in effect', () => {
@@ -78,7 +103,17 @@ describe('Piece operations', () => {
     expect(frameCount(piece, 4)).toBe(40);
     expect(frameCount(createPiece([{ ...lead, notes: [n(60, 0, 2.5)] }]), 1)).toBe(3);
     expect(timeSignatureAt(piece, 7).numerator).toBe(3);
-    expect(tempoAt({ tempos: [{ time: 0, bpm: 100 }, { time: 2, bpm: 60 }] }, 2)).toBe(60);
+    expect(
+      tempoAt(
+        {
+          tempos: [
+            { time: 0, bpm: 100 },
+            { time: 2, bpm: 60 },
+          ],
+        },
+        2,
+      ),
+    ).toBe(60);
   });
 
   it('transposes pitched tracks only, refusing to leave the MIDI range', () => {
@@ -100,17 +135,27 @@ describe('Piece operations', () => {
   });
 
   it('appends a piece after the bar line, joining tracks by instrument', () => {
-    const tail = createPiece([{ ...kit, notes: [n(42, 0, 0.25)] }, { name: 'bass', program: 33, isDrum: false, notes: [n(40, 1, 1)] }]);
+    const tail = createPiece([
+      { ...kit, notes: [n(42, 0, 0.25)] },
+      { name: 'bass', program: 33, isDrum: false, notes: [n(40, 1, 1)] },
+    ]);
     const joined = appendPiece(piece, tail);
     expect(endOnBarLine(piece)).toBe(12);
     expect(joined.tracks.map((t) => t.name)).toEqual(['lead', 'kit', 'bass']);
-    expect(joined.tracks[1]?.notes.map((x) => [x.pitch, x.start])).toEqual([[36, 0], [38, 4], [42, 12]]);
+    expect(joined.tracks[1]?.notes.map((x) => [x.pitch, x.start])).toEqual([
+      [36, 0],
+      [38, 4],
+      [42, 12],
+    ]);
     expect(joined.tracks[2]?.notes).toEqual([n(40, 13, 1)]);
     expect(joined.timeSignatures).toEqual([...piece.timeSignatures, { time: 12, numerator: 4, denominator: 4 }]);
     const overlaid = appendPiece(piece, tail, { at: 5 });
     expect(overlaid.tracks[2]?.notes[0]?.start).toBe(6);
     expect(overlaid.tracks[0]?.notes).toEqual(lead.notes);
-    expect(overlaid.timeSignatures).toEqual([{ time: 0, numerator: 4, denominator: 4 }, { time: 5, numerator: 4, denominator: 4 }]);
+    expect(overlaid.timeSignatures).toEqual([
+      { time: 0, numerator: 4, denominator: 4 },
+      { time: 5, numerator: 4, denominator: 4 },
+    ]);
   });
 
   it('merges tracks', () => {
@@ -119,7 +164,10 @@ describe('Piece operations', () => {
     expect(merged.tracks.map((t) => t.name)).toEqual(['lead', 'kit', 'kit2']);
     expect(merged.tracks[0]?.notes.map((x) => x.pitch)).toEqual([48, 60, 62, 64]);
     const byInstrument = mergeTracksByInstrument(two);
-    expect(byInstrument.tracks.map((t) => [t.name, t.notes.length])).toEqual([['lead', 4], ['kit', 3]]);
+    expect(byInstrument.tracks.map((t) => [t.name, t.notes.length])).toEqual([
+      ['lead', 4],
+      ['kit', 3],
+    ]);
     expect(() => mergeTracks(two, [0, 9])).toThrow(/no track 9 to merge/);
   });
 });
@@ -134,7 +182,12 @@ describe('frame-by-frame notes', () => {
   it('cuts pitched notes at every frame boundary they span and leaves drums alone', () => {
     const split = splitNotesIntoFrames(piece, 1);
     expect(split.tracks[0]!.notes.map((n) => [n.pitch, n.start, n.duration])).toEqual([
-      [60, 0, 1], [64, 0.5, 0.5], [60, 1, 1], [64, 1, 0.5], [60, 2, 0.5], [67, 3, 1],
+      [60, 0, 1],
+      [64, 0.5, 0.5],
+      [60, 1, 1],
+      [64, 1, 0.5],
+      [60, 2, 0.5],
+      [67, 3, 1],
     ]);
     expect(split.tracks[1]).toEqual(piece.tracks[1]);
     expect(() => splitNotesIntoFrames(piece, 0)).toThrow(/positive/);

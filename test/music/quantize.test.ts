@@ -42,7 +42,12 @@ describe('quantizePiece', () => {
     expect(result.offGridNotes).toBe(5);
     expect(result.offGridOnsets).toBe(3);
     expect(result.piece.tracks[0]?.notes.map((n) => [n.start, n.duration])).toEqual([
-      [0, 0.25], [0.25, 0.5], [0.75, 0.25], [1, 0.5], [1.5, 0.5], [2, 2],
+      [0, 0.25],
+      [0.25, 0.5],
+      [0.75, 0.25],
+      [1, 0.5],
+      [1.5, 0.5],
+      [2, 2],
     ]);
     expect(isQuantized(result.piece, 4)).toBe(true);
   });
@@ -50,7 +55,11 @@ describe('quantizePiece', () => {
   it('gives notes that collapse to nothing one step', () => {
     const result = quantizePiece(oneTrack([note(60, 1, 0.05), note(62, 2.01, 0.02), note(64, 3, 0)]));
     expect(result.extendedNotes).toBe(3);
-    expect(result.piece.tracks[0]?.notes.map((n) => [n.start, n.duration])).toEqual([[1, 0.25], [2, 0.25], [3, 0.25]]);
+    expect(result.piece.tracks[0]?.notes.map((n) => [n.start, n.duration])).toEqual([
+      [1, 0.25],
+      [2, 0.25],
+      [3, 0.25],
+    ]);
   });
 
   it('resolves same-pitch collisions deterministically: longest kept, earlier note cut', () => {
@@ -75,13 +84,27 @@ describe('quantizePiece', () => {
   it('quantises to other grids and moves metre and tempo changes onto them', () => {
     const piece: Piece = {
       ...oneTrack([note(60, 0.4, 1.3)]),
-      tempos: [{ time: 0, bpm: 100 }, { time: 2.1, bpm: 100 }, { time: 3.9, bpm: 90 }],
-      timeSignatures: [{ time: 0, numerator: 4, denominator: 4 }, { time: 4.1, numerator: 4, denominator: 4 }, { time: 7.9, numerator: 3, denominator: 4 }],
+      tempos: [
+        { time: 0, bpm: 100 },
+        { time: 2.1, bpm: 100 },
+        { time: 3.9, bpm: 90 },
+      ],
+      timeSignatures: [
+        { time: 0, numerator: 4, denominator: 4 },
+        { time: 4.1, numerator: 4, denominator: 4 },
+        { time: 7.9, numerator: 3, denominator: 4 },
+      ],
     };
     const result = quantizePiece(piece, { stepsPerQuarter: 2 });
     expect(result.piece.tracks[0]?.notes).toEqual([note(60, 0.5, 1)]);
-    expect(result.piece.tempos).toEqual([{ time: 0, bpm: 100 }, { time: 4, bpm: 90 }]);
-    expect(result.piece.timeSignatures).toEqual([{ time: 0, numerator: 4, denominator: 4 }, { time: 8, numerator: 3, denominator: 4 }]);
+    expect(result.piece.tempos).toEqual([
+      { time: 0, bpm: 100 },
+      { time: 4, bpm: 90 },
+    ]);
+    expect(result.piece.timeSignatures).toEqual([
+      { time: 0, numerator: 4, denominator: 4 },
+      { time: 8, numerator: 3, denominator: 4 },
+    ]);
   });
 
   it('rejects a bad grid or an invalid piece with a clear message', () => {

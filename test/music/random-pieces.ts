@@ -57,7 +57,10 @@ export function randomCanonicalPiece(random: () => number, options: RandomPieceO
     tracks.push({ name: trackName(t), program: isDrum ? 0 : int(random, 0, 127), isDrum, notes });
   }
   // quantizePiece resolves same-pitch collisions; everything is already on the grid.
-  const resolved = quantizePiece({ tracks, tempos: [{ time: 0, bpm: 120 }], timeSignatures: [{ time: 0, numerator: 4, denominator: 4 }] }, { stepsPerQuarter: spq }).piece;
+  const resolved = quantizePiece(
+    { tracks, tempos: [{ time: 0, bpm: 120 }], timeSignatures: [{ time: 0, numerator: 4, denominator: 4 }] },
+    { stepsPerQuarter: spq },
+  ).piece;
   const endStep = Math.round(Math.max(0, ...resolved.tracks.flatMap((t) => t.notes.map((n) => (n.start + n.duration) * spq))));
   const first = pick(random, fitting);
   const timeSignatures: TimeSignature[] = [{ time: 0, numerator: first.numerator, denominator: first.denominator }];
@@ -65,7 +68,10 @@ export function randomCanonicalPiece(random: () => number, options: RandomPieceO
     const changes = [...new Set(Array.from({ length: int(random, 0, 3) }, () => int(random, 1, endStep - 1)))].sort((a, b) => a - b);
     for (const step of changes) {
       const previous = timeSignatures[timeSignatures.length - 1] as TimeSignature;
-      const meter = pick(random, fitting.filter((m) => meterName(m) !== meterName(previous)));
+      const meter = pick(
+        random,
+        fitting.filter((m) => meterName(m) !== meterName(previous)),
+      );
       timeSignatures.push({ time: step / spq, numerator: meter.numerator, denominator: meter.denominator });
     }
   }

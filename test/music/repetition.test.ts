@@ -8,31 +8,80 @@ const track = (notes: Note[], isDrum = false): Track => ({ name: 't', program: 0
 
 /** A two-bar 4/4 theme: bar 1 C D E F quarters, bar 2 G half, E half. */
 const theme = (offset: number, shift = 0): Note[] => [
-  note(60 + shift, offset), note(62 + shift, offset + 1), note(64 + shift, offset + 2), note(65 + shift, offset + 3),
-  note(67 + shift, offset + 4, 2), note(64 + shift, offset + 6, 2),
+  note(60 + shift, offset),
+  note(62 + shift, offset + 1),
+  note(64 + shift, offset + 2),
+  note(65 + shift, offset + 3),
+  note(67 + shift, offset + 4, 2),
+  note(64 + shift, offset + 6, 2),
 ];
 const themeFourTimes = createPiece([track([0, 8, 16, 24].flatMap((o) => theme(o)))]);
 
 describe('bar note sets', () => {
   it('groups onsets by bar with the step inside the bar, drums left out, doubled notes once', () => {
-    const piece = createPiece([
-      track([note(60, 0), note(64, 0.5), note(67, 4.25)]),
-      track([note(60, 0), note(48, 4)]),
-      track([note(36, 0)], true),
+    const piece = createPiece([track([note(60, 0), note(64, 0.5), note(67, 4.25)]), track([note(60, 0), note(48, 4)]), track([note(36, 0)], true)]);
+    expect(barNoteSets(piece)).toEqual([
+      [
+        [0, 60],
+        [2, 64],
+      ],
+      [
+        [0, 48],
+        [1, 67],
+      ],
     ]);
-    expect(barNoteSets(piece)).toEqual([[[0, 60], [2, 64]], [[0, 48], [1, 67]]]);
   });
 
   it('follows the metre (3/4 bars of 12 steps)', () => {
     const piece = createPiece([track([note(60, 0), note(62, 3), note(64, 5)])], { timeSignature: { numerator: 3, denominator: 4 } });
-    expect(barNoteSets(piece)).toEqual([[[0, 60]], [[0, 62], [8, 64]]]);
+    expect(barNoteSets(piece)).toEqual([
+      [[0, 60]],
+      [
+        [0, 62],
+        [8, 64],
+      ],
+    ]);
   });
 
   it('measures similarity as the Jaccard index, optionally transposed', () => {
-    expect(barSimilarity([[0, 60], [4, 62]], [[0, 60], [4, 62]])).toBe(1);
-    expect(barSimilarity([[0, 60], [4, 62]], [[0, 60], [8, 62]])).toBeCloseTo(1 / 3, 12);
+    expect(
+      barSimilarity(
+        [
+          [0, 60],
+          [4, 62],
+        ],
+        [
+          [0, 60],
+          [4, 62],
+        ],
+      ),
+    ).toBe(1);
+    expect(
+      barSimilarity(
+        [
+          [0, 60],
+          [4, 62],
+        ],
+        [
+          [0, 60],
+          [8, 62],
+        ],
+      ),
+    ).toBeCloseTo(1 / 3, 12);
     expect(barSimilarity([[0, 60]], [[4, 61]])).toBe(0);
-    expect(barSimilarity([[0, 62], [4, 64]], [[0, 60], [4, 62]], 2)).toBe(1);
+    expect(
+      barSimilarity(
+        [
+          [0, 62],
+          [4, 64],
+        ],
+        [
+          [0, 60],
+          [4, 62],
+        ],
+        2,
+      ),
+    ).toBe(1);
   });
 });
 

@@ -20,7 +20,12 @@ describe('parseSeed', () => {
     const piece = parseSeed('C4q E4q G4h | [C4 E4 G4]w rq');
     expect(piece.tracks).toHaveLength(1);
     expect(piece.tracks[0]?.notes.map((n) => [n.pitch, n.start, n.duration])).toEqual([
-      [60, 0, 1], [64, 1, 1], [67, 2, 2], [60, 4, 4], [64, 4, 4], [67, 4, 4],
+      [60, 0, 1],
+      [64, 1, 1],
+      [67, 2, 2],
+      [60, 4, 4],
+      [64, 4, 4],
+      [67, 4, 4],
     ]);
     expect(piece.timeSignatures).toEqual([{ time: 0, numerator: 4, denominator: 4 }]);
     expect(piece.tempos).toEqual([{ time: 0, bpm: 120 }]);
@@ -28,13 +33,36 @@ describe('parseSeed', () => {
   });
 
   it('knows accidentals, octaves, dots, ties, triplets and metres', () => {
-    expect(notesOf('C#4q Db4q bb3e B♭3e F♯-1s')).toEqual([[61, 0, 1], [61, 1, 1], [58, 2, 0.5], [58, 2.5, 0.5], [6, 3, 0.25]]);
-    expect(notesOf('A4q. A4h.. G9s C-1w')).toEqual([[69, 0, 1.5], [69, 1.5, 3.5], [127, 5, 0.25], [0, 5.25, 4]]);
-    expect(notesOf('C4h+q+e D4w+w')).toEqual([[60, 0, 3.5], [62, 3.5, 8]]);
-    expect(notesOf('C4et D4et E4et F4qt.')).toEqual([[60, 0, 1 / 3], [62, 1 / 3, 1 / 3], [64, 2 / 3, 1 / 3], [65, 1, 1]]);
+    expect(notesOf('C#4q Db4q bb3e B♭3e F♯-1s')).toEqual([
+      [61, 0, 1],
+      [61, 1, 1],
+      [58, 2, 0.5],
+      [58, 2.5, 0.5],
+      [6, 3, 0.25],
+    ]);
+    expect(notesOf('A4q. A4h.. G9s C-1w')).toEqual([
+      [69, 0, 1.5],
+      [69, 1.5, 3.5],
+      [127, 5, 0.25],
+      [0, 5.25, 4],
+    ]);
+    expect(notesOf('C4h+q+e D4w+w')).toEqual([
+      [60, 0, 3.5],
+      [62, 3.5, 8],
+    ]);
+    expect(notesOf('C4et D4et E4et F4qt.')).toEqual([
+      [60, 0, 1 / 3],
+      [62, 1 / 3, 1 / 3],
+      [64, 2 / 3, 1 / 3],
+      [65, 1, 1],
+    ]);
     const waltz = parseSeed('3/4 D4q F#4q A4q | D5h.');
     expect(waltz.timeSignatures[0]).toMatchObject({ numerator: 3, denominator: 4 });
-    expect(notesOf('c4qe4q,g4h')).toEqual([[60, 0, 1], [64, 1, 1], [67, 2, 2]]);
+    expect(notesOf('c4qe4q,g4h')).toEqual([
+      [60, 0, 1],
+      [64, 1, 1],
+      [67, 2, 2],
+    ]);
   });
 
   it('applies options', () => {
@@ -106,9 +134,17 @@ describe('formatSeed', () => {
     expect(formatSeed(parseSeed('Db4h [G4 C4 E4]h'))).toBe('C#4h [C4 E4 G4]h');
     const piece = {
       ...parseSeed('C4w'),
-      tracks: [{ name: 'x', program: 0, isDrum: false, notes: [
-        { pitch: 60, start: 0, duration: 4, velocity: 80 }, { pitch: 64, start: 1, duration: 1, velocity: 80 },
-      ] }],
+      tracks: [
+        {
+          name: 'x',
+          program: 0,
+          isDrum: false,
+          notes: [
+            { pitch: 60, start: 0, duration: 4, velocity: 80 },
+            { pitch: 64, start: 1, duration: 1, velocity: 80 },
+          ],
+        },
+      ],
     };
     expect(formatSeed(piece)).toBe('C4q E4q');
   });

@@ -48,13 +48,24 @@ function randomStream(random: () => number, stepsPerQuarter: number, maxTokens: 
 
 describe('encodePiece / decodeTokens', () => {
   it('writes a single-track piece in the documented canonical form', () => {
-    const piece = createPiece([{ name: 'Track 1', program: 0, isDrum: false, notes: [
-      note(60, 0, 1), note(64, 1, 1), note(67, 2, 2), note(72, 2, 2, 104),
-    ] }]);
+    const piece = createPiece([{ name: 'Track 1', program: 0, isDrum: false, notes: [note(60, 0, 1), note(64, 1, 1), note(67, 2, 2), note(72, 2, 2, 104)] }]);
     const names = tokenNames(encodePiece(piece, { style: 'folk' }));
     expect(names).toEqual([
-      '<start>', 'style:folk', 'meter:4/4', 'program:0',
-      'pitch:60', 'dur:4', 'pos:4', 'pitch:64', 'dur:4', 'pos:8', 'pitch:67', 'dur:8', 'vel:104', 'pitch:72', 'dur:8',
+      '<start>',
+      'style:folk',
+      'meter:4/4',
+      'program:0',
+      'pitch:60',
+      'dur:4',
+      'pos:4',
+      'pitch:64',
+      'dur:4',
+      'pos:8',
+      'pitch:67',
+      'dur:8',
+      'vel:104',
+      'pitch:72',
+      'dur:8',
       '<end>',
     ]);
   });
@@ -66,10 +77,30 @@ describe('encodePiece / decodeTokens', () => {
       { name: 'Track 3', program: 0, isDrum: true, notes: [note(36, 0, 0.25), note(42, 1, 0.25), note(36, 2, 0.25)] },
     ]);
     expect(tokenNames(encodePiece(piece, { style: 'game' }))).toEqual([
-      '<start>', 'style:game', 'meter:4/4', 'program:0', 'program:32', 'drums',
-      'pitch:72', 'dur:4', 'track:1', 'pitch:48', 'dur:16', 'track:2', 'pitch:36', 'dur:1',
-      'pos:4', 'pitch:74', 'dur:4', 'track:2', 'pitch:42', 'dur:1',
-      'pos:8', 'track:2', 'pitch:36', 'dur:1',
+      '<start>',
+      'style:game',
+      'meter:4/4',
+      'program:0',
+      'program:32',
+      'drums',
+      'pitch:72',
+      'dur:4',
+      'track:1',
+      'pitch:48',
+      'dur:16',
+      'track:2',
+      'pitch:36',
+      'dur:1',
+      'pos:4',
+      'pitch:74',
+      'dur:4',
+      'track:2',
+      'pitch:42',
+      'dur:1',
+      'pos:8',
+      'track:2',
+      'pitch:36',
+      'dur:1',
       '<end>',
     ]);
   });
@@ -79,8 +110,23 @@ describe('encodePiece / decodeTokens', () => {
       timeSignature: { numerator: 3, denominator: 4 },
     });
     expect(tokenNames(encodePiece(piece, { style: 'classical' }))).toEqual([
-      '<start>', 'style:classical', 'meter:3/4', 'program:0',
-      'pos:4', 'pitch:60', 'dur:32', 'dur:32', 'dur:16', 'bar', 'bar', 'bar', 'bar', 'pos:6', 'pitch:62', 'dur:2', '<end>',
+      '<start>',
+      'style:classical',
+      'meter:3/4',
+      'program:0',
+      'pos:4',
+      'pitch:60',
+      'dur:32',
+      'dur:32',
+      'dur:16',
+      'bar',
+      'bar',
+      'bar',
+      'bar',
+      'pos:6',
+      'pitch:62',
+      'dur:2',
+      '<end>',
     ]);
     expect(durationTokens(64).map((id) => V.name(id))).toEqual(['dur:32', 'dur:32']);
     expect(durationTokens(65).map((id) => V.name(id))).toEqual(['dur:32', 'dur:32', 'dur:1']);
@@ -89,13 +135,32 @@ describe('encodePiece / decodeTokens', () => {
   it('writes meter changes where they happen, also in the middle of a bar', () => {
     const piece: Piece = {
       ...createPiece([{ name: 'Track 1', program: 0, isDrum: false, notes: [note(60, 0, 4), note(62, 4, 3), note(64, 9, 1)] }]),
-      timeSignatures: [{ time: 0, numerator: 4, denominator: 4 }, { time: 4, numerator: 3, denominator: 4 }, { time: 8, numerator: 6, denominator: 8 }],
+      timeSignatures: [
+        { time: 0, numerator: 4, denominator: 4 },
+        { time: 4, numerator: 3, denominator: 4 },
+        { time: 8, numerator: 6, denominator: 8 },
+      ],
     };
     const ids = encodePiece(piece, { style: 'folk' });
     expect(tokenNames(ids)).toEqual([
-      '<start>', 'style:folk', 'meter:4/4', 'program:0', 'pitch:60', 'dur:16',
+      '<start>',
+      'style:folk',
+      'meter:4/4',
+      'program:0',
+      'pitch:60',
+      'dur:16',
       // 3/4 from beat 4: its bar line at beat 7, then the 6/8 bar starts at beat 8 (one beat in).
-      'bar', 'meter:3/4', 'pitch:62', 'dur:12', 'bar', 'pos:4', 'meter:6/8', 'pos:4', 'pitch:64', 'dur:4', '<end>',
+      'bar',
+      'meter:3/4',
+      'pitch:62',
+      'dur:12',
+      'bar',
+      'pos:4',
+      'meter:6/8',
+      'pos:4',
+      'pitch:64',
+      'dur:4',
+      '<end>',
     ]);
     expect(decodeTokens(ids)).toEqual(piece);
   });
@@ -150,12 +215,21 @@ describe('encodePiece / decodeTokens', () => {
         { name: 'Lead', program: 5, isDrum: false, notes: [note(60, 0, 1, 100), note(62, 1, 1, 1)] },
         { name: 'Kit', program: 9, isDrum: true, notes: [note(36, 0, 0.25, 127)] },
       ],
-      tempos: [{ time: 0, bpm: 90 }, { time: 1, bpm: 100 }],
-      timeSignatures: [{ time: 0, numerator: 4, denominator: 4 }, { time: 8, numerator: 3, denominator: 4 }],
+      tempos: [
+        { time: 0, bpm: 90 },
+        { time: 1, bpm: 100 },
+      ],
+      timeSignatures: [
+        { time: 0, numerator: 4, denominator: 4 },
+        { time: 8, numerator: 3, denominator: 4 },
+      ],
     };
     const decoded = decodeTokens(encodePiece(piece, { style: 'game' }), { bpm: 90 });
     expect(decoded).toEqual(canonicalPiece(piece, { bpm: 90 }));
-    expect(decoded.tracks.map((t) => [t.name, t.program])).toEqual([['Track 1', 5], ['Track 2', 0]]);
+    expect(decoded.tracks.map((t) => [t.name, t.program])).toEqual([
+      ['Track 1', 5],
+      ['Track 2', 0],
+    ]);
     expect(decoded.tracks[0]?.notes.map((n) => n.velocity)).toEqual([104, 8]);
     expect(decoded.timeSignatures).toEqual([{ time: 0, numerator: 4, denominator: 4 }]);
   });
@@ -179,14 +253,15 @@ describe('encodePiece / decodeTokens', () => {
     expect(() => encodePiece(many, { style: 'folk' })).toThrow(/17 tracks, the token language holds at most 16/);
     const good = createPiece([]);
     expect(() => encodePiece(good, { style: 'jazz' })).toThrow(/unknown style "jazz"/);
-    expect(() => encodePiece({ ...good, tracks: [{ name: 'a', program: 0, isDrum: false, notes: [note(128, 0, 1)] }] }, { style: 'folk' }))
-      .toThrow(/pitch 128/);
+    expect(() => encodePiece({ ...good, tracks: [{ name: 'a', program: 0, isDrum: false, notes: [note(128, 0, 1)] }] }, { style: 'folk' })).toThrow(
+      /pitch 128/,
+    );
   });
 
   it('encodes what quantisation produces from messy input (swing, overlaps, zero lengths)', () => {
-    const messy = createPiece([{ name: 'a', program: 0, isDrum: false, notes: [
-      note(60, 0, 0.01), note(60, 0.02, 3), note(60, 1, 1), note(64, 0.66, 0.33), note(67, 2.1, 5),
-    ] }]);
+    const messy = createPiece([
+      { name: 'a', program: 0, isDrum: false, notes: [note(60, 0, 0.01), note(60, 0.02, 3), note(60, 1, 1), note(64, 0.66, 0.33), note(67, 2.1, 5)] },
+    ]);
     const { piece } = quantizePiece(messy);
     const decoded = decodeTokens(encodePiece(piece, { style: 'folk' }));
     expect(decoded.tracks[0]?.notes).toEqual(canonicalPiece(piece).tracks[0]?.notes);
@@ -223,12 +298,9 @@ describe('encodePrefix', () => {
 
 describe('formatTokenStream', () => {
   it('lists a stream one step per line with bar and beat', () => {
-    expect(formatTokenStream(encodePiece(parseSeed('C4q E4q'), { style: 'folk' }))).toBe([
-      '<start> style:folk meter:4/4 program:0',
-      'pitch:60 dur:4        # bar 1, beat 1',
-      'pos:4 pitch:64 dur:4  # bar 1, beat 2',
-      '<end>',
-    ].join('\n'));
+    expect(formatTokenStream(encodePiece(parseSeed('C4q E4q'), { style: 'folk' }))).toBe(
+      ['<start> style:folk meter:4/4 program:0', 'pitch:60 dur:4        # bar 1, beat 1', 'pos:4 pitch:64 dur:4  # bar 1, beat 2', '<end>'].join('\n'),
+    );
   });
 });
 
@@ -268,7 +340,10 @@ describe('TokenStreamState', () => {
     expect([state.step, state.bar, state.positionInBar, state.track, state.time]).toEqual([22, 1, 6, 1, 5.5]);
     expect(state.notes.map((n) => [n.track, n.pitch, n.startStep])).toEqual([[0, 60, 0]]);
     state.push(V.endId);
-    expect(state.notes.map((n) => [n.track, n.pitch, n.startStep, n.durationSteps])).toEqual([[0, 60, 0, 4], [1, 50, 22, 2]]);
+    expect(state.notes.map((n) => [n.track, n.pitch, n.startStep, n.durationSteps])).toEqual([
+      [0, 60, 0, 4],
+      [1, 50, 22, 2],
+    ]);
     expect(state.endStep).toBe(24);
   });
 

@@ -7,7 +7,14 @@ const allowedNames = (state: TokenStreamState, kinds: string[]): string[] =>
 
 describe('constraints.tracks', () => {
   it('lets the header declare exactly the requested instruments, in order', () => {
-    const state = new TokenStreamState({ constraints: { tracks: [{ program: 73, isDrum: false }, { program: 0, isDrum: true }] } });
+    const state = new TokenStreamState({
+      constraints: {
+        tracks: [
+          { program: 73, isDrum: false },
+          { program: 0, isDrum: true },
+        ],
+      },
+    });
     for (const name of ['<start>', 'style:game', 'meter:4/4']) state.push(vocabulary.id(name));
     expect(allowedNames(state, ['program', 'drums', 'pitch', 'bar', 'position'])).toEqual(['program:73']);
     state.push(vocabulary.id('program:73'));
@@ -53,7 +60,8 @@ describe('constraints.everyTrackPlays', () => {
 describe('constraints.maxNotesPerStep', () => {
   it('caps the notes one pitched track starts at one step, per track and per step', () => {
     const state = new TokenStreamState({ constraints: { maxNotesPerStep: 2 } });
-    for (const name of ['<start>', 'style:folk', 'meter:4/4', 'program:0', 'program:24', 'drums', 'pitch:60', 'dur:4', 'pitch:64', 'dur:4']) state.push(vocabulary.id(name));
+    for (const name of ['<start>', 'style:folk', 'meter:4/4', 'program:0', 'program:24', 'drums', 'pitch:60', 'dur:4', 'pitch:64', 'dur:4'])
+      state.push(vocabulary.id(name));
     expect(state.isLegal(vocabulary.id('pitch:67'))).toBe(true);
     expect(state.isAllowed(vocabulary.id('pitch:67'))).toBe(false);
     expect(state.isAllowed(vocabulary.id('vel:96'))).toBe(false); // a velocity would need a pitch after it

@@ -40,7 +40,17 @@ describe('transposeTokens', () => {
   });
 
   it('keeps every pitch inside 0..127 and refuses shifts that would leave it', () => {
-    const piece = createPiece([{ name: 'high', program: 0, isDrum: false, notes: [{ pitch: 125, start: 0, duration: 1, velocity: 80 }, { pitch: 3, start: 1, duration: 1, velocity: 80 }] }]);
+    const piece = createPiece([
+      {
+        name: 'high',
+        program: 0,
+        isDrum: false,
+        notes: [
+          { pitch: 125, start: 0, duration: 1, velocity: 80 },
+          { pitch: 3, start: 1, duration: 1, velocity: 80 },
+        ],
+      },
+    ]);
     const ids = encodePiece(piece, { style: 'folk', stepsPerQuarter: 4 });
     expect(transpositionRange(pitchPositions(ids, vocabulary), 6, vocabulary)).toEqual({ min: -3, max: 2 });
     expect(() => transposeTokens(ids, 3, vocabulary)).toThrow(/leaves the MIDI pitch range/);

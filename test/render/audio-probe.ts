@@ -21,9 +21,10 @@ export interface ProbedAudio {
 }
 
 export function probe(file: string): ProbedAudio {
-  const json = JSON.parse(
-    execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', file], { encoding: 'utf8' }),
-  ) as { streams: Array<{ codec_name: string; sample_rate: string; channels: number; codec_type: string }>; format: { duration: string; format_name: string } };
+  const json = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', file], { encoding: 'utf8' })) as {
+    streams: Array<{ codec_name: string; sample_rate: string; channels: number; codec_type: string }>;
+    format: { duration: string; format_name: string };
+  };
   const audio = json.streams.filter((s) => s.codec_type === 'audio');
   if (audio.length !== 1 || !audio[0]) throw new Error(`expected one audio stream in ${file}, found ${audio.length}`);
   return {

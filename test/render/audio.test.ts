@@ -98,7 +98,10 @@ describe.skipIf(!HAVE_RENDER_TOOLS)('renderAudio: MIDI → Ogg/Opus', () => {
     ]);
     const loud = await renderAudio(loudPiece, path.join(outDir, 'loud.ogg'));
     expect(quiet.gainDb).toBeGreaterThan(loud.gainDb + 6);
-    for (const [result, file] of [[quiet, 'quiet.ogg'], [loud, 'loud.ogg']] as const) {
+    for (const [result, file] of [
+      [quiet, 'quiet.ogg'],
+      [loud, 'loud.ogg'],
+    ] as const) {
       const pcm = decode(path.join(outDir, file));
       const { peakDb } = levels(pcm);
       expect(peakDb).toBeLessThanOrEqual(0);
@@ -115,7 +118,15 @@ describe.skipIf(!HAVE_RENDER_TOOLS)('renderAudio: MIDI → Ogg/Opus', () => {
     expectPlayableOpus(drums.path, drums.noteSeconds);
     const odd = createPiece([
       { name: 'helicopter', program: 125, isDrum: false, notes: [{ pitch: 60, start: 0, duration: 2, velocity: 90 }] },
-      { name: 'extremes', program: 127, isDrum: false, notes: [{ pitch: 0, start: 0, duration: 1, velocity: 1 }, { pitch: 127, start: 1, duration: 1, velocity: 127 }] },
+      {
+        name: 'extremes',
+        program: 127,
+        isDrum: false,
+        notes: [
+          { pitch: 0, start: 0, duration: 1, velocity: 1 },
+          { pitch: 127, start: 1, duration: 1, velocity: 127 },
+        ],
+      },
     ]);
     const result = await renderAudio(odd, path.join(outDir, 'odd.ogg'));
     expectPlayableOpus(result.path, result.noteSeconds);
@@ -134,11 +145,7 @@ describe.skipIf(!HAVE_RENDER_TOOLS)('renderAudio: MIDI → Ogg/Opus', () => {
   it('stops FluidSynth at the release tail when the end-of-track lies an hour after the last note', async () => {
     // Format 0, 96 ticks per quarter: one half-second note, then end-of-track 691 200 ticks (1 h at 120 BPM) later.
     const track = [0x00, 0x90, 0x3c, 0x64, 0x60, 0x80, 0x3c, 0x00, 0xaa, 0x98, 0x00, 0xff, 0x2f, 0x00];
-    const bytes = new Uint8Array([
-      ...[0x4d, 0x54, 0x68, 0x64, 0, 0, 0, 6, 0, 0, 0, 1, 0, 96],
-      ...[0x4d, 0x54, 0x72, 0x6b, 0, 0, 0, track.length],
-      ...track,
-    ]);
+    const bytes = new Uint8Array([...[0x4d, 0x54, 0x68, 0x64, 0, 0, 0, 6, 0, 0, 0, 1, 0, 96], ...[0x4d, 0x54, 0x72, 0x6b, 0, 0, 0, track.length], ...track]);
     const start = Date.now();
     const result = await renderAudio(bytes, path.join(outDir, 'long-eot.ogg'));
     expect(Date.now() - start).toBeLessThan(30_000);
@@ -149,9 +156,7 @@ describe.skipIf(!HAVE_RENDER_TOOLS)('renderAudio: MIDI → Ogg/Opus', () => {
 
   it('stops a render that exceeds its time limit and cleans up', async () => {
     const start = Date.now();
-    await expect(renderAudio(demoPiece({ bars: 64 }), path.join(outDir, 'slow.ogg'), { limits: { timeoutSeconds: 0.05 } })).rejects.toThrow(
-      RenderTimeoutError,
-    );
+    await expect(renderAudio(demoPiece({ bars: 64 }), path.join(outDir, 'slow.ogg'), { limits: { timeoutSeconds: 0.05 } })).rejects.toThrow(RenderTimeoutError);
     expect(Date.now() - start).toBeLessThan(10_000);
     expect(readdirSync(tmp)).toEqual([]);
     expect(existsSync(path.join(outDir, 'slow.ogg'))).toBe(false);
@@ -189,7 +194,9 @@ describe('renderAudio with broken or missing tools', () => {
 
   it.skipIf(!HAVE_RENDER_TOOLS)('reports a failing fluidsynth with its message and removes temporary files', async () => {
     const tools = { fluidsynth: script('fluidsynth-fails', 'echo "fluidsynth: error: bad soundfont" >&2; exit 3'), ffmpeg: 'ffmpeg' };
-    await expect(renderAudio(piece, path.join(fakes, 'y.ogg'), { tools })).rejects.toThrow(/fluidsynth failed \(exit code 3\): fluidsynth: error: bad soundfont/);
+    await expect(renderAudio(piece, path.join(fakes, 'y.ogg'), { tools })).rejects.toThrow(
+      /fluidsynth failed \(exit code 3\): fluidsynth: error: bad soundfont/,
+    );
     expect(readdirSync(tmp)).toEqual([]);
     expect(readdirSync(fakes).filter((f) => f.endsWith('.ogg'))).toEqual([]);
   });

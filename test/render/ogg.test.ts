@@ -7,14 +7,19 @@ import { decodeBytes, HAVE_FFMPEG } from './audio-probe.js';
 function pages(bytes: Uint8Array): Array<{ granule: bigint; flags: number; crcOk: boolean; sequence: number }> {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = [];
-  for (let offset = 0; offset < bytes.length; ) {
+  for (let offset = 0; offset < bytes.length;) {
     const segments = bytes[offset + 26] as number;
     let length = 27 + segments;
     for (let i = 0; i < segments; i++) length += bytes[offset + 27 + i] as number;
     const page = Uint8Array.from(bytes.subarray(offset, offset + length));
     const stored = new DataView(page.buffer).getUint32(22, true);
     page.fill(0, 22, 26);
-    out.push({ granule: view.getBigInt64(offset + 6, true), flags: bytes[offset + 5] as number, crcOk: crc32(page) === stored, sequence: view.getUint32(offset + 18, true) });
+    out.push({
+      granule: view.getBigInt64(offset + 6, true),
+      flags: bytes[offset + 5] as number,
+      crcOk: crc32(page) === stored,
+      sequence: view.getUint32(offset + 18, true),
+    });
     offset += length;
   }
   return out;
@@ -25,9 +30,13 @@ function ffmpegOpus(seconds: number): Uint8Array {
   const pcm = new Float32Array(frames * 2);
   for (let i = 0; i < frames; i++) pcm[2 * i] = pcm[2 * i + 1] = 0.3 * Math.sin((2 * Math.PI * 440 * i) / 48_000);
   return new Uint8Array(
-    execFileSync('ffmpeg', ['-v', 'error', '-f', 'f32le', '-ar', '48000', '-ac', '2', '-i', 'pipe:0', '-c:a', 'libopus', '-b:a', '96k', '-f', 'ogg', 'pipe:1'], {
-      input: Buffer.from(pcm.buffer),
-    }),
+    execFileSync(
+      'ffmpeg',
+      ['-v', 'error', '-f', 'f32le', '-ar', '48000', '-ac', '2', '-i', 'pipe:0', '-c:a', 'libopus', '-b:a', '96k', '-f', 'ogg', 'pipe:1'],
+      {
+        input: Buffer.from(pcm.buffer),
+      },
+    ),
   );
 }
 

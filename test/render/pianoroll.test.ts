@@ -60,7 +60,12 @@ describe('piano-roll picture', () => {
 
 describe('bars', () => {
   it('follows time-signature changes', () => {
-    const piece = { timeSignatures: [{ time: 0, numerator: 4, denominator: 4 }, { time: 8, numerator: 3, denominator: 4 }] };
+    const piece = {
+      timeSignatures: [
+        { time: 0, numerator: 4, denominator: 4 },
+        { time: 8, numerator: 3, denominator: 4 },
+      ],
+    };
     expect(barStarts(piece, 14)).toEqual([0, 4, 8, 11]);
     expect(barsToBeats(piece, 3)).toBe(11);
     expect(barsToBeats({ timeSignatures: [{ time: 0, numerator: 6, denominator: 8 }] }, 2)).toBe(6);

@@ -14,7 +14,26 @@ export function renderChordOgg(seconds = 3): Buffer {
   try {
     execFileSync(
       'ffmpeg',
-      ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `aevalsrc=${chord}|${chord}:s=48000:d=${seconds}`, '-c:a', 'libopus', '-b:a', '96k', '-frame_duration', '20', '-ar', '48000', '-ac', '2', out],
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        `aevalsrc=${chord}|${chord}:s=48000:d=${seconds}`,
+        '-c:a',
+        'libopus',
+        '-b:a',
+        '96k',
+        '-frame_duration',
+        '20',
+        '-ar',
+        '48000',
+        '-ac',
+        '2',
+        out,
+      ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     return readFileSync(out);

@@ -150,7 +150,8 @@ export class SimCore {
     if (applicationId !== this.applicationId) throw unknown.webhook();
     for (const interaction of this.world.interactions.values()) {
       if (interaction.token !== token) continue;
-      if (interaction.tokenExpired || Date.now() - interaction.createdAt > this.options.interactionTokenLifetimeMs) throw new ApiError(401, 50027, 'Invalid Webhook Token');
+      if (interaction.tokenExpired || Date.now() - interaction.createdAt > this.options.interactionTokenLifetimeMs)
+        throw new ApiError(401, 50027, 'Invalid Webhook Token');
       if (interaction.callbacks.length === 0) throw unknown.webhook();
       return interaction;
     }

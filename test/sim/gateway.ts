@@ -256,7 +256,14 @@ export class GatewayServer {
     const members = [...guild.members.values()].filter((member) => !userIds || userIds.includes(member.userId));
     this.send(session, 'GUILD_MEMBERS_CHUNK', {
       guild_id: guild.id,
-      members: members.map((member) => ({ user: apiUser(this.core.world.users.get(member.userId)!), roles: member.roles, joined_at: member.joinedAt, deaf: false, mute: false, flags: 0 })),
+      members: members.map((member) => ({
+        user: apiUser(this.core.world.users.get(member.userId)!),
+        roles: member.roles,
+        joined_at: member.joinedAt,
+        deaf: false,
+        mute: false,
+        flags: 0,
+      })),
       chunk_index: 0,
       chunk_count: 1,
       ...(typeof d.nonce === 'string' ? { nonce: d.nonce } : {}),

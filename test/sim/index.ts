@@ -3,7 +3,17 @@ export { SimUser, type ChannelRef, type MessageRef } from './sim-user.js';
 export { SimInteraction } from './sim-interaction.js';
 export { simFile, type SimFile, type OptionValue } from './interaction-options.js';
 export { ReceivedAudio, type AudioWindow, type VoiceConnectionRecord, type VoiceOptions } from './voice-server.js';
-export { analyseTiming, compareWithSource, correlation, pcmStats, SILENCE_FRAME, type AudioComparison, type PcmStats, type ReceivedPacket, type TimingReport } from './audio-analysis.js';
+export {
+  analyseTiming,
+  compareWithSource,
+  correlation,
+  pcmStats,
+  SILENCE_FRAME,
+  type AudioComparison,
+  type PcmStats,
+  type ReceivedPacket,
+  type TimingReport,
+} from './audio-analysis.js';
 export { readOggOpus, readOggPackets } from './ogg.js';
 export { decodeOpusPackets } from './opus-decode.js';
 export { renderChordOgg } from './audio-fixture.js';

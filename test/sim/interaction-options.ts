@@ -71,7 +71,8 @@ export function buildCommandOptions(command: SimCommand, path: string[], values:
   }
   for (const [name, value] of Object.entries(values)) {
     const schema = level.find((option) => option.name === name);
-    if (!schema) throw new Error(`/${[command.name, ...path].join(' ')} has no option "${name}" (registered: ${level.map((o) => o.name).join(', ') || 'none'})`);
+    if (!schema)
+      throw new Error(`/${[command.name, ...path].join(' ')} has no option "${name}" (registered: ${level.map((o) => o.name).join(', ') || 'none'})`);
     container.push({ name, type: schema.type, value: convert(schema, value, hooks, built), ...(schema.autocomplete ? { focused: false } : {}) });
   }
   for (const schema of level) {
@@ -93,7 +94,8 @@ function convert(schema: Json, value: OptionValue, hooks: ResolveHooks, built: B
       break;
     case OptionType.Integer:
     case OptionType.Number:
-      if (typeof value !== 'number' || (schema.type === OptionType.Integer && !Number.isInteger(value))) throw wrongType(schema.type === OptionType.Integer ? 'an integer' : 'a number');
+      if (typeof value !== 'number' || (schema.type === OptionType.Integer && !Number.isInteger(value)))
+        throw wrongType(schema.type === OptionType.Integer ? 'an integer' : 'a number');
       if (typeof schema.min_value === 'number' && value < schema.min_value) throw new Error(`Option "${name}" is below ${schema.min_value}`);
       if (typeof schema.max_value === 'number' && value > schema.max_value) throw new Error(`Option "${name}" is above ${schema.max_value}`);
       converted = value;

@@ -128,7 +128,8 @@ function validateComponents(rows: Json[]): void {
         if (style === 5 ? typeof child.url !== 'string' : style !== 6 && !customId) {
           throw invalidFormBody(where, 'BUTTON_COMPONENT_INVALID', style === 5 ? 'A link button needs a url' : 'A button needs a custom_id');
         }
-        if (typeof child.label === 'string' && child.label.length > 80) throw invalidFormBody(`${where}.label`, 'BASE_TYPE_MAX_LENGTH', 'Must be 80 or fewer in length.');
+        if (typeof child.label === 'string' && child.label.length > 80)
+          throw invalidFormBody(`${where}.label`, 'BASE_TYPE_MAX_LENGTH', 'Must be 80 or fewer in length.');
       } else if (children.length > 1) {
         throw invalidFormBody(where, 'COMPONENT_LAYOUT_WIDTH_EXCEEDED', 'A select menu must be alone in its action row.');
       }

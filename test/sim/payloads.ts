@@ -1,4 +1,15 @@
-import { emojiFromKey, type Json, type SimAttachment, type SimChannel, type SimGuild, type SimMember, type SimMessage, type SimUserRecord, type SimVoiceState, type World } from './world.js';
+import {
+  emojiFromKey,
+  type Json,
+  type SimAttachment,
+  type SimChannel,
+  type SimGuild,
+  type SimMember,
+  type SimMessage,
+  type SimUserRecord,
+  type SimVoiceState,
+  type World,
+} from './world.js';
 
 /** Serialisers from the simulator's records to Discord API v10 JSON shapes. */
 export function apiUser(user: SimUserRecord): Json {

@@ -120,7 +120,17 @@ export class RestServer {
   async handle(req: IncomingMessage, res: ServerResponse, apiPath: string, query: URLSearchParams): Promise<void> {
     const method = req.method ?? 'GET';
     const raw = await readBody(req);
-    const entry: RestLogEntry = { at: Date.now(), method, path: safeDecode(apiPath), route: 'unmatched', query: Object.fromEntries(query), status: 0, body: undefined, files: [], errorCode: undefined };
+    const entry: RestLogEntry = {
+      at: Date.now(),
+      method,
+      path: safeDecode(apiPath),
+      route: 'unmatched',
+      query: Object.fromEntries(query),
+      status: 0,
+      body: undefined,
+      files: [],
+      errorCode: undefined,
+    };
     this.log.push(entry);
     let status = 500;
     let body: unknown;
@@ -141,7 +151,10 @@ export class RestServer {
     } catch (error) {
       if (error instanceof ApiError) {
         status = error.status;
-        body = error.status === 429 ? { ...error.body(), retry_after: Number(headers['Retry-After'] ?? 0), global: headers['X-RateLimit-Global'] === 'true' } : error.body();
+        body =
+          error.status === 429
+            ? { ...error.body(), retry_after: Number(headers['Retry-After'] ?? 0), global: headers['X-RateLimit-Global'] === 'true' }
+            : error.body();
         entry.errorCode = error.code;
       } else {
         status = 500;
@@ -346,7 +359,12 @@ export class RestServer {
       if (!world.channel(params.channel!)) throw unknown.channel();
       const limit = Math.min(100, Number(query.get('limit') ?? 50));
       const list = world.channelMessages(params.channel!).filter((message) => !(message.flags & (1 << 6)));
-      return ok(list.slice(-limit).reverse().map((message) => apiMessage(world, message)));
+      return ok(
+        list
+          .slice(-limit)
+          .reverse()
+          .map((message) => apiMessage(world, message)),
+      );
     });
     this.route('POST', '/channels/:channel/messages', ({ params, body, files }) => {
       const reference = body.message_reference as Json | undefined;
@@ -394,7 +412,12 @@ export class RestServer {
     });
     this.route('GET', '/channels/:channel/messages/:message/reactions/:emoji', ({ params }) => {
       const { users } = reaction(params);
-      return ok([...(users ?? [])].map((id) => world.users.get(id)).filter((user) => user !== undefined).map(apiUser));
+      return ok(
+        [...(users ?? [])]
+          .map((id) => world.users.get(id))
+          .filter((user) => user !== undefined)
+          .map(apiUser),
+      );
     });
     this.route('DELETE', '/channels/:channel/messages/:message/reactions', ({ params }) => {
       core.message(params.channel!, params.message!).reactions.clear();
@@ -419,7 +442,19 @@ export class RestServer {
       const guild = this.guild(params.guild!);
       const state = guild.voiceStates.get(params.user === '@me' ? core.applicationId : params.user!);
       if (!state?.channelId) throw new ApiError(404, 10065, 'Unknown Voice State');
-      return ok({ guild_id: guild.id, channel_id: state.channelId, user_id: state.userId, session_id: state.sessionId, deaf: false, mute: false, self_deaf: state.selfDeaf, self_mute: state.selfMute, self_video: false, suppress: false, request_to_speak_timestamp: null });
+      return ok({
+        guild_id: guild.id,
+        channel_id: state.channelId,
+        user_id: state.userId,
+        session_id: state.sessionId,
+        deaf: false,
+        mute: false,
+        self_deaf: state.selfDeaf,
+        self_mute: state.selfMute,
+        self_video: false,
+        suppress: false,
+        request_to_speak_timestamp: null,
+      });
     });
   }
 
@@ -492,7 +527,16 @@ export class RestServer {
       type,
       description,
       options,
-      raw: { ...raw, id, application_id: this.core.applicationId, ...(guildId ? { guild_id: guildId } : {}), version: nextSnowflake(), type, options, default_member_permissions: raw.default_member_permissions ?? null },
+      raw: {
+        ...raw,
+        id,
+        application_id: this.core.applicationId,
+        ...(guildId ? { guild_id: guildId } : {}),
+        version: nextSnowflake(),
+        type,
+        options,
+        default_member_permissions: raw.default_member_permissions ?? null,
+      },
     };
     this.core.world.commands.set(id, command);
     return command;

@@ -68,7 +68,12 @@ export class SimInteraction {
   }
 
   waitForFollowUp(predicate: (message: SimMessage) => boolean = () => true, timeoutMs?: number): Promise<SimMessage> {
-    return waitUntil(this.core.signals, () => this.followUps().find((message) => !message.deleted && predicate(message)), `a follow-up to ${this.describe()}`, timeoutMs);
+    return waitUntil(
+      this.core.signals,
+      () => this.followUps().find((message) => !message.deleted && predicate(message)),
+      `a follow-up to ${this.describe()}`,
+      timeoutMs,
+    );
   }
 
   private describe(): string {

@@ -45,24 +45,33 @@ export class SimUser {
     const built = buildCommandOptions(found, path, options, {
       upload: (file: SimFile) => this.core.storeUpload(channel.id, { filename: file.name, contentType: file.contentType, data: file.data }),
       user: (value) => this.userFrom(value),
-      channel: (value) => (typeof value === 'string' || (typeof value === 'object' && 'guildId' in value) ? this.resolveChannel(value) : this.firstTextChannel()),
+      channel: (value) =>
+        typeof value === 'string' || (typeof value === 'object' && 'guildId' in value) ? this.resolveChannel(value) : this.firstTextChannel(),
     });
     const resolved: Json = {};
     if (built.attachments.length) resolved.attachments = Object.fromEntries(built.attachments.map((a) => [a.id, { ...apiAttachment(a), ephemeral: true }]));
     if (built.users.length) {
       resolved.users = Object.fromEntries(built.users.map((u) => [u.id, apiUser(u)]));
       const members = built.users.map((u) => [u.id, guild.members.get(u.id)] as const).filter(([, m]) => m);
-      resolved.members = Object.fromEntries(members.map(([id, m]) => [id, (({ user: _user, deaf: _d, mute: _m, ...rest }) => rest)(apiMember(this.core.world, guild, m!))]));
+      resolved.members = Object.fromEntries(
+        members.map(([id, m]) => [id, (({ user: _user, deaf: _d, mute: _m, ...rest }) => rest)(apiMember(this.core.world, guild, m!))]),
+      );
     }
     if (built.channels.length) resolved.channels = Object.fromEntries(built.channels.map((c) => [c.id, { ...apiChannel(c), permissions: '0' }]));
-    return this.interact(guild, channel, InteractionType.ApplicationCommand, {
-      id: found.id,
-      name: found.name,
-      type: found.type,
-      ...(found.guildId ? { guild_id: found.guildId } : {}),
-      options: built.options,
-      ...(Object.keys(resolved).length ? { resolved } : {}),
-    }, { commandName: [found.name, ...path].join(' ') });
+    return this.interact(
+      guild,
+      channel,
+      InteractionType.ApplicationCommand,
+      {
+        id: found.id,
+        name: found.name,
+        type: found.type,
+        ...(found.guildId ? { guild_id: found.guildId } : {}),
+        options: built.options,
+        ...(Object.keys(resolved).length ? { resolved } : {}),
+      },
+      { commandName: [found.name, ...path].join(' ') },
+    );
   }
 
   /** Clicks a button on a message (throws when there is no such enabled button). */
@@ -142,7 +151,9 @@ export class SimUser {
     const message = this.message(ref);
     const component = flattenComponents(message.components).find((c) => c.custom_id === customId);
     if (!component) {
-      const ids = flattenComponents(message.components).map((c) => c.custom_id).filter(Boolean);
+      const ids = flattenComponents(message.components)
+        .map((c) => c.custom_id)
+        .filter(Boolean);
       throw new Error(`Message ${message.id} has no component "${customId}" (has: ${ids.join(', ') || 'none'})`);
     }
     if (component.disabled) throw new Error(`Component "${customId}" is disabled`);

@@ -12,7 +12,17 @@ import { obtainTlsMaterial, processTrusts, removeTlsMaterial, type TlsMaterial }
 import { DEFAULT_VOICE_OPTIONS, VoiceServer, type VoiceOptions } from './voice-server.js';
 import { waitUntil } from './wait.js';
 import { summarise } from './sim-interaction.js';
-import { ADMINISTRATOR, ChannelType, DEFAULT_MEMBER_PERMISSIONS, World, createUser, type SimChannel, type SimCommand, type SimGuild, type SimMessage } from './world.js';
+import {
+  ADMINISTRATOR,
+  ChannelType,
+  DEFAULT_MEMBER_PERMISSIONS,
+  World,
+  createUser,
+  type SimChannel,
+  type SimCommand,
+  type SimGuild,
+  type SimMessage,
+} from './world.js';
 
 export interface GuildSpec {
   name: string;
@@ -173,8 +183,10 @@ export class DiscordSimulator {
     guild.members.set(this.world.bot.id, { userId: this.world.bot.id, roles: [botRoleId], joinedAt, nick: null });
     for (const user of members) guild.members.set(user.id, { userId: user.id, roles: [], joinedAt, nick: null });
     let position = 0;
-    for (const name of spec.textChannels ?? []) guild.channels.push({ id: nextSnowflake(), guildId: id, name, type: ChannelType.GuildText, position: position++ });
-    for (const name of spec.voiceChannels ?? []) guild.channels.push({ id: nextSnowflake(), guildId: id, name, type: ChannelType.GuildVoice, position: position++ });
+    for (const name of spec.textChannels ?? [])
+      guild.channels.push({ id: nextSnowflake(), guildId: id, name, type: ChannelType.GuildText, position: position++ });
+    for (const name of spec.voiceChannels ?? [])
+      guild.channels.push({ id: nextSnowflake(), guildId: id, name, type: ChannelType.GuildVoice, position: position++ });
     this.world.guilds.set(id, guild);
     // A guild added while the bot is connected arrives like a guild join.
     if (this.gateway.sessions.size > 0) this.core.dispatch('GUILD_CREATE', apiGuildCreate(this.world, guild), Intents.Guilds);
@@ -193,7 +205,13 @@ export class DiscordSimulator {
     let user = this.users.get(name);
     if (!user) {
       const record = this.world.userByName(name) ?? this.world.addUser(createUser(name));
-      user = new SimUser(this.core, this.rest, record, () => this.guild, (ref) => this.channel(ref));
+      user = new SimUser(
+        this.core,
+        this.rest,
+        record,
+        () => this.guild,
+        (ref) => this.channel(ref),
+      );
       this.users.set(name, user);
     }
     return user;
@@ -248,7 +266,9 @@ export class DiscordSimulator {
 
   private describeRecent(): string {
     const requests = this.rest.log.slice(-8).map((entry) => `  ${entry.status} ${entry.method} ${entry.path}${entry.errorCode ? ` (${entry.errorCode})` : ''}`);
-    const messages = this.messages().slice(-5).map((message) => `  ${JSON.stringify(summarise(message))}`);
+    const messages = this.messages()
+      .slice(-5)
+      .map((message) => `  ${JSON.stringify(summarise(message))}`);
     return [`recent REST requests:`, ...requests, `recent messages:`, ...messages].join('\n');
   }
 

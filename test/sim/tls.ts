@@ -26,16 +26,28 @@ export function createSelfSignedCertificate(dir: string = mkdtempSync(path.join(
     execFileSync(
       'openssl',
       [
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-        '-keyout', keyPath, '-out', certPath, '-days', '7', '-subj', '/CN=rhythmix-discord-simulator',
-        '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        keyPath,
+        '-out',
+        certPath,
+        '-days',
+        '7',
+        '-subj',
+        '/CN=rhythmix-discord-simulator',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
   } catch (error) {
-    throw new Error(
-      `The Discord simulator needs the openssl command to make its voice TLS certificate (apt-get install openssl): ${String(error)}`,
-    );
+    throw new Error(`The Discord simulator needs the openssl command to make its voice TLS certificate (apt-get install openssl): ${String(error)}`);
   }
   return readTlsMaterial(dir);
 }

@@ -5,7 +5,16 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { rawText } from './raw-data.js';
-import { SILENCE_FRAME, analyseTiming, compareWithSource, pcmStats, type AudioComparison, type PcmStats, type ReceivedPacket, type TimingReport } from './audio-analysis.js';
+import {
+  SILENCE_FRAME,
+  analyseTiming,
+  compareWithSource,
+  pcmStats,
+  type AudioComparison,
+  type PcmStats,
+  type ReceivedPacket,
+  type TimingReport,
+} from './audio-analysis.js';
 import type { SimCore } from './core.js';
 import { Intents } from './core.js';
 import type { GatewaySession } from './gateway.js';
@@ -289,7 +298,13 @@ export class VoiceServer {
           this.pending.delete(pending.token);
           connection = { ...pending, ssrc: this.nextSsrc++, maxDaveProtocolVersion: maxDave, gatewayVersion: version, socket };
           this.connections.push(connection);
-          this.send(connection, socket, VoiceOp.Ready, { ssrc: connection.ssrc, ip: '127.0.0.1', port: this.udpPort, modes: this.options.modes, heartbeat_interval: 1 });
+          this.send(connection, socket, VoiceOp.Ready, {
+            ssrc: connection.ssrc,
+            ip: '127.0.0.1',
+            port: this.udpPort,
+            modes: this.options.modes,
+            heartbeat_interval: 1,
+          });
           break;
         }
         case VoiceOp.SelectProtocol: {

@@ -38,7 +38,10 @@ describe('sequence NLL', () => {
     const config: ModelConfig = { vocabSize: 9, embedding: 4, layers: [6], dropout: 0 };
     const net = new LstmNetwork(config);
     net.initialize(1);
-    const seqs = [{ id: 'a', tokens: Int32Array.from([1, 2, 3, 4]), frames: 2 }, { id: 'b', tokens: Int32Array.from([5, 6]), frames: 3 }];
+    const seqs = [
+      { id: 'a', tokens: Int32Array.from([1, 2, 3, 4]), frames: 2 },
+      { id: 'b', tokens: Int32Array.from([5, 6]), frames: 3 },
+    ];
     const result = evaluateSequences(net, seqs);
     expect(result.tokens).toBe(4);
     expect(result.frames).toBe(5);
@@ -57,7 +60,12 @@ describe('grammar-masked NLL', () => {
   ].map((notes) => Int32Array.from(encodePiece(createPiece([{ name: 'Track 1', program: 0, isDrum: false, notes }]), { style: 'classical' })));
   const fixedMask = (allowed: (target: number) => Uint8Array, seq: Int32Array): TokenMask => {
     let pushed = 0;
-    return { push: () => { pushed++; }, allowed: () => allowed(seq[pushed]!) };
+    return {
+      push: () => {
+        pushed++;
+      },
+      allowed: () => allowed(seq[pushed]!),
+    };
   };
 
   it('is the raw NLL when the mask allows everything, and zero when it allows only the truth', () => {
@@ -66,14 +74,23 @@ describe('grammar-masked NLL', () => {
     expect(open.nll).toBeCloseTo(raw.nll, 4); // float32 softmax sums to 1 within ~1e-7
     expect(open.unmaskedNll).toBeCloseTo(raw.nll, 6);
     const oracle = sequenceNll(net, pieces, {
-      mask: (i) => fixedMask((target) => { const a = new Uint8Array(vocabulary.size); a[target] = 1; return a; }, pieces[i]!),
+      mask: (i) =>
+        fixedMask((target) => {
+          const a = new Uint8Array(vocabulary.size);
+          a[target] = 1;
+          return a;
+        }, pieces[i]!),
     });
     expect(oracle.nll).toBeCloseTo(0, 6);
     expect(oracle.unmaskedNll).toBeCloseTo(raw.nll, 6);
   });
 
   it('with the token grammar, scores less than the raw softmax and reports both', () => {
-    const result = evaluateSequences(net, pieces.map((tokens, i) => ({ id: String(i), tokens, frames: 4 })), { vocabulary, stepsPerQuarter: 4 });
+    const result = evaluateSequences(
+      net,
+      pieces.map((tokens, i) => ({ id: String(i), tokens, frames: 4 })),
+      { vocabulary, stepsPerQuarter: 4 },
+    );
     expect(result.grammar_masked).toBe(true);
     expect(result.frame_nll).toBeLessThan(result.unmasked_frame_nll - 0.5);
     expect(result.unmasked_token_nll).toBeCloseTo(sequenceNll(net, pieces).nll / result.tokens, 6);
@@ -93,7 +110,13 @@ describe('datasetSpecForModel', () => {
 
 describe('training windows', () => {
   it('cuts pieces into next-token windows with padding', () => {
-    const corpus = buildCorpus([[1, 2, 3, 4, 5], [6, 7]], false);
+    const corpus = buildCorpus(
+      [
+        [1, 2, 3, 4, 5],
+        [6, 7],
+      ],
+      false,
+    );
     const windows = buildWindows(corpus, 3);
     expect(Array.from(windows.windowStart)).toEqual([0, 3, 5]);
     const inputs = new Int32Array(9);

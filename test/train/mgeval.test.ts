@@ -23,7 +23,7 @@ describe('distances', () => {
 });
 
 describe('Gaussian KDE', () => {
-  it('uses Scott\'s and Silverman\'s bandwidths and integrates to 1', () => {
+  it("uses Scott's and Silverman's bandwidths and integrates to 1", () => {
     const values = [1, 2, 4, 7, 11];
     const sd = Math.sqrt(values.reduce((s, v) => s + (v - 5) ** 2, 0) / 4);
     expect(new GaussianKde(values, 'scott').bandwidth).toBeCloseTo(sd * 5 ** (-1 / 5), 12);
@@ -51,7 +51,10 @@ describe('overlap of densities', () => {
     expect(same.overlap).toBeCloseTo(1, 6);
     expect(same.kl).toBeCloseTo(0, 9);
     expect(same.overlapDataRange).toBeLessThan(same.overlap);
-    const far = compareDensities(a, a.map((x) => x + 20));
+    const far = compareDensities(
+      a,
+      a.map((x) => x + 20),
+    );
     expect(far.overlap).toBeLessThan(1e-3);
     expect(far.kl).toBeGreaterThan(10);
     expect(Number.isFinite(far.kl)).toBe(true);

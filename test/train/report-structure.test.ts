@@ -57,11 +57,22 @@ describe('repetition rows', () => {
 
 describe('degenerate counts', () => {
   it('counts flagged pieces per rule, per row and in total', () => {
-    const a = degenerateRow('m', 'folk', [
-      { seed: 1, reasons: [] },
-      { seed: 2, reasons: [{ rule: 'one-pitch', detail: '95 % of 20 notes are pitch 60' }, { rule: 'silence', detail: '60 % of 64 beats silent' }] },
-      { seed: 3, reasons: [{ rule: 'silence', detail: '70 % of 64 beats silent' }] },
-    ], heldOutCheck([[], [{ rule: 'empty-track', detail: 'track 2 of 2 without notes' }], []]));
+    const a = degenerateRow(
+      'm',
+      'folk',
+      [
+        { seed: 1, reasons: [] },
+        {
+          seed: 2,
+          reasons: [
+            { rule: 'one-pitch', detail: '95 % of 20 notes are pitch 60' },
+            { rule: 'silence', detail: '60 % of 64 beats silent' },
+          ],
+        },
+        { seed: 3, reasons: [{ rule: 'silence', detail: '70 % of 64 beats silent' }] },
+      ],
+      heldOutCheck([[], [{ rule: 'empty-track', detail: 'track 2 of 2 without notes' }], []]),
+    );
     expect(a.count).toBe(2);
     expect(a.pieces).toBe(3);
     expect(a.reasons).toEqual({ 'no-notes': 0, 'one-pitch': 1, 'empty-track': 0, silence: 2 });
@@ -88,8 +99,12 @@ function fakeReport(): ModelReport {
   ];
   const rows = [
     degenerateRow('m', 'folk', [{ seed: 11, reasons: [] }], clean(2)),
-    degenerateRow('m', 'game', [{ seed: 21, reasons: [{ rule: 'empty-track', detail: 'track 2 of 2 without notes' }] }],
-      heldOutCheck([[], [{ rule: 'silence', detail: '60 % of 64 beats silent' }]])),
+    degenerateRow(
+      'm',
+      'game',
+      [{ seed: 21, reasons: [{ rule: 'empty-track', detail: 'track 2 of 2 without notes' }] }],
+      heldOutCheck([[], [{ rule: 'silence', detail: '60 % of 64 beats silent' }]]),
+    ),
     degenerateRow('b', 'classical', [{ seed: 31, reasons: [] }], clean(2)),
   ];
   return {
@@ -125,7 +140,7 @@ describe('issue #13 targets', () => {
     expect(far.find((t) => t.target === 'pitch-class entropy')?.met).toBe(false);
   });
 
-  it('judges the bundled models\' frame NLL goals and skips other models and data', () => {
+  it("judges the bundled models' frame NLL goals and skips other models and data", () => {
     const rows = issueTargets({
       overlaps: [],
       repetition: [],
@@ -150,7 +165,10 @@ describe('issue #13 targets', () => {
     expect(verdict('m', 'folk', 'degenerate')).toMatchObject({ met: true, value: 0, measured: '0 of 1' });
     expect(verdict('m', 'game', 'degenerate')).toMatchObject({ met: false, value: 1 });
     expect(report.targets.map((t) => `${t.model}/${t.style}/${t.target}`).slice(0, 4)).toEqual([
-      'm/folk/overlap', 'm/folk/pitch-class entropy', 'm/folk/repetition', 'm/folk/degenerate',
+      'm/folk/overlap',
+      'm/folk/pitch-class entropy',
+      'm/folk/repetition',
+      'm/folk/degenerate',
     ]);
   });
 

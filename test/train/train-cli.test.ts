@@ -18,8 +18,23 @@ describe.skipIf(!built)('rhythmix train (CLI)', () => {
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'rhythmix-train-cli-'));
     const piece = (shift: number) =>
-      createPiece([{ name: 'melody', program: 0, isDrum: false, notes: Array.from({ length: 16 }, (_, i) => ({ pitch: 60 + ((i + shift) % 7), start: i / 2, duration: 0.5, velocity: 80 })) }], { bpm: 120 });
-    const records = [0, 1, 2, 3, 4, 5].map((shift) => ({ id: `p${shift}`, style: 'folk', split: shift < 5 ? ('train' as const) : ('valid' as const), tokens: encodePiece(piece(shift), { style: 'folk', stepsPerQuarter: 4 }) }));
+      createPiece(
+        [
+          {
+            name: 'melody',
+            program: 0,
+            isDrum: false,
+            notes: Array.from({ length: 16 }, (_, i) => ({ pitch: 60 + ((i + shift) % 7), start: i / 2, duration: 0.5, velocity: 80 })),
+          },
+        ],
+        { bpm: 120 },
+      );
+    const records = [0, 1, 2, 3, 4, 5].map((shift) => ({
+      id: `p${shift}`,
+      style: 'folk',
+      split: shift < 5 ? ('train' as const) : ('valid' as const),
+      tokens: encodePiece(piece(shift), { style: 'folk', stepsPerQuarter: 4 }),
+    }));
     await writeShards(path.join(dir, 'shards'), { vocabulary: DEFAULT_VOCABULARY, stepsPerQuarter: 4, records });
     writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ layers: [12], embedding: 6, epochs: 2, seed: 3 }));
   });
@@ -27,10 +42,30 @@ describe.skipIf(!built)('rhythmix train (CLI)', () => {
 
   it('trains from shards with a preset, a config file and flags, and writes a loadable model', async () => {
     const out = path.join(dir, 'model');
-    const result = run(['train', '--data', path.join(dir, 'shards'), '--out', out, '--preset', 'tiny', '--config', path.join(dir, 'config.json'), '--batch', '4', '--threads', '2', '--json']);
+    const result = run([
+      'train',
+      '--data',
+      path.join(dir, 'shards'),
+      '--out',
+      out,
+      '--preset',
+      'tiny',
+      '--config',
+      path.join(dir, 'config.json'),
+      '--batch',
+      '4',
+      '--threads',
+      '2',
+      '--json',
+    ]);
     expect(result.stderr).not.toMatch(/internal error/);
     expect(result.status).toBe(0);
-    const summary = JSON.parse(result.stdout) as { reason: string; epochs: number; validationNll: number; config: { model: { layers: number[]; embedding: number }; training: { batchSize: number; seqLen: number } } };
+    const summary = JSON.parse(result.stdout) as {
+      reason: string;
+      epochs: number;
+      validationNll: number;
+      config: { model: { layers: number[]; embedding: number }; training: { batchSize: number; seqLen: number } };
+    };
     expect(summary.reason).toBe('completed');
     expect(summary.epochs).toBe(2);
     expect(summary.config.model.layers).toEqual([12]); // config file over preset
@@ -59,7 +94,22 @@ describe.skipIf(!built)('rhythmix train (CLI)', () => {
 
   it('trains with transposition augmentation and records it in the card', async () => {
     const out = path.join(dir, 'transposed');
-    const result = run(['train', '--data', path.join(dir, 'shards'), '--out', out, '--preset', 'tiny', '--config', path.join(dir, 'config.json'), '--batch', '4', '--transpose', '3', '--json']);
+    const result = run([
+      'train',
+      '--data',
+      path.join(dir, 'shards'),
+      '--out',
+      out,
+      '--preset',
+      'tiny',
+      '--config',
+      path.join(dir, 'config.json'),
+      '--batch',
+      '4',
+      '--transpose',
+      '3',
+      '--json',
+    ]);
     expect(result.status).toBe(0);
     const model = await loadModel(out);
     expect(model.card?.config?.training?.transpose).toBe(3);
@@ -67,13 +117,48 @@ describe.skipIf(!built)('rhythmix train (CLI)', () => {
   });
   it('with --init and a two-stage preset runs stage 2 alone from that model and lists it as stage 1 in the card', async () => {
     const first = path.join(dir, 'stage-one');
-    expect(run(['train', '--data', path.join(dir, 'shards'), '--out', first, '--preset', 'tiny', '--config', path.join(dir, 'config.json'), '--batch', '4', '--json']).status).toBe(0);
+    expect(
+      run([
+        'train',
+        '--data',
+        path.join(dir, 'shards'),
+        '--out',
+        first,
+        '--preset',
+        'tiny',
+        '--config',
+        path.join(dir, 'config.json'),
+        '--batch',
+        '4',
+        '--json',
+      ]).status,
+    ).toBe(0);
     const stageOne = await loadModel(first);
     const out = path.join(dir, 'stage-two');
-    const result = run(['train', '--data', path.join(dir, 'shards'), '--out', out, '--preset', 'jsb-bench', '--init', first, '--epochs', '1', '--batch', '4', '--threads', '1', '--json']);
+    const result = run([
+      'train',
+      '--data',
+      path.join(dir, 'shards'),
+      '--out',
+      out,
+      '--preset',
+      'jsb-bench',
+      '--init',
+      first,
+      '--epochs',
+      '1',
+      '--batch',
+      '4',
+      '--threads',
+      '1',
+      '--json',
+    ]);
     expect(result.stderr).not.toMatch(/internal error|stage 1 of 2/);
     expect(result.status).toBe(0);
-    const summary = JSON.parse(result.stdout) as { epochs: number; config: { model: { layers: number[] }; training: { learningRate: number; lrDecay: number; epochs: number } } };
+    const summary = JSON.parse(result.stdout) as {
+      epochs: number;
+      config: { model: { layers: number[] }; training: { learningRate: number; lrDecay: number; epochs: number } };
+    };
     expect(summary.config.model.layers).toEqual([12]); // the initial model's architecture, not the preset's
     expect(summary.config.training.learningRate).toBe(5e-4); // stage 2's settings…
     expect(summary.config.training.lrDecay).toBe(0.5);

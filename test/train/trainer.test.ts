@@ -45,7 +45,10 @@ describe('trainModel (worker threads)', () => {
     const loaded = await loadModel(outDir);
     const net = new LstmNetwork(loaded.config);
     net.setParameters(loaded.params);
-    const nll = sequenceNll(net, data.valid.map((p) => Int32Array.from(p)));
+    const nll = sequenceNll(
+      net,
+      data.valid.map((p) => Int32Array.from(p)),
+    );
     expect(nll.nll / nll.tokens).toBeCloseTo(result.bestValidationNll!, 4);
     const card = JSON.parse(readFileSync(path.join(outDir, 'card.json'), 'utf8')) as { epochs: number; validationNll: number; data: { source: string } };
     expect(card.data.source).toBe('toy cycle');
@@ -65,8 +68,14 @@ describe('trainModel (worker threads)', () => {
     const c = tempDir();
     const controller = new AbortController();
     const first = await trainModel({
-      data, model, settings, outDir: c, signal: controller.signal,
-      onProgress: (p) => { if (p.epoch === 1 && p.batch >= 3) controller.abort(); },
+      data,
+      model,
+      settings,
+      outDir: c,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.epoch === 1 && p.batch >= 3) controller.abort();
+      },
     });
     expect(first.reason).toBe('interrupted');
     expect(existsSync(path.join(c, 'checkpoint', 'state.json'))).toBe(true);
@@ -87,7 +96,16 @@ describe('trainModel (worker threads)', () => {
     const settings = trainingSettingsSchema.parse({ seqLen: 16, batchSize: 8, learningRate: 0.5, epochs: 14, threads: 1, seed: 2 });
     const dir = tempDir();
     const controller = new AbortController();
-    await trainModel({ data, model: config, settings, outDir: dir, signal: controller.signal, onProgress: (p) => { if (p.batch >= 2) controller.abort(); } });
+    await trainModel({
+      data,
+      model: config,
+      settings,
+      outDir: dir,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.batch >= 2) controller.abort();
+      },
+    });
     const stateFile = path.join(dir, 'checkpoint', 'state.json');
     const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { settings: Record<string, unknown> };
     delete state.settings.lrDecay;
@@ -133,7 +151,7 @@ describe('stateful training (carried LSTM state)', () => {
     return { train: result.history[0]!.trainLoss, fullContext: result.bestValidationNll! };
   };
 
-  it('carries each row\'s state from window to window: one epoch scores the pieces with their whole context', async () => {
+  it("carries each row's state from window to window: one epoch scores the pieces with their whole context", async () => {
     for (const threads of [1, 2]) {
       const stateful = await epochLoss(true, threads);
       expect(Math.abs(stateful.train - stateful.fullContext) / stateful.fullContext, `threads ${threads}`).toBeLessThan(1e-4);
@@ -144,11 +162,21 @@ describe('stateful training (carried LSTM state)', () => {
   });
 
   it('lays out an epoch as streams of whole pieces, windows in order', () => {
-    const corpus = buildCorpus([[1, 2, 3, 4, 5, 6, 7], [1, 2, 3], [1, 2, 3, 4, 5], [1, 2]], false);
+    const corpus = buildCorpus(
+      [
+        [1, 2, 3, 4, 5, 6, 7],
+        [1, 2, 3],
+        [1, 2, 3, 4, 5],
+        [1, 2],
+      ],
+      false,
+    );
     const windows = buildWindows(corpus, 2); // windows per piece: 3, 1, 2, 1
     const order = statefulOrder(windows, 2, new Rng(4));
     expect(order.length % 2).toBe(0);
-    const seen = Array.from(order).filter((w) => w >= 0).sort((a, b) => a - b);
+    const seen = Array.from(order)
+      .filter((w) => w >= 0)
+      .sort((a, b) => a - b);
     expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6]);
     for (let row = 0; row < 2; row++) {
       const stream = Array.from({ length: order.length / 2 }, (_, b) => order[b * 2 + row]!).filter((w) => w >= 0);
@@ -162,7 +190,7 @@ describe('stateful training (carried LSTM state)', () => {
     for (let seed = 0; seed < 20; seed++) expect(statefulOrder(windows, 2, new Rng(seed)).length / 2).toBe(4);
   });
 
-  it('cuts a piece longer than a stream\'s share into segments that start from zero', () => {
+  it("cuts a piece longer than a stream's share into segments that start from zero", () => {
     // One piece of 20 windows and four of 1, in 4 streams: a share is 6 windows.
     const corpus = buildCorpus([Array.from({ length: 41 }, (_, i) => i % 9), [1, 2], [3, 4], [5, 6], [7, 8]], false);
     const windows = buildWindows(corpus, 2);

@@ -42,7 +42,9 @@ describe('builtEntryPath', () => {
 
   it('an entry that is not built is a clear MissingDependencyError', () => {
     expect(() => workerEntryPath('no-such-worker', fromSources)).toThrow(MissingDependencyError);
-    expect(() => workerEntryPath('no-such-worker', fromSources)).toThrow('workers/no-such-worker is not built (dist/workers/no-such-worker.js is missing) — run npm run build');
+    expect(() => workerEntryPath('no-such-worker', fromSources)).toThrow(
+      'workers/no-such-worker is not built (dist/workers/no-such-worker.js is missing) — run npm run build',
+    );
   });
 
   const built = existsSync(fileURLToPath(new URL('../../dist/workers/render.js', import.meta.url)));

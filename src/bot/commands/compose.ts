@@ -7,16 +7,16 @@ import { SLASH_COMPOSE_LIMITS as LIMITS, checkComposeInput, checkMidiAttachment,
 import { COMPOSE_PERMISSIONS, missingPermissionMessage, missingPermissions } from '../permissions.js';
 
 /** The caller's voice channel, if they are in one (from the cached voice states). */
-export function callerVoiceChannelId(interaction: ChatInputCommandInteraction | { guild: ChatInputCommandInteraction['guild']; user: { id: string } }): string | null {
+export function callerVoiceChannelId(
+  interaction: ChatInputCommandInteraction | { guild: ChatInputCommandInteraction['guild']; user: { id: string } },
+): string | null {
   return interaction.guild?.voiceStates.cache.get(interaction.user.id)?.channelId ?? null;
 }
 
 export const data = new SlashCommandBuilder()
   .setName('compose')
   .setDescription('Compose a piece from a few seed notes or a MIDI file')
-  .addStringOption((o) =>
-    o.setName('seed').setDescription('Seed notes, e.g. "C4q E4q G4h | [C4 E4 G4]w"').setMaxLength(LIMITS.seedLength),
-  )
+  .addStringOption((o) => o.setName('seed').setDescription('Seed notes, e.g. "C4q E4q G4h | [C4 E4 G4]w"').setMaxLength(LIMITS.seedLength))
   .addAttachmentOption((o) => o.setName('midi').setDescription('A MIDI file to continue (its first bars)'))
   .addStringOption((o) =>
     o
@@ -24,9 +24,7 @@ export const data = new SlashCommandBuilder()
       .setDescription('Musical style')
       .addChoices(...STYLES.map((s) => ({ name: s, value: s }))),
   )
-  .addStringOption((o) =>
-    o.setName('instruments').setDescription('Instruments, e.g. "piano,strings,bass,drums"').setMaxLength(LIMITS.instrumentsLength),
-  )
+  .addStringOption((o) => o.setName('instruments').setDescription('Instruments, e.g. "piano,strings,bass,drums"').setMaxLength(LIMITS.instrumentsLength))
   .addIntegerOption((o) => o.setName('tracks').setDescription('Number of tracks').setMinValue(LIMITS.tracks.min).setMaxValue(LIMITS.tracks.max))
   .addIntegerOption((o) => o.setName('tempo').setDescription('Tempo in BPM').setMinValue(LIMITS.tempo.min).setMaxValue(LIMITS.tempo.max))
   .addIntegerOption((o) => o.setName('length').setDescription('Length in bars').setMinValue(LIMITS.length.min).setMaxValue(LIMITS.length.max))

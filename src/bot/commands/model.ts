@@ -15,12 +15,18 @@ const SHOWN = 15;
 
 export function modelListText(rows: readonly ModelListRow[]): string {
   if (rows.length === 0) return 'No model versions yet.';
-  const lines = rows.slice(-SHOWN).reverse().map((r) => {
-    const nll = r.validationNll === null ? '' : ` · NLL ${r.validationNll.toFixed(3)}`;
-    const why = r.status === 'rejected' && r.reason ? ` — ${r.reason.slice(0, 120)}` : '';
-    return `${r.current ? '▶' : '•'} \`${r.name}\` ${r.status}${nll}${why}`;
-  });
-  return [...lines, rows.length > SHOWN ? `… and ${rows.length - SHOWN} older` : '', 'Switch with `/model use:VERSION`.'].filter((l) => l !== '').join('\n').slice(0, 1900);
+  const lines = rows
+    .slice(-SHOWN)
+    .reverse()
+    .map((r) => {
+      const nll = r.validationNll === null ? '' : ` · NLL ${r.validationNll.toFixed(3)}`;
+      const why = r.status === 'rejected' && r.reason ? ` — ${r.reason.slice(0, 120)}` : '';
+      return `${r.current ? '▶' : '•'} \`${r.name}\` ${r.status}${nll}${why}`;
+    });
+  return [...lines, rows.length > SHOWN ? `… and ${rows.length - SHOWN} older` : '', 'Switch with `/model use:VERSION`.']
+    .filter((l) => l !== '')
+    .join('\n')
+    .slice(0, 1900);
 }
 
 export const data = serverCommand('model', 'Show or switch the model version (admins)')
@@ -44,7 +50,9 @@ export async function execute(interaction: ChatInputCommandInteraction, context:
   else {
     await setCurrentModel(version);
     // The table follows the pointer; the pointer alone decides what serves.
-    await syncModelVersions(context.db.prisma).catch((error: unknown) => context.logger.warn({ err: error, by }, 'the database did not follow the model switch'));
+    await syncModelVersions(context.db.prisma).catch((error: unknown) =>
+      context.logger.warn({ err: error, by }, 'the database did not follow the model switch'),
+    );
   }
   await interaction.reply({ content: `Now using model **${version}** for new pieces.` });
 }

@@ -32,7 +32,10 @@ export async function execute(interaction: ChatInputCommandInteraction, context:
   const text = interaction.options.getString('id', true);
   const id = parsePieceId(text);
   if (id === null) {
-    await interaction.reply({ content: `"${text.slice(0, 40)}" is not a piece id — use the number from a piece's title, e.g. \`/piece id:12\`.`, flags: MessageFlags.Ephemeral });
+    await interaction.reply({
+      content: `"${text.slice(0, 40)}" is not a piece id — use the number from a piece's title, e.g. \`/piece id:12\`.`,
+      flags: MessageFlags.Ephemeral,
+    });
     return;
   }
   const found = await getPieceWithLineage(context.db.prisma, id);

@@ -26,9 +26,7 @@ export function outcomeMessage(outcome: RetrainOutcome): string {
   return `❌ **${outcome.version}** rejected, ${outcome.parent} stays in use: ${outcome.reason}.`;
 }
 
-export const data = serverCommand('retrain', 'Fine-tune the model on the ratings now (admins)').setDefaultMemberPermissions(
-  PermissionFlagsBits.ManageGuild,
-);
+export const data = serverCommand('retrain', 'Fine-tune the model on the ratings now (admins)').setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild);
 
 export async function execute(interaction: ChatInputCommandInteraction, context: BotContext): Promise<void> {
   if (!isAdmin(interaction)) {

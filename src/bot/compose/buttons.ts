@@ -35,7 +35,11 @@ export async function handlePieceButton(interaction: ButtonInteraction, context:
   // A new take plays only if the clicker sits in a voice channel (no "join voice" nagging).
   const play = Boolean(interaction.guild?.voiceStates.cache.get(interaction.user.id)?.channelId);
   const request =
-    parsed.action === 'variation' ? variationRequest(piece, play) : parsed.action === 'continue' ? continuationRequest(piece, play) : rerollRequest(piece, play);
+    parsed.action === 'variation'
+      ? variationRequest(piece, play)
+      : parsed.action === 'continue'
+        ? continuationRequest(piece, play)
+        : rerollRequest(piece, play);
   await composeForInteraction(context, interaction, request);
 }
 

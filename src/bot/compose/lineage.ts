@@ -69,7 +69,13 @@ export function variationRequest(piece: StoredPiece, play: boolean): ComposeJobR
   const settings = { style: piece.style, ...(piece.tempo ? { tempo: Math.round(piece.tempo) } : {}) };
   if (!piece.midiPath || !piece.bars || keep < 1) {
     const midi = storedSeedFile(piece);
-    return { kind: 'variation', parentId: piece.id, input: { ...storedRequest(piece), ...settings, samplingSeed: newSamplingSeed(piece) }, ...(midi ? { midi } : {}), play };
+    return {
+      kind: 'variation',
+      parentId: piece.id,
+      input: { ...storedRequest(piece), ...settings, samplingSeed: newSamplingSeed(piece) },
+      ...(midi ? { midi } : {}),
+      play,
+    };
   }
   return {
     kind: 'variation',
@@ -93,7 +99,14 @@ export function continuationRequest(piece: StoredPiece, play: boolean): ComposeJ
   return {
     kind: 'continuation',
     parentId: piece.id,
-    input: { ...request, style: piece.style, ...(piece.tempo ? { tempo: Math.round(piece.tempo) } : {}), seedBars, bars: seedBars + added, samplingSeed: newSamplingSeed(piece) },
+    input: {
+      ...request,
+      style: piece.style,
+      ...(piece.tempo ? { tempo: Math.round(piece.tempo) } : {}),
+      seedBars,
+      bars: seedBars + added,
+      samplingSeed: newSamplingSeed(piece),
+    },
     midi: { path: piece.midiPath, name: `piece-${piece.id}.mid` },
     play,
   };

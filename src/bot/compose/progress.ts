@@ -37,7 +37,10 @@ export function statusFromProgress(progress: ComposeProgress): ComposeStatus {
       return { stage: 'posting' };
     default:
       // midi, synthesis, encoding, image: the audio and the picture are being made.
-      return { stage: 'rendering', fraction: progress.stage === 'synthesis' ? progress.fraction * 0.7 : progress.stage === 'encoding' ? 0.7 + progress.fraction * 0.3 : 0 };
+      return {
+        stage: 'rendering',
+        fraction: progress.stage === 'synthesis' ? progress.fraction * 0.7 : progress.stage === 'encoding' ? 0.7 + progress.fraction * 0.3 : 0,
+      };
   }
 }
 
@@ -109,10 +112,12 @@ export class ProgressThrottle {
     if (this.closed || text === undefined || text === this.lastText) return this.inFlight;
     this.lastText = text;
     this.lastSentAt = this.now();
-    this.inFlight = this.inFlight.then(() => this.send(text)).then(
-      () => undefined,
-      () => undefined,
-    );
+    this.inFlight = this.inFlight
+      .then(() => this.send(text))
+      .then(
+        () => undefined,
+        () => undefined,
+      );
     return this.inFlight;
   }
 

@@ -6,14 +6,7 @@
  */
 import { copyFile, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  DiscordAPIError,
-  MessageFlags,
-  RESTJSONErrorCodes,
-  type ButtonInteraction,
-  type ChatInputCommandInteraction,
-  type Message,
-} from 'discord.js';
+import { DiscordAPIError, MessageFlags, RESTJSONErrorCodes, type ButtonInteraction, type ChatInputCommandInteraction, type Message } from 'discord.js';
 import { randomSamplingSeed } from '../../compose/options.js';
 import type { ComposeProgress } from '../../compose/pipeline.js';
 import { createPiece, updatePiece, type PieceKind, type StoredPiece } from '../../db/pieces.js';
@@ -67,7 +60,7 @@ interface JobOutcome {
 export async function modelForJob(context: BotContext, guildId: string | null): Promise<string | undefined> {
   const own = guildId
     ? await getActiveModelVersion(context.db.prisma, guildId).catch((error: unknown) => {
-        context.logger.warn({ err: error }, 'could not read the guild\'s model version; using the global one');
+        context.logger.warn({ err: error }, "could not read the guild's model version; using the global one");
         return null;
       })
     : null;
@@ -97,12 +90,16 @@ async function composeJob(context: BotContext, request: ComposeJobRequest, guild
     // Chosen before the child starts, so the job's options name the exact take; the summary echoes it for the row.
     const samplingSeed = typeof request.input.samplingSeed === 'number' ? request.input.samplingSeed : randomSamplingSeed();
     const options = { ...request.input, samplingSeed, ...(midiPath ? { midi: midiPath } : {}), outDir: workDir, ...(model ? { model } : {}) };
-    const output = await runInChild<ComposeChildInput, ComposeChildOutput, ComposeProgress>(workerEntryPath('compose-worker'), { options }, {
-      name: 'compose',
-      onProgress: (progress) => job.progress(progress),
-      signal: job.signal,
-      ...(job.timeoutMs !== undefined ? { timeoutMs: job.timeoutMs } : {}),
-    });
+    const output = await runInChild<ComposeChildInput, ComposeChildOutput, ComposeProgress>(
+      workerEntryPath('compose-worker'),
+      { options },
+      {
+        name: 'compose',
+        onProgress: (progress) => job.progress(progress),
+        signal: job.signal,
+        ...(job.timeoutMs !== undefined ? { timeoutMs: job.timeoutMs } : {}),
+      },
+    );
     return { workDir, output, hasMidiSeed: midiPath !== undefined };
   } catch (error) {
     await rm(workDir, { recursive: true, force: true });
@@ -191,7 +188,11 @@ async function postPiece(context: BotContext, interaction: ComposeInteraction, p
     const channel = await context.client.channels.fetch(interaction.channelId);
     if (!channel?.isSendable()) throw error;
     context.logger.info({ piece: piece.id }, 'interaction expired; posting the piece in the channel');
-    return channel.send({ ...pieceMessage(context, piece), content: `<@${interaction.user.id}> your piece is ready:`, allowedMentions: { users: [interaction.user.id] } });
+    return channel.send({
+      ...pieceMessage(context, piece),
+      content: `<@${interaction.user.id}> your piece is ready:`,
+      allowedMentions: { users: [interaction.user.id] },
+    });
   }
 }
 
@@ -202,7 +203,10 @@ async function addRatingReactions(context: BotContext, interaction: ComposeInter
     } catch (error) {
       if (error instanceof DiscordAPIError && (error.code === RESTJSONErrorCodes.MissingPermissions || error.code === RESTJSONErrorCodes.MissingAccess)) {
         await interaction
-          .followUp({ content: missingPermissionMessage(['Add Reactions', 'Read Message History'], 'to add the rating reactions here'), flags: MessageFlags.Ephemeral })
+          .followUp({
+            content: missingPermissionMessage(['Add Reactions', 'Read Message History'], 'to add the rating reactions here'),
+            flags: MessageFlags.Ephemeral,
+          })
           .catch(() => undefined);
         return;
       }
@@ -273,7 +277,9 @@ export async function composeForInteraction(context: BotContext, interaction: Co
     await throttle.close();
     if (isExpectedError(error)) log.info({ reason: (error as Error).message }, 'compose refused');
     else log.error({ err: error }, 'compose failed');
-    await interaction.editReply({ content: userMessage(error), embeds: [], components: [], files: [] }).catch((e: unknown) => log.warn({ err: e }, 'could not report the failure'));
+    await interaction
+      .editReply({ content: userMessage(error), embeds: [], components: [], files: [] })
+      .catch((e: unknown) => log.warn({ err: e }, 'could not report the failure'));
     return;
   }
 

@@ -9,7 +9,14 @@ import { builtEntryPath } from '../../util/built-entry.js';
 import { DEFAULT_MAX_QUEUE_LENGTH, VoiceQueueFullError, type LeaveReason, type PlayerSnapshot, type QueueItem } from './queue-player.js';
 import type { FromVoiceThread, ReplyValue, ToVoiceThread, VoiceRequest, VoiceThreadSettings } from './thread-protocol.js';
 
-export { DEFAULT_ALONE_TIMEOUT_MS, DEFAULT_MAX_QUEUE_LENGTH, VoiceQueueFullError, type LeaveReason, type PlayerSnapshot, type QueueItem } from './queue-player.js';
+export {
+  DEFAULT_ALONE_TIMEOUT_MS,
+  DEFAULT_MAX_QUEUE_LENGTH,
+  VoiceQueueFullError,
+  type LeaveReason,
+  type PlayerSnapshot,
+  type QueueItem,
+} from './queue-player.js';
 
 export interface VoiceTarget {
   readonly guildId: string;

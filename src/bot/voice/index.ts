@@ -2,7 +2,18 @@
 import type { Logger } from '../../util/logger.js';
 import { PlayerRegistry, type GuildPlayerOptions } from './guild-player.js';
 
-export { GuildPlayer, PlayerRegistry, VoiceQueueFullError, DEFAULT_ALONE_TIMEOUT_MS, DEFAULT_MAX_QUEUE_LENGTH, DEFAULT_VOICE_THREAD_NICE, type GuildPlayerOptions, type LeaveReason, type QueueItem, type VoiceTarget } from './guild-player.js';
+export {
+  GuildPlayer,
+  PlayerRegistry,
+  VoiceQueueFullError,
+  DEFAULT_ALONE_TIMEOUT_MS,
+  DEFAULT_MAX_QUEUE_LENGTH,
+  DEFAULT_VOICE_THREAD_NICE,
+  type GuildPlayerOptions,
+  type LeaveReason,
+  type QueueItem,
+  type VoiceTarget,
+} from './guild-player.js';
 export { playPiece, type PlayOutcome } from './playback.js';
 export { watchVoicePresence } from './presence.js';
 

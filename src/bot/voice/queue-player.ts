@@ -283,12 +283,11 @@ export class QueuePlayer {
     connection.on('error', (error) => this.reportError(error));
     connection.on(VoiceConnectionStatus.Disconnected, () => {
       // A move between channels or a short network blip reconnects by itself; otherwise give up.
-      Promise.race([
-        entersState(connection, VoiceConnectionStatus.Signalling, 5_000),
-        entersState(connection, VoiceConnectionStatus.Connecting, 5_000),
-      ]).catch(() => {
-        if (this.connection === connection) this.destroy('disconnected');
-      });
+      Promise.race([entersState(connection, VoiceConnectionStatus.Signalling, 5_000), entersState(connection, VoiceConnectionStatus.Connecting, 5_000)]).catch(
+        () => {
+          if (this.connection === connection) this.destroy('disconnected');
+        },
+      );
     });
     connection.on('stateChange', () => this.changed());
     connection.on(VoiceConnectionStatus.Destroyed, () => {

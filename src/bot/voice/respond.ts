@@ -11,11 +11,7 @@ const NO_PINGS = { parse: [] as [] };
  * (the caller's deferred "thinking" message is the caller's to fill in). `ownDeferral` marks a
  * deferral made for this answer: then the deferred message itself is filled in.
  */
-export async function respond(
-  interaction: VoiceInteraction,
-  content: string,
-  options: { ephemeral?: boolean; ownDeferral?: boolean } = {},
-): Promise<void> {
+export async function respond(interaction: VoiceInteraction, content: string, options: { ephemeral?: boolean; ownDeferral?: boolean } = {}): Promise<void> {
   const flags = options.ephemeral ? MessageFlags.Ephemeral : undefined;
   if (!interaction.deferred && !interaction.replied) {
     await interaction.reply({ content, allowedMentions: NO_PINGS, ...(flags ? { flags } : {}) });

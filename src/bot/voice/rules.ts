@@ -42,11 +42,7 @@ export const channelMention = (channelId: string): string => `<#${channelId}>`;
  * checkControl('pause', { botChannelId: '1', playing: true, paused: false, queued: 0 }, '2')
  * // => { ok: false, reason: 'Only members of <#1> can pause playback — join it first.' }
  */
-export function checkControl(
-  command: VoiceControlCommand,
-  state: PlaybackSnapshot,
-  memberChannelId: string | undefined,
-): Verdict {
+export function checkControl(command: VoiceControlCommand, state: PlaybackSnapshot, memberChannelId: string | undefined): Verdict {
   if (state.botChannelId === undefined) {
     return refuse(command === 'leave' ? "I'm not in a voice channel." : "I'm not in a voice channel — nothing is playing.");
   }
@@ -95,10 +91,7 @@ export function checkPlayRequest(request: PlayRequest): Verdict {
 }
 
 /** Who counts as a listener: anyone in the channel except bots (including this one). */
-export function countListeners(
-  states: Iterable<{ readonly channelId: string | null; readonly isBot: boolean }>,
-  channelId: string,
-): number {
+export function countListeners(states: Iterable<{ readonly channelId: string | null; readonly isBot: boolean }>, channelId: string): number {
   let listeners = 0;
   for (const state of states) if (state.channelId === channelId && !state.isBot) listeners++;
   return listeners;

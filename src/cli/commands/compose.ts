@@ -45,7 +45,10 @@ export function composeInput(flags: ComposeFlags): Record<string, unknown> {
     midi: flags.midi,
     seedBars: number('--seed-bars', flags.seedBars),
     style: flags.style?.trim().toLowerCase(),
-    instruments: flags.instruments?.split(',').map((s) => s.trim()).filter((s) => s !== ''),
+    instruments: flags.instruments
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
     tracks: number('--tracks', flags.tracks),
     tempo: number('--tempo', flags.tempo),
     bars: number('--bars', flags.bars),
@@ -96,7 +99,7 @@ export function register(program: Command): void {
     .option('--style <style>', `style: ${STYLES.join(', ')}`, 'folk')
     .option('--instruments <list>', 'comma-separated instruments, e.g. piano,strings,drums (or GM programs 0-127)')
     .option('--tracks <n>', 'number of tracks, instruments chosen for the style')
-    .option('--tempo <bpm>', 'tempo in beats per minute (default: the seed\'s, else 120)')
+    .option('--tempo <bpm>', "tempo in beats per minute (default: the seed's, else 120)")
     .option('--bars <n>', 'length in bars, seed included (default 16)')
     .option('--seconds <s>', 'length in seconds (rounded up to whole bars)')
     .option('--temperature <t>', 'sampling temperature: higher = more adventurous, 0 = always the likeliest token')

@@ -109,10 +109,7 @@ export function formatStats(stats: DatasetStats): string {
     row('notes exact', `${stats.notes_exact} (${percent(stats.notes_exact, stats.notes)}) at their original time`),
     row('off-grid notes', `${stats.off_grid_notes} (${percent(stats.off_grid_notes, stats.notes_selected)})`),
     row('tokens', `${stats.tokens} (${stats.parsed === 0 ? 0 : Math.round(stats.tokens / stats.parsed)} per piece)`),
-    row(
-      'vocabulary coverage',
-      `${(100 * stats.vocabulary_coverage).toFixed(1)} % (${stats.vocabulary_used} of ${stats.vocabulary_size} tokens)`,
-    ),
+    row('vocabulary coverage', `${(100 * stats.vocabulary_coverage).toFixed(1)} % (${stats.vocabulary_used} of ${stats.vocabulary_size} tokens)`),
   );
   if (stats.failed.length > 0) {
     lines.push('  failed files:');

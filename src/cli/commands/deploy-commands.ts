@@ -22,7 +22,8 @@ export function register(program: Command): void {
     .description('Register the slash commands with Discord (globally, or in one server with --guild) and print the invite URL')
     .option('--guild <id>', 'register in this server only (shows up at once; global commands may take up to an hour)')
     .action(async (flags: { guild?: string }) => {
-      if (flags.guild !== undefined && !/^\d{1,20}$/.test(flags.guild)) throw new InvalidInputError(`--guild must be a numeric server id, got "${flags.guild}"`);
+      if (flags.guild !== undefined && !/^\d{1,20}$/.test(flags.guild))
+        throw new InvalidInputError(`--guild must be a numeric server id, got "${flags.guild}"`);
       const config = loadBotConfig();
       // Validated as required by loadBotConfig; the type only says "snowflake or undefined".
       const appId = config.discordAppId as string;
@@ -34,16 +35,22 @@ export function register(program: Command): void {
         await rest.put(route, { body: payloads });
       } catch (error) {
         const status = (error as { status?: unknown }).status;
-        if (status === 401) throw new RhythmixError('Discord refused DISCORD_TOKEN — reset it in the Developer Portal → Bot and set it again', { exitCode: 2, cause: error });
+        if (status === 401)
+          throw new RhythmixError('Discord refused DISCORD_TOKEN — reset it in the Developer Portal → Bot and set it again', { exitCode: 2, cause: error });
         if (status === 403 || status === 404) {
-          throw new RhythmixError(`Discord refused the registration (HTTP ${status}) — check DISCORD_APP_ID${flags.guild ? ' and that the bot is in that server' : ''}`, { exitCode: 2, cause: error });
+          throw new RhythmixError(
+            `Discord refused the registration (HTTP ${status}) — check DISCORD_APP_ID${flags.guild ? ' and that the bot is in that server' : ''}`,
+            { exitCode: 2, cause: error },
+          );
         }
         throw error;
       } finally {
         rest.clearHashSweeper();
         rest.clearHandlerSweeper();
       }
-      console.log(`Registered ${payloads.length} commands ${flags.guild ? `in server ${flags.guild}` : 'globally (may take up to an hour to show everywhere)'}: ${payloads.map((p) => `/${p.name}`).join(' ')}`);
+      console.log(
+        `Registered ${payloads.length} commands ${flags.guild ? `in server ${flags.guild}` : 'globally (may take up to an hour to show everywhere)'}: ${payloads.map((p) => `/${p.name}`).join(' ')}`,
+      );
       console.log(inviteText(appId));
     });
 
@@ -54,7 +61,9 @@ export function register(program: Command): void {
     .action((flags: { appId?: string }) => {
       const appId = flags.appId ?? readEnvironment().DISCORD_APP_ID?.trim();
       if (!appId || !/^\d{1,20}$/.test(appId)) {
-        throw new InvalidInputError('DISCORD_APP_ID is missing — set it in .env or the environment (Developer Portal → General Information → Application ID), or pass --app-id');
+        throw new InvalidInputError(
+          'DISCORD_APP_ID is missing — set it in .env or the environment (Developer Portal → General Information → Application ID), or pass --app-id',
+        );
       }
       console.log(inviteText(appId));
     });

@@ -24,7 +24,10 @@ export function register(program: Command): void {
     .command('eval')
     .description('Negative log-likelihood of a model on a data set: per quarter-note frame and per token, in nats')
     .requiredOption('--model <name|path>', 'model name (models/<name>/) or folder')
-    .requiredOption('--data <spec>', 'jsb, jsb-frames, jsb16, nottingham, game, or a folder of MIDI files (jsb is read the way the model was trained to read it)')
+    .requiredOption(
+      '--data <spec>',
+      'jsb, jsb-frames, jsb16, nottingham, game, or a folder of MIDI files (jsb is read the way the model was trained to read it)',
+    )
     .option('--split <split>', `split where the data set has them: ${SPLITS.join(', ')}`)
     .option('--style <style>', 'style of a MIDI folder (when its path does not tell)')
     .option('--json', 'print one JSON document {frame_nll, token_nll, grammar_masked, unmasked_frame_nll, unmasked_token_nll, pieces, tokens, frames}')
@@ -43,8 +46,16 @@ export function register(program: Command): void {
         return;
       }
       console.log(`${dataset.name}${split ? ` ${split}` : ''}: ${result.pieces} pieces, ${result.tokens} tokens, ${result.frames} quarter-note frames`);
-      console.log(`frame NLL ${result.frame_nll.toFixed(4)} nats/frame, token NLL ${result.token_nll.toFixed(4)} nats/token (as sampled: grammar-masked softmax)`);
+      console.log(
+        `frame NLL ${result.frame_nll.toFixed(4)} nats/frame, token NLL ${result.token_nll.toFixed(4)} nats/token (as sampled: grammar-masked softmax)`,
+      );
       console.log(`raw softmax: frame NLL ${result.unmasked_frame_nll.toFixed(4)}, token NLL ${result.unmasked_token_nll.toFixed(4)}`);
-      if (result.skipped.length > 0) console.log(`skipped ${result.skipped.length} piece(s): ${result.skipped.slice(0, 3).map((s) => `${s.id} (${s.reason})`).join('; ')}`);
+      if (result.skipped.length > 0)
+        console.log(
+          `skipped ${result.skipped.length} piece(s): ${result.skipped
+            .slice(0, 3)
+            .map((s) => `${s.id} (${s.reason})`)
+            .join('; ')}`,
+        );
     });
 }

@@ -30,7 +30,10 @@ function num(flag: string, raw: string | undefined, check: (v: number) => boolea
   if (raw.trim() === '' || !Number.isFinite(value) || !check(value)) throw new InvalidInputError(`${flag} must be ${expected}, got "${raw}"`);
   return value;
 }
-const wholeAtLeast = (min: number) => (v: number): boolean => Number.isInteger(v) && v >= min;
+const wholeAtLeast =
+  (min: number) =>
+  (v: number): boolean =>
+    Number.isInteger(v) && v >= min;
 
 /** rhythmix-base (three styles, 10× the validation data) needs ~3 minutes a round here; the experiment uses the small model. */
 const SIMULATION_MODEL = 'jsb-bench';
@@ -65,7 +68,10 @@ export function register(program: Command): void {
       if (lr !== undefined) settings.learningRate = lr;
       if (copies !== undefined) settings.maxCopies = copies;
       if (replay !== undefined) settings.replayRatio = replay;
-      const data = flags.data?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      const data = flags.data
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
       const result = await simulateFeedback({
         model: flags.model ?? SIMULATION_MODEL,
         ...(data && data.length > 0 ? { data } : {}),
@@ -86,8 +92,14 @@ export function register(program: Command): void {
         return;
       }
       const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
-      console.log(`taste: ${TASTES[result.taste].description} (threshold ${result.threshold.toFixed(2)}), ${result.rounds.length} rounds, ${Math.round(result.seconds)} s`);
-      console.log(`liked fraction: ${pct(result.liked_before)} → ${pct(result.liked_after)} (${((result.liked_after - result.liked_before) * 100).toFixed(1)} points)`);
-      console.log(`validation NLL: ${result.nll_before.toFixed(4)} → ${result.nll_after.toFixed(4)} (${(((result.nll_after / result.nll_before) - 1) * 100).toFixed(1)} %)`);
+      console.log(
+        `taste: ${TASTES[result.taste].description} (threshold ${result.threshold.toFixed(2)}), ${result.rounds.length} rounds, ${Math.round(result.seconds)} s`,
+      );
+      console.log(
+        `liked fraction: ${pct(result.liked_before)} → ${pct(result.liked_after)} (${((result.liked_after - result.liked_before) * 100).toFixed(1)} points)`,
+      );
+      console.log(
+        `validation NLL: ${result.nll_before.toFixed(4)} → ${result.nll_after.toFixed(4)} (${((result.nll_after / result.nll_before - 1) * 100).toFixed(1)} %)`,
+      );
     });
 }

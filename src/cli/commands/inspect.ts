@@ -33,9 +33,7 @@ export function formatSummary(file: string, summary: PieceSummary): string {
   const nameWidth = Math.max(4, ...summary.tracks.map((t) => t.name.length));
   for (const track of summary.tracks) {
     const instrument = track.drum ? 'drums (channel 10)' : `program ${track.program} ${track.instrument}`;
-    lines.push(
-      `  ${String(track.index + 1).padStart(3)}  ${track.name.padEnd(nameWidth)}  ${instrument.padEnd(36)} ${String(track.notes).padStart(6)} notes`,
-    );
+    lines.push(`  ${String(track.index + 1).padStart(3)}  ${track.name.padEnd(nameWidth)}  ${instrument.padEnd(36)} ${String(track.notes).padStart(6)} notes`);
   }
   return lines.join('\n');
 }

@@ -146,8 +146,7 @@ export function register(program: Command): void {
     });
 
   // `bench` may already exist (engine benchmarks): add to it rather than defining it twice.
-  const bench =
-    program.commands.find((c) => c.name() === 'bench') ?? program.command('bench').description('Benchmarks');
+  const bench = program.commands.find((c) => c.name() === 'bench') ?? program.command('bench').description('Benchmarks');
   bench
     .command('render')
     .description('Realtime factor of MIDI → Ogg/Opus rendering (seconds of audio per second of wall time; goal ≥ 100×)')

@@ -43,27 +43,36 @@ function integer(flag: string, raw: string | undefined, min: number): number | u
 export function register(program: Command): void {
   program
     .command('report')
-    .description('Write the model quality report: held-out NLL, mgeval feature overlaps, bar repetition and degenerate pieces per style, issue #13 targets, model cards, example pieces')
+    .description(
+      'Write the model quality report: held-out NLL, mgeval feature overlaps, bar repetition and degenerate pieces per style, issue #13 targets, model cards, example pieces',
+    )
     .option('--models <list>', 'comma-separated model names (models/<name>/) or folders', 'jsb-bench,rhythmix-base')
     .option('--out <file>', 'Markdown report to write', 'docs/model-report.md')
     .option('--samples <dir>', 'folder for the example pieces (MIDI, Ogg, PNG)', 'docs/samples')
     .option('--no-samples', 'render no example pieces')
     .option('--examples <n>', `example pieces per model and style (default ${REPORT_SIZES.full.examples}; --quick ${REPORT_SIZES.quick.examples})`)
     .option('--pieces <n>', `generated pieces per model and style (default ${REPORT_SIZES.full.pieces}; --quick ${REPORT_SIZES.quick.pieces})`)
-    .option('--reference-pieces <n>', `most held-out excerpts per style (default ${REPORT_SIZES.full.referencePieces}; --quick ${REPORT_SIZES.quick.referencePieces})`)
+    .option(
+      '--reference-pieces <n>',
+      `most held-out excerpts per style (default ${REPORT_SIZES.full.referencePieces}; --quick ${REPORT_SIZES.quick.referencePieces})`,
+    )
     .option('--seed <s>', 'seed of the sampling (same seed, same report)', '1')
     .option('--bandwidth <rule>', 'KDE bandwidth rule: scott or silverman', 'scott')
     .option('--quick', 'fewer pieces: a smoke run in about a minute')
     .option('--json', 'print the collected numbers as one JSON document (the report is still written)')
     .action(async (flags: ReportFlags) => {
-      const models = flags.models.split(',').map((m) => m.trim()).filter((m) => m !== '');
+      const models = flags.models
+        .split(',')
+        .map((m) => m.trim())
+        .filter((m) => m !== '');
       const sizes = flags.quick ? REPORT_SIZES.quick : REPORT_SIZES.full;
       const pieces = integer('--pieces', flags.pieces, 2) ?? sizes.pieces;
       const referencePieces = integer('--reference-pieces', flags.referencePieces, 2) ?? sizes.referencePieces;
       const examples = flags.samples === false ? 0 : (integer('--examples', flags.examples, 0) ?? sizes.examples);
       const seed = integer('--seed', flags.seed, 0);
       if (seed === undefined) throw new InvalidInputError('--seed is required');
-      if (flags.bandwidth !== 'scott' && flags.bandwidth !== 'silverman') throw new InvalidInputError(`--bandwidth must be scott or silverman, got "${flags.bandwidth}"`);
+      if (flags.bandwidth !== 'scott' && flags.bandwidth !== 'silverman')
+        throw new InvalidInputError(`--bandwidth must be scott or silverman, got "${flags.bandwidth}"`);
       const bandwidth = flags.bandwidth;
 
       const started = Date.now();
@@ -108,10 +117,14 @@ export function register(program: Command): void {
         for (const section of report.overlaps) {
           const goal = OVERLAP_GOALS[section.style];
           const met = section.features.filter((r) => r.overlap >= goal).length;
-          console.log(`${section.model} ${section.style}: ${section.features.map((r) => `${r.feature} ${r.overlap.toFixed(3)}`).join(', ')} (${met}/${section.features.length} ≥ ${goal})`);
+          console.log(
+            `${section.model} ${section.style}: ${section.features.map((r) => `${r.feature} ${r.overlap.toFixed(3)}`).join(', ')} (${met}/${section.features.length} ≥ ${goal})`,
+          );
         }
         for (const r of report.repetition) {
-          console.log(`${r.model} ${r.style}: repetition ${r.generated.score.mean.toFixed(3)} vs held-out ${r.held_out.score.mean.toFixed(3)} (ratio ${r.ratio.toFixed(2)})`);
+          console.log(
+            `${r.model} ${r.style}: repetition ${r.generated.score.mean.toFixed(3)} vs held-out ${r.held_out.score.mean.toFixed(3)} (ratio ${r.ratio.toFixed(2)})`,
+          );
         }
         console.log(`degenerate pieces: ${report.degenerate.count} of ${report.degenerate.pieces}`);
         const judged = report.targets.filter((t) => t.met !== null);
@@ -126,7 +139,9 @@ export function register(program: Command): void {
         );
       }
       if (!flags.json) {
-        console.log(`wrote ${flags.out}${report.samples.length > 0 ? ` and ${report.samples.length} example piece(s) in ${String(flags.samples)}` : ''} in ${Math.round(seconds)} s`);
+        console.log(
+          `wrote ${flags.out}${report.samples.length > 0 ? ` and ${report.samples.length} example piece(s) in ${String(flags.samples)}` : ''} in ${Math.round(seconds)} s`,
+        );
       }
     });
 }

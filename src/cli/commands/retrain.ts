@@ -40,7 +40,10 @@ function positive(flag: string, raw: string | undefined, integer: boolean): numb
 /** Progress on stderr: a bar in a terminal, else one line per stage. */
 export function retrainReporter(json: boolean | undefined): { update(p: RetrainProgress): void; stop(): void } {
   if (process.stderr.isTTY && !json) {
-    const bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'retrain [{bar}] {percentage}% | {message}', hideCursor: true }, cliProgress.Presets.shades_classic);
+    const bar = new cliProgress.SingleBar(
+      { stream: process.stderr, format: 'retrain [{bar}] {percentage}% | {message}', hideCursor: true },
+      cliProgress.Presets.shades_classic,
+    );
     bar.start(100, 0, { message: 'starting' });
     return { update: (p) => bar.update(Math.round(p.fraction * 100), { message: p.message }), stop: () => bar.stop() };
   }
@@ -60,7 +63,8 @@ export function retrainReporter(json: boolean | undefined): { update(p: RetrainP
 
 export function describeOutcome(outcome: RetrainOutcome): string {
   if (outcome.status === 'skipped') return `nothing to retrain: ${outcome.reason}`;
-  const head = outcome.status === 'accepted' ? `accepted ${outcome.version}${outcome.activated ? ' (now the current model)' : ''}` : `rejected ${outcome.version}`;
+  const head =
+    outcome.status === 'accepted' ? `accepted ${outcome.version}${outcome.activated ? ' (now the current model)' : ''}` : `rejected ${outcome.version}`;
   return `${head} — fine-tuned from ${outcome.parent} on ${outcome.likedPieces} liked piece(s), ${outcome.ratingsUsed} rating(s); ${outcome.reason}`;
 }
 
@@ -69,7 +73,10 @@ export function register(program: Command): void {
     .command('retrain')
     .description('Fine-tune the current model on the rated pieces in the database (guardrail: ≤ 5 % worse validation NLL, sample statistics in range)')
     .option('--model <name|path>', 'model to fine-tune (default: the current model)')
-    .option('--data <specs>', 'original data for replay and the guardrail: shard folder(s) or jsb, nottingham, game (comma-separated; default from the model card)')
+    .option(
+      '--data <specs>',
+      'original data for replay and the guardrail: shard folder(s) or jsb, nottingham, game (comma-separated; default from the model card)',
+    )
     .option('--guild <id>', "fine-tune a guild's own variant from that guild's ratings only")
     .option('--epochs <n>', 'fine-tuning epochs (default 2)')
     .option('--lr <x>', 'learning rate (default 0.0005)')
@@ -91,7 +98,10 @@ export function register(program: Command): void {
       if (samples !== undefined) settings.samples = Math.max(1, samples);
       if (threads !== undefined) settings.threads = threads;
       if (flags.guild !== undefined && !/^[\w-]{1,40}$/.test(flags.guild)) throw new InvalidInputError(`--guild must be a guild id, got "${flags.guild}"`);
-      const data = flags.data?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      const data = flags.data
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
       const common = {
         ...(flags.model ? { baseModel: flags.model } : {}),
         ...(data && data.length > 0 ? { data } : {}),
@@ -109,7 +119,13 @@ export function register(program: Command): void {
         if (flags.inProcess) {
           const db = await openDatabase(config.databaseUrl);
           try {
-            outcome = await runRetrain({ prisma: db.prisma, weights: config.ratingWeights, ...common, signal: controller.signal, onProgress: (p) => reporter.update(p) });
+            outcome = await runRetrain({
+              prisma: db.prisma,
+              weights: config.ratingWeights,
+              ...common,
+              signal: controller.signal,
+              onProgress: (p) => reporter.update(p),
+            });
           } finally {
             await db.close();
           }

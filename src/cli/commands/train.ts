@@ -77,7 +77,10 @@ function number(flag: string, raw: string | undefined, check: (v: number) => boo
   if (raw.trim() === '' || !Number.isFinite(value) || !check(value)) throw new InvalidInputError(`${flag} must be ${expected}, got "${raw}"`);
   return value;
 }
-const int = (min: number) => (v: number): boolean => Number.isInteger(v) && v >= min;
+const int =
+  (min: number) =>
+  (v: number): boolean =>
+    Number.isInteger(v) && v >= min;
 
 function parseLayers(raw: string | undefined): number[] | undefined {
   if (raw === undefined) return undefined;
@@ -125,7 +128,12 @@ function widenedForData(initial: LoadedModel, data: Vocabulary, name: string): L
 
 async function resolveData(data: string | undefined, presetName: string | undefined, preset: TrainingPreset | undefined): Promise<string> {
   if (data !== undefined) return data;
-  if (!presetName || !preset?.data) throw new InvalidInputError(`--data is required (a token shard folder), unless the preset names its data (${presetNames().filter((n) => PRESETS[n]?.data).join(', ')})`);
+  if (!presetName || !preset?.data)
+    throw new InvalidInputError(
+      `--data is required (a token shard folder), unless the preset names its data (${presetNames()
+        .filter((n) => PRESETS[n]?.data)
+        .join(', ')})`,
+    );
   const dir = path.join('data', 'shards', presetName);
   const manifest = path.join(dir, 'manifest.json');
   if (existsSync(manifest)) {
@@ -140,17 +148,28 @@ async function resolveData(data: string | undefined, presetName: string | undefi
 }
 
 function progressReporter(json: boolean | undefined): { progress(p: TrainProgress): void; epoch(e: EpochReport): void; stop(): void } {
-  const formatEta = (s: number): string => (Number.isFinite(s) ? (s >= 3600 ? `${(s / 3600).toFixed(1)}h` : s >= 60 ? `${Math.round(s / 60)}m` : `${Math.round(s)}s`) : '?');
+  const formatEta = (s: number): string =>
+    Number.isFinite(s) ? (s >= 3600 ? `${(s / 3600).toFixed(1)}h` : s >= 60 ? `${Math.round(s / 60)}m` : `${Math.round(s)}s`) : '?';
   if (process.stderr.isTTY && !json) {
     const bar = new cliProgress.SingleBar(
-      { stream: process.stderr, format: 'epoch {epoch} [{bar}] {value}/{total} | loss {loss} | {tps} tok/s | ETA {eta}', hideCursor: true, clearOnComplete: false },
+      {
+        stream: process.stderr,
+        format: 'epoch {epoch} [{bar}] {value}/{total} | loss {loss} | {tps} tok/s | ETA {eta}',
+        hideCursor: true,
+        clearOnComplete: false,
+      },
       cliProgress.Presets.shades_classic,
     );
     let started = false;
     let currentEpoch = 0;
     return {
       progress(p) {
-        const payload = { epoch: `${p.epoch}/${p.epochs}`, loss: p.loss.toFixed(3), tps: p.tokensPerSecond > 0 ? Math.round(p.tokensPerSecond) : '…', eta: formatEta(p.etaSeconds) };
+        const payload = {
+          epoch: `${p.epoch}/${p.epochs}`,
+          loss: p.loss.toFixed(3),
+          tps: p.tokensPerSecond > 0 ? Math.round(p.tokensPerSecond) : '…',
+          eta: formatEta(p.etaSeconds),
+        };
         if (!started || p.epoch !== currentEpoch) {
           if (started) bar.stop();
           bar.start(p.batches, p.batch, payload);
@@ -163,7 +182,9 @@ function progressReporter(json: boolean | undefined): { progress(p: TrainProgres
       epoch(e) {
         if (started) bar.stop();
         started = false;
-        process.stderr.write(`epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, validation NLL ${e.validationNll === null ? 'n/a' : e.validationNll.toFixed(4)}${e.best ? ' (best, saved)' : ''}\n`);
+        process.stderr.write(
+          `epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, validation NLL ${e.validationNll === null ? 'n/a' : e.validationNll.toFixed(4)}${e.best ? ' (best, saved)' : ''}\n`,
+        );
       },
       stop() {
         if (started) bar.stop();
@@ -177,10 +198,14 @@ function progressReporter(json: boolean | undefined): { progress(p: TrainProgres
       const now = Date.now();
       if (now - last < 10_000) return;
       last = now;
-      process.stderr.write(`epoch ${p.epoch}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(3)} ${p.tokensPerSecond > 0 ? Math.round(p.tokensPerSecond) : '…'} tok/s ETA ${formatEta(p.etaSeconds)}\n`);
+      process.stderr.write(
+        `epoch ${p.epoch}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(3)} ${p.tokensPerSecond > 0 ? Math.round(p.tokensPerSecond) : '…'} tok/s ETA ${formatEta(p.etaSeconds)}\n`,
+      );
     },
     epoch(e) {
-      process.stderr.write(`epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, validation NLL ${e.validationNll === null ? 'n/a' : e.validationNll.toFixed(4)}${e.best ? ' (best, saved)' : ''}\n`);
+      process.stderr.write(
+        `epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, validation NLL ${e.validationNll === null ? 'n/a' : e.validationNll.toFixed(4)}${e.best ? ' (best, saved)' : ''}\n`,
+      );
     },
     stop: () => undefined,
   };
@@ -191,9 +216,15 @@ export function register(program: Command): void {
     .command('train')
     .description('Train a stacked-LSTM model on token shards (see `rhythmix dataset build`)')
     .option('--data <dir>', 'token shard folder (manifest.json + JSONL files); default for a preset that names its data: built into data/shards/PRESET')
-    .option('--out <dir>', 'model folder to write (model.json, weights.bin, vocabulary.json, card.json, checkpoint/); default for bundled presets: models/PRESET')
+    .option(
+      '--out <dir>',
+      'model folder to write (model.json, weights.bin, vocabulary.json, card.json, checkpoint/); default for bundled presets: models/PRESET',
+    )
     .option('--preset <name>', `starting configuration: ${presetNames().join(', ')}`)
-    .option('--config <file>', 'JSON file with configuration keys (layers, embedding, dropout, seqLen, batchSize, learningRate, epochs, threads, clipNorm, seed, earlyStopping, transpose, lrDecay, stateful, preset)')
+    .option(
+      '--config <file>',
+      'JSON file with configuration keys (layers, embedding, dropout, seqLen, batchSize, learningRate, epochs, threads, clipNorm, seed, earlyStopping, transpose, lrDecay, stateful, preset)',
+    )
     .option('--layers <sizes>', 'LSTM layer sizes, e.g. 256,256')
     .option('--embedding <n>', 'embedding size')
     .option('--dropout <p>', 'dropout on each LSTM output while training, 0 ≤ p < 1')
@@ -207,9 +238,9 @@ export function register(program: Command): void {
     .option('--early-stopping <n>', 'stop after N epochs without a better validation NLL (0 = off)')
     .option('--transpose <n>', 'augmentation: each epoch moves every piece by a random shift within ±N semitones (0 = off)')
     .option('--lr-decay <x>', 'multiply the learning rate by x after an epoch without a better validation NLL (default 1 = constant)')
-    .option('--stateful', 'carry each batch row\'s LSTM state from window to window through whole pieces (stateful truncated BPTT)')
+    .option('--stateful', "carry each batch row's LSTM state from window to window through whole pieces (stateful truncated BPTT)")
     .option('--no-stateful', 'start every window from a zero state (overrides a preset)')
-    .option('--init <model>', 'start from this model\'s weights and architecture (fine-tuning)')
+    .option('--init <model>', "start from this model's weights and architecture (fine-tuning)")
     .option('--resume', 'continue from <out>/checkpoint')
     .option('--name <name>', 'model name for the card (default: the folder name)')
     .option('--json', 'print one JSON summary on stdout')
@@ -238,7 +269,19 @@ export function register(program: Command): void {
         }),
       });
       const overrides = {
-        ...dropUndefined({ seqLen: file.seqLen, batchSize: file.batchSize, learningRate: file.learningRate, epochs: file.epochs, threads: file.threads, clipNorm: file.clipNorm, seed: file.seed, earlyStopping: file.earlyStopping, transpose: file.transpose, lrDecay: file.lrDecay, stateful: file.stateful }),
+        ...dropUndefined({
+          seqLen: file.seqLen,
+          batchSize: file.batchSize,
+          learningRate: file.learningRate,
+          epochs: file.epochs,
+          threads: file.threads,
+          clipNorm: file.clipNorm,
+          seed: file.seed,
+          earlyStopping: file.earlyStopping,
+          transpose: file.transpose,
+          lrDecay: file.lrDecay,
+          stateful: file.stateful,
+        }),
         ...dropUndefined({
           seqLen: number('--seq-len', flags.seqLen, int(1), 'a whole number ≥ 1'),
           batchSize: number('--batch', flags.batch, int(1), 'a whole number ≥ 1'),
@@ -312,7 +355,9 @@ export function register(program: Command): void {
           model: finalModel,
           settings: finalSettings,
           outDir,
-          ...(initial ? { initialParams: initial.params, parent: `${initial.card?.name ?? path.basename(initial.dir)}@${initial.card?.version ?? 'unknown'}` } : {}),
+          ...(initial
+            ? { initialParams: initial.params, parent: `${initial.card?.name ?? path.basename(initial.dir)}@${initial.card?.version ?? 'unknown'}` }
+            : {}),
           ...(stages ? { cardExtras: { stages } } : {}),
         });
         reporter.stop();
@@ -327,8 +372,12 @@ export function register(program: Command): void {
           config: { model: finalModel, training: finalSettings },
         };
         if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-        else if (result.reason === 'interrupted') console.log(`interrupted: checkpoint saved in ${path.join(summary.out, 'checkpoint')}; continue with --resume`);
-        else console.log(`trained ${summary.epochs} epoch(s) (${result.reason}) in ${summary.seconds}s; best validation NLL ${summary.validationNll?.toFixed(4) ?? 'n/a'}; model in ${summary.out}`);
+        else if (result.reason === 'interrupted')
+          console.log(`interrupted: checkpoint saved in ${path.join(summary.out, 'checkpoint')}; continue with --resume`);
+        else
+          console.log(
+            `trained ${summary.epochs} epoch(s) (${result.reason}) in ${summary.seconds}s; best validation NLL ${summary.validationNll?.toFixed(4) ?? 'n/a'}; model in ${summary.out}`,
+          );
       } finally {
         reporter.stop();
         process.off('SIGINT', onSigint);

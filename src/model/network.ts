@@ -262,11 +262,6 @@ export class LstmNetwork {
     return carried;
   }
 
-  /** Forgets the carried state (e.g. at a new epoch). */
-  resetCarry(): void {
-    this.carried = undefined;
-  }
-
   /**
    * Runs one batch. `inputs` and `targets` are batch-major [B][T] token ids;
    * a target < 0 is ignored (padding). Returns the summed loss; with

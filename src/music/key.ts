@@ -225,8 +225,7 @@ export function keyFromMidiSignature(sharps: number, minor: boolean): KeySignatu
 
 /** The MIDI key signature of a key: signed sharps (−6 … 6; F# major is written with 6 sharps) and the mode flag. */
 export function midiSignatureOfKey(key: KeySignature): { sharps: number; minor: boolean } {
-  const major = key.mode === 'minor' ? (key.tonicPitchClass + 3) % 12 : key.tonicPitchClass;
-  const sharps = (major * 7) % 12; // pitch class → position on the circle of fifths
+  const sharps = (relativeMajorTonic(key) * 7) % 12; // pitch class → position on the circle of fifths
   return { sharps: sharps > 6 ? sharps - 12 : sharps, minor: key.mode === 'minor' };
 }
 
@@ -250,8 +249,12 @@ export function pieceKey(piece: Piece): KeySignature | undefined {
   return { tonicPitchClass: estimate.tonicPitchClass, mode: estimate.mode };
 }
 
+/** The tonic of the major key with the same signature: the key itself, or a minor key's relative major. */
+function relativeMajorTonic(key: KeySignature): number {
+  return key.mode === 'minor' ? (key.tonicPitchClass + 3) % 12 : key.tonicPitchClass;
+}
+
 /** A key and its relative major/minor share one scale (one signature). */
 function sameScale(a: KeySignature, b: KeySignature): boolean {
-  const major = (k: KeySignature): number => (k.mode === 'minor' ? (k.tonicPitchClass + 3) % 12 : k.tonicPitchClass);
-  return major(a) === major(b);
+  return relativeMajorTonic(a) === relativeMajorTonic(b);
 }

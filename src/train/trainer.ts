@@ -290,11 +290,11 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     epochTokens: 0,
   };
   state.settings = settings;
-  // Stateful layouts pad the streams, so they can be a few batches longer than the window count says.
   // Which keys each style's training pieces open in: compose draws new pieces' keys from it.
   const keyCounts = keyCountsOf(data);
-  const batchesOf = (order: Int32Array): number => Math.ceil(order.length / settings.batchSize);
-  let batchesPerEpoch = batchesOf(epochOrder(trainWindows, settings, state.nextEpoch));
+  // Set from each epoch's order before its first batch: stateful layouts pad the streams, so an
+  // epoch can be a few batches longer than the window count says.
+  let batchesPerEpoch = 0;
   let reason: TrainResult['reason'] = 'completed';
   const sessionStart = performance.now();
   const baseSeconds = state.trainingSeconds;
@@ -368,7 +368,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       rateStart = performance.now();
       rateTokens = 0;
       const order = epochOrder(trainWindows, settings, epoch);
-      batchesPerEpoch = batchesOf(order);
+      batchesPerEpoch = Math.ceil(order.length / settings.batchSize);
       pool.broadcast({
         type: 'epoch',
         epoch,

@@ -107,7 +107,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   const commands = options.commands ?? COMMANDS;
   const router = createRouter(context, commands);
   router.attach();
-  attachRatingListeners(context);
+  const ratings = attachRatingListeners(context);
   client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
   client.on(Events.Warn, (message) => logger.warn({ message }, 'discord client warning'));
   client.on(Events.ShardDisconnect, (event) => logger.warn({ code: event.code }, 'gateway disconnected'));
@@ -118,6 +118,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   const stop = () =>
     (stopped ??= (async () => {
       router.detach();
+      ratings.stop();
       await feedback.stop().catch((error: unknown) => logger.warn({ err: error }, 'could not stop the feedback loop cleanly'));
       context.players.destroyAll();
       await queue.close().catch(() => undefined);

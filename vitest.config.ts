@@ -12,7 +12,7 @@ const integration = [
   'test/feedback/kill9.test.ts',
   'test/feedback/simulate.test.ts',
   // Workers and child processes from dist/ (training runs on dist/workers/train-worker.js).
-  'test/jobs/run-in-child.test.ts',
+  'test/jobs/launch.test.ts',
   'test/jobs/workers.test.ts',
   'test/bot/voice-thread.test.ts',
   'test/feedback/service.test.ts',

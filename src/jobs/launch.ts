@@ -5,8 +5,8 @@
  *
  * - `via: 'thread'` starts fast and can share memory (SharedArrayBuffers in `data`): training
  *   replicas, the render worker, the voice thread.
- * - `via: 'process'` is killable as a whole, grandchildren (fluidsynth, ffmpeg) included — the
- *   child leads its own process group — keeps its memory apart and runs at a lower CPU priority,
+ * - `via: 'process'` is killable as a whole, grandchildren (fluidsynth, ffmpeg) included, keeps
+ *   its memory apart and runs at a lower CPU priority,
  *   so the parent's event loop (Discord heartbeats, voice packets) keeps its core: compose jobs,
  *   retraining.
  *
@@ -21,6 +21,8 @@ import { childProcessEnvironment } from '../config/environment.js';
 import { RhythmixError } from '../util/errors.js';
 import { deserializeError, isEnvelope, type Envelope, type RebuildOptions } from './envelope.js';
 import { JobCancelledError, WorkerCrashedError, WorkerTimeoutError } from './errors.js';
+import { killTree } from './process-tree.js';
+import { PARENT_PID_FLAG } from './serve.js';
 
 export type Isolation = 'thread' | 'process';
 
@@ -243,14 +245,13 @@ function startProcess(file: string, name: string, options: LaunchOptions, hooks:
   if (options.data !== undefined) throw new TypeError('launch: `data` is for thread entries; send it in the call');
   let child: ChildProcess;
   try {
-    // 'advanced' serialization keeps typed arrays, Maps and Dates intact across the pipe;
-    // detached makes the child a process-group leader, so killing the group takes its tools too.
-    child = fork(file, [], {
+    // 'advanced' serialization keeps typed arrays, Maps and Dates intact across the pipe. Not
+    // detached: a session of its own would get its own scheduler autogroup and outrank the bot.
+    child = fork(file, [`${PARENT_PID_FLAG}${process.pid}`], {
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       execArgv: [],
       env: childProcessEnvironment(),
-      detached: true,
     });
   } catch (error) {
     throw new WorkerCrashedError(`${name} could not be started: ${(error as Error).message}`, { cause: error });
@@ -262,12 +263,7 @@ function startProcess(file: string, name: string, options: LaunchOptions, hooks:
   }
   const running = (): boolean => child.exitCode === null && child.signalCode === null;
   const kill = (): void => {
-    if (!running() || child.pid === undefined) return;
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      child.kill('SIGKILL');
-    }
+    if (running() && child.pid !== undefined) killTree(child.pid);
   };
   const crashed = (error: Error): void => {
     kill();

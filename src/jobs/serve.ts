@@ -5,13 +5,15 @@
  *
  * A child process must not outlive its parent: it watches its IPC channel ('disconnect') and its
  * parent pid, and when either says the parent is gone it aborts every handler's signal and ends
- * its whole process group (itself and the tools it started) within about a second — also when its
- * main thread is stuck in synchronous work, through a watchdog thread. Sends after that are
+ * itself and the tools it started within about a second — also when its main thread is stuck in
+ * synchronous work, through a watchdog thread (src/workers/parent-watchdog.ts). Sends after that are
  * dropped quietly, never an uncaught IPC error.
  */
 import { parentPort, Worker, workerData, type Transferable } from 'node:worker_threads';
+import { workerEntryPath } from '../util/built-entry.js';
 import { isEnvelope, serializeError, type Envelope } from './envelope.js';
 import { JobCancelledError } from './errors.js';
+import { killTree } from './process-tree.js';
 
 export interface CallContext<P> {
   /** Reports progress to the caller's `onProgress`. */
@@ -30,10 +32,12 @@ export interface EntryLink<E> {
 }
 
 /** How long handlers get to wind down after the parent is gone before the process group is killed. */
-const PARENT_GONE_GRACE_MS = 800;
+const PARENT_GONE_GRACE_MS = 500;
 /** The watchdog's deadline, for a main thread too busy to notice. */
-const WATCHDOG_DEADLINE_MS = 1200;
+const WATCHDOG_DEADLINE_MS = 900;
 const PARENT_POLL_MS = 100;
+/** How launch() tells a child its parent's pid: a parent that dies while the child still loads has re-parented it before serve() runs. */
+export const PARENT_PID_FLAG = '--rhythmix-parent=';
 
 /** The start-up data of a thread entry (`launch(…, { data })`). */
 export function entryData<T>(): T {
@@ -135,14 +139,15 @@ function connect<I, O, P, E, F = unknown>(handlers: { call: CallHandler<I, O, P>
  * parent died and the child was re-parented). `check()` looks synchronously.
  */
 function watchParent(onGone: () => void): { check(): void } {
-  const ppid = process.ppid;
+  const flag = process.argv.find((arg) => arg.startsWith(PARENT_PID_FLAG));
+  const ppid = flag === undefined ? process.ppid : Number(flag.slice(PARENT_PID_FLAG.length));
   let gone = false;
   const goneNow = (): void => {
     if (gone) return;
     gone = true;
     onGone();
     // Handlers that wind down in time let the process end by itself; this ends it regardless.
-    setTimeout(endProcessGroup, PARENT_GONE_GRACE_MS);
+    setTimeout(() => killTree(process.pid), PARENT_GONE_GRACE_MS);
   };
   const check = (): void => {
     if (process.ppid !== ppid || !process.connected) goneNow();
@@ -151,37 +156,16 @@ function watchParent(onGone: () => void): { check(): void } {
   process.once('SIGTERM', goneNow);
   setInterval(check, PARENT_POLL_MS).unref();
   startWatchdog(ppid);
+  check();
   return { check };
 }
 
-/** Kills this process and what it started (it leads its process group when launched by launch()). */
-function endProcessGroup(): void {
-  try {
-    process.kill(-process.pid, 'SIGKILL');
-  } catch {
-    process.exit(1);
-  }
-}
-
-/**
- * A tiny thread that ends the process group when the parent is gone and the main thread did not
- * manage to (it may be busy in synchronous work, such as sampling for the guardrail).
- */
+/** Starts src/workers/parent-watchdog.ts for a main thread too busy to notice the parent's end. */
 function startWatchdog(ppid: number): void {
-  const source = `
-    const { workerData } = require('node:worker_threads');
-    const timer = setInterval(() => {
-      if (process.ppid === workerData.ppid) return;
-      clearInterval(timer);
-      setTimeout(() => {
-        try { process.kill(-process.pid, 'SIGKILL'); } catch { process.kill(process.pid, 'SIGKILL'); }
-      }, workerData.deadlineMs);
-    }, workerData.pollMs);`;
   try {
-    const watchdog = new Worker(source, {
-      eval: true,
+    const watchdog = new Worker(workerEntryPath('parent-watchdog'), {
       workerData: { ppid, deadlineMs: WATCHDOG_DEADLINE_MS, pollMs: PARENT_POLL_MS },
-      name: 'parent-watchdog',
+      name: 'parent watchdog',
     });
     watchdog.unref();
     watchdog.on('error', () => undefined);

@@ -1,7 +1,9 @@
 /**
  * `rhythmix retrain` killed with SIGKILL at ten points of its run: its retrain child (and the
  * child's training threads and anything it started) ends within 2 s, never publishes a version
- * or moves the current pointer afterwards, and prints no uncaught (IPC) error.
+ * or moves the current pointer afterwards, and prints no uncaught (IPC) error. The processes of
+ * a run are found by their environment (its models folder), so a child forked just as the
+ * command died counts too.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -30,49 +32,27 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => world?.cleanup());
 
-/** Pids whose parent is `pid`, and theirs (from /proc). */
-function descendants(pid: number): number[] {
-  const parents = new Map<number, number>();
+/** The live processes whose environment holds `marker` (a zombie, which a container init may never reap, has ended). */
+function processesWith(marker: string): number[] {
+  const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // "pid (comm) state ppid …" — comm may hold spaces, so read after the last ')'.
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      parents.set(Number(entry), ppid);
+      if (/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${entry}/stat`, 'utf8'))) continue;
+      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(marker)) found.push(Number(entry));
     } catch {
-      // gone meanwhile
-    }
-  }
-  const found: number[] = [];
-  const queue = [pid];
-  while (queue.length > 0) {
-    const parent = queue.shift()!;
-    for (const [child, ppid] of parents) {
-      if (ppid === parent && !found.includes(child)) {
-        found.push(child);
-        queue.push(child);
-      }
+      // ended meanwhile, or not ours
     }
   }
   return found;
-}
-
-/** Running; a zombie (a container init may never reap it) has ended. */
-function alive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
 }
 
 interface Run {
   readonly cli: ChildProcessByStdio<null, Readable, Readable>;
   readonly modelsDir: string;
   stderr: string;
-  /** Every process the CLI started, directly or not, seen so far. */
-  readonly seen: Set<number>;
+  /** The environment entry naming this run's models folder: the command and all it starts inherit it. */
+  readonly marker: string;
 }
 
 /** What a kill point waits for (polled every 20 ms; `true` = kill now). */
@@ -99,7 +79,7 @@ let guardrailSeenAt = 0;
 
 const KILL_POINTS: Array<[string, KillPoint]> = [
   ['as the command starts', () => true],
-  ['once the retrain child exists', (run) => run.seen.size > 0],
+  ['once the retrain child exists', (run) => processesWith(run.marker).length > 1],
   ['while reading ratings', line('reading ratings')],
   ['while loading the original data', line('loading the original data')],
   ['as fine-tuning starts', line('fine-tuning')],
@@ -136,28 +116,25 @@ describe.skipIf(!built || process.platform !== 'linux')('retrain child lifecycle
           stdio: ['ignore', 'pipe', 'pipe'],
         },
       );
-      const run: Run = { cli, modelsDir, stderr: '', seen: new Set() };
+      const run: Run = { cli, modelsDir, stderr: '', marker: `RHYTHMIX_MODELS_DIR=${modelsDir}` };
       cli.stderr.on('data', (chunk: Buffer) => (run.stderr += chunk.toString()));
       const stderrClosed = new Promise<void>((resolve) => cli.stderr.on('close', resolve));
-      const cliPid = cli.pid!;
-      // Wait for the point, noting every process the command starts on the way.
       await new Promise<void>((resolve, reject) => {
         const tick = (): void => {
-          for (const pid of descendants(cliPid)) run.seen.add(pid);
           if (point(run)) return resolve();
           if (cli.exitCode !== null) return reject(new Error(`retrain ended before the kill point: ${run.stderr}`));
           setTimeout(tick, 20);
         };
         tick();
       });
-      for (const pid of descendants(cliPid)) run.seen.add(pid);
       cli.kill('SIGKILL');
       // The point came before the verdict: anything published from here on was published after the kill.
       const beforeKill = run.stderr;
       expect(beforeKill).not.toMatch(/accepted|rejected/);
 
       const killedAt = Date.now();
-      await expect.poll(() => [...run.seen].filter(alive), { timeout: 2000, interval: 25 }).toEqual([]);
+      // The command, its retrain child, the child's threads and anything it started: all gone.
+      await expect.poll(() => processesWith(run.marker), { timeout: 2000, interval: 25 }).toEqual([]);
       expect(Date.now() - killedAt).toBeLessThan(2000);
       await stderrClosed;
       expect(readFileSync(path.join(modelsDir, 'current.json')).equals(pointerBefore)).toBe(true);

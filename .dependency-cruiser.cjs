@@ -11,7 +11,8 @@
  *   src/midi      music, util, config
  *   src/model     music, util, config
  *   src/datasets  music, midi, util, config
- *   src/render    music, midi, util, config
+ *   src/jobs      util, config (the job queue and the off-thread runtime: everything may launch work)
+ *   src/render    music, midi, util, config, jobs
  *   src/bot, src/cli are the edge: nothing else imports them (cli may start the bot).
  *
  * Type-only imports count too: they tie the modules' designs together just the same.
@@ -54,7 +55,8 @@ module.exports = {
     layer('midi', ['music', 'util', 'config']),
     layer('model', ['music', 'util', 'config']),
     layer('datasets', ['music', 'midi', 'util', 'config']),
-    layer('render', ['music', 'midi', 'util', 'config']),
+    layer('jobs', ['util', 'config']),
+    layer('render', ['music', 'midi', 'util', 'config', 'jobs']),
     {
       name: 'edge-bot-cli',
       severity: 'error',

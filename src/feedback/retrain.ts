@@ -179,6 +179,10 @@ function storedNll(model: LoadedModel, original: OriginalData): number | null {
     : null;
 }
 
+function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new RhythmixError('retrain cancelled', { exitCode: 130 });
+}
+
 export async function runRetrain(options: RetrainOptions): Promise<RetrainOutcome> {
   const settings = fineTuneSettingsSchema.parse(options.settings ?? {});
   const modelsDir = options.modelsDir ?? modelsDirectory();
@@ -317,11 +321,16 @@ export async function runRetrain(options: RetrainOptions): Promise<RetrainOutcom
         feedback,
         ...(options.guildId ? { guildId: options.guildId } : {}),
       });
+      // Publishing and switching are the commit: never for a cancelled run (or a child whose parent died).
+      throwIfCancelled(options.signal);
       await publishStaged(staged, version, modelsDir);
       staged = null;
       // Guild variants are not global: they never move the global pointer.
       const activate = verdict.accepted && (options.activate ?? true) && !options.guildId;
-      if (activate) await setCurrentModel(version, { modelsDir });
+      if (activate) {
+        throwIfCancelled(options.signal);
+        await setCurrentModel(version, { modelsDir });
+      }
       // The card and the pointer are the record; the table follows them.
       const { syncModelVersions } = await import('./versions-db.js');
       await syncModelVersions(options.prisma, modelsDir);

@@ -7,7 +7,7 @@ import { buildStockModel, setStockWeights } from '../model/stock.js';
 import { ReplicaPool } from './replica-pool.js';
 import { trainingSettingsSchema } from './settings.js';
 import { replicaCount } from './trainer.js';
-import { CONTROL } from './worker-protocol.js';
+import { CONTROL } from './replica-calls.js';
 import { buildCorpus, buildWindows } from './windows.js';
 
 /**
@@ -97,7 +97,7 @@ export async function benchEngineTraining(
         if (now - firstAt > stopAfter) Atomics.store(new Int32Array(control), CONTROL.stopRequest, 1);
       }
     };
-    pool.broadcast({
+    await pool.epoch({
       type: 'epoch',
       epoch: 0,
       order: Int32Array.from({ length: BATCH * batches }, (_, i) => i),
@@ -105,7 +105,6 @@ export async function benchEngineTraining(
       shifts: null,
       learningRate: settings.learningRate,
     });
-    await pool.collect('epochDone');
     const timed = lastBatch - firstBatch;
     if (timed <= 0) throw new Error('engine benchmark ran too few batches');
     return { tokensPerSecond: (timed * BATCH * SEQ_LEN) / ((lastAt - firstAt) / 1000), batches: timed, threads: world };

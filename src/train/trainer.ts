@@ -9,7 +9,7 @@ import { Rng } from '../model/rng.js';
 import { InvalidInputError } from '../util/errors.js';
 import { ReplicaPool } from './replica-pool.js';
 import { trainingSettingsSchema, type TrainingSettings } from './settings.js';
-import { CONTROL, type OptimizerState } from './worker-protocol.js';
+import { CONTROL, type OptimizerState } from './replica-calls.js';
 import { pitchPositions, transpositionRange } from '../music/transpose.js';
 import { Vocabulary, VocabularyMismatchError } from '../music/vocabulary.js';
 import { styleKeyCounts, type StyleKeyCounts } from '../music/key-distribution.js';
@@ -301,8 +301,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const elapsed = (): number => baseSeconds + (performance.now() - sessionStart) / 1000;
 
   const writeCheckpoint = async (): Promise<{ params: Float32Array }> => {
-    pool.send(0, { type: 'snapshot' });
-    const snap = await pool.first('snapshot');
+    const snap = await pool.snapshot();
     state.trainingSeconds = elapsed();
     await saveCheckpoint(outDir, state, snap.params, snap.optimizer);
     return { params: snap.params };
@@ -369,7 +368,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       rateTokens = 0;
       const order = epochOrder(trainWindows, settings, epoch);
       batchesPerEpoch = Math.ceil(order.length / settings.batchSize);
-      pool.broadcast({
+      const done = await pool.epoch({
         type: 'epoch',
         epoch,
         order,
@@ -377,7 +376,6 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
         shifts: transposition ? epochShifts(transposition, settings.seed, epoch) : null,
         learningRate: state.learningRate ?? settings.learningRate,
       });
-      const done = await pool.collect('epochDone');
       state.nextBatch = done[0]!.nextBatch;
       if (done[0]!.stopped && state.nextBatch < batchesPerEpoch) {
         reason = 'interrupted';
@@ -386,8 +384,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       }
       let validationNll: number | null = null;
       if (valid.tokens.length > 0 && data.valid.length > 0) {
-        pool.broadcast({ type: 'validate' });
-        const parts = await pool.collect('validated');
+        const parts = await pool.validate();
         const nll = parts.reduce((s, p) => s + p.nll, 0);
         const tokens = parts.reduce((s, p) => s + p.tokens, 0);
         validationNll = tokens > 0 ? nll / tokens : null;

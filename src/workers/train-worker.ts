@@ -7,7 +7,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ModelConfig } from '../model/config.js';
-import { DEFAULT_ADAM, LstmNetwork } from '../model/network.js';
+import { AdamOptimizer, DEFAULT_ADAM } from '../model/adam.js';
+import { languageModelFrom } from '../model/create-language-model.js';
 import { Rng } from '../model/rng.js';
 import { sequenceNll } from '../train/evaluate.js';
 import type { TrainingSettings } from '../train/settings.js';
@@ -19,9 +20,9 @@ const port = parentPort!;
 const { rank, world } = data;
 const config: ModelConfig = data.config;
 const settings: TrainingSettings = data.settings;
-const net = new LstmNetwork(config);
-net.setParameters(data.params);
-if (data.optimizer) net.setOptimizerState(data.optimizer);
+const net = languageModelFrom({ config, params: data.params });
+const optimizer = new AdamOptimizer(net, { ...DEFAULT_ADAM, learningRate: settings.learningRate });
+if (data.optimizer) optimizer.setState(data.optimizer);
 
 const control = new Int32Array(data.control);
 const stats = new Float64Array(data.stats);
@@ -38,7 +39,6 @@ const inputs = new Int32Array(rows * T);
 const targets = new Int32Array(rows * T);
 const resets = new Uint8Array(rows);
 const previousWindows = new Int32Array(rows).fill(-1);
-const adam = { ...DEFAULT_ADAM, learningRate: settings.learningRate };
 
 class Aborted extends Error {}
 
@@ -106,7 +106,7 @@ function trainStep(
     barrier();
     net.gradientView().set(reduced);
   }
-  if (count > 0) net.applyAdam(adam, 1 / count, settings.clipNorm);
+  if (count > 0) optimizer.step(1 / count, settings.clipNorm);
   return { loss, count };
 }
 
@@ -154,12 +154,12 @@ function validate(): void {
 port.on('message', (message: ToWorker) => {
   try {
     if (message.type === 'epoch') {
-      adam.learningRate = message.learningRate;
+      optimizer.settings.learningRate = message.learningRate;
       runEpoch(message.epoch, message.order, message.startBatch, message.shifts);
     } else if (message.type === 'validate') validate();
     else if (message.type === 'snapshot') {
-      const optimizer = net.getOptimizerState();
-      port.postMessage({ type: 'snapshot', params: net.getParameters(), optimizer }, [optimizer.m.buffer as ArrayBuffer, optimizer.v.buffer as ArrayBuffer]);
+      const state = optimizer.getState();
+      port.postMessage({ type: 'snapshot', params: net.getParameters(), optimizer: state }, [state.m.buffer as ArrayBuffer, state.v.buffer as ArrayBuffer]);
     } else if (message.type === 'exit') process.exit(0);
   } catch (error) {
     Atomics.store(control, CONTROL.abort, 1);

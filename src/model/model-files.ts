@@ -100,7 +100,8 @@ export function resolveModelDir(nameOrPath: string): string {
 export function layersTopology(config: ModelConfig): Record<string, unknown> {
   const glorot = { class_name: 'GlorotUniform', config: { seed: null } };
   const zeros = { class_name: 'Zeros', config: {} };
-  const cell = CELLS[cellOf(config)];
+  const cellName = cellOf(config);
+  const cell = CELLS[cellName];
   const layers: unknown[] = [
     {
       class_name: 'Embedding',
@@ -122,7 +123,7 @@ export function layersTopology(config: ModelConfig): Record<string, unknown> {
     ...config.layers.map((units, index) => ({
       class_name: cell.kerasClass,
       config: {
-        name: recurrentLayerName(cellOf(config), index),
+        name: recurrentLayerName(cellName, index),
         trainable: true,
         dtype: 'float32',
         units,
@@ -226,7 +227,7 @@ export function configFromTopology(topology: unknown): ModelConfig {
   if (!first || first.class_name !== 'Embedding' || !last || last.class_name !== 'Dense' || !cell || rest.some((l) => l.class_name !== rest[0]!.class_name)) {
     throw new InvalidInputError('model.json is not an Embedding → LSTM… or GRU… → Dense model');
   }
-  // Keras 2.3+ saves GRUs with reset_after = true (two biases), a GRU TensorFlow.js and this engine do not run.
+  // Keras 2.3+ saves GRUs with reset_after = true (two biases): a form neither TensorFlow.js nor this engine runs.
   if (cell === 'gru' && rest.some((l) => l.config.reset_after === true)) {
     throw new InvalidInputError('model.json holds a GRU with reset_after = true; only reset_after = false (the TensorFlow.js GRU) is supported');
   }

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { RECURRENT_CELLS } from '../../src/model/cells.js';
 import type { ModelConfig } from '../../src/model/config.js';
 import { loadModel } from '../../src/model/model-files.js';
 import { RecurrentNetwork } from '../../src/model/recurrent-network.js';
@@ -55,9 +56,9 @@ describe('trainModel (worker threads)', () => {
     expect(card.validationNll).toBeCloseTo(result.bestValidationNll!, 6);
   });
 
-  it('is deterministic for a seed, and resuming an interrupted run reproduces the uninterrupted one', async () => {
+  it.each(RECURRENT_CELLS)('is deterministic for a seed, and resuming an interrupted run reproduces the uninterrupted one (%s)', async (cell) => {
     const settings = trainingSettingsSchema.parse({ seqLen: 8, batchSize: 6, learningRate: 0.01, epochs: 2, threads: 2, seed: 9, clipNorm: 1 });
-    const model: ModelConfig = { ...config, dropout: 0.2 };
+    const model: ModelConfig = { ...config, dropout: 0.2, ...(cell === 'lstm' ? {} : { cell }) };
     const a = tempDir();
     const b = tempDir();
     await trainModel({ data, model, settings, outDir: a });

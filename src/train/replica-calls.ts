@@ -1,16 +1,11 @@
 /** The training replicas' start-up data and calls (src/workers/train-worker.ts ⇄ src/train/replica-pool.ts). */
+import type { OptimizerState } from '../model/adam.js';
 import type { ModelConfig } from '../model/config.js';
 import type { TrainingSettings } from './settings.js';
 import type { TokenCorpus, WindowIndex } from './windows.js';
 
 /** Slots of the shared Int32 control array. */
 export const CONTROL = { arrived: 0, generation: 1, decision: 2, stopRequest: 3, abort: 4, length: 8 } as const;
-
-export interface OptimizerState {
-  step: number;
-  m: Float32Array;
-  v: Float32Array;
-}
 
 export interface TrainWorkerData {
   rank: number;

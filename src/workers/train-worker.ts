@@ -7,7 +7,8 @@
  */
 import { entryData, serveCalls, type CallContext } from '../jobs/serve.js';
 import type { ModelConfig } from '../model/config.js';
-import { DEFAULT_ADAM, LstmNetwork } from '../model/network.js';
+import { AdamOptimizer, DEFAULT_ADAM } from '../model/adam.js';
+import { languageModelFrom } from '../model/create-language-model.js';
 import { Rng } from '../model/rng.js';
 import { sequenceNll } from '../train/evaluate.js';
 import type { TrainingSettings } from '../train/settings.js';
@@ -26,9 +27,9 @@ const data = entryData<TrainWorkerData>();
 const { rank, world } = data;
 const config: ModelConfig = data.config;
 const settings: TrainingSettings = data.settings;
-const net = new LstmNetwork(config);
-net.setParameters(data.params);
-if (data.optimizer) net.setOptimizerState(data.optimizer);
+const net = languageModelFrom({ config, params: data.params });
+const optimizer = new AdamOptimizer(net, { ...DEFAULT_ADAM, learningRate: settings.learningRate });
+if (data.optimizer) optimizer.setState(data.optimizer);
 
 const control = new Int32Array(data.control);
 const stats = new Float64Array(data.stats);
@@ -45,7 +46,6 @@ const inputs = new Int32Array(rows * T);
 const targets = new Int32Array(rows * T);
 const resets = new Uint8Array(rows);
 const previousWindows = new Int32Array(rows).fill(-1);
-const adam = { ...DEFAULT_ADAM, learningRate: settings.learningRate };
 
 class Aborted extends Error {}
 
@@ -113,7 +113,7 @@ function trainStep(
     barrier();
     net.gradientView().set(reduced);
   }
-  if (count > 0) net.applyAdam(adam, 1 / count, settings.clipNorm);
+  if (count > 0) optimizer.step(1 / count, settings.clipNorm);
   return { loss, count };
 }
 
@@ -158,14 +158,14 @@ function validate(): Validated {
 function answer(call: ReplicaCall, context: CallContext<ReplicaProgress>): EpochDone | Validated | Snapshot {
   switch (call.type) {
     case 'epoch':
-      adam.learningRate = call.learningRate;
+      optimizer.settings.learningRate = call.learningRate;
       return runEpoch(call.epoch, call.order, call.startBatch, call.shifts, context.progress);
     case 'validate':
       return validate();
     case 'snapshot': {
-      const optimizer = net.getOptimizerState();
-      context.transfer([optimizer.m.buffer as ArrayBuffer, optimizer.v.buffer as ArrayBuffer]);
-      return { params: net.getParameters(), optimizer };
+      const state = optimizer.getState();
+      context.transfer([state.m.buffer as ArrayBuffer, state.v.buffer as ArrayBuffer]);
+      return { params: net.getParameters(), optimizer: state };
     }
   }
 }

@@ -1,7 +1,7 @@
 /**
  * `rhythmix train --data SHARDS_DIR --out DIR [--preset NAME] [--config FILE.json]
  *  (`rhythmix train --preset jsb-bench|rhythmix-base` alone rebuilds a bundled model)
- *  [--layers 256,256 --embedding 64 --dropout P --seq-len N --batch N --lr X --epochs N
+ *  [--cell lstm|gru --layers 256,256 --embedding 64 --dropout P --seq-len N --batch N --lr X --epochs N
  *   --threads N --clip X --seed N --early-stopping N] [--resume] [--json]`.
  * Precedence: built-in defaults < preset < config file < flags. Training runs
  * in worker threads; Ctrl-C finishes the current step and saves a checkpoint.
@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { buildShards } from '../../datasets/build.js';
 import { readShards } from '../../datasets/shards.js';
 import { openDataset } from '../../datasets/spec.js';
+import { RECURRENT_CELLS, type RecurrentCell } from '../../model/cells.js';
 import { parseModelConfig } from '../../model/config.js';
 import { PRESETS, presetNames, type TrainingPreset } from '../../train/presets.js';
 import { trainingSettingsSchema } from '../../train/settings.js';
@@ -29,6 +30,7 @@ interface TrainFlags {
   out?: string;
   config?: string;
   preset?: string;
+  cell?: string;
   layers?: string;
   embedding?: string;
   dropout?: string;
@@ -53,6 +55,7 @@ interface TrainFlags {
 const configFileSchema = z
   .object({
     preset: z.string().optional(),
+    cell: z.enum(RECURRENT_CELLS).optional(),
     layers: z.array(z.number().int().positive()).optional(),
     embedding: z.number().int().positive().optional(),
     dropout: z.number().min(0).lt(1).optional(),
@@ -89,6 +92,13 @@ function parseLayers(raw: string | undefined): number[] | undefined {
     throw new InvalidInputError(`--layers must be comma-separated layer sizes like 256,256, got "${raw}"`);
   }
   return sizes;
+}
+
+function parseCell(raw: string | undefined): RecurrentCell | undefined {
+  if (raw === undefined) return undefined;
+  const cell = RECURRENT_CELLS.find((c) => c === raw.trim().toLowerCase());
+  if (!cell) throw new InvalidInputError(`--cell must be one of ${RECURRENT_CELLS.join(', ')}, got "${raw}"`);
+  return cell;
 }
 
 async function readConfigFile(file: string | undefined): Promise<ConfigFile> {
@@ -214,7 +224,7 @@ function progressReporter(json: boolean | undefined): { progress(p: TrainProgres
 export function register(program: Command): void {
   program
     .command('train')
-    .description('Train a stacked-LSTM model on token shards (see `rhythmix dataset build`)')
+    .description('Train a stacked-LSTM (or GRU) model on token shards (see `rhythmix dataset build`)')
     .option('--data <dir>', 'token shard folder (manifest.json + JSONL files); default for a preset that names its data: built into data/shards/PRESET')
     .option(
       '--out <dir>',
@@ -223,11 +233,12 @@ export function register(program: Command): void {
     .option('--preset <name>', `starting configuration: ${presetNames().join(', ')}`)
     .option(
       '--config <file>',
-      'JSON file with configuration keys (layers, embedding, dropout, seqLen, batchSize, learningRate, epochs, threads, clipNorm, seed, earlyStopping, transpose, lrDecay, stateful, preset)',
+      'JSON file with configuration keys (cell, layers, embedding, dropout, seqLen, batchSize, learningRate, epochs, threads, clipNorm, seed, earlyStopping, transpose, lrDecay, stateful, preset)',
     )
-    .option('--layers <sizes>', 'LSTM layer sizes, e.g. 256,256')
+    .option('--cell <cell>', `recurrent cell of every layer: ${RECURRENT_CELLS.join(' or ')} (default lstm)`)
+    .option('--layers <sizes>', 'recurrent layer sizes, e.g. 256,256')
     .option('--embedding <n>', 'embedding size')
-    .option('--dropout <p>', 'dropout on each LSTM output while training, 0 ≤ p < 1')
+    .option('--dropout <p>', 'dropout on each recurrent layer output while training, 0 ≤ p < 1')
     .option('--seq-len <n>', 'tokens per training window (back-propagation length)')
     .option('--batch <n>', 'windows per batch')
     .option('--lr <x>', 'Adam learning rate')
@@ -238,7 +249,7 @@ export function register(program: Command): void {
     .option('--early-stopping <n>', 'stop after N epochs without a better validation NLL (0 = off)')
     .option('--transpose <n>', 'augmentation: each epoch moves every piece by a random shift within ±N semitones (0 = off)')
     .option('--lr-decay <x>', 'multiply the learning rate by x after an epoch without a better validation NLL (default 1 = constant)')
-    .option('--stateful', "carry each batch row's LSTM state from window to window through whole pieces (stateful truncated BPTT)")
+    .option('--stateful', "carry each batch row's recurrent state from window to window through whole pieces (stateful truncated BPTT)")
     .option('--no-stateful', 'start every window from a zero state (overrides a preset)')
     .option('--init <model>', "start from this model's weights and architecture (fine-tuning)")
     .option('--resume', 'continue from <out>/checkpoint')
@@ -261,8 +272,9 @@ export function register(program: Command): void {
         layers: [256, 256],
         dropout: 0,
         ...preset?.model,
-        ...dropUndefined({ layers: file.layers, embedding: file.embedding, dropout: file.dropout }),
+        ...dropUndefined({ cell: file.cell, layers: file.layers, embedding: file.embedding, dropout: file.dropout }),
         ...dropUndefined({
+          cell: parseCell(flags.cell),
           layers: parseLayers(flags.layers),
           embedding: number('--embedding', flags.embedding, int(1), 'a whole number ≥ 1'),
           dropout: number('--dropout', flags.dropout, (v) => v >= 0 && v < 1, 'a number in [0, 1)'),

@@ -12,6 +12,7 @@
  *   src/model     music, util, config
  *   src/datasets  music, midi, util, config
  *   src/render    music, midi, util, config
+ *   src/fuzz      music, midi, model, datasets, util, config (a developer tool: npm run fuzz)
  *   src/bot, src/cli are the edge: nothing else imports them (cli may start the bot).
  *
  * Type-only imports count too: they tie the modules' designs together just the same.
@@ -55,6 +56,7 @@ module.exports = {
     layer('model', ['music', 'util', 'config']),
     layer('datasets', ['music', 'midi', 'util', 'config']),
     layer('render', ['music', 'midi', 'util', 'config']),
+    layer('fuzz', ['music', 'midi', 'model', 'datasets', 'util', 'config']),
     {
       name: 'edge-bot-cli',
       severity: 'error',

@@ -4,7 +4,7 @@ import { loadSeed } from '../../src/compose/seed-input.js';
 describe('loadSeed error messages', () => {
   it('quote at most 80 characters of the seed (a 6,000-character seed once came back whole)', async () => {
     const seed = 'C4q '.repeat(1500);
-    const error = await loadSeed({ notation: seed, seedBars: 4 }).catch((e: unknown) => e as Error);
+    const error = (await loadSeed({ notation: seed, seedBars: 4 }).catch((e: unknown) => e)) as Error;
     expect(error.message).toBe(`--seed "${seed.slice(0, 80)}…" (6000 characters): at 1000: the seed is 6000 characters long, at most 1000 are allowed`);
   });
 

@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   } else {
     const { cases, typed_errors, accepted, crashes, hangs, max_ms } = report;
     console.log(
-      `seed ${report.seed}: ${cases} cases, ${accepted} accepted, ${typed_errors} typed errors, ${crashes} crashes, ${hangs} hangs, slowest ${max_ms} ms`,
+      `seed ${report.seed}: ${cases} cases, ${accepted} accepted, ${typed_errors} typed errors, ${crashes} crashes, ${hangs} hangs, slowest ${max_ms} ms (${report.max_ms_raised_limits} ms with 65,535 tracks allowed)`,
     );
     for (const failure of report.failures) console.log(`  ${failure.outcome} ${failure.target} #${failure.index}: ${failure.detail}`);
     for (const m of worstCases.worst_cases ?? [])

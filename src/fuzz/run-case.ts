@@ -22,6 +22,8 @@ export interface CaseResult {
   readonly ms: number;
   /** The case's mutations and, for a crash, what went wrong. */
   readonly detail: string;
+  /** Parsed under raised limits (beyond what the time and memory bounds promise). */
+  readonly raisedLimits: boolean;
 }
 
 /** Longest acceptable error message: the longest legitimate one is about 150 characters. */
@@ -34,7 +36,7 @@ function messageProblem(message: string): string | undefined {
   return undefined;
 }
 
-function classify(target: FuzzTarget, index: number, name: string, parse: () => Piece): CaseResult {
+function classify(target: FuzzTarget, index: number, name: string, parse: () => Piece, raisedLimits = false): CaseResult {
   const started = performance.now();
   let outcome: CaseOutcome;
   let detail = name;
@@ -47,7 +49,7 @@ function classify(target: FuzzTarget, index: number, name: string, parse: () => 
     outcome = problem === undefined ? 'typed_error' : 'crash';
     if (problem !== undefined) detail = `${name}: ${problem.slice(0, 300)}`;
   }
-  return { target, index, outcome, ms: performance.now() - started, detail };
+  return { target, index, outcome, ms: performance.now() - started, detail, raisedLimits };
 }
 
 /** Case `index` of target `target` in the run seeded `seed`. */
@@ -56,8 +58,8 @@ export function runCase(target: FuzzTarget, seed: number, index: number, corpus:
     const { name, bytes } = midiCase(corpus, seed, index);
     // One case in eight with the track limit at the format's maximum, so 65,535-track files
     // are decoded rather than refused at the header.
-    const limits = index % 8 === 7 ? { maxTracks: 65_535 } : {};
-    return classify(target, index, `${name}${index % 8 === 7 ? ' (65,535 tracks allowed)' : ''}`, () => parseMidi(bytes, limits));
+    const raised = index % 8 === 7;
+    return classify(target, index, `${name}${raised ? ' (65,535 tracks allowed)' : ''}`, () => parseMidi(bytes, raised ? { maxTracks: 65_535 } : {}), raised);
   }
   const { name, text } = seedCase(seed, index);
   return classify(target, index, name, () => readSeed(text).piece);

@@ -13,6 +13,7 @@
  *   src/datasets  music, midi, util, config
  *   src/jobs      util, config (the job queue and the off-thread runtime: everything may launch work)
  *   src/render    music, midi, util, config, jobs
+ *   src/fuzz      music, midi, model, datasets, util, config (a developer tool: npm run fuzz)
  *   src/bot, src/cli are the edge: nothing else imports them (cli may start the bot).
  *
  * Type-only imports count too: they tie the modules' designs together just the same.
@@ -57,6 +58,7 @@ module.exports = {
     layer('datasets', ['music', 'midi', 'util', 'config']),
     layer('jobs', ['util', 'config']),
     layer('render', ['music', 'midi', 'util', 'config', 'jobs']),
+    layer('fuzz', ['music', 'midi', 'model', 'datasets', 'util', 'config']),
     {
       name: 'edge-bot-cli',
       severity: 'error',

@@ -22,6 +22,9 @@ const integration = [
   'test/train/trainer.test.ts',
   'test/model/sampler.test.ts',
   'test/db/migrate.test.ts',
+  // The built fuzzer (dist/fuzz: its worker thread and measuring child).
+  'test/fuzz/fuzz.test.ts',
+  'test/fuzz/worst-case.test.ts',
   // fluidsynth and ffmpeg (and the render worker; the voice queue plays an Ogg made by ffmpeg).
   'test/compose/pipeline.test.ts',
   'test/compose/takes.test.ts',

@@ -8,6 +8,7 @@ import { createPiece, DEFAULT_BPM, noteCount, pieceLengthBeats, type Note, type 
 import { SeedSyntaxError, readSeed } from '../music/seed.js';
 import { barStarts, barsToBeats } from '../render/bars.js';
 import { InvalidInputError } from '../util/errors.js';
+import { quoteInput } from '../util/text.js';
 
 export interface SeedNotes {
   readonly piece: Piece;
@@ -55,11 +56,11 @@ export async function loadSeed(source: SeedSource): Promise<SeedNotes> {
         ...(source.program !== undefined ? { program: source.program } : {}),
       });
     } catch (error) {
-      if (error instanceof SeedSyntaxError) throw new InvalidInputError(`--seed "${source.notation}": ${error.message}`, { cause: error });
+      if (error instanceof SeedSyntaxError) throw new InvalidInputError(`--seed ${quoteInput(source.notation)}: ${error.message}`, { cause: error });
       throw error;
     }
     const { piece } = parsed;
-    if (noteCount(piece) === 0) throw new InvalidInputError(`--seed "${source.notation}" contains no notes`);
+    if (noteCount(piece) === 0) throw new InvalidInputError(`--seed ${quoteInput(source.notation)} contains no notes`);
     // Trailing rests belong to the seed: the model continues after them.
     return { piece, ...wholeBars(piece, Math.max(parsed.lengthBeats, pieceLengthBeats(piece))) };
   }

@@ -88,6 +88,10 @@ export const limitShape = {
   [MIDI_LIMIT_ENV.maxSeconds]: positiveNumber(MIDI_LIMIT_ENV.maxSeconds),
   [MIDI_LIMIT_ENV.minBpm]: positiveNumber(MIDI_LIMIT_ENV.minBpm),
   [MIDI_LIMIT_ENV.maxBpm]: positiveNumber(MIDI_LIMIT_ENV.maxBpm),
+  [MIDI_LIMIT_ENV.maxTempos]: positiveNumber(MIDI_LIMIT_ENV.maxTempos),
+  [MIDI_LIMIT_ENV.maxTimeSignatures]: positiveNumber(MIDI_LIMIT_ENV.maxTimeSignatures),
+  [MIDI_LIMIT_ENV.maxSysex]: positiveNumber(MIDI_LIMIT_ENV.maxSysex),
+  [MIDI_LIMIT_ENV.maxOtherEvents]: positiveNumber(MIDI_LIMIT_ENV.maxOtherEvents),
   [RENDER_LIMIT_ENV.maxSeconds]: positiveNumber(RENDER_LIMIT_ENV.maxSeconds),
   [RENDER_LIMIT_ENV.timeoutSeconds]: positiveNumber(RENDER_LIMIT_ENV.timeoutSeconds),
 };

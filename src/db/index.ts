@@ -2,6 +2,7 @@
 export { openDatabase, migrateFile, PrismaClient, type OpenedDatabase, type OpenDatabaseOptions } from './client.js';
 export { applyMigrations, readMigrations, checksumOf, MigrationError, DEFAULT_MIGRATIONS_DIR, type Migration, type MigrationResult } from './migrate.js';
 export { databaseFileFromUrl, DEFAULT_DATABASE_URL } from './url.js';
+export { backupDatabase, integrityCheck, type BackupResult } from './backup.js';
 export { ensureGuild, ensureUser, CLI_ID, type Db, type Member } from './members.js';
 export * from './pieces.js';
 export * from './ratings.js';

@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { DEFAULT_DATABASE_URL } from '../config/schema.js';
 import { InvalidInputError } from '../util/errors.js';
+import { quoteInput } from '../util/text.js';
 
 // Defined with the rest of the configuration; kept here for the database's importers.
 export { DEFAULT_DATABASE_URL };
@@ -17,7 +18,7 @@ export function databaseFileFromUrl(url: string, baseDir: string = process.cwd()
   }
   const path = trimmed.replace(/^file:(\/\/(?=\/))?/, '').replace(/\?.*$/, '');
   if (path === '' || path === ':memory:') {
-    throw new InvalidInputError(`DATABASE_URL must name an SQLite file like file:./data/rhythmix.db (got "${trimmed}")`);
+    throw new InvalidInputError(`DATABASE_URL must name an SQLite file like file:./data/rhythmix.db (got ${quoteInput(trimmed)})`);
   }
   return isAbsolute(path) ? path : resolve(baseDir, path);
 }

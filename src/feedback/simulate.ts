@@ -22,6 +22,7 @@ import { sampleTokens, validationNll } from './guardrail.js';
 import { loadOriginalData, originalDataSpecs } from './original-data.js';
 import { resolveBaseModel, runRetrain, type FineTuneSettings, type RetrainOutcome } from './retrain.js';
 import { quantile, type SampleStats, type StatName, tokenStats } from './sample-stats.js';
+import { quoteInput } from '../util/text.js';
 
 export const TASTES = {
   high: { stat: 'meanPitch', direction: 1, description: 'likes a high register (mean pitch)' },
@@ -82,7 +83,7 @@ export async function simulateFeedback(options: SimulateOptions = {}): Promise<S
   const started = performance.now();
   const tasteName = options.taste ?? 'high';
   const taste = TASTES[tasteName];
-  if (!taste) throw new InvalidInputError(`unknown taste "${String(tasteName)}": expected one of ${Object.keys(TASTES).join(', ')}`);
+  if (!taste) throw new InvalidInputError(`unknown taste ${quoteInput(String(tasteName))}: expected one of ${Object.keys(TASTES).join(', ')}`);
   const rounds = options.rounds ?? 5;
   const samples = options.samples ?? 24;
   const evalSamples = options.evalSamples ?? 48;

@@ -6,6 +6,7 @@ import { modelsDirSetting } from '../config/settings.js';
 import { InvalidInputError, MissingDependencyError } from '../util/errors.js';
 import { CELLS, RECURRENT_CELLS } from './cells.js';
 import { type ModelConfig, cellOf, paramCount, paramLayout, parseModelConfig, recurrentLayerName } from './config.js';
+import { quoteInput } from '../util/text.js';
 
 /**
  * A trained model directory: model.json + weights.bin (TensorFlow.js
@@ -253,7 +254,7 @@ export async function loadModel(nameOrPath: string): Promise<LoadedModel> {
   const dir = resolveModelDir(nameOrPath);
   const topologyFile = path.join(dir, MODEL_FILES.topology);
   if (!existsSync(topologyFile)) {
-    throw new MissingDependencyError(`no model "${nameOrPath}": ${topologyFile} does not exist (train one with \`rhythmix train\`)`);
+    throw new MissingDependencyError(`no model ${quoteInput(nameOrPath)}: ${topologyFile} does not exist (train one with \`rhythmix train\`)`);
   }
   const modelJson = (await readJson(topologyFile)) as {
     modelTopology?: unknown;

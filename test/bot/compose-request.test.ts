@@ -53,6 +53,20 @@ describe('checkComposeInput', () => {
     expect((error as Error).message).toContain('C4q X4q\n    ^');
   });
 
+  it('shows a long seed by the stretch around its mistake, not whole', async () => {
+    const error = await checkComposeInput({ seed: `${'C4q '.repeat(110)}X4q ${'E4q '.repeat(110)}` }, false).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    const message = (error as Error).message;
+    expect(message).toContain('character 441');
+    expect(message).toMatch(/\n….{80}…\n {41}\^\n/);
+    expect(message.length).toBeLessThan(500);
+  });
+
+  it('quotes at most 80 characters of an attachment name', () => {
+    const name = `${'n'.repeat(300)}.txt`;
+    expect(() => checkMidiAttachment({ name, size: 10 })).toThrow(/^`midi` must be a MIDI file \(\.mid or \.midi\); "n{80}…" \(304 characters\) is not one$/);
+  });
+
   it('names Discord options, not CLI flags', async () => {
     await expect(checkComposeInput({ seed: 'C4w | D4w | E4w', bars: 2 }, false)).rejects.toThrow(/`length`/);
     await expect(checkComposeInput({ seed: 'C4q', instruments: ['piano'], tracks: 2 }, false)).rejects.toThrow(/use either `instruments` or `tracks`/);

@@ -9,6 +9,7 @@ import { loadSeed } from '../../compose/seed-input.js';
 import { formatBytes, resolveMidiLimits } from '../../midi/limits.js';
 import { SeedSyntaxError, seedErrorPointer } from '../../music/seed.js';
 import { InvalidInputError } from '../../util/errors.js';
+import { quoteInput } from '../../util/text.js';
 
 /** The /compose options as Discord delivers them (option names are the issue's contract). */
 export interface ComposeSlashValues {
@@ -143,18 +144,18 @@ const MIDI_TYPES = ['audio/midi', 'audio/x-midi', 'audio/mid', 'application/x-mi
 export function checkMidiAttachment(file: AttachmentInfo, maxBytes: number = resolveMidiLimits().maxBytes): void {
   const type = file.contentType?.split(';')[0]?.trim().toLowerCase();
   if (!MIDI_NAME.test(file.name) && !(type && MIDI_TYPES.includes(type))) {
-    throw new InvalidInputError(`\`midi\` must be a MIDI file (.mid or .midi); "${file.name}"${type ? ` is ${type}` : ''} is not one`);
+    throw new InvalidInputError(`\`midi\` must be a MIDI file (.mid or .midi); ${quoteInput(file.name)}${type ? ` is ${type}` : ''} is not one`);
   }
   if (file.size > maxBytes) {
-    throw new InvalidInputError(`\`midi\` "${file.name}" is ${formatBytes(file.size)}; the limit is ${formatBytes(maxBytes)}`);
+    throw new InvalidInputError(`\`midi\` ${quoteInput(file.name)} is ${formatBytes(file.size)}; the limit is ${formatBytes(maxBytes)}`);
   }
 }
 
 /** Checks the downloaded bytes: a Standard MIDI File starts with "MThd". */
 export function checkMidiBytes(name: string, bytes: Uint8Array, maxBytes: number = resolveMidiLimits().maxBytes): void {
   if (bytes.byteLength > maxBytes) {
-    throw new InvalidInputError(`\`midi\` "${name}" is ${formatBytes(bytes.byteLength)}; the limit is ${formatBytes(maxBytes)}`);
+    throw new InvalidInputError(`\`midi\` ${quoteInput(name)} is ${formatBytes(bytes.byteLength)}; the limit is ${formatBytes(maxBytes)}`);
   }
   const head = Buffer.from(bytes.subarray(0, 4)).toString('latin1');
-  if (head !== 'MThd') throw new InvalidInputError(`\`midi\` "${name}" is not a MIDI file (it does not start with a MIDI header)`);
+  if (head !== 'MThd') throw new InvalidInputError(`\`midi\` ${quoteInput(name)} is not a MIDI file (it does not start with a MIDI header)`);
 }

@@ -26,6 +26,7 @@ import { playPiece } from '../voice/playback.js';
 import { attachmentNames, pieceButtons, pieceEmbed } from './embed.js';
 import { ProgressThrottle, progressText, statusFromUpdate } from './progress.js';
 import { checkMidiBytes, type ComposeRequestInput } from './request.js';
+import { quoteInput } from '../../util/text.js';
 
 export type ComposeInteraction = ChatInputCommandInteraction | ButtonInteraction;
 
@@ -69,7 +70,7 @@ export async function modelForJob(context: BotContext, guildId: string | null): 
 
 async function downloadMidi(source: Extract<MidiSource, { url: string }>, target: string, signal: AbortSignal): Promise<void> {
   const response = await fetch(source.url, { signal });
-  if (!response.ok) throw new InvalidInputError(`could not download \`midi\` "${source.name}" (HTTP ${response.status}) — attach it again`);
+  if (!response.ok) throw new InvalidInputError(`could not download \`midi\` ${quoteInput(source.name)} (HTTP ${response.status}) — attach it again`);
   const bytes = new Uint8Array(await response.arrayBuffer());
   checkMidiBytes(source.name, bytes);
   await writeFile(target, bytes);

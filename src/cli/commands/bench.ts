@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../util/errors.js';
+import { quoteInput } from '../../util/text.js';
 
 interface BenchOptions {
   json?: boolean;
@@ -14,7 +15,7 @@ interface BenchOptions {
 function parseThreads(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > 64) throw new InvalidInputError(`--threads must be an integer 1..64, got "${raw}"`);
+  if (!Number.isInteger(value) || value < 1 || value > 64) throw new InvalidInputError(`--threads must be an integer 1..64, got ${quoteInput(raw)}`);
   return value;
 }
 

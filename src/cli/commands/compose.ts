@@ -9,6 +9,7 @@ import { composeToFiles, type ComposeProgress, type ComposeSummary } from '../..
 import { STYLES } from '../../music/styles.js';
 import { InvalidInputError } from '../../util/errors.js';
 import { createProgressDisplay } from './render.js';
+import { quoteInput } from '../../util/text.js';
 
 interface ComposeFlags {
   /** Seed notes in seed notation (`--seed`). */
@@ -34,7 +35,7 @@ interface ComposeFlags {
 function number(flag: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value)) throw new InvalidInputError(`${flag} must be a number, got "${raw}"`);
+  if (raw.trim() === '' || !Number.isFinite(value)) throw new InvalidInputError(`${flag} must be a number, got ${quoteInput(raw)}`);
   return value;
 }
 

@@ -13,6 +13,7 @@ import { SPLITS, type Split } from '../../datasets/dataset.js';
 import { openDataset } from '../../datasets/spec.js';
 import { datasetStats, type DatasetStats } from '../../datasets/stats.js';
 import { InvalidInputError } from '../../util/errors.js';
+import { quoteInput } from '../../util/text.js';
 
 interface CommonOptions {
   json?: boolean;
@@ -35,7 +36,7 @@ function parseInteger(flag: string, raw: string | undefined, fallback: number, m
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidInputError(`${flag} must be an integer ${min}..${max}, got "${raw}"`);
+    throw new InvalidInputError(`${flag} must be an integer ${min}..${max}, got ${quoteInput(raw)}`);
   }
   return value;
 }
@@ -44,7 +45,7 @@ function parseFraction(flag: string, raw: string | undefined, fallback: number):
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (raw.trim() === '' || !(value >= 0 && value < 1)) {
-    throw new InvalidInputError(`${flag} must be a number in [0, 1), got "${raw}"`);
+    throw new InvalidInputError(`${flag} must be a number in [0, 1), got ${quoteInput(raw)}`);
   }
   return value;
 }
@@ -52,7 +53,7 @@ function parseFraction(flag: string, raw: string | undefined, fallback: number):
 function parseSplit(raw: string | undefined): Split | undefined {
   if (raw === undefined) return undefined;
   const split = SPLITS.find((s) => s === raw);
-  if (split === undefined) throw new InvalidInputError(`unknown split "${raw}": expected one of ${SPLITS.join(', ')}`);
+  if (split === undefined) throw new InvalidInputError(`unknown split ${quoteInput(raw)}: expected one of ${SPLITS.join(', ')}`);
   return split;
 }
 
@@ -140,7 +141,7 @@ async function runStats(spec: string, options: StatsOptions): Promise<void> {
   const dataset = await openDataset(spec, { ...(style === undefined ? {} : { style }), limits: midiLimitsFromFlags(options) });
   const entries = split === undefined ? dataset.entries : dataset.entries.filter((entry) => entry.split === split);
   if (entries.length === 0) {
-    throw new InvalidInputError(`data set "${spec}" has no entries in split "${split}"`);
+    throw new InvalidInputError(`data set ${quoteInput(spec)} has no entries in split "${split}"`);
   }
   const progress = progressBar(`stats ${dataset.name}`);
   let stats: DatasetStats;

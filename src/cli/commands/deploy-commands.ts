@@ -10,6 +10,7 @@ import { discordApiUrl } from '../../bot/client.js';
 import { BOT_PERMISSIONS, invitePermissions, inviteUrl } from '../../bot/permissions.js';
 import { loadBotConfig, readEnvironment } from '../../config/index.js';
 import { InvalidInputError, RhythmixError } from '../../util/errors.js';
+import { quoteInput } from '../../util/text.js';
 
 function inviteText(applicationId: string): string {
   const list = BOT_PERMISSIONS.map((p) => p.label).join(', ');
@@ -23,7 +24,7 @@ export function register(program: Command): void {
     .option('--guild <id>', 'register in this server only (shows up at once; global commands may take up to an hour)')
     .action(async (flags: { guild?: string }) => {
       if (flags.guild !== undefined && !/^\d{1,20}$/.test(flags.guild))
-        throw new InvalidInputError(`--guild must be a numeric server id, got "${flags.guild}"`);
+        throw new InvalidInputError(`--guild must be a numeric server id, got ${quoteInput(flags.guild)}`);
       const config = loadBotConfig();
       // Validated as required by loadBotConfig; the type only says "snowflake or undefined".
       const appId = config.discordAppId as string;

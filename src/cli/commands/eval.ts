@@ -10,6 +10,7 @@ import { parseStyle } from '../../music/styles.js';
 import { loadModel } from '../../model/model-files.js';
 import { datasetSpecForModel, evaluateModelOnDataset } from '../../train/evaluate-dataset.js';
 import { InvalidInputError } from '../../util/errors.js';
+import { quoteInput } from '../../util/text.js';
 
 interface EvalFlags {
   model: string;
@@ -35,7 +36,7 @@ export function register(program: Command): void {
       let split: Split | undefined;
       if (flags.split !== undefined) {
         split = SPLITS.find((s) => s === flags.split);
-        if (!split) throw new InvalidInputError(`unknown split "${flags.split}": expected one of ${SPLITS.join(', ')}`);
+        if (!split) throw new InvalidInputError(`unknown split ${quoteInput(flags.split)}: expected one of ${SPLITS.join(', ')}`);
       }
       const model = await loadModel(flags.model);
       const dataset = await openDataset(datasetSpecForModel(flags.data, model), flags.style ? { style: parseStyle(flags.style) } : {});

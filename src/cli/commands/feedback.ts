@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { simulateFeedback, TASTES, type TasteName } from '../../feedback/simulate.js';
 import type { FineTuneSettings } from '../../feedback/retrain.js';
 import { InvalidInputError } from '../../util/errors.js';
+import { quoteInput } from '../../util/text.js';
 
 interface SimulateFlags {
   model?: string;
@@ -27,7 +28,7 @@ interface SimulateFlags {
 function num(flag: string, raw: string | undefined, check: (v: number) => boolean, expected: string): number | undefined {
   if (raw === undefined) return undefined;
   const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value) || !check(value)) throw new InvalidInputError(`${flag} must be ${expected}, got "${raw}"`);
+  if (raw.trim() === '' || !Number.isFinite(value) || !check(value)) throw new InvalidInputError(`${flag} must be ${expected}, got ${quoteInput(raw)}`);
   return value;
 }
 const wholeAtLeast =
@@ -58,7 +59,7 @@ export function register(program: Command): void {
     .option('--work <dir>', 'keep the scratch models and database in this folder')
     .option('--json', 'print {liked_before, liked_after, nll_before, nll_after}')
     .action(async (flags: SimulateFlags) => {
-      if (!(flags.taste in TASTES)) throw new InvalidInputError(`--taste must be one of ${Object.keys(TASTES).join(', ')}, got "${flags.taste}"`);
+      if (!(flags.taste in TASTES)) throw new InvalidInputError(`--taste must be one of ${Object.keys(TASTES).join(', ')}, got ${quoteInput(flags.taste)}`);
       const settings: Partial<FineTuneSettings> = {};
       const epochs = num('--epochs', flags.epochs, wholeAtLeast(1), 'a whole number ≥ 1');
       const lr = num('--lr', flags.lr, (v) => v > 0, 'a positive number');

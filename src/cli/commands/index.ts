@@ -3,6 +3,7 @@ import * as bench from './bench.js';
 import * as bot from './bot.js';
 import * as compose from './compose.js';
 import * as dataset from './dataset.js';
+import * as db from './db.js';
 import * as deployCommands from './deploy-commands.js';
 import * as evaluate from './eval.js';
 import * as feedback from './feedback.js';
@@ -20,6 +21,7 @@ const modules: ReadonlyArray<{ register(program: Command): void }> = [
   render,
   compose,
   dataset,
+  db,
   evaluate,
   inspect,
   report,

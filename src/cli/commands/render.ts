@@ -11,6 +11,7 @@ import { formatBytes, resolveMidiLimits } from '../../midi/limits.js';
 import { benchRender } from '../../render/bench.js';
 import { runRenderJob, type RenderJobProgress } from '../../render/render-job.js';
 import { InvalidInputError } from '../../util/errors.js';
+import { quoteInput } from '../../util/text.js';
 
 export interface ProgressDisplay {
   update(stage: string, fraction: number): void;
@@ -56,7 +57,7 @@ export function renderStageLabel(progress: RenderJobProgress): string {
 export function parseSeconds(flag: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new InvalidInputError(`${flag} must be a positive number of seconds, got "${raw}"`);
+  if (!Number.isFinite(value) || value <= 0) throw new InvalidInputError(`${flag} must be a positive number of seconds, got ${quoteInput(raw)}`);
   return value;
 }
 
@@ -156,10 +157,10 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON document {realtime_factor, …}')
     .action(async (options: { runs: string; soundfont?: string; json?: boolean; encoders?: string }) => {
       const runs = Number(options.runs);
-      if (!Number.isInteger(runs) || runs < 1 || runs > 100) throw new InvalidInputError(`--runs must be an integer 1..100, got "${options.runs}"`);
+      if (!Number.isInteger(runs) || runs < 1 || runs > 100) throw new InvalidInputError(`--runs must be an integer 1..100, got ${quoteInput(options.runs)}`);
       const encoders = options.encoders === undefined ? undefined : Number(options.encoders);
       if (encoders !== undefined && (!Number.isInteger(encoders) || encoders < 1 || encoders > 8)) {
-        throw new InvalidInputError(`--encoders must be an integer 1..8, got "${options.encoders}"`);
+        throw new InvalidInputError(`--encoders must be an integer 1..8, got ${quoteInput(options.encoders ?? '')}`);
       }
       const display = createProgressDisplay(options.json);
       let result;

@@ -13,6 +13,7 @@ import { reportMarkdown } from '../../train/report-markdown.js';
 import { OVERLAP_GOALS } from '../../train/targets.js';
 import { InvalidInputError, RhythmixError } from '../../util/errors.js';
 import { createProgressDisplay } from './render.js';
+import { quoteInput } from '../../util/text.js';
 
 interface ReportFlags {
   models: string;
@@ -36,7 +37,7 @@ export const REPORT_SIZES = {
 function integer(flag: string, raw: string | undefined, min: number): number | undefined {
   if (raw === undefined) return undefined;
   const value = Number(raw);
-  if (raw.trim() === '' || !Number.isInteger(value) || value < min) throw new InvalidInputError(`${flag} must be an integer ≥ ${min}, got "${raw}"`);
+  if (raw.trim() === '' || !Number.isInteger(value) || value < min) throw new InvalidInputError(`${flag} must be an integer ≥ ${min}, got ${quoteInput(raw)}`);
   return value;
 }
 
@@ -72,7 +73,7 @@ export function register(program: Command): void {
       const seed = integer('--seed', flags.seed, 0);
       if (seed === undefined) throw new InvalidInputError('--seed is required');
       if (flags.bandwidth !== 'scott' && flags.bandwidth !== 'silverman')
-        throw new InvalidInputError(`--bandwidth must be scott or silverman, got "${flags.bandwidth}"`);
+        throw new InvalidInputError(`--bandwidth must be scott or silverman, got ${quoteInput(flags.bandwidth)}`);
       const bandwidth = flags.bandwidth;
 
       const started = Date.now();

@@ -13,6 +13,7 @@ import { retrainInChild } from '../../feedback/retrain-child.js';
 import { runRetrain, type FineTuneSettings, type RetrainOutcome, type RetrainProgress } from '../../feedback/retrain.js';
 import { modelsDirectory } from '../../model/model-files.js';
 import { InvalidInputError } from '../../util/errors.js';
+import { quoteInput } from '../../util/text.js';
 
 interface RetrainFlags {
   model?: string;
@@ -32,7 +33,7 @@ function positive(flag: string, raw: string | undefined, integer: boolean): numb
   if (raw === undefined) return undefined;
   const value = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(value) || (integer ? !Number.isInteger(value) || value < 0 : value <= 0)) {
-    throw new InvalidInputError(`${flag} must be ${integer ? 'a whole number' : 'a positive number'}, got "${raw}"`);
+    throw new InvalidInputError(`${flag} must be ${integer ? 'a whole number' : 'a positive number'}, got ${quoteInput(raw)}`);
   }
   return value;
 }
@@ -97,7 +98,8 @@ export function register(program: Command): void {
       if (lr !== undefined) settings.learningRate = lr;
       if (samples !== undefined) settings.samples = Math.max(1, samples);
       if (threads !== undefined) settings.threads = threads;
-      if (flags.guild !== undefined && !/^[\w-]{1,40}$/.test(flags.guild)) throw new InvalidInputError(`--guild must be a guild id, got "${flags.guild}"`);
+      if (flags.guild !== undefined && !/^[\w-]{1,40}$/.test(flags.guild))
+        throw new InvalidInputError(`--guild must be a guild id, got ${quoteInput(flags.guild)}`);
       const data = flags.data
         ?.split(',')
         .map((s) => s.trim())

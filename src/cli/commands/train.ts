@@ -24,6 +24,7 @@ import { loadModel, trainingStages, type LoadedModel } from '../../model/model-f
 import { widenVocabulary } from '../../model/widen-vocabulary.js';
 import { TOKEN_LANGUAGE_VERSION, Vocabulary } from '../../music/vocabulary.js';
 import { InvalidInputError } from '../../util/errors.js';
+import { quoteInput } from '../../util/text.js';
 
 interface TrainFlags {
   data?: string;
@@ -77,7 +78,7 @@ type ConfigFile = z.infer<typeof configFileSchema>;
 function number(flag: string, raw: string | undefined, check: (v: number) => boolean, expected: string): number | undefined {
   if (raw === undefined) return undefined;
   const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value) || !check(value)) throw new InvalidInputError(`${flag} must be ${expected}, got "${raw}"`);
+  if (raw.trim() === '' || !Number.isFinite(value) || !check(value)) throw new InvalidInputError(`${flag} must be ${expected}, got ${quoteInput(raw)}`);
   return value;
 }
 const int =
@@ -89,7 +90,7 @@ function parseLayers(raw: string | undefined): number[] | undefined {
   if (raw === undefined) return undefined;
   const sizes = raw.split(',').map((s) => Number(s.trim()));
   if (sizes.length === 0 || sizes.some((s) => !Number.isInteger(s) || s < 1 || s > 4096)) {
-    throw new InvalidInputError(`--layers must be comma-separated layer sizes like 256,256, got "${raw}"`);
+    throw new InvalidInputError(`--layers must be comma-separated layer sizes like 256,256, got ${quoteInput(raw)}`);
   }
   return sizes;
 }
@@ -259,7 +260,8 @@ export function register(program: Command): void {
       const file = await readConfigFile(flags.config);
       const presetName = flags.preset ?? file.preset;
       const preset = presetName === undefined ? undefined : PRESETS[presetName];
-      if (presetName !== undefined && !preset) throw new InvalidInputError(`unknown preset "${presetName}": expected one of ${presetNames().join(', ')}`);
+      if (presetName !== undefined && !preset)
+        throw new InvalidInputError(`unknown preset ${quoteInput(presetName)}: expected one of ${presetNames().join(', ')}`);
       const dataDir = await resolveData(flags.data, presetName, preset);
       const outDir = flags.out ?? preset?.out;
       if (outDir === undefined) throw new InvalidInputError('--out is required (the model folder to write)');

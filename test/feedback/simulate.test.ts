@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/index.js';
-import { simulateFeedback } from '../../src/feedback/simulate.js';
+import { simulateFeedback } from '../../src/app/simulate.js';
 import { listModels, readCurrentPointer } from '../../src/model/registry.js';
 import { isCliBuilt, projectRoot } from '../cli/run-cli.js';
 import { spawnSync } from 'node:child_process';

@@ -48,7 +48,7 @@ export const retrainInputSchema = z
       .string()
       .regex(/^[\w-]{1,40}$/, { error: 'must be a guild id' })
       .optional(),
-    excludeUserIds: z.array(z.string().min(1)).optional(),
+    excludeUserIds: z.array(z.string()).optional(),
     settings: fineTuneSettingsSchema.partial().strict().optional(),
     /** Switch the current pointer to an accepted candidate (default true). */
     activate: z.boolean().optional(),

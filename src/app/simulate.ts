@@ -88,7 +88,7 @@ export const simulateInputSchema = z
     model: z.string().min(1).optional(),
     /** Original data specs; default from the model's card. */
     data: z.array(z.string().min(1)).min(1).optional(),
-    taste: z.enum(TASTE_NAMES).default('high'),
+    taste: z.enum(TASTE_NAMES, { error: `must be one of ${TASTE_NAMES.join(', ')}` }).default('high'),
     rounds: z.number().int().min(1, { error: 'must be a whole number ≥ 1' }).default(5),
     samples: z.number().int().min(2, { error: 'must be a whole number ≥ 2' }).default(24),
     evalSamples: z.number().int().min(4, { error: 'must be a whole number ≥ 4' }).default(48),

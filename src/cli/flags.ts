@@ -4,7 +4,7 @@
  * with the command's flag names (`{topK}` → `--top-k`).
  */
 import { z } from 'zod';
-import { InvalidInputError, type FieldNamer } from '../util/errors.js';
+import { InvalidInputError, RhythmixError, type FieldNamer } from '../util/errors.js';
 import { parseInput } from '../util/parse-input.js';
 
 /**
@@ -23,13 +23,15 @@ export function asFlagError(error: InvalidInputError, namer: FieldNamer): Invali
   return new InvalidInputError(error.worded(namer), { ...(error.field ? { field: error.field } : {}), cause: error });
 }
 
-/** Runs a command's action, wording invalid input with the command's flags. */
+/** Runs a command's action; an error meant for the user comes out worded with the command's flags. */
 export function withFlagNames<A extends unknown[]>(namer: FieldNamer, action: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
   return async (...args) => {
     try {
       await action(...args);
     } catch (error) {
-      throw error instanceof InvalidInputError ? asFlagError(error, namer) : error;
+      // The same error, class and exit code; only its message now says `--top-k` where it said `topK`.
+      if (error instanceof RhythmixError) error.message = error.worded(namer);
+      throw error;
     }
   };
 }
@@ -69,7 +71,9 @@ export function fieldParser<S extends z.ZodObject>(schema: S, field: keyof S['sh
     try {
       return (parseInput(single, { [field]: fromText(type, raw) }, field) as Record<string, unknown>)[field];
     } catch (error) {
-      throw error instanceof InvalidInputError ? asFlagError(error, namer) : error;
+      // The same error, class and exit code; only its message now says `--top-k` where it said `topK`.
+      if (error instanceof RhythmixError) error.message = error.worded(namer);
+      throw error;
     }
   };
 }

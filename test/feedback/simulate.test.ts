@@ -112,7 +112,7 @@ describe('feedback simulate', () => {
       expect(result.stderr).toMatch(/round 1:/);
       const bad = spawnSync(process.execPath, [path.join(projectRoot, 'bin/rhythmix.js'), 'feedback', 'simulate', '--taste', 'loud'], { encoding: 'utf8' });
       expect(bad.status).toBe(2);
-      expect(bad.stderr).toMatch(/--taste must be one of high, low, dense, sparse/);
+      expect(bad.stderr).toMatch(/--taste: must be one of high, low, dense, sparse \(got "/);
     },
     180_000,
   );

@@ -9,7 +9,7 @@ import { evaluate, evaluateInputSchema } from '../../app/evaluate.js';
 import { SPLITS } from '../../datasets/dataset.js';
 import { fieldParser, flagNamer, withFlagNames } from '../flags.js';
 
-const EVAL_FLAGS = flagNamer();
+export const EVAL_FLAGS = flagNamer();
 
 interface EvalFlags {
   model: string;

@@ -24,7 +24,7 @@ interface SimulateFlags {
   json?: boolean;
 }
 
-const SIMULATE_FLAGS = flagNamer({ learningRate: '--lr', maxCopies: '--copies', replayRatio: '--replay', workDir: '--work' });
+export const SIMULATE_FLAGS = flagNamer({ learningRate: '--lr', maxCopies: '--copies', replayRatio: '--replay', workDir: '--work' });
 const parse = (field: keyof typeof simulateInputSchema.shape): ((raw: string) => unknown) => fieldParser(simulateInputSchema, field, SIMULATE_FLAGS);
 const parseSetting = (field: keyof typeof fineTuneSettingsSchema.shape): ((raw: string) => unknown) =>
   fieldParser(fineTuneSettingsSchema, field, SIMULATE_FLAGS);

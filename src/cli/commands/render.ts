@@ -61,7 +61,7 @@ interface RenderFlags {
   timeout?: number;
 }
 
-const RENDER_FLAGS = flagNamer({ timeoutSeconds: '--timeout' });
+export const RENDER_FLAGS = flagNamer({ timeoutSeconds: '--timeout' });
 
 /** `bench render`'s options: a benchmark of the CLI alone, so its schema lives here. */
 const benchRenderSchema = z.object({

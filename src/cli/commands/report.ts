@@ -27,7 +27,7 @@ interface ReportFlags {
   json?: boolean;
 }
 
-const REPORT_FLAGS = flagNamer({ samplesDir: '--samples' });
+export const REPORT_FLAGS = flagNamer({ samplesDir: '--samples' });
 const parse = (field: keyof typeof reportInputSchema.shape): ((raw: string) => unknown) => fieldParser(reportInputSchema, field, REPORT_FLAGS);
 
 export function register(program: Command): void {

@@ -31,7 +31,7 @@ interface RetrainFlags {
   json?: boolean;
 }
 
-const RETRAIN_FLAGS = flagNamer({ baseModel: '--model', guildId: '--guild', excludeUserIds: '--exclude-user', learningRate: '--lr' });
+export const RETRAIN_FLAGS = flagNamer({ baseModel: '--model', guildId: '--guild', excludeUserIds: '--exclude-user', learningRate: '--lr' });
 const parseSetting = (field: keyof typeof fineTuneSettingsSchema.shape): ((raw: string) => unknown) =>
   fieldParser(fineTuneSettingsSchema, field, RETRAIN_FLAGS);
 

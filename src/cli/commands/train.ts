@@ -40,7 +40,7 @@ interface TrainFlags {
   json?: boolean;
 }
 
-const TRAIN_FLAGS = flagNamer({ batchSize: '--batch', learningRate: '--lr', clipNorm: '--clip' });
+export const TRAIN_FLAGS = flagNamer({ batchSize: '--batch', learningRate: '--lr', clipNorm: '--clip' });
 const parse = (field: keyof typeof trainInputSchema.shape): ((raw: string) => unknown) => fieldParser(trainInputSchema, field, TRAIN_FLAGS);
 
 /** Commander flags → the train use case's input. */

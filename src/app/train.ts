@@ -117,12 +117,17 @@ function widenedForData(initial: LoadedModel, data: Vocabulary, name: string, no
     if (error instanceof InvalidInputError) throw new InvalidInputError(`{init} ${name}: ${error.message}`, { field: 'init', cause: error });
     throw error;
   }
-  note(`--init ${name}: vocabulary ${from.version} widened to ${data.version} (${from.size} → ${data.size} tokens)`);
+  note(`the initial model ${name}: vocabulary ${from.version} widened to ${data.version} (${from.size} → ${data.size} tokens)`);
   return { ...initial, ...widened, vocabulary: data.toJSON() };
 }
 
 /** `data`, or the preset's data sets built into data/shards/PRESET (reused when already built from the same sets). */
-async function resolveData(data: string | undefined, presetName: string | undefined, preset: TrainingPreset | undefined, note: (line: string) => void): Promise<string> {
+async function resolveData(
+  data: string | undefined,
+  presetName: string | undefined,
+  preset: TrainingPreset | undefined,
+  note: (line: string) => void,
+): Promise<string> {
   if (data !== undefined) return data;
   if (!presetName || !preset?.data)
     throw new InvalidInputError(
@@ -168,7 +173,19 @@ export async function train(input: unknown, context: TrainContext = {}): Promise
     ...dropUndefined({ layers: file.layers, embedding: file.embedding, dropout: file.dropout }),
     ...dropUndefined({ layers: flags.layers, embedding: flags.embedding, dropout: flags.dropout }),
   });
-  const settingKeys = ['seqLen', 'batchSize', 'learningRate', 'epochs', 'threads', 'clipNorm', 'seed', 'earlyStopping', 'transpose', 'lrDecay', 'stateful'] as const;
+  const settingKeys = [
+    'seqLen',
+    'batchSize',
+    'learningRate',
+    'epochs',
+    'threads',
+    'clipNorm',
+    'seed',
+    'earlyStopping',
+    'transpose',
+    'lrDecay',
+    'stateful',
+  ] as const;
   const pick = (source: TrainingConfig): Partial<TrainingConfig> => dropUndefined(Object.fromEntries(settingKeys.map((key) => [key, source[key]])));
   const overrides = { ...pick(file), ...pick(flags) };
   const settings = trainingSettingsSchema.parse({ ...preset?.training, ...overrides });
@@ -199,7 +216,7 @@ export async function train(input: unknown, context: TrainContext = {}): Promise
     const stageDir = path.join('data', 'runs', `${presetName}-stage1`);
     note(`stage 1 of 2 (${stageDir}): ${preset.description}`);
     stageOne = await trainModel({ ...common, model, settings, outDir: stageDir });
-    if (stageOne.reason === 'interrupted') throw new InvalidInputError(`stage 1 interrupted: continue with the same command and --resume`);
+    if (stageOne.reason === 'interrupted') throw new InvalidInputError('stage 1 interrupted: continue with the same command and {resume}', { field: 'resume' });
     initial = await loadModel(stageDir);
     note(`stage 2 of 2 (${outDir}): ${preset.fineTune.description}`);
   }

@@ -22,7 +22,9 @@ describe('flags through the schemas', () => {
     expect(() => fieldParser(composeInputSchema, 'samplingSeed', COMPOSE_FLAGS)('2.5')).toThrow(
       '--sample-seed: must be a whole number from 0 to 2147483647 (got 2.5)',
     );
-    expect(() => fieldParser(composeInputSchema, 'tempo', COMPOSE_FLAGS)('fast')).toThrow('--tempo: Invalid input: expected number, received string (got "fast")');
+    expect(() => fieldParser(composeInputSchema, 'tempo', COMPOSE_FLAGS)('fast')).toThrow(
+      '--tempo: Invalid input: expected number, received string (got "fast")',
+    );
     expect(() => fieldParser(composeInputSchema, 'temperature', COMPOSE_FLAGS)('9')).toThrow('--temperature: Too big: expected number to be <=5 (got 9)');
     expect(() => fieldParser(trainInputSchema, 'layers', TRAIN_FLAGS)('256,abc')).toThrow(
       '--layers: must be comma-separated layer sizes like 256,256 (each 1 to 4096) (got "abc")',

@@ -47,6 +47,7 @@ export type ReportInput = z.input<typeof reportInputSchema>;
 
 export interface ReportContext {
   readonly onProgress?: (stage: string, fraction: number) => void;
+  readonly signal?: AbortSignal;
   /** The command line that makes this report again, for its header. */
   readonly command?: (sizes: { pieces: number; referencePieces: number; examples: number; seed: number; bandwidth: string }) => string;
   /** Render examples on a worker thread (default) or inline. */
@@ -130,6 +131,7 @@ export async function runReport(input: unknown, context: ReportContext = {}): Pr
     ...(context.datasetsRoot === undefined ? {} : { datasetsRoot: context.datasetsRoot }),
     ...(context.renderIn === undefined ? {} : { renderIn: context.renderIn }),
     ...(context.onProgress === undefined ? {} : { onProgress: context.onProgress }),
+    ...(context.signal === undefined ? {} : { signal: context.signal }),
   });
   const seconds = (Date.now() - started) / 1000;
   const markdown = reportMarkdown(report, {

@@ -55,6 +55,8 @@ export interface SimulateOptions {
   workDir?: string;
   onRound?: (round: RoundReport) => void;
   onProgress?: (message: string) => void;
+  /** Stops the experiment between rounds (and a fine-tune within one). */
+  signal?: AbortSignal;
 }
 
 export interface RoundReport {
@@ -102,7 +104,7 @@ export const simulateInputSchema = z
 export type SimulateInput = z.input<typeof simulateInputSchema>;
 
 /** The simulation use case: the input checked against its schema, then the experiment. */
-export function simulate(input: unknown, context: Pick<SimulateOptions, 'onRound' | 'onProgress'> = {}): Promise<SimulateResult> {
+export function simulate(input: unknown, context: Pick<SimulateOptions, 'onRound' | 'onProgress' | 'signal'> = {}): Promise<SimulateResult> {
   return simulateFeedback({ ...parseInput(simulateInputSchema, input, 'simulation options'), ...context });
 }
 
@@ -169,6 +171,7 @@ export async function simulateFeedback(options: SimulateOptions = {}): Promise<S
     const reports: RoundReport[] = [];
     const t0 = Date.now();
     for (let round = 1; round <= rounds; round++) {
+      options.signal?.throwIfAborted();
       const currentName = currentModelName(modelsDir) ?? baseName;
       const generator = round === 1 ? baseGenerator : await Generator.load(path.join(modelsDir, currentName));
       const streams = sampleTokens(generator, { styles, count: samples, bars, samplingSeed: seed * 10_007 + round * 101 });
@@ -195,6 +198,7 @@ export async function simulateFeedback(options: SimulateOptions = {}): Promise<S
         data: dataSpecs,
         now: at,
         settings: { seed: seed + round, ...options.settings },
+        ...(options.signal ? { signal: options.signal } : {}),
       });
       const report: RoundReport = {
         round,

@@ -30,8 +30,7 @@ export function withFlagNames<A extends unknown[]>(namer: FieldNamer, action: (.
       await action(...args);
     } catch (error) {
       // The same error, class and exit code; only its message now says `--top-k` where it said `topK`.
-      if (error instanceof RhythmixError) error.message = error.worded(namer);
-      throw error;
+      throw error instanceof RhythmixError ? error.nameFields(namer) : error;
     }
   };
 }
@@ -72,8 +71,7 @@ export function fieldParser<S extends z.ZodObject>(schema: S, field: keyof S['sh
       return (parseInput(single, { [field]: fromText(type, raw) }, field) as Record<string, unknown>)[field];
     } catch (error) {
       // The same error, class and exit code; only its message now says `--top-k` where it said `topK`.
-      if (error instanceof RhythmixError) error.message = error.worded(namer);
-      throw error;
+      throw error instanceof RhythmixError ? error.nameFields(namer) : error;
     }
   };
 }

@@ -94,6 +94,8 @@ export interface ReportOptions {
   /** Shared data-set folder (default: paths.ts). */
   readonly datasetsRoot?: string;
   readonly onProgress?: (stage: string, fraction: number) => void;
+  /** Stops the run between pieces. */
+  readonly signal?: AbortSignal;
 }
 
 /** What a generated piece of a style is asked to be: compose's defaults for that style. */
@@ -427,6 +429,7 @@ export async function collectReport(options: ReportOptions, generation: ReportGe
       for (let i = 0; i < options.pieces; i++) {
         progress(`${label}: composing ${style}`, i / options.pieces);
         await tick();
+        options.signal?.throwIfAborted();
         const seed = pieceSeed(options.seed, style, i);
         const piece = await composer.compose(style, seed);
         if (noteCount(piece) === 0) empty += 1;

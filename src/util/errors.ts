@@ -31,7 +31,7 @@ export class RhythmixError extends Error {
   /** Process exit code for the CLI: 2 = bad input or usage, 1 = environment or internal. */
   readonly exitCode: number;
   /** The message as written, fields as `{field}`: a plain own property, so it survives a process boundary (jobs/worker-protocol.ts). */
-  readonly template: string;
+  template: string;
 
   constructor(template: string, options: { exitCode?: number; cause?: unknown } = {}) {
     super(
@@ -47,6 +47,13 @@ export class RhythmixError extends Error {
   worded(namer: FieldNamer): string {
     // An error rebuilt from an older serialisation may have no template: its message stands.
     return typeof this.template === 'string' ? wordTemplate(this.template, namer) : this.message;
+  }
+
+  /** Names the fields with `namer` for good (message and template): the edge that knows its audience best words it first. */
+  nameFields(namer: FieldNamer): this {
+    this.message = this.worded(namer);
+    this.template = this.message;
+    return this;
   }
 }
 

@@ -9,7 +9,7 @@ import { buildProgram } from '../../src/cli/main.js';
 import { COMPOSE_FLAGS } from '../../src/cli/commands/compose.js';
 import { TRAIN_FLAGS } from '../../src/cli/commands/train.js';
 import { fieldParser, flagNamer } from '../../src/cli/flags.js';
-import { InvalidInputError } from '../../src/util/errors.js';
+import { InvalidInputError, MissingDependencyError } from '../../src/util/errors.js';
 
 describe('flags through the schemas', () => {
   it('reads numbers and lists as the field types them', () => {
@@ -44,5 +44,15 @@ describe('flags through the schemas', () => {
     await expect(buildProgram().parseAsync(['node', 'rhythmix', 'compose', '--top-k', '-3'])).rejects.toThrow(
       '--top-k: Too small: expected number to be >=0 (got -3)',
     );
+  });
+
+  it('words a command’s errors once with its own flags; other errors get the plain kebab-case', () => {
+    const own = new InvalidInputError('{samplingSeed}: must be a whole number (got 2.5)', { field: 'samplingSeed' }).nameFields(COMPOSE_FLAGS);
+    expect(own.message).toBe('--sample-seed: must be a whole number (got 2.5)');
+    // cli/main.ts words whatever reaches it with the default namer: already worded stays as is.
+    expect(own.worded(flagNamer())).toBe('--sample-seed: must be a whole number (got 2.5)');
+    const missing = new MissingDependencyError('no soundfont found — pass {soundfont} / set SOUNDFONT');
+    expect(missing.worded(flagNamer())).toBe('no soundfont found — pass --soundfont / set SOUNDFONT');
+    expect(missing.exitCode).toBe(1);
   });
 });

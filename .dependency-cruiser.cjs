@@ -11,11 +11,11 @@
  *   src/midi      music, util, config
  *   src/model     music, util, config
  *   src/datasets  music, midi, util, config
- *   src/render    music, midi, util, config
+ *   src/jobs      util, config (the job queue and the off-thread runtime: everything may launch work)
+ *   src/render    music, midi, util, config, jobs
  *   src/db        util, config
- *   src/jobs      util, config
- *   src/compose   music, midi, model, render, util, config
- *   src/train     music, model, datasets, util, config (it measures; composing is app's)
+ *   src/compose   music, midi, model, render, jobs, util, config
+ *   src/train     music, model, datasets, jobs, util, config (it measures; composing is app's)
  *   src/feedback  the feature layers above, db, jobs
  *   src/app       the use cases: every layer above, nothing of workers, bot or cli
  *   src/workers   app and the layers below it
@@ -61,11 +61,11 @@ module.exports = {
     layer('midi', ['music', 'util', 'config']),
     layer('model', ['music', 'util', 'config']),
     layer('datasets', ['music', 'midi', 'util', 'config']),
-    layer('render', ['music', 'midi', 'util', 'config']),
-    layer('db', ['util', 'config']),
     layer('jobs', ['util', 'config']),
-    layer('compose', ['music', 'midi', 'model', 'render', 'util', 'config']),
-    layer('train', ['music', 'model', 'datasets', 'util', 'config']),
+    layer('render', ['music', 'midi', 'util', 'config', 'jobs']),
+    layer('db', ['util', 'config']),
+    layer('compose', ['music', 'midi', 'model', 'render', 'jobs', 'util', 'config']),
+    layer('train', ['music', 'model', 'datasets', 'jobs', 'util', 'config']),
     layer('feedback', ['music', 'midi', 'model', 'render', 'datasets', 'compose', 'train', 'db', 'jobs', 'util', 'config']),
     layer('app', ['music', 'midi', 'model', 'render', 'datasets', 'compose', 'train', 'feedback', 'db', 'jobs', 'util', 'config']),
     layer('workers', ['app', 'music', 'midi', 'model', 'render', 'datasets', 'compose', 'train', 'feedback', 'db', 'jobs', 'util', 'config']),

@@ -10,9 +10,10 @@ const integration = [
   'test/cli/*.test.ts',
   'test/train/train-cli.test.ts',
   'test/feedback/kill9.test.ts',
+  'test/feedback/retrain-parent-death.test.ts',
   'test/feedback/simulate.test.ts',
   // Workers and child processes from dist/ (training runs on dist/workers/train-worker.js).
-  'test/jobs/run-in-child.test.ts',
+  'test/jobs/launch.test.ts',
   'test/jobs/workers.test.ts',
   'test/bot/voice-thread.test.ts',
   'test/feedback/service.test.ts',

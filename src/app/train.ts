@@ -1,6 +1,6 @@
 /**
  * The train use case (`rhythmix train`): token shards (or a preset's data sets, built on
- * demand) → a stacked-LSTM model folder. Precedence: built-in defaults < preset < config file <
+ * demand) → a stacked recurrent (LSTM or GRU) model folder. Precedence: built-in defaults < preset < config file <
  * input fields. A two-stage preset trains from scratch, then fine-tunes from the best weights.
  */
 import { existsSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { buildShards } from '../datasets/build.js';
 import { readShards } from '../datasets/shards.js';
 import { openDataset } from '../datasets/spec.js';
+import { RECURRENT_CELLS } from '../model/cells.js';
 import { parseModelConfig, type ModelConfig } from '../model/config.js';
 import { loadModel, trainingStages, type LoadedModel } from '../model/model-files.js';
 import { widenVocabulary } from '../model/widen-vocabulary.js';
@@ -27,6 +28,12 @@ const layerSize = z.number({ error: LAYERS }).int({ error: LAYERS }).min(1, { er
 export const trainingConfigSchema = z
   .object({
     preset: z.string().optional(),
+    cell: z
+      .preprocess(
+        (v) => (typeof v === 'string' ? v.trim().toLowerCase() : v),
+        z.enum(RECURRENT_CELLS, { error: `must be one of ${RECURRENT_CELLS.join(', ')}` }),
+      )
+      .optional(),
     layers: z.array(layerSize).min(1, { error: LAYERS }).optional(),
     embedding: z.number().int().positive().optional(),
     dropout: z.number().min(0).lt(1, { error: 'must be a number in [0, 1)' }).optional(),
@@ -170,8 +177,8 @@ export async function train(input: unknown, context: TrainContext = {}): Promise
     layers: [256, 256],
     dropout: 0,
     ...preset?.model,
-    ...dropUndefined({ layers: file.layers, embedding: file.embedding, dropout: file.dropout }),
-    ...dropUndefined({ layers: flags.layers, embedding: flags.embedding, dropout: flags.dropout }),
+    ...dropUndefined({ cell: file.cell, layers: file.layers, embedding: file.embedding, dropout: file.dropout }),
+    ...dropUndefined({ cell: flags.cell, layers: flags.layers, embedding: flags.embedding, dropout: flags.dropout }),
   });
   const settingKeys = [
     'seqLen',

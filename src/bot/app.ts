@@ -16,6 +16,7 @@ import { createClient, discordApiUrl } from './client.js';
 import type { BotContext, SlashCommand } from './context.js';
 import { FeedbackService } from '../feedback/service.js';
 import { announceNewVersions } from './commands/retrain.js';
+import { startHealthLog } from './health.js';
 import { attachRatingListeners } from './ratings.js';
 import { createRouter } from './router.js';
 import { createPlayerRegistry } from './voice/index.js';
@@ -107,7 +108,8 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   const commands = options.commands ?? COMMANDS;
   const router = createRouter(context, commands);
   router.attach();
-  attachRatingListeners(context);
+  const ratings = attachRatingListeners(context);
+  const stopHealthLog = startHealthLog(logger, config.healthLogMs);
   client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
   client.on(Events.Warn, (message) => logger.warn({ message }, 'discord client warning'));
   client.on(Events.ShardDisconnect, (event) => logger.warn({ code: event.code }, 'gateway disconnected'));
@@ -118,6 +120,8 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   const stop = () =>
     (stopped ??= (async () => {
       router.detach();
+      ratings.stop();
+      stopHealthLog();
       await feedback.stop().catch((error: unknown) => logger.warn({ err: error }, 'could not stop the feedback loop cleanly'));
       context.players.destroyAll();
       await queue.close().catch(() => undefined);

@@ -175,6 +175,14 @@ const shape = {
     1_000_000,
     'new ratings in one server before it gets its own taste variant (0 = off)',
   ),
+  RATINGS_RECONCILE_HOURS: wholeNumber(
+    'RATINGS_RECONCILE_HOURS',
+    72,
+    0,
+    8_760,
+    'hours back the bot re-reads rating reactions after each gateway session starts (0 = off)',
+  ),
+  HEALTH_LOG_SECONDS: wholeNumber('HEALTH_LOG_SECONDS', 300, 0, 86_400, 'seconds between health log lines: memory and event-loop delay (0 = off)'),
   ANNOUNCE_CHANNEL_ID: snowflake('ANNOUNCE_CHANNEL_ID', 'right-click the channel → Copy Channel ID', false),
   LOG_LEVEL: optionalText.transform((value, ctx) => {
     const level = (value ?? 'info').toLowerCase();
@@ -204,6 +212,8 @@ function toConfig(env: z.output<typeof cliShape>) {
     },
     voice: { idleTimeoutMs: env.VOICE_IDLE_SECONDS * 1000, aloneTimeoutMs: env.VOICE_ALONE_SECONDS * 1000 },
     retrain: { schedule: env.RETRAIN_EVERY, minRatings: env.RETRAIN_MIN_RATINGS, guildMinRatings: env.RETRAIN_GUILD_MIN_RATINGS },
+    ratings: { reconcileWindowMs: env.RATINGS_RECONCILE_HOURS * 3_600_000 },
+    healthLogMs: env.HEALTH_LOG_SECONDS * 1000,
     announceChannelId: env.ANNOUNCE_CHANNEL_ID,
     logLevel: env.LOG_LEVEL,
   };

@@ -150,3 +150,20 @@ function notFound(error: unknown, id: number): unknown {
   const code = (error as { code?: unknown }).code;
   return code === 'P2025' ? new InvalidInputError(`piece ${id} does not exist`) : error;
 }
+
+export interface PostedPiece {
+  readonly id: number;
+  readonly channelId: string;
+  readonly messageId: string;
+}
+
+/** Pieces posted to Discord at or after `since`, newest first (what rating reconciliation re-reads). */
+export async function listPostedPiecesSince(db: Db, since: Date, limit = 1000): Promise<PostedPiece[]> {
+  const rows = await db.piece.findMany({
+    where: { createdAt: { gte: since }, messageId: { not: null }, channelId: { not: null } },
+    select: { id: true, channelId: true, messageId: true },
+    orderBy: { id: 'desc' },
+    take: limit,
+  });
+  return rows.flatMap((row) => (row.channelId && row.messageId ? [{ id: row.id, channelId: row.channelId, messageId: row.messageId }] : []));
+}

@@ -51,6 +51,58 @@ export async function removeRating(db: Db, event: RatingEvent): Promise<RatingCh
   return { changed: count > 0, rating };
 }
 
+export interface ReactionSnapshot {
+  pieceId: number;
+  /** The rating emojis the snapshot covers (normalised keys); others are left alone. */
+  emojis: readonly string[];
+  /** Who reacts with each covered emoji now, as Discord lists them; a missing emoji means nobody. */
+  reactors: ReadonlyMap<string, readonly Member[]>;
+  at?: Date;
+}
+
+export interface Reconciliation {
+  readonly added: number;
+  readonly removed: number;
+}
+
+/**
+ * Makes a piece's stored ratings equal a snapshot of its reactions, in one transaction: reactions
+ * missing from the database are added, stored ones Discord no longer shows are marked removed.
+ * Events lost while the bot was down, or applied out of order, end up as Discord has them.
+ */
+export async function reconcileRatings(prisma: PrismaClient, snapshot: ReactionSnapshot): Promise<Reconciliation> {
+  const emojis = snapshot.emojis.map(checkedEmoji);
+  const at = snapshot.at ?? new Date();
+  const wanted = new Map<string, Member>();
+  for (const [emoji, members] of snapshot.reactors) {
+    for (const member of members) wanted.set(`${checkedEmoji(emoji)}\u0000${member.id}`, member);
+  }
+  return prisma.$transaction(async (tx) => {
+    const stored = await tx.rating.findMany({ where: { pieceId: snapshot.pieceId, emoji: { in: emojis } } });
+    const active = new Set(stored.filter((row) => row.removedAt === null).map((row) => `${row.emoji}\u0000${row.userId}`));
+    let added = 0;
+    let removed = 0;
+    for (const row of stored) {
+      if (row.removedAt === null && !wanted.has(`${row.emoji}\u0000${row.userId}`)) {
+        await tx.rating.update({ where: { id: row.id }, data: { removedAt: at } });
+        removed++;
+      }
+    }
+    for (const [key, member] of wanted) {
+      if (active.has(key)) continue;
+      const emoji = key.slice(0, key.indexOf('\u0000'));
+      await ensureUser(tx, member);
+      await tx.rating.upsert({
+        where: { pieceId_userId_emoji: { pieceId: snapshot.pieceId, userId: member.id, emoji } },
+        update: { removedAt: null, createdAt: at },
+        create: { pieceId: snapshot.pieceId, userId: member.id, emoji, createdAt: at },
+      });
+      added++;
+    }
+    return { added, removed };
+  });
+}
+
 export async function listRatings(db: Db, pieceId: number, options: { includeRemoved?: boolean } = {}): Promise<Rating[]> {
   return db.rating.findMany({
     where: { pieceId, ...(options.includeRemoved ? {} : { removedAt: null }) },

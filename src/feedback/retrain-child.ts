@@ -1,10 +1,10 @@
 /**
- * A retrain in a child process at low priority (the bot's FeedbackService, `rhythmix retrain`):
- * the caller's side. The child's entry is src/workers/retrain-worker.ts, which opens the database
- * itself and runs the retrain use case. Training inside it uses worker threads, which inherit the
- * low priority.
+ * A retrain in a child process at low priority (the bot's FeedbackService and `rhythmix retrain`);
+ * the entry is src/workers/retrain.ts, which opens the database itself and runs one round of the
+ * retrain use case (src/app/retrain.ts).
+ * Training inside it uses worker threads, which inherit the low priority.
  */
-import { runInChild } from '../jobs/run-in-child.js';
+import { runJob } from '../jobs/launch.js';
 import { workerEntryPath } from '../util/built-entry.js';
 import type { FineTuneSettings, RetrainOutcome, RetrainProgress } from './retrain.js';
 
@@ -22,12 +22,16 @@ export interface RetrainChildInput {
   activate?: boolean;
 }
 
-/** Runs one retrain in a niced child process; cancelling kills the child (the serving model is untouched). */
+/**
+ * Runs one retrain in a niced child process; cancelling stops it (the serving model is untouched),
+ * and the child ends by itself, without publishing, if this process dies.
+ */
 export function retrainInChild(
   input: RetrainChildInput,
   options: { onProgress?: (p: RetrainProgress) => void; signal?: AbortSignal; timeoutMs?: number; nice?: number } = {},
 ): Promise<RetrainOutcome> {
-  return runInChild<RetrainChildInput, RetrainOutcome, RetrainProgress>(workerEntryPath('retrain-worker'), input, {
+  return runJob<RetrainOutcome, RetrainProgress>(workerEntryPath('retrain'), input, {
+    via: 'process',
     name: 'retrain',
     nice: options.nice ?? 15,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),

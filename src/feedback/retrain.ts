@@ -177,6 +177,10 @@ function storedNll(model: LoadedModel, original: OriginalData): number | null {
     : null;
 }
 
+function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new RhythmixError('retrain cancelled', { exitCode: 130 });
+}
+
 /** The model a round fine-tunes, as loaded from its folder. */
 export interface RetrainParent {
   readonly name: string;
@@ -383,10 +387,15 @@ export async function publishCandidate(
     feedback,
     ...(options.guildId ? { guildId: options.guildId } : {}),
   });
+  // Publishing and switching are the commit: never for a cancelled run (or a child whose parent died).
+  throwIfCancelled(options.signal);
   await publishStaged(staged, run.version, modelsDir);
   // Guild variants are not global: they never move the global pointer.
   const activate = verdict.accepted && (options.activate ?? true) && !options.guildId;
-  if (activate) await setCurrentModel(run.version, { modelsDir });
+  if (activate) {
+    throwIfCancelled(options.signal);
+    await setCurrentModel(run.version, { modelsDir });
+  }
   // The card and the pointer are the record; the table follows them.
   const { syncModelVersions } = await import('./versions-db.js');
   await syncModelVersions(options.prisma, modelsDir);

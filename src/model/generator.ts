@@ -5,7 +5,7 @@ import { encodePrefix } from '../music/tokens.js';
 import { Vocabulary } from '../music/vocabulary.js';
 import { InvalidInputError } from '../util/errors.js';
 import { type LoadedModel, loadModel, readsPianoRollFrames } from './model-files.js';
-import { LstmNetwork } from './network.js';
+import { languageModelFrom } from './create-language-model.js';
 import { type GenerateOptions, type GenerateResult, Sampler, type SamplingOptions } from './sampler.js';
 
 /**
@@ -48,9 +48,7 @@ export class Generator {
   readonly writesFrames: boolean;
 
   constructor(readonly model: LoadedModel) {
-    const net = new LstmNetwork(model.config);
-    net.setParameters(model.params);
-    this.sampler = new Sampler(net);
+    this.sampler = new Sampler(languageModelFrom(model));
     this.vocabulary = Vocabulary.fromJSON(model.vocabulary);
     if (this.vocabulary.size !== model.config.vocabSize)
       throw new InvalidInputError(`${model.dir}: vocabulary.json has ${this.vocabulary.size} tokens, the network ${model.config.vocabSize}`);

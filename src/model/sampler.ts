@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../util/errors.js';
-import type { GenerationState, LstmNetwork } from './network.js';
+import type { GenerationState, LanguageModel } from './language-model.js';
 import { Rng } from './rng.js';
 
 /**
@@ -152,11 +152,11 @@ export function sampleFrom(
 }
 
 /**
- * Stateful sampling on a network: batch-1 streams (generate) and several
+ * Stateful sampling on a model: batch-1 streams (generate) and several
  * streams advanced together in one batched step (generateBatch).
  */
 export class Sampler {
-  constructor(readonly net: LstmNetwork) {}
+  constructor(readonly net: LanguageModel) {}
 
   /** Samples one continuation of `options.prefix`. */
   generate(options: GenerateOptions): GenerateResult {

@@ -21,7 +21,8 @@ import { barCount, barStartBeats, noteCount, slicePiece, type Piece } from '../m
 import { DEFAULT_STEPS_PER_QUARTER, quantizePiece } from '../music/quantize.js';
 import { barRepetition, type Repetition } from '../music/repetition.js';
 import { STYLES, type Style } from '../music/styles.js';
-import { paramCount } from '../model/config.js';
+import type { RecurrentCell } from '../model/cells.js';
+import { cellOf, paramCount } from '../model/config.js';
 import { cardNumber, loadModel, MODEL_FILES, resolveModelDir, trainingStages, type LoadedModel } from '../model/model-files.js';
 import { errorMessage, InvalidInputError, MissingDependencyError, RhythmixError } from '../util/errors.js';
 import { datasetSpecForModel, evaluateModelOnDataset, type EvaluationResult } from './evaluate-dataset.js';
@@ -138,6 +139,8 @@ export interface ModelSummary {
   bytes: number;
   embedding: number;
   layers: number[];
+  /** The recurrent cell of the layers. */
+  cell: RecurrentCell;
   vocabSize: number;
   epochs: number | null;
   trainingSeconds: number | null;
@@ -256,6 +259,7 @@ async function summarizeModel(label: string, model: LoadedModel): Promise<ModelS
     bytes: await folderBytes(model.dir),
     embedding: model.config.embedding,
     layers: [...model.config.layers],
+    cell: cellOf(model.config),
     vocabSize: model.config.vocabSize,
     epochs: cardNumber(card?.epochs),
     // A two-stage preset's card lists its earlier stages; the time to rebuild the model is the sum.

@@ -30,7 +30,7 @@ export function wordTemplate(template: string, namer: FieldNamer): string {
 export class RhythmixError extends Error {
   /** Process exit code for the CLI: 2 = bad input or usage, 1 = environment or internal. */
   readonly exitCode: number;
-  /** The message as written, fields as `{field}`: a plain own property, so it survives a process boundary (jobs/worker-protocol.ts). */
+  /** The message as written, fields as `{field}`: a plain own property, so it survives a process boundary (jobs/envelope.ts). */
   template: string;
 
   constructor(template: string, options: { exitCode?: number; cause?: unknown } = {}) {

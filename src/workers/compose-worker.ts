@@ -1,5 +1,5 @@
 /**
- * Child-process entry for the bot's compose jobs (started with runInChild at low priority):
+ * Child-process entry for the bot's compose jobs (`runJob(…, { via: 'process' })`, low priority):
  * compose options → piece.mid, piece.ogg, piece.png in `options.outDir` → the summary and the
  * piece's tokens, through the compose use case (src/app/compose.ts). Generation and rendering both
  * run here, so the bot's process only waits.
@@ -7,7 +7,7 @@
 import type { Composer } from '../compose/composer.js';
 import { loadComposer } from '../compose/load-composer.js';
 import { compose, type ComposeProgress, type ComposeSummary } from '../app/compose.js';
-import { serveChild } from '../jobs/run-in-child.js';
+import { serve } from '../jobs/serve.js';
 import type { Piece } from '../music/piece.js';
 import { quantizePiece } from '../music/quantize.js';
 import { encodePiece } from '../music/tokens.js';
@@ -45,7 +45,7 @@ function tokensOf(piece: Piece | undefined, style: string): number[] | null {
   }
 }
 
-serveChild<ComposeChildInput, ComposeChildOutput, ComposeProgress>(async (input, { progress, signal }) => {
+serve<ComposeChildInput, ComposeChildOutput, ComposeProgress>(async (input, { progress, signal }) => {
   const model = typeof input.options.model === 'string' ? input.options.model : undefined;
   let composed: Piece | undefined;
   const composer = capturing(await loadComposer(model), (piece) => (composed = piece));

@@ -5,7 +5,7 @@ import { continuationRequest, rerollRequest, themeBars, variationRequest } from 
 import { parsePieceId, ratingSummary } from '../../src/bot/commands/piece.js';
 import { topLines } from '../../src/bot/commands/top.js';
 import { BOT_PERMISSIONS, invitePermissions, inviteUrl, missingPermissions } from '../../src/bot/permissions.js';
-import { ratingKey } from '../../src/bot/ratings.js';
+import { ratingKey } from '../../src/bot/rating-key.js';
 import { parseRatingEmojis } from '../../src/config/rating-emojis.js';
 import type { StoredPiece } from '../../src/db/pieces.js';
 

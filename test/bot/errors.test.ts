@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { userMessage } from '../../src/bot/errors.js';
 import { QueueFullError, WorkerFailedError, WorkerTimeoutError } from '../../src/jobs/errors.js';
-import { deserializeError, serializeError } from '../../src/jobs/worker-protocol.js';
+import { deserializeError, serializeError } from '../../src/jobs/envelope.js';
 import { InvalidInputError, RhythmixError } from '../../src/util/errors.js';
 
 describe('userMessage', () => {

@@ -18,9 +18,11 @@ import {
   getPieceWithLineage,
   lastRetrainRun,
   listModelVersions,
+  listPostedPiecesSince,
   listRatings,
   openDatabase,
   ratingCounts,
+  reconcileRatings,
   registerModelVersion,
   removeRating,
   setModelStatus,
@@ -134,6 +136,36 @@ describe('ratings', () => {
     expect(readded.rating?.removedAt).toBeNull();
     expect(await db.prisma.rating.count()).toBe(3);
     await expect(addRating(db.prisma, { pieceId: 777, user: bob, emoji: '👍' })).rejects.toThrow(/piece 777 does not exist/);
+  });
+
+  it('reconciling with a snapshot of the reactions adds the missing, removes the gone and leaves other emojis alone', async () => {
+    const piece = await createPiece(db.prisma, { style: 'folk', author: alice, channelId: '300000000000000001', messageId: '400000000000000001' });
+    await addRating(db.prisma, { pieceId: piece.id, user: bob, emoji: '👍' });
+    await addRating(db.prisma, { pieceId: piece.id, user: carol, emoji: '❤️' });
+    await addRating(db.prisma, { pieceId: piece.id, user: alice, emoji: '🔥' });
+    await removeRating(db.prisma, { pieceId: piece.id, user: alice, emoji: '🔥' });
+    await addRating(db.prisma, { pieceId: piece.id, user: alice, emoji: '😀' });
+    // Discord now shows: bob 👍 (kept), carol's ❤ gone, alice 🔥 back, dave 👎 new (never seen before).
+    const dave = { id: '200000000000000004', name: 'dave' };
+    const snapshot = {
+      pieceId: piece.id,
+      emojis: ['👍', '👎', '❤️', '🔥'],
+      reactors: new Map([
+        ['👍', [bob]],
+        ['🔥', [alice]],
+        ['👎', [dave]],
+      ]),
+    };
+    expect(await reconcileRatings(db.prisma, snapshot)).toEqual({ added: 2, removed: 1 });
+    const active = (await listRatings(db.prisma, piece.id)).map((r) => `${r.userId}:${r.emoji}`).sort();
+    expect(active).toEqual([`${alice.id}:😀`, `${alice.id}:🔥`, `${bob.id}:👍`, `${dave.id}:👎`].sort());
+    expect(await db.prisma.user.findUnique({ where: { id: dave.id } })).toMatchObject({ name: 'dave' });
+    // Equal already: nothing changes the second time.
+    expect(await reconcileRatings(db.prisma, snapshot)).toEqual({ added: 0, removed: 0 });
+    expect(await listPostedPiecesSince(db.prisma, new Date(Date.now() - DAY))).toEqual([
+      { id: piece.id, channelId: '300000000000000001', messageId: '400000000000000001' },
+    ]);
+    expect(await listPostedPiecesSince(db.prisma, new Date(Date.now() + DAY))).toEqual([]);
   });
 
   it('the same reaction arriving many times at once is stored once', async () => {

@@ -1,54 +1,24 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commandPayloads } from '../../src/bot/commands/index.js';
 import { invitePermissions } from '../../src/bot/permissions.js';
 import { DiscordSimulator, MessageFlags } from '../sim/index.js';
 import { makeTempDir, removeDir } from '../bot/support/test-bot.js';
+import { cleanEnv, killHard, startCli as start, type CliRun as Run } from './support/bot-process.js';
 
 /**
  * `rhythmix bot` (what `npm start` runs) and `rhythmix deploy-commands` as their own processes,
  * configured only through the environment and `.env`, talking to the simulator via
  * DISCORD_API_URL from `sim.clientEnv()`.
  */
-const bin = fileURLToPath(new URL('../../bin/rhythmix.js', import.meta.url));
-
-/** The environment without Discord settings (tests add exactly what they mean to). */
-function cleanEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !key.startsWith('DISCORD_') && key !== 'DATABASE_URL' && key !== 'NODE_EXTRA_CA_CERTS') env[key] = value;
-  }
-  return env;
-}
-
-interface Run {
-  child: ChildProcess;
-  output: () => string;
-  exit: Promise<number | null>;
-}
-
-function start(args: string[], env: Record<string, string>, cwd: string): Run {
-  const child = spawn(process.execPath, [bin, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exit };
-}
-
 describe('rhythmix bot / deploy-commands as processes', () => {
   let sim: DiscordSimulator | undefined;
   let dir: string | undefined;
   let bot: Run | undefined;
 
   afterEach(async () => {
-    if (bot && bot.child.exitCode === null) {
-      bot.child.kill('SIGKILL');
-      await bot.exit;
-    }
+    await killHard(bot);
     await sim?.close();
     removeDir(dir);
     sim = undefined;

@@ -18,7 +18,7 @@ import { Rng } from '../../src/model/rng.js';
 import { isCliBuilt, projectRoot, runCli } from '../cli/run-cli.js';
 import { melodyTokens, tinyWorld, type TinyWorld } from './fixtures.js';
 
-const built = isCliBuilt() && existsSync(path.join(projectRoot, 'dist/workers/retrain-worker.js'));
+const built = isCliBuilt() && existsSync(path.join(projectRoot, 'dist/workers/retrain.js'));
 const weights = ratingWeights(parseRatingEmojis('👍=1,👎=-1,❤️=2,🔥=2').emojis);
 let world: TinyWorld;
 let dbUrl: string;

@@ -21,7 +21,7 @@ import { melodyTokens, tinyWorld, type TinyWorld } from './fixtures.js';
 
 const weights = ratingWeights(parseRatingEmojis('👍=1,👎=-1,❤️=2,🔥=2').emojis);
 const settings = { epochs: 1, threads: 1, samples: 6, sampleBars: 4, maxRegression: 0.5 };
-const childBuilt = existsSync(path.join(projectRoot, 'dist/workers/retrain-worker.js'));
+const childBuilt = existsSync(path.join(projectRoot, 'dist/workers/retrain.js'));
 let world: TinyWorld;
 let db: OpenedDatabase;
 const savedModelsDir = process.env.RHYTHMIX_MODELS_DIR;

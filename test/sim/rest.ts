@@ -410,11 +410,18 @@ export class RestServer {
       this.react(messageId, key, params.user!, false);
       return noContent;
     });
-    this.route('GET', '/channels/:channel/messages/:message/reactions/:emoji', ({ params }) => {
+    // Discord pages reaction users by id: `limit` 1–100 (default 25), `after` a user id.
+    this.route('GET', '/channels/:channel/messages/:message/reactions/:emoji', ({ params, query }) => {
       const { users } = reaction(params);
+      const limit = Math.max(1, Math.min(100, Number(query.get('limit') ?? 25)));
+      const after = BigInt(query.get('after') ?? '0');
       return ok(
         [...(users ?? [])]
-          .map((id) => world.users.get(id))
+          .map((id) => BigInt(id))
+          .filter((id) => id > after)
+          .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+          .slice(0, limit)
+          .map((id) => world.users.get(String(id)))
           .filter((user) => user !== undefined)
           .map(apiUser),
       );
@@ -468,6 +475,16 @@ export class RestServer {
     if (add === had) return;
     if (add) users.add(userId);
     else users.delete(userId);
+    this.dispatchReaction(messageId, key, userId, add);
+  }
+
+  /**
+   * Sends a reaction event without changing the message: a stale or duplicated event, as a
+   * gateway may deliver around a resume (the world keeps what really is).
+   */
+  dispatchReaction(messageId: string, key: string, userId: string, add: boolean): void {
+    const message = this.core.world.messages.get(messageId);
+    if (!message || message.deleted) throw unknown.message();
     const guild = message.guildId ? this.core.world.guilds.get(message.guildId) : undefined;
     const member = guild?.members.get(userId);
     this.core.dispatch(

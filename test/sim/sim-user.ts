@@ -121,6 +121,11 @@ export class SimUser {
     this.rest.react(this.message(message).id, emojiKey(emoji), this.id, false);
   }
 
+  /** A stale gateway event for this user's reaction, the message unchanged (see RestServer.dispatchReaction). */
+  staleReactionEvent(message: MessageRef, emoji: string, add: boolean): void {
+    this.rest.dispatchReaction(this.message(message).id, emojiKey(emoji), this.id, add);
+  }
+
   /** Posts a plain message (MESSAGE_CREATE for bots with the GuildMessages intent). */
   say(channel: ChannelRef, content: string): SimMessage {
     return this.core.createMessage({ channelId: this.resolveChannel(channel).id, authorId: this.id, payload: { content } });

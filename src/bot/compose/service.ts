@@ -13,8 +13,8 @@ import { createPiece, updatePiece, type PieceKind, type StoredPiece } from '../.
 import { getActiveModelVersion } from '../../db/model-versions.js';
 import type { JsonObject } from '../../db/encoding.js';
 import { QueueFullError } from '../../jobs/errors.js';
+import { runJob } from '../../jobs/launch.js';
 import type { JobContext } from '../../jobs/queue.js';
-import { runInChild } from '../../jobs/run-in-child.js';
 import { workerEntryPath } from '../../util/built-entry.js';
 import { InvalidInputError } from '../../util/errors.js';
 import type { ComposeChildInput, ComposeChildOutput } from '../../workers/compose-worker.js';
@@ -90,16 +90,13 @@ async function composeJob(context: BotContext, request: ComposeJobRequest, guild
     // Chosen before the child starts, so the job's options name the exact take; the summary echoes it for the row.
     const samplingSeed = typeof request.input.samplingSeed === 'number' ? request.input.samplingSeed : randomSamplingSeed();
     const options = { ...request.input, samplingSeed, ...(midiPath ? { midi: midiPath } : {}), outDir: workDir, ...(model ? { model } : {}) };
-    const output = await runInChild<ComposeChildInput, ComposeChildOutput, ComposeProgress>(
-      workerEntryPath('compose-worker'),
-      { options },
-      {
-        name: 'compose',
-        onProgress: (progress) => job.progress(progress),
-        signal: job.signal,
-        ...(job.timeoutMs !== undefined ? { timeoutMs: job.timeoutMs } : {}),
-      },
-    );
+    const output = await runJob<ComposeChildOutput, ComposeProgress>(workerEntryPath('compose-worker'), { options } satisfies ComposeChildInput, {
+      via: 'process',
+      name: 'compose',
+      onProgress: (progress) => job.progress(progress),
+      signal: job.signal,
+      ...(job.timeoutMs !== undefined ? { timeoutMs: job.timeoutMs } : {}),
+    });
     return { workDir, output, hasMidiSeed: midiPath !== undefined };
   } catch (error) {
     await rm(workDir, { recursive: true, force: true });

@@ -3,11 +3,22 @@
  * its player on the voice thread (read synchronously by the commands) and forwards actions to
  * it; `PlayerRegistry` starts the voice thread on first use and bridges the gateway adapter.
  */
-import { Worker } from 'node:worker_threads';
 import type { DiscordGatewayAdapterCreator, DiscordGatewayAdapterImplementerMethods } from '@discordjs/voice';
-import { builtEntryPath } from '../../util/built-entry.js';
-import { DEFAULT_MAX_QUEUE_LENGTH, VoiceQueueFullError, type LeaveReason, type PlayerSnapshot, type QueueItem } from './queue-player.js';
-import type { FromVoiceThread, ReplyValue, ToVoiceThread, VoiceRequest, VoiceThreadSettings } from './thread-protocol.js';
+import { launch, type LaunchedEntry } from '../../jobs/launch.js';
+import { workerEntryPath } from '../../util/built-entry.js';
+import {
+  DEFAULT_MAX_QUEUE_LENGTH,
+  VoiceQueueFullError,
+  type FromVoiceThread,
+  type LeaveReason,
+  type PlayerSnapshot,
+  type QueueItem,
+  type ReplyValue,
+  type ToVoiceThread,
+  type VoiceReply,
+  type VoiceRequest,
+  type VoiceThreadSettings,
+} from '../../workers/voice/protocol.js';
 
 export {
   DEFAULT_ALONE_TIMEOUT_MS,
@@ -16,7 +27,7 @@ export {
   type LeaveReason,
   type PlayerSnapshot,
   type QueueItem,
-} from './queue-player.js';
+} from '../../workers/voice/protocol.js';
 
 export interface VoiceTarget {
   readonly guildId: string;
@@ -158,16 +169,9 @@ export class GuildPlayer {
   }
 }
 
-interface Pending {
-  resolve: (reply: { value: ReplyValue; snapshot: PlayerSnapshot }) => void;
-  reject: (error: Error) => void;
-}
-
-/** The voice worker thread: request/reply, state updates, and the gateway adapters it borrows. */
+/** The voice worker thread (src/workers/voice-thread.ts): requests as calls, state updates and the gateway adapters it borrows as events. */
 class VoiceThreadHost {
-  private worker: Worker | undefined;
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
+  private thread: LaunchedEntry | undefined;
   private readonly creators = new Map<string, DiscordGatewayAdapterCreator>();
   private readonly adapters = new Map<string, DiscordGatewayAdapterImplementerMethods>();
 
@@ -184,16 +188,11 @@ class VoiceThreadHost {
   }
 
   send(message: ToVoiceThread): void {
-    this.start().postMessage(message);
+    this.start().notify(message);
   }
 
-  request(request: VoiceRequest): Promise<{ value: ReplyValue; snapshot: PlayerSnapshot }> {
-    const worker = this.start();
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      worker.postMessage({ type: 'request', id, request } satisfies ToVoiceThread);
-    });
+  request(request: VoiceRequest): Promise<VoiceReply> {
+    return this.start().call<VoiceReply>(request);
   }
 
   /** Leaves every voice channel through the main thread's own shard, then ends the thread. */
@@ -203,10 +202,9 @@ class VoiceThreadHost {
       adapter.destroy();
     }
     this.adapters.clear();
-    const worker = this.worker;
-    this.worker = undefined;
-    this.failPending(new Error('voice stopped'));
-    if (worker) void worker.terminate();
+    const thread = this.thread;
+    this.thread = undefined;
+    thread?.stop(new Error('voice stopped'));
   }
 
   /** Starts the thread now (module loading and compilation happen before anything plays). */
@@ -214,36 +212,31 @@ class VoiceThreadHost {
     this.start();
   }
 
-  private start(): Worker {
-    if (this.worker) return this.worker;
-    const worker = new Worker(builtEntryPath('bot/voice/voice-thread'), { workerData: this.settings, name: 'rhythmix-voice' });
-    // The bot's gateway keeps the process alive; the voice thread alone must not.
-    worker.unref();
-    worker.on('message', (message: FromVoiceThread) => this.onMessage(message));
-    const stopped = (error: Error) => {
-      if (this.worker !== worker) return;
-      this.worker = undefined;
+  private start(): LaunchedEntry {
+    if (this.thread) return this.thread;
+    const thread = launch(workerEntryPath('voice-thread'), {
+      via: 'thread',
+      name: 'voice thread',
+      data: this.settings,
+      // The bot's gateway keeps the process alive; the voice thread alone must not.
+      keepsAlive: false,
+      classes: { VoiceQueueFullError: (message) => new VoiceQueueFullError(message) },
+      unknown: (error) => new Error(error.message),
+    });
+    thread.onEvent((message) => this.onMessage(message as FromVoiceThread));
+    thread.onEnd((error) => {
+      if (this.thread !== thread) return;
+      this.thread = undefined;
       for (const adapter of this.adapters.values()) adapter.destroy();
       this.adapters.clear();
-      this.failPending(error);
       this.events.onStopped(error);
-    };
-    worker.on('error', (error) => stopped(new Error(`voice thread crashed: ${error.message}`, { cause: error })));
-    worker.on('exit', (code) => stopped(new Error(`voice thread exited (code ${code})`)));
-    this.worker = worker;
-    return worker;
+    });
+    this.thread = thread;
+    return thread;
   }
 
   private onMessage(message: FromVoiceThread): void {
     switch (message.type) {
-      case 'reply': {
-        const pending = this.pending.get(message.id);
-        this.pending.delete(message.id);
-        if (!pending) return;
-        if (message.ok) pending.resolve({ value: message.value, snapshot: message.snapshot });
-        else pending.reject(message.queueFull ? new VoiceQueueFullError(message.message) : new Error(message.message));
-        return;
-      }
       case 'adapter-open': {
         const creator = this.creators.get(message.guildId);
         if (!creator) return;
@@ -256,7 +249,7 @@ class VoiceThreadHost {
             onVoiceStateUpdate: (data) => this.send({ type: 'adapter-event', guildId, event: 'state', data }),
             destroy: () => {
               this.adapters.delete(guildId);
-              this.worker?.postMessage({ type: 'adapter-destroyed', guildId } satisfies ToVoiceThread);
+              this.thread?.notify({ type: 'adapter-destroyed', guildId } satisfies ToVoiceThread);
             },
           }),
         );
@@ -272,11 +265,6 @@ class VoiceThreadHost {
       default:
         this.events.onMessage(message);
     }
-  }
-
-  private failPending(error: Error): void {
-    for (const pending of this.pending.values()) pending.reject(error);
-    this.pending.clear();
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * `rhythmix train --data SHARDS_DIR --out DIR [--preset NAME] [--config FILE.json]
  *  (`rhythmix train --preset jsb-bench|rhythmix-base` alone rebuilds a bundled model)
- *  [--layers 256,256 --embedding 64 --dropout P --seq-len N --batch N --lr X --epochs N
+ *  [--cell lstm|gru --layers 256,256 --embedding 64 --dropout P --seq-len N --batch N --lr X --epochs N
  *   --threads N --clip X --seed N --early-stopping N] [--resume] [--json]`.
  * Precedence: built-in defaults < preset < config file < flags. Training runs
  * in worker threads; Ctrl-C finishes the current step and saves a checkpoint. A thin adapter over
@@ -11,6 +11,7 @@ import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { train, trainInputSchema, type TrainInput } from '../../app/train.js';
+import { RECURRENT_CELLS } from '../../model/cells.js';
 import { presetNames } from '../../train/presets.js';
 import type { EpochReport, TrainProgress } from '../../train/trainer.js';
 import { fieldParser, flagNamer, withFlagNames } from '../flags.js';
@@ -20,6 +21,7 @@ interface TrainFlags {
   out?: string;
   config?: string;
   preset?: string;
+  cell?: string;
   layers?: number[];
   embedding?: number;
   dropout?: number;
@@ -117,7 +119,7 @@ function progressReporter(json: boolean | undefined): { progress(p: TrainProgres
 export function register(program: Command): void {
   program
     .command('train')
-    .description('Train a stacked-LSTM model on token shards (see `rhythmix dataset build`)')
+    .description('Train a stacked-LSTM (or GRU) model on token shards (see `rhythmix dataset build`)')
     .option('--data <dir>', 'token shard folder (manifest.json + JSONL files); default for a preset that names its data: built into data/shards/PRESET')
     .option(
       '--out <dir>',
@@ -126,11 +128,12 @@ export function register(program: Command): void {
     .option('--preset <name>', `starting configuration: ${presetNames().join(', ')}`)
     .option(
       '--config <file>',
-      'JSON file with configuration keys (layers, embedding, dropout, seqLen, batchSize, learningRate, epochs, threads, clipNorm, seed, earlyStopping, transpose, lrDecay, stateful, preset)',
+      'JSON file with configuration keys (cell, layers, embedding, dropout, seqLen, batchSize, learningRate, epochs, threads, clipNorm, seed, earlyStopping, transpose, lrDecay, stateful, preset)',
     )
-    .option('--layers <sizes>', 'LSTM layer sizes, e.g. 256,256', parse('layers'))
+    .option('--cell <cell>', `recurrent cell of every layer: ${RECURRENT_CELLS.join(' or ')} (default lstm)`, parse('cell'))
+    .option('--layers <sizes>', 'recurrent layer sizes, e.g. 256,256', parse('layers'))
     .option('--embedding <n>', 'embedding size', parse('embedding'))
-    .option('--dropout <p>', 'dropout on each LSTM output while training, 0 ≤ p < 1', parse('dropout'))
+    .option('--dropout <p>', 'dropout on each recurrent layer output while training, 0 ≤ p < 1', parse('dropout'))
     .option('--seq-len <n>', 'tokens per training window (back-propagation length)', parse('seqLen'))
     .option('--batch <n>', 'windows per batch', parse('batchSize'))
     .option('--lr <x>', 'Adam learning rate', parse('learningRate'))
@@ -141,7 +144,7 @@ export function register(program: Command): void {
     .option('--early-stopping <n>', 'stop after N epochs without a better validation NLL (0 = off)', parse('earlyStopping'))
     .option('--transpose <n>', 'augmentation: each epoch moves every piece by a random shift within ±N semitones (0 = off)', parse('transpose'))
     .option('--lr-decay <x>', 'multiply the learning rate by x after an epoch without a better validation NLL (default 1 = constant)', parse('lrDecay'))
-    .option('--stateful', "carry each batch row's LSTM state from window to window through whole pieces (stateful truncated BPTT)")
+    .option('--stateful', "carry each batch row's recurrent state from window to window through whole pieces (stateful truncated BPTT)")
     .option('--no-stateful', 'start every window from a zero state (overrides a preset)')
     .option('--init <model>', "start from this model's weights and architecture (fine-tuning)")
     .option('--resume', 'continue from <out>/checkpoint')

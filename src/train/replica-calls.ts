@@ -1,15 +1,11 @@
+/** The training replicas' start-up data and calls (src/workers/train-worker.ts ⇄ src/train/replica-pool.ts). */
+import type { OptimizerState } from '../model/adam.js';
 import type { ModelConfig } from '../model/config.js';
 import type { TrainingSettings } from './settings.js';
 import type { TokenCorpus, WindowIndex } from './windows.js';
 
 /** Slots of the shared Int32 control array. */
 export const CONTROL = { arrived: 0, generation: 1, decision: 2, stopRequest: 3, abort: 4, length: 8 } as const;
-
-export interface OptimizerState {
-  step: number;
-  m: Float32Array;
-  v: Float32Array;
-}
 
 export interface TrainWorkerData {
   rank: number;
@@ -31,16 +27,33 @@ export interface TrainWorkerData {
   reduced: SharedArrayBuffer;
 }
 
-export type ToWorker =
+/** What the coordinator asks a replica (one call each, through the off-thread runtime). */
+export type ReplicaCall =
   | { type: 'epoch'; epoch: number; order: Int32Array; startBatch: number; shifts: Int8Array | null; learningRate: number }
   | { type: 'validate' }
-  | { type: 'snapshot' }
-  | { type: 'exit' };
+  | { type: 'snapshot' };
 
-export type FromWorker =
-  | { type: 'ready' }
-  | { type: 'progress'; epoch: number; batch: number; batches: number; loss: number; tokens: number }
-  | { type: 'epochDone'; epoch: number; nextBatch: number; stopped: boolean }
-  | { type: 'validated'; nll: number; tokens: number }
-  | { type: 'snapshot'; params: Float32Array; optimizer: OptimizerState }
-  | { type: 'error'; message: string };
+/** Progress of an epoch (replica 0 reports for all). */
+export interface ReplicaProgress {
+  epoch: number;
+  batch: number;
+  batches: number;
+  loss: number;
+  tokens: number;
+}
+
+export interface EpochDone {
+  epoch: number;
+  nextBatch: number;
+  stopped: boolean;
+}
+
+export interface Validated {
+  nll: number;
+  tokens: number;
+}
+
+export interface Snapshot {
+  params: Float32Array;
+  optimizer: OptimizerState;
+}

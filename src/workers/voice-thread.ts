@@ -6,16 +6,13 @@
  * CAP_SYS_NICE, otherwise it stays at the default and says so).
  */
 import { getPriority, setPriority } from 'node:os';
-import { parentPort, workerData } from 'node:worker_threads';
 import type { DiscordGatewayAdapterCreator, DiscordGatewayAdapterLibraryMethods } from '@discordjs/voice';
-import { errorMessage } from '../../util/errors.js';
-import { QueuePlayer, VoiceQueueFullError, type PlayerSnapshot } from './queue-player.js';
-import type { FromVoiceThread, ReplyValue, ToVoiceThread, VoiceRequest, VoiceThreadSettings } from './thread-protocol.js';
+import { entryData, serveCalls } from '../jobs/serve.js';
+import { errorMessage } from '../util/errors.js';
+import type { FromVoiceThread, PlayerSnapshot, ReplyValue, ToVoiceThread, VoiceReply, VoiceRequest, VoiceThreadSettings } from './voice/protocol.js';
+import { QueuePlayer } from './voice/queue-player.js';
 
-const port = parentPort;
-if (!port) throw new Error('voice-thread.ts must run as a worker thread');
-const settings = workerData as VoiceThreadSettings;
-const post = (message: FromVoiceThread): void => port.postMessage(message);
+const settings = entryData<VoiceThreadSettings>();
 
 const EMPTY: PlayerSnapshot = { channelId: undefined, current: undefined, upcoming: [], paused: false, playbackMs: 0, advancing: false, destroyed: true };
 
@@ -71,7 +68,7 @@ function livePlayer(guildId: string, session: number): QueuePlayer | undefined {
   return entry && entry.session === session && !entry.player.isDestroyed ? entry.player : undefined;
 }
 
-async function handle(request: VoiceRequest): Promise<{ value: ReplyValue; snapshot: PlayerSnapshot }> {
+async function handle(request: VoiceRequest): Promise<VoiceReply> {
   if (request.op === 'connect') {
     const player = playerFor(request.guildId, request.session);
     await player.connect({ guildId: request.guildId, channelId: request.channelId, adapterCreator: adapterCreator(request.guildId) });
@@ -96,14 +93,8 @@ async function handle(request: VoiceRequest): Promise<{ value: ReplyValue; snaps
   return { value, snapshot: player.snapshot() };
 }
 
-port.on('message', (message: ToVoiceThread) => {
+function onEvent(message: ToVoiceThread): void {
   switch (message.type) {
-    case 'request':
-      handle(message.request).then(
-        ({ value, snapshot }) => post({ type: 'reply', id: message.id, ok: true, value, snapshot }),
-        (error: unknown) => post({ type: 'reply', id: message.id, ok: false, message: errorMessage(error), queueFull: error instanceof VoiceQueueFullError }),
-      );
-      break;
     case 'alone':
       livePlayer(message.guildId, message.session)?.setAlone(message.alone);
       break;
@@ -121,7 +112,13 @@ port.on('message', (message: ToVoiceThread) => {
       adapters.delete(message.guildId);
       break;
   }
-});
+}
+
+// Requests are calls (a VoiceQueueFullError comes back as itself); everything else is an event.
+const link = serveCalls<VoiceRequest, VoiceReply, never, FromVoiceThread, ToVoiceThread>({ call: handle, event: onEvent });
+function post(message: FromVoiceThread): void {
+  link.emit(message);
+}
 
 let nice: number | null = null;
 let niceError: string | undefined;

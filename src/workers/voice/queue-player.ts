@@ -15,25 +15,13 @@ import {
   type VoiceConnection,
 } from '@discordjs/voice';
 import { errorMessage } from '../../util/errors.js';
-
-export interface QueueItem {
-  readonly pieceId: string;
-  readonly title: string;
-  /** An Ogg/Opus file: played as is, without re-encoding. */
-  readonly audioPath: string;
-  /** Discord user id of who asked for it. */
-  readonly requestedBy: string;
-  readonly seconds: number;
-}
+import { DEFAULT_ALONE_TIMEOUT_MS, DEFAULT_MAX_QUEUE_LENGTH, VoiceQueueFullError, type LeaveReason, type PlayerSnapshot, type QueueItem } from './protocol.js';
 
 export interface VoiceTarget {
   readonly guildId: string;
   readonly channelId: string;
   readonly adapterCreator: DiscordGatewayAdapterCreator;
 }
-
-/** Why a player left its channel (logged; tests check it). */
-export type LeaveReason = 'idle' | 'alone' | 'command' | 'disconnected' | 'connect-failed' | 'shutdown';
 
 export interface QueuePlayerOptions {
   /** Leave the channel after this long with nothing playing (a paused piece counts as nothing). */
@@ -50,30 +38,12 @@ export interface QueuePlayerOptions {
   readonly onChange?: (player: QueuePlayer) => void;
 }
 
-export const DEFAULT_ALONE_TIMEOUT_MS = 15_000;
-export const DEFAULT_MAX_QUEUE_LENGTH = 25;
-
 /** Slices handed to the Ogg demuxer: small, so no single step parses a whole file on the event loop. */
 const DEMUX_CHUNK_BYTES = 16 * 1024;
 
-/** Enqueueing into a full queue (the commands check first; this guards the invariant). */
-export class VoiceQueueFullError extends Error {}
-
-/** What the bot's main thread mirrors of a player (plain data, sent between threads). */
-export interface PlayerSnapshot {
-  readonly channelId: string | undefined;
-  readonly current: QueueItem | undefined;
-  readonly upcoming: readonly QueueItem[];
-  readonly paused: boolean;
-  /** Milliseconds of the current piece sent so far, and whether that number is growing. */
-  readonly playbackMs: number;
-  readonly advancing: boolean;
-  readonly destroyed: boolean;
-}
-
 /**
  * One guild's voice playback: a queue of rendered pieces played into one voice channel. It runs
- * on the voice thread (voice-thread.ts); the main thread talks to it through GuildPlayer.
+ * on the voice thread (src/workers/voice-thread.ts); the main thread talks to it through GuildPlayer.
  * DAVE end-to-end encryption is always requested — real Discord refuses voice without it.
  *
  * Each piece is read into memory before it starts and handed to the Ogg demuxer in small

@@ -1,0 +1,41 @@
+/**
+ * A periodic "health" log line: memory, open handles and the event loop's worst delay since the
+ * previous line. The event loop carries interactions and voice control, so a stall shows up
+ * here before users notice; the soak test (`npm run soak`) reads these lines from the bot's log.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { Logger } from '../util/logger.js';
+
+export interface HealthSample {
+  readonly rss_mb: number;
+  readonly heap_used_mb: number;
+  /** Worst event-loop delay since the previous sample, in ms (10 ms resolution). */
+  readonly loop_max_ms: number;
+  readonly loop_p99_ms: number;
+}
+
+const MB = 1024 * 1024;
+const round1 = (value: number) => Math.round(value * 10) / 10;
+
+/** Logs a sample every `intervalMs` (0 = never); returns a function that stops it. */
+export function startHealthLog(logger: Logger, intervalMs: number): () => void {
+  if (intervalMs <= 0) return () => undefined;
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  const timer = setInterval(() => {
+    const memory = process.memoryUsage();
+    const sample: HealthSample = {
+      rss_mb: round1(memory.rss / MB),
+      heap_used_mb: round1(memory.heapUsed / MB),
+      loop_max_ms: round1(delay.max / 1e6),
+      loop_p99_ms: round1(delay.percentile(99) / 1e6),
+    };
+    delay.reset();
+    logger.info(sample, 'health');
+  }, intervalMs);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    delay.disable();
+  };
+}

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { startHealthLog, type HealthSample } from '../../src/bot/health.js';
+import type { Logger } from '../../src/util/logger.js';
+
+describe('the health log', () => {
+  it("reports a blocked event loop in the next sample's loop_max_ms, and memory", async () => {
+    const samples: HealthSample[] = [];
+    const logger = { info: (sample: HealthSample, message: string) => message === 'health' && samples.push(sample) } as unknown as Logger;
+    const stop = startHealthLog(logger, 50);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      const until = performance.now() + 150;
+      while (performance.now() < until); // the event loop is blocked for 150 ms
+      await new Promise((resolve) => setTimeout(resolve, 120));
+    } finally {
+      stop();
+    }
+    expect(samples.length).toBeGreaterThanOrEqual(2);
+    expect(Math.max(...samples.map((s) => s.loop_max_ms))).toBeGreaterThanOrEqual(120);
+    expect(samples.every((s) => s.rss_mb > 10 && s.heap_used_mb > 1)).toBe(true);
+  });
+
+  it('logs nothing when switched off', async () => {
+    const samples: unknown[] = [];
+    const stop = startHealthLog({ info: (sample: unknown) => samples.push(sample) } as unknown as Logger, 0);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    stop();
+    expect(samples).toEqual([]);
+  });
+});

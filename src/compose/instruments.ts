@@ -127,15 +127,18 @@ export function resolveInstrument(text: string): InstrumentSpec {
   }
   throw new InvalidInputError(
     `unknown instrument ${quoteInput(text)}: expected a General MIDI program 0-127 or one of ${Object.keys(INSTRUMENT_PROGRAMS).join(', ')}`,
+    {
+      field: 'instruments',
+    },
   );
 }
 
 /** A comma-separated list (`piano,strings,drums`) or an array of names. */
 export function parseInstrumentList(value: string | readonly string[]): InstrumentSpec[] {
   const names = (typeof value === 'string' ? value.split(',') : value).map((n) => n.trim()).filter((n) => n !== '');
-  if (names.length === 0) throw new InvalidInputError('--instruments is empty: expected names such as piano,strings');
+  if (names.length === 0) throw new InvalidInputError('{instruments} is empty: expected names such as piano,strings', { field: 'instruments' });
   if (names.length > MAX_TRACKS) {
-    throw new InvalidInputError(`too many instruments (${names.length}): at most ${MAX_TRACKS} tracks`);
+    throw new InvalidInputError(`too many {instruments} (${names.length}): at most ${MAX_TRACKS} tracks`, { field: 'instruments' });
   }
   return names.map(resolveInstrument);
 }

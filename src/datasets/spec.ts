@@ -111,7 +111,8 @@ export async function openDataset(spec: string, options: OpenDatasetOptions = {}
   const style = options.style ?? inferStyle(path);
   if (style === undefined) {
     throw new InvalidInputError(
-      `cannot tell the style of data set ${quoteInput(spec)}: pass --style (${STYLES.join(', ')}) ` + `or use one of ${NAMED_DATASETS.join(', ')}`,
+      `cannot tell the style of data set ${quoteInput(spec)}: pass {style} (${STYLES.join(', ')}) ` + `or use one of ${NAMED_DATASETS.join(', ')}`,
+      { field: 'style' },
     );
   }
   // Inside the shared folder, name the set by its place there (e.g. "nottingham/valid").

@@ -1,6 +1,7 @@
 /**
  * A retrain in a child process at low priority (the bot's FeedbackService and `rhythmix retrain`);
- * the entry is src/workers/retrain.ts, which opens the database itself and runs one round.
+ * the entry is src/workers/retrain.ts, which opens the database itself and runs one round of the
+ * retrain use case (src/app/retrain.ts).
  * Training inside it uses worker threads, which inherit the low priority.
  */
 import { runJob } from '../jobs/launch.js';

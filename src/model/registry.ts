@@ -144,7 +144,7 @@ export async function setCurrentModel(name: string, options: { modelsDir?: strin
   const card = await readCard(dir);
   if (entryStatus(card) === 'rejected' && !options.force) {
     throw new InvalidInputError(
-      `model version "${name}" was rejected${typeof card?.reason === 'string' ? ` (${card.reason})` : ''}; add --force to use it anyway`,
+      `model version "${name}" was rejected${typeof card?.reason === 'string' ? ` (${card.reason})` : ''}; add {force} to use it anyway`,
     );
   }
   const before = readCurrentPointer(options.modelsDir);

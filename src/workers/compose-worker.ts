@@ -1,18 +1,19 @@
 /**
  * Child-process entry for the bot's compose jobs (`runJob(…, { via: 'process' })`, low priority):
  * compose options → piece.mid, piece.ogg, piece.png in `options.outDir` → the summary and the
- * piece's tokens. Generation and rendering both run here, so the bot's process only waits.
+ * piece's tokens, through the compose use case (src/app/compose.ts). Generation and rendering both
+ * run here, so the bot's process only waits.
  */
 import type { Composer } from '../compose/composer.js';
 import { loadComposer } from '../compose/load-composer.js';
-import { composeToFiles, type ComposeProgress, type ComposeSummary } from '../compose/pipeline.js';
+import { compose, type ComposeProgress, type ComposeSummary } from '../app/compose.js';
 import { serve } from '../jobs/serve.js';
 import type { Piece } from '../music/piece.js';
 import { quantizePiece } from '../music/quantize.js';
 import { encodePiece } from '../music/tokens.js';
 
 export interface ComposeChildInput {
-  /** Options as `composeToFiles` takes them (validated there); `outDir` is the piece's folder. */
+  /** The compose use case's input (validated there, src/app/compose.ts); `outDir` is the piece's folder. */
   readonly options: Record<string, unknown>;
 }
 
@@ -48,6 +49,6 @@ serve<ComposeChildInput, ComposeChildOutput, ComposeProgress>(async (input, { pr
   const model = typeof input.options.model === 'string' ? input.options.model : undefined;
   let composed: Piece | undefined;
   const composer = capturing(await loadComposer(model), (piece) => (composed = piece));
-  const summary = await composeToFiles(input.options, { composer, renderIn: 'inline', onProgress: progress, signal });
+  const summary = await compose(input.options, { composer, renderIn: 'inline', onProgress: progress, signal });
   return { summary, tokens: tokensOf(composed, summary.style) };
 });

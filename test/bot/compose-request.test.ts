@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkComposeInput, checkMidiAttachment, checkMidiBytes, composeInputFromSlash, discordWording } from '../../src/bot/compose/request.js';
+import { checkComposeInput, checkMidiAttachment, checkMidiBytes, composeInputFromSlash } from '../../src/bot/compose/request.js';
+import { discordFieldName, slashOptionName } from '../../src/bot/field-names.js';
 import { data as composeCommand } from '../../src/bot/commands/compose.js';
 import { MAX_SAMPLING_SEED } from '../../src/compose/options.js';
 import { InvalidInputError } from '../../src/util/errors.js';
@@ -76,10 +77,25 @@ describe('checkComposeInput', () => {
   });
 });
 
-describe('discordWording', () => {
-  it('rewrites flags', () => {
-    expect(discordWording('ask for more with --bars or --seconds')).toBe('ask for more with `length`');
-    expect(discordWording('--seed-bars and --seed')).toBe('`length` and `seed`');
+describe('field names in Discord', () => {
+  it('names each use-case field by its slash option', () => {
+    expect(slashOptionName('samplingSeed')).toBe('sample_seed');
+    expect(slashOptionName('topK')).toBe('top_k');
+    expect(['bars', 'seconds', 'seedBars'].map(slashOptionName)).toEqual(['length', 'length', 'length']);
+    expect(slashOptionName('temperature')).toBe('temperature');
+  });
+
+  it('words an invalid-input error with the option names, one `length` for bars or seconds', () => {
+    const error = new InvalidInputError('the seed already fills 3 bars — ask for more with {bars} or {seconds}', { field: 'bars' });
+    expect(error.message).toBe('the seed already fills 3 bars — ask for more with bars or seconds');
+    expect(error.worded(discordFieldName)).toBe('the seed already fills 3 bars — ask for more with `length`');
+  });
+
+  it('answers a bad temperature by the option name, not the CLI flag', async () => {
+    const error = (await checkComposeInput({ temperature: 9 }, false).catch((e: unknown) => e)) as InvalidInputError;
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error.field).toBe('temperature');
+    expect(error.message).toBe('`temperature`: Too big: expected number to be <=5 (got 9)');
   });
 });
 

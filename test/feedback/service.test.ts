@@ -11,7 +11,7 @@ import { parseRatingEmojis, ratingWeights } from '../../src/config/rating-emojis
 import { parseRetrainSchedule } from '../../src/config/retrain-schedule.js';
 import { addRating, createPiece, getActiveModelVersion, openDatabase, type OpenedDatabase } from '../../src/db/index.js';
 import { retrainInChild } from '../../src/feedback/retrain-child.js';
-import { runRetrain, type RetrainOutcome } from '../../src/feedback/retrain.js';
+import { runRetrain, type RetrainOutcome } from '../../src/app/retrain.js';
 import { announcement, FeedbackService, type FeedbackServiceOptions } from '../../src/feedback/service.js';
 import { Generator } from '../../src/model/generator.js';
 import { readCurrentPointer, setCurrentModel } from '../../src/model/registry.js';

@@ -83,7 +83,7 @@ describe.skipIf(!built)('rhythmix train (CLI)', () => {
   it('rejects bad flags with a one-line message and exit code 2', () => {
     const result = run(['train', '--data', path.join(dir, 'shards'), '--out', path.join(dir, 'x'), '--layers', '256,abc']);
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/^rhythmix: --layers must be comma-separated layer sizes/m);
+    expect(result.stderr).toMatch(/^rhythmix: --layers: must be comma-separated layer sizes/m);
     const preset = run(['train', '--data', path.join(dir, 'shards'), '--out', path.join(dir, 'x'), '--preset', 'nope']);
     expect(preset.status).toBe(2);
     expect(preset.stderr).toMatch(/unknown preset "nope"/);
@@ -92,10 +92,10 @@ describe.skipIf(!built)('rhythmix train (CLI)', () => {
     expect(noData.stderr).toMatch(/--data is required .*unless the preset names its data \(jsb-bench, rhythmix-base\)/);
     const transpose = run(['train', '--data', path.join(dir, 'shards'), '--out', path.join(dir, 'x'), '--transpose', '13']);
     expect(transpose.status).toBe(2);
-    expect(transpose.stderr).toMatch(/--transpose must be a whole number from 0 to 12/);
+    expect(transpose.stderr).toMatch(/--transpose: must be a whole number from 0 to 12 \(got 13\)/);
     const cell = run(['train', '--data', path.join(dir, 'shards'), '--out', path.join(dir, 'x'), '--cell', 'rnn']);
     expect(cell.status).toBe(2);
-    expect(cell.stderr).toMatch(/--cell must be one of lstm, gru, got "rnn"/);
+    expect(cell.stderr).toMatch(/--cell: must be one of lstm, gru \(got "rnn"\)/);
   });
 
   it('trains with transposition augmentation and records it in the card', async () => {

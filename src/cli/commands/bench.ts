@@ -4,20 +4,16 @@
  * side by side in one run (see src/train/benchmark.ts).
  */
 import type { Command } from 'commander';
-import { InvalidInputError } from '../../util/errors.js';
-import { quoteInput } from '../../util/text.js';
+import { z } from 'zod';
+import { fieldParser, flagNamer } from '../flags.js';
 
 interface BenchOptions {
   json?: boolean;
-  threads?: string;
+  threads?: number;
 }
 
-function parseThreads(raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > 64) throw new InvalidInputError(`--threads must be an integer 1..64, got ${quoteInput(raw)}`);
-  return value;
-}
+/** The benchmarks' options (the command line's alone: their schema lives here). */
+const benchSchema = z.object({ threads: z.number().int().min(1).max(64).optional() });
 
 function note(json: boolean | undefined, text: string): void {
   if (!json) process.stderr.write(`${text}\n`);
@@ -29,9 +25,9 @@ export function register(program: Command): void {
     .command('train')
     .description('Training throughput in tokens/s: stock tf.layers, then the engine, and their ratio')
     .option('--json', 'print one JSON document {engine, stock, ratio, …}')
-    .option('--threads <n>', 'engine worker threads (default: one per core)')
+    .option('--threads <n>', 'engine worker threads (default: one per core)', fieldParser(benchSchema, 'threads', flagNamer()))
     .action(async (options: BenchOptions) => {
-      const threads = parseThreads(options.threads);
+      const { threads } = options;
       note(options.json, 'measuring stock tf.layers training (~15 s), then the engine (~10 s)…');
       // Loaded on use: TensorFlow.js is heavy and only the benchmarks need it here.
       const { benchTraining } = await import('../../train/benchmark.js');

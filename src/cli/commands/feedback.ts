@@ -1,40 +1,33 @@
 /**
  * `rhythmix feedback simulate [--json]`: the feedback-loop experiment with a simulated rater
- * (see src/feedback/simulate.ts). JSON keys: liked_before, liked_after, nll_before, nll_after.
+ * (the simulate use case, src/app/simulate.ts). JSON keys: liked_before, liked_after, nll_before, nll_after.
  */
 import type { Command } from 'commander';
-import { simulateFeedback, TASTES, type TasteName } from '../../feedback/simulate.js';
-import type { FineTuneSettings } from '../../feedback/retrain.js';
-import { InvalidInputError } from '../../util/errors.js';
-import { quoteInput } from '../../util/text.js';
+import { simulate, simulateInputSchema, TASTES } from '../../app/simulate.js';
+import { fineTuneSettingsSchema } from '../../feedback/retrain.js';
+import { fieldParser, flagNamer, withFlagNames } from '../flags.js';
 
 interface SimulateFlags {
   model?: string;
-  data?: string;
+  data?: string[];
   taste: string;
-  rounds: string;
-  samples: string;
-  evalSamples: string;
-  bars: string;
-  epochs?: string;
-  lr?: string;
-  copies?: string;
-  replay?: string;
-  seed: string;
+  rounds: number;
+  samples: number;
+  evalSamples: number;
+  bars: number;
+  epochs?: number;
+  lr?: number;
+  copies?: number;
+  replay?: number;
+  seed: number;
   work?: string;
   json?: boolean;
 }
 
-function num(flag: string, raw: string | undefined, check: (v: number) => boolean, expected: string): number | undefined {
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value) || !check(value)) throw new InvalidInputError(`${flag} must be ${expected}, got ${quoteInput(raw)}`);
-  return value;
-}
-const wholeAtLeast =
-  (min: number) =>
-  (v: number): boolean =>
-    Number.isInteger(v) && v >= min;
+export const SIMULATE_FLAGS = flagNamer({ learningRate: '--lr', maxCopies: '--copies', replayRatio: '--replay', workDir: '--work' });
+const parse = (field: keyof typeof simulateInputSchema.shape): ((raw: string) => unknown) => fieldParser(simulateInputSchema, field, SIMULATE_FLAGS);
+const parseSetting = (field: keyof typeof fineTuneSettingsSchema.shape): ((raw: string) => unknown) =>
+  fieldParser(fineTuneSettingsSchema, field, SIMULATE_FLAGS);
 
 /** rhythmix-base (three styles, 10× the validation data) needs ~3 minutes a round here; the experiment uses the small model. */
 const SIMULATION_MODEL = 'jsb-bench';
@@ -45,62 +38,57 @@ export function register(program: Command): void {
     .command('simulate')
     .description('A simulated rater with a hidden taste over rounds of generate → rate → retrain; liked fraction and validation NLL before and after')
     .option('--model <name|path>', 'base model (default: jsb-bench, the small single-style model: five rounds fit in 10 minutes on 2 cores)')
-    .option('--data <specs>', 'original data (shard folder or jsb, nottingham, game; default from the model card)')
+    .option('--data <specs>', 'original data (shard folder or jsb, nottingham, game; default from the model card)', parse('data'))
     .option('--taste <name>', `hidden taste: ${Object.keys(TASTES).join(', ')}`, 'high')
-    .option('--rounds <n>', 'rounds of generate → rate → retrain', '5')
-    .option('--samples <n>', 'pieces rated per round', '24')
-    .option('--eval-samples <n>', 'pieces of the fixed evaluation set', '48')
-    .option('--bars <n>', 'bars per piece', '8')
-    .option('--epochs <n>', 'fine-tuning epochs per round')
-    .option('--lr <x>', 'fine-tuning learning rate')
-    .option('--copies <n>', 'most copies of one liked piece')
-    .option('--replay <ratio>', 'share of original data in each fine-tune (0..0.95)')
-    .option('--seed <n>', 'seed', '1')
+    .option('--rounds <n>', 'rounds of generate → rate → retrain', parse('rounds'), 5)
+    .option('--samples <n>', 'pieces rated per round', parse('samples'), 24)
+    .option('--eval-samples <n>', 'pieces of the fixed evaluation set', parse('evalSamples'), 48)
+    .option('--bars <n>', 'bars per piece', parse('bars'), 8)
+    .option('--epochs <n>', 'fine-tuning epochs per round', parseSetting('epochs'))
+    .option('--lr <x>', 'fine-tuning learning rate', parseSetting('learningRate'))
+    .option('--copies <n>', 'most copies of one liked piece', parseSetting('maxCopies'))
+    .option('--replay <ratio>', 'share of original data in each fine-tune (0..0.95)', parseSetting('replayRatio'))
+    .option('--seed <n>', 'seed', parse('seed'), 1)
     .option('--work <dir>', 'keep the scratch models and database in this folder')
     .option('--json', 'print {liked_before, liked_after, nll_before, nll_after}')
-    .action(async (flags: SimulateFlags) => {
-      if (!(flags.taste in TASTES)) throw new InvalidInputError(`--taste must be one of ${Object.keys(TASTES).join(', ')}, got ${quoteInput(flags.taste)}`);
-      const settings: Partial<FineTuneSettings> = {};
-      const epochs = num('--epochs', flags.epochs, wholeAtLeast(1), 'a whole number ≥ 1');
-      const lr = num('--lr', flags.lr, (v) => v > 0, 'a positive number');
-      const copies = num('--copies', flags.copies, wholeAtLeast(1), 'a whole number ≥ 1');
-      const replay = num('--replay', flags.replay, (v) => v >= 0 && v <= 0.95, 'a number from 0 to 0.95');
-      if (epochs !== undefined) settings.epochs = epochs;
-      if (lr !== undefined) settings.learningRate = lr;
-      if (copies !== undefined) settings.maxCopies = copies;
-      if (replay !== undefined) settings.replayRatio = replay;
-      const data = flags.data
-        ?.split(',')
-        .map((s) => s.trim())
-        .filter((s) => s !== '');
-      const result = await simulateFeedback({
-        model: flags.model ?? SIMULATION_MODEL,
-        ...(data && data.length > 0 ? { data } : {}),
-        taste: flags.taste as TasteName,
-        rounds: num('--rounds', flags.rounds, wholeAtLeast(1), 'a whole number ≥ 1')!,
-        samples: num('--samples', flags.samples, wholeAtLeast(2), 'a whole number ≥ 2')!,
-        evalSamples: num('--eval-samples', flags.evalSamples, wholeAtLeast(4), 'a whole number ≥ 4')!,
-        bars: num('--bars', flags.bars, wholeAtLeast(1), 'a whole number ≥ 1')!,
-        seed: num('--seed', flags.seed, Number.isInteger, 'a whole number')!,
-        settings,
-        ...(flags.work ? { workDir: flags.work } : {}),
-        // Progress goes to stderr, so --json keeps stdout to the one document.
-        onProgress: (message) => process.stderr.write(`${message}\n`),
-      });
-      if (flags.json) {
-        const { liked_before, liked_after, nll_before, nll_after } = result;
-        process.stdout.write(`${JSON.stringify({ liked_before, liked_after, nll_before, nll_after })}\n`);
-        return;
-      }
-      const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
-      console.log(
-        `taste: ${TASTES[result.taste].description} (threshold ${result.threshold.toFixed(2)}), ${result.rounds.length} rounds, ${Math.round(result.seconds)} s`,
-      );
-      console.log(
-        `liked fraction: ${pct(result.liked_before)} → ${pct(result.liked_after)} (${((result.liked_after - result.liked_before) * 100).toFixed(1)} points)`,
-      );
-      console.log(
-        `validation NLL: ${result.nll_before.toFixed(4)} → ${result.nll_after.toFixed(4)} (${((result.nll_after / result.nll_before - 1) * 100).toFixed(1)} %)`,
-      );
-    });
+    .action(
+      withFlagNames(SIMULATE_FLAGS, async (flags: SimulateFlags) => {
+        const settings = Object.fromEntries(
+          Object.entries({ epochs: flags.epochs, learningRate: flags.lr, maxCopies: flags.copies, replayRatio: flags.replay }).filter(
+            ([, v]) => v !== undefined,
+          ),
+        );
+        const result = await simulate(
+          {
+            model: flags.model ?? SIMULATION_MODEL,
+            ...(flags.data ? { data: flags.data } : {}),
+            taste: flags.taste,
+            rounds: flags.rounds,
+            samples: flags.samples,
+            evalSamples: flags.evalSamples,
+            bars: flags.bars,
+            seed: flags.seed,
+            settings,
+            ...(flags.work ? { workDir: flags.work } : {}),
+          },
+          // Progress goes to stderr, so --json keeps stdout to the one document.
+          { onProgress: (message) => process.stderr.write(`${message}\n`) },
+        );
+        if (flags.json) {
+          const { liked_before, liked_after, nll_before, nll_after } = result;
+          process.stdout.write(`${JSON.stringify({ liked_before, liked_after, nll_before, nll_after })}\n`);
+          return;
+        }
+        const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
+        console.log(
+          `taste: ${TASTES[result.taste].description} (threshold ${result.threshold.toFixed(2)}), ${result.rounds.length} rounds, ${Math.round(result.seconds)} s`,
+        );
+        console.log(
+          `liked fraction: ${pct(result.liked_before)} → ${pct(result.liked_after)} (${((result.liked_after - result.liked_before) * 100).toFixed(1)} points)`,
+        );
+        console.log(
+          `validation NLL: ${result.nll_before.toFixed(4)} → ${result.nll_after.toFixed(4)} (${((result.nll_after / result.nll_before - 1) * 100).toFixed(1)} %)`,
+        );
+      }),
+    );
 }

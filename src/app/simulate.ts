@@ -3,14 +3,16 @@
  * has a hidden taste — one sample statistic (register or note density) above or below a
  * threshold fixed before the experiment at a quantile of what the base model writes (so about
  * 30 % of its pieces please the rater at the start). Each round: the current model composes
- * pieces → they are stored in a scratch database → the rater reacts 👍 or 👎 → `runRetrain`
- * (the same code as `rhythmix retrain`, guardrail included) fine-tunes and maybe switches the
+ * pieces → they are stored in a scratch database → the rater reacts 👍 or 👎 → the retrain use
+ * case (src/app/retrain.ts, as `rhythmix retrain`, guardrail included) fine-tunes and maybe switches the
  * model. Before and after, the liked fraction is measured on a fixed evaluation set of seeds
  * and the NLL on the held-out original data.
  */
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { z } from 'zod';
+import { defaultModel } from '../compose/lstm-composer.js';
 import { DEFAULT_RATING_EMOJIS, parseRatingEmojis, ratingWeights } from '../config/rating-emojis.js';
 import { addRating, createPiece, openDatabase } from '../db/index.js';
 import { Generator } from '../model/generator.js';
@@ -18,10 +20,12 @@ import { loadModel, resolveModelDir } from '../model/model-files.js';
 import { currentModelName, setCurrentModel } from '../model/registry.js';
 import { Vocabulary } from '../music/vocabulary.js';
 import { InvalidInputError } from '../util/errors.js';
-import { sampleTokens, validationNll } from './guardrail.js';
-import { loadOriginalData, originalDataSpecs } from './original-data.js';
-import { resolveBaseModel, runRetrain, type FineTuneSettings, type RetrainOutcome } from './retrain.js';
-import { quantile, type SampleStats, type StatName, tokenStats } from './sample-stats.js';
+import { parseInput } from '../util/parse-input.js';
+import { sampleTokens, validationNll } from '../feedback/guardrail.js';
+import { loadOriginalData, originalDataSpecs } from '../feedback/original-data.js';
+import { fineTuneSettingsSchema, resolveBaseModel, type FineTuneSettings, type RetrainOutcome } from '../feedback/retrain.js';
+import { quantile, type SampleStats, type StatName, tokenStats } from '../feedback/sample-stats.js';
+import { runRetrain } from './retrain.js';
 import { quoteInput } from '../util/text.js';
 
 export const TASTES = {
@@ -52,6 +56,8 @@ export interface SimulateOptions {
   workDir?: string;
   onRound?: (round: RoundReport) => void;
   onProgress?: (message: string) => void;
+  /** Stops the experiment between rounds (and a fine-tune within one). */
+  signal?: AbortSignal;
 }
 
 export interface RoundReport {
@@ -76,6 +82,33 @@ export interface SimulateResult {
   seconds: number;
 }
 
+const TASTE_NAMES = Object.keys(TASTES) as [TasteName, ...TasteName[]];
+
+/** The experiment's input; callbacks (`onRound`, `onProgress`) come with the context. */
+export const simulateInputSchema = z
+  .object({
+    /** Base model (name under models/ or folder); default the current model. */
+    model: z.string().min(1).optional(),
+    /** Original data specs; default from the model's card. */
+    data: z.array(z.string().min(1)).min(1).optional(),
+    taste: z.enum(TASTE_NAMES, { error: `must be one of ${TASTE_NAMES.join(', ')}` }).default('high'),
+    rounds: z.number().int().min(1, { error: 'must be a whole number ≥ 1' }).default(5),
+    samples: z.number().int().min(2, { error: 'must be a whole number ≥ 2' }).default(24),
+    evalSamples: z.number().int().min(4, { error: 'must be a whole number ≥ 4' }).default(48),
+    bars: z.number().int().min(1, { error: 'must be a whole number ≥ 1' }).default(8),
+    dislikeQuantile: z.number().gt(0).lt(1).optional(),
+    seed: z.number().int({ error: 'must be a whole number' }).default(1),
+    settings: fineTuneSettingsSchema.partial().strict().optional(),
+    workDir: z.string().min(1).optional(),
+  })
+  .strict();
+export type SimulateInput = z.input<typeof simulateInputSchema>;
+
+/** The simulation use case: the input checked against its schema, then the experiment. */
+export function simulate(input: unknown, context: Pick<SimulateOptions, 'onRound' | 'onProgress' | 'signal'> = {}): Promise<SimulateResult> {
+  return simulateFeedback({ ...parseInput(simulateInputSchema, input, 'simulation options'), ...context });
+}
+
 const RATER = { id: 'simulated-rater', name: 'simulated rater' };
 const GUILD = { id: 'simulation', name: 'simulation' };
 
@@ -97,7 +130,7 @@ export async function simulateFeedback(options: SimulateOptions = {}): Promise<S
   try {
     // The experiment works on a copy: the real registry and database are never touched.
     const modelsDir = path.join(workDir, 'models');
-    const sourceName = options.model ?? (await resolveBaseModel());
+    const sourceName = options.model ?? resolveBaseModel(defaultModel);
     const sourceDir = resolveModelDir(sourceName);
     const baseName = path.basename(sourceDir);
     await cp(sourceDir, path.join(modelsDir, baseName), { recursive: true, filter: (src) => !src.includes(`${path.sep}checkpoint`) });
@@ -139,6 +172,7 @@ export async function simulateFeedback(options: SimulateOptions = {}): Promise<S
     const reports: RoundReport[] = [];
     const t0 = Date.now();
     for (let round = 1; round <= rounds; round++) {
+      options.signal?.throwIfAborted();
       const currentName = currentModelName(modelsDir) ?? baseName;
       const generator = round === 1 ? baseGenerator : await Generator.load(path.join(modelsDir, currentName));
       const streams = sampleTokens(generator, { styles, count: samples, bars, samplingSeed: seed * 10_007 + round * 101 });
@@ -165,6 +199,7 @@ export async function simulateFeedback(options: SimulateOptions = {}): Promise<S
         data: dataSpecs,
         now: at,
         settings: { seed: seed + round, ...options.settings },
+        ...(options.signal ? { signal: options.signal } : {}),
       });
       const report: RoundReport = {
         round,

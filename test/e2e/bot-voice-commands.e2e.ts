@@ -51,6 +51,8 @@ describe('bot voice: Play, /queue, /skip, /stop, /pause, /resume, /leave', () =>
     expect(queued.content).toBe(`🎶 Queued **${second.title}** in <#${music}> — position 1 in the queue.`);
     await waitForBotChannel(sim, music);
     expect(sim.voice.connection()!.maxDaveProtocolVersion).toBeGreaterThanOrEqual(1);
+    // Over DAVE v1: the packets compared above are what the simulated listeners decrypted.
+    expect(sim.voice.connection()!.daveProtocolVersion).toBe(1);
 
     // Anyone may look at the queue, also from outside the voice channel.
     const queue = await answer(carol.slash('queue'));

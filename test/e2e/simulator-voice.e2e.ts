@@ -39,6 +39,11 @@ describe('simulator voice server with @discordjs/voice', () => {
     expect(voiceConnection.mode).toBe('aead_xchacha20_poly1305_rtpsize');
     expect(voiceConnection.channelId).toBe(sim.channel('Lounge').id);
     expect(voiceConnection.decryptFailures).toBe(0);
+    // DAVE v1: alice is a member of the bot's MLS group and decrypts every frame (the first ones, sent
+    // before the group existed, pass in the upgrade's passthrough window as they would for a Discord client).
+    expect(voiceConnection.daveProtocolVersion).toBe(1);
+    expect(received.audioPackets.every((packet) => packet.dave?.heardBy.includes(alice.id))).toBe(true);
+    expect(received.audioPackets.filter((packet) => packet.dave?.e2ee).length).toBeGreaterThan(40);
     const comparison = received.compareWithOgg(ogg);
     expect(comparison.identicalPackets).toBe(comparison.sourcePackets);
     expect(comparison.receivedPackets).toBe(comparison.sourcePackets);

@@ -15,6 +15,7 @@ import {
   type VoiceConnection,
 } from '@discordjs/voice';
 import { errorMessage } from '../../util/errors.js';
+import { guardDaveMessages } from './dave-guard.js';
 
 export interface QueueItem {
   readonly pieceId: string;
@@ -175,6 +176,7 @@ export class QueuePlayer {
       if (this.connection.state.status !== VoiceConnectionStatus.Ready) await this.waitReady(this.connection);
       return;
     }
+    guardDaveMessages();
     const previous = this.connection;
     // Moving: join again with the same guild id; @discordjs/voice reuses a live connection.
     const connection = joinVoiceChannel({

@@ -61,6 +61,19 @@ describe('simulator voice server with @discordjs/voice', () => {
     expect(bot.errors).toEqual([]);
   });
 
+  it('negotiates DAVE protocol 0 only when a test asks for it: frames are then plain Opus', async () => {
+    sim = await DiscordSimulator.start({ voice: { daveProtocolVersion: 0 } });
+    bot = await startPlainBot(sim);
+    const alice = sim.user('alice');
+    alice.joinVoice('Music');
+    await alice.slash('play', { file: simFile('short.ogg', ogg) }).waitForReply((message) => message.attachments.length === 1);
+    const received = await sim.voice.waitForAudioEnd({ minPackets: 40, timeoutMs: 15_000 });
+    expect(sim.voice.connection()!.daveProtocolVersion).toBe(0);
+    expect(sim.voice.dave()).toBeUndefined();
+    expect(received.audioPackets.every((packet) => packet.dave === undefined)).toBe(true);
+    expect(received.compareWithOgg(ogg).identicalPackets).toBe(received.compareWithOgg(ogg).sourcePackets);
+  });
+
   it('refuses a client that turned DAVE off, with close code 4017 like Discord', async () => {
     sim = await DiscordSimulator.start();
     client = await loginClient(sim);

@@ -143,7 +143,7 @@ describe('bot voice over DAVE v1 (bot in its own process)', () => {
     expect(call().errors).toEqual([]);
   });
 
-  it('survives a hostile voice server: bad MLS proposals are logged, DAVE recovers and the queue plays on', async () => {
+  it('survives a hostile voice server: bad MLS messages are logged, DAVE recovers and the queue plays on', async () => {
     sim = await DiscordSimulator.start();
     bot = await startVoiceBotProcess(sim, { VOICE_IDLE_SECONDS: '60', VOICE_ALONE_SECONDS: '60' });
     const alice = sim.user('alice');
@@ -166,6 +166,9 @@ describe('bot voice over DAVE v1 (bot in its own process)', () => {
       );
     }
     expect(call().invalidCommitReports).toHaveLength(2);
+    // A binary message too short for its header is dropped and reported; the group stays as it is.
+    call().sendBadProposals('truncated-frame');
+    await sim.waitFor(() => (/could not be read/.test(bot!.logs()) ? true : undefined), 'the bot to report the unreadable frame');
     const mark = sim.voice.mark();
     const next = await sim.voice.waitForAudioEnd({ since: mark, minPackets: 90, timeoutMs: 20_000 });
     // The queue went on: the second piece played whole, end-to-end encrypted, and alice heard all of it.
@@ -175,6 +178,7 @@ describe('bot voice over DAVE v1 (bot in its own process)', () => {
     expect(bot.child.exitCode).toBeNull();
     const logs = bot.logs();
     expect(logs.match(/DAVE session could not process/g) ?? []).toHaveLength(2);
+    expect(logs.match(/could not be read/g) ?? []).toHaveLength(1);
     expect(logs).not.toMatch(/voice thread (crashed|exited)/);
   });
 });

@@ -45,6 +45,8 @@ export interface BotLink {
   readonly userId: string;
   sendJson(op: number, d: unknown): void;
   sendBinary(op: number, body: Buffer): void;
+  /** A binary WebSocket message exactly as given (no sequence number or opcode added). */
+  sendRaw(data: Buffer): void;
 }
 
 /** A DAVE frame as the simulated listeners received it. */
@@ -254,11 +256,18 @@ export class DaveCall {
 
   /**
    * Sends the bot an op 27 it cannot process: `wrong-epoch` (a correctly signed Remove for an
-   * epoch the group is not at) or `malformed` (garbage where the proposal messages should be).
+   * epoch the group is not at) or `malformed` (garbage where the proposal messages should be); or
+   * `truncated-frame`, a binary message too short for its own header.
    * The call itself is not changed.
    */
-  sendBadProposals(kind: 'wrong-epoch' | 'malformed'): void {
+  sendBadProposals(kind: 'wrong-epoch' | 'malformed' | 'truncated-frame'): void {
     if (!this.bot) throw new Error('the bot is not in this call');
+    if (kind === 'truncated-frame') {
+      // Two bytes: the sequence number and no opcode.
+      this.record('binary frame → bot (hostile: truncated)');
+      this.bot.link.sendRaw(Buffer.from([0, 1]));
+      return;
+    }
     const body =
       kind === 'wrong-epoch'
         ? appendProposals([signedProposal(this.externalSender, this.groupId, this.epoch + 5n, { removeLeaf: 1 })])

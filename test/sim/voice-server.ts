@@ -350,6 +350,7 @@ export class VoiceServer {
         head[2] = op;
         this.deliver(connection, Buffer.concat([head, body]));
       },
+      sendRaw: (data) => this.deliver(connection, data),
     };
     connection.dave = call;
     connection.daveLink = link;

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DiscordSimulator, MessageFlags, daveFrameReport, renderChordOgg, type DaveCall, type SimInteraction } from '../sim/index.js';
 import { packetGaps, setSessionNice, watchOwnStalls } from '../sim/voice-gaps.js';
-import { startVoiceBotProcess, type VoiceBotProcess } from './support/voice-bot-process.js';
+import { startVoiceBotProcess, type SeededPiece, type VoiceBotProcess } from './support/voice-bot-process.js';
 
 /**
  * DAVE (end-to-end encrypted voice, protocol v1) as Discord runs it: the simulator's voice gateway
@@ -58,11 +58,11 @@ describe('bot voice over DAVE v1 (bot in its own process)', () => {
     sim = await DiscordSimulator.start();
     const stalls = watchOwnStalls();
     stopWatching = stalls.stop;
-    bot = await startVoiceBotProcess(sim, { VOICE_IDLE_SECONDS: '60', VOICE_ALONE_SECONDS: '60' });
+    bot = await startVoiceBotProcess(sim, [five, two], { VOICE_IDLE_SECONDS: '60', VOICE_ALONE_SECONDS: '60' });
     const [alice, bob, carol] = [sim.user('alice'), sim.user('bob'), sim.user('carol')];
     const botId = sim.applicationId;
     alice.joinVoice('Music');
-    const piece = await bot.postPiece(five);
+    const [piece, again] = bot.pieces as [SeededPiece, SeededPiece];
     expect((await answer(alice.click(piece.message, piece.playId))).content).toMatch(/^▶️ Now playing/);
     await groupIs([botId, alice.id], 'the bot to make a group with alice');
 
@@ -92,7 +92,11 @@ describe('bot voice over DAVE v1 (bot in its own process)', () => {
       `dave: transitions ${transitions}, frames decrypted ${frames.decrypted}/${frames.sent}, max gap ${gaps.maxSender.toFixed(1)} ms ` +
         `(as stamped ${gaps.maxRaw.toFixed(1)} ms; epoch ${call().epoch}, ${comparison.sourcePackets} frames, correlation ${comparison.correlation.toFixed(4)})`,
     );
-    expect(gaps.senderGapsOver40).toEqual([]);
+    const transitionTimes = call()
+      .transitions.map((t) => `${t.id}@${t.at.toFixed(0)}`)
+      .join(', ');
+    const gapsAt = gaps.senderGapsOver40.map((gap) => ({ ...gap, at: Math.round(audio.packets.find((p) => p.sequence === gap.afterSequence)!.receivedAtMs) }));
+    expect(gapsAt, `gaps over 40 ms (at = arrival of the packet before); transitions at ${transitionTimes}`).toEqual([]);
 
     // The last listener leaves: the bot's group is thrown away (op 24 + op 21); carol starts a new one.
     bob.leaveVoice();
@@ -101,7 +105,6 @@ describe('bot voice over DAVE v1 (bot in its own process)', () => {
     const fresh = await groupIs([botId, carol.id], 'a new group with carol');
     expect(fresh.epoch).toBe(1n);
     const mark = sim.voice.mark();
-    const again = await bot.postPiece(two);
     await answer(carol.click(again.message, again.playId));
     const second = await sim.voice.waitForAudioEnd({ since: mark, minPackets: 90, timeoutMs: 20_000 });
     expect(second.compareWithOgg(two).correlation).toBeGreaterThan(0.99);
@@ -121,9 +124,9 @@ describe('bot voice over DAVE v1 (bot in its own process)', () => {
     // The listeners' group exists before the bot comes.
     const music = sim.voice.dave(sim.channel('Music').id)!;
     expect(music.groupMembers.sort()).toEqual([alice.id, bob.id].sort());
-    bot = await startVoiceBotProcess(sim, { VOICE_IDLE_SECONDS: '60', VOICE_ALONE_SECONDS: '60' });
+    bot = await startVoiceBotProcess(sim, [five], { VOICE_IDLE_SECONDS: '60', VOICE_ALONE_SECONDS: '60' });
     const botId = sim.applicationId;
-    const piece = await bot.postPiece(five);
+    const piece = bot.pieces[0]!;
     await answer(alice.click(piece.message, piece.playId));
     const joined = await groupIs([alice.id, bob.id, botId], 'the bot to be welcomed');
     expect(joined.reason).toContain(`add [${botId}] by ${alice.id}`);
@@ -145,12 +148,11 @@ describe('bot voice over DAVE v1 (bot in its own process)', () => {
 
   it('survives a hostile voice server: bad MLS messages are logged, DAVE recovers and the queue plays on', async () => {
     sim = await DiscordSimulator.start();
-    bot = await startVoiceBotProcess(sim, { VOICE_IDLE_SECONDS: '60', VOICE_ALONE_SECONDS: '60' });
+    bot = await startVoiceBotProcess(sim, [five, two], { VOICE_IDLE_SECONDS: '60', VOICE_ALONE_SECONDS: '60' });
     const alice = sim.user('alice');
     const botId = sim.applicationId;
     alice.joinVoice('Music');
-    const first = await bot.postPiece(five);
-    const second = await bot.postPiece(two);
+    const [first, second] = bot.pieces as [SeededPiece, SeededPiece];
     await answer(alice.click(first.message, first.playId));
     expect((await answer(alice.click(second.message, second.playId))).content).toMatch(/^🎶 Queued/);
     await groupIs([botId, alice.id], 'the group');

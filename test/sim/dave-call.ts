@@ -441,8 +441,12 @@ export class DaveCall {
   }
 
   private finishTransition(busy: Extract<Busy, { kind: 'transition' }>): void {
-    for (const listener of this.listeners.values()) listener.hearing = listener.inGroup;
-    this.framesInFlight = 1;
+    // Counted from the next frame on. Deferred past this poll phase: frames the bot sent before its
+    // ready (op 23) may sit in the UDP buffer behind it when this process was stalled.
+    setImmediate(() => {
+      for (const listener of this.listeners.values()) listener.hearing = listener.inGroup;
+      this.framesInFlight = 1;
+    });
     this.transitions.push({ id: busy.id, at: performance.now(), epoch: this.epoch, members: this.groupMembers, reason: busy.reason });
     this.record(`transition ${busy.id} executed at epoch ${this.epoch}: ${busy.reason}`);
     this.busy = undefined;

@@ -1,31 +1,52 @@
 /**
  * The bot as deployed — `rhythmix bot` in its own process (built dist/) — with pieces to play:
- * the test stores a piece whose audio is a given Ogg file in the bot's database and seeds a bot
- * message with its Play button, as if an earlier /compose had posted it.
+ * before the bot starts (so the two processes never write the database at once), the test stores
+ * a piece per Ogg file in the bot's database and seeds a bot message with its Play button, as if
+ * an earlier /compose had posted it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pieceButtonId, pieceButtons } from '../../../src/bot/compose/embed.js';
-import { createPiece, openDatabase, updatePiece, type OpenedDatabase } from '../../../src/db/index.js';
+import { createPiece, openDatabase, updatePiece } from '../../../src/db/index.js';
 import { readOggOpus, type DiscordSimulator, type SimMessage } from '../../sim/index.js';
 import { setSessionNice } from '../../sim/voice-gaps.js';
 import { RHYTHMIX_BIN, cleanEnv } from './bot-process.js';
 
+export interface SeededPiece {
+  readonly pieceId: number;
+  readonly title: string;
+  readonly message: SimMessage;
+  readonly playId: string;
+}
+
 export interface VoiceBotProcess {
   readonly child: ChildProcess;
+  /** One per Ogg file given to `startVoiceBotProcess`, in order. */
+  readonly pieces: readonly SeededPiece[];
   /** Everything the bot logged (stderr, JSON lines). */
   logs(): string;
-  postPiece(ogg: Buffer): Promise<{ pieceId: number; title: string; message: SimMessage; playId: string }>;
   stop(): Promise<void>;
 }
 
-export async function startVoiceBotProcess(sim: DiscordSimulator, env: Record<string, string> = {}): Promise<VoiceBotProcess> {
+export async function startVoiceBotProcess(sim: DiscordSimulator, oggs: readonly Buffer[], env: Record<string, string> = {}): Promise<VoiceBotProcess> {
   const dir = mkdtempSync(path.join(tmpdir(), 'rhythmix-voice-bot-'));
   const databaseUrl = `file:${path.join(dir, 'bot.db')}`;
-  // Created (and migrated) here first; the bot opens the same file.
-  const db: OpenedDatabase = await openDatabase(databaseUrl);
+  const db = await openDatabase(databaseUrl);
+  const pieces: SeededPiece[] = [];
+  try {
+    for (const [index, ogg] of oggs.entries()) {
+      const audioPath = path.join(dir, `piece-${index + 1}.ogg`);
+      writeFileSync(audioPath, ogg);
+      const created = await createPiece(db.prisma, { style: 'classical', seed: 'C4q E4q G4h', guild: { id: sim.guild.id, name: sim.guild.name } });
+      const piece = await updatePiece(db.prisma, created.id, { audioPath, parameters: { seconds: readOggOpus(ogg).packets.length * 0.02 } });
+      const message = sim.seedBotMessage('general', { content: `Piece #${piece.id}`, components: [pieceButtons(piece.id).toJSON()] });
+      pieces.push({ pieceId: piece.id, title: `Piece #${piece.id}`, message, playId: pieceButtonId('play', piece.id) });
+    }
+  } finally {
+    await db.close();
+  }
   const child = spawn(process.execPath, [RHYTHMIX_BIN, 'bot', '--deploy-commands'], {
     cwd: dir,
     env: {
@@ -49,18 +70,10 @@ export async function startVoiceBotProcess(sim: DiscordSimulator, env: Record<st
   await sim.waitForCommands(['queue', 'stop'], 30_000).catch((error: Error) => {
     throw new Error(`${error.message}\nbot log:\n${logs}`);
   });
-  let count = 0;
   return {
     child,
+    pieces,
     logs: () => logs,
-    async postPiece(ogg) {
-      const audioPath = path.join(dir, `piece-${++count}.ogg`);
-      writeFileSync(audioPath, ogg);
-      const created = await createPiece(db.prisma, { style: 'classical', seed: 'C4q E4q G4h', guild: { id: sim.guild.id, name: sim.guild.name } });
-      const piece = await updatePiece(db.prisma, created.id, { audioPath, parameters: { seconds: readOggOpus(ogg).packets.length * 0.02 } });
-      const message = sim.seedBotMessage('general', { content: `Piece #${piece.id}`, components: [pieceButtons(piece.id).toJSON()] });
-      return { pieceId: piece.id, title: `Piece #${piece.id}`, message, playId: pieceButtonId('play', piece.id) };
-    },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
@@ -68,7 +81,6 @@ export async function startVoiceBotProcess(sim: DiscordSimulator, env: Record<st
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
         await exited;
       }
-      await db.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

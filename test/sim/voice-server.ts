@@ -160,6 +160,20 @@ export class VoiceServer {
     return id ? this.calls.get(id) : undefined;
   }
 
+  /**
+   * Disconnects the bot from voice as a moderator's "Disconnect" does: its voice state loses the
+   * channel and the voice gateway closes with 4014. @discordjs/voice does not rejoin by itself.
+   */
+  disconnectBot(guildId?: string): void {
+    const guild = guildId ? this.core.world.guilds.get(guildId) : this.core.world.guilds.values().next().value;
+    const state = guild?.voiceStates.get(this.core.applicationId);
+    if (!guild || !state?.channelId) throw new Error('the bot is not in a voice channel');
+    const next = { ...state, channelId: null };
+    guild.voiceStates.set(state.userId, next);
+    for (const connection of this.connections.filter((c) => c.guildId === guild.id && !c.closed)) this.closeConnection(connection, 4014);
+    this.core.dispatch('VOICE_STATE_UPDATE', apiVoiceState(this.core.world, guild, next), Intents.GuildVoiceStates);
+  }
+
   /** Kills the latest connection's voice gateway socket (1006): @discordjs/voice resumes the session. */
   dropSocket(guildId?: string): void {
     const connection = this.connection(guildId);

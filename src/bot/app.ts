@@ -19,7 +19,7 @@ import { announceNewVersions } from './commands/retrain.js';
 import { startHealthLog } from './health.js';
 import { attachRatingListeners } from './ratings.js';
 import { createRouter } from './router.js';
-import { createPlayerRegistry } from './voice/index.js';
+import { announcePlaybackStopped, createPlayerRegistry } from './voice/index.js';
 
 export const DEFAULT_PIECES_DIR = 'data/pieces';
 
@@ -101,7 +101,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     logger,
     db,
     queue,
-    players: createPlayerRegistry(logger, config.voice),
+    players: createPlayerRegistry(logger, { ...config.voice, onPlaybackStopped: announcePlaybackStopped(client, logger) }),
     piecesDir: piecesDirectory(options.piecesDir),
     feedback,
   };

@@ -21,6 +21,7 @@ import {
   type SimChannel,
   type SimCommand,
   type SimGuild,
+  type Json,
   type SimMessage,
 } from './world.js';
 
@@ -220,6 +221,14 @@ export class DiscordSimulator {
   /** Messages that exist now (deleted ones left out), oldest first. */
   messages(predicate: (message: SimMessage) => boolean = () => true): SimMessage[] {
     return [...this.world.messages.values()].filter((message) => !message.deleted && predicate(message));
+  }
+
+  /**
+   * A message from the bot that is already in the channel, e.g. posted by an earlier run of a bot
+   * started as its own process (its buttons work: clicks reach whichever bot is connected).
+   */
+  seedBotMessage(channel: ChannelRef, payload: Json): SimMessage {
+    return this.core.createMessage({ channelId: this.channel(channel).id, authorId: this.world.bot.id, payload });
   }
 
   waitForMessage(predicate: (message: SimMessage) => boolean, timeoutMs?: number): Promise<SimMessage> {

@@ -50,7 +50,15 @@ export interface GuildPlayerOptions {
   readonly onLeave?: (guildId: string, reason: LeaveReason) => void;
   /** The voice thread started (with the niceness it got, or why it got none). */
   readonly onThreadStart?: (nice: number | null, niceError: string | undefined) => void;
+  /**
+   * Playback had to stop while pieces were playing or queued (the voice connection was lost for good,
+   * or the voice thread stopped): `textChannelId` is where the last piece was asked for.
+   */
+  readonly onPlaybackStopped?: (guildId: string, textChannelId: string, reason: LeaveReason) => void;
 }
+
+/** Departures that were not asked for: users are told when these cut playback short. */
+const UNPLANNED_LEAVES: ReadonlySet<LeaveReason> = new Set(['disconnected', 'connect-failed']);
 
 export const DEFAULT_VOICE_THREAD_NICE = -10;
 
@@ -61,6 +69,10 @@ export class GuildPlayer {
   private state: PlayerSnapshot = EMPTY;
   private stateAt = performance.now();
   private left = false;
+  /** The text channel where the last piece was asked for (told there if playback has to stop). */
+  announceChannelId: string | undefined;
+  /** Something was playing or queued when the player left. */
+  busyWhenLeft = false;
 
   constructor(
     readonly guildId: string,
@@ -150,14 +162,19 @@ export class GuildPlayer {
 
   /** From the voice thread: its player changed. */
   apply(snapshot: PlayerSnapshot): void {
+    const wasBusy = this.busy;
     this.state = snapshot;
     this.stateAt = performance.now();
-    if (snapshot.destroyed) this.markLeft();
+    if (snapshot.destroyed) {
+      this.busyWhenLeft ||= wasBusy;
+      this.markLeft();
+    }
   }
 
   /** The voice thread's player is gone (left by itself, or the thread stopped). */
   markLeft(): void {
     if (this.left) return;
+    this.busyWhenLeft ||= this.busy;
     this.left = true;
     this.forget(this);
   }
@@ -271,6 +288,8 @@ class VoiceThreadHost {
 /** All guilds' players, created on demand; the voice thread starts with the first one. */
 export class PlayerRegistry {
   private readonly players = new Map<string, GuildPlayer>();
+  /** Each guild's last player that left, until the voice thread says why. */
+  private readonly departed = new Map<string, GuildPlayer>();
   private readonly host: VoiceThreadHost;
   private nextSession = 1;
 
@@ -302,6 +321,7 @@ export class PlayerRegistry {
       player = new GuildPlayer(guildId, this.nextSession++, this.options.maxQueueLength ?? DEFAULT_MAX_QUEUE_LENGTH, this.host, (gone) => {
         // A newer player for the guild may already be registered; only forget this one.
         if (this.players.get(gone.guildId) === gone) this.players.delete(gone.guildId);
+        this.departed.set(gone.guildId, gone);
       });
       this.players.set(guildId, player);
     }
@@ -331,10 +351,16 @@ export class PlayerRegistry {
       case 'state':
         this.current(message.guildId, message.session)?.apply(message.snapshot);
         return;
-      case 'left':
+      case 'left': {
         this.current(message.guildId, message.session)?.markLeft();
         this.options.onLeave?.(message.guildId, message.reason);
+        const gone = this.departed.get(message.guildId);
+        if (gone?.session === message.session) {
+          this.departed.delete(message.guildId);
+          if (UNPLANNED_LEAVES.has(message.reason)) this.playbackStopped(gone, message.reason);
+        }
         return;
+      }
       case 'error':
         this.options.onError?.(new Error(message.message), message.guildId);
         return;
@@ -349,8 +375,14 @@ export class PlayerRegistry {
   private onThreadStopped(error: Error): void {
     for (const player of [...this.players.values()]) {
       player.markLeft();
+      this.departed.delete(player.guildId);
       this.options.onLeave?.(player.guildId, 'disconnected');
       this.options.onError?.(error, player.guildId);
+      this.playbackStopped(player, 'disconnected');
     }
+  }
+
+  private playbackStopped(player: GuildPlayer, reason: LeaveReason): void {
+    if (player.busyWhenLeft && player.announceChannelId) this.options.onPlaybackStopped?.(player.guildId, player.announceChannelId, reason);
   }
 }

@@ -16,6 +16,7 @@ import {
 } from '@discordjs/voice';
 import { errorMessage } from '../../util/errors.js';
 import { DEFAULT_ALONE_TIMEOUT_MS, DEFAULT_MAX_QUEUE_LENGTH, VoiceQueueFullError, type LeaveReason, type PlayerSnapshot, type QueueItem } from './protocol.js';
+import { guardDaveMessages } from './dave-guard.js';
 
 export interface VoiceTarget {
   readonly guildId: string;
@@ -145,6 +146,7 @@ export class QueuePlayer {
       if (this.connection.state.status !== VoiceConnectionStatus.Ready) await this.waitReady(this.connection);
       return;
     }
+    guardDaveMessages();
     const previous = this.connection;
     // Moving: join again with the same guild id; @discordjs/voice reuses a live connection.
     const connection = joinVoiceChannel({

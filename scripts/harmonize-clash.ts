@@ -50,6 +50,8 @@ const model = values.model ?? defaultModel();
 const composer = new LstmComposer(model, await Generator.load(model));
 
 const bach: { strong: ClashCount[]; beats: ClashCount[] } = { strong: [], beats: [] };
+/** Chance level: Bach's lower voices of the next chorale under this soprano (the shorter length). */
+const mismatched: { strong: ClashCount[]; beats: ClashCount[] } = { strong: [], beats: [] };
 const harmonized: Record<Style, { strong: ClashCount[]; beats: ClashCount[]; kept: number; takes: number }> = {
   classical: { strong: [], beats: [], kept: 0, takes: 0 },
   folk: { strong: [], beats: [], kept: 0, takes: 0 },
@@ -66,6 +68,11 @@ for (const [index, frames] of chorales.entries()) {
   const strong = strongBeats(melody, end);
   bach.strong.push(clashRate(soprano, lower, strong));
   bach.beats.push(clashRate(soprano, lower, everyBeat(end)));
+  const other = chorales[(index + 1) % chorales.length]!;
+  const otherLower = [1, 2, 3].flatMap((v) => voiceNotes(other, v));
+  const shorter = Math.min(frames.length, other.length) / FRAMES_PER_QUARTER;
+  mismatched.strong.push(clashRate(soprano, otherLower, strongBeats(melody, shorter)));
+  mismatched.beats.push(clashRate(soprano, otherLower, everyBeat(shorter)));
   for (const style of styles) {
     for (let seed = 1; seed <= Number(values.seeds); seed++) {
       const piece = await composer.compose(
@@ -99,6 +106,9 @@ console.log(`model ${model}, ${chorales.length} JSB test chorales (soprano = mel
 console.log(`| accompaniment | strong beats | every beat | melody kept |`);
 console.log(`|---|---|---|---|`);
 console.log(`| Bach (alto, tenor, bass) | ${percent(sumClashCounts(bach.strong))} | ${percent(sumClashCounts(bach.beats))} | — |`);
+console.log(
+  `| Bach's, under another chorale's soprano (chance) | ${percent(sumClashCounts(mismatched.strong))} | ${percent(sumClashCounts(mismatched.beats))} | — |`,
+);
 for (const style of styles) {
   const r = harmonized[style];
   console.log(`| harmonize, ${style} (2 tracks) | ${percent(sumClashCounts(r.strong))} | ${percent(sumClashCounts(r.beats))} | ${r.kept}/${r.takes} |`);

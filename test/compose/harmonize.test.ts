@@ -6,13 +6,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { harmonizeToFiles, melodyTrack, parseHarmonizeOptions, sameMelody } from '../../src/compose/harmonize.js';
+import { melodyTrack, parseHarmonizeOptions, sameMelody } from '../../src/compose/harmonize.js';
 import { LstmComposer, melodyNotes } from '../../src/compose/lstm-composer.js';
 import { loadSeed } from '../../src/compose/seed-input.js';
 import { styleInstruments } from '../../src/compose/instruments.js';
 import { Generator } from '../../src/model/generator.js';
 import type { Piece } from '../../src/music/piece.js';
-import { HAVE_RENDER_TOOLS } from '../render/audio-probe.js';
 import { saveTinyModel } from './tiny-model.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'rhythmix-harmonize-'));
@@ -99,17 +98,5 @@ describe('harmonize options', () => {
     expect(() => parseHarmonizeOptions({ seed: 'C4q', tracks: 1 })).toThrow(/tracks/);
     expect(() => parseHarmonizeOptions({ seed: 'C4q', instruments: ['piano'] })).toThrow(/instruments/);
     expect(() => parseHarmonizeOptions({ seed: 'C4q', bars: 8 })).toThrow(/bars/);
-  });
-});
-
-describe.skipIf(!HAVE_RENDER_TOOLS)('harmonizeToFiles', () => {
-  it('writes the files and reports the melody kept', async () => {
-    const summary = await harmonizeToFiles(parseHarmonizeOptions({ seed: MELODY, samplingSeed: 5, outDir: path.join(dir, 'files') }), {
-      composer,
-      renderIn: 'inline',
-    });
-    expect(summary.melodyKept).toBe(true);
-    expect(summary.bars).toBe(4);
-    expect(summary.tracks.length).toBe(2);
   });
 });

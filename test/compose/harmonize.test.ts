@@ -11,7 +11,7 @@ import { LstmComposer, melodyNotes } from '../../src/compose/lstm-composer.js';
 import { loadSeed } from '../../src/compose/seed-input.js';
 import { styleInstruments } from '../../src/compose/instruments.js';
 import { Generator } from '../../src/model/generator.js';
-import type { Piece } from '../../src/music/piece.js';
+import { createPiece, type Piece } from '../../src/music/piece.js';
 import { saveTinyModel } from './tiny-model.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'rhythmix-harmonize-'));
@@ -28,8 +28,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const MELODY = 'rq E4q G4e A4e [C4 E4]q | B3w+w+h C5q';
 const notesOf = (piece: Piece, track: number) => (piece.tracks[track]?.notes ?? []).map((n) => `${n.pitch}@${n.start}+${n.duration}`);
 
-async function harmonizeWith(samplingSeed: number, tracks = 3): Promise<{ melody: Piece; piece: Piece }> {
-  const seed = await loadSeed({ notation: MELODY, seedBars: 64 });
+async function harmonizeWith(samplingSeed: number, tracks = 3, melody?: Piece): Promise<{ melody: Piece; piece: Piece }> {
+  const seed = melody ? { piece: melody, bars: 1, beats: 4 } : await loadSeed({ notation: MELODY, seedBars: 64 });
   const piece = await composer.compose(
     seed.piece,
     {
@@ -79,6 +79,18 @@ describe('forced-melody generation', () => {
       { pitch: 64, startStep: 12, durationSteps: 4, velocity: 80 },
       { pitch: 59, startStep: 16, durationSteps: 40, velocity: 80 },
       { pitch: 72, startStep: 56, durationSteps: 4, velocity: 80 },
+    ]);
+  });
+
+  it("writes the melody's dynamics: a louder note gets its velocity token, and the next one returns to the track's level", async () => {
+    const note = (pitch: number, start: number, velocity: number) => ({ pitch, start, duration: 1, velocity });
+    const melody = createPiece([{ name: 'melody', program: 0, isDrum: false, notes: [note(67, 0, 80), note(69, 1, 100), note(67, 2, 100), note(64, 3, 40)] }]);
+    const { piece } = await harmonizeWith(2, 2, melody);
+    expect(piece.tracks[0]!.notes.map((n) => [n.pitch, n.start, n.velocity])).toEqual([
+      [67, 0, 80],
+      [69, 1, 104],
+      [67, 2, 104],
+      [64, 3, 40],
     ]);
   });
 

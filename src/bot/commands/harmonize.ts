@@ -5,13 +5,16 @@
  * posts /compose's result message.
  */
 import { MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
-import { checkHarmonizeInput } from '../../app/harmonize.js';
+import { checkHarmonizeInput, harmonizeInputSchema } from '../../app/harmonize.js';
 import { STYLES } from '../../music/styles.js';
 import type { BotContext } from '../context.js';
 import { composeForInteraction } from '../compose/service.js';
 import { SLASH_COMPOSE_LIMITS as LIMITS, checkComposeInput, checkMidiAttachment, composeInputFromSlash } from '../compose/request.js';
 import { COMPOSE_PERMISSIONS, missingPermissionMessage, missingPermissions } from '../permissions.js';
 import { callerVoiceChannelId } from './compose.js';
+
+/** The fewest tracks a harmonization has (the melody's and one more), as the harmonize schema states it. */
+const MIN_TRACKS = harmonizeInputSchema.shape.tracks.unwrap().minValue ?? 2;
 
 export const data = new SlashCommandBuilder()
   .setName('harmonize')
@@ -27,7 +30,7 @@ export const data = new SlashCommandBuilder()
   .addStringOption((o) =>
     o.setName('instruments').setDescription('Instruments, the melody\'s first, e.g. "flute,piano,bass"').setMaxLength(LIMITS.instrumentsLength),
   )
-  .addIntegerOption((o) => o.setName('tracks').setDescription("Number of tracks, the melody's included").setMinValue(2).setMaxValue(LIMITS.tracks.max))
+  .addIntegerOption((o) => o.setName('tracks').setDescription("Number of tracks, the melody's included").setMinValue(MIN_TRACKS).setMaxValue(LIMITS.tracks.max))
   .addIntegerOption((o) => o.setName('tempo').setDescription('Tempo in BPM').setMinValue(LIMITS.tempo.min).setMaxValue(LIMITS.tempo.max))
   .addNumberOption((o) =>
     o

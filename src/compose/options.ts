@@ -20,37 +20,40 @@ export function randomSamplingSeed(): number {
   return randomInt(0, MAX_SAMPLING_SEED + 1);
 }
 
+/** The compose fields, shared with the harmonize schema (src/compose/harmonize.ts). */
+export const COMPOSE_FIELDS = {
+  /**
+   * Seed notes in seed notation, e.g. "C4q E4q G4h" (`--seed`, the bot's `seed`). The key keeps
+   * the CLI's and the bot's name; in code these are "seed notes", never the sampling seed.
+   */
+  seed: z.string().trim().min(1).max(4000).optional(),
+  /** A MIDI file whose first `seedBars` bars seed the piece. */
+  midi: z.string().min(1).optional(),
+  seedBars: z.number().int().min(1).max(64).default(4),
+  style: z.enum(STYLES).default('folk'),
+  instruments: z.array(z.string().min(1)).min(1).max(MAX_TRACKS).optional(),
+  tracks: z.number().int().min(1).max(MAX_TRACKS).optional(),
+  tempo: z.number().min(20).max(400).optional(),
+  bars: z.number().int().min(1).max(512).optional(),
+  seconds: z.number().positive().max(3600).optional(),
+  // The engine's sampler's ranges: temperature 0 = greedy, top-k 0 = off.
+  temperature: z.number().min(TEMPERATURE_RANGE.min).max(TEMPERATURE_RANGE.max).optional(),
+  topK: z.number().int().min(TOP_K_RANGE.min).max(TOP_K_RANGE.max).optional(),
+  /** Seed of the sampler (`--sample-seed`): same value and options, same piece. Left out: a random one. */
+  samplingSeed: z
+    .number({ error: SAMPLING_SEED_RANGE })
+    .int({ error: SAMPLING_SEED_RANGE })
+    .min(0, { error: SAMPLING_SEED_RANGE })
+    .max(MAX_SAMPLING_SEED, { error: SAMPLING_SEED_RANGE })
+    .optional(),
+  key: z.string().trim().min(1).optional(),
+  model: z.string().min(1).optional(),
+  soundfont: z.string().min(1).optional(),
+  outDir: z.string().min(1).default('out'),
+};
+
 export const composeOptionsSchema = z
-  .object({
-    /**
-     * Seed notes in seed notation, e.g. "C4q E4q G4h" (`--seed`, the bot's `seed`). The key keeps
-     * the CLI's and the bot's name; in code these are "seed notes", never the sampling seed.
-     */
-    seed: z.string().trim().min(1).max(4000).optional(),
-    /** A MIDI file whose first `seedBars` bars seed the piece. */
-    midi: z.string().min(1).optional(),
-    seedBars: z.number().int().min(1).max(64).default(4),
-    style: z.enum(STYLES).default('folk'),
-    instruments: z.array(z.string().min(1)).min(1).max(MAX_TRACKS).optional(),
-    tracks: z.number().int().min(1).max(MAX_TRACKS).optional(),
-    tempo: z.number().min(20).max(400).optional(),
-    bars: z.number().int().min(1).max(512).optional(),
-    seconds: z.number().positive().max(3600).optional(),
-    // The engine's sampler's ranges: temperature 0 = greedy, top-k 0 = off.
-    temperature: z.number().min(TEMPERATURE_RANGE.min).max(TEMPERATURE_RANGE.max).optional(),
-    topK: z.number().int().min(TOP_K_RANGE.min).max(TOP_K_RANGE.max).optional(),
-    /** Seed of the sampler (`--sample-seed`): same value and options, same piece. Left out: a random one. */
-    samplingSeed: z
-      .number({ error: SAMPLING_SEED_RANGE })
-      .int({ error: SAMPLING_SEED_RANGE })
-      .min(0, { error: SAMPLING_SEED_RANGE })
-      .max(MAX_SAMPLING_SEED, { error: SAMPLING_SEED_RANGE })
-      .optional(),
-    key: z.string().trim().min(1).optional(),
-    model: z.string().min(1).optional(),
-    soundfont: z.string().min(1).optional(),
-    outDir: z.string().min(1).default('out'),
-  })
+  .object(COMPOSE_FIELDS)
   .strict()
   .refine((o) => !(o.seed !== undefined && o.midi !== undefined), { message: 'use either {seed} or {midi}, not both', path: ['seed'] })
   .refine((o) => !(o.instruments !== undefined && o.tracks !== undefined), {

@@ -111,8 +111,39 @@ function withTempo(piece: Piece, bpm: number): Piece {
   return { ...piece, tempos: [{ time: 0, bpm }] };
 }
 
+/** What the model is asked for once the seed notes are read: the notes and the resolved request. */
+export interface CompositionPlan {
+  readonly seedNotes: SeedNotes;
+  readonly request: CompositionRequest;
+}
+
+/** Reads the seed notes and resolves the request (compose: `planCompose`; harmonize: src/compose/harmonize.ts). */
+export type CompositionPlanner = (options: ComposeOptions) => Promise<CompositionPlan>;
+
+/** The compose plan: the seed notes to continue, and the request that continues them. */
+export async function planCompose(options: ComposeOptions): Promise<CompositionPlan> {
+  const firstInstrument = options.instruments?.[0];
+  const seedNotes = await loadSeed({
+    notation: options.seed,
+    midi: options.midi,
+    seedBars: options.seedBars,
+    tempo: options.tempo,
+    program: firstInstrument === undefined ? undefined : parseInstrumentList([firstInstrument])[0]?.program,
+  });
+  return { seedNotes, request: buildRequest(options, seedNotes) };
+}
+
 /** Validated options (src/app/compose.ts parses them) → the piece's files and a summary. */
 export async function composeToFiles(parsed: ComposeOptions, deps: ComposeDependencies = {}): Promise<ComposeSummary> {
+  return (await composeWithPlan(parsed, deps, planCompose)).summary;
+}
+
+/** Options → plan → the model's piece → its files; the summary and the piece itself. */
+export async function composeWithPlan(
+  parsed: ComposeOptions,
+  deps: ComposeDependencies,
+  plan: CompositionPlanner,
+): Promise<{ readonly summary: ComposeSummary; readonly piece: Piece }> {
   // Drawn here, not in the engine: the summary reports it, so a take can be made again.
   const samplingSeed = parsed.samplingSeed ?? randomSamplingSeed();
   const options: ComposeOptions = { ...parsed, samplingSeed };
@@ -123,15 +154,7 @@ export async function composeToFiles(parsed: ComposeOptions, deps: ComposeDepend
   const limits = resolveRenderLimits();
 
   report({ stage: 'seed', fraction: 0 });
-  const firstInstrument = options.instruments?.[0];
-  const seedNotes = await loadSeed({
-    notation: options.seed,
-    midi: options.midi,
-    seedBars: options.seedBars,
-    tempo: options.tempo,
-    program: firstInstrument === undefined ? undefined : parseInstrumentList([firstInstrument])[0]?.program,
-  });
-  const request = buildRequest(options, seedNotes);
+  const { seedNotes, request } = await plan(options);
   const plannedSeconds = beatsToSeconds({ tempos: [{ time: 0, bpm: request.bpm }] }, request.totalBeats);
   if (plannedSeconds > limits.maxSeconds) {
     throw new InvalidInputError(
@@ -172,7 +195,7 @@ export async function composeToFiles(parsed: ComposeOptions, deps: ComposeDepend
   report({ stage: 'done', fraction: 1 });
 
   const beats = pieceLengthBeats(piece);
-  return {
+  const summary: ComposeSummary = {
     midi: midiPath,
     audio: rendered.audio.path,
     image: rendered.image.path,
@@ -191,4 +214,5 @@ export async function composeToFiles(parsed: ComposeOptions, deps: ComposeDepend
     peakDb: rendered.audio.peakDb,
     soundfont,
   };
+  return { summary, piece };
 }

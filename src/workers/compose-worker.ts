@@ -7,6 +7,7 @@
 import type { Composer } from '../compose/composer.js';
 import { loadComposer } from '../compose/load-composer.js';
 import { compose, type ComposeProgress, type ComposeSummary } from '../app/compose.js';
+import { harmonize } from '../app/harmonize.js';
 import { serve } from '../jobs/serve.js';
 import type { Piece } from '../music/piece.js';
 import { quantizePiece } from '../music/quantize.js';
@@ -15,10 +16,13 @@ import { encodePiece } from '../music/tokens.js';
 export interface ComposeChildInput {
   /** The compose use case's input (validated there, src/app/compose.ts); `outDir` is the piece's folder. */
   readonly options: Record<string, unknown>;
+  /** The use case to run (default compose); harmonize takes its own options (src/app/harmonize.ts). */
+  readonly useCase?: 'compose' | 'harmonize';
 }
 
 export interface ComposeChildOutput {
-  readonly summary: ComposeSummary;
+  /** `melodyKept` only from harmonize. */
+  readonly summary: ComposeSummary & { readonly melodyKept?: boolean };
   /** The piece in the default token language, or null when it cannot be encoded. */
   readonly tokens: number[] | null;
 }
@@ -49,6 +53,7 @@ serve<ComposeChildInput, ComposeChildOutput, ComposeProgress>(async (input, { pr
   const model = typeof input.options.model === 'string' ? input.options.model : undefined;
   let composed: Piece | undefined;
   const composer = capturing(await loadComposer(model), (piece) => (composed = piece));
-  const summary = await compose(input.options, { composer, renderIn: 'inline', onProgress: progress, signal });
+  const run = input.useCase === 'harmonize' ? harmonize : compose;
+  const summary = await run(input.options, { composer, renderIn: 'inline', onProgress: progress, signal });
   return { summary, tokens: tokensOf(composed, summary.style) };
 });

@@ -102,12 +102,17 @@ export function seedMistakeMessage(seedNotes: string, error: SeedSyntaxError): s
 
 /**
  * Everything that can be checked without the model: option ranges and combinations, the seed's
- * notation, and that the piece is longer than its seed. Throws InvalidInputError with a message
+ * notation, and that the piece is longer than its seed (`check`: the compose use case's, or
+ * /harmonize's). Throws InvalidInputError with a message
  * meant for a Discord user (options by their slash names, a seed mistake pointed at).
  */
-export async function checkComposeInput(input: ComposeRequestInput, hasMidi: boolean): Promise<void> {
+export async function checkComposeInput(
+  input: ComposeRequestInput,
+  hasMidi: boolean,
+  check: (input: unknown, options: { hasMidi?: boolean }) => Promise<void> = checkInput,
+): Promise<void> {
   try {
-    await checkInput(input, { hasMidi });
+    await check(input, { hasMidi });
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;
     const cause = error.cause;

@@ -35,6 +35,8 @@ export type MidiSource = { readonly url: string; readonly name: string } | { rea
 
 export interface ComposeJobRequest {
   readonly kind: PieceKind;
+  /** The use case the job runs: compose (default) or harmonize (/harmonize: `input` is its options). */
+  readonly useCase?: ComposeChildInput['useCase'];
   readonly parentId?: number;
   /** The compose options (no midi/outDir/model); stored with the piece and replayed by buttons. */
   readonly input: ComposeRequestInput;
@@ -91,13 +93,17 @@ async function composeJob(context: BotContext, request: ComposeJobRequest, guild
     // Chosen before the child starts, so the job's options name the exact take; the summary echoes it for the row.
     const samplingSeed = typeof request.input.samplingSeed === 'number' ? request.input.samplingSeed : randomSamplingSeed();
     const options = { ...request.input, samplingSeed, ...(midiPath ? { midi: midiPath } : {}), outDir: workDir, ...(model ? { model } : {}) };
-    const output = await runJob<ComposeChildOutput, ComposeProgress>(workerEntryPath('compose-worker'), { options } satisfies ComposeChildInput, {
-      via: 'process',
-      name: 'compose',
-      onProgress: (progress) => job.progress(progress),
-      signal: job.signal,
-      ...(job.timeoutMs !== undefined ? { timeoutMs: job.timeoutMs } : {}),
-    });
+    const output = await runJob<ComposeChildOutput, ComposeProgress>(
+      workerEntryPath('compose-worker'),
+      { options, ...(request.useCase ? { useCase: request.useCase } : {}) } satisfies ComposeChildInput,
+      {
+        via: 'process',
+        name: 'compose',
+        onProgress: (progress) => job.progress(progress),
+        signal: job.signal,
+        ...(job.timeoutMs !== undefined ? { timeoutMs: job.timeoutMs } : {}),
+      },
+    );
     return { workDir, output, hasMidiSeed: midiPath !== undefined };
   } catch (error) {
     await rm(workDir, { recursive: true, force: true });
@@ -116,6 +122,7 @@ async function storePiece(context: BotContext, interaction: ComposeInteraction, 
     addedBars: Math.max(0, summary.bars - summary.seedBars),
     tracks: summary.tracks.map((t) => t.name),
     ...(request.midi ? { midiName: request.midi.name, midiSeed: SEED_FILE } : {}),
+    ...(request.useCase === 'harmonize' ? { useCase: 'harmonize', melodyKept: summary.melodyKept ?? null } : {}),
   };
   const guild = interaction.guild;
   const piece = await createPiece(context.db.prisma, {

@@ -15,7 +15,7 @@ import { createProgressDisplay } from './render.js';
 export const COMPOSE_FLAGS = flagNamer({ samplingSeed: '--sample-seed', outDir: '--out' });
 const parse = (field: keyof typeof composeInputSchema.shape): ((raw: string) => unknown) => fieldParser(composeInputSchema, field, COMPOSE_FLAGS);
 
-interface ComposeFlags {
+export interface ComposeFlags {
   /** Seed notes in seed notation (`--seed`). */
   seed?: string;
   midi?: string;
@@ -49,7 +49,7 @@ export function composeJson(summary: ComposeSummary): Record<string, unknown> {
   return { ...rest, sample_seed: samplingSeed };
 }
 
-function stageLabel(progress: ComposeProgress): string {
+export function stageLabel(progress: ComposeProgress): string {
   switch (progress.stage) {
     case 'seed':
       return 'reading seed';

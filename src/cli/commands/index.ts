@@ -7,6 +7,7 @@ import * as db from './db.js';
 import * as deployCommands from './deploy-commands.js';
 import * as evaluate from './eval.js';
 import * as feedback from './feedback.js';
+import * as harmonize from './harmonize.js';
 import * as inspect from './inspect.js';
 import * as model from './model.js';
 import * as retrain from './retrain.js';
@@ -20,6 +21,7 @@ const modules: ReadonlyArray<{ register(program: Command): void }> = [
   // after bench: `bench render` joins the existing `bench` command
   render,
   compose,
+  harmonize,
   dataset,
   db,
   evaluate,

@@ -1,6 +1,6 @@
 /** Composed pieces and their lineage (variations, continuations and re-rolls of a parent). */
 import { InvalidInputError } from '../util/errors.js';
-import type { Piece as PieceRow, PrismaClient } from './generated/client.js';
+import type { Piece as PieceRow, PrismaClient } from './generated/sqlite/client.js';
 import { decodeJsonObject, decodeTokens, encodeJsonObject, encodeTokens, type JsonObject } from './encoding.js';
 import { ensureGuild, ensureUser, type Db, type Member } from './members.js';
 

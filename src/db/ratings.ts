@@ -5,7 +5,7 @@
  */
 import { normalizeEmoji, type RatingWeights } from '../config/rating-emojis.js';
 import { InvalidInputError } from '../util/errors.js';
-import type { PrismaClient, Rating } from './generated/client.js';
+import type { PrismaClient, Rating } from './generated/sqlite/client.js';
 import { ensureUser, type Db, type Member } from './members.js';
 import { toStoredPiece, type StoredPiece } from './pieces.js';
 import { scoreRatings, weightKeys } from './rating-score.js';

@@ -166,6 +166,20 @@ describe.each(PROVIDERS)('%s', (provider) => {
       expect(await db.prisma.rating.count()).toBe(1);
     });
 
+    it('a new user reacting with several emojis at once, on pieces of a new guild made at once, is stored once with every rating', async () => {
+      // PostgreSQL runs these transactions side by side: each creates the guild and the user on first sight.
+      const newcomer = { id: '200000000000000009' };
+      const pieces = await Promise.all(
+        Array.from({ length: 4 }, () => createPiece(db.prisma, { style: 'folk', guild: { id: '100000000000000009' }, author: newcomer })),
+      );
+      const emojis = ['👍', '❤️', '🔥', '👎'];
+      const results = await Promise.all(pieces.flatMap((piece) => emojis.map((emoji) => addRating(db.prisma, { pieceId: piece.id, user: newcomer, emoji }))));
+      expect(results.every((r) => r.changed)).toBe(true);
+      expect(await db.prisma.rating.count()).toBe(pieces.length * emojis.length);
+      expect(await db.prisma.user.count({ where: { id: newcomer.id } })).toBe(1);
+      expect(await db.prisma.guild.count()).toBe(1);
+    });
+
     it('the unique constraint holds in SQL too', async () => {
       const piece = await createPiece(db.prisma, { style: 'folk', author: alice });
       await addRating(db.prisma, { pieceId: piece.id, user: bob, emoji: '🔥' });

@@ -62,7 +62,12 @@ describe.skipIf(postgresUnavailable !== undefined)('the bot on PostgreSQL', () =
     await expect
       .poll(
         async () =>
-          (await sql.query('SELECT "style", "authorId", "guildId", "tokens" IS NOT NULL AS tokens FROM "Piece" WHERE "messageId" = $1', [reply.id])).rows,
+          (
+            await sql.query<{ style: string; authorId: string; guildId: string; tokens: boolean }>(
+              'SELECT "style", "authorId", "guildId", "tokens" IS NOT NULL AS tokens FROM "Piece" WHERE "messageId" = $1',
+              [reply.id],
+            )
+          ).rows,
         {
           timeout: 10_000,
         },

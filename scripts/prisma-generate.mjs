@@ -33,6 +33,7 @@ if (!existsSync(pgSchemaFile) || readFileSync(pgSchemaFile, 'utf8') !== pgSchema
 const force = process.argv.includes('--force');
 const want = createHash('sha256')
   .update(sqliteSchema)
+  .update(pgSchema)
   .update(readFileSync(join(prismaDir, 'package.json')))
   .digest('hex');
 const generated = ['sqlite', 'postgresql'].every((provider) => existsSync(join(output, provider, 'client.ts')));

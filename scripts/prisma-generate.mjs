@@ -9,7 +9,7 @@
 // so parallel builds do not rewrite the clients under each other; `--force` regenerates.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,12 @@ const want = createHash('sha256')
   .digest('hex');
 const generated = ['sqlite', 'postgresql'].every((provider) => existsSync(join(output, provider, 'client.ts')));
 if (!force && generated && existsSync(stamp) && readFileSync(stamp, 'utf8') === want) process.exit(0);
+
+// A checkout built before there were two clients has the SQLite client directly in the folder.
+const clients = ['sqlite', 'postgresql'];
+if (existsSync(output)) {
+  for (const entry of readdirSync(output)) if (!clients.includes(entry)) rmSync(join(output, entry), { recursive: true, force: true });
+}
 
 for (const schema of ['prisma/schema.prisma', POSTGRESQL_SCHEMA_PATH]) {
   const result = spawnSync(process.execPath, [cli, 'generate', '--schema', schema], {

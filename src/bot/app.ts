@@ -143,6 +143,6 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   }
   announceNewVersions(feedback, client, config.announceChannelId, logger);
   feedback.start();
-  logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size, database: db.file, pieces: context.piecesDir }, 'bot ready');
+  logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size, database: db.location, pieces: context.piecesDir }, 'bot ready');
   return { client, context, stop };
 }

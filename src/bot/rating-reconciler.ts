@@ -12,7 +12,7 @@ import type { RatingEmoji } from '../config/rating-emojis.js';
 import { listPostedPiecesSince, type PostedPiece } from '../db/pieces.js';
 import { reconcileRatings, type Reconciliation } from '../db/ratings.js';
 import type { Member } from '../db/members.js';
-import type { PrismaClient } from '../db/generated/client.js';
+import type { PrismaClient } from '../db/generated/sqlite/client.js';
 import type { Logger } from '../util/logger.js';
 import { ratingKey } from './rating-key.js';
 

@@ -19,6 +19,30 @@ const WHERE = 'set it in .env or the environment';
 /** Where ratings, takes and jobs are kept when DATABASE_URL is unset (src/db resolves it). */
 export const DEFAULT_DATABASE_URL = 'file:./data/rhythmix.db';
 
+export const POSTGRESQL_URL_EXAMPLE = 'postgresql://rhythmix:PASSWORD@localhost:5432/rhythmix';
+
+/** `postgresql://` and `postgres://` URLs select PostgreSQL; anything else is an SQLite file. */
+export function isPostgresqlUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url.trim());
+}
+
+/** Why `url` names no database Rhythmix can use (the secret-free part of the message), or undefined. */
+function databaseUrlProblem(url: string): string | undefined {
+  if (isPostgresqlUrl(url)) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return 'got a postgresql URL that does not parse';
+    }
+    if (parsed.hostname === '' && !parsed.searchParams.has('host')) return 'got a postgresql URL without a host';
+    if (parsed.pathname.replace(/^\//, '') === '') return 'got a postgresql URL without a database name';
+    return undefined;
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !url.startsWith('file:')) return `got a ${url.split(':')[0]} URL`;
+  return undefined;
+}
+
 /** Unset and empty (`FOO=` in .env) mean the same: use the default. */
 const optionalText = z
   .string()
@@ -101,8 +125,12 @@ export type LimitVariable = keyof typeof limitShape;
 export const runtimeShape = {
   DATABASE_URL: optionalText.transform((value, ctx) => {
     const url = value ?? DEFAULT_DATABASE_URL;
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !url.startsWith('file:')) {
-      ctx.addIssue({ code: 'custom', message: `DATABASE_URL must name an SQLite file like file:./data/rhythmix.db, got a ${url.split(':')[0]} URL` });
+    const problem = databaseUrlProblem(url);
+    if (problem) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `DATABASE_URL must name an SQLite file like file:./data/rhythmix.db or a PostgreSQL database like ${POSTGRESQL_URL_EXAMPLE}, ${problem}`,
+      });
       return z.NEVER;
     }
     return url;

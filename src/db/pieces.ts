@@ -1,7 +1,8 @@
 /** Composed pieces and their lineage (variations, continuations and re-rolls of a parent). */
 import { InvalidInputError } from '../util/errors.js';
-import type { Piece as PieceRow, PrismaClient } from './generated/client.js';
+import type { Piece as PieceRow, PrismaClient } from './generated/sqlite/client.js';
 import { decodeJsonObject, decodeTokens, encodeJsonObject, encodeTokens, type JsonObject } from './encoding.js';
+import { retryOnUniqueConflict } from './conflicts.js';
 import { ensureGuild, ensureUser, type Db, type Member } from './members.js';
 
 export const PIECE_KINDS = ['original', 'variation', 'continuation', 'reroll'] as const;
@@ -94,27 +95,29 @@ export async function createPiece(prisma: PrismaClient, input: NewPiece): Promis
   }
   if (kind !== 'original' && input.parentId == null) throw new InvalidInputError(`a ${kind} needs the piece it was made from (parentId)`);
   const { guild, author, kind: _kind, parentId, style, seed, samplingSeed, createdAt, ...details } = input;
-  return prisma.$transaction(async (tx) => {
-    if (parentId != null && !(await tx.piece.findUnique({ where: { id: parentId }, select: { id: true } }))) {
-      throw new InvalidInputError(`piece ${parentId} does not exist`);
-    }
-    if (guild) await ensureGuild(tx, guild);
-    if (author) await ensureUser(tx, author);
-    const row = await tx.piece.create({
-      data: {
-        ...detailColumns(details),
-        style,
-        seed: seed ?? null,
-        samplingSeed: samplingSeed ?? null,
-        kind,
-        parentId: parentId ?? null,
-        guildId: guild?.id ?? null,
-        authorId: author?.id ?? null,
-        ...(createdAt ? { createdAt } : {}),
-      },
-    });
-    return toStoredPiece(row);
-  });
+  return retryOnUniqueConflict(() =>
+    prisma.$transaction(async (tx) => {
+      if (parentId != null && !(await tx.piece.findUnique({ where: { id: parentId }, select: { id: true } }))) {
+        throw new InvalidInputError(`piece ${parentId} does not exist`);
+      }
+      if (guild) await ensureGuild(tx, guild);
+      if (author) await ensureUser(tx, author);
+      const row = await tx.piece.create({
+        data: {
+          ...detailColumns(details),
+          style,
+          seed: seed ?? null,
+          samplingSeed: samplingSeed ?? null,
+          kind,
+          parentId: parentId ?? null,
+          guildId: guild?.id ?? null,
+          authorId: author?.id ?? null,
+          ...(createdAt ? { createdAt } : {}),
+        },
+      });
+      return toStoredPiece(row);
+    }),
+  );
 }
 
 /** Fills in what became known later (files after rendering, message id after posting). */

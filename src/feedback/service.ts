@@ -164,7 +164,7 @@ export class FeedbackService extends EventEmitter<FeedbackServiceEvents> {
   async retrainNow(request: RetrainRequest): Promise<RetrainOutcome> {
     if (this.running) throw new RhythmixError('a retrain is already running — try again when it has finished', { exitCode: 1 });
     const input: RetrainChildInput = {
-      databaseUrl: `file:${this.options.db.file}`,
+      databaseUrl: this.options.db.url,
       modelsDir: path.resolve(this.modelsDir),
       weights: [...this.options.config.ratingWeights],
       ...(request.guildId ? { guildId: request.guildId } : {}),

@@ -12,13 +12,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 beforeAll(assertCliBuilt);
 
 const database = join(dir, 'live.db');
-const rhythmix = (...args: string[]) =>
+const rhythmixWith = (databaseUrl: string, ...args: string[]) =>
   spawnSync(process.execPath, [join(projectRoot, 'bin/rhythmix.js'), ...args], {
     cwd: projectRoot,
     encoding: 'utf8',
     timeout: 60_000,
-    env: { ...process.env, DATABASE_URL: `file:${database}` },
+    env: { ...process.env, DATABASE_URL: databaseUrl },
   });
+const rhythmix = (...args: string[]) => rhythmixWith(`file:${database}`, ...args);
 
 describe('rhythmix db backup', () => {
   it('writes a checked copy of the DATABASE_URL database, and will not overwrite one without --force', async () => {
@@ -39,5 +40,14 @@ describe('rhythmix db backup', () => {
     expect(forced.status).toBe(0);
     expect(forced.stdout).toMatch(/^backed up .*live\.db → .*backup\.db \(\d+(\.\d)? KB, integrity ok\)\n$/);
     expect(existsSync(`${backup}.partial`)).toBe(false);
+  });
+
+  it('with a PostgreSQL DATABASE_URL, writes nothing and says to use pg_dump', () => {
+    const target = join(dir, 'pg-backup.db');
+    const result = rhythmixWith('postgresql://rhythmix:secret@127.0.0.1:1/rhythmix', 'db', 'backup', target);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^rhythmix: rhythmix db backup copies an SQLite database, and DATABASE_URL names a PostgreSQL one — back it up with pg_dump/);
+    expect(result.stderr).not.toContain('secret');
+    expect(existsSync(target)).toBe(false);
   });
 });

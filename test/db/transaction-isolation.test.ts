@@ -1,21 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, type OpenedDatabase } from '../../src/db/index.js';
+import { describe, expect, it } from 'vitest';
+import type { OpenedDatabase } from '../../src/db/index.js';
+import { freshDatabaseEachTest, PROVIDERS } from '../support/databases.js';
 
-let dir: string;
-let db: OpenedDatabase;
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rhythmix-tx-'));
-  db = await openDatabase(`file:${join(dir, 'tx.db')}`);
-});
-afterEach(async () => {
-  await db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+describe.each(PROVIDERS)('transactions (%s)', (provider) => {
+  let db: OpenedDatabase;
+  freshDatabaseEachTest(provider, (opened) => (db = opened));
 
-describe('transactions on the shared SQLite connection', () => {
   it('a write made while another transaction is open survives that transaction rolling back', async () => {
     let insideTransaction!: () => void;
     const transactionOpen = new Promise<void>((resolve) => (insideTransaction = resolve));
@@ -32,9 +22,15 @@ describe('transactions on the shared SQLite connection', () => {
     await transactionOpen;
     let written = false;
     const independent = db.prisma.user.create({ data: { id: 'independent' } }).then(() => (written = true));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    // It waits for the transaction instead of joining it.
-    expect(written).toBe(false);
+    if (provider === 'sqlite') {
+      // SQLite has one shared connection: the write waits for the transaction instead of joining it.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(written).toBe(false);
+    } else {
+      // PostgreSQL's pool gives the write a connection of its own: it commits while the transaction is open.
+      await independent;
+      expect(written).toBe(true);
+    }
     letItFail();
     expect(await failing).toBeInstanceOf(Error);
     await independent;

@@ -141,6 +141,10 @@ describe('restart recovery and graceful stop of the bot process', () => {
 
   it('a piece whose audio the retention policy removed keeps its MIDI and answers Play clearly', { timeout: 90_000 }, async () => {
     const db = await openDatabase(`file:${path.join(dir, 'bot.db')}`);
+    // Every compose of the runs above ended: the finished one left no row, the cut-short ones
+    // remain only as Try again offers, none of them keeping its token.
+    expect(await db.prisma.pendingJob.count({ where: { OR: [{ interruptedAt: null }, { interactionToken: { not: null } }] } })).toBe(0);
+    expect(await db.prisma.pendingJob.count()).toBe(4);
     const piece = await db.prisma.piece.findFirstOrThrow({ where: { messageId: bobRetryPiece.id } });
     // Older than PIECES_MAX_AGE_DAYS (default 90): the start-up pass of the policy takes its renders.
     await db.prisma.piece.update({ where: { id: piece.id }, data: { createdAt: new Date(Date.now() - 200 * 86_400_000) } });

@@ -135,7 +135,8 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   client.on(Events.ShardResume, () => logger.info('gateway resumed'));
   client.rest.on('rateLimited', (info) => logger.debug({ route: info.route, retryAfter: info.retryAfter }, 'rate limited'));
 
-  let stopRetention: (() => Promise<void>) | undefined;
+  // Set once ready; a stop before that has no retention timer to end.
+  let stopRetention: (() => Promise<void>) | undefined = undefined;
   let stopped: Promise<void> | undefined;
   const stop = ({ graceMs = 0 }: { readonly graceMs?: number } = {}) =>
     (stopped ??= (async () => {

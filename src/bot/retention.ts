@@ -9,7 +9,7 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { listPiecesWithRenders, updatePiece, type Db } from '../db/index.js';
 import type { Logger } from '../util/logger.js';
-import { WORK_DIR_PREFIX } from './compose/service.js';
+import { WORK_DIR_PREFIX } from './compose/job-request.js';
 
 export interface RetentionPolicy {
   /** Renders older than this go; 0 = no age limit. */
@@ -71,7 +71,8 @@ export function startRetention(db: Db, piecesDir: string, policy: RetentionPolic
   const run = () => {
     running ??= applyRetention(db, piecesDir, policy)
       .then((result) => {
-        if (result.trimmed.length > 0) logger.info({ pieces: result.trimmed.length, bytesFreed: result.bytesFreed, totalBytes: result.totalBytes }, 'old renders removed');
+        if (result.trimmed.length > 0)
+          logger.info({ pieces: result.trimmed.length, bytesFreed: result.bytesFreed, totalBytes: result.totalBytes }, 'old renders removed');
       })
       .catch((error: unknown) => logger.warn({ err: error }, 'could not apply the pieces retention policy'))
       .finally(() => (running = undefined));

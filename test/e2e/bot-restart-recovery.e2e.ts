@@ -77,45 +77,49 @@ describe('restart recovery and graceful stop of the bot process', () => {
 
   let bobRetryPiece: SimMessage;
 
-  it('after a kill -9, every interrupted compose is told within 30 s (reply edited, or the channel when the token expired) and Try again composes it', { timeout: 240_000 }, async () => {
-    sim.user('bob').joinVoice('Music');
-    const alice = await composeUntil('alice', 32, /Composing/);
-    const bob = await composeUntil('bob', 2, /Queued/);
-    const carol = await composeUntil('carol', 2, /Queued/);
-    carol.expireToken();
-    await expect.poll(workFolders, { timeout: 10_000 }).toHaveLength(1);
+  it(
+    'after a kill -9, every interrupted compose is told within 30 s (reply edited, or the channel when the token expired) and Try again composes it',
+    { timeout: 240_000 },
+    async () => {
+      sim.user('bob').joinVoice('Music');
+      const alice = await composeUntil('alice', 32, /Composing/);
+      const bob = await composeUntil('bob', 2, /Queued/);
+      const carol = await composeUntil('carol', 2, /Queued/);
+      carol.expireToken();
+      await expect.poll(workFolders, { timeout: 10_000 }).toHaveLength(1);
 
-    await killHard(bot);
-    expect(workFolders()).toHaveLength(1);
-    expect(alice.reply()!.content).toMatch(/Composing/);
-    const restartedAt = Date.now();
-    await startBot();
+      await killHard(bot);
+      expect(workFolders()).toHaveLength(1);
+      expect(alice.reply()!.content).toMatch(/Composing/);
+      const restartedAt = Date.now();
+      await startBot();
 
-    // Tokens still valid: the original replies now say what happened, with a Try again button.
-    for (const run of [alice, bob]) {
-      const reply = await run.waitForReply((m) => INTERRUPTED.test(m.content) && retryId(m) !== undefined, RECOVERY_GOAL_MS);
-      expect(reply.attachments).toHaveLength(0);
-    }
-    // Expired token: the reply cannot be edited any more, so the channel hears it, mentioning carol.
-    const carolId = sim.user('carol').id;
-    const notice = await sim.waitForMessage((m) => m.content.includes(`<@${carolId}>`) && INTERRUPTED.test(m.content), RECOVERY_GOAL_MS);
-    expect(retryId(notice)).toBeDefined();
-    expect(Date.now() - restartedAt).toBeLessThan(RECOVERY_GOAL_MS);
-    // Nothing else is left on a progress state: only carol's reply, which no one can edit after 15 minutes.
-    expect(sim.messages((m) => !m.deleted && PROGRESS.test(m.content)).map((m) => m.id)).toEqual([carol.reply()!.id]);
-    expect(workFolders()).toEqual([]);
+      // Tokens still valid: the original replies now say what happened, with a Try again button.
+      for (const run of [alice, bob]) {
+        const reply = await run.waitForReply((m) => INTERRUPTED.test(m.content) && retryId(m) !== undefined, RECOVERY_GOAL_MS);
+        expect(reply.attachments).toHaveLength(0);
+      }
+      // Expired token: the reply cannot be edited any more, so the channel hears it, mentioning carol.
+      const carolId = sim.user('carol').id;
+      const notice = await sim.waitForMessage((m) => m.content.includes(`<@${carolId}>`) && INTERRUPTED.test(m.content), RECOVERY_GOAL_MS);
+      expect(retryId(notice)).toBeDefined();
+      expect(Date.now() - restartedAt).toBeLessThan(RECOVERY_GOAL_MS);
+      // Nothing else is left on a progress state: only carol's reply, which no one can edit after 15 minutes.
+      expect(sim.messages((m) => !m.deleted && PROGRESS.test(m.content)).map((m) => m.id)).toEqual([carol.reply()!.id]);
+      expect(workFolders()).toEqual([]);
 
-    // Try again runs bob's request anew: a piece arrives (and plays, bob being in voice).
-    const bobReply = bob.reply()!;
-    const retry = sim.user('bob').click(bobReply, retryId(bobReply)!);
-    bobRetryPiece = await retry.waitForReply(isResult, WAIT_MS);
-    await expect.poll(() => sim.voice.connection()?.secretKey !== undefined && !sim.voice.connection()!.closed, { timeout: 30_000 }).toBe(true);
-    // An offer works once.
-    const again = sim.user('bob').click(bobReply, retryId(bobReply)!);
-    const gone = await again.waitForReply(undefined, 10_000);
-    expect(gone.flags & MessageFlags.Ephemeral).toBeTruthy();
-    expect(gone.content).toContain('can no longer be retried');
-  });
+      // Try again runs bob's request anew: a piece arrives (and plays, bob being in voice).
+      const bobReply = bob.reply()!;
+      const retry = sim.user('bob').click(bobReply, retryId(bobReply)!);
+      bobRetryPiece = await retry.waitForReply(isResult, WAIT_MS);
+      await expect.poll(() => sim.voice.connection()?.secretKey !== undefined && !sim.voice.connection()!.closed, { timeout: 30_000 }).toBe(true);
+      // An offer works once.
+      const again = sim.user('bob').click(bobReply, retryId(bobReply)!);
+      const gone = await again.waitForReply(undefined, 10_000);
+      expect(gone.flags & MessageFlags.Ephemeral).toBeTruthy();
+      expect(gone.content).toContain('can no longer be retried');
+    },
+  );
 
   it('SIGTERM: new composes hear "restarting", cut-short ones are told, voice is left, exit code 0 within 10 s', { timeout: 120_000 }, async () => {
     const running = bot!;

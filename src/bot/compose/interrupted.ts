@@ -5,7 +5,7 @@
  */
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle } from 'discord.js';
 import { PIECE_KINDS, type JsonObject, type PieceKind } from '../../db/index.js';
-import type { ComposeJobRequest, MidiSource } from './service.js';
+import type { ComposeJobRequest, MidiSource } from './job-request.js';
 
 const RETRY_PREFIX = 'job:retry:';
 
@@ -70,7 +70,7 @@ export function requestFromJson(json: JsonObject): ComposeJobRequest | undefined
     kind: kind as PieceKind,
     ...(typeof parentId === 'number' ? { parentId } : {}),
     input: input as ComposeJobRequest['input'],
-    ...(midi !== undefined ? { midi: midi as MidiSource } : {}),
+    ...(midi !== undefined ? { midi } : {}),
     play: play === true,
   };
 }

@@ -6,7 +6,7 @@
 import { createPendingJob, deletePendingJob, markPendingJobInterrupted, setPendingJobWorkDir } from '../../db/index.js';
 import type { BotContext } from '../context.js';
 import { requestToJson } from './interrupted.js';
-import type { ComposeInteraction, ComposeJobRequest } from './service.js';
+import type { ComposeInteraction, ComposeJobRequest } from './job-request.js';
 
 /** An interaction's webhook token lives this long (Discord: 15 minutes). */
 export const INTERACTION_TOKEN_LIFETIME_MS = 15 * 60_000;

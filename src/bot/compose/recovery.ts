@@ -12,7 +12,7 @@ import { DiscordAPIError, RESTJSONErrorCodes, Routes } from 'discord.js';
 import { deleteInterruptedJobsBefore, listUnansweredJobs, markPendingJobInterrupted, type Db, type StoredPendingJob } from '../../db/index.js';
 import type { BotContext } from '../context.js';
 import { interruptedReply, interruptedText, retryRow } from './interrupted.js';
-import { WORK_DIR_PREFIX } from './service.js';
+import { WORK_DIR_PREFIX } from './job-request.js';
 
 /** A token closer to its end than this is not trusted with an edit (the request could outlive it). */
 export const TOKEN_MARGIN_MS = 60_000;
@@ -99,7 +99,8 @@ export async function recoverInterruptedJobs(context: BotContext, jobs: readonly
       }
     } catch (error) {
       untold++;
-      log.warn({ err: error }, 'could not tell the user their compose was interrupted');
+      // Not the error object: a REST error carries the request URL, and that holds the webhook token.
+      log.warn({ reason: error instanceof Error ? error.message : String(error) }, 'could not tell the user their compose was interrupted');
     }
     await markPendingJobInterrupted(context.db.prisma, job.id, now);
   }

@@ -6,10 +6,10 @@
  */
 import { copyFile, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DiscordAPIError, MessageFlags, RESTJSONErrorCodes, type ButtonInteraction, type ChatInputCommandInteraction, type Message } from 'discord.js';
+import { DiscordAPIError, MessageFlags, RESTJSONErrorCodes, type Message } from 'discord.js';
 import { randomSamplingSeed } from '../../compose/options.js';
 import type { ComposeProgress } from '../../compose/pipeline.js';
-import { createPiece, updatePiece, type PieceKind, type StoredPiece } from '../../db/pieces.js';
+import { createPiece, updatePiece, type StoredPiece } from '../../db/pieces.js';
 import { getActiveModelVersion } from '../../db/model-versions.js';
 import type { JsonObject } from '../../db/encoding.js';
 import { JobCancelledError, QueueFullError } from '../../jobs/errors.js';
@@ -26,30 +26,17 @@ import type { QueueItem } from '../voice/guild-player.js';
 import { playPiece } from '../voice/playback.js';
 import { attachmentNames, pieceButtons, pieceEmbed } from './embed.js';
 import { ProgressThrottle, progressText, statusFromUpdate } from './progress.js';
-import { checkMidiBytes, type ComposeRequestInput } from './request.js';
+import { checkMidiBytes } from './request.js';
 import { interruptedReply, RESTARTING_TEXT } from './interrupted.js';
 import { PendingJobRecord } from './pending.js';
+import { WORK_DIR_PREFIX, type ComposeInteraction, type ComposeJobRequest, type MidiSource } from './job-request.js';
+
+export { WORK_DIR_PREFIX, type ComposeInteraction, type ComposeJobRequest, type MidiSource } from './job-request.js';
 import { quoteInput } from '../../util/text.js';
-
-export type ComposeInteraction = ChatInputCommandInteraction | ButtonInteraction;
-
-/** Where the seed MIDI comes from: an upload to download, or a stored piece's file. */
-export type MidiSource = { readonly url: string; readonly name: string } | { readonly path: string; readonly name: string };
-
-export interface ComposeJobRequest {
-  readonly kind: PieceKind;
-  readonly parentId?: number;
-  /** The compose options (no midi/outDir/model); stored with the piece and replayed by buttons. */
-  readonly input: ComposeRequestInput;
-  readonly midi?: MidiSource;
-  readonly play: boolean;
-}
 
 /** Progress edits at most this often: webhook edits share one rate-limit bucket per token. */
 export const PROGRESS_INTERVAL_MS = 1500;
 const SEED_FILE = 'seed.mid';
-/** A job's folder in the pieces folder until it becomes pieces/<id>/; one left at start belongs to a dead job. */
-export const WORK_DIR_PREFIX = '.work-';
 
 interface JobOutcome {
   readonly workDir: string;

@@ -20,8 +20,13 @@ import { startHealthLog } from './health.js';
 import { attachRatingListeners } from './ratings.js';
 import { createRouter } from './router.js';
 import { announcePlaybackStopped, createPlayerRegistry } from './voice/index.js';
+import { BotLifecycle } from './lifecycle.js';
+import { leftoverJobs, recoverInterruptedJobs, removeStrayWorkFolders } from './compose/recovery.js';
+import { startRetention } from './retention.js';
 
 export const DEFAULT_PIECES_DIR = 'data/pieces';
+/** How long a stop waits, after the jobs ended, for their users to be told. */
+const STOP_ANSWER_TIMEOUT_MS = 2500;
 
 export interface StartBotOptions {
   readonly config: BotConfig;
@@ -42,8 +47,13 @@ export interface StartBotOptions {
 export interface RunningBot {
   readonly client: Client;
   readonly context: BotContext;
-  /** Leaves voice, cancels jobs, logs out and closes the database. Idempotent. */
-  stop(): Promise<void>;
+  /**
+   * Stops taking composes (new ones are told the bot is restarting), gives running ones `graceMs`
+   * (default 0) to finish, cancels the rest telling their users (message edited, Try again
+   * offered), leaves voice, logs out and closes the database. Idempotent: a second call returns
+   * the first one's promise.
+   */
+  stop(options?: { readonly graceMs?: number }): Promise<void>;
 }
 
 export function piecesDirectory(explicit?: string, env: Environment = processEnvironment()): string {
@@ -104,7 +114,16 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     players: createPlayerRegistry(logger, { ...config.voice, onPlaybackStopped: announcePlaybackStopped(client, logger) }),
     piecesDir: piecesDirectory(options.piecesDir),
     feedback,
+    lifecycle: new BotLifecycle(),
   };
+  const lifecycle = context.lifecycle!;
+  // Before any interaction of this run can add its own rows.
+  const leftover = await leftoverJobs(db.prisma).catch((error: unknown) => {
+    logger.error({ err: error }, 'could not read the composes a previous run left unanswered');
+    return [];
+  });
+  const strayWorkFolders = await removeStrayWorkFolders(context.piecesDir);
+  if (strayWorkFolders > 0) logger.info({ folders: strayWorkFolders }, 'work folders of dead jobs removed');
   const commands = options.commands ?? COMMANDS;
   const router = createRouter(context, commands);
   router.attach();
@@ -116,15 +135,22 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   client.on(Events.ShardResume, () => logger.info('gateway resumed'));
   client.rest.on('rateLimited', (info) => logger.debug({ route: info.route, retryAfter: info.retryAfter }, 'rate limited'));
 
+  // Set once ready; a stop before that has no retention timer to end.
+  let stopRetention: (() => Promise<void>) | undefined = undefined;
   let stopped: Promise<void> | undefined;
-  const stop = () =>
+  const stop = ({ graceMs = 0 }: { readonly graceMs?: number } = {}) =>
     (stopped ??= (async () => {
-      router.detach();
+      // The router stays attached while jobs drain: new composes get the "restarting" answer.
+      lifecycle.beginStop();
       ratings.stop();
       stopHealthLog();
+      await stopRetention?.();
       await feedback.stop().catch((error: unknown) => logger.warn({ err: error }, 'could not stop the feedback loop cleanly'));
+      await queue.drain(graceMs).catch(() => undefined);
+      // The flows cut short now edit their messages; a hung Discord call must not hold the exit.
+      if (!(await lifecycle.settled(STOP_ANSWER_TIMEOUT_MS))) logger.warn('some composes could not tell their users before the stop');
+      router.detach();
       context.players.destroyAll();
-      await queue.close().catch(() => undefined);
       await client.destroy().catch(() => undefined);
       await db.close();
       logger.info('bot stopped');
@@ -141,6 +167,9 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     await stop();
     throw error;
   }
+  // A previous run may have died with composes under way: their users are told before anything else.
+  await recoverInterruptedJobs(context, leftover).catch((error: unknown) => logger.error({ err: error }, 'could not recover the interrupted composes'));
+  stopRetention = startRetention(db.prisma, context.piecesDir, config.retention, logger);
   announceNewVersions(feedback, client, config.announceChannelId, logger);
   feedback.start();
   logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size, database: db.location, pieces: context.piecesDir }, 'bot ready');

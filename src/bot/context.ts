@@ -15,6 +15,7 @@ import type { OpenedDatabase } from '../db/index.js';
 import type { FeedbackService } from '../feedback/service.js';
 import type { JobQueue } from '../jobs/index.js';
 import type { Logger } from '../util/logger.js';
+import type { BotLifecycle } from './lifecycle.js';
 import type { PlayerRegistry } from './voice/guild-player.js';
 
 export interface BotContext {
@@ -29,6 +30,8 @@ export interface BotContext {
   readonly piecesDir: string;
   /** The feedback loop (schedule, /retrain, /model); handlers fall back to the registry without it. */
   readonly feedback?: FeedbackService;
+  /** Stopping or not, and the compose flows under way (graceful stop); absent in bare test contexts. */
+  readonly lifecycle?: BotLifecycle;
 }
 
 /**

@@ -186,6 +186,15 @@ const shape = {
   QUEUE_PER_USER: wholeNumber('QUEUE_PER_USER', 2, 1, 1000, 'jobs one user may have queued or running'),
   QUEUE_PER_GUILD: wholeNumber('QUEUE_PER_GUILD', 6, 1, 10_000, 'jobs one server may have queued or running'),
   JOB_TIMEOUT_SECONDS: wholeNumber('JOB_TIMEOUT_SECONDS', 300, 1, 86_400, 'longest a compose or render job may run'),
+  SHUTDOWN_GRACE_SECONDS: wholeNumber(
+    'SHUTDOWN_GRACE_SECONDS',
+    4,
+    0,
+    600,
+    'seconds running composes get to finish after SIGTERM/Ctrl-C before they are stopped (the default 4 keeps the exit within 10 s)',
+  ),
+  PIECES_MAX_AGE_DAYS: wholeNumber('PIECES_MAX_AGE_DAYS', 90, 0, 36_500, "days a piece's audio and piano roll are kept on disk (0 = forever)"),
+  PIECES_MAX_MB: wholeNumber('PIECES_MAX_MB', 2048, 0, 10_000_000, 'megabytes the pieces folder may hold before the oldest renders go (0 = no limit)'),
   RETRAIN_EVERY: optionalText.transform((value, ctx) => {
     const schedule = parseRetrainSchedule(value ?? 'off');
     if (!schedule) {
@@ -246,6 +255,8 @@ function toConfig(env: z.output<typeof cliShape>) {
     retrain: { schedule: env.RETRAIN_EVERY, minRatings: env.RETRAIN_MIN_RATINGS, guildMinRatings: env.RETRAIN_GUILD_MIN_RATINGS },
     ratings: { reconcileWindowMs: env.RATINGS_RECONCILE_HOURS * 3_600_000 },
     healthLogMs: env.HEALTH_LOG_SECONDS * 1000,
+    shutdownGraceMs: env.SHUTDOWN_GRACE_SECONDS * 1000,
+    retention: { maxAgeMs: env.PIECES_MAX_AGE_DAYS * 86_400_000, maxBytes: env.PIECES_MAX_MB * 1024 * 1024 },
     announceChannelId: env.ANNOUNCE_CHANNEL_ID,
     logLevel: env.LOG_LEVEL,
   };

@@ -20,3 +20,4 @@ export * from './rating-score.js';
 export * from './model-versions.js';
 export * from './retrain-runs.js';
 export type { JsonObject, JsonValue } from './encoding.js';
+export * from './pending-jobs.js';

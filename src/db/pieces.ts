@@ -170,3 +170,19 @@ export async function listPostedPiecesSince(db: Db, since: Date, limit = 1000): 
   });
   return rows.flatMap((row) => (row.channelId && row.messageId ? [{ id: row.id, channelId: row.channelId, messageId: row.messageId }] : []));
 }
+
+export interface PieceRenders {
+  readonly id: number;
+  readonly createdAt: Date;
+  readonly audioPath: string | null;
+  readonly imagePath: string | null;
+}
+
+/** Pieces that still have an audio or image file on record, oldest first (the retention's order). */
+export async function listPiecesWithRenders(db: Db): Promise<PieceRenders[]> {
+  return db.piece.findMany({
+    where: { OR: [{ audioPath: { not: null } }, { imagePath: { not: null } }] },
+    select: { id: true, createdAt: true, audioPath: true, imagePath: true },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+  });
+}

@@ -6,15 +6,16 @@
  */
 import { copyFile, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DiscordAPIError, MessageFlags, RESTJSONErrorCodes, type ButtonInteraction, type ChatInputCommandInteraction, type Message } from 'discord.js';
+import { DiscordAPIError, MessageFlags, RESTJSONErrorCodes, type Message } from 'discord.js';
 import { randomSamplingSeed } from '../../compose/options.js';
 import type { ComposeProgress } from '../../compose/pipeline.js';
-import { createPiece, updatePiece, type PieceKind, type StoredPiece } from '../../db/pieces.js';
+import { createPiece, updatePiece, type StoredPiece } from '../../db/pieces.js';
 import { getActiveModelVersion } from '../../db/model-versions.js';
 import type { JsonObject } from '../../db/encoding.js';
-import { QueueFullError } from '../../jobs/errors.js';
+import { JobCancelledError, QueueFullError } from '../../jobs/errors.js';
 import { runJob } from '../../jobs/launch.js';
-import type { JobContext } from '../../jobs/queue.js';
+import type { JobContext, JobHandle } from '../../jobs/queue.js';
+import type { Logger } from '../../util/logger.js';
 import { workerEntryPath } from '../../util/built-entry.js';
 import { InvalidInputError } from '../../util/errors.js';
 import type { ComposeChildInput, ComposeChildOutput } from '../../workers/compose-worker.js';
@@ -25,24 +26,13 @@ import type { QueueItem } from '../voice/guild-player.js';
 import { playPiece } from '../voice/playback.js';
 import { attachmentNames, pieceButtons, pieceEmbed } from './embed.js';
 import { ProgressThrottle, progressText, statusFromUpdate } from './progress.js';
-import { checkMidiBytes, type ComposeRequestInput } from './request.js';
+import { checkMidiBytes } from './request.js';
+import { interruptedReply, RESTARTING_TEXT } from './interrupted.js';
+import { PendingJobRecord } from './pending.js';
+import { WORK_DIR_PREFIX, type ComposeInteraction, type ComposeJobRequest, type MidiSource } from './job-request.js';
+
+export { WORK_DIR_PREFIX, type ComposeInteraction, type ComposeJobRequest, type MidiSource } from './job-request.js';
 import { quoteInput } from '../../util/text.js';
-
-export type ComposeInteraction = ChatInputCommandInteraction | ButtonInteraction;
-
-/** Where the seed MIDI comes from: an upload to download, or a stored piece's file. */
-export type MidiSource = { readonly url: string; readonly name: string } | { readonly path: string; readonly name: string };
-
-export interface ComposeJobRequest {
-  readonly kind: PieceKind;
-  /** The use case the job runs: compose (default) or harmonize (/harmonize: `input` is its options). */
-  readonly useCase?: ComposeChildInput['useCase'];
-  readonly parentId?: number;
-  /** The compose options (no midi/outDir/model); stored with the piece and replayed by buttons. */
-  readonly input: ComposeRequestInput;
-  readonly midi?: MidiSource;
-  readonly play: boolean;
-}
 
 /** Progress edits at most this often: webhook edits share one rate-limit bucket per token. */
 export const PROGRESS_INTERVAL_MS = 1500;
@@ -79,10 +69,17 @@ async function downloadMidi(source: Extract<MidiSource, { url: string }>, target
 }
 
 /** The job body: seed file, model, then the child process that composes and renders. */
-async function composeJob(context: BotContext, request: ComposeJobRequest, guildId: string | null, job: JobContext<ComposeProgress>): Promise<JobOutcome> {
+async function composeJob(
+  context: BotContext,
+  request: ComposeJobRequest,
+  guildId: string | null,
+  job: JobContext<ComposeProgress>,
+  recordWorkDir: (workDir: string) => Promise<void>,
+): Promise<JobOutcome> {
   await mkdir(context.piecesDir, { recursive: true });
-  const workDir = await mkdtemp(path.join(context.piecesDir, '.work-'));
+  const workDir = await mkdtemp(path.join(context.piecesDir, WORK_DIR_PREFIX));
   try {
+    await recordWorkDir(workDir);
     let midiPath: string | undefined;
     if (request.midi) {
       midiPath = path.join(workDir, SEED_FILE);
@@ -226,6 +223,15 @@ async function addRatingReactions(context: BotContext, interaction: ComposeInter
  * queue itself propagates, and the router answers that one.
  */
 export async function composeForInteraction(context: BotContext, interaction: ComposeInteraction, request: ComposeJobRequest): Promise<void> {
+  const flow = composeFlow(context, interaction, request);
+  return context.lifecycle ? context.lifecycle.track(flow) : flow;
+}
+
+async function composeFlow(context: BotContext, interaction: ComposeInteraction, request: ComposeJobRequest): Promise<void> {
+  if (context.lifecycle?.stopping || !context.queue.accepting) {
+    await interaction.reply({ content: RESTARTING_TEXT, flags: MessageFlags.Ephemeral });
+    return;
+  }
   const log = context.logger.child({ interaction: interaction.id, user: interaction.user.id, guild: interaction.guildId, kind: request.kind });
   let markDeferred!: (ok: boolean) => void;
   const deferred = new Promise<boolean>((resolve) => (markDeferred = resolve));
@@ -238,24 +244,52 @@ export async function composeForInteraction(context: BotContext, interaction: Co
   );
 
   let handle;
+  let pending: PendingJobRecord | undefined;
   try {
     handle = context.queue.submit<JobOutcome, ComposeProgress>({
       kind: 'compose',
       userId: interaction.user.id,
       ...(interaction.guildId ? { guildId: interaction.guildId } : {}),
-      run: (job) => composeJob(context, request, interaction.guildId, job),
+      // The job may start inside submit(); by the time it has a work folder the record exists.
+      run: (job) => composeJob(context, request, interaction.guildId, job, async (workDir) => pending?.setWorkDir(workDir)),
       onUpdate: (update) => {
         const status = statusFromUpdate(update);
         if (status) throttle.update(progressText(status));
       },
     });
+    // Written as the job is queued, deleted once the user has an answer.
+    pending = new PendingJobRecord(context, interaction, request);
   } catch (error) {
     markDeferred(false);
-    if (!(error instanceof QueueFullError)) throw error;
+    // The queue closed between the check above and here: the bot is stopping.
+    const refusal = error instanceof QueueFullError ? userMessage(error) : error instanceof JobCancelledError ? RESTARTING_TEXT : undefined;
+    if (refusal === undefined) throw error;
     await throttle.close();
-    await interaction.reply({ content: userMessage(error), flags: MessageFlags.Ephemeral });
+    await interaction.reply({ content: refusal, flags: MessageFlags.Ephemeral });
     return;
   }
+  let interrupted = false;
+  try {
+    await answerCompose(context, interaction, request, { handle, throttle, markDeferred, log, onInterrupted: () => (interrupted = true), pending });
+  } finally {
+    if (interrupted) await pending.interrupted();
+    else await pending.finished();
+  }
+}
+
+interface ComposeRun {
+  readonly handle: JobHandle<JobOutcome>;
+  readonly throttle: ProgressThrottle;
+  readonly markDeferred: (ok: boolean) => void;
+  readonly log: Logger;
+  readonly pending: PendingJobRecord;
+  /** The bot is stopping and cut the job short: its row stays as the Try again offer. */
+  readonly onInterrupted: () => void;
+}
+
+/** From the deferral to the posted piece (or the failure told). */
+async function answerCompose(context: BotContext, interaction: ComposeInteraction, request: ComposeJobRequest, run: ComposeRun): Promise<void> {
+  const { handle, throttle, markDeferred, log } = run;
 
   try {
     await interaction.deferReply();
@@ -280,6 +314,14 @@ export async function composeForInteraction(context: BotContext, interaction: Co
     }
   } catch (error) {
     await throttle.close();
+    if (error instanceof JobCancelledError && context.lifecycle?.stopping) {
+      log.info('compose cut short by the stop; its user is offered a retry');
+      run.onInterrupted();
+      await interaction
+        .editReply(interruptedReply(request.kind, await run.pending.id()))
+        .catch((e: unknown) => log.warn({ err: e }, 'could not tell the user the compose was interrupted'));
+      return;
+    }
     if (isExpectedError(error)) log.info({ reason: (error as Error).message }, 'compose refused');
     else log.error({ err: error }, 'compose failed');
     await interaction
@@ -301,7 +343,7 @@ export async function composeForInteraction(context: BotContext, interaction: Co
   log.info({ piece: piece.id, model: piece.modelVersion, seconds: piece.parameters.seconds }, 'piece posted');
   await addRatingReactions(context, interaction, message);
 
-  if (request.play && piece.audioPath) {
+  if (request.play && piece.audioPath && !context.lifecycle?.stopping) {
     try {
       await playPiece(context, interaction, queueItemFor(piece, piece.audioPath, interaction.user.id));
     } catch (error) {

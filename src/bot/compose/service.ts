@@ -13,9 +13,7 @@ import { createPiece, updatePiece, type PieceKind, type StoredPiece } from '../.
 import { getActiveModelVersion } from '../../db/model-versions.js';
 import type { JsonObject } from '../../db/encoding.js';
 import { QueueFullError } from '../../jobs/errors.js';
-import { runJob } from '../../jobs/launch.js';
 import type { JobContext } from '../../jobs/queue.js';
-import { workerEntryPath } from '../../util/built-entry.js';
 import { InvalidInputError } from '../../util/errors.js';
 import type { ComposeChildInput, ComposeChildOutput } from '../../workers/compose-worker.js';
 import type { BotContext } from '../context.js';
@@ -25,6 +23,7 @@ import type { QueueItem } from '../voice/guild-player.js';
 import { playPiece } from '../voice/playback.js';
 import { attachmentNames, pieceButtons, pieceEmbed } from './embed.js';
 import { ProgressThrottle, progressText, statusFromUpdate } from './progress.js';
+import { runCompose } from './workers.js';
 import { checkMidiBytes, type ComposeRequestInput } from './request.js';
 import { quoteInput } from '../../util/text.js';
 
@@ -55,8 +54,8 @@ interface JobOutcome {
 /**
  * The model that serves the guild now: its own active taste variant (registry in the database),
  * else RHYTHMIX_MODEL, else undefined — then the child's composer takes the registry's current
- * model (models/current.json) or the bundled default. Asked at every job start, and every job is
- * a fresh process, so a model switch applies to the next compose without a restart.
+ * model (models/current.json) or the bundled default. Asked at every job start, and a warm worker
+ * reloads when the model differs from its last job's, so a model switch applies to the next compose without a restart.
  */
 export async function modelForJob(context: BotContext, guildId: string | null): Promise<string | undefined> {
   const own = guildId
@@ -91,9 +90,7 @@ async function composeJob(context: BotContext, request: ComposeJobRequest, guild
     // Chosen before the child starts, so the job's options name the exact take; the summary echoes it for the row.
     const samplingSeed = typeof request.input.samplingSeed === 'number' ? request.input.samplingSeed : randomSamplingSeed();
     const options = { ...request.input, samplingSeed, ...(midiPath ? { midi: midiPath } : {}), outDir: workDir, ...(model ? { model } : {}) };
-    const output = await runJob<ComposeChildOutput, ComposeProgress>(workerEntryPath('compose-worker'), { options } satisfies ComposeChildInput, {
-      via: 'process',
-      name: 'compose',
+    const output = await runCompose(context.composeWorkers, { options } satisfies ComposeChildInput, {
       onProgress: (progress) => job.progress(progress),
       signal: job.signal,
       ...(job.timeoutMs !== undefined ? { timeoutMs: job.timeoutMs } : {}),

@@ -18,18 +18,24 @@ export interface ComposerCache {
 }
 
 export function createComposerCache(load: ComposerLoader, fingerprint: ModelFingerprint): ComposerCache {
-  let kept: { key: string; composer: Composer } | undefined;
+  // The load itself is kept, so a job arriving while the same model still loads waits for that load.
+  let kept: { key: string; composer: Promise<Composer> } | undefined;
   let loads = 0;
   return {
     async get(model) {
       const key = await fingerprint(model);
       if (kept?.key === key) return kept.composer;
       // Only one model is held: a worker serving another guild's version drops the previous one.
-      kept = undefined;
       loads++;
-      const composer = await load(model);
-      kept = { key, composer };
-      return composer;
+      const loading = { key, composer: load(model) };
+      kept = loading;
+      try {
+        return await loading.composer;
+      } catch (error) {
+        // A failed load is not kept: the next job tries again.
+        if (kept === loading) kept = undefined;
+        throw error;
+      }
     },
     get loads() {
       return loads;

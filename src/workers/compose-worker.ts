@@ -51,6 +51,9 @@ function tokensOf(piece: Piece | undefined, style: string): number[] | null {
 }
 
 const composers = createComposerCache(loadComposer, modelFingerprint);
+// Warm means loaded: the default model (RHYTHMIX_MODEL or the registry's current one) loads now, before
+// the first job. A failure here is the first job's to report (it tries again).
+composers.get(undefined).catch(() => undefined);
 
 serveCalls<ComposeChildInput, ComposeChildOutput, ComposeProgress>({
   call: async (input, { progress, signal }) => {

@@ -88,8 +88,14 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'rhythmix-bot', secrets: [config.discordToken] });
   const db: OpenedDatabase = await openDatabase(config.databaseUrl);
   const queue = new JobQueue(config.queue);
-  // Started now, so the first composes find the model loaded.
-  const composeWorkers = composeWorkerPool(config.composeWorkers);
+  let composeWorkers;
+  try {
+    // Started now, so the first composes find the model loaded.
+    composeWorkers = composeWorkerPool(config.composeWorkers);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
   const client = createClient({ apiUrl: options.apiUrl ?? discordApiUrl() });
   const feedback = new FeedbackService({
     db,

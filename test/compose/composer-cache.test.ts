@@ -48,6 +48,14 @@ describe('createComposerCache', () => {
     expect(await cache.get('base')).toBe(republished);
   });
 
+  it('lets a job that arrives while its model still loads wait for that load', async () => {
+    const { loaded, load, fingerprint } = fakes();
+    const cache = createComposerCache(load, fingerprint);
+    const [preload, job] = await Promise.all([cache.get(undefined), cache.get(undefined)]);
+    expect(job).toBe(preload);
+    expect(loaded).toEqual(['default']);
+  });
+
   it('keeps nothing from a failed load: the next job tries again', async () => {
     const { fingerprint } = fakes();
     let fail = true;

@@ -91,7 +91,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   let composeWorkers;
   try {
     // Started now, so the first composes find the model loaded.
-    composeWorkers = composeWorkerPool(config.composeWorkers);
+    composeWorkers = composeWorkerPool(config.composeWorkers, logger);
   } catch (error) {
     await db.close();
     throw error;

@@ -15,6 +15,8 @@ import { launch, type CallOptions, type LaunchedEntry, type LaunchOptions } from
 export interface WorkerPoolOptions extends Omit<LaunchOptions, 'data' | 'keepsAlive'> {
   /** Workers kept running (at least 1). */
   readonly size: number;
+  /** A worker died or was killed under a job and is being replaced (for a log line); `retrying` tells whether the job runs again. */
+  readonly onWorkerLost?: (lost: { readonly pid: number | undefined; readonly error: Error; readonly retrying: boolean }) => void;
 }
 
 /** One place in the pool; its entry is replaced when it ends. */
@@ -95,8 +97,14 @@ export class WorkerPool {
       if (!entry.ended || this.closed) throw error;
       // The worker is gone: killed after a cancel or timeout (that error is the answer), or died under the job.
       slot.entry = this.launchWorker();
+      const retrying = mayRetry && error instanceof WorkerCrashedError && !options.signal?.aborted;
+      try {
+        this.options.onWorkerLost?.({ pid: entry.pid, error: error as Error, retrying });
+      } catch {
+        // a listener's mistake must not change the job's answer
+      }
       if (!(error instanceof WorkerCrashedError) || options.signal?.aborted) throw error;
-      if (mayRetry) return this.callOnSlot<O, P>(slot, input, options, false);
+      if (retrying) return this.callOnSlot<O, P>(slot, input, options, false);
       throw new WorkerCrashedError(`the ${this.name} worker crashed twice on this job (${error.message}); it was not finished`, { cause: error });
     }
   }
@@ -107,7 +115,8 @@ export class WorkerPool {
 
   private launchWorker(): LaunchedEntry {
     this.workerCount++;
-    return launch(this.entry, { ...this.options, name: `${this.name} worker ${this.workerCount}` });
+    const { size: _size, onWorkerLost: _onWorkerLost, ...launchOptions } = this.options;
+    return launch(this.entry, { ...launchOptions, name: `${this.name} worker ${this.workerCount}` });
   }
 
   private acquire(signal: AbortSignal | undefined): Promise<Slot> {

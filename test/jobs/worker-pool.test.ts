@@ -15,8 +15,16 @@ const fixture = fileURLToPath(new URL('./fixtures/pool-entry.mjs', import.meta.u
 const pools: WorkerPool[] = [];
 const dirs: string[] = [];
 
-function pool(size: number, graceMs = 300): WorkerPool {
-  const created = new WorkerPool(fixture, { via: 'process', name: 'test', size, graceMs }).start();
+type Lost = { pid: number | undefined; retrying: boolean };
+
+function pool(size: number, graceMs = 300, lost: Lost[] = []): WorkerPool {
+  const created = new WorkerPool(fixture, {
+    via: 'process',
+    name: 'test',
+    size,
+    graceMs,
+    onWorkerLost: ({ pid, retrying }) => lost.push({ pid, retrying }),
+  }).start();
   pools.push(created);
   return created;
 }
@@ -71,7 +79,8 @@ describe('WorkerPool', () => {
   });
 
   it('retries a job whose worker died under it once, on a fresh worker, and answers it once', async () => {
-    const workers = pool(1);
+    const lost: Lost[] = [];
+    const workers = pool(1, 300, lost);
     const [first] = workers.pids;
     const marker = path.join(tempDir(), 'crashed');
     const progress: number[] = [];
@@ -81,13 +90,16 @@ describe('WorkerPool', () => {
     expect(progress.at(-1)).toBe(answer.pid);
     expect(alive(first!)).toBe(false);
     expect(workers.pids).toEqual([answer.pid]);
+    expect(lost).toEqual([{ pid: first, retrying: true }]);
   });
 
   it('fails a job whose worker dies twice with a clear message, and keeps serving the next job', async () => {
-    const workers = pool(1);
+    const lost: Lost[] = [];
+    const workers = pool(1, 300, lost);
     const failure = await workers.call({ mode: 'crash' }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(WorkerCrashedError);
     expect((failure as Error).message).toMatch(/crashed twice on this job/);
+    expect(lost.map((l) => l.retrying)).toEqual([true, false]);
     const { pid } = await workers.call<{ pid: number }>({ mode: 'pid' });
     expect(workers.pids).toEqual([pid]);
   });

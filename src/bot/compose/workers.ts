@@ -6,15 +6,25 @@
 import { WorkerPool } from '../../jobs/worker-pool.js';
 import { runJob, type CallOptions } from '../../jobs/launch.js';
 import { workerEntryPath } from '../../util/built-entry.js';
+import type { Logger } from '../../util/logger.js';
 import type { ComposeChildInput, ComposeChildOutput } from '../../workers/compose-worker.js';
 import type { ComposeProgress } from '../../compose/pipeline.js';
 
 const NAME = 'compose';
 
 /** The pool of `size` warm workers, started; undefined for 0. */
-export function composeWorkerPool(size: number): WorkerPool | undefined {
+export function composeWorkerPool(size: number, logger?: Logger): WorkerPool | undefined {
   if (size <= 0) return undefined;
-  return new WorkerPool(workerEntryPath('compose-worker'), { via: 'process', name: NAME, size }).start();
+  return new WorkerPool(workerEntryPath('compose-worker'), {
+    via: 'process',
+    name: NAME,
+    size,
+    onWorkerLost: ({ pid, error, retrying }) =>
+      logger?.warn(
+        { pid, reason: error.message, retrying },
+        retrying ? 'a compose worker died under its job; retrying on a new one' : 'a compose worker was replaced',
+      ),
+  }).start();
 }
 
 /** One compose in a warm worker when there is a pool, else in a fresh child process (as before the pool). */

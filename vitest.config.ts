@@ -14,6 +14,7 @@ const integration = [
   'test/feedback/simulate.test.ts',
   // Workers and child processes from dist/ (training runs on dist/workers/train-worker.js).
   'test/jobs/launch.test.ts',
+  'test/jobs/worker-pool.test.ts',
   'test/jobs/workers.test.ts',
   'test/bot/voice-thread.test.ts',
   'test/feedback/service.test.ts',

@@ -10,6 +10,7 @@ import type { BotConfig, Environment } from '../config/index.js';
 import { piecesDirSetting, processEnvironment } from '../config/settings.js';
 import { openDatabase, type OpenedDatabase } from '../db/index.js';
 import { JobQueue } from '../jobs/queue.js';
+import { composeWorkerPool } from './compose/workers.js';
 import { RhythmixError } from '../util/errors.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { createClient, discordApiUrl } from './client.js';
@@ -97,6 +98,14 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'rhythmix-bot', secrets: [config.discordToken] });
   const db: OpenedDatabase = await openDatabase(config.databaseUrl);
   const queue = new JobQueue(config.queue);
+  let composeWorkers;
+  try {
+    // Started now, so the first composes find the model loaded.
+    composeWorkers = composeWorkerPool(config.composeWorkers, logger);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
   const client = createClient({ apiUrl: options.apiUrl ?? discordApiUrl() });
   const feedback = new FeedbackService({
     db,
@@ -111,6 +120,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     logger,
     db,
     queue,
+    ...(composeWorkers ? { composeWorkers } : {}),
     players: createPlayerRegistry(logger, { ...config.voice, onPlaybackStopped: announcePlaybackStopped(client, logger) }),
     piecesDir: piecesDirectory(options.piecesDir),
     feedback,
@@ -151,6 +161,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
       if (!(await lifecycle.settled(STOP_ANSWER_TIMEOUT_MS))) logger.warn('some composes could not tell their users before the stop');
       router.detach();
       context.players.destroyAll();
+      await composeWorkers?.close().catch((error: unknown) => logger.warn({ err: error }, 'could not stop the compose workers cleanly'));
       await client.destroy().catch(() => undefined);
       await db.close();
       logger.info('bot stopped');

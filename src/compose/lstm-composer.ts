@@ -13,12 +13,14 @@ import { quantizePiece } from '../music/quantize.js';
 import { decodeTokens } from '../music/tokens.js';
 import { InvalidInputError } from '../util/errors.js';
 import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { modelSetting } from '../config/settings.js';
 import { join } from 'node:path';
 import { Generator } from '../model/generator.js';
 import { Rng } from '../model/rng.js';
-import { modelsDirectory } from '../model/model-files.js';
+import { MODEL_FILES, modelsDirectory, resolveModelDir } from '../model/model-files.js';
 import { currentModelName } from '../model/registry.js';
+import type { ModelFingerprint } from './composer-cache.js';
 import type { Composer, ComposerLoader, CompositionRequest } from './composer.js';
 
 /**
@@ -202,8 +204,28 @@ function withInstruments(piece: Piece, request: CompositionRequest): Piece {
   return { ...piece, tracks };
 }
 
+/** The model a load of `model` takes now: `--model` (a name under models/ or a folder), else RHYTHMIX_MODEL, else the bundled model. */
+function chosenModel(model: string | undefined): string {
+  return model ?? modelSetting() ?? defaultModel();
+}
+
 /** Loads `--model` (a name under models/ or a folder), else RHYTHMIX_MODEL, else the bundled model. */
 export const loadLstmComposer: ComposerLoader = async (model) => {
-  const name = model ?? modelSetting() ?? defaultModel();
+  const name = chosenModel(model);
   return new LstmComposer(name, await Generator.load(name));
+};
+
+/** The chosen model's folder and its files' sizes and times: changes whenever a load would give another model. */
+export const lstmModelFingerprint: ModelFingerprint = async (model) => {
+  const name = chosenModel(model);
+  const dir = resolveModelDir(name);
+  const files = await Promise.all(
+    [MODEL_FILES.topology, MODEL_FILES.weights, MODEL_FILES.vocabulary].map((file) =>
+      stat(join(dir, file)).then(
+        (info) => `${info.size}@${info.mtimeMs}`,
+        () => 'missing',
+      ),
+    ),
+  );
+  return [name, dir, ...files].join('|');
 };

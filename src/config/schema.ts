@@ -185,6 +185,18 @@ const shape = {
   QUEUE_MAX_LENGTH: wholeNumber('QUEUE_MAX_LENGTH', 20, 0, 10_000, 'jobs waiting at most'),
   QUEUE_PER_USER: wholeNumber('QUEUE_PER_USER', 2, 1, 1000, 'jobs one user may have queued or running'),
   QUEUE_PER_GUILD: wholeNumber('QUEUE_PER_GUILD', 6, 1, 10_000, 'jobs one server may have queued or running'),
+  // Unset: one warm worker per queue slot (toConfig); 0: a fresh child per job.
+  COMPOSE_WORKERS: optionalText.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    if (!/^\d+$/.test(value) || Number(value) > 64) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `COMPOSE_WORKERS must be a whole number from 0 to 64 (warm compose workers; 0 = a fresh process per job), got "${value.slice(0, 40)}"`,
+      });
+      return z.NEVER;
+    }
+    return Number(value);
+  }),
   JOB_TIMEOUT_SECONDS: wholeNumber('JOB_TIMEOUT_SECONDS', 300, 1, 86_400, 'longest a compose or render job may run'),
   SHUTDOWN_GRACE_SECONDS: wholeNumber(
     'SHUTDOWN_GRACE_SECONDS',
@@ -251,6 +263,8 @@ function toConfig(env: z.output<typeof cliShape>) {
       perGuild: env.QUEUE_PER_GUILD,
       jobTimeoutMs: env.JOB_TIMEOUT_SECONDS * 1000,
     },
+    /** Warm compose worker processes the bot keeps (0: a fresh child per compose). */
+    composeWorkers: env.COMPOSE_WORKERS ?? env.QUEUE_CONCURRENCY,
     voice: { idleTimeoutMs: env.VOICE_IDLE_SECONDS * 1000, aloneTimeoutMs: env.VOICE_ALONE_SECONDS * 1000 },
     retrain: { schedule: env.RETRAIN_EVERY, minRatings: env.RETRAIN_MIN_RATINGS, guildMinRatings: env.RETRAIN_GUILD_MIN_RATINGS },
     ratings: { reconcileWindowMs: env.RATINGS_RECONCILE_HOURS * 3_600_000 },

@@ -69,6 +69,8 @@ interface Transport {
 interface Hooks {
   readonly message: (message: unknown) => void;
   readonly ended: (error: Error) => void;
+  /** The thread or process is gone for good (after `ended`, or after a stop). */
+  readonly exited: () => void;
 }
 
 interface PendingCall {
@@ -88,13 +90,17 @@ export class LaunchedEntry {
   private nextId = 1;
   private endError: Error | undefined;
   private stopping = false;
+  /** Resolves once the thread or process has ended, whether it was stopped or died. */
+  readonly exited: Promise<void>;
 
   constructor(entry: string | URL, options: LaunchOptions) {
     const file = entry instanceof URL ? fileURLToPath(entry) : entry;
     this.name = options.name ?? file.split(/[\\/]/).pop() ?? 'entry';
     this.graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
     this.rebuild = { ...(options.classes ? { classes: options.classes } : {}), ...(options.unknown ? { unknown: options.unknown } : {}) };
-    const hooks: Hooks = { message: (message) => this.onMessage(message), ended: (error) => this.onEnded(error) };
+    let markExited!: () => void;
+    this.exited = new Promise<void>((resolve) => (markExited = resolve));
+    const hooks: Hooks = { message: (message) => this.onMessage(message), ended: (error) => this.onEnded(error), exited: () => markExited() };
     this.transport = options.via === 'thread' ? startThread(file, this.name, options, hooks) : startProcess(file, this.name, options, hooks);
   }
 
@@ -232,7 +238,10 @@ function startThread(file: string, name: string, options: LaunchOptions, hooks: 
   if (options.keepsAlive === false) worker.unref();
   worker.on('message', hooks.message);
   worker.on('error', (error) => hooks.ended(new WorkerCrashedError(`${name} crashed: ${error.message}`, { cause: error })));
-  worker.on('exit', (code) => hooks.ended(new WorkerCrashedError(`${name} exited (code ${code}) before finishing`)));
+  worker.on('exit', (code) => {
+    hooks.ended(new WorkerCrashedError(`${name} exited (code ${code}) before finishing`));
+    hooks.exited();
+  });
   return {
     pid: undefined,
     send: (message, transfer) => worker.postMessage(message, transfer),
@@ -268,10 +277,15 @@ function startProcess(file: string, name: string, options: LaunchOptions, hooks:
   const crashed = (error: Error): void => {
     kill();
     hooks.ended(new WorkerCrashedError(`${name} crashed: ${error.message}`, { cause: error }));
+    // A child that never started emits no 'exit'.
+    if (child.pid === undefined) hooks.exited();
   };
   child.on('message', hooks.message);
   child.on('error', crashed);
-  child.on('exit', (code, signal) => hooks.ended(new WorkerCrashedError(`${name} exited (${signal ?? `code ${code}`}) before finishing`)));
+  child.on('exit', (code, signal) => {
+    hooks.ended(new WorkerCrashedError(`${name} exited (${signal ?? `code ${code}`}) before finishing`));
+    hooks.exited();
+  });
   return {
     pid: child.pid,
     send: (message) => {

@@ -1,14 +1,19 @@
 /**
- * Child-process entry for the bot's compose jobs (`runJob(…, { via: 'process' })`, low priority):
- * compose options → piece.mid, piece.ogg, piece.png in `options.outDir` → the summary and the
- * piece's tokens, through the compose use case (src/app/compose.ts). Generation and rendering both
- * run here, so the bot's process only waits.
+ * Child-process entry for the bot's compose jobs (low priority): compose options → piece.mid,
+ * piece.ogg, piece.png in `options.outDir` → the summary and the piece's tokens, through the compose
+ * use case (src/app/compose.ts). Generation and rendering both run here, so the bot's process only
+ * waits.
+ *
+ * Long-lived: the bot keeps a pool of these warm (src/jobs/worker-pool.ts), one job per call, and
+ * the loaded model stays between calls (composer-cache.ts: reloaded when the job's model, or its
+ * files, differ). `runJob` (one call, then stop) works the same, for `COMPOSE_WORKERS=0`.
  */
 import type { Composer } from '../compose/composer.js';
-import { loadComposer } from '../compose/load-composer.js';
+import { createComposerCache } from '../compose/composer-cache.js';
+import { loadComposer, modelFingerprint } from '../compose/load-composer.js';
 import { compose, type ComposeProgress, type ComposeSummary } from '../app/compose.js';
 import { harmonize } from '../app/harmonize.js';
-import { serve } from '../jobs/serve.js';
+import { serveCalls } from '../jobs/serve.js';
 import type { Piece } from '../music/piece.js';
 import { quantizePiece } from '../music/quantize.js';
 import { encodePiece } from '../music/tokens.js';
@@ -49,11 +54,19 @@ function tokensOf(piece: Piece | undefined, style: string): number[] | null {
   }
 }
 
-serve<ComposeChildInput, ComposeChildOutput, ComposeProgress>(async (input, { progress, signal }) => {
-  const model = typeof input.options.model === 'string' ? input.options.model : undefined;
-  let composed: Piece | undefined;
-  const composer = capturing(await loadComposer(model), (piece) => (composed = piece));
-  const run = input.useCase === 'harmonize' ? harmonize : compose;
-  const summary = await run(input.options, { composer, renderIn: 'inline', onProgress: progress, signal });
-  return { summary, tokens: tokensOf(composed, summary.style) };
+const composers = createComposerCache(loadComposer, modelFingerprint);
+// Warm means loaded: the default model (RHYTHMIX_MODEL or the registry's current one) loads now, before
+// the first job. A failure here is the first job's to report (it tries again).
+composers.get(undefined).catch(() => undefined);
+
+serveCalls<ComposeChildInput, ComposeChildOutput, ComposeProgress>({
+  call: async (input, { progress, signal }) => {
+    const model = typeof input.options.model === 'string' ? input.options.model : undefined;
+    let composed: Piece | undefined;
+    // Taken once: the job composes with this model to its end, whatever is published meanwhile.
+    const composer = capturing(await composers.get(model), (piece) => (composed = piece));
+    const run = input.useCase === 'harmonize' ? harmonize : compose;
+    const summary = await run(input.options, { composer, renderIn: 'inline', onProgress: progress, signal });
+    return { summary, tokens: tokensOf(composed, summary.style) };
+  },
 });

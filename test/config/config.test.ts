@@ -90,6 +90,18 @@ describe('configuration', () => {
     ]);
   });
 
+  it('keeps one warm compose worker per queue slot unless COMPOSE_WORKERS says otherwise (0 = none)', () => {
+    expect(loadCliConfig({ env: {}, ...noFile }).composeWorkers).toBe(defaultConcurrency());
+    expect(loadCliConfig({ env: { QUEUE_CONCURRENCY: '3' }, ...noFile }).composeWorkers).toBe(3);
+    expect(loadCliConfig({ env: { QUEUE_CONCURRENCY: '3', COMPOSE_WORKERS: '0' }, ...noFile }).composeWorkers).toBe(0);
+    expect(loadCliConfig({ env: { COMPOSE_WORKERS: '5' }, ...noFile }).composeWorkers).toBe(5);
+    for (const bad of ['-1', 'two', '65']) {
+      expect(problemsOf(() => loadCliConfig({ env: { COMPOSE_WORKERS: bad }, ...noFile }))).toEqual([
+        expect.stringMatching(new RegExp(`^COMPOSE_WORKERS must be a whole number from 0 to 64 .*got "${bad}"`)),
+      ]);
+    }
+  });
+
   it('the bot says exactly what to set, one line per problem', () => {
     const problems = problemsOf(() => loadBotConfig({ env: {}, ...noFile }));
     expect(problems).toEqual([

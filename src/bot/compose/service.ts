@@ -13,10 +13,8 @@ import { createPiece, updatePiece, type StoredPiece } from '../../db/pieces.js';
 import { getActiveModelVersion } from '../../db/model-versions.js';
 import type { JsonObject } from '../../db/encoding.js';
 import { JobCancelledError, QueueFullError } from '../../jobs/errors.js';
-import { runJob } from '../../jobs/launch.js';
 import type { JobContext, JobHandle } from '../../jobs/queue.js';
 import type { Logger } from '../../util/logger.js';
-import { workerEntryPath } from '../../util/built-entry.js';
 import { InvalidInputError } from '../../util/errors.js';
 import type { ComposeChildInput, ComposeChildOutput } from '../../workers/compose-worker.js';
 import type { BotContext } from '../context.js';
@@ -27,6 +25,7 @@ import { playPiece } from '../voice/playback.js';
 import { attachmentNames, pieceButtons, pieceEmbed } from './embed.js';
 import { ProgressThrottle, progressText, statusFromUpdate } from './progress.js';
 import { checkMidiBytes } from './request.js';
+import { runCompose } from './workers.js';
 import { interruptedReply, RESTARTING_TEXT } from './interrupted.js';
 import { PendingJobRecord } from './pending.js';
 import { WORK_DIR_PREFIX, type ComposeInteraction, type ComposeJobRequest, type MidiSource } from './job-request.js';
@@ -47,8 +46,8 @@ interface JobOutcome {
 /**
  * The model that serves the guild now: its own active taste variant (registry in the database),
  * else RHYTHMIX_MODEL, else undefined — then the child's composer takes the registry's current
- * model (models/current.json) or the bundled default. Asked at every job start, and every job is
- * a fresh process, so a model switch applies to the next compose without a restart.
+ * model (models/current.json) or the bundled default. Asked at every job start, and a warm worker
+ * reloads when the model differs from its last job's, so a model switch applies to the next compose without a restart.
  */
 export async function modelForJob(context: BotContext, guildId: string | null): Promise<string | undefined> {
   const own = guildId
@@ -90,17 +89,11 @@ async function composeJob(
     // Chosen before the child starts, so the job's options name the exact take; the summary echoes it for the row.
     const samplingSeed = typeof request.input.samplingSeed === 'number' ? request.input.samplingSeed : randomSamplingSeed();
     const options = { ...request.input, samplingSeed, ...(midiPath ? { midi: midiPath } : {}), outDir: workDir, ...(model ? { model } : {}) };
-    const output = await runJob<ComposeChildOutput, ComposeProgress>(
-      workerEntryPath('compose-worker'),
-      { options, ...(request.useCase ? { useCase: request.useCase } : {}) } satisfies ComposeChildInput,
-      {
-        via: 'process',
-        name: 'compose',
-        onProgress: (progress) => job.progress(progress),
-        signal: job.signal,
-        ...(job.timeoutMs !== undefined ? { timeoutMs: job.timeoutMs } : {}),
-      },
-    );
+    const output = await runCompose(context.composeWorkers, { options, ...(request.useCase ? { useCase: request.useCase } : {}) } satisfies ComposeChildInput, {
+      onProgress: (progress) => job.progress(progress),
+      signal: job.signal,
+      ...(job.timeoutMs !== undefined ? { timeoutMs: job.timeoutMs } : {}),
+    });
     return { workDir, output, hasMidiSeed: midiPath !== undefined };
   } catch (error) {
     await rm(workDir, { recursive: true, force: true });

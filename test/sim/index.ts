@@ -22,3 +22,4 @@ export { Intents, CallbackType } from './core.js';
 export { MessageFlags, type SimMessage, type SimAttachment, type SimChannel, type SimGuild, type SimUserRecord } from './world.js';
 export type { RestLogEntry, InjectedFailure } from './rest.js';
 export type { GatewaySession } from './gateway.js';
+export { guildIdOnShard, shardOf, ShardCloseCode, type ShardPair } from './sharding.js';

@@ -19,6 +19,7 @@ import { announceNewVersions } from './commands/retrain.js';
 import { startHealthLog } from './health.js';
 import { attachRatingListeners } from './ratings.js';
 import { createRouter } from './router.js';
+import { processShards, runsOncePerBot } from './shard.js';
 import { createPlayerRegistry } from './voice/index.js';
 
 export const DEFAULT_PIECES_DIR = 'data/pieces';
@@ -142,7 +143,11 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     throw error;
   }
   announceNewVersions(feedback, client, config.announceChannelId, logger);
-  feedback.start();
-  logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size, database: db.file, pieces: context.piecesDir }, 'bot ready');
+  // With shards, every process serves commands and ratings; the retrain schedule runs once, on shard 0.
+  feedback.start({ schedule: runsOncePerBot(client) });
+  logger.info(
+    { user: client.user?.tag, guilds: client.guilds.cache.size, shards: processShards(client)?.ids, database: db.file, pieces: context.piecesDir },
+    'bot ready',
+  );
   return { client, context, stop };
 }

@@ -20,7 +20,8 @@ function identify(sim: DiscordSimulator, shard: unknown): Promise<{ ready?: unkn
     const socket = new WebSocket(sim.gatewayUrl);
     socket.on('message', (raw: Buffer) => {
       const packet = JSON.parse(raw.toString()) as { op: number; t?: string; d: { shard?: unknown } };
-      if (packet.op === 10) socket.send(JSON.stringify({ op: 2, d: { token: sim.token, intents: 1, properties: {}, ...(shard === undefined ? {} : { shard }) } }));
+      if (packet.op === 10)
+        socket.send(JSON.stringify({ op: 2, d: { token: sim.token, intents: 1, properties: {}, ...(shard === undefined ? {} : { shard }) } }));
       if (packet.t === 'READY') {
         resolve({ ready: packet.d.shard });
         socket.close();

@@ -253,7 +253,11 @@ export class RestServer {
 
     this.route('GET', '/gateway', () => ok({ url: this.gatewayUrl() }), false);
     this.route('GET', '/gateway/bot', () =>
-      ok({ url: this.gatewayUrl(), shards: this.recommendedShards, session_start_limit: { total: 1000, remaining: 999, reset_after: 86_400_000, max_concurrency: 1 } }),
+      ok({
+        url: this.gatewayUrl(),
+        shards: this.recommendedShards,
+        session_start_limit: { total: 1000, remaining: 999, reset_after: 86_400_000, max_concurrency: 1 },
+      }),
     );
     this.route('GET', '/users/@me', () => ok(apiUser(world.bot)));
     this.route('GET', '/users/:user', ({ params }) => {

@@ -1,10 +1,79 @@
 /**
  * `rhythmix bot` (= `npm start`): runs the Discord bot until Ctrl-C or SIGTERM. Needs only
  * DISCORD_TOKEN and DISCORD_APP_ID (environment or .env); a missing one stops start-up with a
- * line saying what to set.
+ * line saying what to set. `--shards auto|N` runs N shard processes, each a plain `rhythmix bot`,
+ * under discord.js's ShardingManager (src/bot/sharding.ts).
  */
 import type { Command } from 'commander';
 import { loadBotConfig } from '../../config/index.js';
+import { InvalidInputError } from '../../util/errors.js';
+import { createLogger } from '../../util/logger.js';
+import { quoteInput } from '../../util/text.js';
+
+/** More would be processes nobody can run on one machine; Discord wants one shard per 1000 guilds. */
+const MAX_SHARDS = 256;
+
+interface BotFlags {
+  deployCommands?: boolean;
+  guild?: string;
+  shards?: number | 'auto';
+}
+
+function parseShards(text: string): number | 'auto' {
+  const value = text.trim().toLowerCase();
+  if (value === 'auto') return 'auto';
+  const count = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (count >= 1 && count <= MAX_SHARDS) return count;
+  throw new InvalidInputError(`--shards must be auto or a whole number from 1 to ${MAX_SHARDS}, got ${quoteInput(text)}`, { field: 'shards' });
+}
+
+/**
+ * Resolves on the first SIGINT or SIGTERM. A plain bot then lets a second signal kill it (a hung
+ * stop); a shard ignores repeats (Ctrl-C reaches it and its manager forwards SIGTERM too; the
+ * manager kills a hung one) and also stops when its manager is gone (IPC channel closed).
+ */
+function untilStopSignal(options: { shard: boolean }): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      if (!options.shard) {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    if (options.shard) process.once('disconnect', stop);
+  });
+}
+
+async function runShards(flags: BotFlags, shards: number | 'auto'): Promise<void> {
+  const config = loadBotConfig();
+  const logger = createLogger({ level: config.logLevel, name: 'rhythmix-shards', secrets: [config.discordToken] });
+  const [{ startShards }, { discordApiUrl }] = await Promise.all([import('../../bot/sharding.js'), import('../../bot/client.js')]);
+  const running = await startShards({
+    config,
+    shards,
+    logger,
+    apiUrl: discordApiUrl(),
+    deployCommands: flags.deployCommands === true,
+    commandsGuildId: flags.guild,
+  });
+  console.error(`rhythmix: ${running.count} shard(s) online (Discord recommends ${running.recommended}) — Ctrl-C to stop`);
+  await new Promise<void>((resolve) => {
+    // The first signal stops the shards gently (SIGTERM, their own shutdown); a second kills them now.
+    const shutdown = () => {
+      process.off('SIGINT', shutdown);
+      process.off('SIGTERM', shutdown);
+      const force = () => running.manager.shards.forEach((shard) => shard.process?.kill('SIGKILL'));
+      process.once('SIGINT', force);
+      process.once('SIGTERM', force);
+      void running.stop().finally(resolve);
+    };
+    process.on('SIGINT', shutdown);
+    process.on('SIGTERM', shutdown);
+  });
+}
 
 export function register(program: Command): void {
   program
@@ -12,19 +81,17 @@ export function register(program: Command): void {
     .description('Run the Discord bot (needs DISCORD_TOKEN and DISCORD_APP_ID in .env or the environment)')
     .option('--deploy-commands', 'register the slash commands globally at start (same as `rhythmix deploy-commands`)')
     .option('--guild <id>', 'with --deploy-commands: register them in this server only (instant)')
-    .action(async (flags: { deployCommands?: boolean; guild?: string }) => {
+    .option('--shards <auto|N>', "run N shard processes (auto: Discord's recommended count) under one manager; default: one process", parseShards)
+    .action(async (flags: BotFlags) => {
+      if (flags.shards !== undefined) return runShards(flags, flags.shards);
       const config = loadBotConfig();
-      const { startBot } = await import('../../bot/app.js');
+      const [{ startBot }, { shardLabel }] = await Promise.all([import('../../bot/app.js'), import('../../bot/shard.js')]);
       const bot = await startBot({ config, deployCommands: flags.deployCommands === true, ...(flags.guild ? { commandsGuildId: flags.guild } : {}) });
-      console.error(`rhythmix: bot online as ${bot.client.user?.tag ?? 'unknown'} in ${bot.client.guilds.cache.size} server(s) — Ctrl-C to stop`);
-      await new Promise<void>((resolve) => {
-        const shutdown = () => {
-          process.off('SIGINT', shutdown);
-          process.off('SIGTERM', shutdown);
-          void bot.stop().finally(resolve);
-        };
-        process.on('SIGINT', shutdown);
-        process.on('SIGTERM', shutdown);
-      });
+      const shard = shardLabel(bot.client);
+      console.error(`rhythmix: bot online as ${bot.client.user?.tag ?? 'unknown'} in ${bot.client.guilds.cache.size} server(s)${shard} — Ctrl-C to stop`);
+      await untilStopSignal({ shard: shard !== '' });
+      await bot.stop();
+      // The manager's IPC channel would keep a shard's process alive.
+      if (process.connected) process.disconnect();
     });
 }

@@ -23,6 +23,19 @@ function shardPids(output: string): Map<number, number[]> {
   return pids;
 }
 
+/** Shards that ran their own shutdown ("bot stopped" in their log). */
+const stoppedShards = (output: string) => output.split('\n').filter((line) => line.includes('"msg":"bot stopped"')).length;
+
+/** Whether a process exists (signal 0 only checks). */
+function probe(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe('rhythmix bot --shards', () => {
   let sim: DiscordSimulator | undefined;
   let dir: string | undefined;
@@ -131,16 +144,33 @@ describe('rhythmix bot --shards', () => {
     },
   );
 
-  it("--shards auto follows Discord's recommended count", { timeout: 120_000 }, async () => {
+  it("--shards auto follows Discord's recommended count; Ctrl-C stops every shard gently", { timeout: 120_000 }, async () => {
     const { sim, dir, env } = await setUp({ recommendedShards: 2 });
-    bot = startCli(['bot', '--shards', 'auto'], env, dir);
+    bot = startCli(['bot', '--shards', 'auto'], env, dir, { ownProcessGroup: true });
     await expect.poll(() => bot!.output(), { timeout: 60_000 }).toContain('2 shard(s) online (Discord recommends 2)');
     expect([...sim.gateway.sessions.values()].map((session) => session.shard).sort()).toEqual([
       [0, 2],
       [1, 2],
     ]);
-    bot.child.kill('SIGTERM');
+    // Each shard says so once it is up and handles signals.
+    for (const shard of [0, 1]) await expect.poll(() => bot!.output(), { timeout: 30_000 }).toContain(`(shard ${shard} of 2) — Ctrl-C to stop`);
+    // Ctrl-C reaches the whole group: the shards' SIGINT and the manager's SIGTERM make one shutdown each.
+    process.kill(-bot.child.pid!, 'SIGINT');
     expect(await bot.exit).toBe(0);
+    expect(stoppedShards(bot.output())).toBe(2);
+    expect([...shardPids(bot.output()).values()].flat().filter(probe)).toEqual([]);
+  });
+
+  it('shards whose manager is killed (kill -9) stop on their own', { timeout: 120_000 }, async () => {
+    const { sim, dir, env } = await setUp();
+    bot = startCli(['bot', '--shards', '2'], env, dir);
+    await expect.poll(() => bot!.output(), { timeout: 60_000 }).toContain('2 shard(s) online');
+    const pids = [...shardPids(bot.output()).values()].flat();
+    expect(pids).toHaveLength(2);
+    await killHard(bot);
+    const alive = () => pids.filter((pid) => probe(pid));
+    await expect.poll(alive, { timeout: 30_000 }).toEqual([]);
+    await sim.waitFor(() => [...sim.gateway.sessions.values()].every((session) => !session.socket), 'the shards to leave the gateway');
   });
 
   it('refuses a shard count that is not auto or a whole number', async () => {

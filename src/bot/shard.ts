@@ -24,8 +24,13 @@ export function runsOncePerBot(client: Client): boolean {
   return processShards(client)?.ids.includes(0) ?? true;
 }
 
-/** " (shard 1 of 2)" for a sharded process, else "". */
+/** Whether a ShardingManager started this process (it then owns its lifecycle). */
+export function isManagedShard(client: Client): boolean {
+  return client.shard !== null;
+}
+
+/** " (shard 1 of 2)" for a process a ShardingManager started (or that runs some shards only), else "". */
 export function shardLabel(client: Client): string {
-  const shards = processShards(client);
+  const shards = processShards(client) ?? (client.shard ? { ids: client.shard.ids, count: client.shard.count } : null);
   return shards ? ` (shard ${shards.ids.join(', ')} of ${shards.count})` : '';
 }

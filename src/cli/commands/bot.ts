@@ -85,11 +85,12 @@ export function register(program: Command): void {
     .action(async (flags: BotFlags) => {
       if (flags.shards !== undefined) return runShards(flags, flags.shards);
       const config = loadBotConfig();
-      const [{ startBot }, { shardLabel }] = await Promise.all([import('../../bot/app.js'), import('../../bot/shard.js')]);
+      const [{ startBot }, { isManagedShard, shardLabel }] = await Promise.all([import('../../bot/app.js'), import('../../bot/shard.js')]);
       const bot = await startBot({ config, deployCommands: flags.deployCommands === true, ...(flags.guild ? { commandsGuildId: flags.guild } : {}) });
-      const shard = shardLabel(bot.client);
-      console.error(`rhythmix: bot online as ${bot.client.user?.tag ?? 'unknown'} in ${bot.client.guilds.cache.size} server(s)${shard} — Ctrl-C to stop`);
-      await untilStopSignal({ shard: shard !== '' });
+      console.error(
+        `rhythmix: bot online as ${bot.client.user?.tag ?? 'unknown'} in ${bot.client.guilds.cache.size} server(s)${shardLabel(bot.client)} — Ctrl-C to stop`,
+      );
+      await untilStopSignal({ shard: isManagedShard(bot.client) });
       await bot.stop();
       // The manager's IPC channel would keep a shard's process alive.
       if (process.connected) process.disconnect();

@@ -38,6 +38,10 @@ export interface StartShardsOptions {
   readonly readyTimeoutMs?: number;
   /** How long a shard may take to stop after SIGTERM before it is killed. */
   readonly stopGraceMs?: number;
+  /** Stop the shards gently (also while they are still starting): the first Ctrl-C. */
+  readonly stopSignal?: AbortSignal;
+  /** Kill them now: a second Ctrl-C. */
+  readonly killSignal?: AbortSignal;
 }
 
 export interface RunningShards {
@@ -72,7 +76,7 @@ function exited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
 
-/** SIGTERM, then SIGKILL after `graceMs`; resolves on exit. */
+/** SIGTERM, then SIGKILL after `graceMs` (0: SIGKILL now); resolves on exit. */
 function stopChild(child: ChildProcess | null, graceMs: number): Promise<void> {
   if (!child || exited(child)) return Promise.resolve();
   return new Promise((resolve) => {
@@ -81,7 +85,7 @@ function stopChild(child: ChildProcess | null, graceMs: number): Promise<void> {
       clearTimeout(timer);
       resolve();
     });
-    child.kill('SIGTERM');
+    if (graceMs > 0) child.kill('SIGTERM');
   });
 }
 
@@ -120,22 +124,49 @@ export async function startShards(options: StartShardsOptions): Promise<RunningS
     shardArgs: [...(options.shardArgs ?? ['bot'])],
     token: config.discordToken,
   });
-  manager.on('shardCreate', (shard) => watchShard(shard, manager, logger));
+  let stopping = false;
+  manager.on('shardCreate', (shard) => {
+    watchShard(shard, manager, logger);
+    // The spawn loop may start one more after a stop began (it was sleeping between shards): end it at once.
+    if (stopping) shard.once('spawn', (child) => void stopChild('pid' in child ? child : null, 0));
+  });
+  // The spawn loop, once started (a stop waits for it to wind down).
+  const spawn: { loop?: Promise<unknown> } = {};
   let stopped: Promise<void> | undefined;
+  const stopAll = (graceMs: number) => Promise.all(manager.shards.map((shard) => stopChild(shard.process, graceMs)));
   const stop = () =>
     (stopped ??= (async () => {
+      stopping = true;
       manager.respawn = false;
       const graceMs = options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
-      await Promise.all(manager.shards.map((shard) => stopChild(shard.process, graceMs)));
+      await Promise.all([stopAll(graceMs), spawn.loop?.catch(() => undefined)]);
+      await stopAll(graceMs);
       logger.info('shards stopped');
     })());
+  options.stopSignal?.addEventListener('abort', () => void stop(), { once: true });
+  options.killSignal?.addEventListener(
+    'abort',
+    () => {
+      void stop();
+      void stopAll(0);
+    },
+    { once: true },
+  );
+  const running: RunningShards = { manager, count, recommended, stop };
+  if (options.stopSignal?.aborted) {
+    await stop();
+    return running;
+  }
 
   logger.info({ shards: count, recommended }, 'starting shards');
+  spawn.loop = manager.spawn({ amount: count, delay: options.spawnDelayMs ?? DEFAULT_SPAWN_DELAY_MS, timeout: options.readyTimeoutMs ?? 60_000 });
   try {
-    await manager.spawn({ amount: count, delay: options.spawnDelayMs ?? DEFAULT_SPAWN_DELAY_MS, timeout: options.readyTimeoutMs ?? 60_000 });
+    await spawn.loop;
   } catch (error) {
     await stop();
+    // Stopped on request while starting: not a failure.
+    if (options.stopSignal?.aborted) return running;
     throw new RhythmixError(`a shard did not get ready (${(error as Error).message}) — see its output above`, { exitCode: 1, cause: error });
   }
-  return { manager, count, recommended, stop };
+  return running;
 }

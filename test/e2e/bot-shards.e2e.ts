@@ -173,6 +173,19 @@ describe('rhythmix bot --shards', () => {
     await sim.waitFor(() => [...sim.gateway.sessions.values()].every((session) => !session.socket), 'the shards to leave the gateway');
   });
 
+  it('SIGTERM while the shards are still starting stops the started ones and starts no more', { timeout: 120_000 }, async () => {
+    const { sim, dir, env } = await setUp();
+    bot = startCli(['bot', '--shards', '2'], env, dir);
+    // Shard 0 is up; shard 1 waits its turn (5.5 s apart).
+    await sim.waitFor(() => sim.gateway.shardSessions(0).length > 0, 'shard 0 to identify', 60_000);
+    bot.child.kill('SIGTERM');
+    expect(await bot.exit).toBe(0);
+    expect(bot.output()).toContain('shards stopped');
+    expect(bot.output()).not.toContain('did not get ready');
+    expect(bot.output()).not.toContain('shard(s) online');
+    expect([...shardPids(bot.output()).values()].flat().filter(probe)).toEqual([]);
+  });
+
   it('refuses a shard count that is not auto or a whole number', async () => {
     dir = makeTempDir();
     const run = startCli(['bot', '--shards', '0'], cleanEnv(), dir);

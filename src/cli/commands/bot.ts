@@ -43,7 +43,11 @@ function untilStopSignal(options: { shard: boolean }): Promise<void> {
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
-    if (options.shard) process.once('disconnect', stop);
+    if (options.shard) {
+      process.once('disconnect', stop);
+      // The manager went away while this shard was starting: nobody manages it any more.
+      if (!process.connected) stop();
+    }
   });
 }
 
@@ -51,28 +55,33 @@ async function runShards(flags: BotFlags, shards: number | 'auto'): Promise<void
   const config = loadBotConfig();
   const logger = createLogger({ level: config.logLevel, name: 'rhythmix-shards', secrets: [config.discordToken] });
   const [{ startShards }, { discordApiUrl }] = await Promise.all([import('../../bot/sharding.js'), import('../../bot/client.js')]);
-  const running = await startShards({
-    config,
-    shards,
-    logger,
-    apiUrl: discordApiUrl(),
-    deployCommands: flags.deployCommands === true,
-    commandsGuildId: flags.guild,
-  });
-  console.error(`rhythmix: ${running.count} shard(s) online (Discord recommends ${running.recommended}) — Ctrl-C to stop`);
-  await new Promise<void>((resolve) => {
-    // The first signal stops the shards gently (SIGTERM, their own shutdown); a second kills them now.
-    const shutdown = () => {
-      process.off('SIGINT', shutdown);
-      process.off('SIGTERM', shutdown);
-      const force = () => running.manager.shards.forEach((shard) => shard.process?.kill('SIGKILL'));
-      process.once('SIGINT', force);
-      process.once('SIGTERM', force);
-      void running.stop().finally(resolve);
-    };
-    process.on('SIGINT', shutdown);
-    process.on('SIGTERM', shutdown);
-  });
+  // Listening from the start, so Ctrl-C while the shards start stops them too. The first signal
+  // stops the shards gently (SIGTERM, their own shutdown); a second kills them now.
+  const stopping = new AbortController();
+  const killing = new AbortController();
+  const onSignal = () => (stopping.signal.aborted ? killing.abort() : stopping.abort());
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const running = await startShards({
+      config,
+      shards,
+      logger,
+      apiUrl: discordApiUrl(),
+      deployCommands: flags.deployCommands === true,
+      commandsGuildId: flags.guild,
+      stopSignal: stopping.signal,
+      killSignal: killing.signal,
+    });
+    if (!stopping.signal.aborted) {
+      console.error(`rhythmix: ${running.count} shard(s) online (Discord recommends ${running.recommended}) — Ctrl-C to stop`);
+      await new Promise((resolve) => stopping.signal.addEventListener('abort', resolve, { once: true }));
+    }
+    await running.stop();
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
 
 export function register(program: Command): void {

@@ -24,6 +24,7 @@ import { announcePlaybackStopped, createPlayerRegistry } from './voice/index.js'
 import { BotLifecycle } from './lifecycle.js';
 import { leftoverJobs, recoverInterruptedJobs, removeStrayWorkFolders } from './compose/recovery.js';
 import { startRetention } from './retention.js';
+import { processShards, runsOncePerBot } from './shard.js';
 
 export const DEFAULT_PIECES_DIR = 'data/pieces';
 /** How long a stop waits, after the jobs ended, for their users to be told. */
@@ -182,7 +183,11 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   await recoverInterruptedJobs(context, leftover).catch((error: unknown) => logger.error({ err: error }, 'could not recover the interrupted composes'));
   stopRetention = startRetention(db.prisma, context.piecesDir, config.retention, logger);
   announceNewVersions(feedback, client, config.announceChannelId, logger);
-  feedback.start();
-  logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size, database: db.location, pieces: context.piecesDir }, 'bot ready');
+  // With shards, every process serves commands and ratings; the retrain schedule runs once, on shard 0.
+  feedback.start({ schedule: runsOncePerBot(client) });
+  logger.info(
+    { user: client.user?.tag, guilds: client.guilds.cache.size, shards: processShards(client)?.ids, database: db.location, pieces: context.piecesDir },
+    'bot ready',
+  );
   return { client, context, stop };
 }

@@ -158,17 +158,21 @@ export interface PostedPiece {
   readonly id: number;
   readonly channelId: string;
   readonly messageId: string;
+  /** The server it was posted in (null: a DM); listed pieces carry it, so a shard can keep to its own. */
+  readonly guildId?: string | null;
 }
 
 /** Pieces posted to Discord at or after `since`, newest first (what rating reconciliation re-reads). */
 export async function listPostedPiecesSince(db: Db, since: Date, limit = 1000): Promise<PostedPiece[]> {
   const rows = await db.piece.findMany({
     where: { createdAt: { gte: since }, messageId: { not: null }, channelId: { not: null } },
-    select: { id: true, channelId: true, messageId: true },
+    select: { id: true, channelId: true, messageId: true, guildId: true },
     orderBy: { id: 'desc' },
     take: limit,
   });
-  return rows.flatMap((row) => (row.channelId && row.messageId ? [{ id: row.id, channelId: row.channelId, messageId: row.messageId }] : []));
+  return rows.flatMap((row) =>
+    row.channelId && row.messageId ? [{ id: row.id, channelId: row.channelId, messageId: row.messageId, guildId: row.guildId }] : [],
+  );
 }
 
 export interface PieceRenders {

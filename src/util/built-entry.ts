@@ -25,3 +25,10 @@ export function builtEntryPath(modulePath: string, base: string | URL = import.m
 export function workerEntryPath(name: string, base: string | URL = import.meta.url): string {
   return builtEntryPath(`workers/${name}`, base);
 }
+
+/** The command-line launcher `bin/rhythmix.js` (what `npm start` runs), e.g. for processes that run `rhythmix bot`. */
+export function cliLauncherPath(base: string | URL = import.meta.url): string {
+  const launcher = fileURLToPath(new URL('../../bin/rhythmix.js', base));
+  if (!existsSync(launcher)) throw new MissingDependencyError(`the launcher ${launcher} is missing`);
+  return launcher;
+}

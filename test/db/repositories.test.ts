@@ -153,8 +153,17 @@ describe.each(PROVIDERS)('%s', (provider) => {
       expect(await db.prisma.user.findUnique({ where: { id: dave.id } })).toMatchObject({ name: 'dave' });
       // Equal already: nothing changes the second time.
       expect(await reconcileRatings(db.prisma, snapshot)).toEqual({ added: 0, removed: 0 });
+      // Listed with its server, so a shard re-reads only the pieces of its own guilds (null: a DM).
+      const inGuild = await createPiece(db.prisma, {
+        style: 'folk',
+        author: alice,
+        guild: { id: '500000000000000001' },
+        channelId: '300000000000000002',
+        messageId: '400000000000000002',
+      });
       expect(await listPostedPiecesSince(db.prisma, new Date(Date.now() - DAY))).toEqual([
-        { id: piece.id, channelId: '300000000000000001', messageId: '400000000000000001' },
+        { id: inGuild.id, channelId: '300000000000000002', messageId: '400000000000000002', guildId: '500000000000000001' },
+        { id: piece.id, channelId: '300000000000000001', messageId: '400000000000000001', guildId: null },
       ]);
       expect(await listPostedPiecesSince(db.prisma, new Date(Date.now() + DAY))).toEqual([]);
     });

@@ -145,6 +145,15 @@ describe('FeedbackService', () => {
     every.start();
     expect(every.nextRun()!.getTime() - Date.now()).toBeGreaterThan(11.9 * 3600_000);
     await every.stop();
+    // Another process runs the schedule (shard 0 of a sharded bot): this one keeps none.
+    const elsewhere = new FeedbackService({
+      db,
+      config: { ratingWeights: weights, retrain: { schedule: parseRetrainSchedule('12h')!, minRatings: 5 } },
+      modelsDir: world.modelsDir,
+    });
+    elsewhere.start({ schedule: false });
+    expect(elsewhere.nextRun()).toBeNull();
+    await elsewhere.stop();
     const off = service(5);
     off.start();
     expect(off.nextRun()).toBeNull();

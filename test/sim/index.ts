@@ -23,3 +23,4 @@ export { MessageFlags, type SimMessage, type SimAttachment, type SimChannel, typ
 export type { RestLogEntry, InjectedFailure } from './rest.js';
 export type { GatewaySession } from './gateway.js';
 export { DaveCall, daveFrameReport, type DaveTransition, type DaveFrameResult } from './dave-call.js';
+export { guildIdOnShard, shardOf, ShardCloseCode, type ShardPair } from './sharding.js';

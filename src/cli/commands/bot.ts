@@ -81,6 +81,8 @@ export function register(program: Command): void {
 
 /** Past the grace period and the users' answers, a stop that still hangs is cut short. */
 const STOP_OVERRUN_MS = 5500;
+/** After a stop, how long a lingering handle may keep the process up before it exits anyway. */
+const EXIT_LINGER_MS = 1500;
 
 /**
  * SIGINT / SIGTERM: a graceful stop (new composes refused, running ones get `graceMs` to finish,
@@ -110,8 +112,8 @@ function untilStopped(bot: { stop(options: { graceMs: number }): Promise<void> }
         resolve();
         // The manager's IPC channel would keep a shard's process alive.
         if (process.connected) process.disconnect();
-        // Nothing may keep the process up once the bot is stopped (a lingering socket, a timer).
-        setImmediate(() => process.exit(process.exitCode ?? 0));
+        // Ends on its own once the log is flushed; nothing may keep it up longer (a lingering socket, a timer).
+        setTimeout(() => process.exit(process.exitCode ?? 0), EXIT_LINGER_MS).unref();
       });
     };
     const onSignal = (signal: NodeJS.Signals) => shutdown(signal);

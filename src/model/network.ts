@@ -47,6 +47,12 @@ export interface BatchOptions {
    * across the batch boundary. Length B.
    */
   carry?: Uint8Array;
+  /**
+   * Per target position (batch-major [B][T], like `targets`): the weight of that position's
+   * term in the gradient; it may be negative (a preference step pushes rejected sequences down).
+   * Without it every term weighs 1. The returned loss stays the unweighted sum.
+   */
+  targetWeights?: Float32Array;
 }
 
 export interface BatchResult {
@@ -327,6 +333,7 @@ export class LstmNetwork {
     k.gemm_packed(0, rows, V, H, input, H, this.outPacked, buf.logits, V, 0);
     k.add_row_bias(rows, V, buf.logits, this.outBias);
     const loss = k.softmax_xent(rows, V, buf.logits, buf.targets, options.backward ? 1 : 0);
+    if (options.backward && options.targetWeights) this.weightRows(options.targetWeights, buf.logits, B, T);
     if (!options.backward) {
       if (carried) this.keepFinalState(buf, carried, B, T);
       return { loss, count };
@@ -367,6 +374,18 @@ export class LstmNetwork {
     k.embed_backward(rows, E, buf.tokens, buf.dInputs, this.dEmbedding);
     if (carried) this.keepFinalState(buf, carried, B, T);
     return { loss, count };
+  }
+
+  /** Scales each position's dLoss/dlogits row (time-major) by its weight (batch-major). */
+  private weightRows(weights: Float32Array, logits: number, B: number, T: number): void {
+    if (weights.length !== B * T) throw new Error(`target weights must hold ${B}×${T} entries`);
+    const V = this.config.vocabSize;
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T; t++) {
+        const w = weights[b * T + t]!;
+        if (w !== 1) this.heap.k.scale_into(V, logits + 4 * (t * B + b) * V, w);
+      }
+    }
   }
 
   /** The last step's h and c become the next carried batch's starting state. */

@@ -16,40 +16,42 @@ import type { RatingWeights } from '../config/rating-emojis.js';
 import { failInterruptedRetrainRuns, finishRetrainRun, startRetrainRun, type PrismaClient } from '../db/index.js';
 import type { JsonObject } from '../db/encoding.js';
 import { Generator } from '../model/generator.js';
-import { loadModel, type LoadedModel, modelsDirectory } from '../model/model-files.js';
+import { loadModel, type LoadedModel, modelsDirectory, saveModel } from '../model/model-files.js';
 import { currentModelName, lineage, newVersionName, publishStaged, setCurrentModel, STAGING_DIR, stagingDir, updateCard } from '../model/registry.js';
 import { Vocabulary } from '../music/vocabulary.js';
-import { trainingSettingsSchema } from '../train/settings.js';
-import { trainModel } from '../train/trainer.js';
 import { errorMessage, RhythmixError } from '../util/errors.js';
-import { buildFineTuneData } from './finetune-data.js';
+import { candidateCard, candidateMetrics, candidateSettingsSchema, fineTuneCandidate, methodDescription } from './fine-tune.js';
+import { buildFineTuneData, ratedPieces } from './finetune-data.js';
 import { dataRanges, judge, sampleStats, sampleTokens, validationNll, type GuardrailVerdict, type SampleOptions } from './guardrail.js';
+import { likedShareOf, type LikedShare } from './liked-share.js';
 import { loadOriginalData, originalDataSpecs, type OriginalData } from './original-data.js';
 import { checkStats, type StatRanges, type StatsCheck } from './sample-stats.js';
 import { DEFAULT_HALF_LIFE_DAYS, pieceSignals } from './signal.js';
 
 /** How a candidate is fine-tuned and judged; every field has a default. */
-export const fineTuneSettingsSchema = z.object({
-  epochs: z.number().int().min(1).default(2),
-  learningRate: z.number().positive().default(5e-4),
-  batchSize: z.number().int().min(1).default(16),
-  seqLen: z.number().int().min(1).default(64),
-  /** Worker threads (0 = one per core, ≥ 8 batch rows each). */
-  threads: z.number().int().min(0).default(0),
-  clipNorm: z.number().min(0).default(5),
-  seed: z.number().int().default(1),
-  /** Most copies of one liked piece (its weight in the likelihood). */
-  maxCopies: z.number().int().min(1).default(4),
-  /** Share of training tokens replayed from the original data. */
-  replayRatio: z.number().min(0).max(0.95).default(0.5),
-  halfLifeDays: z.number().min(0).default(DEFAULT_HALF_LIFE_DAYS),
-  /** Samples the guardrail's statistics are measured on. */
-  samples: z.number().int().min(1).default(16),
-  sampleBars: z.number().int().min(1).default(8),
-  /** Held-out / replay pieces read per data set at most. */
-  maxPieces: z.number().int().min(1).default(400),
-  maxRegression: z.number().min(-1).default(0.05),
-});
+export const fineTuneSettingsSchema = z
+  .object({
+    epochs: z.number().int().min(1).default(2),
+    learningRate: z.number().positive().default(5e-4),
+    batchSize: z.number().int().min(1).default(16),
+    seqLen: z.number().int().min(1).default(64),
+    /** Worker threads (0 = one per core, ≥ 8 batch rows each). */
+    threads: z.number().int().min(0).default(0),
+    clipNorm: z.number().min(0).default(5),
+    seed: z.number().int().default(1),
+    /** Most copies of one liked piece (its weight in the likelihood). */
+    maxCopies: z.number().int().min(1).default(4),
+    /** Share of training tokens replayed from the original data. */
+    replayRatio: z.number().min(0).max(0.95).default(0.5),
+    halfLifeDays: z.number().min(0).default(DEFAULT_HALF_LIFE_DAYS),
+    /** Samples the guardrail's statistics are measured on. */
+    samples: z.number().int().min(1).default(16),
+    sampleBars: z.number().int().min(1).default(8),
+    /** Held-out / replay pieces read per data set at most. */
+    maxPieces: z.number().int().min(1).default(400),
+    maxRegression: z.number().min(-1).default(0.05),
+  })
+  .extend(candidateSettingsSchema.shape);
 export type FineTuneSettings = z.infer<typeof fineTuneSettingsSchema>;
 
 export interface RetrainProgress {
@@ -93,6 +95,10 @@ export interface RetrainOutcome {
   parentNll: number | null;
   candidateNll: number | null;
   trainingSeconds: number;
+  /** The parent version's rated pieces: how many were liked (null when none of its pieces is rated). */
+  parentLiked?: LikedShare | null;
+  /** How much likelier (nats per token, vs the parent) the candidate made the liked pieces than the disliked ones. */
+  preference?: number | null;
 }
 
 const LOCK_FILE = 'retrain.lock';
@@ -239,31 +245,6 @@ export async function runRetrain(options: RetrainOptions): Promise<RetrainOutcom
       staged = await stagingDir(version, modelsDir);
       report('train', 0.1, `fine-tuning ${baseName} on ${data.likedPieces} liked piece(s) + ${data.replayPieces} original`);
       const styles = [...new Set(signals.filter((s) => s.score > 0).map((s) => s.style))];
-      const training = trainingSettingsSchema.parse({
-        epochs: settings.epochs,
-        learningRate: settings.learningRate,
-        batchSize: settings.batchSize,
-        seqLen: settings.seqLen,
-        threads: settings.threads,
-        clipNorm: settings.clipNorm,
-        seed: settings.seed,
-      });
-      const result = await trainModel({
-        data: { train: data.train, valid: original.valid, vocabulary: parent.vocabulary, source: `feedback + ${original.source}`, styles, stepsPerQuarter },
-        model: parent.config,
-        settings: training,
-        outDir: staged,
-        name: version,
-        parent: baseName,
-        initialParams: parent.params,
-        ...(options.signal ? { signal: options.signal } : {}),
-        onProgress: (p) =>
-          report('train', 0.1 + 0.6 * ((p.epoch - 1 + p.batch / Math.max(1, p.batches)) / p.epochs), `epoch ${p.epoch}/${p.epochs}, loss ${p.loss.toFixed(3)}`),
-      });
-      if (result.reason === 'interrupted') throw new RhythmixError('retrain cancelled', { exitCode: 130 });
-
-      report('guardrail', 0.75, 'checking the candidate against the original data');
-      const candidate = await loadModel(staged);
       const root = rootName === baseName ? parent : await loadModel(path.join(modelsDir, rootName));
       const sampleStyles = styles.length > 0 ? styles : ['classical'];
       const reference = referenceFigures(root, original, {
@@ -273,9 +254,48 @@ export async function runRetrain(options: RetrainOptions): Promise<RetrainOutcom
         samplingSeed: settings.seed * 1000,
       });
       const referenceNll = reference.nll;
+      const rated = ratedPieces(signals, vocabulary);
+      const parentLiked = likedShareOf(signals, baseName);
+      const result = await fineTuneCandidate({
+        config: parent.config,
+        parentParams: parent.params,
+        train: data.train,
+        liked: rated.liked,
+        disliked: rated.disliked,
+        valid: original.valid,
+        referenceNll,
+        maxRegression: settings.maxRegression,
+        settings,
+        ...(options.signal ? { signal: options.signal } : {}),
+        onProgress: (p) =>
+          report('train', 0.1 + 0.6 * ((p.epoch - 1 + p.batch / Math.max(1, p.batches)) / p.epochs), `epoch ${p.epoch}/${p.epochs}, loss ${p.loss.toFixed(3)}`),
+      });
+      if (result.interrupted) throw new RhythmixError('retrain cancelled', { exitCode: 130 });
+      await saveModel(staged, {
+        config: parent.config,
+        params: result.params,
+        vocabulary: parent.vocabulary,
+        card: candidateCard({
+          name: version,
+          parent: baseName,
+          parentCard: parent.card,
+          config: parent.config,
+          settings: { ...settings },
+          train: data.train,
+          validPieces: original.valid.length,
+          source: `feedback + ${original.source}`,
+          styles,
+          stepsPerQuarter,
+          vocabulary,
+          result,
+        }),
+      });
+
+      report('guardrail', 0.75, 'checking the candidate against the original data');
+      const candidate = await loadModel(staged);
       const parentNll = root === parent ? referenceNll : (storedNll(parent, original) ?? validationNll(parent, original.valid));
-      // The trainer measured exactly this (full-context token NLL on the same held-out pieces) for the epoch it kept.
-      const candidateNll = result.bestValidationNll ?? validationNll(candidate, original.valid);
+      // Measured on the same held-out pieces, full context, for the epoch kept.
+      const candidateNll = result.chosen.validationNll;
       const generator = new Generator(candidate);
       const streams = sampleTokens(generator, { styles: sampleStyles, count: settings.samples, bars: settings.sampleBars, samplingSeed: settings.seed * 1000 });
       const ranges = reference.ranges;
@@ -295,6 +315,8 @@ export async function runRetrain(options: RetrainOptions): Promise<RetrainOutcom
         dataRanges: Object.fromEntries(Object.entries(ranges).map(([k, r]) => [k, [r.min, r.max]])),
         emptySamples: stats.emptyFraction,
         heldOutPieces: original.valid.length,
+        ...(parentLiked ? { parentLiked: { ...parentLiked } } : {}),
+        ...candidateMetrics(result),
       };
       const feedback: JsonObject = {
         likedPieces: data.likedPieces,
@@ -305,7 +327,7 @@ export async function runRetrain(options: RetrainOptions): Promise<RetrainOutcom
         replayTokens: data.replayTokens,
         halfLifeDays: settings.halfLifeDays,
         maxCopies: settings.maxCopies,
-        method: 'reward-weighted likelihood (liked pieces repeated by score) with replay of the original data',
+        method: methodDescription(settings),
       };
       await updateCard(staged, {
         status: verdict.accepted ? 'accepted' : 'rejected',
@@ -346,6 +368,8 @@ export async function runRetrain(options: RetrainOptions): Promise<RetrainOutcom
         parentNll,
         candidateNll,
         trainingSeconds: result.trainingSeconds,
+        parentLiked,
+        preference: result.chosen.preference,
       };
     } catch (error) {
       if (staged && existsSync(staged)) await rm(staged, { recursive: true, force: true });

@@ -72,9 +72,9 @@ describe.skipIf(!built)('retrain crash safety (needs npm run build)', () => {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
     const staging = path.join(world.modelsDir, '.staging');
-    // Training is under way once the first epoch's checkpoint is written in the staging folder.
-    const checkpointed = (): boolean => existsSync(staging) && readdirSync(staging).some((d) => existsSync(path.join(staging, d, 'checkpoint', 'state.json')));
-    await until(() => checkpointed() || child.exitCode !== null, 90_000);
+    // Training is under way once it reports an epoch's progress, with the candidate's staging folder in place.
+    const training = (): boolean => /: epoch \d+\/500/.test(stderr) && existsSync(staging) && readdirSync(staging).some((d) => d !== 'retrain.lock');
+    await until(() => training() || child.exitCode !== null, 90_000);
     expect(child.exitCode, stderr).toBeNull();
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');

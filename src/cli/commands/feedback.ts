@@ -19,6 +19,10 @@ interface SimulateFlags {
   lr?: string;
   copies?: string;
   replay?: string;
+  method?: string;
+  selection?: string;
+  beta?: string;
+  nllWeight?: string;
   seed: string;
   work?: string;
   json?: boolean;
@@ -54,6 +58,10 @@ export function register(program: Command): void {
     .option('--lr <x>', 'fine-tuning learning rate')
     .option('--copies <n>', 'most copies of one liked piece')
     .option('--replay <ratio>', 'share of original data in each fine-tune (0..0.95)')
+    .option('--method <rwl|dpo>', 'fine-tuning objective: reward-weighted likelihood, or with DPO on liked/disliked pairs (default dpo)')
+    .option('--selection <mix|nll>', "how a round's epoch is chosen: taste and NLL mixed, or the lowest NLL (default mix)")
+    .option('--beta <x>', "DPO's β")
+    .option('--nll-weight <x>', 'nats of liked-vs-disliked gain one nat of held-out NLL is worth in the choice')
     .option('--seed <n>', 'seed', '1')
     .option('--work <dir>', 'keep the scratch models and database in this folder')
     .option('--json', 'print {liked_before, liked_after, nll_before, nll_after}')
@@ -68,6 +76,18 @@ export function register(program: Command): void {
       if (lr !== undefined) settings.learningRate = lr;
       if (copies !== undefined) settings.maxCopies = copies;
       if (replay !== undefined) settings.replayRatio = replay;
+      if (flags.method !== undefined) {
+        if (flags.method !== 'rwl' && flags.method !== 'dpo') throw new InvalidInputError(`--method must be rwl or dpo, got "${flags.method}"`);
+        settings.method = flags.method;
+      }
+      if (flags.selection !== undefined) {
+        if (flags.selection !== 'mix' && flags.selection !== 'nll') throw new InvalidInputError(`--selection must be mix or nll, got "${flags.selection}"`);
+        settings.selection = flags.selection;
+      }
+      const beta = num('--beta', flags.beta, (v) => v > 0, 'a positive number');
+      const nllWeight = num('--nll-weight', flags.nllWeight, (v) => v >= 0, 'a number ≥ 0');
+      if (beta !== undefined) settings.dpoBeta = beta;
+      if (nllWeight !== undefined) settings.nllWeight = nllWeight;
       const data = flags.data
         ?.split(',')
         .map((s) => s.trim())

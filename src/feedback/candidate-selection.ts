@@ -1,0 +1,92 @@
+/**
+ * Which epoch of a fine-tune becomes the candidate. Picking the lowest held-out NLL (what the
+ * trainer does) favours the epoch that moved least towards the raters' taste; here each epoch is
+ * measured on both sides — the held-out NLL of the original data, and how much likelier the
+ * liked pieces became than the disliked ones (per token, against the parent) — and the choice
+ * maximises
+ *
+ *   preference − nllWeight · (validationNll − referenceNll)
+ *
+ * among the epochs the guardrail would accept (NLL at most `maxRegression` above the reference).
+ * If none would, the one with the lowest NLL is kept: the guardrail then rejects it with its
+ * reason, as before.
+ */
+import type { LstmNetwork } from '../model/network.js';
+import { sequenceLogProbs } from './preference.js';
+
+export interface CandidateMeasure {
+  /** 1-based epoch the weights are from. */
+  epoch: number;
+  validationNll: number;
+  /** Mean over liked pieces of (log p − parent's log p) per token. */
+  likedGain: number;
+  /** The same over disliked pieces (negative = they became less likely). */
+  dislikedGain: number;
+  /** likedGain − dislikedGain (likedGain alone when nothing was disliked). */
+  preference: number;
+}
+
+export interface SelectionSettings {
+  /** The guardrail's reference NLL (the lineage's root model). */
+  referenceNll: number;
+  maxRegression: number;
+  /** Nats of preference one nat of held-out NLL is worth. */
+  nllWeight: number;
+}
+
+export interface Selection {
+  index: number;
+  /** Each candidate's mix (−Infinity: over the NLL budget). */
+  scores: number[];
+  /** Why this one, in one line (for the card). */
+  reason: string;
+}
+
+export function selectionScore(candidate: CandidateMeasure, settings: SelectionSettings): number {
+  const regression = candidate.validationNll / settings.referenceNll - 1;
+  if (!Number.isFinite(candidate.validationNll) || regression > settings.maxRegression + 1e-9) return Number.NEGATIVE_INFINITY;
+  return candidate.preference - settings.nllWeight * (candidate.validationNll - settings.referenceNll);
+}
+
+/** `rule` `nll` is the trainer's rule (the lowest held-out NLL), kept for comparison. */
+export function selectCandidate(candidates: readonly CandidateMeasure[], settings: SelectionSettings, rule: 'mix' | 'nll' = 'mix'): Selection {
+  if (candidates.length === 0) throw new Error('no candidate to select from');
+  const scores = candidates.map((c) => (rule === 'mix' ? selectionScore(c, settings) : -c.validationNll));
+  let index = -1;
+  scores.forEach((score, i) => {
+    if (score > Number.NEGATIVE_INFINITY && (index < 0 || score > scores[index]!)) index = i;
+  });
+  if (index >= 0) {
+    const c = candidates[index]!;
+    return {
+      index,
+      scores,
+      reason: `epoch ${c.epoch} of ${candidates.length}: preference ${c.preference.toFixed(4)} nats/token, validation NLL ${c.validationNll.toFixed(4)} (${rule === 'mix' ? 'best mix within the NLL budget' : 'lowest NLL'})`,
+    };
+  }
+  index = candidates.reduce((best, c, i) => (c.validationNll < candidates[best]!.validationNll ? i : best), 0);
+  return { index, scores, reason: `epoch ${candidates[index]!.epoch} of ${candidates.length}: no epoch within the NLL budget, the lowest NLL kept` };
+}
+
+/** Per-token log p of each sequence. */
+export function perTokenLogProbs(net: LstmNetwork, sequences: ReadonlyArray<ArrayLike<number>>): Float64Array {
+  const sums = sequenceLogProbs(net, sequences);
+  return sums.map((s, i) => s / Math.max(1, sequences[i]!.length - 1));
+}
+
+const mean = (values: ArrayLike<number>): number => {
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i]!;
+  return values.length > 0 ? sum / values.length : 0;
+};
+
+/** The preference side of a candidate: liked/disliked per-token log p against the parent's. */
+export function preferenceGain(
+  current: { liked: ArrayLike<number>; disliked: ArrayLike<number> },
+  parent: { liked: ArrayLike<number>; disliked: ArrayLike<number> },
+): Pick<CandidateMeasure, 'likedGain' | 'dislikedGain' | 'preference'> {
+  const diff = (a: ArrayLike<number>, b: ArrayLike<number>): number[] => Array.from({ length: a.length }, (_, i) => a[i]! - b[i]!);
+  const likedGain = mean(diff(current.liked, parent.liked));
+  const dislikedGain = mean(diff(current.disliked, parent.disliked));
+  return { likedGain, dislikedGain, preference: likedGain - (current.disliked.length > 0 ? dislikedGain : 0) };
+}

@@ -1,0 +1,261 @@
+/**
+ * Fine-tuning a candidate from ratings, epoch by epoch, keeping every epoch's weights so the
+ * candidate can be chosen on the taste as well as on the held-out NLL (candidate-selection.ts).
+ *
+ * Each step's gradient is the mean token NLL of a batch of windows from the fine-tuning data
+ * (liked pieces repeated by score + replay of the original data: the reward-weighted likelihood),
+ * plus, with `method: 'dpo'`, `dpoWeight` × the DPO gradient of a few liked/disliked pairs against
+ * the frozen parent (preference.ts). Runs in the calling thread (a retrain runs in its own niced
+ * child process); it yields to the event loop between steps so an abort is seen.
+ */
+import { z } from 'zod';
+import type { JsonObject } from '../db/encoding.js';
+import type { ModelConfig } from '../model/config.js';
+import type { ModelCard } from '../model/model-files.js';
+import { styleKeyCounts } from '../music/key-distribution.js';
+import type { Vocabulary } from '../music/vocabulary.js';
+import { DEFAULT_ADAM, LstmNetwork } from '../model/network.js';
+import { Rng } from '../model/rng.js';
+import { sequenceNll } from '../train/evaluate.js';
+import { ENGINE_NAME } from '../train/trainer.js';
+import { buildCorpus, buildWindows, fillBatch } from '../train/windows.js';
+import { type CandidateMeasure, perTokenLogProbs, preferenceGain, selectCandidate, type Selection } from './candidate-selection.js';
+import { addDpoGradient, sequenceLogProbs } from './preference.js';
+
+/** How candidates are trained and chosen (part of the retrain's settings). */
+export const candidateSettingsSchema = z.object({
+  /** `rwl`: reward-weighted likelihood only; `dpo`: plus the pairwise preference term. */
+  method: z.enum(['rwl', 'dpo']).default('dpo'),
+  /** DPO's β: how far from the parent a pair's log-ratio may move before it stops pulling. */
+  dpoBeta: z.number().positive().default(0.1),
+  /** Weight of the DPO gradient next to the mean-token NLL gradient. */
+  dpoWeight: z.number().min(0).default(1),
+  /** Liked/disliked pairs per step (DPO). */
+  pairsPerStep: z.number().int().min(1).default(4),
+  /** `mix`: preference − nllWeight·NLL within the budget; `nll`: the lowest held-out NLL (the old rule). */
+  selection: z.enum(['mix', 'nll']).default('mix'),
+  /** Nats of liked-vs-disliked log-likelihood gain one nat of held-out NLL is worth. */
+  nllWeight: z.number().min(0).default(10),
+});
+export type CandidateSettings = z.infer<typeof candidateSettingsSchema>;
+
+export interface FineTuneInput {
+  config: ModelConfig;
+  parentParams: Float32Array;
+  /** Windows of these are the likelihood data (liked copies + replay). */
+  train: readonly Int32Array[];
+  /** Rated pieces (closed with `<end>`): the preference pairs and the selection's measure. */
+  liked: readonly Int32Array[];
+  disliked: readonly Int32Array[];
+  /** Held-out original data. */
+  valid: readonly Int32Array[];
+  referenceNll: number;
+  maxRegression: number;
+  settings: CandidateSettings & { epochs: number; learningRate: number; batchSize: number; seqLen: number; clipNorm: number; seed: number };
+  signal?: AbortSignal;
+  onProgress?: (p: { epoch: number; epochs: number; batch: number; batches: number; loss: number }) => void;
+}
+
+export interface FineTuneResult {
+  params: Float32Array;
+  candidates: CandidateMeasure[];
+  selection: Selection;
+  /** The chosen epoch's measures. */
+  chosen: CandidateMeasure;
+  /** Mean DPO pair accuracy of the last epoch (null without pairs). */
+  pairAccuracy: number | null;
+  trainingSeconds: number;
+  interrupted: boolean;
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export async function fineTuneCandidate(input: FineTuneInput): Promise<FineTuneResult> {
+  const started = performance.now();
+  const { settings, config } = input;
+  const net = new LstmNetwork(config);
+  net.setParameters(input.parentParams);
+  const adam = { ...DEFAULT_ADAM, learningRate: settings.learningRate };
+  const parentLiked = perTokenLogProbs(net, input.liked);
+  const parentDisliked = perTokenLogProbs(net, input.disliked);
+  const usePairs = settings.method === 'dpo' && settings.dpoWeight > 0 && input.liked.length > 0 && input.disliked.length > 0;
+  const referenceLiked = usePairs ? sequenceLogProbs(net, input.liked) : new Float64Array();
+  const referenceDisliked = usePairs ? sequenceLogProbs(net, input.disliked) : new Float64Array();
+
+  const corpus = buildCorpus(input.train, false);
+  const windows = buildWindows(corpus, settings.seqLen);
+  const T = settings.seqLen;
+  const B = settings.batchSize;
+  const inputs = new Int32Array(B * T);
+  const targets = new Int32Array(B * T);
+  const weights = new Float32Array(B * T);
+  const ids = new Int32Array(B);
+  const windowCount = windows.windowStart.length;
+  const batches = Math.max(1, Math.ceil(windowCount / B));
+
+  const candidates: CandidateMeasure[] = [];
+  const selectionSettings = { referenceNll: input.referenceNll, maxRegression: input.maxRegression, nllWeight: settings.nllWeight };
+  // Only the weights selection can still pick are kept: the best by its rule so far and the lowest NLL (its fallback).
+  const kept = new Map<number, Float32Array>();
+  let pairAccuracy: number | null = null;
+  let interrupted = false;
+  for (let epoch = 0; epoch < settings.epochs && !interrupted; epoch++) {
+    const rng = new Rng((settings.seed * 7919 + epoch * 104_729) >>> 0);
+    const order = rng.shuffle(Array.from({ length: windowCount }, (_, i) => i));
+    // Every liked piece meets a disliked one each epoch (and the other way round), in a fresh order.
+    const pairCount = usePairs ? Math.max(input.liked.length, input.disliked.length) : 0;
+    const likedOrder = rng.shuffle(Array.from({ length: pairCount }, (_, i) => i % input.liked.length));
+    const dislikedOrder = rng.shuffle(Array.from({ length: pairCount }, (_, i) => i % input.disliked.length));
+    const pairsPerBatch = Math.ceil(pairCount / batches);
+    let right = 0;
+    let seen = 0;
+    for (let b = 0; b < batches; b++) {
+      if (input.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+      net.zeroGradients();
+      for (let r = 0; r < B; r++) ids[r] = b * B + r < windowCount ? order[b * B + r]! : -1;
+      const count = fillBatch(corpus, windows, ids, T, inputs, targets);
+      let loss = 0;
+      if (count > 0) {
+        weights.fill(1 / count);
+        const dropoutRng = config.dropout > 0 ? new Rng(((settings.seed * 1_000_003) ^ (epoch * 65_537) ^ (b * 257)) >>> 0) : undefined;
+        loss = net.runBatch(inputs, targets, B, T, { backward: true, targetWeights: weights, ...(dropoutRng ? { dropoutRng } : {}) }).loss / count;
+      }
+      // This batch's share of the epoch's pairs, in steps of at most pairsPerStep.
+      const from = b * pairsPerBatch;
+      const to = Math.min(pairCount, from + pairsPerBatch);
+      for (let p = from; p < to; p += settings.pairsPerStep) {
+        const chosen = likedOrder.slice(p, Math.min(to, p + settings.pairsPerStep));
+        const rejected = dislikedOrder.slice(p, Math.min(to, p + settings.pairsPerStep));
+        const terms = addDpoGradient(
+          net,
+          {
+            chosen: chosen.map((i) => input.liked[i]!),
+            rejected: rejected.map((i) => input.disliked[i]!),
+            referenceChosen: chosen.map((i) => referenceLiked[i]!),
+            referenceRejected: rejected.map((i) => referenceDisliked[i]!),
+          },
+          settings.dpoBeta,
+          (settings.dpoWeight * chosen.length) / Math.max(1, to - from),
+        );
+        right += terms.accuracy * chosen.length;
+        seen += chosen.length;
+      }
+      net.applyAdam(adam, 1, settings.clipNorm);
+      input.onProgress?.({ epoch: epoch + 1, epochs: settings.epochs, batch: b + 1, batches, loss });
+      await yieldToEventLoop();
+    }
+    if (interrupted) break;
+    if (seen > 0) pairAccuracy = right / seen;
+    const nll = sequenceNll(net, input.valid);
+    candidates.push({
+      epoch: epoch + 1,
+      validationNll: nll.tokens > 0 ? nll.nll / nll.tokens : Number.NaN,
+      ...preferenceGain(
+        { liked: perTokenLogProbs(net, input.liked), disliked: perTokenLogProbs(net, input.disliked) },
+        { liked: parentLiked, disliked: parentDisliked },
+      ),
+    });
+    const best = selectCandidate(candidates, selectionSettings, settings.selection).index;
+    const lowest = selectCandidate(candidates, selectionSettings, 'nll').index;
+    if (best === epoch || lowest === epoch) kept.set(epoch, net.getParameters());
+    for (const index of kept.keys()) if (index !== best && index !== lowest) kept.delete(index);
+    await yieldToEventLoop();
+  }
+  if (candidates.length === 0) {
+    return {
+      params: input.parentParams,
+      candidates,
+      selection: { index: -1, scores: [], reason: 'interrupted before the first epoch ended' },
+      chosen: { epoch: 0, validationNll: Number.NaN, likedGain: 0, dislikedGain: 0, preference: 0 },
+      pairAccuracy,
+      trainingSeconds: (performance.now() - started) / 1000,
+      interrupted: true,
+    };
+  }
+  const selection = selectCandidate(candidates, selectionSettings, settings.selection);
+  return {
+    params: kept.get(selection.index)!,
+    candidates,
+    selection,
+    chosen: candidates[selection.index]!,
+    pairAccuracy,
+    trainingSeconds: (performance.now() - started) / 1000,
+    interrupted,
+  };
+}
+
+/** The candidate's model card, with the fields the trainer writes (and the parent's reading of its data). */
+export function candidateCard(input: {
+  name: string;
+  parent: string;
+  parentCard: ModelCard | null;
+  config: ModelConfig;
+  settings: Record<string, unknown>;
+  train: readonly Int32Array[];
+  validPieces: number;
+  source: string;
+  styles: string[];
+  stepsPerQuarter: number;
+  vocabulary: Vocabulary;
+  result: FineTuneResult;
+}): ModelCard {
+  const now = new Date().toISOString();
+  const datasets = input.parentCard?.data?.datasets;
+  const keys = styleKeyCounts(input.train, input.vocabulary);
+  return {
+    name: input.name,
+    version: now,
+    parent: input.parent,
+    createdAt: now,
+    data: {
+      source: input.source,
+      pieces: input.train.length,
+      tokens: input.train.reduce((s, p) => s + p.length, 0),
+      validationPieces: input.validPieces,
+      styles: input.styles,
+      stepsPerQuarter: input.stepsPerQuarter,
+      // How the parent read its piano rolls decides how its pieces are decoded (held vs repeated notes).
+      ...(Array.isArray(datasets) ? { datasets } : {}),
+    },
+    config: { model: input.config, training: input.settings },
+    epochs: input.result.chosen.epoch,
+    validationNll: input.result.chosen.validationNll,
+    validationMetric: 'token NLL in nats per predicted token (full-context, end token included)',
+    trainingSeconds: Math.round(input.result.trainingSeconds * 10) / 10,
+    engine: ENGINE_NAME,
+    ...(Object.keys(keys).length > 0 ? { keys } : {}),
+  };
+}
+
+/** How the candidate was trained, in one line (the card's `feedback.method`). */
+export function methodDescription(settings: CandidateSettings): string {
+  const likelihood = 'reward-weighted likelihood (liked pieces repeated by score) with replay of the original data';
+  const pairs = settings.method === 'dpo' ? ` + ${settings.dpoWeight} × DPO on liked/disliked pairs against the parent (β ${settings.dpoBeta})` : '';
+  const choice =
+    settings.selection === 'mix'
+      ? `; epoch chosen on preference − ${settings.nllWeight}·NLL within the NLL budget`
+      : '; epoch chosen on the lowest held-out NLL';
+  return `${likelihood}${pairs}${choice}`;
+}
+
+/** The selection's figures for the card's metrics and the retrain run's result. */
+export function candidateMetrics(result: FineTuneResult): JsonObject {
+  const round = (x: number): number => Math.round(x * 1e6) / 1e6;
+  return {
+    selectedEpoch: result.chosen.epoch,
+    selection: result.selection.reason,
+    likedGain: round(result.chosen.likedGain),
+    dislikedGain: round(result.chosen.dislikedGain),
+    preference: round(result.chosen.preference),
+    ...(result.pairAccuracy !== null ? { pairAccuracy: round(result.pairAccuracy) } : {}),
+    candidates: result.candidates.map((c) => ({
+      epoch: c.epoch,
+      validationNll: round(c.validationNll),
+      likedGain: round(c.likedGain),
+      dislikedGain: round(c.dislikedGain),
+    })),
+  };
+}

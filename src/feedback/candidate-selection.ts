@@ -1,22 +1,23 @@
 /**
- * Which epoch of a fine-tune becomes the candidate. Picking the lowest held-out NLL (what the
- * trainer does) favours the epoch that moved least towards the raters' taste; here each epoch is
+ * Which of a fine-tune's measured checkpoints becomes the candidate. Picking the lowest held-out NLL (what the
+ * trainer does) favours the epoch that moved least towards the raters' taste; here each checkpoint is
  * measured on both sides — the held-out NLL of the original data, and how much likelier the
  * liked pieces became than the disliked ones (per token, against the parent) — and the choice
  * maximises
  *
  *   preference − nllWeight · (validationNll − referenceNll)
  *
- * among the epochs the guardrail would accept (NLL at most `maxRegression` above the reference).
- * If none would, the one with the lowest NLL is kept: the guardrail then rejects it with its
- * reason, as before.
+ * among the epochs within this round's NLL cap. The cap paces the guardrail's budget (NLL at most
+ * `maxRegression` above the reference, the lineage's root): a round may spend `budgetShare` of what
+ * the parent left, so one round cannot use up the room every later round needs to keep learning.
+ * If no epoch is within the cap, the one with the lowest NLL is kept (the guardrail still judges it).
  */
 import type { LstmNetwork } from '../model/network.js';
 import { sequenceLogProbs } from './preference.js';
 
 export interface CandidateMeasure {
-  /** 1-based epoch the weights are from. */
-  epoch: number;
+  /** Optimizer steps the weights are from. */
+  step: number;
   validationNll: number;
   /** Mean over liked pieces of (log p − parent's log p) per token. */
   likedGain: number;
@@ -32,6 +33,17 @@ export interface SelectionSettings {
   maxRegression: number;
   /** Nats of preference one nat of held-out NLL is worth. */
   nllWeight: number;
+  /** The parent's held-out NLL (the budget it left); default: the reference's (a root parent). */
+  parentNll?: number;
+  /** Share of the parent's remaining budget one round may spend (1 = all of it). */
+  budgetShare?: number;
+}
+
+/** The highest held-out NLL this round's candidate may have. */
+export function nllCap(settings: SelectionSettings): number {
+  const ceiling = settings.referenceNll * (1 + settings.maxRegression);
+  const parent = Math.min(ceiling, Math.max(settings.referenceNll, settings.parentNll ?? settings.referenceNll));
+  return parent + (settings.budgetShare ?? 1) * (ceiling - parent);
 }
 
 export interface Selection {
@@ -43,8 +55,7 @@ export interface Selection {
 }
 
 export function selectionScore(candidate: CandidateMeasure, settings: SelectionSettings): number {
-  const regression = candidate.validationNll / settings.referenceNll - 1;
-  if (!Number.isFinite(candidate.validationNll) || regression > settings.maxRegression + 1e-9) return Number.NEGATIVE_INFINITY;
+  if (!Number.isFinite(candidate.validationNll) || candidate.validationNll > nllCap(settings) + 1e-12) return Number.NEGATIVE_INFINITY;
   return candidate.preference - settings.nllWeight * (candidate.validationNll - settings.referenceNll);
 }
 
@@ -61,11 +72,11 @@ export function selectCandidate(candidates: readonly CandidateMeasure[], setting
     return {
       index,
       scores,
-      reason: `epoch ${c.epoch} of ${candidates.length}: preference ${c.preference.toFixed(4)} nats/token, validation NLL ${c.validationNll.toFixed(4)} (${rule === 'mix' ? 'best mix within the NLL budget' : 'lowest NLL'})`,
+      reason: `step ${c.step} (candidate ${index + 1} of ${candidates.length}): preference ${c.preference.toFixed(4)} nats/token, validation NLL ${c.validationNll.toFixed(4)} (${rule === 'mix' ? 'best mix within the NLL cap' : 'lowest NLL'})`,
     };
   }
   index = candidates.reduce((best, c, i) => (c.validationNll < candidates[best]!.validationNll ? i : best), 0);
-  return { index, scores, reason: `epoch ${candidates[index]!.epoch} of ${candidates.length}: no epoch within the NLL budget, the lowest NLL kept` };
+  return { index, scores, reason: `step ${candidates[index]!.step}: no candidate within the NLL cap, the lowest NLL kept` };
 }
 
 /** Per-token log p of each sequence. */

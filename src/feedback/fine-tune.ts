@@ -32,10 +32,16 @@ export const candidateSettingsSchema = z.object({
   dpoWeight: z.number().min(0).default(1),
   /** Liked/disliked pairs per step (DPO). */
   pairsPerStep: z.number().int().min(1).default(4),
+  /** Most optimizer steps of a round (each: one batch of windows + up to pairsPerStep pairs). */
+  maxSteps: z.number().int().min(1).default(24),
+  /** Candidates measured per round (evenly spaced over its steps); the selection picks one of them. */
+  checkpoints: z.number().int().min(1).default(6),
   /** `mix`: preference − nllWeight·NLL within the budget; `nll`: the lowest held-out NLL (the old rule). */
   selection: z.enum(['mix', 'nll']).default('mix'),
   /** Nats of liked-vs-disliked log-likelihood gain one nat of held-out NLL is worth. */
   nllWeight: z.number().min(0).default(10),
+  /** Share of the NLL budget the parent left that one round may spend (candidate-selection.ts). */
+  budgetShare: z.number().gt(0).max(1).default(0.5),
 });
 export type CandidateSettings = z.infer<typeof candidateSettingsSchema>;
 
@@ -50,10 +56,12 @@ export interface FineTuneInput {
   /** Held-out original data. */
   valid: readonly Int32Array[];
   referenceNll: number;
+  /** The parent's held-out NLL on the same data (default: the reference's). */
+  parentNll?: number;
   maxRegression: number;
   settings: CandidateSettings & { epochs: number; learningRate: number; batchSize: number; seqLen: number; clipNorm: number; seed: number };
   signal?: AbortSignal;
-  onProgress?: (p: { epoch: number; epochs: number; batch: number; batches: number; loss: number }) => void;
+  onProgress?: (p: { step: number; steps: number; loss: number }) => void;
 }
 
 export interface FineTuneResult {
@@ -62,10 +70,24 @@ export interface FineTuneResult {
   selection: Selection;
   /** The chosen epoch's measures. */
   chosen: CandidateMeasure;
-  /** Mean DPO pair accuracy of the last epoch (null without pairs). */
+  /** Share of the pairs the policy already ranked right when they were stepped on (null without pairs). */
   pairAccuracy: number | null;
+  /** Optimizer steps taken, and steps per pass over the likelihood data. */
+  steps: number;
+  batchesPerPass: number;
   trainingSeconds: number;
   interrupted: boolean;
+}
+
+/** Optimizer steps of a round: `epochs` passes over the data, at most `maxSteps` (so a round moves about as far however much was rated). */
+export function trainingSteps(settings: { epochs: number; maxSteps: number }, batchesPerPass: number): number {
+  return Math.max(1, Math.min(settings.maxSteps, settings.epochs * batchesPerPass));
+}
+
+/** The steps after which a candidate is measured: `count` of them, evenly spaced, the last one included. */
+export function checkpointSteps(steps: number, count: number): Set<number> {
+  const n = Math.max(1, Math.min(count, steps));
+  return new Set(Array.from({ length: n }, (_, k) => Math.ceil(((k + 1) * steps) / n)));
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -94,83 +116,107 @@ export async function fineTuneCandidate(input: FineTuneInput): Promise<FineTuneR
   const batches = Math.max(1, Math.ceil(windowCount / B));
 
   const candidates: CandidateMeasure[] = [];
-  const selectionSettings = { referenceNll: input.referenceNll, maxRegression: input.maxRegression, nllWeight: settings.nllWeight };
+  const selectionSettings = {
+    referenceNll: input.referenceNll,
+    maxRegression: input.maxRegression,
+    nllWeight: settings.nllWeight,
+    budgetShare: settings.budgetShare,
+    ...(input.parentNll !== undefined ? { parentNll: input.parentNll } : {}),
+  };
   // Only the weights selection can still pick are kept: the best by its rule so far and the lowest NLL (its fallback).
   const kept = new Map<number, Float32Array>();
-  let pairAccuracy: number | null = null;
+  const steps = trainingSteps(settings, batches);
+  const checkpoints = checkpointSteps(steps, settings.checkpoints);
+  // Every liked piece meets a disliked one each pass (and the other way round), in a fresh order.
+  const pairCount = usePairs ? Math.max(input.liked.length, input.disliked.length) : 0;
+  let order: number[] = [];
+  let likedOrder: number[] = [];
+  let dislikedOrder: number[] = [];
+  let nextWindow = 0;
+  let nextPair = 0;
+  let pass = 0;
+  let right = 0;
+  let seen = 0;
   let interrupted = false;
-  for (let epoch = 0; epoch < settings.epochs && !interrupted; epoch++) {
-    const rng = new Rng((settings.seed * 7919 + epoch * 104_729) >>> 0);
-    const order = rng.shuffle(Array.from({ length: windowCount }, (_, i) => i));
-    // Every liked piece meets a disliked one each epoch (and the other way round), in a fresh order.
-    const pairCount = usePairs ? Math.max(input.liked.length, input.disliked.length) : 0;
-    const likedOrder = rng.shuffle(Array.from({ length: pairCount }, (_, i) => i % input.liked.length));
-    const dislikedOrder = rng.shuffle(Array.from({ length: pairCount }, (_, i) => i % input.disliked.length));
-    const pairsPerBatch = Math.ceil(pairCount / batches);
-    let right = 0;
-    let seen = 0;
-    for (let b = 0; b < batches; b++) {
-      if (input.signal?.aborted) {
-        interrupted = true;
-        break;
-      }
-      net.zeroGradients();
-      for (let r = 0; r < B; r++) ids[r] = b * B + r < windowCount ? order[b * B + r]! : -1;
-      const count = fillBatch(corpus, windows, ids, T, inputs, targets);
-      let loss = 0;
-      if (count > 0) {
-        weights.fill(1 / count);
-        const dropoutRng = config.dropout > 0 ? new Rng(((settings.seed * 1_000_003) ^ (epoch * 65_537) ^ (b * 257)) >>> 0) : undefined;
-        loss = net.runBatch(inputs, targets, B, T, { backward: true, targetWeights: weights, ...(dropoutRng ? { dropoutRng } : {}) }).loss / count;
-      }
-      // This batch's share of the epoch's pairs, in steps of at most pairsPerStep.
-      const from = b * pairsPerBatch;
-      const to = Math.min(pairCount, from + pairsPerBatch);
-      for (let p = from; p < to; p += settings.pairsPerStep) {
-        const chosen = likedOrder.slice(p, Math.min(to, p + settings.pairsPerStep));
-        const rejected = dislikedOrder.slice(p, Math.min(to, p + settings.pairsPerStep));
-        const terms = addDpoGradient(
-          net,
-          {
-            chosen: chosen.map((i) => input.liked[i]!),
-            rejected: rejected.map((i) => input.disliked[i]!),
-            referenceChosen: chosen.map((i) => referenceLiked[i]!),
-            referenceRejected: rejected.map((i) => referenceDisliked[i]!),
-          },
-          settings.dpoBeta,
-          (settings.dpoWeight * chosen.length) / Math.max(1, to - from),
-        );
-        right += terms.accuracy * chosen.length;
-        seen += chosen.length;
-      }
-      net.applyAdam(adam, 1, settings.clipNorm);
-      input.onProgress?.({ epoch: epoch + 1, epochs: settings.epochs, batch: b + 1, batches, loss });
-      await yieldToEventLoop();
+  const reshuffle = (): void => {
+    const rng = new Rng((settings.seed * 7919 + pass * 104_729) >>> 0);
+    order = rng.shuffle(Array.from({ length: windowCount }, (_, i) => i));
+    likedOrder = rng.shuffle(Array.from({ length: pairCount }, (_, i) => i % input.liked.length));
+    dislikedOrder = rng.shuffle(Array.from({ length: pairCount }, (_, i) => i % input.disliked.length));
+    pass++;
+  };
+  reshuffle();
+  // Pairs per step: each pass over the windows also passes over the pairs once.
+  const pairsPerStep = Math.min(settings.pairsPerStep, Math.max(1, Math.ceil(pairCount / batches)));
+  for (let step = 1; step <= steps; step++) {
+    if (input.signal?.aborted) {
+      interrupted = true;
+      break;
     }
-    if (interrupted) break;
-    if (seen > 0) pairAccuracy = right / seen;
+    net.zeroGradients();
+    if (nextWindow >= windowCount) {
+      reshuffle();
+      nextWindow = 0;
+      nextPair = 0;
+    }
+    for (let r = 0; r < B; r++) ids[r] = nextWindow + r < windowCount ? order[nextWindow + r]! : -1;
+    nextWindow += B;
+    const count = fillBatch(corpus, windows, ids, T, inputs, targets);
+    let loss = 0;
+    if (count > 0) {
+      weights.fill(1 / count);
+      const dropoutRng = config.dropout > 0 ? new Rng(((settings.seed * 1_000_003) ^ (step * 257)) >>> 0) : undefined;
+      loss = net.runBatch(inputs, targets, B, T, { backward: true, targetWeights: weights, ...(dropoutRng ? { dropoutRng } : {}) }).loss / count;
+    }
+    if (pairCount > 0) {
+      if (nextPair >= pairCount) nextPair = 0;
+      const chosen = likedOrder.slice(nextPair, nextPair + pairsPerStep);
+      const rejected = dislikedOrder.slice(nextPair, nextPair + pairsPerStep);
+      nextPair += pairsPerStep;
+      const terms = addDpoGradient(
+        net,
+        {
+          chosen: chosen.map((i) => input.liked[i]!),
+          rejected: rejected.map((i) => input.disliked[i]!),
+          referenceChosen: chosen.map((i) => referenceLiked[i]!),
+          referenceRejected: rejected.map((i) => referenceDisliked[i]!),
+        },
+        settings.dpoBeta,
+        settings.dpoWeight,
+      );
+      right += terms.accuracy * chosen.length;
+      seen += chosen.length;
+    }
+    net.applyAdam(adam, 1, settings.clipNorm);
+    input.onProgress?.({ step, steps, loss });
+    await yieldToEventLoop();
+    if (!checkpoints.has(step)) continue;
     const nll = sequenceNll(net, input.valid);
     candidates.push({
-      epoch: epoch + 1,
+      step,
       validationNll: nll.tokens > 0 ? nll.nll / nll.tokens : Number.NaN,
       ...preferenceGain(
         { liked: perTokenLogProbs(net, input.liked), disliked: perTokenLogProbs(net, input.disliked) },
         { liked: parentLiked, disliked: parentDisliked },
       ),
     });
+    const index = candidates.length - 1;
     const best = selectCandidate(candidates, selectionSettings, settings.selection).index;
     const lowest = selectCandidate(candidates, selectionSettings, 'nll').index;
-    if (best === epoch || lowest === epoch) kept.set(epoch, net.getParameters());
-    for (const index of kept.keys()) if (index !== best && index !== lowest) kept.delete(index);
+    if (best === index || lowest === index) kept.set(index, net.getParameters());
+    for (const k of kept.keys()) if (k !== best && k !== lowest) kept.delete(k);
     await yieldToEventLoop();
   }
+  const pairAccuracy = seen > 0 ? right / seen : null;
   if (candidates.length === 0) {
     return {
       params: input.parentParams,
       candidates,
-      selection: { index: -1, scores: [], reason: 'interrupted before the first epoch ended' },
-      chosen: { epoch: 0, validationNll: Number.NaN, likedGain: 0, dislikedGain: 0, preference: 0 },
+      selection: { index: -1, scores: [], reason: 'interrupted before the first candidate was measured' },
+      chosen: { step: 0, validationNll: Number.NaN, likedGain: 0, dislikedGain: 0, preference: 0 },
       pairAccuracy,
+      steps: 0,
+      batchesPerPass: batches,
       trainingSeconds: (performance.now() - started) / 1000,
       interrupted: true,
     };
@@ -182,6 +228,8 @@ export async function fineTuneCandidate(input: FineTuneInput): Promise<FineTuneR
     selection,
     chosen: candidates[selection.index]!,
     pairAccuracy,
+    steps: candidates.at(-1)!.step,
+    batchesPerPass: batches,
     trainingSeconds: (performance.now() - started) / 1000,
     interrupted,
   };
@@ -221,7 +269,7 @@ export function candidateCard(input: {
       ...(Array.isArray(datasets) ? { datasets } : {}),
     },
     config: { model: input.config, training: input.settings },
-    epochs: input.result.chosen.epoch,
+    epochs: Math.round((input.result.chosen.step / Math.max(1, input.result.batchesPerPass)) * 100) / 100,
     validationNll: input.result.chosen.validationNll,
     validationMetric: 'token NLL in nats per predicted token (full-context, end token included)',
     trainingSeconds: Math.round(input.result.trainingSeconds * 10) / 10,
@@ -236,7 +284,7 @@ export function methodDescription(settings: CandidateSettings): string {
   const pairs = settings.method === 'dpo' ? ` + ${settings.dpoWeight} × DPO on liked/disliked pairs against the parent (β ${settings.dpoBeta})` : '';
   const choice =
     settings.selection === 'mix'
-      ? `; epoch chosen on preference − ${settings.nllWeight}·NLL within the NLL budget`
+      ? `; epoch chosen on preference − ${settings.nllWeight}·NLL within ${settings.budgetShare} of the NLL budget left`
       : '; epoch chosen on the lowest held-out NLL';
   return `${likelihood}${pairs}${choice}`;
 }
@@ -245,14 +293,15 @@ export function methodDescription(settings: CandidateSettings): string {
 export function candidateMetrics(result: FineTuneResult): JsonObject {
   const round = (x: number): number => Math.round(x * 1e6) / 1e6;
   return {
-    selectedEpoch: result.chosen.epoch,
+    selectedStep: result.chosen.step,
+    steps: result.steps,
     selection: result.selection.reason,
     likedGain: round(result.chosen.likedGain),
     dislikedGain: round(result.chosen.dislikedGain),
     preference: round(result.chosen.preference),
     ...(result.pairAccuracy !== null ? { pairAccuracy: round(result.pairAccuracy) } : {}),
     candidates: result.candidates.map((c) => ({
-      epoch: c.epoch,
+      step: c.step,
       validationNll: round(c.validationNll),
       likedGain: round(c.likedGain),
       dislikedGain: round(c.dislikedGain),

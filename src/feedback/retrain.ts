@@ -31,7 +31,7 @@ import { DEFAULT_HALF_LIFE_DAYS, pieceSignals } from './signal.js';
 /** How a candidate is fine-tuned and judged; every field has a default. */
 export const fineTuneSettingsSchema = z
   .object({
-    epochs: z.number().int().min(1).default(2),
+    epochs: z.number().int().min(1).default(4),
     learningRate: z.number().positive().default(5e-4),
     batchSize: z.number().int().min(1).default(16),
     seqLen: z.number().int().min(1).default(64),
@@ -254,6 +254,7 @@ export async function runRetrain(options: RetrainOptions): Promise<RetrainOutcom
         samplingSeed: settings.seed * 1000,
       });
       const referenceNll = reference.nll;
+      const parentNll = root === parent ? referenceNll : (storedNll(parent, original) ?? validationNll(parent, original.valid));
       const rated = ratedPieces(signals, vocabulary);
       const parentLiked = likedShareOf(signals, baseName);
       const result = await fineTuneCandidate({
@@ -264,11 +265,11 @@ export async function runRetrain(options: RetrainOptions): Promise<RetrainOutcom
         disliked: rated.disliked,
         valid: original.valid,
         referenceNll,
+        parentNll,
         maxRegression: settings.maxRegression,
         settings,
         ...(options.signal ? { signal: options.signal } : {}),
-        onProgress: (p) =>
-          report('train', 0.1 + 0.6 * ((p.epoch - 1 + p.batch / Math.max(1, p.batches)) / p.epochs), `epoch ${p.epoch}/${p.epochs}, loss ${p.loss.toFixed(3)}`),
+        onProgress: (p) => report('train', 0.1 + 0.6 * (p.step / p.steps), `step ${p.step}/${p.steps}, loss ${p.loss.toFixed(3)}`),
       });
       if (result.interrupted) throw new RhythmixError('retrain cancelled', { exitCode: 130 });
       await saveModel(staged, {
@@ -293,7 +294,6 @@ export async function runRetrain(options: RetrainOptions): Promise<RetrainOutcom
 
       report('guardrail', 0.75, 'checking the candidate against the original data');
       const candidate = await loadModel(staged);
-      const parentNll = root === parent ? referenceNll : (storedNll(parent, original) ?? validationNll(parent, original.valid));
       // Measured on the same held-out pieces, full context, for the epoch kept.
       const candidateNll = result.chosen.validationNll;
       const generator = new Generator(candidate);

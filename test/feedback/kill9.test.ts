@@ -61,7 +61,19 @@ describe.skipIf(!built)('retrain crash safety (needs npm run build)', () => {
     const versionsBefore = (await listModels(world.modelsDir)).map((m) => m.name);
     const child = spawn(
       process.execPath,
-      [path.join(projectRoot, 'bin/rhythmix.js'), 'retrain', '--in-process', '--epochs', '500', '--threads', '1', '--data', world.shardsDir],
+      [
+        path.join(projectRoot, 'bin/rhythmix.js'),
+        'retrain',
+        '--in-process',
+        '--epochs',
+        '500',
+        '--steps',
+        '100000',
+        '--threads',
+        '1',
+        '--data',
+        world.shardsDir,
+      ],
       {
         cwd: world.root,
         env: { ...process.env, RHYTHMIX_MODELS_DIR: world.modelsDir, DATABASE_URL: dbUrl },
@@ -72,8 +84,8 @@ describe.skipIf(!built)('retrain crash safety (needs npm run build)', () => {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
     const staging = path.join(world.modelsDir, '.staging');
-    // Training is under way once it reports an epoch's progress, with the candidate's staging folder in place.
-    const training = (): boolean => /: epoch \d+\/500/.test(stderr) && existsSync(staging) && readdirSync(staging).some((d) => d !== 'retrain.lock');
+    // Training is under way once it reports a step's progress, with the candidate's staging folder in place.
+    const training = (): boolean => /: step \d+\/\d+/.test(stderr) && existsSync(staging) && readdirSync(staging).some((d) => d !== 'retrain.lock');
     await until(() => training() || child.exitCode !== null, 90_000);
     expect(child.exitCode, stderr).toBeNull();
     child.kill('SIGKILL');

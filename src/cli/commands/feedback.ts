@@ -16,6 +16,7 @@ interface SimulateFlags {
   evalSamples: string;
   bars: string;
   epochs?: string;
+  steps?: string;
   lr?: string;
   copies?: string;
   replay?: string;
@@ -54,7 +55,8 @@ export function register(program: Command): void {
     .option('--samples <n>', 'pieces rated per round', '24')
     .option('--eval-samples <n>', 'pieces of the fixed evaluation set', '48')
     .option('--bars <n>', 'bars per piece', '8')
-    .option('--epochs <n>', 'fine-tuning epochs per round')
+    .option('--epochs <n>', 'passes over the fine-tuning data per round')
+    .option('--steps <n>', 'most optimizer steps per round')
     .option('--lr <x>', 'fine-tuning learning rate')
     .option('--copies <n>', 'most copies of one liked piece')
     .option('--replay <ratio>', 'share of original data in each fine-tune (0..0.95)')
@@ -69,10 +71,12 @@ export function register(program: Command): void {
       if (!(flags.taste in TASTES)) throw new InvalidInputError(`--taste must be one of ${Object.keys(TASTES).join(', ')}, got "${flags.taste}"`);
       const settings: Partial<FineTuneSettings> = {};
       const epochs = num('--epochs', flags.epochs, wholeAtLeast(1), 'a whole number ≥ 1');
+      const steps = num('--steps', flags.steps, wholeAtLeast(1), 'a whole number ≥ 1');
       const lr = num('--lr', flags.lr, (v) => v > 0, 'a positive number');
       const copies = num('--copies', flags.copies, wholeAtLeast(1), 'a whole number ≥ 1');
       const replay = num('--replay', flags.replay, (v) => v >= 0 && v <= 0.95, 'a number from 0 to 0.95');
       if (epochs !== undefined) settings.epochs = epochs;
+      if (steps !== undefined) settings.maxSteps = steps;
       if (lr !== undefined) settings.learningRate = lr;
       if (copies !== undefined) settings.maxCopies = copies;
       if (replay !== undefined) settings.replayRatio = replay;

@@ -19,6 +19,7 @@ interface RetrainFlags {
   data?: string;
   guild?: string;
   epochs?: string;
+  steps?: string;
   lr?: string;
   samples?: string;
   threads?: string;
@@ -78,7 +79,8 @@ export function register(program: Command): void {
       'original data for replay and the guardrail: shard folder(s) or jsb, nottingham, game (comma-separated; default from the model card)',
     )
     .option('--guild <id>', "fine-tune a guild's own variant from that guild's ratings only")
-    .option('--epochs <n>', 'fine-tuning epochs (default 2)')
+    .option('--epochs <n>', 'passes over the fine-tuning data (default 4)')
+    .option('--steps <n>', 'most optimizer steps (default 24)')
     .option('--lr <x>', 'learning rate (default 0.0005)')
     .option('--samples <n>', 'samples the guardrail checks (default 16)')
     .option('--threads <n>', 'training worker threads (0 = one per core)')
@@ -90,10 +92,12 @@ export function register(program: Command): void {
       const config = loadCliConfig();
       const settings: Partial<FineTuneSettings> = {};
       const epochs = positive('--epochs', flags.epochs, true);
+      const steps = positive('--steps', flags.steps, true);
       const lr = positive('--lr', flags.lr, false);
       const samples = positive('--samples', flags.samples, true);
       const threads = positive('--threads', flags.threads, true);
       if (epochs !== undefined) settings.epochs = Math.max(1, epochs);
+      if (steps !== undefined) settings.maxSteps = Math.max(1, steps);
       if (lr !== undefined) settings.learningRate = lr;
       if (samples !== undefined) settings.samples = Math.max(1, samples);
       if (threads !== undefined) settings.threads = threads;

@@ -27,19 +27,21 @@ export const candidateSettingsSchema = z.object({
   /** `rwl`: reward-weighted likelihood only; `dpo`: plus the pairwise preference term. */
   method: z.enum(['rwl', 'dpo']).default('dpo'),
   /** DPO's β: how far from the parent a pair's log-ratio may move before it stops pulling. */
-  dpoBeta: z.number().positive().default(0.1),
+  dpoBeta: z.number().positive().default(1),
   /** Weight of the DPO gradient next to the mean-token NLL gradient. */
   dpoWeight: z.number().min(0).default(1),
   /** Liked/disliked pairs per step (DPO). */
   pairsPerStep: z.number().int().min(1).default(4),
   /** Most optimizer steps of a round (each: one batch of windows + up to pairsPerStep pairs). */
-  maxSteps: z.number().int().min(1).default(24),
+  maxSteps: z.number().int().min(1).default(40),
   /** Candidates measured per round (evenly spaced over its steps); the selection picks one of them. */
   checkpoints: z.number().int().min(1).default(6),
   /** `mix`: preference − nllWeight·NLL within the budget; `nll`: the lowest held-out NLL (the old rule). */
   selection: z.enum(['mix', 'nll']).default('mix'),
+  /** The DPO reference: the lineage's root (every round anchored to the same model) or the parent. */
+  dpoReference: z.enum(['root', 'parent']).default('root'),
   /** Nats of liked-vs-disliked log-likelihood gain one nat of held-out NLL is worth. */
-  nllWeight: z.number().min(0).default(10),
+  nllWeight: z.number().min(0).default(2),
   /** Share of the NLL budget the parent left that one round may spend (candidate-selection.ts). */
   budgetShare: z.number().gt(0).max(1).default(0.5),
 });
@@ -48,6 +50,12 @@ export type CandidateSettings = z.infer<typeof candidateSettingsSchema>;
 export interface FineTuneInput {
   config: ModelConfig;
   parentParams: Float32Array;
+  /**
+   * The frozen model the DPO log-ratios are taken against (default the parent). The lineage's
+   * root anchors every round to the same model: pairs an earlier round already separated start
+   * with a positive margin and pull little, instead of being pushed again from each new parent.
+   */
+  referenceParams?: Float32Array;
   /** Windows of these are the likelihood data (liked copies + replay). */
   train: readonly Int32Array[];
   /** Rated pieces (closed with `<end>`): the preference pairs and the selection's measure. */
@@ -101,8 +109,10 @@ export async function fineTuneCandidate(input: FineTuneInput): Promise<FineTuneR
   const parentLiked = perTokenLogProbs(net, input.liked);
   const parentDisliked = perTokenLogProbs(net, input.disliked);
   const usePairs = settings.method === 'dpo' && settings.dpoWeight > 0 && input.liked.length > 0 && input.disliked.length > 0;
-  const referenceLiked = usePairs ? sequenceLogProbs(net, input.liked) : new Float64Array();
-  const referenceDisliked = usePairs ? sequenceLogProbs(net, input.disliked) : new Float64Array();
+  const anchor = input.referenceParams && input.referenceParams !== input.parentParams ? new LstmNetwork(config) : net;
+  if (anchor !== net) anchor.setParameters(input.referenceParams!);
+  const referenceLiked = usePairs ? sequenceLogProbs(anchor, input.liked) : new Float64Array();
+  const referenceDisliked = usePairs ? sequenceLogProbs(anchor, input.disliked) : new Float64Array();
 
   const corpus = buildCorpus(input.train, false);
   const windows = buildWindows(corpus, settings.seqLen);
@@ -281,7 +291,10 @@ export function candidateCard(input: {
 /** How the candidate was trained, in one line (the card's `feedback.method`). */
 export function methodDescription(settings: CandidateSettings): string {
   const likelihood = 'reward-weighted likelihood (liked pieces repeated by score) with replay of the original data';
-  const pairs = settings.method === 'dpo' ? ` + ${settings.dpoWeight} × DPO on liked/disliked pairs against the parent (β ${settings.dpoBeta})` : '';
+  const pairs =
+    settings.method === 'dpo'
+      ? ` + ${settings.dpoWeight} × DPO on liked/disliked pairs against the ${settings.dpoReference} model (β ${settings.dpoBeta})`
+      : '';
   const choice =
     settings.selection === 'mix'
       ? `; epoch chosen on preference − ${settings.nllWeight}·NLL within ${settings.budgetShare} of the NLL budget left`

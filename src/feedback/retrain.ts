@@ -31,11 +31,12 @@ import { DEFAULT_HALF_LIFE_DAYS, pieceSignals } from './signal.js';
 /** How a candidate is fine-tuned and judged; every field has a default. */
 export const fineTuneSettingsSchema = z
   .object({
-    epochs: z.number().int().min(1).default(4),
-    learningRate: z.number().positive().default(5e-4),
+    /** Passes over the fine-tuning data (a round takes at most `maxSteps` steps). */
+    epochs: z.number().int().min(1).default(10),
+    learningRate: z.number().positive().default(1e-4),
     batchSize: z.number().int().min(1).default(16),
     seqLen: z.number().int().min(1).default(64),
-    /** Worker threads (0 = one per core, ≥ 8 batch rows each). */
+    /** Kept for callers that set it: the fine-tune (fine-tune.ts) runs in one thread, in the retrain's own child process. */
     threads: z.number().int().min(0).default(0),
     clipNorm: z.number().min(0).default(5),
     seed: z.number().int().default(1),
@@ -260,6 +261,7 @@ export async function runRetrain(options: RetrainOptions): Promise<RetrainOutcom
       const result = await fineTuneCandidate({
         config: parent.config,
         parentParams: parent.params,
+        referenceParams: settings.dpoReference === 'root' ? root.params : parent.params,
         train: data.train,
         liked: rated.liked,
         disliked: rated.disliked,

@@ -27,9 +27,9 @@ export const candidateSettingsSchema = z.object({
   /** `rwl`: reward-weighted likelihood only; `dpo`: plus the pairwise preference term. */
   method: z.enum(['rwl', 'dpo']).default('dpo'),
   /** DPO's β: how far from the parent a pair's log-ratio may move before it stops pulling. */
-  dpoBeta: z.number().positive().default(1),
+  dpoBeta: z.number().positive().default(0.5),
   /** Weight of the DPO gradient next to the mean-token NLL gradient. */
-  dpoWeight: z.number().min(0).default(1),
+  dpoWeight: z.number().min(0).default(2),
   /** Liked/disliked pairs per step (DPO). */
   pairsPerStep: z.number().int().min(1).default(4),
   /** Most optimizer steps of a round (each: one batch of windows + up to pairsPerStep pairs). */

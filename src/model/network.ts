@@ -216,9 +216,12 @@ export class LstmNetwork {
     this.packedFresh = true;
   }
 
-  private buffers(B: number, T: number): BatchBuffers {
-    const rows = B * T;
-    if (this.batch && this.batch.capacity >= rows && this.batchB >= B) return this.batch;
+  private buffers(batchRows: number, T: number): BatchBuffers {
+    if (this.batch && this.batch.capacity >= batchRows * T && this.batchB >= batchRows) return this.batch;
+    // Grow to cover this batch and every earlier one: batches of alternating shapes (windows, whole
+    // pieces) would otherwise re-allocate on every call, and the heap does not free.
+    const rows = Math.max(batchRows * T, this.batch?.capacity ?? 0);
+    const B = Math.max(batchRows, this.batchB);
     const heap = this.heap;
     const maxUnits = Math.max(...this.config.layers);
     const dropout = this.config.dropout > 0;

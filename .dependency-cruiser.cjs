@@ -4,14 +4,22 @@
  * Cycles: a circular import in src/ fails it, between modules or between folders (src/config must
  * not import src/db while src/db imports src/config). None is tolerated.
  *
- * Layers: the lower folders only import what is below them.
+ * Layers: each folder only imports what is below it (docs/architecture.md).
  *   src/util      nothing of ours
  *   src/config    util
  *   src/music     util
  *   src/midi      music, util, config
  *   src/model     music, util, config
  *   src/datasets  music, midi, util, config
- *   src/render    music, midi, util, config
+ *   src/jobs      util, config (the job queue and the off-thread runtime: everything may launch work)
+ *   src/render    music, midi, util, config, jobs
+ *   src/fuzz      music, midi, model, datasets, util, config (a developer tool: npm run fuzz)
+ *   src/db        util, config
+ *   src/compose   music, midi, model, render, jobs, util, config
+ *   src/train     music, model, datasets, jobs, util, config (it measures; composing is app's)
+ *   src/feedback  the feature layers above, db, jobs
+ *   src/app       the use cases: every layer above, nothing of workers, bot or cli
+ *   src/workers   app and the layers below it
  *   src/bot, src/cli are the edge: nothing else imports them (cli may start the bot).
  *
  * Type-only imports count too: they tie the modules' designs together just the same.
@@ -54,7 +62,15 @@ module.exports = {
     layer('midi', ['music', 'util', 'config']),
     layer('model', ['music', 'util', 'config']),
     layer('datasets', ['music', 'midi', 'util', 'config']),
-    layer('render', ['music', 'midi', 'util', 'config']),
+    layer('jobs', ['util', 'config']),
+    layer('render', ['music', 'midi', 'util', 'config', 'jobs']),
+    layer('fuzz', ['music', 'midi', 'model', 'datasets', 'util', 'config']),
+    layer('db', ['util', 'config']),
+    layer('compose', ['music', 'midi', 'model', 'render', 'jobs', 'util', 'config']),
+    layer('train', ['music', 'model', 'datasets', 'jobs', 'util', 'config']),
+    layer('feedback', ['music', 'midi', 'model', 'render', 'datasets', 'compose', 'train', 'db', 'jobs', 'util', 'config']),
+    layer('app', ['music', 'midi', 'model', 'render', 'datasets', 'compose', 'train', 'feedback', 'db', 'jobs', 'util', 'config']),
+    layer('workers', ['app', 'music', 'midi', 'model', 'render', 'datasets', 'compose', 'train', 'feedback', 'db', 'jobs', 'util', 'config']),
     {
       name: 'edge-bot-cli',
       severity: 'error',

@@ -2,7 +2,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
  * Test files that need more than the sources: the built CLI or workers in dist/ (`npm run build`
- * first), fluidsynth/ffmpeg, or the data sets in ../shared/datasets. A file goes here when any of
+ * first), fluidsynth/ffmpeg, a PostgreSQL server, or the data sets in ../shared/datasets. A file goes here when any of
  * its tests does; the rest are unit tests, which run from src/ alone (`npm run test:unit`).
  */
 const integration = [
@@ -10,9 +10,11 @@ const integration = [
   'test/cli/*.test.ts',
   'test/train/train-cli.test.ts',
   'test/feedback/kill9.test.ts',
+  'test/feedback/retrain-parent-death.test.ts',
   'test/feedback/simulate.test.ts',
   // Workers and child processes from dist/ (training runs on dist/workers/train-worker.js).
-  'test/jobs/run-in-child.test.ts',
+  'test/jobs/launch.test.ts',
+  'test/jobs/worker-pool.test.ts',
   'test/jobs/workers.test.ts',
   'test/bot/voice-thread.test.ts',
   'test/feedback/service.test.ts',
@@ -21,6 +23,14 @@ const integration = [
   'test/train/trainer.test.ts',
   'test/model/sampler.test.ts',
   'test/db/migrate.test.ts',
+  // A throwaway PostgreSQL server (test/support/postgres.ts): these run against SQLite and PostgreSQL.
+  'test/db/repositories.test.ts',
+  'test/db/transaction-isolation.test.ts',
+  'test/db/schema-drift.test.ts',
+  'test/db/migrate-postgresql.test.ts',
+  // The built fuzzer (dist/fuzz: its worker thread and measuring child).
+  'test/fuzz/fuzz.test.ts',
+  'test/fuzz/worst-case.test.ts',
   // fluidsynth and ffmpeg (and the render worker; the voice queue plays an Ogg made by ffmpeg).
   'test/compose/pipeline.test.ts',
   'test/compose/takes.test.ts',

@@ -18,6 +18,8 @@ command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 if [ "${RHYTHMIX_TEST_TOOLS:-}" = 1 ]; then
   command -v clang >/dev/null 2>&1 || need_apt+=(clang)
   command -v wasm-ld >/dev/null 2>&1 || need_apt+=(lld)
+  # A throwaway PostgreSQL server for the database tests (test/support/postgres.ts).
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || command -v initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 fi
 
 if ((${#need_apt[@]})); then

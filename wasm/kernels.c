@@ -1,4 +1,4 @@
-// Rhythmix LSTM engine kernels: float32 GEMM with packed panels, fused LSTM
+// Rhythmix engine kernels: float32 GEMM with packed panels, fused LSTM and GRU
 // cell forward/backward, softmax cross-entropy, embedding, Adam.
 // Compiled to wasm32 + SIMD128 by scripts/build-wasm.sh; the built
 // wasm/kernels.wasm is committed so machines without clang still run it.
@@ -390,6 +390,109 @@ void lstm_cell_backward(int B, int H, const f32* gates, const f32* cprev, const 
       dg[2 * H + j] = dcv * ig * (1.0f - gg * gg);
       dg[3 * H + j] = dhv * tc * og * (1.0f - og);
       dcb[j] = dcv * fg;
+    }
+  }
+}
+
+// ---- GRU cell ---------------------------------------------------------------
+// Keras/TensorFlow.js GRU with reset_after = false (the form tfjs runs). Rows of
+// 3H pre-activations [z r n] (update, reset, candidate); activations overwrite them:
+//   z = sigmoid(x·Wz + h·Uz + bz), r = sigmoid(x·Wr + h·Ur + br),
+//   n = tanh(x·Wn + (r*h)·Un + bn), h' = z*h + (1 - z)*n.
+// The two recurrent GEMMs run between the kernels: h·U[z r] before gru_reset_forward,
+// (r*h)·Un after it. hprev == 0 means a zero previous state.
+
+// z and r from their pre-activations; rh = r * hprev (the candidate's recurrent input).
+EXPORT(gru_reset_forward)
+void gru_reset_forward(int B, int H, f32* gates, const f32* hprev, f32* rh) {
+  v128_t zero = wasm_f32x4_splat(0.0f);
+  for (int b = 0; b < B; b++) {
+    f32* g = gates + b * 3 * H;
+    const f32* hp = hprev ? hprev + b * H : 0;
+    f32* rb = rh + b * H;
+    int j = 0;
+    for (; j + 4 <= H; j += 4) {
+      v128_t zg = sigmoid4(wasm_v128_load(g + j));
+      v128_t rg = sigmoid4(wasm_v128_load(g + H + j));
+      wasm_v128_store(g + j, zg);
+      wasm_v128_store(g + H + j, rg);
+      wasm_v128_store(rb + j, hp ? wasm_f32x4_mul(rg, wasm_v128_load(hp + j)) : zero);
+    }
+    for (; j < H; j++) {
+      f32 zg = sigmoid_f32(g[j]);
+      f32 rg = sigmoid_f32(g[H + j]);
+      g[j] = zg;
+      g[H + j] = rg;
+      rb[j] = hp ? rg * hp[j] : 0.0f;
+    }
+  }
+}
+
+// n from its pre-activation; h = z*hprev + (1 - z)*n. h may be hprev (each element is
+// read before it is written).
+EXPORT(gru_cell_forward)
+void gru_cell_forward(int B, int H, f32* gates, const f32* hprev, f32* h) {
+  v128_t one = wasm_f32x4_splat(1.0f);
+  for (int b = 0; b < B; b++) {
+    f32* g = gates + b * 3 * H;
+    const f32* hp = hprev ? hprev + b * H : 0;
+    f32* hb = h + b * H;
+    int j = 0;
+    for (; j + 4 <= H; j += 4) {
+      v128_t zg = wasm_v128_load(g + j);
+      v128_t ng = tanh4(wasm_v128_load(g + 2 * H + j));
+      wasm_v128_store(g + 2 * H + j, ng);
+      v128_t hv = wasm_f32x4_mul(wasm_f32x4_sub(one, zg), ng);
+      if (hp) hv = wasm_f32x4_add(wasm_f32x4_mul(zg, wasm_v128_load(hp + j)), hv);
+      wasm_v128_store(hb + j, hv);
+    }
+    for (; j < H; j++) {
+      f32 zg = g[j];
+      f32 ng = tanh_f32(g[2 * H + j]);
+      g[2 * H + j] = ng;
+      f32 hv = (1.0f - zg) * ng;
+      hb[j] = hp ? zg * hp[j] + hv : hv;
+    }
+  }
+}
+
+// Backward through h = z*hprev + (1 - z)*n for one step; dh: B×H gradient w.r.t. h.
+// dgates out: gradients w.r.t. the z and n pre-activations (r's is gru_reset_backward's,
+// zero here when hprev == 0); dhprev out: dh*z, the direct part of the gradient w.r.t. hprev.
+EXPORT(gru_cell_backward)
+void gru_cell_backward(int B, int H, const f32* gates, const f32* hprev, const f32* dh, f32* dgates, f32* dhprev) {
+  for (int b = 0; b < B; b++) {
+    const f32* g = gates + b * 3 * H;
+    const f32* hp = hprev ? hprev + b * H : 0;
+    const f32* dhb = dh + b * H;
+    f32* dg = dgates + b * 3 * H;
+    f32* dhp = dhprev + b * H;
+    for (int j = 0; j < H; j++) {
+      f32 zg = g[j], ng = g[2 * H + j];
+      f32 d = dhb[j];
+      f32 hpv = hp ? hp[j] : 0.0f;
+      dg[j] = d * (hpv - ng) * zg * (1.0f - zg);
+      dg[2 * H + j] = d * (1.0f - zg) * (1.0f - ng * ng);
+      if (!hp) dg[H + j] = 0.0f;
+      dhp[j] = d * zg;
+    }
+  }
+}
+
+// Backward through the reset gate; drh: gradient w.r.t. r*hprev (dn·Unᵀ). Writes the
+// gradient w.r.t. r's pre-activation and adds drh*r to dhprev. Needs hprev.
+EXPORT(gru_reset_backward)
+void gru_reset_backward(int B, int H, const f32* gates, const f32* hprev, const f32* drh, f32* dgates, f32* dhprev) {
+  for (int b = 0; b < B; b++) {
+    const f32* g = gates + b * 3 * H;
+    const f32* hp = hprev + b * H;
+    const f32* d = drh + b * H;
+    f32* dg = dgates + b * 3 * H;
+    f32* dhp = dhprev + b * H;
+    for (int j = 0; j < H; j++) {
+      f32 rg = g[H + j];
+      dg[H + j] = d[j] * hp[j] * rg * (1.0f - rg);
+      dhp[j] += d[j] * rg;
     }
   }
 }

@@ -10,6 +10,7 @@ import type { BotConfig, Environment } from '../config/index.js';
 import { piecesDirSetting, processEnvironment } from '../config/settings.js';
 import { openDatabase, type OpenedDatabase } from '../db/index.js';
 import { JobQueue } from '../jobs/queue.js';
+import { composeWorkerPool } from './compose/workers.js';
 import { RhythmixError } from '../util/errors.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { createClient, discordApiUrl } from './client.js';
@@ -19,9 +20,15 @@ import { announceNewVersions } from './commands/retrain.js';
 import { startHealthLog } from './health.js';
 import { attachRatingListeners } from './ratings.js';
 import { createRouter } from './router.js';
-import { createPlayerRegistry } from './voice/index.js';
+import { announcePlaybackStopped, createPlayerRegistry } from './voice/index.js';
+import { BotLifecycle } from './lifecycle.js';
+import { leftoverJobs, recoverInterruptedJobs, removeStrayWorkFolders } from './compose/recovery.js';
+import { startRetention } from './retention.js';
+import { processShards, runsOncePerBot } from './shard.js';
 
 export const DEFAULT_PIECES_DIR = 'data/pieces';
+/** How long a stop waits, after the jobs ended, for their users to be told. */
+const STOP_ANSWER_TIMEOUT_MS = 2500;
 
 export interface StartBotOptions {
   readonly config: BotConfig;
@@ -42,8 +49,13 @@ export interface StartBotOptions {
 export interface RunningBot {
   readonly client: Client;
   readonly context: BotContext;
-  /** Leaves voice, cancels jobs, logs out and closes the database. Idempotent. */
-  stop(): Promise<void>;
+  /**
+   * Stops taking composes (new ones are told the bot is restarting), gives running ones `graceMs`
+   * (default 0) to finish, cancels the rest telling their users (message edited, Try again
+   * offered), leaves voice, logs out and closes the database. Idempotent: a second call returns
+   * the first one's promise.
+   */
+  stop(options?: { readonly graceMs?: number }): Promise<void>;
 }
 
 export function piecesDirectory(explicit?: string, env: Environment = processEnvironment()): string {
@@ -87,6 +99,14 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'rhythmix-bot', secrets: [config.discordToken] });
   const db: OpenedDatabase = await openDatabase(config.databaseUrl);
   const queue = new JobQueue(config.queue);
+  let composeWorkers;
+  try {
+    // Started now, so the first composes find the model loaded.
+    composeWorkers = composeWorkerPool(config.composeWorkers, logger);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
   const client = createClient({ apiUrl: options.apiUrl ?? discordApiUrl() });
   const feedback = new FeedbackService({
     db,
@@ -101,10 +121,20 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     logger,
     db,
     queue,
-    players: createPlayerRegistry(logger, config.voice),
+    ...(composeWorkers ? { composeWorkers } : {}),
+    players: createPlayerRegistry(logger, { ...config.voice, onPlaybackStopped: announcePlaybackStopped(client, logger) }),
     piecesDir: piecesDirectory(options.piecesDir),
     feedback,
+    lifecycle: new BotLifecycle(),
   };
+  const lifecycle = context.lifecycle!;
+  // Before any interaction of this run can add its own rows.
+  const leftover = await leftoverJobs(db.prisma).catch((error: unknown) => {
+    logger.error({ err: error }, 'could not read the composes a previous run left unanswered');
+    return [];
+  });
+  const strayWorkFolders = await removeStrayWorkFolders(context.piecesDir);
+  if (strayWorkFolders > 0) logger.info({ folders: strayWorkFolders }, 'work folders of dead jobs removed');
   const commands = options.commands ?? COMMANDS;
   const router = createRouter(context, commands);
   router.attach();
@@ -116,15 +146,23 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   client.on(Events.ShardResume, () => logger.info('gateway resumed'));
   client.rest.on('rateLimited', (info) => logger.debug({ route: info.route, retryAfter: info.retryAfter }, 'rate limited'));
 
+  // Set once ready; a stop before that has no retention timer to end.
+  let stopRetention: (() => Promise<void>) | undefined = undefined;
   let stopped: Promise<void> | undefined;
-  const stop = () =>
+  const stop = ({ graceMs = 0 }: { readonly graceMs?: number } = {}) =>
     (stopped ??= (async () => {
-      router.detach();
+      // The router stays attached while jobs drain: new composes get the "restarting" answer.
+      lifecycle.beginStop();
       ratings.stop();
       stopHealthLog();
+      await stopRetention?.();
       await feedback.stop().catch((error: unknown) => logger.warn({ err: error }, 'could not stop the feedback loop cleanly'));
+      await queue.drain(graceMs).catch(() => undefined);
+      // The flows cut short now edit their messages; a hung Discord call must not hold the exit.
+      if (!(await lifecycle.settled(STOP_ANSWER_TIMEOUT_MS))) logger.warn('some composes could not tell their users before the stop');
+      router.detach();
       context.players.destroyAll();
-      await queue.close().catch(() => undefined);
+      await composeWorkers?.close().catch((error: unknown) => logger.warn({ err: error }, 'could not stop the compose workers cleanly'));
       await client.destroy().catch(() => undefined);
       await db.close();
       logger.info('bot stopped');
@@ -141,8 +179,15 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     await stop();
     throw error;
   }
+  // A previous run may have died with composes under way: their users are told before anything else.
+  await recoverInterruptedJobs(context, leftover).catch((error: unknown) => logger.error({ err: error }, 'could not recover the interrupted composes'));
+  stopRetention = startRetention(db.prisma, context.piecesDir, config.retention, logger);
   announceNewVersions(feedback, client, config.announceChannelId, logger);
-  feedback.start();
-  logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size, database: db.file, pieces: context.piecesDir }, 'bot ready');
+  // With shards, every process serves commands and ratings; the retrain schedule runs once, on shard 0.
+  feedback.start({ schedule: runsOncePerBot(client) });
+  logger.info(
+    { user: client.user?.tag, guilds: client.guilds.cache.size, shards: processShards(client)?.ids, database: db.location, pieces: context.piecesDir },
+    'bot ready',
+  );
   return { client, context, stop };
 }

@@ -13,8 +13,9 @@ import type {
 import type { BotConfig } from '../config/index.js';
 import type { OpenedDatabase } from '../db/index.js';
 import type { FeedbackService } from '../feedback/service.js';
-import type { JobQueue } from '../jobs/index.js';
+import type { JobQueue, WorkerPool } from '../jobs/index.js';
 import type { Logger } from '../util/logger.js';
+import type { BotLifecycle } from './lifecycle.js';
 import type { PlayerRegistry } from './voice/guild-player.js';
 
 export interface BotContext {
@@ -24,11 +25,15 @@ export interface BotContext {
   readonly db: OpenedDatabase;
   /** Heavy work (compose, render, retrain) goes through this bounded queue. */
   readonly queue: JobQueue;
+  /** Warm compose worker processes (COMPOSE_WORKERS); absent: each compose starts a fresh child. */
+  readonly composeWorkers?: WorkerPool;
   readonly players: PlayerRegistry;
   /** Root folder of composed pieces: each lives in `<piecesDir>/<piece id>/` (PIECES_DIR, default data/pieces). */
   readonly piecesDir: string;
   /** The feedback loop (schedule, /retrain, /model); handlers fall back to the registry without it. */
   readonly feedback?: FeedbackService;
+  /** Stopping or not, and the compose flows under way (graceful stop); absent in bare test contexts. */
+  readonly lifecycle?: BotLifecycle;
 }
 
 /**

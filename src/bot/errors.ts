@@ -5,8 +5,8 @@
  */
 import { DiscordAPIError, RESTJSONErrorCodes } from 'discord.js';
 import { JobCancelledError, QueueFullError, WorkerTimeoutError } from '../jobs/errors.js';
-import { RhythmixError } from '../util/errors.js';
-import { discordWording } from './compose/request.js';
+import { RhythmixError, wordedMessage } from '../util/errors.js';
+import { discordFieldName } from './field-names.js';
 import { missingPermissionMessage } from './permissions.js';
 
 /** An answer for the user that is not a fault of the bot (no error-level log needed). */
@@ -30,7 +30,7 @@ export function userMessage(error: unknown): string {
     if (error.code === RESTJSONErrorCodes.MissingAccess) return missingPermissionMessage(['View Channel']);
     return '⚠️ Discord refused my answer — please try again.';
   }
-  if (error instanceof RhythmixError && error.exitCode === 2) return `❌ ${hidePaths(discordWording(error.message))}`;
-  if (error instanceof RhythmixError) return `⚠️ ${hidePaths(discordWording(error.message))}`;
+  if (error instanceof RhythmixError && error.exitCode === 2) return `❌ ${hidePaths(wordedMessage(error, discordFieldName))}`;
+  if (error instanceof RhythmixError) return `⚠️ ${hidePaths(wordedMessage(error, discordFieldName))}`;
   return '⚠️ Something went wrong on my side — it has been logged. Please try again.';
 }

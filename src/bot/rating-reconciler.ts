@@ -12,7 +12,7 @@ import type { RatingEmoji } from '../config/rating-emojis.js';
 import { listPostedPiecesSince, type PostedPiece } from '../db/pieces.js';
 import { reconcileRatings, type Reconciliation } from '../db/ratings.js';
 import type { Member } from '../db/members.js';
-import type { PrismaClient } from '../db/generated/client.js';
+import type { PrismaClient } from '../db/generated/sqlite/client.js';
 import type { Logger } from '../util/logger.js';
 import { ratingKey } from './rating-key.js';
 
@@ -31,6 +31,8 @@ export interface RatingReconcilerOptions {
   /** How far back a new session re-reads (0 = not at all). */
   readonly windowMs: number;
   readonly recheckDelayMs?: number;
+  /** Whether this process serves the server (null: DMs); with shards each re-reads only its own. Default: all. */
+  readonly servesGuild?: (guildId: string | null) => boolean;
 }
 
 export interface ReconcileSummary {
@@ -75,7 +77,8 @@ export class RatingReconciler {
   /** Re-reads the reactions of every piece posted within the window, one message at a time. */
   async reconcileRecent(now = Date.now()): Promise<ReconcileSummary> {
     if (this.options.windowMs <= 0) return { pieces: 0, added: 0, removed: 0 };
-    const pieces = await listPostedPiecesSince(this.options.prisma, new Date(now - this.options.windowMs));
+    const serves = this.options.servesGuild ?? (() => true);
+    const pieces = (await listPostedPiecesSince(this.options.prisma, new Date(now - this.options.windowMs))).filter((piece) => serves(piece.guildId ?? null));
     let added = 0;
     let removed = 0;
     for (const piece of pieces) {

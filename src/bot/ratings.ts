@@ -13,6 +13,7 @@ import { addRating, removeRating } from '../db/ratings.js';
 import type { BotContext } from './context.js';
 import { ratingKey } from './rating-key.js';
 import { RatingReconciler } from './rating-reconciler.js';
+import { servesGuild } from './shard.js';
 
 type Reaction = MessageReaction | PartialMessageReaction;
 type ReactingUser = User | PartialUser;
@@ -38,6 +39,7 @@ export function attachRatingListeners(context: BotContext, options: { recheckDel
     logger: context.logger,
     emojis: context.config.ratingEmojis,
     windowMs: context.config.ratings.reconcileWindowMs,
+    servesGuild: (guildId) => servesGuild(context.client, guildId),
     ...options,
   });
   const handle = (change: 'add' | 'remove') => (reaction: Reaction, user: ReactingUser) => {

@@ -6,6 +6,7 @@
  */
 import { Events, MessageFlags, type Interaction, type RepliableInteraction } from 'discord.js';
 import { pieceButtons } from './compose/buttons.js';
+import { retryButtons } from './compose/retry.js';
 import type { BotContext, ButtonHandler, SlashCommand } from './context.js';
 import { isExpectedError, userMessage } from './errors.js';
 
@@ -18,7 +19,7 @@ export async function answerWithError(interaction: RepliableInteraction, error: 
 }
 
 /** Buttons that are not a slash command's own: the first whose `matches` is true handles a click. */
-export const BUTTONS: readonly ButtonHandler[] = [pieceButtons];
+export const BUTTONS: readonly ButtonHandler[] = [pieceButtons, retryButtons];
 
 export function createRouter(context: BotContext, commands: readonly SlashCommand[], buttons: readonly ButtonHandler[] = BUTTONS) {
   const byName = new Map(commands.map((command) => [command.data.name, command]));

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { debugSetting } from '../config/settings.js';
 import { RhythmixError, errorMessage } from '../util/errors.js';
 import { registerCommands } from './commands/index.js';
+import { flagNamer } from './flags.js';
 
 /** The version in package.json: src/cli/ and dist/cli/ both sit two folders below it. */
 export function programVersion(): string {
@@ -30,7 +31,8 @@ export async function main(argv: readonly string[]): Promise<void> {
       return;
     }
     if (error instanceof RhythmixError) {
-      console.error(`rhythmix: ${error.message}`);
+      // Commands word their own flags (withFlagNames); the rest get the plain `--kebab-case`.
+      console.error(`rhythmix: ${error.worded(flagNamer())}`);
       process.exitCode = error.exitCode;
       return;
     }

@@ -28,6 +28,11 @@ export interface CompositionRequest {
   readonly key?: Key;
   /** Length of the seed notes in quarter notes (0 without seed notes): the result must start with them. */
   readonly seedBeats: number;
+  /**
+   * Harmonize instead of continue: the seed notes' first track is the melody of the whole piece,
+   * kept exactly as track 0 (the first instrument) while the model writes the other tracks around it.
+   */
+  readonly harmonize?: boolean;
 }
 
 export interface ComposerProgress {

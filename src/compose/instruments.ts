@@ -4,6 +4,7 @@
  */
 import type { Style } from '../music/styles.js';
 import { InvalidInputError } from '../util/errors.js';
+import { quoteInput } from '../util/text.js';
 
 export interface InstrumentSpec {
   /** The name as the table spells it (or `program-N`). */
@@ -124,15 +125,20 @@ export function resolveInstrument(text: string): InstrumentSpec {
     const program = INSTRUMENT_PROGRAMS[name];
     return program === null || program === undefined ? { name, program: 0, isDrum: true } : { name, program, isDrum: false };
   }
-  throw new InvalidInputError(`unknown instrument "${text}": expected a General MIDI program 0-127 or one of ${Object.keys(INSTRUMENT_PROGRAMS).join(', ')}`);
+  throw new InvalidInputError(
+    `unknown instrument ${quoteInput(text)}: expected a General MIDI program 0-127 or one of ${Object.keys(INSTRUMENT_PROGRAMS).join(', ')}`,
+    {
+      field: 'instruments',
+    },
+  );
 }
 
 /** A comma-separated list (`piano,strings,drums`) or an array of names. */
 export function parseInstrumentList(value: string | readonly string[]): InstrumentSpec[] {
   const names = (typeof value === 'string' ? value.split(',') : value).map((n) => n.trim()).filter((n) => n !== '');
-  if (names.length === 0) throw new InvalidInputError('--instruments is empty: expected names such as piano,strings');
+  if (names.length === 0) throw new InvalidInputError('{instruments} is empty: expected names such as piano,strings', { field: 'instruments' });
   if (names.length > MAX_TRACKS) {
-    throw new InvalidInputError(`too many instruments (${names.length}): at most ${MAX_TRACKS} tracks`);
+    throw new InvalidInputError(`too many {instruments} (${names.length}): at most ${MAX_TRACKS} tracks`, { field: 'instruments' });
   }
   return names.map(resolveInstrument);
 }

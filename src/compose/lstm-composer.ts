@@ -8,14 +8,19 @@
 import { keyPitchClasses, pieceKey } from '../music/key.js';
 import { drawKey } from '../music/key-distribution.js';
 import { mergeRepeatedNotes, type KeySignature, type Piece, type Track } from '../music/piece.js';
+import type { MelodyNote } from '../music/melody-forcing.js';
+import { quantizePiece } from '../music/quantize.js';
 import { decodeTokens } from '../music/tokens.js';
+import { InvalidInputError } from '../util/errors.js';
 import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { modelSetting } from '../config/settings.js';
 import { join } from 'node:path';
 import { Generator } from '../model/generator.js';
 import { Rng } from '../model/rng.js';
-import { modelsDirectory } from '../model/model-files.js';
+import { MODEL_FILES, modelsDirectory, resolveModelDir } from '../model/model-files.js';
 import { currentModelName } from '../model/registry.js';
+import type { ModelFingerprint } from './composer-cache.js';
 import type { Composer, ComposerLoader, CompositionRequest } from './composer.js';
 
 /**
@@ -58,6 +63,7 @@ export class LstmComposer implements Composer {
     signal?: AbortSignal,
   ): Promise<Piece> {
     signal?.throwIfAborted();
+    if (request.harmonize) return this.harmonize(seedNotes, request, onProgress);
     const generator = this.generator;
     const hasSeed = seedNotes.tracks.some((t) => t.notes.length > 0);
     const key = generator.vocabulary.hasKeys ? conditioningKey(seedNotes, request, generator) : undefined;
@@ -98,6 +104,67 @@ export class LstmComposer implements Composer {
     });
     return withInstruments(generator.writesFrames ? mergeRepeatedNotes(piece) : piece, request);
   }
+
+  /**
+   * The melody (the seed's first track) forced into track 0 and the accompaniment sampled around
+   * it (docs/harmonize.md). The sampling constraints (key, chord size, every track plays) bind
+   * only the accompaniment: the melody is written as given.
+   */
+  private harmonize(melody: Piece, request: CompositionRequest, onProgress: (progress: { fraction: number; message?: string }) => void): Piece {
+    const generator = this.generator;
+    if (generator.writesFrames) {
+      throw new InvalidInputError(
+        `the model ${this.model} writes piano-roll frames, where a held melody note cannot be told from a repeated one — harmonize with a note model`,
+        {
+          field: 'model',
+        },
+      );
+    }
+    const key = generator.vocabulary.hasKeys ? conditioningKey(melody, request, generator) : undefined;
+    onProgress({ fraction: 0, message: 'harmonizing' });
+    const result = generator.generate({
+      prefix: generator.stylePrefix(request.style, key),
+      maxTokens: Math.ceil(request.totalBeats * TOKENS_PER_QUARTER_BUDGET) + 64,
+      maxBars: request.bars,
+      maxQuarters: request.totalBeats,
+      ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+      ...(request.topK !== undefined ? { topK: request.topK } : {}),
+      ...(request.samplingSeed !== undefined ? { samplingSeed: request.samplingSeed } : {}),
+      melody: { notes: melodyNotes(melody, generator.stepsPerQuarter), trackCount: request.instruments.length },
+      constraints: {
+        ...(request.key
+          ? { pitchClasses: keyPitchClasses(request.key) }
+          : key
+            ? { preferredPitchClasses: { classes: keyPitchClasses(key), weight: SOFT_KEY_WEIGHT } }
+            : {}),
+        maxNotesPerStep: MAX_CHORD,
+        everyTrackPlays: true,
+        ...(generator.vocabulary.meterId(request.timeSignature) !== undefined ? { meter: request.timeSignature } : {}),
+        tracks: request.instruments.map((i) => ({ program: i.program, isDrum: i.isDrum })),
+      },
+    });
+    onProgress({ fraction: 1, message: 'harmonized' });
+    const piece = decodeTokens([...result.prefix, ...result.tokens], {
+      stepsPerQuarter: generator.stepsPerQuarter,
+      vocabulary: generator.vocabulary,
+      mode: 'repair',
+      bpm: request.bpm,
+    });
+    return withInstruments(piece, request);
+  }
+}
+
+/** The first pitched track of `piece` on the model's grid, as the notes to force. */
+export function melodyNotes(piece: Piece, stepsPerQuarter: number): MelodyNote[] {
+  const track = piece.tracks.find((t) => !t.isDrum && t.notes.length > 0);
+  if (!track) return [];
+  const quantized = quantizePiece({ ...piece, tracks: [track] }, { stepsPerQuarter }).piece;
+  return (quantized.tracks[0]?.notes ?? []).map((n) => ({
+    pitch: n.pitch,
+    startStep: Math.round(n.start * stepsPerQuarter),
+    durationSteps: Math.round(n.duration * stepsPerQuarter),
+    velocity: n.velocity,
+  }));
 }
 
 /** Seed notes from which a key can be told: fewer leave Krumhansl–Schmuckler guessing. */
@@ -137,8 +204,28 @@ function withInstruments(piece: Piece, request: CompositionRequest): Piece {
   return { ...piece, tracks };
 }
 
+/** The model a load of `model` takes now: `--model` (a name under models/ or a folder), else RHYTHMIX_MODEL, else the bundled model. */
+function chosenModel(model: string | undefined): string {
+  return model ?? modelSetting() ?? defaultModel();
+}
+
 /** Loads `--model` (a name under models/ or a folder), else RHYTHMIX_MODEL, else the bundled model. */
 export const loadLstmComposer: ComposerLoader = async (model) => {
-  const name = model ?? modelSetting() ?? defaultModel();
+  const name = chosenModel(model);
   return new LstmComposer(name, await Generator.load(name));
+};
+
+/** The chosen model's folder and its files' sizes and times: changes whenever a load would give another model. */
+export const lstmModelFingerprint: ModelFingerprint = async (model) => {
+  const name = chosenModel(model);
+  const dir = resolveModelDir(name);
+  const files = await Promise.all(
+    [MODEL_FILES.topology, MODEL_FILES.weights, MODEL_FILES.vocabulary].map((file) =>
+      stat(join(dir, file)).then(
+        (info) => `${info.size}@${info.mtimeMs}`,
+        () => 'missing',
+      ),
+    ),
+  );
+  return [name, dir, ...files].join('|');
 };

@@ -1,5 +1,5 @@
 /**
- * The compose application service shared by the CLI and the Discord bot: options → seed notes →
+ * The compose pipeline behind the compose use case (src/app/compose.ts): options → seed notes →
  * Composer (the model) → piece.mid, piece.ogg, piece.png in the output directory → a summary.
  * Every compose samples with a sampling seed — the one asked for, else a fresh random one — and
  * reports it, so any take can be made again. Rendering runs on a worker thread by default so
@@ -20,7 +20,7 @@ import { InvalidInputError, RhythmixError } from '../util/errors.js';
 import type { Composer, ComposerLoader, CompositionRequest } from './composer.js';
 import { loadComposer } from './load-composer.js';
 import { parseInstrumentList, styleInstruments } from './instruments.js';
-import { parseComposeOptions, randomSamplingSeed, type ComposeOptions } from './options.js';
+import { randomSamplingSeed, type ComposeOptions } from './options.js';
 import { loadSeed, type SeedNotes } from './seed-input.js';
 
 export const DEFAULT_BARS = 16;
@@ -82,7 +82,9 @@ export function buildRequest(options: ComposeOptions, seedNotes: SeedNotes): Com
   const barSeconds = (barLengthBeats(timeSignature) * 60) / bpm;
   const bars = options.bars ?? (options.seconds !== undefined ? Math.max(1, Math.ceil(options.seconds / barSeconds - 1e-9)) : DEFAULT_BARS);
   if (bars <= seedNotes.bars) {
-    throw new InvalidInputError(`the piece would be ${bars} bar(s) long but the seed already fills ${seedNotes.bars} — ask for more with --bars or --seconds`);
+    throw new InvalidInputError(`the piece would be ${bars} bar(s) long but the seed already fills ${seedNotes.bars} — ask for more with {bars} or {seconds}`, {
+      field: 'bars',
+    });
   }
   const instruments =
     options.instruments !== undefined
@@ -109,8 +111,39 @@ function withTempo(piece: Piece, bpm: number): Piece {
   return { ...piece, tempos: [{ time: 0, bpm }] };
 }
 
-export async function composeToFiles(input: unknown, deps: ComposeDependencies = {}): Promise<ComposeSummary> {
-  const parsed = parseComposeOptions(input);
+/** What the model is asked for once the seed notes are read: the notes and the resolved request. */
+export interface CompositionPlan {
+  readonly seedNotes: SeedNotes;
+  readonly request: CompositionRequest;
+}
+
+/** Reads the seed notes and resolves the request (compose: `planCompose`; harmonize: src/compose/harmonize.ts). */
+export type CompositionPlanner = (options: ComposeOptions) => Promise<CompositionPlan>;
+
+/** The compose plan: the seed notes to continue, and the request that continues them. */
+export async function planCompose(options: ComposeOptions): Promise<CompositionPlan> {
+  const firstInstrument = options.instruments?.[0];
+  const seedNotes = await loadSeed({
+    notation: options.seed,
+    midi: options.midi,
+    seedBars: options.seedBars,
+    tempo: options.tempo,
+    program: firstInstrument === undefined ? undefined : parseInstrumentList([firstInstrument])[0]?.program,
+  });
+  return { seedNotes, request: buildRequest(options, seedNotes) };
+}
+
+/** Validated options (src/app/compose.ts parses them) → the piece's files and a summary. */
+export async function composeToFiles(parsed: ComposeOptions, deps: ComposeDependencies = {}): Promise<ComposeSummary> {
+  return (await composeWithPlan(parsed, deps, planCompose)).summary;
+}
+
+/** Options → plan → the model's piece → its files; the summary and the piece itself. */
+export async function composeWithPlan(
+  parsed: ComposeOptions,
+  deps: ComposeDependencies,
+  plan: CompositionPlanner,
+): Promise<{ readonly summary: ComposeSummary; readonly piece: Piece }> {
   // Drawn here, not in the engine: the summary reports it, so a take can be made again.
   const samplingSeed = parsed.samplingSeed ?? randomSamplingSeed();
   const options: ComposeOptions = { ...parsed, samplingSeed };
@@ -121,15 +154,7 @@ export async function composeToFiles(input: unknown, deps: ComposeDependencies =
   const limits = resolveRenderLimits();
 
   report({ stage: 'seed', fraction: 0 });
-  const firstInstrument = options.instruments?.[0];
-  const seedNotes = await loadSeed({
-    notation: options.seed,
-    midi: options.midi,
-    seedBars: options.seedBars,
-    tempo: options.tempo,
-    program: firstInstrument === undefined ? undefined : parseInstrumentList([firstInstrument])[0]?.program,
-  });
-  const request = buildRequest(options, seedNotes);
+  const { seedNotes, request } = await plan(options);
   const plannedSeconds = beatsToSeconds({ tempos: [{ time: 0, bpm: request.bpm }] }, request.totalBeats);
   if (plannedSeconds > limits.maxSeconds) {
     throw new InvalidInputError(
@@ -148,7 +173,7 @@ export async function composeToFiles(input: unknown, deps: ComposeDependencies =
     deps.signal,
   );
   deps.signal?.throwIfAborted();
-  if (noteCount(piece) === 0) throw new RhythmixError(`the model ${composer.model} produced no notes — try again or raise --temperature`, { exitCode: 1 });
+  if (noteCount(piece) === 0) throw new RhythmixError(`the model ${composer.model} produced no notes — try again or raise the temperature`, { exitCode: 1 });
   if (options.tempo !== undefined) piece = withTempo(piece, options.tempo);
   report({ stage: 'compose', fraction: 1 });
 
@@ -170,7 +195,7 @@ export async function composeToFiles(input: unknown, deps: ComposeDependencies =
   report({ stage: 'done', fraction: 1 });
 
   const beats = pieceLengthBeats(piece);
-  return {
+  const summary: ComposeSummary = {
     midi: midiPath,
     audio: rendered.audio.path,
     image: rendered.image.path,
@@ -189,4 +214,5 @@ export async function composeToFiles(input: unknown, deps: ComposeDependencies =
     peakDb: rendered.audio.peakDb,
     soundfont,
   };
+  return { summary, piece };
 }

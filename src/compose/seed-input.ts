@@ -8,6 +8,7 @@ import { createPiece, DEFAULT_BPM, noteCount, pieceLengthBeats, type Note, type 
 import { SeedSyntaxError, readSeed } from '../music/seed.js';
 import { barStarts, barsToBeats } from '../render/bars.js';
 import { InvalidInputError } from '../util/errors.js';
+import { quoteInput } from '../util/text.js';
 
 export interface SeedNotes {
   readonly piece: Piece;
@@ -55,23 +56,24 @@ export async function loadSeed(source: SeedSource): Promise<SeedNotes> {
         ...(source.program !== undefined ? { program: source.program } : {}),
       });
     } catch (error) {
-      if (error instanceof SeedSyntaxError) throw new InvalidInputError(`--seed "${source.notation}": ${error.message}`, { cause: error });
+      if (error instanceof SeedSyntaxError)
+        throw new InvalidInputError(`{seed} ${quoteInput(source.notation)}: ${error.message}`, { field: 'seed', cause: error });
       throw error;
     }
     const { piece } = parsed;
-    if (noteCount(piece) === 0) throw new InvalidInputError(`--seed "${source.notation}" contains no notes`);
+    if (noteCount(piece) === 0) throw new InvalidInputError(`{seed} ${quoteInput(source.notation)} contains no notes`, { field: 'seed' });
     // Trailing rests belong to the seed: the model continues after them.
     return { piece, ...wholeBars(piece, Math.max(parsed.lengthBeats, pieceLengthBeats(piece))) };
   }
   if (source.midi !== undefined) {
     const full = await readMidiFile(source.midi);
-    if (noteCount(full) === 0) throw new InvalidInputError(`--midi ${source.midi} contains no notes`);
+    if (noteCount(full) === 0) throw new InvalidInputError(`{midi} ${source.midi} contains no notes`, { field: 'midi' });
     const available = wholeBars(full).bars;
     const bars = Math.min(source.seedBars, available);
     const beats = barsToBeats(full, bars);
     const piece = cutPiece(full, beats);
     if (noteCount(piece) === 0) {
-      throw new InvalidInputError(`the first ${bars} bar(s) of ${source.midi} hold no notes — pass a larger --seed-bars`);
+      throw new InvalidInputError(`the first ${bars} bar(s) of ${source.midi} hold no notes — pass a larger {seedBars}`, { field: 'seedBars' });
     }
     return { piece, bars, beats };
   }

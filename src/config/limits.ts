@@ -14,6 +14,10 @@ export const MIDI_LIMIT_ENV = Object.freeze({
   maxSeconds: 'RHYTHMIX_MAX_MIDI_SECONDS',
   minBpm: 'RHYTHMIX_MIN_MIDI_BPM',
   maxBpm: 'RHYTHMIX_MAX_MIDI_BPM',
+  maxTempos: 'RHYTHMIX_MAX_MIDI_TEMPOS',
+  maxTimeSignatures: 'RHYTHMIX_MAX_MIDI_TIME_SIGNATURES',
+  maxSysex: 'RHYTHMIX_MAX_MIDI_SYSEX',
+  maxOtherEvents: 'RHYTHMIX_MAX_MIDI_OTHER_EVENTS',
 } as const);
 
 /** Environment variable for each render limit (src/render/limits.ts). */

@@ -19,6 +19,30 @@ const WHERE = 'set it in .env or the environment';
 /** Where ratings, takes and jobs are kept when DATABASE_URL is unset (src/db resolves it). */
 export const DEFAULT_DATABASE_URL = 'file:./data/rhythmix.db';
 
+export const POSTGRESQL_URL_EXAMPLE = 'postgresql://rhythmix:PASSWORD@localhost:5432/rhythmix';
+
+/** `postgresql://` and `postgres://` URLs select PostgreSQL; anything else is an SQLite file. */
+export function isPostgresqlUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url.trim());
+}
+
+/** Why `url` names no database Rhythmix can use (the secret-free part of the message), or undefined. */
+function databaseUrlProblem(url: string): string | undefined {
+  if (isPostgresqlUrl(url)) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return 'got a postgresql URL that does not parse';
+    }
+    if (parsed.hostname === '' && !parsed.searchParams.has('host')) return 'got a postgresql URL without a host';
+    if (parsed.pathname.replace(/^\//, '') === '') return 'got a postgresql URL without a database name';
+    return undefined;
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !url.startsWith('file:')) return `got a ${url.split(':')[0]} URL`;
+  return undefined;
+}
+
 /** Unset and empty (`FOO=` in .env) mean the same: use the default. */
 const optionalText = z
   .string()
@@ -88,6 +112,10 @@ export const limitShape = {
   [MIDI_LIMIT_ENV.maxSeconds]: positiveNumber(MIDI_LIMIT_ENV.maxSeconds),
   [MIDI_LIMIT_ENV.minBpm]: positiveNumber(MIDI_LIMIT_ENV.minBpm),
   [MIDI_LIMIT_ENV.maxBpm]: positiveNumber(MIDI_LIMIT_ENV.maxBpm),
+  [MIDI_LIMIT_ENV.maxTempos]: positiveNumber(MIDI_LIMIT_ENV.maxTempos),
+  [MIDI_LIMIT_ENV.maxTimeSignatures]: positiveNumber(MIDI_LIMIT_ENV.maxTimeSignatures),
+  [MIDI_LIMIT_ENV.maxSysex]: positiveNumber(MIDI_LIMIT_ENV.maxSysex),
+  [MIDI_LIMIT_ENV.maxOtherEvents]: positiveNumber(MIDI_LIMIT_ENV.maxOtherEvents),
   [RENDER_LIMIT_ENV.maxSeconds]: positiveNumber(RENDER_LIMIT_ENV.maxSeconds),
   [RENDER_LIMIT_ENV.timeoutSeconds]: positiveNumber(RENDER_LIMIT_ENV.timeoutSeconds),
 };
@@ -97,8 +125,12 @@ export type LimitVariable = keyof typeof limitShape;
 export const runtimeShape = {
   DATABASE_URL: optionalText.transform((value, ctx) => {
     const url = value ?? DEFAULT_DATABASE_URL;
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !url.startsWith('file:')) {
-      ctx.addIssue({ code: 'custom', message: `DATABASE_URL must name an SQLite file like file:./data/rhythmix.db, got a ${url.split(':')[0]} URL` });
+    const problem = databaseUrlProblem(url);
+    if (problem) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `DATABASE_URL must name an SQLite file like file:./data/rhythmix.db or a PostgreSQL database like ${POSTGRESQL_URL_EXAMPLE}, ${problem}`,
+      });
       return z.NEVER;
     }
     return url;
@@ -153,7 +185,28 @@ const shape = {
   QUEUE_MAX_LENGTH: wholeNumber('QUEUE_MAX_LENGTH', 20, 0, 10_000, 'jobs waiting at most'),
   QUEUE_PER_USER: wholeNumber('QUEUE_PER_USER', 2, 1, 1000, 'jobs one user may have queued or running'),
   QUEUE_PER_GUILD: wholeNumber('QUEUE_PER_GUILD', 6, 1, 10_000, 'jobs one server may have queued or running'),
+  // Unset: one warm worker per queue slot (toConfig); 0: a fresh child per job.
+  COMPOSE_WORKERS: optionalText.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    if (!/^\d+$/.test(value) || Number(value) > 64) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `COMPOSE_WORKERS must be a whole number from 0 to 64 (warm compose workers; 0 = a fresh process per job), got "${value.slice(0, 40)}"`,
+      });
+      return z.NEVER;
+    }
+    return Number(value);
+  }),
   JOB_TIMEOUT_SECONDS: wholeNumber('JOB_TIMEOUT_SECONDS', 300, 1, 86_400, 'longest a compose or render job may run'),
+  SHUTDOWN_GRACE_SECONDS: wholeNumber(
+    'SHUTDOWN_GRACE_SECONDS',
+    4,
+    0,
+    600,
+    'seconds running composes get to finish after SIGTERM/Ctrl-C before they are stopped (the default 4 keeps the exit within 10 s)',
+  ),
+  PIECES_MAX_AGE_DAYS: wholeNumber('PIECES_MAX_AGE_DAYS', 90, 0, 36_500, "days a piece's audio and piano roll are kept on disk (0 = forever)"),
+  PIECES_MAX_MB: wholeNumber('PIECES_MAX_MB', 2048, 0, 10_000_000, 'megabytes the pieces folder may hold before the oldest renders go (0 = no limit)'),
   RETRAIN_EVERY: optionalText.transform((value, ctx) => {
     const schedule = parseRetrainSchedule(value ?? 'off');
     if (!schedule) {
@@ -210,10 +263,14 @@ function toConfig(env: z.output<typeof cliShape>) {
       perGuild: env.QUEUE_PER_GUILD,
       jobTimeoutMs: env.JOB_TIMEOUT_SECONDS * 1000,
     },
+    /** Warm compose worker processes the bot keeps (0: a fresh child per compose). */
+    composeWorkers: env.COMPOSE_WORKERS ?? env.QUEUE_CONCURRENCY,
     voice: { idleTimeoutMs: env.VOICE_IDLE_SECONDS * 1000, aloneTimeoutMs: env.VOICE_ALONE_SECONDS * 1000 },
     retrain: { schedule: env.RETRAIN_EVERY, minRatings: env.RETRAIN_MIN_RATINGS, guildMinRatings: env.RETRAIN_GUILD_MIN_RATINGS },
     ratings: { reconcileWindowMs: env.RATINGS_RECONCILE_HOURS * 3_600_000 },
     healthLogMs: env.HEALTH_LOG_SECONDS * 1000,
+    shutdownGraceMs: env.SHUTDOWN_GRACE_SECONDS * 1000,
+    retention: { maxAgeMs: env.PIECES_MAX_AGE_DAYS * 86_400_000, maxBytes: env.PIECES_MAX_MB * 1024 * 1024 },
     announceChannelId: env.ANNOUNCE_CHANNEL_ID,
     logLevel: env.LOG_LEVEL,
   };

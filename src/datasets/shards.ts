@@ -104,7 +104,7 @@ async function prepareOutput(dir: string): Promise<void> {
   }
   if (names.length === 0) return;
   if (!(await isShardFolder(dir))) {
-    throw new InvalidInputError(`output folder ${dir} is not empty and holds no Rhythmix shards; choose another --out`);
+    throw new InvalidInputError(`output folder ${dir} is not empty and holds no Rhythmix shards; choose another {out}`, { field: 'out' });
   }
   await rm(join(dir, MANIFEST_FILE));
   for (const name of names) {

@@ -24,6 +24,7 @@ import { loadJsbDataset } from './jsb.js';
 import { loadMidiFolder } from './midi-folder.js';
 import { datasetsRoot } from './paths.js';
 import { selectTracks } from './tracks.js';
+import { quoteInput } from '../util/text.js';
 
 export const NAMED_DATASETS = ['jsb', 'jsb-frames', 'jsb16', 'nottingham', 'game'] as const;
 export type NamedDataset = (typeof NAMED_DATASETS)[number];
@@ -110,7 +111,8 @@ export async function openDataset(spec: string, options: OpenDatasetOptions = {}
   const style = options.style ?? inferStyle(path);
   if (style === undefined) {
     throw new InvalidInputError(
-      `cannot tell the style of data set "${spec}": pass --style (${STYLES.join(', ')}) ` + `or use one of ${NAMED_DATASETS.join(', ')}`,
+      `cannot tell the style of data set ${quoteInput(spec)}: pass {style} (${STYLES.join(', ')}) ` + `or use one of ${NAMED_DATASETS.join(', ')}`,
+      { field: 'style' },
     );
   }
   // Inside the shared folder, name the set by its place there (e.g. "nottingham/valid").

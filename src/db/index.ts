@@ -1,7 +1,18 @@
 /** The database: open it (migrations applied) and the repositories over it. */
 export { openDatabase, migrateFile, PrismaClient, type OpenedDatabase, type OpenDatabaseOptions } from './client.js';
-export { applyMigrations, readMigrations, checksumOf, MigrationError, DEFAULT_MIGRATIONS_DIR, type Migration, type MigrationResult } from './migrate.js';
-export { databaseFileFromUrl, DEFAULT_DATABASE_URL } from './url.js';
+export {
+  applyMigrations,
+  readMigrations,
+  checksumOf,
+  MigrationError,
+  DEFAULT_MIGRATIONS_DIR,
+  DEFAULT_POSTGRESQL_MIGRATIONS_DIR,
+  type Migration,
+  type MigrationResult,
+} from './migrate.js';
+export { applyPostgresqlMigrations, migratePostgresql } from './migrate-postgresql.js';
+export { databaseFileFromUrl, databaseProvider, redactedDatabaseUrl, DEFAULT_DATABASE_URL, type DatabaseProvider } from './url.js';
+export { backupDatabase, integrityCheck, type BackupResult } from './backup.js';
 export { ensureGuild, ensureUser, CLI_ID, type Db, type Member } from './members.js';
 export * from './pieces.js';
 export * from './ratings.js';
@@ -9,3 +20,4 @@ export * from './rating-score.js';
 export * from './model-versions.js';
 export * from './retrain-runs.js';
 export type { JsonObject, JsonValue } from './encoding.js';
+export * from './pending-jobs.js';

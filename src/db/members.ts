@@ -1,5 +1,5 @@
 /** Guilds and users are created on first sight and their display names kept current. */
-import type { Prisma, PrismaClient } from './generated/client.js';
+import type { Prisma, PrismaClient } from './generated/sqlite/client.js';
 
 /** A client or an interactive transaction: repositories work inside either. */
 export type Db = PrismaClient | Prisma.TransactionClient;

@@ -1,6 +1,6 @@
 /**
- * Applies the committed SQL migrations (prisma/migrations/<timestamp>_<name>/migration.sql) at
- * start-up, so the app never needs Prisma's schema-engine binary. Applied migrations are
+ * Applies the committed SQL migrations (prisma/migrations/<timestamp>_<name>/migration.sql for
+ * SQLite, prisma/migrations-postgresql/ with the same names for PostgreSQL) at start-up, so the app never needs Prisma's schema-engine binary. Applied migrations are
  * recorded in `_prisma_migrations` exactly as `prisma migrate deploy` records them (same table,
  * sha256 checksum of the file, epoch-millisecond timestamps), so the Prisma CLI can still be used
  * on the same database where it is available.
@@ -14,6 +14,8 @@ import { RhythmixError } from '../util/errors.js';
 
 /** prisma/migrations of this checkout; the same relative path from src/db and dist/db. */
 export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL('../../prisma/migrations', import.meta.url));
+/** PostgreSQL's migrations: the same names as DEFAULT_MIGRATIONS_DIR, PostgreSQL's SQL. */
+export const DEFAULT_POSTGRESQL_MIGRATIONS_DIR = fileURLToPath(new URL('../../prisma/migrations-postgresql', import.meta.url));
 
 export interface Migration {
   /** Folder name, e.g. `20261125060000_init`; migrations apply in name order. */
@@ -47,11 +49,11 @@ const CREATE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations"
     "applied_steps_count"   INTEGER UNSIGNED NOT NULL DEFAULT 0
 )`;
 
-interface MigrationRow {
+export interface MigrationRow {
   migration_name: string;
   checksum: string;
-  finished_at: number | string | null;
-  rolled_back_at: number | string | null;
+  finished_at: number | string | Date | null;
+  rolled_back_at: number | string | Date | null;
 }
 
 export function checksumOf(sql: string): string {
@@ -59,7 +61,8 @@ export function checksumOf(sql: string): string {
 }
 
 export function readMigrations(dir: string = DEFAULT_MIGRATIONS_DIR): Migration[] {
-  if (!existsSync(dir)) throw new MigrationError(`migrations folder ${dir} is missing — it ships with Rhythmix (prisma/migrations)`);
+  if (!existsSync(dir))
+    throw new MigrationError(`migrations folder ${dir} is missing — it ships with Rhythmix (prisma/migrations and prisma/migrations-postgresql)`);
   return readdirSync(dir, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && existsSync(join(dir, entry.name, 'migration.sql')))
     .map((entry) => entry.name)
@@ -97,7 +100,8 @@ function appliedRows(db: BetterSqlite3.Database): MigrationRow[] {
     .all() as MigrationRow[];
 }
 
-function checkHistory(rows: readonly MigrationRow[], migrations: readonly Migration[]): void {
+/** Throws MigrationError when the database's history does not fit `migrations` (see applyMigrations). */
+export function checkHistory(rows: readonly MigrationRow[], migrations: readonly Migration[]): void {
   const local = new Map(migrations.map((m) => [m.name, m]));
   const problems: string[] = [];
   for (const row of rows) {

@@ -5,7 +5,7 @@
  * older version again.
  */
 import { InvalidInputError } from '../util/errors.js';
-import type { ModelVersion as ModelVersionRow, PrismaClient } from './generated/client.js';
+import type { ModelVersion as ModelVersionRow, PrismaClient } from './generated/sqlite/client.js';
 import { decodeJsonObject, encodeJsonObject, type JsonObject } from './encoding.js';
 import { ensureGuild, type Db } from './members.js';
 

@@ -1,7 +1,8 @@
 /** Composed pieces and their lineage (variations, continuations and re-rolls of a parent). */
 import { InvalidInputError } from '../util/errors.js';
-import type { Piece as PieceRow, PrismaClient } from './generated/client.js';
+import type { Piece as PieceRow, PrismaClient } from './generated/sqlite/client.js';
 import { decodeJsonObject, decodeTokens, encodeJsonObject, encodeTokens, type JsonObject } from './encoding.js';
+import { retryOnUniqueConflict } from './conflicts.js';
 import { ensureGuild, ensureUser, type Db, type Member } from './members.js';
 
 export const PIECE_KINDS = ['original', 'variation', 'continuation', 'reroll'] as const;
@@ -94,27 +95,29 @@ export async function createPiece(prisma: PrismaClient, input: NewPiece): Promis
   }
   if (kind !== 'original' && input.parentId == null) throw new InvalidInputError(`a ${kind} needs the piece it was made from (parentId)`);
   const { guild, author, kind: _kind, parentId, style, seed, samplingSeed, createdAt, ...details } = input;
-  return prisma.$transaction(async (tx) => {
-    if (parentId != null && !(await tx.piece.findUnique({ where: { id: parentId }, select: { id: true } }))) {
-      throw new InvalidInputError(`piece ${parentId} does not exist`);
-    }
-    if (guild) await ensureGuild(tx, guild);
-    if (author) await ensureUser(tx, author);
-    const row = await tx.piece.create({
-      data: {
-        ...detailColumns(details),
-        style,
-        seed: seed ?? null,
-        samplingSeed: samplingSeed ?? null,
-        kind,
-        parentId: parentId ?? null,
-        guildId: guild?.id ?? null,
-        authorId: author?.id ?? null,
-        ...(createdAt ? { createdAt } : {}),
-      },
-    });
-    return toStoredPiece(row);
-  });
+  return retryOnUniqueConflict(() =>
+    prisma.$transaction(async (tx) => {
+      if (parentId != null && !(await tx.piece.findUnique({ where: { id: parentId }, select: { id: true } }))) {
+        throw new InvalidInputError(`piece ${parentId} does not exist`);
+      }
+      if (guild) await ensureGuild(tx, guild);
+      if (author) await ensureUser(tx, author);
+      const row = await tx.piece.create({
+        data: {
+          ...detailColumns(details),
+          style,
+          seed: seed ?? null,
+          samplingSeed: samplingSeed ?? null,
+          kind,
+          parentId: parentId ?? null,
+          guildId: guild?.id ?? null,
+          authorId: author?.id ?? null,
+          ...(createdAt ? { createdAt } : {}),
+        },
+      });
+      return toStoredPiece(row);
+    }),
+  );
 }
 
 /** Fills in what became known later (files after rendering, message id after posting). */
@@ -155,15 +158,35 @@ export interface PostedPiece {
   readonly id: number;
   readonly channelId: string;
   readonly messageId: string;
+  /** The server it was posted in (null: a DM); listed pieces carry it, so a shard can keep to its own. */
+  readonly guildId?: string | null;
 }
 
 /** Pieces posted to Discord at or after `since`, newest first (what rating reconciliation re-reads). */
 export async function listPostedPiecesSince(db: Db, since: Date, limit = 1000): Promise<PostedPiece[]> {
   const rows = await db.piece.findMany({
     where: { createdAt: { gte: since }, messageId: { not: null }, channelId: { not: null } },
-    select: { id: true, channelId: true, messageId: true },
+    select: { id: true, channelId: true, messageId: true, guildId: true },
     orderBy: { id: 'desc' },
     take: limit,
   });
-  return rows.flatMap((row) => (row.channelId && row.messageId ? [{ id: row.id, channelId: row.channelId, messageId: row.messageId }] : []));
+  return rows.flatMap((row) =>
+    row.channelId && row.messageId ? [{ id: row.id, channelId: row.channelId, messageId: row.messageId, guildId: row.guildId }] : [],
+  );
+}
+
+export interface PieceRenders {
+  readonly id: number;
+  readonly createdAt: Date;
+  readonly audioPath: string | null;
+  readonly imagePath: string | null;
+}
+
+/** Pieces that still have an audio or image file on record, oldest first (the retention's order). */
+export async function listPiecesWithRenders(db: Db): Promise<PieceRenders[]> {
+  return db.piece.findMany({
+    where: { OR: [{ audioPath: { not: null } }, { imagePath: { not: null } }] },
+    select: { id: true, createdAt: true, audioPath: true, imagePath: true },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+  });
 }

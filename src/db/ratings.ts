@@ -5,7 +5,8 @@
  */
 import { normalizeEmoji, type RatingWeights } from '../config/rating-emojis.js';
 import { InvalidInputError } from '../util/errors.js';
-import type { PrismaClient, Rating } from './generated/client.js';
+import type { PrismaClient, Rating } from './generated/sqlite/client.js';
+import { retryOnUniqueConflict } from './conflicts.js';
 import { ensureUser, type Db, type Member } from './members.js';
 import { toStoredPiece, type StoredPiece } from './pieces.js';
 import { scoreRatings, weightKeys } from './rating-score.js';
@@ -27,19 +28,21 @@ export interface RatingChange {
 export async function addRating(prisma: PrismaClient, event: RatingEvent): Promise<RatingChange> {
   const emoji = checkedEmoji(event.emoji);
   const at = event.at ?? new Date();
-  return prisma.$transaction(async (tx) => {
-    if (!(await tx.piece.findUnique({ where: { id: event.pieceId }, select: { id: true } }))) {
-      throw new InvalidInputError(`piece ${event.pieceId} does not exist`);
-    }
-    await ensureUser(tx, event.user);
-    const where = { pieceId_userId_emoji: { pieceId: event.pieceId, userId: event.user.id, emoji } };
-    const existing = await tx.rating.findUnique({ where });
-    if (existing && existing.removedAt === null) return { changed: false, rating: existing };
-    const rating = existing
-      ? await tx.rating.update({ where, data: { removedAt: null, createdAt: at } })
-      : await tx.rating.create({ data: { pieceId: event.pieceId, userId: event.user.id, emoji, createdAt: at } });
-    return { changed: true, rating };
-  });
+  return retryOnUniqueConflict(() =>
+    prisma.$transaction(async (tx) => {
+      if (!(await tx.piece.findUnique({ where: { id: event.pieceId }, select: { id: true } }))) {
+        throw new InvalidInputError(`piece ${event.pieceId} does not exist`);
+      }
+      await ensureUser(tx, event.user);
+      const where = { pieceId_userId_emoji: { pieceId: event.pieceId, userId: event.user.id, emoji } };
+      const existing = await tx.rating.findUnique({ where });
+      if (existing && existing.removedAt === null) return { changed: false, rating: existing };
+      const rating = existing
+        ? await tx.rating.update({ where, data: { removedAt: null, createdAt: at } })
+        : await tx.rating.create({ data: { pieceId: event.pieceId, userId: event.user.id, emoji, createdAt: at } });
+      return { changed: true, rating };
+    }),
+  );
 }
 
 /** Marks the reaction removed; unknown or already-removed reactions change nothing. */
@@ -77,30 +80,32 @@ export async function reconcileRatings(prisma: PrismaClient, snapshot: ReactionS
   for (const [emoji, members] of snapshot.reactors) {
     for (const member of members) wanted.set(`${checkedEmoji(emoji)}\u0000${member.id}`, member);
   }
-  return prisma.$transaction(async (tx) => {
-    const stored = await tx.rating.findMany({ where: { pieceId: snapshot.pieceId, emoji: { in: emojis } } });
-    const active = new Set(stored.filter((row) => row.removedAt === null).map((row) => `${row.emoji}\u0000${row.userId}`));
-    let added = 0;
-    let removed = 0;
-    for (const row of stored) {
-      if (row.removedAt === null && !wanted.has(`${row.emoji}\u0000${row.userId}`)) {
-        await tx.rating.update({ where: { id: row.id }, data: { removedAt: at } });
-        removed++;
+  return retryOnUniqueConflict(() =>
+    prisma.$transaction(async (tx) => {
+      const stored = await tx.rating.findMany({ where: { pieceId: snapshot.pieceId, emoji: { in: emojis } } });
+      const active = new Set(stored.filter((row) => row.removedAt === null).map((row) => `${row.emoji}\u0000${row.userId}`));
+      let added = 0;
+      let removed = 0;
+      for (const row of stored) {
+        if (row.removedAt === null && !wanted.has(`${row.emoji}\u0000${row.userId}`)) {
+          await tx.rating.update({ where: { id: row.id }, data: { removedAt: at } });
+          removed++;
+        }
       }
-    }
-    for (const [key, member] of wanted) {
-      if (active.has(key)) continue;
-      const emoji = key.slice(0, key.indexOf('\u0000'));
-      await ensureUser(tx, member);
-      await tx.rating.upsert({
-        where: { pieceId_userId_emoji: { pieceId: snapshot.pieceId, userId: member.id, emoji } },
-        update: { removedAt: null, createdAt: at },
-        create: { pieceId: snapshot.pieceId, userId: member.id, emoji, createdAt: at },
-      });
-      added++;
-    }
-    return { added, removed };
-  });
+      for (const [key, member] of wanted) {
+        if (active.has(key)) continue;
+        const emoji = key.slice(0, key.indexOf('\u0000'));
+        await ensureUser(tx, member);
+        await tx.rating.upsert({
+          where: { pieceId_userId_emoji: { pieceId: snapshot.pieceId, userId: member.id, emoji } },
+          update: { removedAt: null, createdAt: at },
+          create: { pieceId: snapshot.pieceId, userId: member.id, emoji, createdAt: at },
+        });
+        added++;
+      }
+      return { added, removed };
+    }),
+  );
 }
 
 export async function listRatings(db: Db, pieceId: number, options: { includeRemoved?: boolean } = {}): Promise<Rating[]> {

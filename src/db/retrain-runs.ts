@@ -1,5 +1,5 @@
 /** Fine-tuning runs of the feedback loop: when, from which ratings, with what outcome. */
-import type { RetrainRun as RetrainRunRow } from './generated/client.js';
+import type { RetrainRun as RetrainRunRow } from './generated/sqlite/client.js';
 import { decodeJsonObject, encodeJsonObject, type JsonObject } from './encoding.js';
 import { ensureGuild, type Db } from './members.js';
 

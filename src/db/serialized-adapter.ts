@@ -3,6 +3,11 @@
  * (BEGIN … COMMIT) spans several awaits, and a query issued elsewhere in the meantime would run
  * inside it — and vanish if it rolls back (see test/db/transaction-isolation.test.ts). This
  * wrapper makes queries outside a transaction wait until the open transaction has ended.
+ *
+ * Across processes (the shards of a sharded bot share one file) it also takes the write lock when
+ * a transaction begins: the adapter's plain (deferred) BEGIN reads first and upgrades to a writer
+ * later, and in WAL mode an upgrade after another process committed fails at once with SQLITE_BUSY
+ * ("database is locked", no busy timeout). Taking the lock first waits out the other writer instead.
  */
 import type { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 
@@ -25,14 +30,20 @@ class Gate {
 export function serializedAdapterFactory(inner: PrismaBetterSqlite3): PrismaBetterSqlite3 {
   return new Proxy(inner, {
     get(target, property) {
-      if (property === 'connect') return async () => serialize(await target.connect());
-      if (property === 'connectToShadowDb') return async () => serialize(await target.connectToShadowDb());
+      if (property === 'connect') return async () => serialize(await target.connect(), { writeLockFirst: true });
+      if (property === 'connectToShadowDb') return async () => serialize(await target.connectToShadowDb(), { writeLockFirst: false });
       return forward(target, property);
     },
   });
 }
 
-function serialize(adapter: Adapter): Adapter {
+/**
+ * A write that changes nothing but needs the write lock (and so waits up to the busy timeout for
+ * it), on the table the migrations runner always creates.
+ */
+const TAKE_WRITE_LOCK = { sql: 'DELETE FROM "_prisma_migrations" WHERE 0', args: [], argTypes: [] };
+
+function serialize(adapter: Adapter, options: { writeLockFirst: boolean }): Adapter {
   const gate = new Gate();
   const exclusive = async <T>(work: () => Promise<T>): Promise<T> => {
     const release = await gate.acquire();
@@ -50,9 +61,13 @@ function serialize(adapter: Adapter): Adapter {
       if (property === 'startTransaction') {
         return async (isolationLevel?: Parameters<Adapter['startTransaction']>[0]) => {
           const release = await gate.acquire();
+          let transaction: Transaction | undefined;
           try {
-            return releasingOnEnd(await target.startTransaction(isolationLevel), release);
+            transaction = await target.startTransaction(isolationLevel);
+            if (options.writeLockFirst) await transaction.executeRaw(TAKE_WRITE_LOCK);
+            return releasingOnEnd(transaction, release);
           } catch (error) {
+            await transaction?.rollback().catch(() => undefined);
             release();
             throw error;
           }

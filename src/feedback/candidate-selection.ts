@@ -12,7 +12,7 @@
  * the parent left, so one round cannot use up the room every later round needs to keep learning.
  * If no epoch is within the cap, the one with the lowest NLL is kept (the guardrail still judges it).
  */
-import type { LstmNetwork } from '../model/network.js';
+import type { LanguageModel } from '../model/language-model.js';
 import { sequenceLogProbs } from './preference.js';
 
 export interface CandidateMeasure {
@@ -80,7 +80,7 @@ export function selectCandidate(candidates: readonly CandidateMeasure[], setting
 }
 
 /** Per-token log p of each sequence. */
-export function perTokenLogProbs(net: LstmNetwork, sequences: ReadonlyArray<ArrayLike<number>>): Float64Array {
+export function perTokenLogProbs(net: LanguageModel, sequences: ReadonlyArray<ArrayLike<number>>): Float64Array {
   const sums = sequenceLogProbs(net, sequences);
   return sums.map((s, i) => s / Math.max(1, sequences[i]!.length - 1));
 }

@@ -14,10 +14,11 @@ import type { ModelConfig } from '../model/config.js';
 import type { ModelCard } from '../model/model-files.js';
 import { styleKeyCounts } from '../music/key-distribution.js';
 import type { Vocabulary } from '../music/vocabulary.js';
-import { DEFAULT_ADAM, LstmNetwork } from '../model/network.js';
+import { AdamOptimizer, DEFAULT_ADAM } from '../model/adam.js';
+import { createLanguageModel } from '../model/create-language-model.js';
 import { Rng } from '../model/rng.js';
 import { sequenceNll } from '../train/evaluate.js';
-import { ENGINE_NAME } from '../train/trainer.js';
+import { engineName } from '../train/trainer.js';
 import { buildCorpus, buildWindows, fillBatch } from '../train/windows.js';
 import { type CandidateMeasure, perTokenLogProbs, preferenceGain, selectCandidate, type Selection } from './candidate-selection.js';
 import { addDpoGradient, sequenceLogProbs } from './preference.js';
@@ -103,13 +104,13 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 export async function fineTuneCandidate(input: FineTuneInput): Promise<FineTuneResult> {
   const started = performance.now();
   const { settings, config } = input;
-  const net = new LstmNetwork(config);
+  const net = createLanguageModel(config);
   net.setParameters(input.parentParams);
-  const adam = { ...DEFAULT_ADAM, learningRate: settings.learningRate };
+  const optimizer = new AdamOptimizer(net, { ...DEFAULT_ADAM, learningRate: settings.learningRate });
   const parentLiked = perTokenLogProbs(net, input.liked);
   const parentDisliked = perTokenLogProbs(net, input.disliked);
   const usePairs = settings.method === 'dpo' && settings.dpoWeight > 0 && input.liked.length > 0 && input.disliked.length > 0;
-  const anchor = input.referenceParams && input.referenceParams !== input.parentParams ? new LstmNetwork(config) : net;
+  const anchor = input.referenceParams && input.referenceParams !== input.parentParams ? createLanguageModel(config) : net;
   if (anchor !== net) anchor.setParameters(input.referenceParams!);
   const referenceLiked = usePairs ? sequenceLogProbs(anchor, input.liked) : new Float64Array();
   const referenceDisliked = usePairs ? sequenceLogProbs(anchor, input.disliked) : new Float64Array();
@@ -197,7 +198,7 @@ export async function fineTuneCandidate(input: FineTuneInput): Promise<FineTuneR
       right += terms.accuracy * chosen.length;
       seen += chosen.length;
     }
-    net.applyAdam(adam, 1, settings.clipNorm);
+    optimizer.step(1, settings.clipNorm);
     input.onProgress?.({ step, steps, loss });
     await yieldToEventLoop();
     if (!checkpoints.has(step)) continue;
@@ -283,7 +284,7 @@ export function candidateCard(input: {
     validationNll: input.result.chosen.validationNll,
     validationMetric: 'token NLL in nats per predicted token (full-context, end token included)',
     trainingSeconds: Math.round(input.result.trainingSeconds * 10) / 10,
-    engine: ENGINE_NAME,
+    engine: engineName(input.config),
     ...(Object.keys(keys).length > 0 ? { keys } : {}),
   };
 }

@@ -6,7 +6,7 @@
  */
 import type { LoadedModel } from '../model/model-files.js';
 import { Generator } from '../model/generator.js';
-import { LstmNetwork } from '../model/network.js';
+import { languageModelFrom } from '../model/create-language-model.js';
 import { sequenceNll } from '../train/evaluate.js';
 import { checkStats, type SampleStats, type StatRanges, type StatsCheck, statRanges, tokenStats } from './sample-stats.js';
 
@@ -25,9 +25,7 @@ export interface GuardrailVerdict {
 
 /** Mean token NLL (nats) with full context, end token included — the trainer's validation metric. */
 export function validationNll(model: Pick<LoadedModel, 'config' | 'params'>, pieces: ReadonlyArray<ArrayLike<number>>): number {
-  const net = new LstmNetwork(model.config);
-  net.setParameters(model.params);
-  const result = sequenceNll(net, pieces);
+  const result = sequenceNll(languageModelFrom(model), pieces);
   return result.tokens > 0 ? result.nll / result.tokens : Number.NaN;
 }
 

@@ -10,7 +10,7 @@
  * then adds the gradient. Pairs the model already ranks far apart weigh little (σ(−margin) → 0),
  * which is what keeps DPO from pushing without bound.
  */
-import type { LstmNetwork } from '../model/network.js';
+import type { LanguageModel } from '../model/language-model.js';
 
 /** Whole sequences as one batch: row r predicts sequence r's tokens 1…n−1 (shorter rows padded). */
 export interface SequenceBatch {
@@ -35,7 +35,7 @@ export function sequenceBatch(sequences: ReadonlyArray<ArrayLike<number>>): Sequ
 }
 
 /** log p of each row's targets summed over the row, from a forward pass (no dropout). */
-function rowLogProbs(net: LstmNetwork, batch: SequenceBatch): Float64Array {
+function rowLogProbs(net: LanguageModel, batch: SequenceBatch): Float64Array {
   net.runBatch(batch.inputs, batch.targets, batch.B, batch.T, { backward: false });
   const probs = net.lastProbabilities(batch.B, batch.T);
   const V = net.config.vocabSize;
@@ -50,7 +50,7 @@ function rowLogProbs(net: LstmNetwork, batch: SequenceBatch): Float64Array {
 }
 
 /** log p(sequence) (summed over its predicted tokens, full context) under the network's current weights. */
-export function sequenceLogProbs(net: LstmNetwork, sequences: ReadonlyArray<ArrayLike<number>>, batchSize = 16): Float64Array {
+export function sequenceLogProbs(net: LanguageModel, sequences: ReadonlyArray<ArrayLike<number>>, batchSize = 16): Float64Array {
   const out = new Float64Array(sequences.length);
   // Longest first, so a batch pads little.
   const order = sequences.map((_, i) => i).sort((a, b) => sequences[b]!.length - sequences[a]!.length);
@@ -108,7 +108,7 @@ export interface PreferencePairs {
  * Adds `scale` × ∇(mean DPO loss over the pairs) to the network's gradient vector and returns the
  * terms measured before the step. Runs without dropout, so the measured margins are the ones differentiated.
  */
-export function addDpoGradient(net: LstmNetwork, pairs: PreferencePairs, beta: number, scale = 1): DpoTerms {
+export function addDpoGradient(net: LanguageModel, pairs: PreferencePairs, beta: number, scale = 1): DpoTerms {
   const n = pairs.chosen.length;
   if (pairs.rejected.length !== n) throw new Error('every chosen sequence needs a rejected one');
   const batch = sequenceBatch([...pairs.chosen, ...pairs.rejected]);

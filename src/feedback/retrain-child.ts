@@ -1,13 +1,12 @@
 /**
- * Child-process entry of a retrain (started with runInChild at low priority by the bot's
- * FeedbackService and by `rhythmix retrain`): opens the database itself, runs one round and
- * answers the outcome. Training inside it uses worker threads, which inherit the low priority.
+ * A retrain in a child process at low priority (the bot's FeedbackService and `rhythmix retrain`);
+ * the entry is src/workers/retrain.ts, which opens the database itself and runs one round of the
+ * retrain use case (src/app/retrain.ts).
+ * Training inside it uses worker threads, which inherit the low priority.
  */
-import { fileURLToPath } from 'node:url';
-import { openDatabase } from '../db/index.js';
-import { runInChild, serveChild } from '../jobs/run-in-child.js';
-import { builtEntryPath } from '../util/built-entry.js';
-import { runRetrain, type FineTuneSettings, type RetrainOutcome, type RetrainProgress } from './retrain.js';
+import { runJob } from '../jobs/launch.js';
+import { workerEntryPath } from '../util/built-entry.js';
+import type { FineTuneSettings, RetrainOutcome, RetrainProgress } from './retrain.js';
 
 /** Plain data only: it crosses the process boundary. */
 export interface RetrainChildInput {
@@ -23,12 +22,16 @@ export interface RetrainChildInput {
   activate?: boolean;
 }
 
-/** Runs one retrain in a niced child process; cancelling kills the child (the serving model is untouched). */
+/**
+ * Runs one retrain in a niced child process; cancelling stops it (the serving model is untouched),
+ * and the child ends by itself, without publishing, if this process dies.
+ */
 export function retrainInChild(
   input: RetrainChildInput,
   options: { onProgress?: (p: RetrainProgress) => void; signal?: AbortSignal; timeoutMs?: number; nice?: number } = {},
 ): Promise<RetrainOutcome> {
-  return runInChild<RetrainChildInput, RetrainOutcome, RetrainProgress>(builtEntryPath('feedback/retrain-child'), input, {
+  return runJob<RetrainOutcome, RetrainProgress>(workerEntryPath('retrain'), input, {
+    via: 'process',
     name: 'retrain',
     nice: options.nice ?? 15,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -36,27 +39,3 @@ export function retrainInChild(
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
   });
 }
-
-async function handle(input: RetrainChildInput, context: { progress(p: RetrainProgress): void; signal: AbortSignal }): Promise<RetrainOutcome> {
-  const db = await openDatabase(input.databaseUrl);
-  try {
-    return await runRetrain({
-      prisma: db.prisma,
-      weights: new Map(input.weights),
-      modelsDir: input.modelsDir,
-      ...(input.baseModel ? { baseModel: input.baseModel } : {}),
-      ...(input.data ? { data: input.data } : {}),
-      ...(input.guildId ? { guildId: input.guildId } : {}),
-      ...(input.excludeUserIds ? { excludeUserIds: input.excludeUserIds } : {}),
-      ...(input.settings ? { settings: input.settings } : {}),
-      ...(input.activate !== undefined ? { activate: input.activate } : {}),
-      signal: context.signal,
-      onProgress: (p) => context.progress(p),
-    });
-  } finally {
-    await db.close();
-  }
-}
-
-// Only when started as a child (process.send exists); importing this module elsewhere serves nothing.
-if (process.send && process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) serveChild(handle);

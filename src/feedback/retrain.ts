@@ -1,7 +1,8 @@
 /**
- * One round of the feedback loop: ratings → fine-tuning data (liked pieces + replay of the
- * original data) → fine-tune the current model in models/.staging/ → guardrail → publish the
- * version (accepted or rejected, with its card) → switch the current pointer when accepted.
+ * The steps of one round of the feedback loop: ratings → fine-tuning data (liked pieces + replay
+ * of the original data) → fine-tune the current model in models/.staging/ → guardrail → publish
+ * the version (accepted or rejected, with its card) → switch the current pointer when accepted.
+ * The retrain use case (src/app/retrain.ts) runs them in that order.
  *
  * Crash safety (kill -9 at any point): the candidate is trained in a staging folder and moved
  * into models/ with one rename; the pointer is replaced atomically after that; the database only
@@ -13,20 +14,20 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { RatingWeights } from '../config/rating-emojis.js';
-import { failInterruptedRetrainRuns, finishRetrainRun, startRetrainRun, type PrismaClient } from '../db/index.js';
+import { finishRetrainRun, type PrismaClient } from '../db/index.js';
 import type { JsonObject } from '../db/encoding.js';
 import { Generator } from '../model/generator.js';
-import { loadModel, type LoadedModel, modelsDirectory, saveModel } from '../model/model-files.js';
-import { currentModelName, lineage, newVersionName, publishStaged, setCurrentModel, STAGING_DIR, stagingDir, updateCard } from '../model/registry.js';
+import { loadModel, type LoadedModel, saveModel } from '../model/model-files.js';
+import { currentModelName, lineage, newVersionName, publishStaged, setCurrentModel, STAGING_DIR, updateCard } from '../model/registry.js';
 import { Vocabulary } from '../music/vocabulary.js';
-import { errorMessage, RhythmixError } from '../util/errors.js';
-import { candidateCard, candidateMetrics, candidateSettingsSchema, fineTuneCandidate, methodDescription } from './fine-tune.js';
-import { buildFineTuneData, ratedPieces } from './finetune-data.js';
+import { RhythmixError } from '../util/errors.js';
+import { candidateCard, candidateMetrics, candidateSettingsSchema, fineTuneCandidate, type FineTuneResult, methodDescription } from './fine-tune.js';
+import { buildFineTuneData, ratedPieces, type FineTuneData } from './finetune-data.js';
 import { dataRanges, judge, sampleStats, sampleTokens, validationNll, type GuardrailVerdict, type SampleOptions } from './guardrail.js';
 import { likedShareOf, type LikedShare } from './liked-share.js';
 import { loadOriginalData, originalDataSpecs, type OriginalData } from './original-data.js';
 import { checkStats, type StatRanges, type StatsCheck } from './sample-stats.js';
-import { DEFAULT_HALF_LIFE_DAYS, pieceSignals } from './signal.js';
+import { DEFAULT_HALF_LIFE_DAYS, pieceSignals, type PieceSignal } from './signal.js';
 
 /** How a candidate is fine-tuned and judged; every field has a default. */
 export const fineTuneSettingsSchema = z
@@ -117,7 +118,7 @@ function pidAlive(pid: number): boolean {
  * One retrain at a time per models folder. A lock left by a killed process (its pid is gone)
  * is taken over, and that run's staging folders are removed.
  */
-async function acquireLock(modelsDir: string): Promise<() => Promise<void>> {
+export async function acquireLock(modelsDir: string): Promise<() => Promise<void>> {
   const staging = path.join(modelsDir, STAGING_DIR);
   await mkdir(staging, { recursive: true });
   const file = path.join(staging, LOCK_FILE);
@@ -146,12 +147,9 @@ function stepsOf(model: LoadedModel): number {
   return typeof stored === 'number' ? stored : 4;
 }
 
-/** The model a retrain starts from when none is named. */
-export async function resolveBaseModel(modelsDir?: string): Promise<string> {
-  const current = currentModelName(modelsDir);
-  if (current) return current;
-  const { defaultModel } = await import('../compose/lstm-composer.js');
-  return defaultModel();
+/** The model a retrain starts from when none is named: the current one, else `defaultModel` (the bundled one). */
+export function resolveBaseModel(defaultModel: () => string, modelsDir?: string): string {
+  return currentModelName(modelsDir) ?? defaultModel();
 }
 
 interface ReferenceFigures {
@@ -186,199 +184,264 @@ function storedNll(model: LoadedModel, original: OriginalData): number | null {
     : null;
 }
 
-export async function runRetrain(options: RetrainOptions): Promise<RetrainOutcome> {
-  const settings = fineTuneSettingsSchema.parse(options.settings ?? {});
-  const modelsDir = options.modelsDir ?? modelsDirectory();
-  const report = (stage: RetrainProgress['stage'], fraction: number, message: string): void => options.onProgress?.({ stage, fraction, message });
-  const releaseLock = await acquireLock(modelsDir);
-  try {
-    // Runs left `running` by a killed process: they are over.
-    await failInterruptedRetrainRuns(options.prisma, new Date(), 'interrupted (the process ended before finishing)');
-    const parentName = options.baseModel ?? (await resolveBaseModel(modelsDir));
-    const parentDir = path.isAbsolute(parentName) || parentName.includes('/') ? parentName : path.join(modelsDir, parentName);
-    const parent = await loadModel(parentDir);
-    const vocabulary = Vocabulary.fromJSON(parent.vocabulary);
-    const stepsPerQuarter = stepsOf(parent);
+function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new RhythmixError('retrain cancelled', { exitCode: 130 });
+}
 
-    report('signal', 0, 'reading ratings');
-    const signals = await pieceSignals(options.prisma, {
-      weights: options.weights,
-      halfLifeDays: settings.halfLifeDays,
-      ...(options.now ? { now: options.now } : {}),
-      ...(options.guildId ? { guildId: options.guildId } : {}),
-      ...(options.excludeUserIds ? { excludeUserIds: options.excludeUserIds } : {}),
-    });
-    const skippedOutcome = (reason: string): RetrainOutcome => ({
-      status: 'skipped',
-      version: null,
-      parent: parentName,
-      reason,
-      runId: null,
-      activated: false,
-      ratingsUsed: 0,
-      likedPieces: 0,
-      dislikedPieces: 0,
-      referenceNll: null,
-      parentNll: null,
-      candidateNll: null,
-      trainingSeconds: 0,
-    });
-    if (!signals.some((s) => s.score > 0)) return skippedOutcome('no liked piece with stored tokens yet — nothing to learn from');
+/** The model a round fine-tunes, as loaded from its folder. */
+export interface RetrainParent {
+  readonly name: string;
+  readonly dir: string;
+  readonly model: LoadedModel;
+  readonly vocabulary: Vocabulary;
+  readonly stepsPerQuarter: number;
+}
 
-    report('data', 0.05, 'loading the original data');
-    const original = await loadOriginalData(options.data ?? originalDataSpecs(parent.card), { vocabulary, stepsPerQuarter, maxPieces: settings.maxPieces });
-    const data = buildFineTuneData(signals, original.train, {
-      vocabulary,
-      maxCopies: settings.maxCopies,
-      replayRatio: settings.replayRatio,
-      seed: settings.seed,
-    });
-    if (data.likedPieces === 0) return skippedOutcome(`no liked piece fits the model's token language (${data.skippedPieces} skipped)`);
+export async function loadParent(parentName: string, modelsDir: string): Promise<RetrainParent> {
+  const parentDir = path.isAbsolute(parentName) || parentName.includes('/') ? parentName : path.join(modelsDir, parentName);
+  const parent = await loadModel(parentDir);
+  return { name: parentName, dir: parentDir, model: parent, vocabulary: Vocabulary.fromJSON(parent.vocabulary), stepsPerQuarter: stepsOf(parent) };
+}
 
-    const run = await startRetrainRun(options.prisma, { guildId: options.guildId ?? null, baseModel: path.basename(parentDir), ratingsUsed: data.ratingsUsed });
-    const baseName = path.basename(parentDir);
-    const chain = await lineage(baseName, modelsDir);
-    const rootName = chain[chain.length - 1] ?? baseName;
-    const stem = options.guildId ? `${rootName}-g${options.guildId}` : rootName;
-    const version = newVersionName(stem, options.now ?? new Date(), modelsDir);
-    let staged: string | null = null;
-    try {
-      staged = await stagingDir(version, modelsDir);
-      report('train', 0.1, `fine-tuning ${baseName} on ${data.likedPieces} liked piece(s) + ${data.replayPieces} original`);
-      const styles = [...new Set(signals.filter((s) => s.score > 0).map((s) => s.style))];
-      const root = rootName === baseName ? parent : await loadModel(path.join(modelsDir, rootName));
-      const sampleStyles = styles.length > 0 ? styles : ['classical'];
-      const reference = referenceFigures(root, original, {
-        styles: sampleStyles,
-        count: settings.samples,
-        bars: settings.sampleBars,
-        samplingSeed: settings.seed * 1000,
-      });
-      const referenceNll = reference.nll;
-      const parentNll = root === parent ? referenceNll : (storedNll(parent, original) ?? validationNll(parent, original.valid));
-      const rated = ratedPieces(signals, vocabulary);
-      const parentLiked = likedShareOf(signals, baseName);
-      const result = await fineTuneCandidate({
-        config: parent.config,
-        parentParams: parent.params,
-        referenceParams: settings.dpoReference === 'root' ? root.params : parent.params,
-        train: data.train,
-        liked: rated.liked,
-        disliked: rated.disliked,
-        valid: original.valid,
-        referenceNll,
-        parentNll,
-        maxRegression: settings.maxRegression,
-        settings,
-        ...(options.signal ? { signal: options.signal } : {}),
-        onProgress: (p) => report('train', 0.1 + 0.6 * (p.step / p.steps), `step ${p.step}/${p.steps}, loss ${p.loss.toFixed(3)}`),
-      });
-      if (result.interrupted) throw new RhythmixError('retrain cancelled', { exitCode: 130 });
-      await saveModel(staged, {
-        config: parent.config,
-        params: result.params,
-        vocabulary: parent.vocabulary,
-        card: candidateCard({
-          name: version,
-          parent: baseName,
-          parentCard: parent.card,
-          config: parent.config,
-          settings: { ...settings },
-          train: data.train,
-          validPieces: original.valid.length,
-          source: `feedback + ${original.source}`,
-          styles,
-          stepsPerQuarter,
-          vocabulary,
-          result,
-        }),
-      });
+export function skippedOutcome(parentName: string, reason: string): RetrainOutcome {
+  return {
+    status: 'skipped',
+    version: null,
+    parent: parentName,
+    reason,
+    runId: null,
+    activated: false,
+    ratingsUsed: 0,
+    likedPieces: 0,
+    dislikedPieces: 0,
+    referenceNll: null,
+    parentNll: null,
+    candidateNll: null,
+    trainingSeconds: 0,
+  };
+}
 
-      report('guardrail', 0.75, 'checking the candidate against the original data');
-      const candidate = await loadModel(staged);
-      // Measured on the same held-out pieces, full context, for the epoch kept.
-      const candidateNll = result.chosen.validationNll;
-      const generator = new Generator(candidate);
-      const streams = sampleTokens(generator, { styles: sampleStyles, count: settings.samples, bars: settings.sampleBars, samplingSeed: settings.seed * 1000 });
-      const ranges = reference.ranges;
-      const referenceStats = reference.stats;
-      const stats = checkStats(sampleStats(generator, streams), ranges, referenceStats);
-      const verdict: GuardrailVerdict = judge({ referenceNll, candidateNll, stats, maxRegression: settings.maxRegression });
+/** The ratings as one signal per piece (recency-weighted scores). */
+export function readSignals(options: RetrainOptions, settings: FineTuneSettings): Promise<PieceSignal[]> {
+  return pieceSignals(options.prisma, {
+    weights: options.weights,
+    halfLifeDays: settings.halfLifeDays,
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.guildId ? { guildId: options.guildId } : {}),
+    ...(options.excludeUserIds ? { excludeUserIds: options.excludeUserIds } : {}),
+  });
+}
 
-      report('publish', 0.95, verdict.accepted ? 'accepted' : `rejected: ${verdict.reason}`);
-      const metrics: JsonObject = {
-        validationNll: candidateNll,
-        referenceNll,
-        referenceModel: rootName,
-        parentNll,
-        regression: verdict.regression,
-        sampleStats: { ...stats.medians },
-        referenceSampleStats: { ...referenceStats.medians },
-        dataRanges: Object.fromEntries(Object.entries(ranges).map(([k, r]) => [k, [r.min, r.max]])),
-        emptySamples: stats.emptyFraction,
-        heldOutPieces: original.valid.length,
-        ...(parentLiked ? { parentLiked: { ...parentLiked } } : {}),
-        ...candidateMetrics(result),
-      };
-      const feedback: JsonObject = {
-        likedPieces: data.likedPieces,
-        dislikedPieces: data.dislikedPieces,
-        skippedPieces: data.skippedPieces,
-        feedbackTokens: data.feedbackTokens,
-        replayPieces: data.replayPieces,
-        replayTokens: data.replayTokens,
-        halfLifeDays: settings.halfLifeDays,
-        maxCopies: settings.maxCopies,
-        method: methodDescription(settings),
-      };
-      await updateCard(staged, {
-        status: verdict.accepted ? 'accepted' : 'rejected',
-        reason: verdict.reason,
-        parent: baseName,
-        ratingsUsed: data.ratingsUsed,
-        originalData: original.source,
-        metrics,
-        feedback,
-        ...(options.guildId ? { guildId: options.guildId } : {}),
-      });
-      await publishStaged(staged, version, modelsDir);
-      staged = null;
-      // Guild variants are not global: they never move the global pointer.
-      const activate = verdict.accepted && (options.activate ?? true) && !options.guildId;
-      if (activate) await setCurrentModel(version, { modelsDir });
-      // The card and the pointer are the record; the table follows them.
-      const { syncModelVersions } = await import('./versions-db.js');
-      await syncModelVersions(options.prisma, modelsDir);
-      await finishRetrainRun(options.prisma, run.id, {
-        status: verdict.accepted ? 'accepted' : 'rejected',
-        candidate: version,
-        ratingsUsed: data.ratingsUsed,
-        result: { reason: verdict.reason, ...metrics, trainingSeconds: result.trainingSeconds },
-      });
-      report('publish', 1, 'done');
-      return {
-        status: verdict.accepted ? 'accepted' : 'rejected',
-        version,
-        parent: baseName,
-        reason: verdict.reason,
-        runId: run.id,
-        activated: activate,
-        ratingsUsed: data.ratingsUsed,
-        likedPieces: data.likedPieces,
-        dislikedPieces: data.dislikedPieces,
-        referenceNll,
-        parentNll,
-        candidateNll,
-        trainingSeconds: result.trainingSeconds,
-        parentLiked,
-        preference: result.chosen.preference,
-      };
-    } catch (error) {
-      if (staged && existsSync(staged)) await rm(staged, { recursive: true, force: true });
-      await finishRetrainRun(options.prisma, run.id, { status: 'failed', result: { error: errorMessage(error) } }).catch(() => undefined);
-      throw error;
-    }
-  } finally {
-    await releaseLock();
+/** Liked pieces (repeated by score) and a replay of the original data, in the parent's token language. */
+export async function fineTuneData(
+  signals: readonly PieceSignal[],
+  parent: RetrainParent,
+  dataSpecs: readonly string[] | undefined,
+  settings: FineTuneSettings,
+): Promise<{ original: OriginalData; data: FineTuneData }> {
+  const { vocabulary, stepsPerQuarter } = parent;
+  const original = await loadOriginalData(dataSpecs ?? originalDataSpecs(parent.model.card), { vocabulary, stepsPerQuarter, maxPieces: settings.maxPieces });
+  const data = buildFineTuneData(signals, original.train, {
+    vocabulary,
+    maxCopies: settings.maxCopies,
+    replayRatio: settings.replayRatio,
+    seed: settings.seed,
+  });
+  return { original, data };
+}
+
+/** Where a candidate is named and published: a guild's variant is named after the lineage's root and the guild. */
+export async function candidateName(
+  parent: RetrainParent,
+  modelsDir: string,
+  guildId: string | undefined,
+  now: Date,
+): Promise<{ version: string; rootName: string }> {
+  const baseName = path.basename(parent.dir);
+  const chain = await lineage(baseName, modelsDir);
+  const rootName = chain[chain.length - 1] ?? baseName;
+  const stem = guildId ? `${rootName}-g${guildId}` : rootName;
+  return { version: newVersionName(stem, now, modelsDir), rootName };
+}
+
+/** A fine-tuned candidate and the figures it was chosen against. */
+export interface FineTuneRound {
+  readonly result: FineTuneResult;
+  /** The lineage root's held-out NLL and sample statistics, and the data's ranges. */
+  readonly reference: ReferenceFigures;
+  readonly parentNll: number;
+  /** The parent version's rated pieces: how many were liked (null when none is rated). */
+  readonly parentLiked: LikedShare | null;
+}
+
+/**
+ * Fine-tunes the parent into the staging folder `staged` (fine-tune.ts: likelihood on the data
+ * plus DPO on liked/disliked pairs, the checkpoint chosen within the NLL cap); the reference
+ * figures come first since the choice depends on them. A cancelled run throws (exit code 130).
+ */
+export async function fineTune(
+  parent: RetrainParent,
+  staged: string,
+  version: string,
+  rootName: string,
+  modelsDir: string,
+  input: { signals: readonly PieceSignal[]; data: FineTuneData; original: OriginalData; styles: string[]; settings: FineTuneSettings; signal?: AbortSignal },
+  report: (fraction: number, message: string) => void,
+): Promise<FineTuneRound> {
+  const { signals, data, original, styles, settings } = input;
+  const baseName = path.basename(parent.dir);
+  const root = rootName === baseName ? parent.model : await loadModel(path.join(modelsDir, rootName));
+  const reference = referenceFigures(root, original, {
+    styles: sampleStylesOf(styles),
+    count: settings.samples,
+    bars: settings.sampleBars,
+    samplingSeed: settings.seed * 1000,
+  });
+  const parentNll = root === parent.model ? reference.nll : (storedNll(parent.model, original) ?? validationNll(parent.model, original.valid));
+  const rated = ratedPieces(signals, parent.vocabulary);
+  const parentLiked = likedShareOf(signals, baseName);
+  const result = await fineTuneCandidate({
+    config: parent.model.config,
+    parentParams: parent.model.params,
+    referenceParams: settings.dpoReference === 'root' ? root.params : parent.model.params,
+    train: data.train,
+    liked: rated.liked,
+    disliked: rated.disliked,
+    valid: original.valid,
+    referenceNll: reference.nll,
+    parentNll,
+    maxRegression: settings.maxRegression,
+    settings,
+    ...(input.signal ? { signal: input.signal } : {}),
+    onProgress: (p) => report(0.1 + 0.6 * (p.step / p.steps), `step ${p.step}/${p.steps}, loss ${p.loss.toFixed(3)}`),
+  });
+  if (result.interrupted) throw new RhythmixError('retrain cancelled', { exitCode: 130 });
+  await saveModel(staged, {
+    config: parent.model.config,
+    params: result.params,
+    vocabulary: parent.model.vocabulary,
+    card: candidateCard({
+      name: version,
+      parent: baseName,
+      parentCard: parent.model.card,
+      config: parent.model.config,
+      settings: { ...settings },
+      train: data.train,
+      validPieces: original.valid.length,
+      source: `feedback + ${original.source}`,
+      styles,
+      stepsPerQuarter: parent.stepsPerQuarter,
+      vocabulary: parent.vocabulary,
+      result,
+    }),
+  });
+  return { result, reference, parentNll, parentLiked };
+}
+
+const sampleStylesOf = (styles: string[]): string[] => (styles.length > 0 ? styles : ['classical']);
+
+/** What the guardrail measured and decided about a candidate. */
+export interface CandidateJudgement {
+  readonly verdict: GuardrailVerdict;
+  readonly referenceNll: number;
+  readonly parentNll: number;
+  readonly candidateNll: number;
+  /** The candidate's card metrics (also the retrain run's result). */
+  readonly metrics: JsonObject;
+}
+
+/** The guardrail: the candidate's held-out NLL and sample statistics against the lineage's root and the data. */
+export async function judgeCandidate(
+  staged: string,
+  rootName: string,
+  input: { original: OriginalData; styles: string[]; settings: FineTuneSettings; round: FineTuneRound },
+): Promise<CandidateJudgement> {
+  const { original, settings, round } = input;
+  const { reference, parentNll, parentLiked, result } = round;
+  const sampleStyles = sampleStylesOf(input.styles);
+  const candidate = await loadModel(staged);
+  const referenceNll = reference.nll;
+  // Measured on the same held-out pieces, full context, for the checkpoint kept.
+  const candidateNll = result.chosen.validationNll;
+  const generator = new Generator(candidate);
+  const streams = sampleTokens(generator, { styles: sampleStyles, count: settings.samples, bars: settings.sampleBars, samplingSeed: settings.seed * 1000 });
+  const ranges = reference.ranges;
+  const referenceStats = reference.stats;
+  const stats = checkStats(sampleStats(generator, streams), ranges, referenceStats);
+  const verdict: GuardrailVerdict = judge({ referenceNll, candidateNll, stats, maxRegression: settings.maxRegression });
+  const metrics: JsonObject = {
+    validationNll: candidateNll,
+    referenceNll,
+    referenceModel: rootName,
+    parentNll,
+    regression: verdict.regression,
+    sampleStats: { ...stats.medians },
+    referenceSampleStats: { ...referenceStats.medians },
+    dataRanges: Object.fromEntries(Object.entries(ranges).map(([k, r]) => [k, [r.min, r.max]])),
+    emptySamples: stats.emptyFraction,
+    heldOutPieces: original.valid.length,
+    ...(parentLiked ? { parentLiked: { ...parentLiked } } : {}),
+    ...candidateMetrics(result),
+  };
+  return { verdict, referenceNll, parentNll, candidateNll, metrics };
+}
+
+/**
+ * Publishes the judged candidate (accepted or rejected, with its card), switches the current
+ * pointer to an accepted global one when `activate`, and records the run. Returns whether it switched.
+ */
+export async function publishCandidate(
+  options: RetrainOptions,
+  modelsDir: string,
+  staged: string,
+  run: { id: number; version: string; parentName: string },
+  input: { judgement: CandidateJudgement; data: FineTuneData; original: OriginalData; settings: FineTuneSettings; result: FineTuneResult },
+): Promise<boolean> {
+  const { judgement, data, original, settings, result } = input;
+  const { verdict, metrics } = judgement;
+  const feedback: JsonObject = {
+    likedPieces: data.likedPieces,
+    dislikedPieces: data.dislikedPieces,
+    skippedPieces: data.skippedPieces,
+    feedbackTokens: data.feedbackTokens,
+    replayPieces: data.replayPieces,
+    replayTokens: data.replayTokens,
+    halfLifeDays: settings.halfLifeDays,
+    maxCopies: settings.maxCopies,
+    method: methodDescription(settings),
+  };
+  await updateCard(staged, {
+    status: verdict.accepted ? 'accepted' : 'rejected',
+    reason: verdict.reason,
+    parent: run.parentName,
+    ratingsUsed: data.ratingsUsed,
+    originalData: original.source,
+    metrics,
+    feedback,
+    ...(options.guildId ? { guildId: options.guildId } : {}),
+  });
+  // Publishing and switching are the commit: never for a cancelled run (or a child whose parent died).
+  throwIfCancelled(options.signal);
+  await publishStaged(staged, run.version, modelsDir);
+  // Guild variants are not global: they never move the global pointer.
+  const activate = verdict.accepted && (options.activate ?? true) && !options.guildId;
+  if (activate) {
+    throwIfCancelled(options.signal);
+    await setCurrentModel(run.version, { modelsDir });
   }
+  // The card and the pointer are the record; the table follows them.
+  const { syncModelVersions } = await import('./versions-db.js');
+  await syncModelVersions(options.prisma, modelsDir);
+  await finishRetrainRun(options.prisma, run.id, {
+    status: verdict.accepted ? 'accepted' : 'rejected',
+    candidate: run.version,
+    ratingsUsed: data.ratingsUsed,
+    result: { reason: verdict.reason, ...metrics, trainingSeconds: result.trainingSeconds },
+  });
+  return activate;
+}
+
+/** A staging folder left by a failed round goes; the staging area itself stays for the next. */
+export async function discardStaged(staged: string | null): Promise<void> {
+  if (staged && existsSync(staged)) await rm(staged, { recursive: true, force: true });
 }

@@ -88,13 +88,15 @@ export class FeedbackService extends EventEmitter<FeedbackServiceEvents> {
   }
 
   /**
-   * Starts the schedule (if any). Runs a killed process left open are closed by the next
-   * retrain, under its lock (a CLI retrain may be running right now).
+   * Starts the schedule (if any; `schedule: false` leaves it to another process, e.g. shard 0's).
+   * Runs a killed process left open are closed by the next retrain, under its lock (a CLI retrain
+   * may be running right now).
    */
-  start(): void {
+  start(options: { schedule?: boolean } = {}): void {
     // The ModelVersion table is derived from the disk registry: catch up with switches made
     // while the bot was down (CLI `model use`, a retrain killed before its sync).
     this.syncing = this.syncRegistry();
+    if (options.schedule === false) return;
     const schedule = this.options.config.retrain.schedule;
     const tick = (): void => void this.tick().catch((error: unknown) => this.report(error));
     if (schedule.kind === 'interval') {
@@ -162,7 +164,7 @@ export class FeedbackService extends EventEmitter<FeedbackServiceEvents> {
   async retrainNow(request: RetrainRequest): Promise<RetrainOutcome> {
     if (this.running) throw new RhythmixError('a retrain is already running — try again when it has finished', { exitCode: 1 });
     const input: RetrainChildInput = {
-      databaseUrl: `file:${this.options.db.file}`,
+      databaseUrl: this.options.db.url,
       modelsDir: path.resolve(this.modelsDir),
       weights: [...this.options.config.ratingWeights],
       ...(request.guildId ? { guildId: request.guildId } : {}),

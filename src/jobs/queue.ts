@@ -166,10 +166,29 @@ export class JobQueue {
 
   /** Refuses new jobs, cancels waiting and running ones, and waits for the running ones to stop. */
   async close(): Promise<void> {
+    await this.drain(0);
+  }
+
+  /**
+   * A graceful stop: refuses new jobs and cancels the waiting ones at once; running ones get
+   * `graceMs` to finish, then are cancelled. Resolves when nothing runs any more.
+   */
+  async drain(graceMs: number): Promise<void> {
     this.closed = true;
     for (const job of [...this.waiting]) this.cancel(job);
+    const idle = this.idle();
+    if (graceMs > 0 && this.running.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([idle, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+      clearTimeout(timer);
+    }
     for (const job of this.running) this.cancel(job);
-    await this.idle();
+    await idle;
+  }
+
+  /** True once close() or drain() was called: submit() then refuses. */
+  get accepting(): boolean {
+    return !this.closed;
   }
 
   private checkLimits(spec: { userId?: string | undefined; guildId?: string | undefined }): void {

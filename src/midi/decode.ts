@@ -14,22 +14,27 @@
 import { InvalidInputError } from '../util/errors.js';
 import { MIDI_LIMIT_ENV, formatBytes, type MidiLimits } from './limits.js';
 
-/** A note as stored in the file, in ticks. */
-export interface RawNote {
-  readonly tick: number;
-  readonly durationTicks: number;
-  readonly channel: number;
-  /** The channel's program (last program change in this chunk before the note; 0 if none). */
-  readonly program: number;
-  readonly pitch: number;
-  readonly velocity: number;
+/**
+ * The notes of a whole file, one column per field (no object per note: a file at the note limit
+ * holds 200,000 of them). Rows are in note-on order; a note never released has duration -1.
+ */
+export interface NoteTable {
+  readonly count: number;
+  readonly tick: Float64Array;
+  readonly durationTicks: Float64Array;
+  readonly channel: Uint8Array;
+  /** The channel's program (last program change in the chunk before the note; 0 if none). */
+  readonly program: Uint8Array;
+  readonly pitch: Uint8Array;
+  readonly velocity: Uint8Array;
 }
 
 export interface RawTrackChunk {
-  /** The first track-name meta event, '' if none. */
+  /** The first track-name meta event ('' if none), at most MAX_NAME_CHARS characters. */
   readonly name: string;
-  /** Notes in note-on order. */
-  readonly notes: readonly RawNote[];
+  /** This chunk's rows in the note table: [firstNote, endNote). */
+  readonly firstNote: number;
+  readonly endNote: number;
 }
 
 export interface DecodedMidi {
@@ -37,6 +42,7 @@ export interface DecodedMidi {
   /** Ticks per quarter note. */
   readonly ppq: number;
   readonly chunks: readonly RawTrackChunk[];
+  readonly notes: NoteTable;
   /** Tempo events from all chunks, in file order. */
   readonly tempos: ReadonlyArray<{ readonly tick: number; readonly bpm: number }>;
   /** Time-signature events from all chunks, in file order. */
@@ -47,6 +53,9 @@ export interface DecodedMidi {
 
 /** Meta events longer than this are refused (no legitimate text or data event comes close). */
 const MAX_META_EVENT_BYTES = 1 << 20;
+
+/** Track names are cut to this: no real one comes close, and each is shown and stored. */
+export const MAX_NAME_CHARS = 256;
 
 /** Meta events that only make sense with exactly these lengths. */
 const META_LENGTHS: ReadonlyMap<number, { name: string; lengths: readonly number[] }> = new Map([
@@ -76,14 +85,80 @@ function readUint32(bytes: Uint8Array, at: number): number {
 
 /** Text meta events are Latin-1 by convention. */
 function latin1(bytes: Uint8Array, from: number, to: number): string {
-  let text = '';
-  for (let i = from; i < to; i += 1) text += String.fromCharCode(bytes[i]!);
-  return text;
+  return Buffer.from(bytes.buffer, bytes.byteOffset + from, to - from).toString('latin1');
+}
+
+/** A growable note table (columns double as they fill, up to the note limit). */
+class NoteColumns implements NoteTable {
+  count = 0;
+  tick = new Float64Array(256);
+  durationTicks = new Float64Array(256);
+  channel = new Uint8Array(256);
+  program = new Uint8Array(256);
+  pitch = new Uint8Array(256);
+  velocity = new Uint8Array(256);
+  /** Per row, the next open note of the same channel and pitch (-1: none): the open-note queues. */
+  private nextOpen = new Int32Array(256);
+  /** Per channel × 128 + pitch, the oldest and newest open note (-1: none). */
+  private readonly openHead = new Int32Array(16 * 128).fill(-1);
+  private readonly openTail = new Int32Array(16 * 128).fill(-1);
+
+  /** A note-on: a new open row. */
+  open(tick: number, channel: number, program: number, pitch: number, velocity: number): void {
+    if (this.count === this.tick.length) this.grow();
+    const row = this.count++;
+    this.tick[row] = tick;
+    this.durationTicks[row] = -1;
+    this.channel[row] = channel;
+    this.program[row] = program;
+    this.pitch[row] = pitch;
+    this.velocity[row] = velocity;
+    this.nextOpen[row] = -1;
+    const key = channel * 128 + pitch;
+    if (this.openTail[key]! === -1) this.openHead[key] = row;
+    else this.nextOpen[this.openTail[key]!] = row;
+    this.openTail[key] = row;
+  }
+
+  /** A note-off ends the oldest open note of its channel and pitch, if any. */
+  close(tick: number, channel: number, pitch: number): void {
+    const key = channel * 128 + pitch;
+    const row = this.openHead[key]!;
+    if (row === -1) return;
+    this.durationTicks[row] = tick - this.tick[row]!;
+    this.openHead[key] = this.nextOpen[row]!;
+    if (this.openHead[key] === -1) this.openTail[key] = -1;
+  }
+
+  /** Notes left open at the end of a chunk stay unreleased: the next chunk starts with none open. */
+  forgetOpen(): void {
+    this.openHead.fill(-1);
+    this.openTail.fill(-1);
+  }
+
+  private grow(): void {
+    const size = this.tick.length * 2;
+    const grown = <T extends Float64Array | Uint8Array | Int32Array>(column: T): T => {
+      const bigger = new (column.constructor as new (length: number) => T)(size);
+      bigger.set(column);
+      return bigger;
+    };
+    this.tick = grown(this.tick);
+    this.durationTicks = grown(this.durationTicks);
+    this.channel = grown(this.channel);
+    this.program = grown(this.program);
+    this.pitch = grown(this.pitch);
+    this.velocity = grown(this.velocity);
+    this.nextOpen = grown(this.nextOpen);
+  }
 }
 
 interface DecodeState {
   readonly limits: MidiLimits;
-  noteOns: number;
+  readonly notes: NoteColumns;
+  sysex: number;
+  /** Meta events other than tempo and time signature, and chunks of unknown types. */
+  otherEvents: number;
   readonly tempos: Array<{ tick: number; bpm: number }>;
   readonly timeSignatures: Array<{ tick: number; numerator: number; denominator: number }>;
   keySignature?: { tick: number; sharps: number; minor: boolean };
@@ -111,7 +186,7 @@ export function decodeMidi(bytes: Uint8Array, limits: MidiLimits): DecodedMidi {
     fail(`too many tracks: ${declaredTracks} > limit ${limits.maxTracks} (set ${MIDI_LIMIT_ENV.maxTracks})`);
   }
 
-  const state: DecodeState = { limits, noteOns: 0, tempos: [], timeSignatures: [] };
+  const state: DecodeState = { limits, notes: new NoteColumns(), sysex: 0, otherEvents: 0, tempos: [], timeSignatures: [] };
   const chunks: RawTrackChunk[] = [];
   let pos = 8 + headerLength;
   // As the header declares, or up to the end of the file if it holds fewer chunks.
@@ -129,6 +204,7 @@ export function decodeMidi(bytes: Uint8Array, limits: MidiLimits): DecodedMidi {
       fail(`truncated MIDI file: ${what} declares ${length} bytes but only ${bytes.length - start} remain`);
     }
     if (isTrack) chunks.push(decodeTrack(bytes, start, start + length, track, state));
+    else countOther(state);
     pos = start + length;
   }
   if (chunks.length === 0) fail('MIDI file has no track data (no "MTrk" chunk after the header)');
@@ -136,6 +212,7 @@ export function decodeMidi(bytes: Uint8Array, limits: MidiLimits): DecodedMidi {
     format,
     ppq: division,
     chunks,
+    notes: state.notes,
     tempos: state.tempos,
     timeSignatures: state.timeSignatures,
     ...(state.keySignature ? { keySignature: state.keySignature } : {}),
@@ -143,15 +220,13 @@ export function decodeMidi(bytes: Uint8Array, limits: MidiLimits): DecodedMidi {
 }
 
 function decodeTrack(bytes: Uint8Array, start: number, end: number, track: number, state: DecodeState): RawTrackChunk {
-  const { limits } = state;
+  const { limits, notes } = state;
+  const firstNote = notes.count;
   let pos = start;
   let tick = 0;
   let runningStatus: number | null = null;
   let name: string | undefined;
   const programs = new Uint8Array(16);
-  /** Open note-ons per channel × 128 + pitch, oldest first: a note-off ends the oldest. */
-  const open = new Map<number, Queue<{ tick: number; velocity: number; program: number; index: number }>>();
-  const notes: Array<RawNote | undefined> = [];
 
   const where = (): string => `in track ${track} at byte ${pos}`;
   const need = (count: number, what: string): void => {
@@ -179,12 +254,14 @@ function decodeTrack(bytes: Uint8Array, start: number, end: number, track: numbe
       const length = readVarInt('meta event length');
       need(length, 'meta event');
       readMeta(bytes, pos, type, length, tick, where, state);
-      if (type === 0x03 && name === undefined) name = latin1(bytes, pos, pos + length);
+      if (type === 0x03 && name === undefined) name = latin1(bytes, pos, pos + Math.min(length, MAX_NAME_CHARS));
       pos += length;
     } else if (status === 0xf0 || status === 0xf7) {
       pos += 1;
       const length = readVarInt('system exclusive length');
       need(length, 'system exclusive event');
+      state.sysex += 1;
+      if (state.sysex > limits.maxSysex) fail(`too many system-exclusive messages: more than ${limits.maxSysex} (set ${MIDI_LIMIT_ENV.maxSysex})`);
       pos += length;
     } else if (status >= 0xf0) {
       fail(`corrupt MIDI file: unknown event type 0x${status.toString(16)} ${where()}`);
@@ -210,45 +287,23 @@ function decodeTrack(bytes: Uint8Array, start: number, end: number, track: numbe
       if (kind === 0x0c) {
         programs[channel] = data1;
       } else if (kind === 0x09 && data2 > 0) {
-        state.noteOns += 1;
-        if (state.noteOns > limits.maxNotes) {
-          fail(`too many notes: more than ${limits.maxNotes} (set ${MIDI_LIMIT_ENV.maxNotes})`);
-        }
-        const key = channel * 128 + data1;
-        let queue = open.get(key);
-        if (queue === undefined) open.set(key, (queue = new Queue()));
-        // A slot in note-on order, filled when the note ends (unreleased notes leave a hole).
-        queue.push({ tick, velocity: data2, program: programs[channel]!, index: notes.length });
-        notes.push(undefined);
+        if (notes.count >= limits.maxNotes) fail(`too many notes: more than ${limits.maxNotes} (set ${MIDI_LIMIT_ENV.maxNotes})`);
+        notes.open(tick, channel, programs[channel]!, data1, data2);
       } else if (kind === 0x08 || kind === 0x09) {
-        const started = open.get(channel * 128 + data1)?.shift();
-        if (started !== undefined) {
-          notes[started.index] = {
-            tick: started.tick,
-            durationTicks: tick - started.tick,
-            channel,
-            program: started.program,
-            pitch: data1,
-            velocity: started.velocity,
-          };
-        }
+        notes.close(tick, channel, data1);
       }
     }
   }
-  return { name: name ?? '', notes: notes.filter((note): note is RawNote => note !== undefined) };
+  notes.forgetOpen();
+  return { name: name ?? '', firstNote, endNote: notes.count };
 }
 
-/** First in, first out, without Array#shift (which may copy the array on each call). */
-class Queue<T> {
-  private readonly items: T[] = [];
-  private head = 0;
-
-  push(item: T): void {
-    this.items.push(item);
-  }
-
-  shift(): T | undefined {
-    return this.head < this.items.length ? this.items[this.head++] : undefined;
+/** Counts a meta event other than tempo and time signature, or an unknown chunk, against its limit. */
+function countOther(state: DecodeState): void {
+  state.otherEvents += 1;
+  const limit = state.limits.maxOtherEvents;
+  if (state.otherEvents > limit) {
+    fail(`too many meta events and unknown chunks: more than ${limit} besides tempo and time signatures (set ${MIDI_LIMIT_ENV.maxOtherEvents})`);
   }
 }
 
@@ -268,15 +323,20 @@ function readMeta(bytes: Uint8Array, at: number, type: number, length: number, t
         `absurd tempo: ${shown} at tick ${tick} (allowed ${limits.minBpm}..${limits.maxBpm} BPM; ` + `set ${MIDI_LIMIT_ENV.minBpm} / ${MIDI_LIMIT_ENV.maxBpm})`,
       );
     }
+    if (state.tempos.length >= limits.maxTempos) fail(`too many tempo changes: more than ${limits.maxTempos} (set ${MIDI_LIMIT_ENV.maxTempos})`);
     state.tempos.push({ tick, bpm });
-  }
-  if (type === 0x58) {
+  } else if (type === 0x58) {
     const numerator = bytes[at]!;
     const denominatorPower = bytes[at + 1]!;
     if (numerator === 0 || numerator > 64 || denominatorPower > 6) {
       fail(`invalid time signature ${numerator}/2^${denominatorPower} at tick ${tick} ${where()}`);
     }
+    if (state.timeSignatures.length >= limits.maxTimeSignatures) {
+      fail(`too many time-signature changes: more than ${limits.maxTimeSignatures} (set ${MIDI_LIMIT_ENV.maxTimeSignatures})`);
+    }
     state.timeSignatures.push({ tick, numerator, denominator: 2 ** denominatorPower });
+  } else {
+    countOther(state);
   }
   if (type === 0x59) {
     const sharps = (bytes[at]! << 24) >> 24; // signed byte

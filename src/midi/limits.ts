@@ -6,6 +6,7 @@
  */
 import { MIDI_LIMIT_ENV, midiLimitSettings } from '../config/limits.js';
 import { InvalidInputError } from '../util/errors.js';
+import { quoteInput } from '../util/text.js';
 
 export { MIDI_LIMIT_ENV };
 
@@ -22,6 +23,17 @@ export interface MidiLimits {
   readonly minBpm: number;
   /** Fastest tempo accepted, in beats per minute. */
   readonly maxBpm: number;
+  /** Most tempo events in a file. */
+  readonly maxTempos: number;
+  /** Most time-signature events in a file. */
+  readonly maxTimeSignatures: number;
+  /** Most system-exclusive messages in a file. */
+  readonly maxSysex: number;
+  /**
+   * Most other meta events (track names, text, lyrics, markers, key signatures, unknown types)
+   * plus chunks of unknown types: Rhythmix reads at most the first of them, but each costs a step.
+   */
+  readonly maxOtherEvents: number;
 }
 
 export const DEFAULT_MIDI_LIMITS: MidiLimits = Object.freeze({
@@ -31,12 +43,16 @@ export const DEFAULT_MIDI_LIMITS: MidiLimits = Object.freeze({
   maxSeconds: 3600,
   minBpm: 5,
   maxBpm: 1000,
+  maxTempos: 20_000,
+  maxTimeSignatures: 10_000,
+  maxSysex: 10_000,
+  maxOtherEvents: 50_000,
 });
 
 function parseLimitValue(name: string, raw: string): number {
   const value = Number(raw.trim());
   if (raw.trim() === '' || !Number.isFinite(value) || value <= 0) {
-    throw new InvalidInputError(`${name} must be a positive number, got "${raw}"`);
+    throw new InvalidInputError(`${name} must be a positive number, got ${quoteInput(raw)}`);
   }
   return value;
 }

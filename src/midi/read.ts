@@ -31,14 +31,14 @@ import {
 } from '../music/piece.js';
 import { keyFromMidiSignature } from '../music/key.js';
 import { InvalidInputError } from '../util/errors.js';
-import { decodeMidi, type DecodedMidi, type RawNote, type RawTrackChunk } from './decode.js';
+import { decodeMidi, type DecodedMidi, type NoteTable, type RawTrackChunk } from './decode.js';
 import { DRUM_CHANNEL, gmInstrumentName } from './gm.js';
 import { MIDI_LIMIT_ENV, formatBytes, resolveMidiLimits, type MidiLimits } from './limits.js';
 
 /** Parse Standard MIDI File bytes; throws InvalidInputError (one line) for anything unusable. */
 export function parseMidi(bytes: Uint8Array, limits: Partial<MidiLimits> = {}): Piece {
   const resolved = resolveMidiLimits(limits);
-  const piece = toPiece(decodeMidi(bytes, resolved));
+  const piece = toPiece(decodeMidi(bytes, resolved), resolved);
   checkPiece(piece, resolved);
   return piece;
 }
@@ -66,25 +66,53 @@ function isNodeError(error: unknown): error is NodeJS.ErrnoException {
   return error instanceof Error && 'code' in error;
 }
 
-/** The tracks of one chunk: notes grouped by channel and program (drums by channel only). */
-function chunkTracks(chunk: RawTrackChunk, ppq: number): Track[] {
-  const groups = new Map<number, RawNote[]>();
-  for (const note of chunk.notes) {
-    const key = note.channel === DRUM_CHANNEL ? -1 : note.channel * 128 + note.program;
+/** Group key of a note: channel × 128 + program, or -1 for drums (their program picks a kit). */
+function groupKey(table: NoteTable, row: number): number {
+  const channel = table.channel[row]!;
+  return channel === DRUM_CHANNEL ? -1 : channel * 128 + table.program[row]!;
+}
+
+/** How many tracks groupChunk would make, without making them. */
+function countGroups(chunk: RawTrackChunk, table: NoteTable): number {
+  const seen = new Uint8Array(16 * 128 + 1);
+  let count = 0;
+  for (let row = chunk.firstNote; row < chunk.endNote; row += 1) {
+    if (table.durationTicks[row]! < 0) continue;
+    const slot = groupKey(table, row) + 1;
+    if (seen[slot] === 0) {
+      seen[slot] = 1;
+      count += 1;
+    }
+  }
+  return count;
+}
+
+/** A chunk's released notes (rows of the note table) grouped by channel and program (drums by channel only). */
+function groupChunk(chunk: RawTrackChunk, table: NoteTable): number[][] {
+  const groups = new Map<number, number[]>();
+  for (let row = chunk.firstNote; row < chunk.endNote; row += 1) {
+    // Never released: no length, dropped.
+    if (table.durationTicks[row]! < 0) continue;
+    const key = groupKey(table, row);
     let group = groups.get(key);
     if (group === undefined) groups.set(key, (group = []));
-    group.push(note);
+    group.push(row);
   }
-  const single = groups.size === 1 && chunk.name.trim() !== '';
-  return [...groups.values()].map((raw) => {
-    const first = raw[0]!;
-    const isDrum = first.channel === DRUM_CHANNEL;
-    const program = isDrum ? 0 : first.program;
-    const notes: Note[] = raw.map((note) => ({
-      pitch: note.pitch,
-      start: note.tick / ppq,
-      duration: Math.max(note.durationTicks, 1) / ppq,
-      velocity: note.velocity,
+  return [...groups.values()];
+}
+
+/** The tracks of one chunk, from its note groups. */
+function chunkTracks(chunk: RawTrackChunk, groups: readonly number[][], table: NoteTable, ppq: number): Track[] {
+  const single = groups.length === 1 && chunk.name.trim() !== '';
+  return groups.map((rows) => {
+    const first = rows[0]!;
+    const isDrum = table.channel[first] === DRUM_CHANNEL;
+    const program = isDrum ? 0 : table.program[first]!;
+    const notes: Note[] = rows.map((row) => ({
+      pitch: table.pitch[row]!,
+      start: table.tick[row]! / ppq,
+      duration: Math.max(table.durationTicks[row]!, 1) / ppq,
+      velocity: table.velocity[row]!,
     }));
     notes.sort(compareNotes);
     const name = single ? chunk.name.trim() : isDrum ? 'drums' : gmInstrumentName(program);
@@ -92,16 +120,24 @@ function chunkTracks(chunk: RawTrackChunk, ppq: number): Track[] {
   });
 }
 
-function toPiece(midi: DecodedMidi): Piece {
+function toPiece(midi: DecodedMidi, limits: MidiLimits): Piece {
   const { ppq } = midi;
   const title = midi.chunks[0]?.name.trim() ?? '';
+  // Counted before any track is built: a file can give every note its own channel and program.
+  const trackCount = midi.chunks.reduce((sum, chunk) => sum + countGroups(chunk, midi.notes), 0);
+  if (trackCount > limits.maxTracks) throw tooManyTracks(trackCount, limits);
+  const groups = midi.chunks.map((chunk) => groupChunk(chunk, midi.notes));
   return {
-    tracks: midi.chunks.flatMap((chunk) => chunkTracks(chunk, ppq)),
+    tracks: midi.chunks.flatMap((chunk, i) => chunkTracks(chunk, groups[i]!, midi.notes, ppq)),
     tempos: tempoMap(midi.tempos.map((t) => ({ time: t.tick / ppq, bpm: t.bpm }))),
     timeSignatures: timeSignatureMap(midi.timeSignatures.map((t) => ({ time: t.tick / ppq, numerator: t.numerator, denominator: t.denominator }))),
     ...(title === '' ? {} : { title }),
     ...(midi.keySignature ? { key: keyFromMidiSignature(midi.keySignature.sharps, midi.keySignature.minor) } : {}),
   };
+}
+
+function tooManyTracks(count: number, limits: MidiLimits): InvalidInputError {
+  return new InvalidInputError(`too many tracks: ${count} instrument tracks > limit ${limits.maxTracks} (set ${MIDI_LIMIT_ENV.maxTracks})`);
 }
 
 /**
@@ -128,9 +164,6 @@ function timeSignatureMap(events: readonly TimeSignature[]): TimeSignature[] {
 
 function checkPiece(piece: Piece, limits: MidiLimits): void {
   if (piece.tracks.length === 0) throw new InvalidInputError('MIDI file has no notes');
-  if (piece.tracks.length > limits.maxTracks) {
-    throw new InvalidInputError(`too many tracks: ${piece.tracks.length} instrument tracks > limit ${limits.maxTracks} ` + `(set ${MIDI_LIMIT_ENV.maxTracks})`);
-  }
   const seconds = beatsToSeconds(piece, pieceLengthBeats(piece));
   if (seconds > limits.maxSeconds) {
     throw new InvalidInputError(`piece too long: ${Math.round(seconds)} s > limit ${limits.maxSeconds} s (set ${MIDI_LIMIT_ENV.maxSeconds})`);

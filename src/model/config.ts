@@ -1,15 +1,22 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../util/errors.js';
+import { CELLS, RECURRENT_CELLS, type RecurrentCell } from './cells.js';
 
-/** Architecture of a stacked-LSTM language model over token ids. */
+/** Architecture of a stacked recurrent language model over token ids. */
 export const modelConfigSchema = z.object({
   vocabSize: z.number().int().min(2),
   embedding: z.number().int().min(1),
   layers: z.array(z.number().int().min(1)).min(1),
-  /** Dropout on each LSTM layer's output while training (0 = off). */
+  /** The recurrent cell of every layer; absent means LSTM (every model saved before there was a choice). */
+  cell: z.enum(RECURRENT_CELLS).optional(),
+  /** Dropout on each recurrent layer's output while training (0 = off). */
   dropout: z.number().min(0).lt(1).default(0),
 });
 export type ModelConfig = z.infer<typeof modelConfigSchema>;
+
+export function cellOf(config: Pick<ModelConfig, 'cell'>): RecurrentCell {
+  return config.cell ?? 'lstm';
+}
 
 export function parseModelConfig(value: unknown): ModelConfig {
   const parsed = modelConfigSchema.safeParse(value);
@@ -31,8 +38,9 @@ export interface ParamBlock {
 /**
  * All parameters live in one float vector (so Adam, gradient averaging and
  * checkpoints are single copies), in Keras layout and order:
- * embedding/embeddings [V,E]; lstm_k/kernel [in,4H], recurrent_kernel [H,4H],
- * bias [4H] (gates i, f, c, o); output/kernel [H,V], output/bias [V].
+ * embedding/embeddings [V,E]; per layer CELL_k/kernel [in,G·H], recurrent_kernel [H,G·H],
+ * bias [G·H] (LSTM: lstm_k, G = 4, gates i, f, c, o; GRU: gru_k, G = 3, gates z, r, n);
+ * output/kernel [H,V], output/bias [V].
  */
 export function paramLayout(config: ModelConfig): ParamBlock[] {
   const blocks: ParamBlock[] = [];
@@ -43,12 +51,14 @@ export function paramLayout(config: ModelConfig): ParamBlock[] {
     offset += size;
   };
   add('embedding/embeddings', [config.vocabSize, config.embedding]);
+  const cell = cellOf(config);
+  const gates = CELLS[cell].gates;
   let inputs = config.embedding;
   config.layers.forEach((units, index) => {
-    const layer = lstmLayerName(index);
-    add(`${layer}/kernel`, [inputs, 4 * units]);
-    add(`${layer}/recurrent_kernel`, [units, 4 * units]);
-    add(`${layer}/bias`, [4 * units]);
+    const layer = recurrentLayerName(cell, index);
+    add(`${layer}/kernel`, [inputs, gates * units]);
+    add(`${layer}/recurrent_kernel`, [units, gates * units]);
+    add(`${layer}/bias`, [gates * units]);
     inputs = units;
   });
   add('output/kernel', [inputs, config.vocabSize]);
@@ -56,8 +66,9 @@ export function paramLayout(config: ModelConfig): ParamBlock[] {
   return blocks;
 }
 
-export function lstmLayerName(index: number): string {
-  return `lstm_${index + 1}`;
+/** Keras's name of recurrent layer `index` (0-based): lstm_1, lstm_2… or gru_1… */
+export function recurrentLayerName(cell: RecurrentCell, index: number): string {
+  return `${cell}_${index + 1}`;
 }
 
 export function paramCount(config: ModelConfig): number {

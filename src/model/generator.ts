@@ -1,11 +1,12 @@
 import { splitNotesIntoFrames, type KeySignature, type Piece } from '../music/piece.js';
 import { quantizePiece } from '../music/quantize.js';
+import { MelodyForcingMask, type MelodyNote } from '../music/melody-forcing.js';
 import { type SamplingConstraints, TokenStreamState } from '../music/token-stream.js';
 import { encodePrefix } from '../music/tokens.js';
 import { Vocabulary } from '../music/vocabulary.js';
 import { InvalidInputError } from '../util/errors.js';
 import { type LoadedModel, loadModel, readsPianoRollFrames } from './model-files.js';
-import { LstmNetwork } from './network.js';
+import { languageModelFrom } from './create-language-model.js';
 import { type GenerateOptions, type GenerateResult, Sampler, type SamplingOptions } from './sampler.js';
 
 /**
@@ -32,6 +33,11 @@ export interface GenerateRequest extends SamplingOptions {
   bpm?: number;
   /** Stop at the end token (default true). */
   stopAtEnd?: boolean;
+  /**
+   * Harmonize: these notes are forced into track 0 and the other tracks sampled around them
+   * (src/music/melody-forcing.ts); `trackCount` is how many tracks the header declares. Needs the grammar.
+   */
+  melody?: { readonly notes: readonly MelodyNote[]; readonly trackCount: number };
 }
 
 /** Result of a request; `prefix` + `tokens` is the whole stream. */
@@ -48,9 +54,7 @@ export class Generator {
   readonly writesFrames: boolean;
 
   constructor(readonly model: LoadedModel) {
-    const net = new LstmNetwork(model.config);
-    net.setParameters(model.params);
-    this.sampler = new Sampler(net);
+    this.sampler = new Sampler(languageModelFrom(model));
     this.vocabulary = Vocabulary.fromJSON(model.vocabulary);
     if (this.vocabulary.size !== model.config.vocabSize)
       throw new InvalidInputError(`${model.dir}: vocabulary.json has ${this.vocabulary.size} tokens, the network ${model.config.vocabSize}`);
@@ -69,9 +73,11 @@ export class Generator {
     const fromSeconds = request.maxSeconds !== undefined ? (request.maxSeconds * (request.bpm ?? 120)) / 60 : undefined;
     const quarters =
       request.maxQuarters !== undefined && fromSeconds !== undefined ? Math.min(request.maxQuarters, fromSeconds) : (request.maxQuarters ?? fromSeconds);
-    const mask = grammar
+    const state = grammar
       ? new TokenStreamState({ vocabulary: this.vocabulary, stepsPerQuarter: request.stepsPerQuarter ?? this.stepsPerQuarter, constraints })
       : undefined;
+    if (request.melody && !state) throw new InvalidInputError('forcing a melody needs the token grammar');
+    const mask = state && request.melody ? new MelodyForcingMask(state, request.melody.notes, request.melody.trackCount) : state;
     return {
       prefix: request.prefix,
       maxTokens: request.maxTokens,

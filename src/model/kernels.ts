@@ -39,6 +39,10 @@ export interface KernelExports {
   gemv_packed(N: number, K: number, x: number, Bp: number, y: number, accumulate: number): void;
   lstm_cell_forward(B: number, H: number, gates: number, cprev: number, c: number, tanhc: number, h: number, hstride: number): void;
   lstm_cell_backward(B: number, H: number, gates: number, cprev: number, tanhc: number, dh: number, dc: number, dgates: number): void;
+  gru_reset_forward(B: number, H: number, gates: number, hprev: number, rh: number): void;
+  gru_cell_forward(B: number, H: number, gates: number, hprev: number, h: number): void;
+  gru_cell_backward(B: number, H: number, gates: number, hprev: number, dh: number, dgates: number, dhprev: number): void;
+  gru_reset_backward(B: number, H: number, gates: number, hprev: number, drh: number, dgates: number, dhprev: number): void;
   add_row_bias(rows: number, cols: number, X: number, bias: number): void;
   column_sums_add(rows: number, cols: number, X: number, out: number): void;
   add_into(n: number, y: number, x: number): void;

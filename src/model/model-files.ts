@@ -4,11 +4,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { modelsDirSetting } from '../config/settings.js';
 import { InvalidInputError, MissingDependencyError } from '../util/errors.js';
-import { type ModelConfig, lstmLayerName, paramCount, paramLayout, parseModelConfig } from './config.js';
+import { CELLS, RECURRENT_CELLS } from './cells.js';
+import { type ModelConfig, cellOf, paramCount, paramLayout, parseModelConfig, recurrentLayerName } from './config.js';
+import { quoteInput } from '../util/text.js';
 
 /**
  * A trained model directory: model.json + weights.bin (TensorFlow.js
- * LayersModel format, Keras LSTM layout, loadable by tf.loadLayersModel),
+ * LayersModel format, Keras LSTM or GRU layout, loadable by tf.loadLayersModel),
  * vocabulary.json and card.json.
  */
 export const MODEL_FILES = { topology: 'model.json', weights: 'weights.bin', vocabulary: 'vocabulary.json', card: 'card.json' } as const;
@@ -95,10 +97,12 @@ export function resolveModelDir(nameOrPath: string): string {
   return path.resolve(nameOrPath);
 }
 
-/** Keras/TensorFlow.js topology of the network (Sequential: Embedding, LSTM×N, Dense softmax). */
+/** Keras/TensorFlow.js topology of the network (Sequential: Embedding, LSTM×N or GRU×N, Dense softmax). */
 export function layersTopology(config: ModelConfig): Record<string, unknown> {
   const glorot = { class_name: 'GlorotUniform', config: { seed: null } };
   const zeros = { class_name: 'Zeros', config: {} };
+  const cellName = cellOf(config);
+  const cell = CELLS[cellName];
   const layers: unknown[] = [
     {
       class_name: 'Embedding',
@@ -118,9 +122,9 @@ export function layersTopology(config: ModelConfig): Record<string, unknown> {
       },
     },
     ...config.layers.map((units, index) => ({
-      class_name: 'LSTM',
+      class_name: cell.kerasClass,
       config: {
-        name: lstmLayerName(index),
+        name: recurrentLayerName(cellName, index),
         trainable: true,
         dtype: 'float32',
         units,
@@ -130,7 +134,7 @@ export function layersTopology(config: ModelConfig): Record<string, unknown> {
         kernel_initializer: glorot,
         recurrent_initializer: glorot,
         bias_initializer: zeros,
-        unit_forget_bias: true,
+        ...cell.kerasOptions,
         kernel_regularizer: null,
         recurrent_regularizer: null,
         bias_regularizer: null,
@@ -220,13 +224,19 @@ export function configFromTopology(topology: unknown): ModelConfig {
   );
   const [first, ...rest] = layers;
   const last = rest.pop();
-  if (!first || first.class_name !== 'Embedding' || !last || last.class_name !== 'Dense' || rest.length === 0 || rest.some((l) => l.class_name !== 'LSTM')) {
-    throw new InvalidInputError('model.json is not an Embedding → LSTM… → Dense model');
+  const cell = RECURRENT_CELLS.find((c) => CELLS[c].kerasClass === rest[0]?.class_name);
+  if (!first || first.class_name !== 'Embedding' || !last || last.class_name !== 'Dense' || !cell || rest.some((l) => l.class_name !== rest[0]!.class_name)) {
+    throw new InvalidInputError('model.json is not an Embedding → LSTM… or GRU… → Dense model');
+  }
+  // Keras 2.3+ saves GRUs with reset_after = true (two biases): a form neither TensorFlow.js nor this engine runs.
+  if (cell === 'gru' && rest.some((l) => l.config.reset_after === true)) {
+    throw new InvalidInputError('model.json holds a GRU with reset_after = true; only reset_after = false (the TensorFlow.js GRU) is supported');
   }
   return parseModelConfig({
     vocabSize: first.config.input_dim,
     embedding: first.config.output_dim,
     layers: rest.map((l) => l.config.units),
+    ...(cell === 'lstm' ? {} : { cell }),
     dropout: 0,
   });
 }
@@ -244,7 +254,7 @@ export async function loadModel(nameOrPath: string): Promise<LoadedModel> {
   const dir = resolveModelDir(nameOrPath);
   const topologyFile = path.join(dir, MODEL_FILES.topology);
   if (!existsSync(topologyFile)) {
-    throw new MissingDependencyError(`no model "${nameOrPath}": ${topologyFile} does not exist (train one with \`rhythmix train\`)`);
+    throw new MissingDependencyError(`no model ${quoteInput(nameOrPath)}: ${topologyFile} does not exist (train one with \`rhythmix train\`)`);
   }
   const modelJson = (await readJson(topologyFile)) as {
     modelTopology?: unknown;

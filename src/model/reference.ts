@@ -1,4 +1,4 @@
-import { type ModelConfig, paramLayout } from './config.js';
+import { type ModelConfig, cellOf, paramLayout, recurrentLayerName } from './config.js';
 
 /**
  * Plain float64 forward pass and summed cross-entropy of the same network, in
@@ -20,6 +20,7 @@ export function referenceLoss(
   const probabilities = new Float64Array(B * T * V);
   let loss = 0;
   const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+  const cell = cellOf(config);
   for (let b = 0; b < B; b++) {
     const h = config.layers.map((units) => new Float64Array(units));
     const c = config.layers.map((units) => new Float64Array(units));
@@ -28,23 +29,47 @@ export function referenceLoss(
       let x = new Float64Array(E);
       for (let e = 0; e < E; e++) x[e] = get('embedding/embeddings', token * E + e);
       config.layers.forEach((H, l) => {
-        const name = `lstm_${l + 1}`;
-        const G = 4 * H;
-        const z = new Float64Array(G);
-        for (let j = 0; j < G; j++) {
-          let s = get(`${name}/bias`, j);
-          for (let i = 0; i < x.length; i++) s += x[i]! * get(`${name}/kernel`, i * G + j);
-          for (let i = 0; i < H; i++) s += h[l]![i]! * get(`${name}/recurrent_kernel`, i * G + j);
-          z[j] = s;
-        }
+        const name = recurrentLayerName(cell, l);
+        // x·W + b and h·U of every gate column, the two kept apart (the GRU's candidate needs them so).
+        const product = (vector: Float64Array, weights: string, columns: number, from = 0, to = columns): Float64Array => {
+          const out = new Float64Array(to - from);
+          for (let j = from; j < to; j++) {
+            let s = 0;
+            for (let i = 0; i < vector.length; i++) s += vector[i]! * get(weights, i * columns + j);
+            out[j - from] = s;
+          }
+          return out;
+        };
         const hNew = new Float64Array(H);
-        for (let j = 0; j < H; j++) {
-          const ig = sigmoid(z[j]!);
-          const fg = sigmoid(z[H + j]!);
-          const gg = Math.tanh(z[2 * H + j]!);
-          const og = sigmoid(z[3 * H + j]!);
-          c[l]![j] = fg * c[l]![j]! + ig * gg;
-          hNew[j] = og * Math.tanh(c[l]![j]!);
+        if (cell === 'lstm') {
+          const G = 4 * H;
+          const xw = product(x, `${name}/kernel`, G);
+          const hu = product(h[l]!, `${name}/recurrent_kernel`, G);
+          const z = xw.map((v, j) => v + hu[j]! + get(`${name}/bias`, j));
+          for (let j = 0; j < H; j++) {
+            const ig = sigmoid(z[j]!);
+            const fg = sigmoid(z[H + j]!);
+            const gg = Math.tanh(z[2 * H + j]!);
+            const og = sigmoid(z[3 * H + j]!);
+            c[l]![j] = fg * c[l]![j]! + ig * gg;
+            hNew[j] = og * Math.tanh(c[l]![j]!);
+          }
+        } else {
+          // GRU, reset_after = false: gates z, r, n.
+          const G = 3 * H;
+          const xw = product(x, `${name}/kernel`, G);
+          const hu = product(h[l]!, `${name}/recurrent_kernel`, G, 0, 2 * H);
+          const update = new Float64Array(H);
+          const resetHidden = new Float64Array(H);
+          for (let j = 0; j < H; j++) {
+            update[j] = sigmoid(xw[j]! + hu[j]! + get(`${name}/bias`, j));
+            resetHidden[j] = sigmoid(xw[H + j]! + hu[H + j]! + get(`${name}/bias`, H + j)) * h[l]![j]!;
+          }
+          const candidate = product(resetHidden, `${name}/recurrent_kernel`, G, 2 * H, G);
+          for (let j = 0; j < H; j++) {
+            const n = Math.tanh(xw[2 * H + j]! + candidate[j]! + get(`${name}/bias`, 2 * H + j));
+            hNew[j] = update[j]! * h[l]![j]! + (1 - update[j]!) * n;
+          }
         }
         h[l] = hNew;
         x = hNew;

@@ -11,6 +11,7 @@ import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError } from '../util/errors.js';
 import { MODEL_FILES, type ModelCard, modelsDirectory } from './model-files.js';
+import { quoteInput } from '../util/text.js';
 
 export const CURRENT_POINTER_FILE = 'current.json';
 export const STAGING_DIR = '.staging';
@@ -135,7 +136,7 @@ export async function listModels(modelsDir?: string): Promise<RegistryEntry[]> {
  * guardrail rejected unless `force`. Returns the new pointer.
  */
 export async function setCurrentModel(name: string, options: { modelsDir?: string; force?: boolean } = {}): Promise<CurrentPointer> {
-  if (!isVersionName(name)) throw new InvalidInputError(`"${name}" is not a model version name`);
+  if (!isVersionName(name)) throw new InvalidInputError(`${quoteInput(name)} is not a model version name`);
   const dir = path.join(root(options.modelsDir), name);
   if (!existsSync(path.join(dir, MODEL_FILES.topology)) || !existsSync(path.join(dir, MODEL_FILES.weights))) {
     throw new InvalidInputError(`no model version "${name}" in ${root(options.modelsDir)} (see \`rhythmix model list\`)`);
@@ -143,7 +144,7 @@ export async function setCurrentModel(name: string, options: { modelsDir?: strin
   const card = await readCard(dir);
   if (entryStatus(card) === 'rejected' && !options.force) {
     throw new InvalidInputError(
-      `model version "${name}" was rejected${typeof card?.reason === 'string' ? ` (${card.reason})` : ''}; add --force to use it anyway`,
+      `model version "${name}" was rejected${typeof card?.reason === 'string' ? ` (${card.reason})` : ''}; add {force} to use it anyway`,
     );
   }
   const before = readCurrentPointer(options.modelsDir);
@@ -159,7 +160,7 @@ export async function setCurrentModel(name: string, options: { modelsDir?: strin
 
 /** A fresh folder in models/.staging/ to train a candidate into (cleared if left over). */
 export async function stagingDir(name: string, modelsDir?: string): Promise<string> {
-  if (!isVersionName(name)) throw new InvalidInputError(`"${name}" is not a model version name`);
+  if (!isVersionName(name)) throw new InvalidInputError(`${quoteInput(name)} is not a model version name`);
   const dir = path.join(root(modelsDir), STAGING_DIR, name);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });

@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../util/errors.js';
-import type { GenerationState, LstmNetwork } from './network.js';
+import type { GenerationState, LanguageModel } from './language-model.js';
 import { Rng } from './rng.js';
 
 /**
@@ -63,11 +63,27 @@ export interface GenerateResult {
 /** Sampling seed of the first stream of a batch that names none. */
 export const DEFAULT_SAMPLING_SEED = 1;
 
+/**
+ * The one temperature range: 0 = greedy; above 5 the distribution is all but flat, so nothing
+ * musical is left to sample. The compose schema takes its range from here and the bot's
+ * `temperature` option a range inside it (src/bot/compose/request.ts).
+ */
+export const TEMPERATURE_RANGE = { min: 0, max: 5 } as const;
+/** Top-k: 0 = off; any larger k than the vocabulary keeps every token. */
+export const TOP_K_RANGE = { min: 0, max: 100_000 } as const;
+
 function checkOptions(options: SamplingOptions): void {
   const t = options.temperature ?? 1;
-  if (!(t >= 0)) throw new InvalidInputError(`temperature must be ≥ 0, got ${t}`);
+  if (!(t >= TEMPERATURE_RANGE.min && t <= TEMPERATURE_RANGE.max)) {
+    throw new InvalidInputError(`{temperature}: must be from ${TEMPERATURE_RANGE.min} to ${TEMPERATURE_RANGE.max} (got ${t})`, {
+      field: 'temperature',
+      received: t,
+    });
+  }
   const k = options.topK ?? 0;
-  if (!(Number.isInteger(k) && k >= 0)) throw new InvalidInputError(`top-k must be a whole number ≥ 0, got ${k}`);
+  if (!(Number.isInteger(k) && k >= TOP_K_RANGE.min && k <= TOP_K_RANGE.max)) {
+    throw new InvalidInputError(`{topK}: must be a whole number from ${TOP_K_RANGE.min} to ${TOP_K_RANGE.max} (got ${k})`, { field: 'topK', received: k });
+  }
   const p = options.topP ?? 1;
   if (!(p > 0 && p <= 1)) throw new InvalidInputError(`top-p must be in (0, 1], got ${p}`);
 }
@@ -136,11 +152,11 @@ export function sampleFrom(
 }
 
 /**
- * Stateful sampling on a network: batch-1 streams (generate) and several
+ * Stateful sampling on a model: batch-1 streams (generate) and several
  * streams advanced together in one batched step (generateBatch).
  */
 export class Sampler {
-  constructor(readonly net: LstmNetwork) {}
+  constructor(readonly net: LanguageModel) {}
 
   /** Samples one continuation of `options.prefix`. */
   generate(options: GenerateOptions): GenerateResult {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { type ModelConfig, lstmLayerName, paramLayout } from './config.js';
+import { type ModelConfig, cellOf, paramLayout, recurrentLayerName } from './config.js';
 
 /**
  * Stock tf.layers versions of the network: the yardstick of the benchmarks and
@@ -32,17 +32,17 @@ export function buildStockModel(config: ModelConfig, options: { stateful?: boole
       }),
     );
   }
+  const cell = cellOf(config);
   config.layers.forEach((units, index) => {
-    model.add(
-      tf.layers.lstm({
-        name: lstmLayerName(index),
-        units,
-        returnSequences: true,
-        recurrentActivation: 'sigmoid',
-        stateful: options.stateful ?? false,
-        ...init,
-      }),
-    );
+    const layer = {
+      name: recurrentLayerName(cell, index),
+      units,
+      returnSequences: true,
+      recurrentActivation: 'sigmoid',
+      stateful: options.stateful ?? false,
+      ...init,
+    } as const;
+    model.add(cell === 'gru' ? tf.layers.gru(layer) : tf.layers.lstm(layer));
   });
   model.add(tf.layers.dense({ name: 'output', units: config.vocabSize, activation: 'softmax', kernelInitializer: 'glorotUniform' }));
   return model;

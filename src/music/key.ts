@@ -9,6 +9,7 @@
  */
 import { InvalidInputError } from '../util/errors.js';
 import type { KeySignature, Piece } from './piece.js';
+import { quoteInput } from '../util/text.js';
 
 /** Scales by name: semitones above the tonic. */
 export const SCALES = {
@@ -181,7 +182,7 @@ export function parseKey(text: string): Key {
   const mode = match === null ? undefined : MODE_ALIASES[(match[3] ?? '').toLowerCase().replace(/\s+/g, ' ')];
   if (match === null || mode === undefined) {
     throw new InvalidInputError(
-      `unknown key "${text}": expected a tonic A-G with an optional # or b, then a mode (${Object.keys(SCALES).join(', ')}), e.g. "C major" or "F#m"`,
+      `unknown key ${quoteInput(text)}: expected a tonic A-G with an optional # or b, then a mode (${Object.keys(SCALES).join(', ')}), e.g. "C major" or "F#m"`,
     );
   }
   const letter = (match[1] ?? 'C').toUpperCase();

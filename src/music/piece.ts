@@ -211,9 +211,21 @@ export function barStartBeats(piece: Pick<Piece, 'timeSignatures'>, index: numbe
 
 /** Number of bars the piece's notes reach into (0 for an empty piece). */
 export function barCount(piece: Piece): number {
-  const end = pieceLengthBeats(piece);
+  const end = pieceLengthBeats(piece) - 1e-9;
+  const signatures = piece.timeSignatures.length > 0 ? piece.timeSignatures : [DEFAULT_TIME_SIGNATURE];
+  // Bar starts as barStartBeats places them, walked once (not barStartBeats per bar: a file with
+  // thousands of metre changes made that quadratic, seconds for one inspect).
   let bars = 0;
-  while (barStartBeats(piece, bars) < end - 1e-9) bars++;
+  for (let i = 0; i < signatures.length; i++) {
+    const ts = signatures[i] as TimeSignature;
+    const next = signatures[i + 1];
+    const length = barLengthBeats(ts);
+    const barsHere = next === undefined ? Infinity : Math.ceil((next.time - ts.time) / length - 1e-9);
+    for (let k = 0; k < barsHere; k++) {
+      if (ts.time + k * length >= end) return bars;
+      bars++;
+    }
+  }
   return bars;
 }
 

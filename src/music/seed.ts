@@ -19,6 +19,7 @@
  *     value    := w | h | q | e | s, then t (triplet, ×2/3), then . or .. (dotted)
  */
 import { InvalidInputError } from '../util/errors.js';
+import { QUOTE_MAX_CHARS, quoteInput } from '../util/text.js';
 import { DEFAULT_BPM, DEFAULT_VELOCITY, type Note, type Piece, compareNotes } from './piece.js';
 
 /** A seed that does not follow the notation; `position` is the 0-based index into the text. */
@@ -142,7 +143,7 @@ class SeedParser {
     const numerator = Number(match[1]);
     const denominator = Number(match[2]);
     if (numerator < 1 || ![1, 2, 4, 8, 16, 32].includes(denominator)) {
-      this.expect(`a metre such as 4/4, 3/4 or 6/8, got "${match[0]}"`);
+      this.expect(`a metre such as 4/4, 3/4 or 6/8, got ${quoteInput(match[0])}`);
     }
     this.numerator = numerator;
     this.denominator = denominator;
@@ -176,15 +177,15 @@ class SeedParser {
       }
       if (pitches.length === 0) this.expect('a note name A-G after "["');
       this.pos++; // ']'
-      this.addNotes(pitches, this.parseDuration(`"${this.text.slice(start, this.pos)}"`), start);
+      this.addNotes(pitches, this.parseDuration(quoteInput(this.text.slice(start, this.pos))), start);
       return;
     }
     if (c.toUpperCase() in LETTER_PITCH_CLASS && c !== '') {
       const pitch = this.parsePitch();
-      this.addNotes([pitch], this.parseDuration(`"${this.text.slice(start, this.pos)}"`), start);
+      this.addNotes([pitch], this.parseDuration(quoteInput(this.text.slice(start, this.pos))), start);
       return;
     }
-    this.expect(`${ELEMENT_HINT}, got "${c}"`);
+    this.expect(`${ELEMENT_HINT}, got ${quoteInput(c)}`);
   }
 
   private parsePitch(): number {
@@ -197,11 +198,11 @@ class SeedParser {
     else if (a === 'b' || a === '♭') accidental = -1;
     if (accidental !== 0) this.pos++;
     const octave = /^-?\d/.exec(this.text.slice(this.pos));
-    if (octave === null) this.expect(`an octave (-1 to 9) after "${this.text.slice(start, this.pos)}", e.g. C4`);
+    if (octave === null) this.expect(`an octave (-1 to 9) after ${quoteInput(this.text.slice(start, this.pos))}, e.g. C4`);
     this.pos += octave[0].length;
     const pitch = (Number(octave[0]) + 1) * 12 + (LETTER_PITCH_CLASS[letter] ?? 0) + accidental;
     if (pitch < 0 || pitch > 127) {
-      this.expect(`a pitch from C-1 to G9, got "${this.text.slice(start, this.pos)}" (MIDI ${pitch})`, start);
+      this.expect(`a pitch from C-1 to G9, got ${quoteInput(this.text.slice(start, this.pos))} (MIDI ${pitch})`, start);
     }
     return pitch;
   }
@@ -401,7 +402,18 @@ export function formatSeed(piece: Piece, options: { lengthBeats?: number } = {})
   return parts.join(' ');
 }
 
-/** Two lines showing where an error is: the seed and a caret under `position`. */
+/**
+ * Two lines showing where an error is: the seed and a caret under `position`. A long seed is
+ * shown as the stretch of QUOTE_MAX_CHARS characters around the position, "…" marking the cuts;
+ * line breaks and tabs show as spaces so the caret stays under its character.
+ */
 export function seedErrorPointer(text: string, position: number): string {
-  return `${text}\n${' '.repeat(Math.max(0, Math.min(position, text.length)))}^`;
+  const at = Math.max(0, Math.min(position, text.length));
+  let from = Math.max(0, Math.min(at - QUOTE_MAX_CHARS / 2, text.length - QUOTE_MAX_CHARS));
+  // Not half of a surrogate pair at the cut.
+  if (from > 0 && /[\udc00-\udfff]/.test(text[from] ?? '')) from += 1;
+  const to = Math.min(text.length, from + QUOTE_MAX_CHARS);
+  const before = from > 0 ? '…' : '';
+  const shown = `${before}${text.slice(from, to).replace(/\s/g, ' ')}${to < text.length ? '…' : ''}`;
+  return `${shown}\n${' '.repeat(before.length + at - from)}^`;
 }

@@ -4,6 +4,7 @@
  * Each style is one token right after `<start>` (see tokens.ts).
  */
 import { InvalidInputError } from '../util/errors.js';
+import { quoteInput } from '../util/text.js';
 
 export const STYLES = ['classical', 'folk', 'game'] as const;
 export type Style = (typeof STYLES)[number];
@@ -27,5 +28,5 @@ export function isStyle(value: unknown): value is Style {
 export function parseStyle(text: string): Style {
   const normalised = text.trim().toLowerCase();
   if (isStyle(normalised)) return normalised;
-  throw new InvalidInputError(`unknown style "${text}": expected one of ${STYLES.join(', ')}`);
+  throw new InvalidInputError(`unknown style ${quoteInput(text)}: expected one of ${STYLES.join(', ')}`);
 }

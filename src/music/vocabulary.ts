@@ -10,6 +10,7 @@
 import { InvalidInputError } from '../util/errors.js';
 import type { KeySignature } from './piece.js';
 import { STYLES } from './styles.js';
+import { quoteInput } from '../util/text.js';
 
 /**
  * Bump when the token language changes meaning; saved models record it. Version 2 added the
@@ -284,7 +285,7 @@ export class Vocabulary {
 
   styleId(style: string): number {
     const index = this.spec.styles.indexOf(style);
-    if (index < 0) throw new InvalidInputError(`unknown style "${style}": expected one of ${this.spec.styles.join(', ')}`);
+    if (index < 0) throw new InvalidInputError(`unknown style ${quoteInput(style)}: expected one of ${this.spec.styles.join(', ')}`);
     return this.first('style') + index;
   }
 

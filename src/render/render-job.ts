@@ -4,11 +4,12 @@
  * moves even the PCM analysis and MIDI parsing onto a worker thread so a bot's event loop
  * never stalls. Both report progress and honour an AbortSignal.
  */
-import { Worker } from 'node:worker_threads';
+import type { RebuildOptions } from '../jobs/envelope.js';
+import { runJob } from '../jobs/launch.js';
 import { parseMidi } from '../midi/read.js';
 import type { Piece } from '../music/piece.js';
 import { workerEntryPath } from '../util/built-entry.js';
-import { InvalidInputError, MissingDependencyError, RhythmixError } from '../util/errors.js';
+import { InvalidInputError } from '../util/errors.js';
 import { renderAudio, type AudioRenderResult, type RenderAudioOptions, type RenderProgress } from './audio.js';
 import { RenderError, RenderTimeoutError } from './errors.js';
 import { writePianoRoll, type PianoRollImage, type PianoRollOptions } from './pianoroll.js';
@@ -59,39 +60,15 @@ export async function runRenderJob(job: RenderJob, control: RenderJobControl = {
 
 // ---- worker thread ----
 
-/** Messages from src/workers/render.ts. */
-export type RenderWorkerMessage =
-  | { readonly type: 'progress'; readonly progress: RenderJobProgress }
-  | { readonly type: 'result'; readonly result: RenderJobResult }
-  | { readonly type: 'error'; readonly error: SerializedError };
-
-export type RenderWorkerRequest = { readonly type: 'cancel' };
-
-export interface SerializedError {
-  readonly name: string;
-  readonly message: string;
-}
-
-export function serializeError(error: unknown): SerializedError {
-  return error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) };
-}
-
-/** Rebuild the error class on this side so the CLI and bot map it to the right exit code. */
-export function deserializeError(error: SerializedError): Error {
-  switch (error.name) {
-    case 'InvalidInputError':
-    case 'SeedSyntaxError':
-      return new InvalidInputError(error.message);
-    case 'MissingDependencyError':
-      return new MissingDependencyError(error.message);
-    case 'RenderTimeoutError':
-      return new RenderTimeoutError(error.message);
-    case 'RenderError':
-      return new RenderError(error.message);
-    default:
-      return error.name === 'RhythmixError' ? new RhythmixError(error.message) : new RenderError(`render worker: ${error.message}`);
-  }
-}
+/** Render errors keep their class across the thread boundary; anything else becomes a RenderError. */
+export const RENDER_ERROR_CLASSES: RebuildOptions = {
+  classes: {
+    SeedSyntaxError: (message) => new InvalidInputError(message),
+    RenderTimeoutError: (message) => new RenderTimeoutError(message),
+    RenderError: (message) => new RenderError(message),
+  },
+  unknown: (error) => new RenderError(`render worker: ${error.message}`),
+};
 
 /**
  * How long a cancelled worker gets to kill fluidsynth/ffmpeg and remove its temporary files
@@ -100,30 +77,14 @@ export function deserializeError(error: SerializedError): Error {
  */
 const CANCEL_GRACE_MS = 10_000;
 
+/** `runRenderJob` on a worker thread (src/workers/render.ts); a cancel reaches its tools before the thread ends. */
 export function runRenderJobInWorker(job: RenderJob, control: RenderJobControl = {}): Promise<RenderJobResult> {
-  const worker = new Worker(workerEntryPath('render'), { workerData: job });
-  return new Promise<RenderJobResult>((resolve, reject) => {
-    let settled = false;
-    const finish = (action: () => void): void => {
-      if (settled) return;
-      settled = true;
-      control.signal?.removeEventListener('abort', onAbort);
-      action();
-      void worker.terminate();
-    };
-    const onAbort = (): void => {
-      // Let the worker kill its child processes first; terminate() alone would orphan them.
-      worker.postMessage({ type: 'cancel' } satisfies RenderWorkerRequest);
-      setTimeout(() => finish(() => reject(control.signal?.reason ?? new RenderError('render cancelled'))), CANCEL_GRACE_MS).unref();
-    };
-    if (control.signal?.aborted) onAbort();
-    else control.signal?.addEventListener('abort', onAbort, { once: true });
-    worker.on('message', (message: RenderWorkerMessage) => {
-      if (message.type === 'progress') control.onProgress?.(message.progress);
-      else if (message.type === 'result') finish(() => resolve(message.result));
-      else finish(() => reject(control.signal?.aborted ? (control.signal.reason ?? deserializeError(message.error)) : deserializeError(message.error)));
-    });
-    worker.on('error', (error) => finish(() => reject(new RenderError(`render worker crashed: ${error.message}`, { cause: error }))));
-    worker.on('exit', (code) => finish(() => reject(new RenderError(`render worker exited early (code ${code})`))));
+  return runJob<RenderJobResult, RenderJobProgress>(workerEntryPath('render'), job, {
+    via: 'thread',
+    name: 'render worker',
+    graceMs: CANCEL_GRACE_MS,
+    ...RENDER_ERROR_CLASSES,
+    ...(control.onProgress ? { onProgress: control.onProgress } : {}),
+    ...(control.signal ? { signal: control.signal } : {}),
   });
 }

@@ -84,7 +84,7 @@ function checkedChoice(file: string, source: string): string {
 
 export function resolveSoundfont(search: SoundfontSearch = {}): string {
   const env = search.env ?? processEnvironment();
-  if (search.explicit !== undefined && search.explicit !== '') return checkedChoice(search.explicit, '--soundfont');
+  if (search.explicit !== undefined && search.explicit !== '') return checkedChoice(search.explicit, '{soundfont}');
   const fromEnv = env.SOUNDFONT;
   if (fromEnv !== undefined && fromEnv.trim() !== '') return checkedChoice(fromEnv, 'SOUNDFONT');
   const projectDir = search.projectDir ?? PROJECT_SOUNDFONT_DIR;
@@ -94,6 +94,6 @@ export function resolveSoundfont(search: SoundfontSearch = {}): string {
   if (system !== undefined) return system;
   throw new MissingDependencyError(
     'no General MIDI soundfont found — install one with `apt-get install fluid-soundfont-gm` ' +
-      `(or timgm6mb-soundfont), put an .sf2 file in ${projectDir}, or pass --soundfont / set SOUNDFONT`,
+      `(or timgm6mb-soundfont), put an .sf2 file in ${projectDir}, or pass {soundfont} / set SOUNDFONT`,
   );
 }

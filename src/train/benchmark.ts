@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../model/backend.js';
 import { type ModelConfig, REFERENCE_CONFIG } from '../model/config.js';
-import { LstmNetwork } from '../model/network.js';
+import { createLanguageModel } from '../model/create-language-model.js';
 import { Rng } from '../model/rng.js';
 import { buildStockModel, setStockWeights } from '../model/stock.js';
 import { ReplicaPool } from './replica-pool.js';
 import { trainingSettingsSchema } from './settings.js';
 import { replicaCount } from './trainer.js';
-import { CONTROL } from './worker-protocol.js';
+import { CONTROL } from './replica-calls.js';
 import { buildCorpus, buildWindows } from './windows.js';
 
 /**
@@ -59,7 +59,7 @@ export async function benchEngineTraining(
   const pieces = Array.from({ length: BATCH * batches }, () => randomTokens(rng, SEQ_LEN + 1, config.vocabSize));
   const train = buildCorpus(pieces);
   const settings = trainingSettingsSchema.parse({ seqLen: SEQ_LEN, batchSize: BATCH, learningRate: 1e-3, epochs: 1, threads, clipNorm: 0, seed: 1 });
-  const net = new LstmNetwork(config);
+  const net = createLanguageModel(config);
   net.initialize(1);
   const world = replicaCount(threads, BATCH);
   const control = new SharedArrayBuffer(CONTROL.length * 4);
@@ -97,7 +97,7 @@ export async function benchEngineTraining(
         if (now - firstAt > stopAfter) Atomics.store(new Int32Array(control), CONTROL.stopRequest, 1);
       }
     };
-    pool.broadcast({
+    await pool.epoch({
       type: 'epoch',
       epoch: 0,
       order: Int32Array.from({ length: BATCH * batches }, (_, i) => i),
@@ -105,7 +105,6 @@ export async function benchEngineTraining(
       shifts: null,
       learningRate: settings.learningRate,
     });
-    await pool.collect('epochDone');
     const timed = lastBatch - firstBatch;
     if (timed <= 0) throw new Error('engine benchmark ran too few batches');
     return { tokensPerSecond: (timed * BATCH * SEQ_LEN) / ((lastAt - firstAt) / 1000), batches: timed, threads: world };
@@ -163,7 +162,7 @@ export async function benchGeneration(options: { seconds?: number } = {}): Promi
   const backend = await selectBackend();
   const seconds = options.seconds ?? 3;
   const config = REFERENCE_CONFIG;
-  const net = new LstmNetwork(config);
+  const net = createLanguageModel(config);
   net.initialize(3);
   const rng = new Rng(4);
 

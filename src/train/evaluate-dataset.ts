@@ -4,7 +4,8 @@ import { pieceLengthBeats } from '../music/piece.js';
 import { TokenStreamState } from '../music/tokens.js';
 import { Vocabulary } from '../music/vocabulary.js';
 import { readsPianoRollFrames, type LoadedModel } from '../model/model-files.js';
-import { LstmNetwork } from '../model/network.js';
+import { languageModelFrom } from '../model/create-language-model.js';
+import type { LanguageModel } from '../model/language-model.js';
 import { InvalidInputError } from '../util/errors.js';
 import { sequenceNll } from './evaluate.js';
 
@@ -44,7 +45,7 @@ export interface ScoringGrammar {
  * Generic evaluator: exact full-context NLL of each sequence (end token
  * included), normalised per predicted token and per quarter-note frame.
  */
-export function evaluateSequences(net: LstmNetwork, sequences: readonly ScoredSequence[], grammar?: ScoringGrammar): Omit<EvaluationResult, 'skipped'> {
+export function evaluateSequences(net: LanguageModel, sequences: readonly ScoredSequence[], grammar?: ScoringGrammar): Omit<EvaluationResult, 'skipped'> {
   if (sequences.length === 0) throw new InvalidInputError('nothing to evaluate: no pieces');
   const mask = grammar ? () => new TokenStreamState(grammar) : undefined;
   const result = sequenceNll(
@@ -106,7 +107,5 @@ export async function evaluateModelOnDataset(model: LoadedModel, dataset: Datase
   const stored = model.card?.data?.stepsPerQuarter;
   const stepsPerQuarter = typeof stored === 'number' ? stored : 4;
   const { sequences, skipped } = await encodeDataset(dataset, { vocabulary, stepsPerQuarter, ...(split ? { split } : {}) });
-  const net = new LstmNetwork(model.config);
-  net.setParameters(model.params);
-  return { ...evaluateSequences(net, sequences, { vocabulary, stepsPerQuarter }), skipped };
+  return { ...evaluateSequences(languageModelFrom(model), sequences, { vocabulary, stepsPerQuarter }), skipped };
 }

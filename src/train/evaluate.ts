@@ -1,4 +1,4 @@
-import type { LstmNetwork } from '../model/network.js';
+import type { LanguageModel } from '../model/language-model.js';
 import type { TokenMask } from '../model/sampler.js';
 
 export interface SequenceNll {
@@ -28,7 +28,7 @@ export interface SequenceNllOptions {
  * carried from the first token to the last, not reset per window). Runs
  * `batch` sequences side by side through the stateful stepper.
  */
-export function sequenceNll(net: LstmNetwork, sequences: ReadonlyArray<ArrayLike<number>>, options: SequenceNllOptions = {}): SequenceNll {
+export function sequenceNll(net: LanguageModel, sequences: ReadonlyArray<ArrayLike<number>>, options: SequenceNllOptions = {}): SequenceNll {
   const { batch = 16, mask } = options;
   const V = net.config.vocabSize;
   const perSequence = new Float64Array(sequences.length);

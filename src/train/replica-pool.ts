@@ -1,87 +1,58 @@
-import { Worker } from 'node:worker_threads';
+import { launch, type LaunchedEntry } from '../jobs/launch.js';
 import { workerEntryPath } from '../util/built-entry.js';
-import type { FromWorker, ToWorker, TrainWorkerData } from './worker-protocol.js';
+import type { EpochDone, ReplicaCall, ReplicaProgress, Snapshot, TrainWorkerData, Validated } from './replica-calls.js';
 
-type Reply<K extends FromWorker['type']> = Extract<FromWorker, { type: K }>;
-
-/** The training replicas: one worker thread each, driven by request/collect. */
+/** The training replicas: one worker thread each (src/workers/train-worker.ts), driven by calls. */
 export class ReplicaPool {
-  private readonly workers: Worker[] = [];
-  private readonly inbox: FromWorker[][] = [];
-  private readonly waiters: Array<() => void> = [];
-  private failure: Error | undefined;
-  onProgress: ((message: Reply<'progress'>) => void) | undefined;
+  onProgress: ((progress: ReplicaProgress) => void) | undefined;
+
+  private constructor(private readonly replicas: LaunchedEntry[]) {}
 
   static async start(world: number, base: Omit<TrainWorkerData, 'rank' | 'world'>): Promise<ReplicaPool> {
-    const pool = new ReplicaPool();
     const file = workerEntryPath('train-worker');
-    for (let rank = 0; rank < world; rank++) {
-      const worker = new Worker(file, { workerData: { ...base, rank, world } satisfies TrainWorkerData });
-      pool.workers.push(worker);
-      pool.inbox.push([]);
-      worker.on('message', (message: FromWorker) => {
-        if (message.type === 'progress') pool.onProgress?.(message);
-        else if (message.type === 'error') pool.fail(new Error(`training worker ${rank}: ${message.message}`));
-        else pool.inbox[rank]!.push(message);
-        pool.wake();
-      });
-      worker.on('error', (error) => pool.fail(error));
-      worker.on('exit', (code) => {
-        if (code !== 0) pool.fail(new Error(`training worker ${rank} exited with code ${code}`));
-      });
-    }
+    const replicas: LaunchedEntry[] = [];
     try {
-      await pool.collect('ready');
+      for (let rank = 0; rank < world; rank++) {
+        replicas.push(launch(file, { via: 'thread', name: `training worker ${rank}`, data: { ...base, rank, world } satisfies TrainWorkerData }));
+      }
     } catch (error) {
-      await pool.close();
+      for (const replica of replicas) replica.stop();
       throw error;
     }
-    return pool;
+    return new ReplicaPool(replicas);
   }
 
-  private fail(error: Error): void {
-    this.failure ??= error;
-    this.wake();
+  /** Runs (the rest of) one epoch on every replica; replica 0 reports progress. */
+  epoch(call: Extract<ReplicaCall, { type: 'epoch' }>): Promise<EpochDone[]> {
+    return this.all<EpochDone>(call);
   }
 
-  private wake(): void {
-    for (const waiter of this.waiters.splice(0)) waiter();
+  /** Each replica's share of the validation NLL. */
+  validate(): Promise<Validated[]> {
+    return this.all<Validated>({ type: 'validate' });
   }
 
-  broadcast(message: ToWorker): void {
-    for (const worker of this.workers) worker.postMessage(message);
+  /** Weights and optimizer state (every replica holds the same; replica 0 answers). */
+  snapshot(): Promise<Snapshot> {
+    return this.call<Snapshot>(0, { type: 'snapshot' });
   }
 
-  /** Waits for one reply of `type` from every worker. */
-  async collect<K extends FromWorker['type']>(type: K): Promise<Array<Reply<K>>> {
-    for (;;) {
-      if (this.failure) throw this.failure;
-      if (this.inbox.every((queue) => queue.some((m) => m.type === type))) {
-        return this.inbox.map((queue) => {
-          const index = queue.findIndex((m) => m.type === type);
-          return queue.splice(index, 1)[0] as Reply<K>;
-        });
-      }
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
+  close(): Promise<void> {
+    for (const replica of this.replicas) replica.stop();
+    return Promise.resolve();
+  }
+
+  private all<R>(call: ReplicaCall): Promise<R[]> {
+    return Promise.all(this.replicas.map((_, rank) => this.call<R>(rank, call)));
+  }
+
+  private async call<R>(rank: number, call: ReplicaCall): Promise<R> {
+    const onProgress = rank === 0 ? (progress: ReplicaProgress) => this.onProgress?.(progress) : undefined;
+    try {
+      return await this.replicas[rank]!.call<R, ReplicaProgress>(call, onProgress ? { onProgress } : {});
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new Error(message.startsWith('training worker') ? message : `training worker ${rank}: ${message}`, { cause: error });
     }
-  }
-
-  /** Waits for a reply from worker 0 only. */
-  async first<K extends FromWorker['type']>(type: K): Promise<Reply<K>> {
-    for (;;) {
-      if (this.failure) throw this.failure;
-      const queue = this.inbox[0]!;
-      const index = queue.findIndex((m) => m.type === type);
-      if (index >= 0) return queue.splice(index, 1)[0] as Reply<K>;
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
-    }
-  }
-
-  send(rank: number, message: ToWorker): void {
-    this.workers[rank]!.postMessage(message);
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

@@ -173,7 +173,7 @@ function modelsSection(report: ModelReport): string[] {
     const data = m.trainingPieces === null ? '—' : `${m.trainingPieces} pieces${m.trainingTokens === null ? '' : `, ${m.trainingTokens} tokens`}`;
     lines.push(
       `| ${m.label} | ${m.cardName ?? '—'} | ${m.styles.join(', ')} | ${m.parameters.toLocaleString('en-US')} | ${megabytes(m.bytes)} | ` +
-        `${m.embedding} · ${m.layers.join('×')} LSTM | ${m.epochs ?? '—'} | ${duration(m.trainingSeconds)} | ${m.validationNll === null ? '—' : f(m.validationNll, 4)} | ${data} |`,
+        `${m.embedding} · ${m.layers.join('×')} ${m.cell.toUpperCase()} | ${m.epochs ?? '—'} | ${duration(m.trainingSeconds)} | ${m.validationNll === null ? '—' : f(m.validationNll, 4)} | ${data} |`,
     );
   }
   lines.push(

@@ -2,8 +2,9 @@
  * The model quality report (`rhythmix report`, issue #8): likelihood on the held-out splits,
  * mgeval feature-distribution overlaps between generated and held-out music per style, bar
  * repetition and degenerate generated pieces with issue #13's targets (structure.ts, targets.ts),
- * model cards, and example pieces rendered through the compose pipeline. This module collects the
- * numbers; report-markdown.ts writes them as docs/model-report.md.
+ * model cards, and example pieces. This module measures; what it measures is composed (and the
+ * examples rendered) by the report use case (src/app/report.ts), which hands the pieces in through
+ * `ReportGeneration`. report-markdown.ts writes the numbers as docs/model-report.md.
  *
  * Deterministic for a seed: generation uses fixed sampling seeds, reference excerpts are picked
  * by position, and nothing depends on the clock except the run's duration line.
@@ -14,22 +15,15 @@ import path from 'node:path';
 import { assignSplit } from '../datasets/build.js';
 import type { Dataset, Split } from '../datasets/dataset.js';
 import { openDataset } from '../datasets/spec.js';
-import type { Composer, CompositionRequest } from '../compose/composer.js';
-import { LstmComposer } from '../compose/lstm-composer.js';
-import { parseComposeOptions } from '../compose/options.js';
-import { buildRequest, composeToFiles } from '../compose/pipeline.js';
-import { loadSeed } from '../compose/seed-input.js';
 import { FEATURE_NAMES, pieceFeatures, type PieceFeatures } from '../music/features.js';
 import { degenerateReasons } from '../music/degenerate.js';
 import { barCount, barStartBeats, noteCount, slicePiece, type Piece } from '../music/piece.js';
 import { DEFAULT_STEPS_PER_QUARTER, quantizePiece } from '../music/quantize.js';
 import { barRepetition, type Repetition } from '../music/repetition.js';
 import { STYLES, type Style } from '../music/styles.js';
-import { paramCount } from '../model/config.js';
-import { Generator } from '../model/generator.js';
+import type { RecurrentCell } from '../model/cells.js';
+import { cellOf, paramCount } from '../model/config.js';
 import { cardNumber, loadModel, MODEL_FILES, resolveModelDir, trainingStages, type LoadedModel } from '../model/model-files.js';
-import { resolveSoundfont } from '../render/soundfonts.js';
-import { locateRenderTools } from '../render/tools.js';
 import { errorMessage, InvalidInputError, MissingDependencyError, RhythmixError } from '../util/errors.js';
 import { datasetSpecForModel, evaluateModelOnDataset, type EvaluationResult } from './evaluate-dataset.js';
 import { compareSets, summarize, type Bandwidth, type SetComparison } from './mgeval.js';
@@ -100,9 +94,39 @@ export interface ReportOptions {
   readonly bandwidth?: Bandwidth;
   /** Shared data-set folder (default: paths.ts). */
   readonly datasetsRoot?: string;
-  /** Render examples on a worker thread (default) or inline. */
-  readonly renderIn?: 'worker' | 'inline';
   readonly onProgress?: (stage: string, fraction: number) => void;
+  /** Stops the run between pieces. */
+  readonly signal?: AbortSignal;
+}
+
+/** What a generated piece of a style is asked to be: compose's defaults for that style. */
+export interface GenerationRequest {
+  readonly bars: number;
+  /** Length in quarter notes. */
+  readonly totalBeats: number;
+  readonly tracks: number;
+  readonly bpm: number;
+  readonly timeSignature: { readonly numerator: number; readonly denominator: number };
+  readonly temperature?: number;
+  readonly topK?: number;
+}
+
+/** The files of one rendered example piece. */
+export type ExampleFiles = Pick<SampleFiles, 'midi' | 'audio' | 'image' | 'bars' | 'notes' | 'seconds'>;
+
+/**
+ * How the report gets its music, handed in by the report use case: the request per style, and
+ * per model a function composing a piece with a fixed sampling seed and one rendering an example.
+ */
+export interface ReportGeneration {
+  request(style: Style): GenerationRequest;
+  composerFor(label: string, model: LoadedModel): ReportComposer;
+}
+
+export interface ReportComposer {
+  compose(style: Style, samplingSeed: number): Promise<Piece>;
+  /** Renders example `samplingSeed` of `style` into `dir` (MIDI, Ogg, PNG). */
+  renderExample(style: Style, samplingSeed: number, dir: string, onProgress: (fraction: number) => void): Promise<ExampleFiles>;
 }
 
 export interface ModelSummary {
@@ -115,6 +139,8 @@ export interface ModelSummary {
   bytes: number;
   embedding: number;
   layers: number[];
+  /** The recurrent cell of the layers. */
+  cell: RecurrentCell;
   vocabSize: number;
   epochs: number | null;
   trainingSeconds: number | null;
@@ -189,7 +215,7 @@ function modelLabel(nameOrPath: string): string {
 
 /** Fails before any work when a model is missing, naming each missing one. */
 export function checkModelsExist(models: readonly string[]): void {
-  if (models.length === 0) throw new InvalidInputError('--models is empty: name at least one model, e.g. --models jsb-bench');
+  if (models.length === 0) throw new InvalidInputError('{models} is empty: name at least one model, e.g. {models} jsb-bench', { field: 'models' });
   const missing = models.filter((m) => !existsSync(path.join(resolveModelDir(m), MODEL_FILES.topology)));
   if (missing.length === 0) return;
   const present = models.filter((m) => !missing.includes(m));
@@ -197,7 +223,7 @@ export function checkModelsExist(models: readonly string[]): void {
   const hint = missing.map((m) => `\`rhythmix train --preset ${modelLabel(m)}\``).join(' / ');
   throw new MissingDependencyError(
     `model${missing.length > 1 ? 's' : ''} missing: ${list}. Train ${missing.length > 1 ? 'them' : 'it'} (${hint})` +
-      (present.length > 0 ? ` or leave ${missing.length > 1 ? 'them' : 'it'} out: --models ${present.join(',')}` : ''),
+      (present.length > 0 ? ` or leave ${missing.length > 1 ? 'them' : 'it'} out: {models} ${present.join(',')}` : ''),
   );
 }
 
@@ -233,6 +259,7 @@ async function summarizeModel(label: string, model: LoadedModel): Promise<ModelS
     bytes: await folderBytes(model.dir),
     embedding: model.config.embedding,
     layers: [...model.config.layers],
+    cell: cellOf(model.config),
     vocabSize: model.config.vocabSize,
     epochs: cardNumber(card?.epochs),
     // A two-stage preset's card lists its earlier stages; the time to rebuild the model is the sum.
@@ -300,14 +327,6 @@ export function pieceSeed(seed: number, style: Style, index: number): number {
   return (seed * 1_000_003 + STYLES.indexOf(style) * 100_003 + index + 1) >>> 0;
 }
 
-/** A composer that always samples with `seed` (in place of the pipeline's random sampling seed). */
-function seededComposer(base: Composer, seed: number): Composer {
-  return {
-    model: base.model,
-    compose: (seedPiece, request, onProgress, signal) => base.compose(seedPiece, { ...request, samplingSeed: seed }, onProgress, signal),
-  };
-}
-
 function emptyComparison(generatedPieces: number, referencePieces: number): SetComparison {
   const none = summarize([]);
   return {
@@ -342,31 +361,20 @@ function featureRows(generated: readonly PieceFeatures[], reference: readonly Pi
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** Collects every number of the report. */
-export async function collectReport(options: ReportOptions): Promise<ModelReport> {
+/** Measures every number of the report on the music `generation` makes (options checked by src/app/report.ts). */
+export async function collectReport(options: ReportOptions, generation: ReportGeneration): Promise<ModelReport> {
   const progress = options.onProgress ?? (() => undefined);
   const bandwidth = options.bandwidth ?? 'scott';
-  if (!Number.isInteger(options.pieces) || options.pieces < 2) throw new InvalidInputError(`--pieces must be an integer ≥ 2, got ${options.pieces}`);
-  if (!Number.isInteger(options.referencePieces) || options.referencePieces < 2)
-    throw new InvalidInputError(`reference pieces must be an integer ≥ 2, got ${options.referencePieces}`);
-  if (options.samples > 0) {
-    if (options.samplesDir === undefined) throw new InvalidInputError('example pieces need a folder (--samples DIR)');
-    // Fail on a missing tool or soundfont before minutes of work.
-    locateRenderTools();
-    resolveSoundfont({});
-  }
   checkModelsExist(options.models);
 
   const loaded: Array<{ label: string; model: LoadedModel }> = [];
   for (const name of options.models) loaded.push({ label: modelLabel(name), model: await loadModel(name) });
   const labels = loaded.map((m) => m.label);
-  if (new Set(labels).size !== labels.length) throw new InvalidInputError(`--models names a model twice: ${labels.join(', ')}`);
+  if (new Set(labels).size !== labels.length) throw new InvalidInputError(`{models} names a model twice: ${labels.join(', ')}`, { field: 'models' });
   const models = await Promise.all(loaded.map(({ label, model }) => summarizeModel(label, model)));
   const covered = new Set(models.flatMap((m) => m.styles));
 
-  // Compose's defaults, through compose's own option parsing: no seed, default length and tracks.
-  const emptySeed = await loadSeed({ seedBars: 4 });
-  const requestFor = (style: Style): CompositionRequest => buildRequest(parseComposeOptions({ style }), emptySeed);
+  const requestFor = (style: Style): GenerationRequest => generation.request(style);
   const defaults = requestFor('classical');
 
   const likelihood: LikelihoodRow[] = [];
@@ -387,8 +395,7 @@ export async function collectReport(options: ReportOptions): Promise<ModelReport
 
   for (const { label, model } of loaded) {
     const styles = modelStyles(model);
-    const generator = new Generator(model);
-    const composer = new LstmComposer(label, generator);
+    const composer = generation.composerFor(label, model);
     for (const style of styles) {
       const spec = HELD_OUT[style];
       progress(`${label}: NLL on ${spec.data} ${spec.split}`, 0);
@@ -411,7 +418,7 @@ export async function collectReport(options: ReportOptions): Promise<ModelReport
           pieces: set.pieces,
           features: set.excerpts.map(pieceFeatures),
           repetition: set.excerpts.map((p) => barRepetition(p)),
-          degenerate: heldOutCheck(set.excerpts.map((p) => degenerateReasons(p, { requestedTracks: requestFor(style).instruments.length }))),
+          degenerate: heldOutCheck(set.excerpts.map((p) => degenerateReasons(p, { requestedTracks: requestFor(style).tracks }))),
           total: set.total,
           count: set.excerpts.length,
         };
@@ -426,12 +433,13 @@ export async function collectReport(options: ReportOptions): Promise<ModelReport
       for (let i = 0; i < options.pieces; i++) {
         progress(`${label}: composing ${style}`, i / options.pieces);
         await tick();
+        options.signal?.throwIfAborted();
         const seed = pieceSeed(options.seed, style, i);
-        const piece = await composer.compose(emptySeed.piece, { ...request, samplingSeed: seed }, () => undefined);
+        const piece = await composer.compose(style, seed);
         if (noteCount(piece) === 0) empty += 1;
         generated.push(pieceFeatures(piece));
         generatedRepetition.push(barRepetition(piece));
-        checked.push({ seed, reasons: degenerateReasons(piece, { requestedTracks: request.instruments.length, lengthBeats: request.totalBeats }) });
+        checked.push({ seed, reasons: degenerateReasons(piece, { requestedTracks: request.tracks, lengthBeats: request.totalBeats }) });
       }
       repetition.push(repetitionRow(label, style, repetitionSet(generatedRepetition), repetitionSet(reference.repetition)));
       degenerate.push(degenerateRow(label, style, checked, reference.degenerate));
@@ -450,14 +458,7 @@ export async function collectReport(options: ReportOptions): Promise<ModelReport
         const dir = path.join(options.samplesDir, `${label}-${style}-${i + 1}`);
         progress(`${label}: rendering ${style} example ${i + 1}`, 0);
         try {
-          const summary = await composeToFiles(
-            { style, outDir: dir },
-            {
-              composer: seededComposer(composer, seed),
-              renderIn: options.renderIn ?? 'worker',
-              onProgress: (p) => progress(`${label}: rendering ${style} example ${i + 1}`, p.fraction),
-            },
-          );
+          const summary = await composer.renderExample(style, seed, dir, (fraction) => progress(`${label}: rendering ${style} example ${i + 1}`, fraction));
           samples.push({
             model: label,
             style,
@@ -486,7 +487,7 @@ export async function collectReport(options: ReportOptions): Promise<ModelReport
       bars: defaults.bars,
       bpm: defaults.bpm,
       timeSignature: `${defaults.timeSignature.numerator}/${defaults.timeSignature.denominator}`,
-      tracks: defaults.instruments.length,
+      tracks: defaults.tracks,
       temperature: defaults.temperature === undefined ? '1 (engine default)' : String(defaults.temperature),
       topK: defaults.topK === undefined ? 'off (engine default)' : String(defaults.topK),
       topP: '1 (off, engine default)',

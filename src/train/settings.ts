@@ -19,7 +19,7 @@ export const trainingSettingsSchema = z.object({
   lrDecay: z.number().gt(0).max(1).default(1),
   /**
    * Stateful truncated BPTT: each batch row plays whole pieces window after window and carries
-   * its LSTM state across windows, so the model learns from the context it is used with.
+   * its recurrent state across windows, so the model learns from the context it is used with.
    */
   stateful: z.boolean().default(false),
 });

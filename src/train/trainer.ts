@@ -2,20 +2,24 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { type ModelConfig, paramCount } from '../model/config.js';
+import { type ModelConfig, cellOf, paramCount } from '../model/config.js';
 import { type ModelCard, saveModel } from '../model/model-files.js';
-import { LstmNetwork } from '../model/network.js';
+import { createLanguageModel } from '../model/create-language-model.js';
 import { Rng } from '../model/rng.js';
 import { InvalidInputError } from '../util/errors.js';
 import { ReplicaPool } from './replica-pool.js';
 import { trainingSettingsSchema, type TrainingSettings } from './settings.js';
-import { CONTROL, type OptimizerState } from './worker-protocol.js';
+import type { OptimizerState } from '../model/adam.js';
+import { CONTROL } from './replica-calls.js';
 import { pitchPositions, transpositionRange } from '../music/transpose.js';
 import { Vocabulary, VocabularyMismatchError } from '../music/vocabulary.js';
 import { styleKeyCounts, type StyleKeyCounts } from '../music/key-distribution.js';
 import { buildCorpus, buildWindows, pieceCount, statefulOrder, type TokenCorpus, type WindowIndex } from './windows.js';
 
-export const ENGINE_NAME = 'rhythmix-lstm/1 (wasm simd128)';
+/** The card's `engine`: which engine and cell trained the model. */
+export function engineName(config: ModelConfig): string {
+  return `rhythmix-${cellOf(config)}/1 (wasm simd128)`;
+}
 
 export interface TrainingData {
   train: ReadonlyArray<ArrayLike<number>>;
@@ -245,7 +249,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   if (resumed) params = resumed.params;
   else if (options.initialParams) params = options.initialParams.slice();
   else {
-    const net = new LstmNetwork(config);
+    const net = createLanguageModel(config);
     net.initialize(settings.seed);
     params = net.getParameters();
   }
@@ -301,8 +305,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const elapsed = (): number => baseSeconds + (performance.now() - sessionStart) / 1000;
 
   const writeCheckpoint = async (): Promise<{ params: Float32Array }> => {
-    pool.send(0, { type: 'snapshot' });
-    const snap = await pool.first('snapshot');
+    const snap = await pool.snapshot();
     state.trainingSeconds = elapsed();
     await saveCheckpoint(outDir, state, snap.params, snap.optimizer);
     return { params: snap.params };
@@ -326,7 +329,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     validationNll,
     validationMetric: 'token NLL in nats per predicted token (full-context, end token included)',
     trainingSeconds: Math.round(elapsed() * 10) / 10,
-    engine: ENGINE_NAME,
+    engine: engineName(config),
     ...(Object.keys(keyCounts).length > 0 ? { keys: keyCounts } : {}),
     ...options.cardExtras,
   });
@@ -369,7 +372,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       rateTokens = 0;
       const order = epochOrder(trainWindows, settings, epoch);
       batchesPerEpoch = Math.ceil(order.length / settings.batchSize);
-      pool.broadcast({
+      const done = await pool.epoch({
         type: 'epoch',
         epoch,
         order,
@@ -377,7 +380,6 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
         shifts: transposition ? epochShifts(transposition, settings.seed, epoch) : null,
         learningRate: state.learningRate ?? settings.learningRate,
       });
-      const done = await pool.collect('epochDone');
       state.nextBatch = done[0]!.nextBatch;
       if (done[0]!.stopped && state.nextBatch < batchesPerEpoch) {
         reason = 'interrupted';
@@ -386,8 +388,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       }
       let validationNll: number | null = null;
       if (valid.tokens.length > 0 && data.valid.length > 0) {
-        pool.broadcast({ type: 'validate' });
-        const parts = await pool.collect('validated');
+        const parts = await pool.validate();
         const nll = parts.reduce((s, p) => s + p.nll, 0);
         const tokens = parts.reduce((s, p) => s + p.tokens, 0);
         validationNll = tokens > 0 ? nll / tokens : null;

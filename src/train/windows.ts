@@ -105,7 +105,7 @@ export function fillBatch(
 /**
  * Stateful truncated BPTT: an epoch's window ids laid out as `batchSize` streams, batch-major
  * ([batch][row], -1 = padding). Each stream plays whole pieces, their windows in order, so a
- * row's LSTM state can be carried from one batch to the next. Pieces go longest first to the
+ * row's recurrent state can be carried from one batch to the next. Pieces go longest first to the
  * stream that is shortest so far, then each stream plays its pieces in a shuffled order, so the
  * streams end together: with pieces dealt at random, one long piece left playing alone at an
  * epoch's end took full-size steps on its own and validation NLL jumped. For the same reason a
@@ -144,7 +144,7 @@ export function statefulOrder(windows: WindowIndex, batchSize: number, rng: Rng)
 }
 
 /**
- * Rows whose LSTM state must start from zero: padding, and every window that does not continue
+ * Rows whose recurrent state must start from zero: padding, and every window that does not continue
  * the window the same row held in the previous batch (a new piece or segment, or the first batch
  * a worker runs). `previous` holds those ids and is updated in place.
  */

@@ -40,9 +40,16 @@ export function addLogSecret(value: string | undefined): void {
   if (signature && signature.length >= 8) secrets.add(signature);
 }
 
-/** Replaces every registered secret (raw and JSON-escaped) with [redacted]. */
+/**
+ * An interaction's webhook token where it shows in a REST URL (a DiscordAPIError's `url`):
+ * `/webhooks/<application>/<token>` and `/interactions/<id>/<token>`. These tokens are one per
+ * interaction, so they are matched by place rather than registered.
+ */
+const INTERACTION_TOKEN_IN_URL = /(\/(?:webhooks|interactions)\/\d+\/)[^/\s"?\\]+/g;
+
+/** Replaces every registered secret (raw and JSON-escaped) and every interaction token in a URL with [redacted]. */
 export function scrubSecrets(text: string): string {
-  let out = text;
+  let out = text.replace(INTERACTION_TOKEN_IN_URL, `$1${REDACTED}`);
   // Longest first, so a full token is replaced before its signature part.
   for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
     for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1)])) {

@@ -1,23 +1,33 @@
 /**
- * Child-process entry for the bot's compose jobs (started with runInChild at low priority):
- * compose options → piece.mid, piece.ogg, piece.png in `options.outDir` → the summary and the
- * piece's tokens. Generation and rendering both run here, so the bot's process only waits.
+ * Child-process entry for the bot's compose jobs (low priority): compose options → piece.mid,
+ * piece.ogg, piece.png in `options.outDir` → the summary and the piece's tokens, through the compose
+ * use case (src/app/compose.ts). Generation and rendering both run here, so the bot's process only
+ * waits.
+ *
+ * Long-lived: the bot keeps a pool of these warm (src/jobs/worker-pool.ts), one job per call, and
+ * the loaded model stays between calls (composer-cache.ts: reloaded when the job's model, or its
+ * files, differ). `runJob` (one call, then stop) works the same, for `COMPOSE_WORKERS=0`.
  */
 import type { Composer } from '../compose/composer.js';
-import { loadComposer } from '../compose/load-composer.js';
-import { composeToFiles, type ComposeProgress, type ComposeSummary } from '../compose/pipeline.js';
-import { serveChild } from '../jobs/run-in-child.js';
+import { createComposerCache } from '../compose/composer-cache.js';
+import { loadComposer, modelFingerprint } from '../compose/load-composer.js';
+import { compose, type ComposeProgress, type ComposeSummary } from '../app/compose.js';
+import { harmonize } from '../app/harmonize.js';
+import { serveCalls } from '../jobs/serve.js';
 import type { Piece } from '../music/piece.js';
 import { quantizePiece } from '../music/quantize.js';
 import { encodePiece } from '../music/tokens.js';
 
 export interface ComposeChildInput {
-  /** Options as `composeToFiles` takes them (validated there); `outDir` is the piece's folder. */
+  /** The compose use case's input (validated there, src/app/compose.ts); `outDir` is the piece's folder. */
   readonly options: Record<string, unknown>;
+  /** The use case to run (default compose); harmonize takes its own options (src/app/harmonize.ts). */
+  readonly useCase?: 'compose' | 'harmonize';
 }
 
 export interface ComposeChildOutput {
-  readonly summary: ComposeSummary;
+  /** `melodyKept` only from harmonize. */
+  readonly summary: ComposeSummary & { readonly melodyKept?: boolean };
   /** The piece in the default token language, or null when it cannot be encoded. */
   readonly tokens: number[] | null;
 }
@@ -44,10 +54,19 @@ function tokensOf(piece: Piece | undefined, style: string): number[] | null {
   }
 }
 
-serveChild<ComposeChildInput, ComposeChildOutput, ComposeProgress>(async (input, { progress, signal }) => {
-  const model = typeof input.options.model === 'string' ? input.options.model : undefined;
-  let composed: Piece | undefined;
-  const composer = capturing(await loadComposer(model), (piece) => (composed = piece));
-  const summary = await composeToFiles(input.options, { composer, renderIn: 'inline', onProgress: progress, signal });
-  return { summary, tokens: tokensOf(composed, summary.style) };
+const composers = createComposerCache(loadComposer, modelFingerprint);
+// Warm means loaded: the default model (RHYTHMIX_MODEL or the registry's current one) loads now, before
+// the first job. A failure here is the first job's to report (it tries again).
+composers.get(undefined).catch(() => undefined);
+
+serveCalls<ComposeChildInput, ComposeChildOutput, ComposeProgress>({
+  call: async (input, { progress, signal }) => {
+    const model = typeof input.options.model === 'string' ? input.options.model : undefined;
+    let composed: Piece | undefined;
+    // Taken once: the job composes with this model to its end, whatever is published meanwhile.
+    const composer = capturing(await composers.get(model), (piece) => (composed = piece));
+    const run = input.useCase === 'harmonize' ? harmonize : compose;
+    const summary = await run(input.options, { composer, renderIn: 'inline', onProgress: progress, signal });
+    return { summary, tokens: tokensOf(composed, summary.style) };
+  },
 });

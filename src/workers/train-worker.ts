@@ -5,23 +5,31 @@
  * deterministic for a given thread count) before each applies the same Adam
  * step. The coordinator is src/train/trainer.ts.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { entryData, serveCalls, type CallContext } from '../jobs/serve.js';
 import type { ModelConfig } from '../model/config.js';
-import { DEFAULT_ADAM, LstmNetwork } from '../model/network.js';
+import { AdamOptimizer, DEFAULT_ADAM } from '../model/adam.js';
+import { languageModelFrom } from '../model/create-language-model.js';
 import { Rng } from '../model/rng.js';
 import { sequenceNll } from '../train/evaluate.js';
 import type { TrainingSettings } from '../train/settings.js';
 import { type BatchAugmentation, type TokenCorpus, type WindowIndex, fillBatch, pieceCount, resetFlags } from '../train/windows.js';
-import { CONTROL, type ToWorker, type TrainWorkerData } from '../train/worker-protocol.js';
+import {
+  CONTROL,
+  type EpochDone,
+  type ReplicaCall,
+  type ReplicaProgress,
+  type Snapshot,
+  type TrainWorkerData,
+  type Validated,
+} from '../train/replica-calls.js';
 
-const data = workerData as TrainWorkerData;
-const port = parentPort!;
+const data = entryData<TrainWorkerData>();
 const { rank, world } = data;
 const config: ModelConfig = data.config;
 const settings: TrainingSettings = data.settings;
-const net = new LstmNetwork(config);
-net.setParameters(data.params);
-if (data.optimizer) net.setOptimizerState(data.optimizer);
+const net = languageModelFrom({ config, params: data.params });
+const optimizer = new AdamOptimizer(net, { ...DEFAULT_ADAM, learningRate: settings.learningRate });
+if (data.optimizer) optimizer.setState(data.optimizer);
 
 const control = new Int32Array(data.control);
 const stats = new Float64Array(data.stats);
@@ -38,7 +46,6 @@ const inputs = new Int32Array(rows * T);
 const targets = new Int32Array(rows * T);
 const resets = new Uint8Array(rows);
 const previousWindows = new Int32Array(rows).fill(-1);
-const adam = { ...DEFAULT_ADAM, learningRate: settings.learningRate };
 
 class Aborted extends Error {}
 
@@ -106,11 +113,11 @@ function trainStep(
     barrier();
     net.gradientView().set(reduced);
   }
-  if (count > 0) net.applyAdam(adam, 1 / count, settings.clipNorm);
+  if (count > 0) optimizer.step(1 / count, settings.clipNorm);
   return { loss, count };
 }
 
-function runEpoch(epoch: number, order: Int32Array, startBatch: number, shifts: Int8Array | null): void {
+function runEpoch(epoch: number, order: Int32Array, startBatch: number, shifts: Int8Array | null, progress: (p: ReplicaProgress) => void): EpochDone {
   const batches = Math.ceil(order.length / settings.batchSize);
   const augmentation = shifts && data.trainShiftable ? { shiftable: data.trainShiftable, shifts, keyFirst: data.keyFirst } : undefined;
   const ids = new Int32Array(settings.batchSize);
@@ -129,43 +136,49 @@ function runEpoch(epoch: number, order: Int32Array, startBatch: number, shifts: 
     if (rank === 0) {
       const now = Date.now();
       if (now - lastReport > 200 || b === batches - 1 || stop) {
-        port.postMessage({ type: 'progress', epoch, batch: b + 1, batches, loss: tokens > 0 ? lossSum / tokens : 0, tokens });
+        progress({ epoch, batch: b + 1, batches, loss: tokens > 0 ? lossSum / tokens : 0, tokens });
         lastReport = now;
         lossSum = 0;
         tokens = 0;
       }
     }
-    if (stop) {
-      port.postMessage({ type: 'epochDone', epoch, nextBatch: b + 1, stopped: true });
-      return;
-    }
+    if (stop) return { epoch, nextBatch: b + 1, stopped: true };
   }
-  port.postMessage({ type: 'epochDone', epoch, nextBatch: batches, stopped: false });
+  return { epoch, nextBatch: batches, stopped: false };
 }
 
-function validate(): void {
+function validate(): Validated {
   const corpus = data.valid;
   const pieces: Int32Array[] = [];
   for (let p = rank; p < pieceCount(corpus); p += world) pieces.push(corpus.tokens.subarray(corpus.starts[p], corpus.starts[p + 1]));
   const result = sequenceNll(net, pieces);
-  port.postMessage({ type: 'validated', nll: result.nll, tokens: result.tokens });
+  return { nll: result.nll, tokens: result.tokens };
 }
 
-port.on('message', (message: ToWorker) => {
-  try {
-    if (message.type === 'epoch') {
-      adam.learningRate = message.learningRate;
-      runEpoch(message.epoch, message.order, message.startBatch, message.shifts);
-    } else if (message.type === 'validate') validate();
-    else if (message.type === 'snapshot') {
-      const optimizer = net.getOptimizerState();
-      port.postMessage({ type: 'snapshot', params: net.getParameters(), optimizer }, [optimizer.m.buffer as ArrayBuffer, optimizer.v.buffer as ArrayBuffer]);
-    } else if (message.type === 'exit') process.exit(0);
-  } catch (error) {
-    Atomics.store(control, CONTROL.abort, 1);
-    Atomics.notify(control, CONTROL.generation);
-    if (!(error instanceof Aborted)) port.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) });
-    else port.postMessage({ type: 'error', message: error.message });
+function answer(call: ReplicaCall, context: CallContext<ReplicaProgress>): EpochDone | Validated | Snapshot {
+  switch (call.type) {
+    case 'epoch':
+      optimizer.settings.learningRate = call.learningRate;
+      return runEpoch(call.epoch, call.order, call.startBatch, call.shifts, context.progress);
+    case 'validate':
+      return validate();
+    case 'snapshot': {
+      const state = optimizer.getState();
+      context.transfer([state.m.buffer as ArrayBuffer, state.v.buffer as ArrayBuffer]);
+      return { params: net.getParameters(), optimizer: state };
+    }
   }
+}
+
+serveCalls<ReplicaCall, EpochDone | Validated | Snapshot, ReplicaProgress>({
+  call: (call, context) => {
+    try {
+      return answer(call, context);
+    } catch (error) {
+      // The other replicas may wait at a barrier for this one: release them.
+      Atomics.store(control, CONTROL.abort, 1);
+      Atomics.notify(control, CONTROL.generation);
+      throw error;
+    }
+  },
 });
-port.postMessage({ type: 'ready' });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkComposeInput, checkMidiAttachment, checkMidiBytes, composeInputFromSlash, discordWording } from '../../src/bot/compose/request.js';
+import { checkComposeInput, checkMidiAttachment, checkMidiBytes, composeInputFromSlash } from '../../src/bot/compose/request.js';
+import { discordFieldName, slashOptionName } from '../../src/bot/field-names.js';
 import { data as composeCommand } from '../../src/bot/commands/compose.js';
 import { MAX_SAMPLING_SEED } from '../../src/compose/options.js';
 import { InvalidInputError } from '../../src/util/errors.js';
@@ -53,6 +54,20 @@ describe('checkComposeInput', () => {
     expect((error as Error).message).toContain('C4q X4q\n    ^');
   });
 
+  it('shows a long seed by the stretch around its mistake, not whole', async () => {
+    const error = await checkComposeInput({ seed: `${'C4q '.repeat(110)}X4q ${'E4q '.repeat(110)}` }, false).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    const message = (error as Error).message;
+    expect(message).toContain('character 441');
+    expect(message).toMatch(/\n….{80}…\n {41}\^\n/);
+    expect(message.length).toBeLessThan(500);
+  });
+
+  it('quotes at most 80 characters of an attachment name', () => {
+    const name = `${'n'.repeat(300)}.txt`;
+    expect(() => checkMidiAttachment({ name, size: 10 })).toThrow(/^`midi` must be a MIDI file \(\.mid or \.midi\); "n{80}…" \(304 characters\) is not one$/);
+  });
+
   it('names Discord options, not CLI flags', async () => {
     await expect(checkComposeInput({ seed: 'C4w | D4w | E4w', bars: 2 }, false)).rejects.toThrow(/`length`/);
     await expect(checkComposeInput({ seed: 'C4q', instruments: ['piano'], tracks: 2 }, false)).rejects.toThrow(/use either `instruments` or `tracks`/);
@@ -62,10 +77,25 @@ describe('checkComposeInput', () => {
   });
 });
 
-describe('discordWording', () => {
-  it('rewrites flags', () => {
-    expect(discordWording('ask for more with --bars or --seconds')).toBe('ask for more with `length`');
-    expect(discordWording('--seed-bars and --seed')).toBe('`length` and `seed`');
+describe('field names in Discord', () => {
+  it('names each use-case field by its slash option', () => {
+    expect(slashOptionName('samplingSeed')).toBe('sample_seed');
+    expect(slashOptionName('topK')).toBe('top_k');
+    expect(['bars', 'seconds', 'seedBars'].map(slashOptionName)).toEqual(['length', 'length', 'length']);
+    expect(slashOptionName('temperature')).toBe('temperature');
+  });
+
+  it('words an invalid-input error with the option names, one `length` for bars or seconds', () => {
+    const error = new InvalidInputError('the seed already fills 3 bars — ask for more with {bars} or {seconds}', { field: 'bars' });
+    expect(error.message).toBe('the seed already fills 3 bars — ask for more with bars or seconds');
+    expect(error.worded(discordFieldName)).toBe('the seed already fills 3 bars — ask for more with `length`');
+  });
+
+  it('answers a bad temperature by the option name, not the CLI flag', async () => {
+    const error = (await checkComposeInput({ temperature: 9 }, false).catch((e: unknown) => e)) as InvalidInputError;
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error.field).toBe('temperature');
+    expect(error.message).toBe('`temperature`: Too big: expected number to be <=5 (got 9)');
   });
 });
 

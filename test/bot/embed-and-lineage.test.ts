@@ -128,6 +128,12 @@ describe('button requests', () => {
       play: true,
     });
     expect(rerollRequest(piece(), false).input).toMatchObject({ seed: 'C4q E4q', style: 'folk', bars: 4, temperature: 0.9 });
+    expect(rerollRequest(piece(), false)).not.toHaveProperty('useCase');
+  });
+
+  it('Re-roll of a /harmonize piece harmonizes its melody again', () => {
+    const harmonized = piece({ parameters: { request: { seed: 'E4q D4q C4h', tracks: 3, samplingSeed: 5 }, useCase: 'harmonize', melodyKept: true } });
+    expect(rerollRequest(harmonized, false)).toMatchObject({ kind: 'reroll', useCase: 'harmonize', input: { seed: 'E4q D4q C4h', tracks: 3 } });
   });
 
   it('Continue seeds with the whole piece and adds as many bars as it added', () => {

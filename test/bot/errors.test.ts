@@ -1,13 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { userMessage } from '../../src/bot/errors.js';
 import { QueueFullError, WorkerFailedError, WorkerTimeoutError } from '../../src/jobs/errors.js';
+import { deserializeError, serializeError } from '../../src/jobs/envelope.js';
 import { InvalidInputError, RhythmixError } from '../../src/util/errors.js';
 
 describe('userMessage', () => {
   it('shows user errors in Discord wording, without server paths', () => {
-    expect(userMessage(new InvalidInputError('--midi /srv/rhythmix/data/pieces/.work-abc/seed.mid contains no notes'))).toBe(
+    expect(userMessage(new InvalidInputError('{midi} /srv/rhythmix/data/pieces/.work-abc/seed.mid contains no notes', { field: 'midi' }))).toBe(
       '❌ `midi` seed.mid contains no notes',
     );
+  });
+
+  it('names the field by its slash option after the error crossed from the compose child', () => {
+    const child = new InvalidInputError('{samplingSeed}: must be a whole number from 0 to 2147483647 (got -1)', { field: 'samplingSeed', received: -1 });
+    const rebuilt = deserializeError(JSON.parse(JSON.stringify(serializeError(child))) as ReturnType<typeof serializeError>);
+    expect(userMessage(rebuilt)).toBe('❌ `sample_seed`: must be a whole number from 0 to 2147483647 (got -1)');
   });
 
   it('says when to retry a full queue', () => {

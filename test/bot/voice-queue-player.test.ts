@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AudioPlayerStatus } from '@discordjs/voice';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { QueuePlayer, VoiceQueueFullError, type LeaveReason, type QueuePlayerOptions, type QueueItem } from '../../src/bot/voice/queue-player.js';
+import { VoiceQueueFullError, type LeaveReason, type QueueItem } from '../../src/workers/voice/protocol.js';
+import { QueuePlayer, type QueuePlayerOptions } from '../../src/workers/voice/queue-player.js';
 import { renderChordOgg } from '../sim/index.js';
 
 /**

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PlayerRegistry, type LeaveReason } from '../../src/bot/voice/guild-player.js';
 
 /**
- * The main thread ⇄ voice thread bridge (the built dist/bot/voice/voice-thread.js): the voice
+ * The main thread ⇄ voice thread bridge (the built dist/workers/voice-thread.js): the voice
  * thread's gateway payloads come out of the guild's adapter on the main thread, and its answers
  * and departures reach the main thread's players. No Discord here: the adapter records what it
  * is asked to send and never answers, so the join times out.

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertCliBuilt, runCli } from './run-cli.js';
 import { createPiece } from '../../src/music/piece.js';
 import { writeMidi } from '../../src/midi/write.js';
+import { noteOff, noteOn, program, smf, tempo, timeSignature, varInt } from '../midi/smf.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rhythmix-inspect-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -68,6 +69,48 @@ describe('rhythmix inspect', () => {
     expect(lines[0]).toMatch(/^rhythmix: /);
     expect(lines[0]).toContain(file);
     expect(lines[0]).toMatch(pattern);
+  });
+
+  it('prints at most 64 KB for a file at every limit: names cut, long lists counted', () => {
+    // A conductor track with the most tempo and metre changes allowed, then 255 tracks whose
+    // names are 300 characters with a terminal escape code.
+    const name = (i: number) => [...Buffer.from(`\u001b[31m${'n'.repeat(290)}${i}`, 'latin1')];
+    const conductor = [
+      ...Array.from({ length: 20_000 }, (_, i) => tempo(1, i % 2 ? 400_000 : 500_000)).flat(),
+      ...Array.from({ length: 10_000 }, (_, i) => timeSignature(i === 0 ? 0 : 1, i % 2 ? 3 : 4, 2)).flat(),
+    ];
+    const tracks = Array.from({ length: 255 }, (_, i) => {
+      const bytes = name(i);
+      return [0x00, 0xff, 0x03, ...varInt(bytes.length), ...bytes, ...program(0, i % 16, i % 128), ...noteOn(0, i % 16, 60), ...noteOff(480, i % 16, 60)];
+    });
+    const file = join(dir, 'limits.mid');
+    writeFileSync(file, smf([conductor, ...tracks]));
+
+    const json = rhythmix('inspect', file, '--json');
+    expect(json.stderr).toBe('');
+    expect(json.status).toBe(0);
+    expect(Buffer.byteLength(json.stdout)).toBeLessThanOrEqual(64 * 1024);
+    const summary = JSON.parse(json.stdout) as {
+      tracks: Array<{ name: string }>;
+      track_count: number;
+      tempos: unknown[];
+      tempo_count: number;
+      time_signature_count: number;
+    };
+    // The first change (at tick 1) repeats the default 120 BPM and merges into it.
+    expect(summary).toMatchObject({ track_count: 255, tempo_count: 20_000, time_signature_count: 10_000 });
+    expect(summary.tracks.length).toBeLessThan(255);
+    expect(summary.tempos.length).toBeLessThan(20_000);
+    expect([...summary.tracks[0]!.name]).toHaveLength(64);
+    expect(json.stdout).not.toContain('\u001b');
+
+    const text = rhythmix('inspect', file);
+    expect(text.status).toBe(0);
+    expect(Buffer.byteLength(text.stdout)).toBeLessThanOrEqual(64 * 1024);
+    expect(text.stdout).toMatch(/tempo\s+120 BPM \(19999 changes\)/);
+    expect(text.stdout).toMatch(/notes\s+255 in 255 tracks/);
+    expect(text.stdout).toMatch(/… and \d+ more tracks\n$/);
+    expect(text.stdout).not.toContain('\u001b');
   });
 
   it('a missing file and a file over --max-midi-bytes: exit code 2', () => {

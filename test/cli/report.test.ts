@@ -6,7 +6,8 @@ import { datasetsRoot } from '../../src/datasets/paths.js';
 import { FEATURE_NAMES } from '../../src/music/features.js';
 import { loadModel } from '../../src/model/model-files.js';
 import { evaluateModelOnDataset } from '../../src/train/evaluate-dataset.js';
-import { collectReport, entropyBits, excerpts, heldOutDataset, spread, type ModelReport } from '../../src/train/report.js';
+import { collectReport } from '../../src/app/report.js';
+import { entropyBits, excerpts, heldOutDataset, spread, type ModelReport } from '../../src/train/report.js';
 import { createPiece } from '../../src/music/piece.js';
 import { isCliBuilt, runCli } from './run-cli.js';
 import { saveTinyModel } from '../compose/tiny-model.js';
@@ -184,6 +185,6 @@ describe.skipIf(!built || !haveData)('rhythmix report (CLI)', () => {
   it('rejects bad options with exit code 2', () => {
     const result = runCli(['report', '--models', modelDir, '--pieces', '1', '--out', path.join(dir, 'bad.md')]);
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/--pieces must be an integer ≥ 2, got "1"/);
+    expect(result.stderr).toContain('rhythmix: --pieces: must be a whole number ≥ 2 (got 1)');
   });
 });

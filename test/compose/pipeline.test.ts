@@ -29,8 +29,10 @@ describe('seed input', () => {
     expect(seedNotes.piece.tempos[0]?.bpm).toBe(90);
   });
 
-  it('reports notation errors with the flag and position', async () => {
-    await expect(loadSeed({ notation: 'C4q Q9', seedBars: 4 })).rejects.toThrow(/--seed "C4q Q9": at 4/);
+  it('reports notation errors with the field and position', async () => {
+    const error = (await loadSeed({ notation: 'C4q Q9', seedBars: 4 }).catch((e: unknown) => e)) as InvalidInputError;
+    expect(error.field).toBe('seed');
+    expect(error.message).toMatch(/^seed "C4q Q9": at 4/);
   });
 
   it('takes the first N bars of a MIDI file, cutting notes at the bar line', async () => {
@@ -117,7 +119,7 @@ describe('compose pipeline', () => {
     const out = path.join(dir, 'piece-inline');
     const stages = new Set<ComposeProgress['stage']>();
     const summary = await composeToFiles(
-      { seed: 'C4q E4q G4q C5q', instruments: ['flute', 'bass'], bars: 6, tempo: 100, outDir: out, key: 'C major' },
+      parseComposeOptions({ seed: 'C4q E4q G4q C5q', instruments: ['flute', 'bass'], bars: 6, tempo: 100, outDir: out, key: 'C major' }),
       { composer, renderIn: 'inline', onProgress: (p) => stages.add(p.stage) },
     );
     expect(summary).toMatchObject({
@@ -148,20 +150,20 @@ describe('compose pipeline', () => {
 
   it.skipIf(!HAVE_RENDER_TOOLS || !WORKER_BUILT)('renders on the worker thread by default', async () => {
     const out = path.join(dir, 'piece-worker');
-    const summary = await composeToFiles({ tracks: 3, style: 'game', bars: 4, outDir: out }, { composer: new ArpeggioTestComposer() });
+    const summary = await composeToFiles(parseComposeOptions({ tracks: 3, style: 'game', bars: 4, outDir: out }), { composer: new ArpeggioTestComposer() });
     expect(summary.tracks.map((t) => t.isDrum)).toEqual([false, false, true]);
     expect(probe(summary.audio).codec).toBe('opus');
     expect(existsSync(summary.image)).toBe(true);
   });
 
   it.skipIf(!HAVE_RENDER_TOOLS)('reports a model that produced nothing, and bad options before composing', async () => {
-    await expect(composeToFiles({ outDir: path.join(dir, 'silent') }, { composer: new SilentTestComposer(), renderIn: 'inline' })).rejects.toThrow(
-      RhythmixError,
-    );
+    await expect(
+      composeToFiles(parseComposeOptions({ outDir: path.join(dir, 'silent') }), { composer: new SilentTestComposer(), renderIn: 'inline' }),
+    ).rejects.toThrow(RhythmixError);
     const composer = new ArpeggioTestComposer();
-    await expect(composeToFiles({ instruments: ['kazoo'] }, { composer })).rejects.toThrow(InvalidInputError);
-    await expect(composeToFiles({ bars: 512, tempo: 20 }, { composer })).rejects.toThrow(/render limit/);
-    await expect(composeToFiles({ soundfont: '/nonexistent.sf2' }, { composer })).rejects.toThrow(/soundfont/);
+    await expect(composeToFiles(parseComposeOptions({ instruments: ['kazoo'] }), { composer })).rejects.toThrow(InvalidInputError);
+    await expect(composeToFiles(parseComposeOptions({ bars: 512, tempo: 20 }), { composer })).rejects.toThrow(/render limit/);
+    await expect(composeToFiles(parseComposeOptions({ soundfont: '/nonexistent.sf2' }), { composer })).rejects.toThrow(/soundfont/);
     expect(composer.requests).toHaveLength(0);
   });
 });

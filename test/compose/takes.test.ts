@@ -56,7 +56,7 @@ describe('sampling seeds in the composer', () => {
 
 describe.skipIf(!HAVE_RENDER_TOOLS)('sampling seeds through composeToFiles', () => {
   const compose = (name: string, extra: Record<string, unknown> = {}): Promise<ComposeSummary> =>
-    composeToFiles({ style: 'folk', bars: 4, tracks: 1, outDir: path.join(dir, name), ...extra }, { composer, renderIn: 'inline' });
+    composeToFiles(parseComposeOptions({ style: 'folk', bars: 4, tracks: 1, outDir: path.join(dir, name), ...extra }), { composer, renderIn: 'inline' });
   const midiBytes = (summary: ComposeSummary) => readFileSync(summary.midi);
 
   it('writes byte-identical MIDI for the same sampling seed and options, and reports the seed', async () => {

@@ -3,7 +3,7 @@ import type { ModelCard } from '../../src/model/model-files.js';
 import { DEFAULT_VOCABULARY, type Vocabulary } from '../../src/music/vocabulary.js';
 import type { ModelConfig } from '../../src/model/config.js';
 import { saveModel } from '../../src/model/model-files.js';
-import { LstmNetwork } from '../../src/model/network.js';
+import { createLanguageModel } from '../../src/model/create-language-model.js';
 
 export interface TinyModelOptions {
   /** Default: the program's vocabulary (token language 2). */
@@ -16,7 +16,7 @@ export interface TinyModelOptions {
 export async function saveTinyModel(dir: string, name = 'tiny-takes', options: TinyModelOptions = {}): Promise<void> {
   const vocabulary = options.vocabulary ?? DEFAULT_VOCABULARY;
   const config: ModelConfig = { vocabSize: vocabulary.size, embedding: 8, layers: [16], dropout: 0 };
-  const net = new LstmNetwork(config);
+  const net = createLanguageModel(config);
   net.initialize(options.seed ?? 7);
   await saveModel(dir, {
     config,

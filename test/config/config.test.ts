@@ -90,6 +90,18 @@ describe('configuration', () => {
     ]);
   });
 
+  it('keeps one warm compose worker per queue slot unless COMPOSE_WORKERS says otherwise (0 = none)', () => {
+    expect(loadCliConfig({ env: {}, ...noFile }).composeWorkers).toBe(defaultConcurrency());
+    expect(loadCliConfig({ env: { QUEUE_CONCURRENCY: '3' }, ...noFile }).composeWorkers).toBe(3);
+    expect(loadCliConfig({ env: { QUEUE_CONCURRENCY: '3', COMPOSE_WORKERS: '0' }, ...noFile }).composeWorkers).toBe(0);
+    expect(loadCliConfig({ env: { COMPOSE_WORKERS: '5' }, ...noFile }).composeWorkers).toBe(5);
+    for (const bad of ['-1', 'two', '65']) {
+      expect(problemsOf(() => loadCliConfig({ env: { COMPOSE_WORKERS: bad }, ...noFile }))).toEqual([
+        expect.stringMatching(new RegExp(`^COMPOSE_WORKERS must be a whole number from 0 to 64 .*got "${bad}"`)),
+      ]);
+    }
+  });
+
   it('the bot says exactly what to set, one line per problem', () => {
     const problems = problemsOf(() => loadBotConfig({ env: {}, ...noFile }));
     expect(problems).toEqual([
@@ -110,7 +122,7 @@ describe('configuration', () => {
       RETRAIN_EVERY: 'sometimes',
       LOG_LEVEL: 'loud',
       SOUNDFONT: join(dir, 'missing.sf2'),
-      DATABASE_URL: 'postgresql://db/rhythmix',
+      DATABASE_URL: 'mysql://db/rhythmix',
       ANNOUNCE_CHANNEL_ID: '#general',
     };
     let message = '';
@@ -127,7 +139,7 @@ describe('configuration', () => {
     const expected = [
       /^DISCORD_TOKEN contains spaces or quotes/,
       /^DISCORD_APP_ID must be a numeric Discord id .*got "my-app"/,
-      /^DATABASE_URL must name an SQLite file/,
+      /^DATABASE_URL must name an SQLite file like file:\.\/data\/rhythmix\.db or a PostgreSQL database like postgresql:\/\/.*, got a mysql URL/,
       /^SOUNDFONT is .*missing\.sf2, which does not exist/,
       /^RATING_EMOJIS: 👍 is listed twice/,
       /^RATING_EMOJIS: "oops" is not EMOJI=WEIGHT/,
@@ -191,7 +203,13 @@ describe('configuration', () => {
   it('hands run-time settings to code deep in the program', () => {
     expect(databaseUrlSetting({})).toBe('file:./data/rhythmix.db');
     expect(databaseUrlSetting({ DATABASE_URL: ' file:./x.db ' })).toBe('file:./x.db');
-    expect(() => databaseUrlSetting({ DATABASE_URL: 'postgres://db/x' })).toThrow(InvalidInputError);
+    expect(() => databaseUrlSetting({ DATABASE_URL: 'mysql://db/x' })).toThrow(InvalidInputError);
+    expect(databaseUrlSetting({ DATABASE_URL: 'postgresql://rhythmix:pw@db:5432/rhythmix' })).toBe('postgresql://rhythmix:pw@db:5432/rhythmix');
+    expect(databaseUrlSetting({ DATABASE_URL: 'postgres://db/x' })).toBe('postgres://db/x');
+    // A PostgreSQL URL must name the server and the database; the message never repeats the URL (it may hold a password).
+    expect(() => databaseUrlSetting({ DATABASE_URL: 'postgresql://rhythmix:secret@db' })).toThrow(/without a database name/);
+    expect(() => databaseUrlSetting({ DATABASE_URL: 'postgresql://rhythmix:secret@db' })).not.toThrow(/secret/);
+    expect(() => databaseUrlSetting({ DATABASE_URL: 'postgresql:///rhythmix' })).toThrow(/without a host/);
     expect(modelsDirSetting({ RHYTHMIX_MODELS_DIR: '' })).toBeUndefined();
     expect(modelsDirSetting({ RHYTHMIX_MODELS_DIR: '/srv/models' })).toBe('/srv/models');
     expect(discordApiUrlSetting({ DISCORD_API_URL: 'http://127.0.0.1:9/api//' })).toBe('http://127.0.0.1:9/api');

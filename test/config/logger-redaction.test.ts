@@ -43,6 +43,17 @@ describe('logger', () => {
     expect(lines.join('')).not.toContain(other);
   });
 
+  it("an interaction's webhook token in a REST error's URL is scrubbed", () => {
+    const { lines, destination } = capture();
+    const error = Object.assign(new Error('Invalid Webhook Token'), {
+      url: 'https://discord.com/api/v10/webhooks/123456789012345678/aW50ZXJhY3Rpb246MTIzOnNlY3JldA-_x/messages/@original',
+    });
+    createLogger({ destination }).warn({ err: error }, 'could not report the failure');
+    expect(lines.join('')).not.toContain('aW50ZXJhY3Rpb246MTIzOnNlY3JldA');
+    expect(lines.join('')).toContain(`/webhooks/123456789012345678/${REDACTED}/messages/@original`);
+    expect(scrubSecrets('POST /interactions/42/tok.en-1/callback')).toBe(`POST /interactions/42/${REDACTED}/callback`);
+  });
+
   it('ignores values too short to be secrets', () => {
     addLogSecret('abc');
     expect(scrubSecrets('abc def')).toBe('abc def');

@@ -57,7 +57,7 @@ describe('dataset specs', () => {
   });
 
   it('a folder needs a style when its path does not suggest one', async () => {
-    await expect(openDataset(join(root, 'mixed'), { root })).rejects.toThrow(/cannot tell the style of data set .*pass --style/);
+    await expect(openDataset(join(root, 'mixed'), { root })).rejects.toThrow(/cannot tell the style of data set .*pass style/);
     const dataset = await openDataset(join(root, 'mixed'), { root, style: 'folk' });
     expect(dataset.entries).toHaveLength(1);
   });

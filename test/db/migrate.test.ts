@@ -43,7 +43,7 @@ describe('migrations', () => {
     try {
       expect(existsSync(file)).toBe(true);
       expect(opened.migrations.applied).toEqual(readMigrations().map((m) => m.name));
-      expect(tables(file)).toEqual(['Guild', 'ModelVersion', 'Piece', 'Rating', 'RetrainRun', 'User', '_prisma_migrations']);
+      expect(tables(file)).toEqual(['Guild', 'ModelVersion', 'PendingJob', 'Piece', 'Rating', 'RetrainRun', 'User', '_prisma_migrations']);
     } finally {
       await opened.close();
     }
@@ -64,7 +64,7 @@ describe('migrations', () => {
     const opened = await openDatabase('file:./data/x.db', { baseDir: dir });
     await opened.close();
     expect(opened.file).toBe(join(dir, 'data', 'x.db'));
-    expect(existsSync(opened.file)).toBe(true);
+    expect(existsSync(opened.file ?? '')).toBe(true);
   });
 
   it('re-running is a no-op', () => {
@@ -159,8 +159,8 @@ describe('migrations', () => {
     await expect(openDatabase(`file:${join(dir, 'folder.db')}`)).rejects.toThrow(/^cannot open the database .*folder\.db: .* — check DATABASE_URL$/);
   });
 
-  it('rejects URLs that are not SQLite files', async () => {
-    await expect(openDatabase('postgresql://localhost/rhythmix')).rejects.toThrow(/must name an SQLite file/);
+  it('rejects URLs that are neither SQLite files nor PostgreSQL databases', async () => {
+    await expect(openDatabase('mysql://localhost/rhythmix')).rejects.toThrow(/must name an SQLite file .* or a PostgreSQL database .*got a mysql URL/);
     await expect(openDatabase('file::memory:')).rejects.toThrow(/must name an SQLite file/);
   });
 });

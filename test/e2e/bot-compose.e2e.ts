@@ -271,6 +271,8 @@ describe('the Rhythmix bot on the simulator', () => {
     expect(comparison.receivedPackets).toBe(comparison.sourcePackets);
     expect(comparison.identicalPackets).toBe(comparison.sourcePackets);
     expect(sim.voice.connection()!.maxDaveProtocolVersion).toBeGreaterThanOrEqual(1);
+    // Over DAVE v1: the packets compared above are what the simulated listeners decrypted.
+    expect(sim.voice.connection()!.daveProtocolVersion).toBe(1);
 
     const piece = await pieceOf(reply);
     const again = sim.voice.mark();

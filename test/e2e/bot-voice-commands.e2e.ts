@@ -51,6 +51,8 @@ describe('bot voice: Play, /queue, /skip, /stop, /pause, /resume, /leave', () =>
     expect(queued.content).toBe(`🎶 Queued **${second.title}** in <#${music}> — position 1 in the queue.`);
     await waitForBotChannel(sim, music);
     expect(sim.voice.connection()!.maxDaveProtocolVersion).toBeGreaterThanOrEqual(1);
+    // Over DAVE v1: the packets compared above are what the simulated listeners decrypted.
+    expect(sim.voice.connection()!.daveProtocolVersion).toBe(1);
 
     // Anyone may look at the queue, also from outside the voice channel.
     const queue = await answer(carol.slash('queue'));
@@ -151,6 +153,29 @@ describe('bot voice: Play, /queue, /skip, /stop, /pause, /resume, /leave', () =>
     expect(left.content).toBe(`👋 <@${alice.id}> sent me out of <#${music}>.`);
     await waitForBotChannel(sim, null);
     expect(voice.problems).toEqual([]);
+  });
+
+  it('tells the channel when playback had to stop: disconnected from voice mid-piece, with a queue', async () => {
+    sim = await DiscordSimulator.start();
+    voice = await startVoiceBot(sim, { VOICE_IDLE_SECONDS: '60', VOICE_ALONE_SECONDS: '60' });
+    const alice = sim.user('alice');
+    const [a, b] = [await voice.postPiece(long), await voice.postPiece(short)];
+    alice.joinVoice('Music');
+    await answer(alice.click(a.message, a.playId));
+    await answer(alice.click(b.message, b.playId));
+    await sim.waitFor(() => (audioPackets() >= 25 ? true : undefined), 'audio to flow');
+    sim.voice.disconnectBot();
+    const told = await sim.waitForMessage((m) => m.content.startsWith('⚠️ Playback stopped'), 15_000);
+    expect(told.channelId).toBe(sim.channel('general').id);
+    expect(told.content).toBe('⚠️ Playback stopped: I lost the voice connection and had to leave. Press **Play** on a piece to start again.');
+    expect(voice.bot.context.players.get(sim.guild.id)).toBeUndefined();
+    // Leaving on purpose says nothing: /leave after playing again.
+    await answer(alice.click(b.message, b.playId));
+    await waitForBotChannel(sim, sim.channel('Music').id);
+    expect((await answer(alice.slash('leave'))).content).toMatch(/^👋/);
+    await waitForBotChannel(sim, null);
+    await sleep(300);
+    expect(sim.messages((m) => m.content.startsWith('⚠️ Playback stopped'))).toHaveLength(1);
   });
 
   it('leaves a channel nobody listens in after the grace period, and stays while someone is there', async () => {

@@ -137,6 +137,8 @@ describe('bot voice under compose load (bot in its own process)', () => {
     const comparison = playing.compareWithOgg(ogg!.data);
     expect(comparison.identicalPackets).toBe(comparison.receivedPackets);
     expect(sim.voice.connection()!.maxDaveProtocolVersion).toBeGreaterThanOrEqual(1);
+    // Over DAVE v1: the packets compared above are what the simulated listeners decrypted.
+    expect(sim.voice.connection()!.daveProtocolVersion).toBe(1);
     expect(logs).toMatch(/voice: thread started/);
   });
 });

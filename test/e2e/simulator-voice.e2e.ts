@@ -39,6 +39,11 @@ describe('simulator voice server with @discordjs/voice', () => {
     expect(voiceConnection.mode).toBe('aead_xchacha20_poly1305_rtpsize');
     expect(voiceConnection.channelId).toBe(sim.channel('Lounge').id);
     expect(voiceConnection.decryptFailures).toBe(0);
+    // DAVE v1: alice is a member of the bot's MLS group and decrypts every frame (the first ones, sent
+    // before the group existed, pass in the upgrade's passthrough window as they would for a Discord client).
+    expect(voiceConnection.daveProtocolVersion).toBe(1);
+    expect(received.audioPackets.every((packet) => packet.dave?.heardBy.includes(alice.id))).toBe(true);
+    expect(received.audioPackets.filter((packet) => packet.dave?.e2ee).length).toBeGreaterThan(40);
     const comparison = received.compareWithOgg(ogg);
     expect(comparison.identicalPackets).toBe(comparison.sourcePackets);
     expect(comparison.receivedPackets).toBe(comparison.sourcePackets);
@@ -54,6 +59,19 @@ describe('simulator voice server with @discordjs/voice', () => {
     expect(second.compareWithOgg(ogg).identicalPackets).toBe(comparison.sourcePackets);
     expect(sim.voice.received().audioPackets).toHaveLength(2 * comparison.sourcePackets);
     expect(bot.errors).toEqual([]);
+  });
+
+  it('negotiates DAVE protocol 0 only when a test asks for it: frames are then plain Opus', async () => {
+    sim = await DiscordSimulator.start({ voice: { daveProtocolVersion: 0 } });
+    bot = await startPlainBot(sim);
+    const alice = sim.user('alice');
+    alice.joinVoice('Music');
+    await alice.slash('play', { file: simFile('short.ogg', ogg) }).waitForReply((message) => message.attachments.length === 1);
+    const received = await sim.voice.waitForAudioEnd({ minPackets: 40, timeoutMs: 15_000 });
+    expect(sim.voice.connection()!.daveProtocolVersion).toBe(0);
+    expect(sim.voice.dave()).toBeUndefined();
+    expect(received.audioPackets.every((packet) => packet.dave === undefined)).toBe(true);
+    expect(received.compareWithOgg(ogg).identicalPackets).toBe(received.compareWithOgg(ogg).sourcePackets);
   });
 
   it('refuses a client that turned DAVE off, with close code 4017 like Discord', async () => {

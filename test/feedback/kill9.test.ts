@@ -11,14 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRatingEmojis, ratingWeights } from '../../src/config/rating-emojis.js';
 import { addRating, createPiece, listRetrainRuns, openDatabase } from '../../src/db/index.js';
 import { retrainInChild } from '../../src/feedback/retrain-child.js';
-import { runRetrain } from '../../src/feedback/retrain.js';
+import { runRetrain } from '../../src/app/retrain.js';
 import { loadModel } from '../../src/model/model-files.js';
 import { currentModelName, listModels, readCurrentPointer, setCurrentModel } from '../../src/model/registry.js';
 import { Rng } from '../../src/model/rng.js';
 import { isCliBuilt, projectRoot, runCli } from '../cli/run-cli.js';
 import { melodyTokens, tinyWorld, type TinyWorld } from './fixtures.js';
 
-const built = isCliBuilt() && existsSync(path.join(projectRoot, 'dist/feedback/retrain-child.js'));
+const built = isCliBuilt() && existsSync(path.join(projectRoot, 'dist/workers/retrain.js'));
 const weights = ratingWeights(parseRatingEmojis('👍=1,👎=-1,❤️=2,🔥=2').emojis);
 let world: TinyWorld;
 let dbUrl: string;

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ModelConfig } from '../../src/model/config.js';
-import { DEFAULT_ADAM, LstmNetwork } from '../../src/model/network.js';
+import { AdamOptimizer, DEFAULT_ADAM } from '../../src/model/adam.js';
+import { RecurrentNetwork } from '../../src/model/recurrent-network.js';
 import { referenceLoss } from '../../src/model/reference.js';
 import { Rng } from '../../src/model/rng.js';
 import { addDpoGradient, dpoTerms, sequenceBatch, sequenceLogProbs } from '../../src/feedback/preference.js';
@@ -47,7 +48,7 @@ describe('dpoTerms', () => {
 
 describe('addDpoGradient', () => {
   it('measures log p like the float64 reference network', () => {
-    const net = new LstmNetwork(config);
+    const net = new RecurrentNetwork(config);
     net.initialize(5);
     const rng = new Rng(6);
     const sequences = [randomSequence(rng, 7), randomSequence(rng, 4), randomSequence(rng, 9)];
@@ -56,7 +57,7 @@ describe('addDpoGradient', () => {
   });
 
   it('adds the gradient of the mean DPO loss (central finite differences)', () => {
-    const net = new LstmNetwork(config);
+    const net = new RecurrentNetwork(config);
     net.initialize(11);
     const p = net.parameterView();
     // Larger weights make the gates non-trivial; the reference is the initial network.
@@ -108,7 +109,7 @@ describe('addDpoGradient', () => {
   });
 
   it('a few steps make the chosen sequences likelier and the rejected ones less likely than under the parent', () => {
-    const net = new LstmNetwork(config);
+    const net = new RecurrentNetwork(config);
     net.initialize(21);
     const rng = new Rng(22);
     // A toy taste: chosen sequences use the high tokens, rejected ones the low tokens.
@@ -116,7 +117,7 @@ describe('addDpoGradient', () => {
     const rejected = Array.from({ length: 4 }, () => randomSequence(rng, 10, 0, 4));
     const referenceChosen = sequenceLogProbs(net, chosen);
     const referenceRejected = sequenceLogProbs(net, rejected);
-    const adam = { ...DEFAULT_ADAM, learningRate: 0.01 };
+    const optimizer = new AdamOptimizer(net, { ...DEFAULT_ADAM, learningRate: 0.01 });
     let first = 0;
     let last = 0;
     for (let step = 0; step < 30; step++) {
@@ -124,7 +125,7 @@ describe('addDpoGradient', () => {
       const terms = addDpoGradient(net, { chosen, rejected, referenceChosen, referenceRejected }, 0.5);
       if (step === 0) first = terms.loss;
       last = terms.loss;
-      net.applyAdam(adam, 1, 5);
+      optimizer.step(1, 5);
     }
     expect(last).toBeLessThan(first);
     const afterChosen = sequenceLogProbs(net, chosen);
@@ -137,7 +138,7 @@ describe('addDpoGradient', () => {
 
 describe('runBatch target weights', () => {
   it('weigh each position’s gradient term (negative weights included)', () => {
-    const net = new LstmNetwork(config);
+    const net = new RecurrentNetwork(config);
     net.initialize(31);
     const rng = new Rng(32);
     const B = 2;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRatingEmojis, ratingWeights } from '../../src/config/rating-emojis.js';
 import { addRating, createPiece, getActiveModelVersion, listModelVersions, listRetrainRuns, openDatabase, type OpenedDatabase } from '../../src/db/index.js';
 import { validationNll } from '../../src/feedback/guardrail.js';
-import { runRetrain } from '../../src/feedback/retrain.js';
+import { runRetrain } from '../../src/app/retrain.js';
 import { loadModel } from '../../src/model/model-files.js';
 import { listModels, readCurrentPointer, setCurrentModel } from '../../src/model/registry.js';
 import { Rng } from '../../src/model/rng.js';

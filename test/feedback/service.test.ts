@@ -11,7 +11,7 @@ import { parseRatingEmojis, ratingWeights } from '../../src/config/rating-emojis
 import { parseRetrainSchedule } from '../../src/config/retrain-schedule.js';
 import { addRating, createPiece, getActiveModelVersion, openDatabase, type OpenedDatabase } from '../../src/db/index.js';
 import { retrainInChild } from '../../src/feedback/retrain-child.js';
-import { runRetrain, type RetrainOutcome } from '../../src/feedback/retrain.js';
+import { runRetrain, type RetrainOutcome } from '../../src/app/retrain.js';
 import { announcement, FeedbackService, type FeedbackServiceOptions } from '../../src/feedback/service.js';
 import { Generator } from '../../src/model/generator.js';
 import { readCurrentPointer, setCurrentModel } from '../../src/model/registry.js';
@@ -21,7 +21,7 @@ import { melodyTokens, tinyWorld, type TinyWorld } from './fixtures.js';
 
 const weights = ratingWeights(parseRatingEmojis('👍=1,👎=-1,❤️=2,🔥=2').emojis);
 const settings = { epochs: 1, threads: 1, samples: 6, sampleBars: 4, maxRegression: 0.5 };
-const childBuilt = existsSync(path.join(projectRoot, 'dist/feedback/retrain-child.js'));
+const childBuilt = existsSync(path.join(projectRoot, 'dist/workers/retrain.js'));
 let world: TinyWorld;
 let db: OpenedDatabase;
 const savedModelsDir = process.env.RHYTHMIX_MODELS_DIR;
@@ -145,6 +145,15 @@ describe('FeedbackService', () => {
     every.start();
     expect(every.nextRun()!.getTime() - Date.now()).toBeGreaterThan(11.9 * 3600_000);
     await every.stop();
+    // Another process runs the schedule (shard 0 of a sharded bot): this one keeps none.
+    const elsewhere = new FeedbackService({
+      db,
+      config: { ratingWeights: weights, retrain: { schedule: parseRetrainSchedule('12h')!, minRatings: 5 } },
+      modelsDir: world.modelsDir,
+    });
+    elsewhere.start({ schedule: false });
+    expect(elsewhere.nextRun()).toBeNull();
+    await elsewhere.stop();
     const off = service(5);
     off.start();
     expect(off.nextRun()).toBeNull();

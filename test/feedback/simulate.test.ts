@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/index.js';
-import { simulateFeedback } from '../../src/feedback/simulate.js';
+import { simulateFeedback } from '../../src/app/simulate.js';
 import { listModels, readCurrentPointer } from '../../src/model/registry.js';
 import { isCliBuilt, projectRoot } from '../cli/run-cli.js';
 import { spawnSync } from 'node:child_process';
@@ -129,7 +129,7 @@ describe('feedback simulate', () => {
       expect(result.stderr).toMatch(/round 1:/);
       const bad = spawnSync(process.execPath, [path.join(projectRoot, 'bin/rhythmix.js'), 'feedback', 'simulate', '--taste', 'loud'], { encoding: 'utf8' });
       expect(bad.status).toBe(2);
-      expect(bad.stderr).toMatch(/--taste must be one of high, low, dense, sparse/);
+      expect(bad.stderr).toMatch(/--taste: must be one of high, low, dense, sparse \(got "/);
     },
     180_000,
   );

@@ -170,6 +170,33 @@ describe('JobQueue', () => {
     await expect(waiting.result).rejects.toBeInstanceOf(JobCancelledError);
     expect(() => queue.submit({ run: async () => 1 })).toThrow(JobCancelledError);
   });
+
+  it('drain refuses new jobs and cancels waiting ones at once, and lets a running job finish within the grace period', async () => {
+    const queue = new JobQueue({ concurrency: 1, maxQueued: 5, perUser: 5 });
+    const a = manualJob();
+    const running = queue.submit({ run: a.run });
+    const waiting = queue.submit({ run: manualJob().run });
+    await a.started;
+    // A long grace: the job ends by itself first, and drain resolves with it.
+    const drained = queue.drain(3_600_000);
+    expect(queue.accepting).toBe(false);
+    await expect(waiting.result).rejects.toBeInstanceOf(JobCancelledError);
+    expect(() => queue.submit({ run: async () => 1 })).toThrow(JobCancelledError);
+    expect(running.state).toBe('running');
+    a.finish('piece');
+    await drained;
+    await expect(running.result).resolves.toBe('piece');
+  });
+
+  it('drain cancels a running job that outlasts the grace period', async () => {
+    const queue = new JobQueue({ concurrency: 1, maxQueued: 5, perUser: 5 });
+    const a = manualJob();
+    const running = queue.submit({ run: a.run });
+    await a.started;
+    await queue.drain(1);
+    expect(a.context()!.signal.aborted).toBe(true);
+    await expect(running.result).rejects.toBeInstanceOf(JobCancelledError);
+  });
 });
 
 function captureError(action: () => unknown): QueueFullError {

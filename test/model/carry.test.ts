@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { RECURRENT_CELLS } from '../../src/model/cells.js';
 import type { ModelConfig } from '../../src/model/config.js';
-import { LstmNetwork } from '../../src/model/network.js';
+import { RecurrentNetwork } from '../../src/model/recurrent-network.js';
 import { Rng } from '../../src/model/rng.js';
 
 /** Stateful truncated BPTT: the LSTM state carried from one batch to the next. */
-describe('carried state between batches', () => {
-  const config: ModelConfig = { vocabSize: 13, embedding: 5, layers: [7, 6], dropout: 0 };
+describe.each(RECURRENT_CELLS)('carried state between batches (%s)', (cell) => {
+  const config: ModelConfig = { vocabSize: 13, embedding: 5, layers: [7, 6], cell, dropout: 0 };
   const B = 3;
   const T = 4;
 
@@ -27,8 +28,8 @@ describe('carried state between batches', () => {
     return out;
   }
 
-  function scaledNet(seed: number): LstmNetwork {
-    const net = new LstmNetwork(config);
+  function scaledNet(seed: number): RecurrentNetwork {
+    const net = new RecurrentNetwork(config);
     net.initialize(seed);
     const p = net.parameterView();
     for (let i = 0; i < p.length; i++) p[i] = p[i]! * 3; // non-trivial gates, so the state matters
@@ -82,7 +83,7 @@ describe('carried state between batches', () => {
     const rng = new Rng(7);
     const eps = 1e-2;
     let checked = 0;
-    for (const name of ['lstm_1/recurrent_kernel', 'lstm_2/recurrent_kernel', 'lstm_1/kernel', 'output/kernel']) {
+    for (const name of [`${cell}_1/recurrent_kernel`, `${cell}_2/recurrent_kernel`, `${cell}_1/kernel`, 'output/kernel']) {
       const block = net.block(name);
       for (let n = 0; n < 5; n++) {
         const index = block.offset + rng.int(block.size);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { LstmNetwork } from '../../src/model/network.js';
+import { RecurrentNetwork } from '../../src/model/recurrent-network.js';
 import { referenceLoss } from '../../src/model/reference.js';
 import { Rng } from '../../src/model/rng.js';
+import { RECURRENT_CELLS } from '../../src/model/cells.js';
 import type { ModelConfig } from '../../src/model/config.js';
 
 function randomBatch(rng: Rng, V: number, B: number, T: number, padLast = false): { inputs: Int32Array; targets: Int32Array } {
@@ -15,14 +16,14 @@ function randomBatch(rng: Rng, V: number, B: number, T: number, padLast = false)
   return { inputs, targets };
 }
 
-describe('engine gradients', () => {
-  // Odd sizes exercise the GEMM edge tiles (MR 4, NR 16).
-  const config: ModelConfig = { vocabSize: 11, embedding: 5, layers: [7, 6], dropout: 0 };
+describe.each(RECURRENT_CELLS)('engine gradients (%s)', (cell) => {
+  // Odd sizes exercise the GEMM edge tiles (MR 4, NR 16) and the cells' scalar tails (SIMD 4).
+  const config: ModelConfig = { vocabSize: 11, embedding: 5, layers: [7, 6], cell, dropout: 0 };
   const B = 3;
   const T = 5;
 
   it('matches a float64 reference loss', () => {
-    const net = new LstmNetwork(config);
+    const net = new RecurrentNetwork(config);
     net.initialize(1);
     const rng = new Rng(2);
     const { inputs, targets } = randomBatch(rng, config.vocabSize, B, T, true);
@@ -33,7 +34,7 @@ describe('engine gradients', () => {
   });
 
   it('matches central finite differences of the float64 reference', () => {
-    const net = new LstmNetwork(config);
+    const net = new RecurrentNetwork(config);
     net.initialize(3);
     // Larger weights make the gates non-trivial.
     const p = net.parameterView();
@@ -72,7 +73,7 @@ describe('engine gradients', () => {
 
   it('back-propagates through dropout masks (finite differences of the engine loss, same masks)', () => {
     const dropConfig: ModelConfig = { ...config, dropout: 0.3 };
-    const net = new LstmNetwork(dropConfig);
+    const net = new RecurrentNetwork(dropConfig);
     net.initialize(8);
     const rng = new Rng(9);
     const { inputs, targets } = randomBatch(rng, dropConfig.vocabSize, B, T);
@@ -83,7 +84,7 @@ describe('engine gradients', () => {
     const grads = net.gradientView().slice();
     const p = net.parameterView();
     const eps = 1e-2;
-    for (const name of ['lstm_1/kernel', 'lstm_2/recurrent_kernel', 'output/kernel']) {
+    for (const name of [`${cell}_1/kernel`, `${cell}_2/recurrent_kernel`, 'output/kernel']) {
       const block = net.block(name);
       for (let n = 0; n < 4; n++) {
         const index = block.offset + rng.int(block.size);

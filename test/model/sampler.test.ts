@@ -8,7 +8,8 @@ import { DEFAULT_VOCABULARY } from '../../src/music/vocabulary.js';
 import type { ModelConfig } from '../../src/model/config.js';
 import { Generator } from '../../src/model/generator.js';
 import { saveModel } from '../../src/model/model-files.js';
-import { DEFAULT_ADAM, LstmNetwork } from '../../src/model/network.js';
+import { AdamOptimizer, DEFAULT_ADAM } from '../../src/model/adam.js';
+import { RecurrentNetwork } from '../../src/model/recurrent-network.js';
 import { Rng } from '../../src/model/rng.js';
 import { DEFAULT_SAMPLING_SEED, Sampler, sampleFrom } from '../../src/model/sampler.js';
 
@@ -43,7 +44,7 @@ describe('sampleFrom', () => {
 describe('Sampler on a trained toy network', () => {
   // Cycle language 1..8 after a start token 0; the network is trained in-process for a few hundred steps.
   const config: ModelConfig = { vocabSize: 10, embedding: 8, layers: [32], dropout: 0 };
-  const net = new LstmNetwork(config);
+  const net = new RecurrentNetwork(config);
   beforeAll(() => {
     net.initialize(1);
     const B = 8;
@@ -51,6 +52,7 @@ describe('Sampler on a trained toy network', () => {
     const inputs = new Int32Array(B * T);
     const targets = new Int32Array(B * T);
     const rng = new Rng(2);
+    const adam = new AdamOptimizer(net, { ...DEFAULT_ADAM, learningRate: 0.02 });
     for (let step = 0; step < 300; step++) {
       for (let b = 0; b < B; b++) {
         const phase = rng.int(8);
@@ -62,7 +64,7 @@ describe('Sampler on a trained toy network', () => {
       }
       net.zeroGradients();
       net.runBatch(inputs, targets, B, T, { backward: true });
-      net.applyAdam({ ...DEFAULT_ADAM, learningRate: 0.02 }, 1 / (B * T), 5);
+      adam.step(1 / (B * T), 5);
     }
   });
 
@@ -111,7 +113,7 @@ describe('Generator with the token grammar', () => {
   let dir: string;
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'rhythmix-gen-'));
-    const net = new LstmNetwork(config);
+    const net = new RecurrentNetwork(config);
     net.initialize(5);
     await saveModel(dir, {
       config,

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RECURRENT_CELLS } from '../../src/model/cells.js';
 import type { ModelConfig } from '../../src/model/config.js';
-import { type ModelCard, loadModel, saveModel } from '../../src/model/model-files.js';
-import { LstmNetwork } from '../../src/model/network.js';
+import { type ModelCard, configFromTopology, loadModel, saveModel } from '../../src/model/model-files.js';
+import { RecurrentNetwork } from '../../src/model/recurrent-network.js';
 import { Rng } from '../../src/model/rng.js';
 import { buildStockModel, setStockWeights } from '../../src/model/stock.js';
 
-const config: ModelConfig = { vocabSize: 23, embedding: 6, layers: [18, 12], dropout: 0 };
 const B = 3;
 const T = 7;
 
@@ -33,9 +33,12 @@ function maxRelativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return worst;
 }
 
-describe('TensorFlow.js compatibility', () => {
+describe.each(RECURRENT_CELLS)('TensorFlow.js compatibility (%s)', (cell) => {
+  // An LSTM's configuration names no cell, as every model saved before there was a choice.
+  const base: ModelConfig = { vocabSize: 23, embedding: 6, layers: [18, 12], dropout: 0 };
+  const config: ModelConfig = cell === 'lstm' ? base : { ...base, cell };
   let dir: string;
-  const net = new LstmNetwork(config);
+  const net = new RecurrentNetwork(config);
   const rng = new Rng(7);
   const inputs = new Int32Array(B * T).map(() => rng.int(config.vocabSize));
   const targets = new Int32Array(B * T).map(() => rng.int(config.vocabSize));
@@ -138,8 +141,10 @@ describe('TensorFlow.js compatibility', () => {
   it('loadModel reads a model saved by stock tf.layers under its own layer names', async () => {
     const stock = tf.sequential();
     stock.add(tf.layers.embedding({ inputDim: config.vocabSize, outputDim: config.embedding, inputShape: [null] }));
-    for (const units of config.layers)
-      stock.add(tf.layers.lstm({ units, returnSequences: true, recurrentActivation: 'sigmoid', recurrentInitializer: 'glorotUniform' }));
+    for (const units of config.layers) {
+      const layer = { units, returnSequences: true, recurrentActivation: 'sigmoid', recurrentInitializer: 'glorotUniform' } as const;
+      stock.add(cell === 'gru' ? tf.layers.gru(layer) : tf.layers.lstm(layer));
+    }
     stock.add(tf.layers.dense({ units: config.vocabSize, activation: 'softmax' }));
     const stockDir = mkdtempSync(path.join(tmpdir(), 'rhythmix-stock-'));
     try {
@@ -155,7 +160,7 @@ describe('TensorFlow.js compatibility', () => {
       );
       const loaded = await loadModel(stockDir);
       expect(loaded.config).toEqual(config);
-      const engine = new LstmNetwork(loaded.config);
+      const engine = new RecurrentNetwork(loaded.config);
       engine.setParameters(loaded.params);
       const expected = (stock.predict(tf.tensor2d(Array.from(inputs), [B, T], 'float32')) as tf.Tensor).dataSync();
       engine.runBatch(inputs, targets, B, T, { backward: false });
@@ -170,5 +175,37 @@ describe('TensorFlow.js compatibility', () => {
 
   it('loadModel names the missing model', async () => {
     await expect(loadModel(path.join(dir, 'nope'))).rejects.toThrow(/no model/);
+  });
+});
+
+describe('configFromTopology', () => {
+  const topology = (recurrent: Array<{ class_name: string; config: Record<string, unknown> }>) => ({
+    class_name: 'Sequential',
+    config: {
+      layers: [{ class_name: 'Embedding', config: { input_dim: 9, output_dim: 4 } }, ...recurrent, { class_name: 'Dense', config: { units: 9 } }],
+    },
+  });
+
+  it('reads the cell from the recurrent layers’ class', () => {
+    expect(configFromTopology(topology([{ class_name: 'LSTM', config: { units: 5 } }]))).toEqual({ vocabSize: 9, embedding: 4, layers: [5], dropout: 0 });
+    expect(configFromTopology(topology([{ class_name: 'GRU', config: { units: 5, reset_after: false } }]))).toEqual({
+      vocabSize: 9,
+      embedding: 4,
+      layers: [5],
+      cell: 'gru',
+      dropout: 0,
+    });
+  });
+
+  it('refuses a GRU with reset_after (Keras 2.3+ default, which TensorFlow.js does not run) and mixed cells', () => {
+    expect(() => configFromTopology(topology([{ class_name: 'GRU', config: { units: 5, reset_after: true } }]))).toThrow(/reset_after/);
+    expect(() =>
+      configFromTopology(
+        topology([
+          { class_name: 'LSTM', config: { units: 5 } },
+          { class_name: 'GRU', config: { units: 5 } },
+        ]),
+      ),
+    ).toThrow(/not an Embedding/);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelConfig } from '../../src/model/config.js';
-import { LstmNetwork } from '../../src/model/network.js';
+import { RecurrentNetwork } from '../../src/model/recurrent-network.js';
 import { widenVocabulary } from '../../src/model/widen-vocabulary.js';
 import { DEFAULT_VOCABULARY as V2, Vocabulary } from '../../src/music/vocabulary.js';
 
@@ -8,7 +8,7 @@ describe('widenVocabulary (token language 1 → 2)', () => {
   const { keys: _keys, ...spec } = V2.spec;
   const v1 = new Vocabulary(spec);
   const config: ModelConfig = { vocabSize: v1.size, embedding: 6, layers: [10], dropout: 0 };
-  const narrow = new LstmNetwork(config);
+  const narrow = new RecurrentNetwork(config);
   narrow.initialize(4);
   // A trained model's output biases spread over several nats (rare tokens far down).
   const bias = narrow.block('output/bias');
@@ -19,7 +19,7 @@ describe('widenVocabulary (token language 1 → 2)', () => {
   it('keeps every old prediction in order and makes the new tokens unlikely', () => {
     const widened = widenVocabulary(config, narrow.getParameters(), v1, V2);
     expect(widened.config.vocabSize).toBe(V2.size);
-    const wide = new LstmNetwork(widened.config);
+    const wide = new RecurrentNetwork(widened.config);
     wide.setParameters(widened.params);
     const tokens = [V2.startId, V2.styleId('folk'), V2.pitchId(60), V2.durationId(4)];
     const a = narrow.createState(1);

@@ -96,6 +96,38 @@ describe('Piece operations', () => {
     ).toThrow(/time signature 2 at 4 is out of order/);
   });
 
+  it('counts bars as barStartBeats places them, in one pass over thousands of metre changes', () => {
+    const naive = (p: Piece): number => {
+      let bars = 0;
+      while (barStartBeats(p, bars) < pieceLengthBeats(p) - 1e-9) bars++;
+      return bars;
+    };
+    // Changes mid-bar, at the same time twice, of every length: the one-pass count agrees.
+    const metres = [
+      [0, 4, 4],
+      [2.5, 3, 8],
+      [2.5, 6, 8],
+      [7, 5, 4],
+      [21, 1, 32],
+      [21.0625, 7, 16],
+    ] as const;
+    for (const end of [0.5, 2.5, 3, 7, 20, 21.05, 21.0625, 30, 100]) {
+      const p: Piece = {
+        ...createPiece([{ ...lead, notes: [n(60, 0, end)] }]),
+        timeSignatures: metres.map(([time, numerator, denominator]) => ({ time, numerator, denominator })),
+      };
+      expect(barCount(p), `end ${end}`).toBe(naive(p));
+    }
+    // 10,000 metre changes over 60,000 beats (about 480,000 bars of 1/32 and 3/32) — quadratic
+    // counting took ten seconds on this.
+    const flood: Piece = {
+      ...createPiece([{ ...lead, notes: [n(60, 0, 60_000)] }]),
+      timeSignatures: Array.from({ length: 10_000 }, (_, i) => ({ time: i * 6, numerator: i % 2 ? 3 : 1, denominator: 32 })),
+    };
+    // Each 6-beat stretch holds 48 bars of 1/32 or 16 of 3/32.
+    expect(barCount(flood)).toBe(5000 * 48 + 5000 * 16);
+  });
+
   it('finds bars across metre changes, frames, maps in effect', () => {
     expect([0, 1, 2, 3].map((i) => barStartBeats(piece, i))).toEqual([0, 4, 6, 9]);
     expect(barCount(piece)).toBe(4); // the last note (beats 6..10) reaches into the bar at 9

@@ -107,6 +107,26 @@ describe('parseSeed', () => {
   it('points at the error position', () => {
     expect(seedErrorPointer('C4q E4q G4 | C5w', 10)).toBe('C4q E4q G4 | C5w\n          ^');
   });
+
+  it('shows only the 80 characters around the error of a long seed, the caret under it', () => {
+    const long = `${'C4q '.repeat(500)}Q9 ${'E4q '.repeat(500)}`;
+    const position = long.indexOf('Q9');
+    const [shown, caret] = seedErrorPointer(long, position).split('\n') as [string, string];
+    expect(shown).toMatch(/^….{80}…$/);
+    expect(shown[caret.length - 1]).toBe('Q');
+    expect(caret.trim()).toBe('^');
+    expect(seedErrorPointer('C4q\tE4q\nX', 9)).toBe('C4q E4q X\n         ^');
+    // At the start and the end of a long seed: one cut only.
+    expect(seedErrorPointer(long, 0).split('\n')[0]).toMatch(/^C4q .{76}…$/);
+    expect(seedErrorPointer(long, long.length).split('\n')[0]).toMatch(/^….{80}$/);
+  });
+
+  it('quotes at most 80 characters of the seed in its messages', () => {
+    const chord = `[${'C4 '.repeat(300)}]`;
+    const message = errorOf(`${chord}x`).message;
+    expect(message).toMatch(/^at 902: expected a duration \(w h q e s\) after "\[C4 C4 .*…" \(902 characters\)$/);
+    expect(message.length).toBeLessThan(200);
+  });
 });
 
 describe('formatSeed', () => {

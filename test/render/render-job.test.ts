@@ -6,8 +6,9 @@ import { writeMidi } from '../../src/midi/write.js';
 import { createPiece } from '../../src/music/piece.js';
 import { benchInput } from '../../src/render/bench.js';
 import { demoPiece } from '../../src/render/demo-piece.js';
-import { RenderError } from '../../src/render/errors.js';
-import { deserializeError, runRenderJob, runRenderJobInWorker, serializeError, type RenderJobProgress } from '../../src/render/render-job.js';
+import { RenderError, RenderTimeoutError } from '../../src/render/errors.js';
+import { deserializeError, serializeError } from '../../src/jobs/envelope.js';
+import { RENDER_ERROR_CLASSES, runRenderJob, runRenderJobInWorker, type RenderJobProgress } from '../../src/render/render-job.js';
 import { InvalidInputError, MissingDependencyError } from '../../src/util/errors.js';
 import { HAVE_RENDER_TOOLS, probe } from './audio-probe.js';
 import { pngSize } from './png.js';
@@ -19,9 +20,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('render jobs', () => {
   it('keeps error classes across the worker boundary', () => {
-    expect(deserializeError(serializeError(new InvalidInputError('bad')))).toBeInstanceOf(InvalidInputError);
-    expect(deserializeError(serializeError(new MissingDependencyError('gone')))).toBeInstanceOf(MissingDependencyError);
-    expect(deserializeError(serializeError(new TypeError('oops'))).message).toBe('render worker: oops');
+    const rebuild = (error: Error): Error => deserializeError(serializeError(error), RENDER_ERROR_CLASSES);
+    expect(rebuild(new InvalidInputError('bad'))).toBeInstanceOf(InvalidInputError);
+    expect(rebuild(new MissingDependencyError('gone'))).toBeInstanceOf(MissingDependencyError);
+    expect(rebuild(new RenderTimeoutError('slow'))).toBeInstanceOf(RenderTimeoutError);
+    expect(rebuild(new TypeError('oops'))).toBeInstanceOf(RenderError);
+    expect(rebuild(new TypeError('oops')).message).toBe('render worker: oops');
   });
 
   it.skipIf(!HAVE_RENDER_TOOLS)('renders MIDI bytes to audio and picture in this thread', async () => {

@@ -11,6 +11,8 @@ export interface ReceivedPacket {
   receivedAtMs: number;
   opus: Buffer;
   silence: boolean;
+  /** With DAVE: whether the frame was end-to-end encrypted, and which simulated listeners were members and decrypted it. */
+  dave?: { e2ee: boolean; members: readonly string[]; heardBy: readonly string[] };
 }
 
 export interface TimingReport {

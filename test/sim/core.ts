@@ -37,6 +37,13 @@ export interface InteractionResponseRecord {
   late: boolean;
 }
 
+/** A scripted user joined, left or moved between voice channels (`signals` event `user-voice`). */
+export interface UserVoiceChange {
+  readonly userId: string;
+  readonly from: string | null;
+  readonly to: string | null;
+}
+
 /**
  * Shared state and the operations REST, the gateway and scripted users all go through. Every change
  * emits `change` on `signals`, which is what the awaitable test helpers listen to.

@@ -6,6 +6,7 @@ import { apiGuildCreate, apiUser } from './payloads.js';
 import type { Json } from './world.js';
 import type { SimCore } from './core.js';
 import { rawText } from './raw-data.js';
+import { identifyShard, routingGuildId, ShardCloseCode, shardOwns, type ShardPair } from './sharding.js';
 
 export const GatewayOp = {
   Dispatch: 0,
@@ -25,6 +26,8 @@ export const GatewayOp = {
 export interface GatewaySession {
   id: string;
   intents: number;
+  /** `[shard_id, num_shards]` from IDENTIFY ([0, 1] without sharding): which guilds' events it gets. */
+  shard: ShardPair;
   seq: number;
   /** Every dispatch of the session (bounded), for RESUME replays. */
   events: Array<{ s: number; t: string; d: Json }>;
@@ -43,6 +46,8 @@ export interface GatewayOptions {
   heartbeatIntervalMs: number;
   /** Called for op 4 so the voice side can answer with VOICE_STATE_UPDATE + VOICE_SERVER_UPDATE. */
   onVoiceStateUpdate: (session: GatewaySession, data: Json) => void;
+  /** A session that would hold more guilds than this is refused with 4011 Sharding required (Discord: 2500). */
+  maxGuildsPerShard: number;
 }
 
 /** Client → server payloads the gateway saw, for assertions (op, data, when). */
@@ -84,9 +89,17 @@ export class GatewayServer {
     return [...this.sessions.values()].at(-1);
   }
 
+  /** The sessions on shard `shardId` (latest last). */
+  shardSessions(shardId: number): GatewaySession[] {
+    return [...this.sessions.values()].filter((session) => session.shard[0] === shardId);
+  }
+
+  /** Sends an event to the sessions of the shard that owns its guild (DMs: shard 0), filtered by intent. */
   dispatch(event: string, data: Json, intent?: number): void {
+    const guildId = routingGuildId(event, data);
     for (const session of this.sessions.values()) {
       if (intent !== undefined && !(session.intents & intent)) continue;
+      if (!shardOwns(session.shard, guildId)) continue;
       this.send(session, event, data);
     }
   }
@@ -163,7 +176,7 @@ export class GatewayServer {
         case GatewayOp.Identify:
           if (session) return void socket.close(4005, 'Already authenticated.');
           if (d.token !== this.core.token) return void socket.close(4004, 'Authentication failed.');
-          session = this.identify(socket, Number(d.intents ?? 0));
+          session = this.identify(socket, Number(d.intents ?? 0), d.shard);
           break;
         case GatewayOp.Resume:
           if (session) return void socket.close(4005, 'Already authenticated.');
@@ -191,10 +204,28 @@ export class GatewayServer {
     socket.on('error', () => undefined);
   }
 
-  private identify(socket: WebSocket, intents: number): GatewaySession {
+  /** The shard count of the connected sessions, if any is connected. */
+  private connectedShardCount(): number | undefined {
+    return [...this.sessions.values()].find((session) => session.socket !== undefined && session.socket.readyState === session.socket.OPEN)?.shard[1];
+  }
+
+  private identify(socket: WebSocket, intents: number, shardField: unknown): GatewaySession | undefined {
+    const shard = identifyShard(shardField);
+    const running = this.connectedShardCount();
+    // Discord checks the pair itself; a count that differs from the running sessions' is invalid too.
+    if (!shard || (running !== undefined && running !== shard[1])) {
+      socket.close(ShardCloseCode.InvalidShard, 'Invalid shard.');
+      return undefined;
+    }
+    const guilds = [...this.core.world.guilds.values()].filter((guild) => guild.members.has(this.core.applicationId) && shardOwns(shard, guild.id));
+    if (guilds.length > this.options.maxGuildsPerShard) {
+      socket.close(ShardCloseCode.ShardingRequired, 'Sharding required.');
+      return undefined;
+    }
     const session: GatewaySession = {
       id: randomBytes(16).toString('hex'),
       intents,
+      shard,
       seq: 0,
       events: [],
       socket,
@@ -206,7 +237,6 @@ export class GatewayServer {
       heartbeats: 0,
     };
     this.sessions.set(session.id, session);
-    const guilds = [...this.core.world.guilds.values()].filter((guild) => guild.members.has(this.core.applicationId));
     this.send(session, 'READY', {
       v: 10,
       user: { ...apiUser(this.core.world.bot), verified: true, mfa_enabled: false, email: null },
@@ -214,7 +244,7 @@ export class GatewayServer {
       session_id: session.id,
       session_type: 'normal',
       resume_gateway_url: this.url,
-      shard: [0, 1],
+      shard: [...shard],
       application: { id: this.core.applicationId, flags: 0 },
       private_channels: [],
       relationships: [],

@@ -22,3 +22,5 @@ export { Intents, CallbackType } from './core.js';
 export { MessageFlags, type SimMessage, type SimAttachment, type SimChannel, type SimGuild, type SimUserRecord } from './world.js';
 export type { RestLogEntry, InjectedFailure } from './rest.js';
 export type { GatewaySession } from './gateway.js';
+export { DaveCall, daveFrameReport, type DaveTransition, type DaveFrameResult } from './dave-call.js';
+export { guildIdOnShard, shardOf, ShardCloseCode, type ShardPair } from './sharding.js';

@@ -99,6 +99,8 @@ async function parseRequestBody(req: IncomingMessage, raw: Buffer): Promise<{ bo
 
 export class RestServer {
   readonly log: RestLogEntry[] = [];
+  /** `shards` in `GET /gateway/bot`: the shard count Discord recommends (what `totalShards: 'auto'` follows). */
+  recommendedShards = 1;
   private readonly routes: Route[] = [];
   private readonly failures: InjectedFailure[] = [];
   private readonly buckets = new Map<string, { remaining: number; resetAt: number }>();
@@ -251,7 +253,11 @@ export class RestServer {
 
     this.route('GET', '/gateway', () => ok({ url: this.gatewayUrl() }), false);
     this.route('GET', '/gateway/bot', () =>
-      ok({ url: this.gatewayUrl(), shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 86_400_000, max_concurrency: 1 } }),
+      ok({
+        url: this.gatewayUrl(),
+        shards: this.recommendedShards,
+        session_start_limit: { total: 1000, remaining: 999, reset_after: 86_400_000, max_concurrency: 1 },
+      }),
     );
     this.route('GET', '/users/@me', () => ok(apiUser(world.bot)));
     this.route('GET', '/users/:user', ({ params }) => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Intents, InteractionType, type SimCore } from './core.js';
+import { Intents, InteractionType, type SimCore, type UserVoiceChange } from './core.js';
 import { buildCommandOptions, type OptionValue, type SimFile } from './interaction-options.js';
 import { flattenComponents } from './message-payload.js';
 import { apiAttachment, apiChannel, apiMember, apiMessage, apiUser, apiVoiceState } from './payloads.js';
@@ -147,9 +147,11 @@ export class SimUser {
   }
 
   private setVoice(guild: SimGuild, channelId: string | null): void {
+    const previous = guild.voiceStates.get(this.id)?.channelId ?? null;
     const state = { userId: this.id, guildId: guild.id, channelId, sessionId: randomBytes(16).toString('hex'), selfMute: false, selfDeaf: false };
     guild.voiceStates.set(this.id, state);
     this.core.dispatch('VOICE_STATE_UPDATE', apiVoiceState(this.core.world, guild, state), Intents.GuildVoiceStates);
+    if (previous !== channelId) this.core.signals.emit('user-voice', { userId: this.id, from: previous, to: channelId } satisfies UserVoiceChange);
   }
 
   private component(ref: MessageRef, customId: string, componentType: number, values?: string[]): SimInteraction {

@@ -21,11 +21,14 @@ import {
   type SimChannel,
   type SimCommand,
   type SimGuild,
+  type Json,
   type SimMessage,
 } from './world.js';
 
 export interface GuildSpec {
   name: string;
+  /** A snowflake to use as the guild id (e.g. `guildIdOnShard(1, 2)` to place it on shard 1); fresh by default. */
+  id?: string;
   textChannels?: string[];
   voiceChannels?: string[];
   /** Usernames of members (the first owns the guild); the bot is always a member. */
@@ -45,6 +48,10 @@ export interface SimulatorOptions {
   voice?: Partial<VoiceOptions>;
   /** Per-bucket REST limit the simulator advertises and enforces. */
   rateLimit?: { limit: number; windowMs: number };
+  /** `shards` in `GET /gateway/bot`, what `--shards auto` follows; default 1. */
+  recommendedShards?: number;
+  /** Guilds one session may hold before IDENTIFY is refused with 4011 Sharding required; default 2500, Discord's. */
+  maxGuildsPerShard?: number;
 }
 
 export const DEFAULT_GUILD: GuildSpec = {
@@ -86,8 +93,10 @@ export class DiscordSimulator {
     this.gateway = new GatewayServer(this.core, {
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5000,
       onVoiceStateUpdate: (session, data) => this.voice.onVoiceStateUpdate(session, data),
+      maxGuildsPerShard: options.maxGuildsPerShard ?? 2500,
     });
     this.rest = new RestServer(this.core, () => this.gatewayUrl, options.rateLimit);
+    this.rest.recommendedShards = options.recommendedShards ?? 1;
     this.http = createServer((req, res) => void this.onRequest(req, res));
     this.http.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
       if (new URL(req.url ?? '/', 'http://x').pathname === '/gateway') this.gateway.handleUpgrade(req, socket, head);
@@ -163,7 +172,8 @@ export class DiscordSimulator {
   }
 
   addGuild(spec: GuildSpec): SimGuild {
-    const id = nextSnowflake();
+    const id = spec.id ?? nextSnowflake();
+    if (this.world.guilds.has(id)) throw new Error(`A guild with id ${id} exists already`);
     const members = (spec.members ?? []).map((name) => this.world.userByName(name) ?? this.world.addUser(createUser(name)));
     const botRoleId = nextSnowflake();
     const guild: SimGuild = {
@@ -220,6 +230,14 @@ export class DiscordSimulator {
   /** Messages that exist now (deleted ones left out), oldest first. */
   messages(predicate: (message: SimMessage) => boolean = () => true): SimMessage[] {
     return [...this.world.messages.values()].filter((message) => !message.deleted && predicate(message));
+  }
+
+  /**
+   * A message from the bot that is already in the channel, e.g. posted by an earlier run of a bot
+   * started as its own process (its buttons work: clicks reach whichever bot is connected).
+   */
+  seedBotMessage(channel: ChannelRef, payload: Json): SimMessage {
+    return this.core.createMessage({ channelId: this.channel(channel).id, authorId: this.world.bot.id, payload });
   }
 
   waitForMessage(predicate: (message: SimMessage) => boolean, timeoutMs?: number): Promise<SimMessage> {

@@ -15,9 +15,10 @@ import {
   type ReceivedPacket,
   type TimingReport,
 } from './audio-analysis.js';
-import type { SimCore } from './core.js';
+import type { SimCore, UserVoiceChange } from './core.js';
 import { Intents } from './core.js';
 import type { GatewaySession } from './gateway.js';
+import { DaveCall, DaveOp, type BotLink } from './dave-call.js';
 import { readOggOpus } from './ogg.js';
 import { decodeOpusPackets } from './opus-decode.js';
 import { apiVoiceState } from './payloads.js';
@@ -50,9 +51,14 @@ export interface VoiceOptions {
   modes: EncryptionMode[];
   /**
    * Close with 4017 when the client announces `max_dave_protocol_version: 0`, as Discord does now that
-   * DAVE is mandatory. The simulator itself still negotiates protocol version 0 (no E2EE).
+   * DAVE is mandatory.
    */
   requireDaveCapableClient: boolean;
+  /**
+   * The DAVE protocol version offered in SESSION_DESCRIPTION (default 1: end-to-end encryption with
+   * the simulated listeners as MLS group members). 0 only as an explicit test option.
+   */
+  daveProtocolVersion: 0 | 1;
   heartbeatIntervalMs: number;
 }
 
@@ -80,6 +86,13 @@ export interface VoiceConnectionRecord {
   resumes: number;
   /** Server → client sequence number (v8 `seq`). */
   seq: number;
+  /** The DAVE protocol version negotiated in SESSION_DESCRIPTION. */
+  daveProtocolVersion: number;
+  /** The DAVE call (MLS group) the connection is a member of, with DAVE v1. */
+  dave: DaveCall | undefined;
+  daveLink: BotLink | undefined;
+  /** Server messages held while the socket is down (sent after RESUMED). */
+  outbox: Array<string | Buffer>;
 }
 
 /** What arrived on one voice connection, decoded on demand. */
@@ -118,6 +131,8 @@ export class VoiceServer {
   /** Voice gateway handshakes the simulator refused (close code and why). */
   readonly rejections: Array<{ at: number; code: number; reason: string; maxDaveProtocolVersion: number | undefined }> = [];
   private readonly pending = new Map<string, Omit<VoiceConnectionRecord, 'ssrc'>>();
+  /** DAVE calls by voice channel id. */
+  private readonly calls = new Map<string, DaveCall>();
   private readonly https: Server;
   private readonly wss: WebSocketServer;
   private readonly udp: Socket;
@@ -133,6 +148,58 @@ export class VoiceServer {
     this.wss.on('connection', (socket, req) => this.onConnection(socket, new URL(req.url ?? '/', 'wss://127.0.0.1').searchParams.get('v')));
     this.udp = createSocket('udp4');
     this.udp.on('message', (message, remote) => this.onDatagram(message, remote));
+    core.signals.on('user-voice', (change: UserVoiceChange) => this.onUserVoice(change));
+  }
+
+  /**
+   * The DAVE call of a voice channel (by id), or of the latest connection's channel. It exists once
+   * someone is in the channel (with DAVE v1); tests read its transitions and can make it hostile.
+   */
+  dave(channelId?: string): DaveCall | undefined {
+    const id = channelId ?? this.connection()?.channelId;
+    return id ? this.calls.get(id) : undefined;
+  }
+
+  /**
+   * Disconnects the bot from voice as a moderator's "Disconnect" does: its voice state loses the
+   * channel and the voice gateway closes with 4014. @discordjs/voice does not rejoin by itself.
+   */
+  disconnectBot(guildId?: string): void {
+    const guild = guildId ? this.core.world.guilds.get(guildId) : this.core.world.guilds.values().next().value;
+    const state = guild?.voiceStates.get(this.core.applicationId);
+    if (!guild || !state?.channelId) throw new Error('the bot is not in a voice channel');
+    const next = { ...state, channelId: null };
+    guild.voiceStates.set(state.userId, next);
+    for (const connection of this.connections.filter((c) => c.guildId === guild.id && !c.closed)) this.closeConnection(connection, 4014);
+    this.core.dispatch('VOICE_STATE_UPDATE', apiVoiceState(this.core.world, guild, next), Intents.GuildVoiceStates);
+  }
+
+  /** Kills the latest connection's voice gateway socket (1006): @discordjs/voice resumes the session. */
+  dropSocket(guildId?: string): void {
+    const connection = this.connection(guildId);
+    if (!connection?.socket) throw new Error('no open voice gateway socket to drop');
+    connection.socket.terminate();
+  }
+
+  private callFor(guildId: string, channelId: string): DaveCall {
+    let call = this.calls.get(channelId);
+    if (!call) {
+      call = new DaveCall(channelId, () => this.core.changed());
+      this.calls.set(channelId, call);
+      const guild = this.core.world.guilds.get(guildId);
+      for (const state of guild?.voiceStates.values() ?? [])
+        if (state.channelId === channelId && state.userId !== this.core.applicationId) call.listenerJoined(state.userId);
+    }
+    return call;
+  }
+
+  private onUserVoice(change: UserVoiceChange): void {
+    if (this.options.daveProtocolVersion === 0) return;
+    if (change.from) this.calls.get(change.from)?.listenerLeft(change.userId);
+    if (change.to) {
+      const guild = [...this.core.world.guilds.values()].find((g) => g.channels.some((channel) => channel.id === change.to));
+      if (guild) this.callFor(guild.id, change.to).listenerJoined(change.userId);
+    }
   }
 
   async listen(): Promise<void> {
@@ -215,7 +282,7 @@ export class VoiceServer {
     for (const connection of unchanged ? [] : live) {
       // Leaving ends the voice session (4014); moving hands out a new server, and the client drops the old link.
       if (channelId === null) this.closeConnection(connection, 4014);
-      else connection.closed = true;
+      else this.endConnection(connection);
     }
     this.core.dispatch('VOICE_STATE_UPDATE', apiVoiceState(this.core.world, guild, state), Intents.GuildVoiceStates);
     // Re-sending op 4 for the channel it is connected to (e.g. mute flags) only updates the voice state.
@@ -240,6 +307,10 @@ export class VoiceServer {
       closed: false,
       resumes: 0,
       seq: 0,
+      daveProtocolVersion: 0,
+      dave: undefined,
+      daveLink: undefined,
+      outbox: [],
     });
     this.core.dispatch('VOICE_SERVER_UPDATE', { token, guild_id: guild.id, endpoint: this.endpoint });
   }
@@ -265,16 +336,52 @@ export class VoiceServer {
   }
 
   private closeConnection(connection: VoiceConnectionRecord, code: number): void {
-    connection.closed = true;
+    this.endConnection(connection);
     connection.socket?.close(code);
     this.core.changed();
+  }
+
+  private endConnection(connection: VoiceConnectionRecord): void {
+    connection.closed = true;
+    if (connection.dave && connection.daveLink) connection.dave.detachBot(connection.daveLink);
+  }
+
+  /** Sends now, or after RESUMED when the socket is down. */
+  private deliver(connection: VoiceConnectionRecord, data: string | Buffer): void {
+    if (connection.socket && connection.socket.readyState === connection.socket.OPEN) connection.socket.send(data);
+    else connection.outbox.push(data);
+  }
+
+  private joinDaveCall(connection: VoiceConnectionRecord): void {
+    const call = this.callFor(connection.guildId, connection.channelId);
+    const link: BotLink = {
+      userId: connection.userId,
+      sendJson: (op, d) => this.deliver(connection, JSON.stringify({ op, d, seq: ++connection.seq })),
+      // Server → client binary: u16 sequence number | u8 opcode | body.
+      sendBinary: (op, body) => {
+        const head = Buffer.alloc(3);
+        head.writeUInt16BE(++connection.seq & 0xffff);
+        head[2] = op;
+        this.deliver(connection, Buffer.concat([head, body]));
+      },
+      sendRaw: (data) => this.deliver(connection, data),
+    };
+    connection.dave = call;
+    connection.daveLink = link;
+    call.attachBot(link);
   }
 
   private onConnection(socket: WebSocket, version: string | null): void {
     let connection: VoiceConnectionRecord | undefined;
     this.send(undefined, socket, VoiceOp.Hello, { v: Number(version ?? 4), heartbeat_interval: this.options.heartbeatIntervalMs });
     socket.on('message', (raw: RawData, isBinary: boolean) => {
-      if (isBinary) return; // DAVE MLS messages; never sent while protocol version 0 is negotiated.
+      if (isBinary) {
+        // DAVE MLS messages from the client: u8 opcode | body.
+        const bytes = Buffer.isBuffer(raw) ? raw : Buffer.concat(Array.isArray(raw) ? raw : [Buffer.from(raw)]);
+        if (connection?.dave && bytes.length > 0) connection.dave.onBotBinary(bytes[0]!, bytes.subarray(1));
+        this.core.changed();
+        return;
+      }
       let packet: { op?: number; d?: Json };
       try {
         packet = JSON.parse(rawText(raw)) as { op?: number; d?: Json };
@@ -315,15 +422,16 @@ export class VoiceServer {
           connection.mode = mode;
           connection.secretKey = new Uint8Array(randomBytes(32));
           connection.clientAddress = { address: String(data.address), port: Number(data.port) };
+          connection.daveProtocolVersion = Math.min(this.options.daveProtocolVersion, connection.maxDaveProtocolVersion ?? 0);
           this.send(connection, socket, VoiceOp.SessionDescription, {
             mode,
             secret_key: [...connection.secretKey],
-            // A test server may negotiate no end-to-end encryption; the client keeps DAVE enabled.
-            dave_protocol_version: 0,
+            dave_protocol_version: connection.daveProtocolVersion,
             audio_codec: 'opus',
             video_codec: null,
             media_session_id: randomBytes(16).toString('hex'),
           });
+          if (connection.daveProtocolVersion >= 1) this.joinDaveCall(connection);
           break;
         }
         case VoiceOp.Heartbeat:
@@ -340,8 +448,13 @@ export class VoiceServer {
           connection.socket = socket;
           connection.resumes++;
           this.send(connection, socket, VoiceOp.Resumed, null);
+          for (const data of connection.outbox.splice(0)) socket.send(data);
           break;
         }
+        case DaveOp.TransitionReady:
+        case DaveOp.InvalidCommitWelcome:
+          connection?.dave?.onBotJson(packet.op, d);
+          break;
         default:
           break;
       }
@@ -376,8 +489,14 @@ export class VoiceServer {
     const connection = this.connections.find((c) => c.ssrc === header.ssrc && !c.closed);
     if (!connection?.mode || !connection.secretKey) return;
     try {
-      const opus = decryptRtpSize(message, connection.mode, connection.secretKey);
-      connection.packets.push({ ...header, receivedAtMs, opus, silence: opus.equals(SILENCE_FRAME) });
+      const frame = decryptRtpSize(message, connection.mode, connection.secretKey);
+      if (connection.dave) {
+        // What the simulated listeners hear: the DAVE frame decrypted by each member of the group.
+        const { opus, ...dave } = connection.dave.decryptFrame(connection.userId, frame);
+        connection.packets.push({ ...header, receivedAtMs, opus, silence: opus.equals(SILENCE_FRAME), dave });
+      } else {
+        connection.packets.push({ ...header, receivedAtMs, opus: frame, silence: frame.equals(SILENCE_FRAME) });
+      }
     } catch {
       connection.decryptFailures++;
     }
@@ -388,5 +507,6 @@ export class VoiceServer {
 export const DEFAULT_VOICE_OPTIONS: VoiceOptions = {
   modes: [...ENCRYPTION_MODES],
   requireDaveCapableClient: true,
+  daveProtocolVersion: 1,
   heartbeatIntervalMs: 13_750,
 };

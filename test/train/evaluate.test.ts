@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { openDataset } from '../../src/datasets/spec.js';
 import { DEFAULT_VOCABULARY } from '../../src/music/vocabulary.js';
 import type { ModelConfig } from '../../src/model/config.js';
-import { LstmNetwork } from '../../src/model/network.js';
+import { RecurrentNetwork } from '../../src/model/recurrent-network.js';
 import { referenceLoss } from '../../src/model/reference.js';
 import { Rng } from '../../src/model/rng.js';
 import { createPiece } from '../../src/music/piece.js';
@@ -21,7 +21,7 @@ const datasets = path.resolve(projectRoot, '../shared/datasets');
 describe('sequence NLL', () => {
   it('equals the float64 reference loss of each whole sequence, across batch groupings', () => {
     const config: ModelConfig = { vocabSize: 9, embedding: 4, layers: [6, 5], dropout: 0 };
-    const net = new LstmNetwork(config);
+    const net = new RecurrentNetwork(config);
     net.initialize(4);
     const rng = new Rng(5);
     const sequences = [11, 3, 7, 2, 9].map((n) => Int32Array.from({ length: n }, () => rng.int(9)));
@@ -36,7 +36,7 @@ describe('sequence NLL', () => {
 
   it('normalises per frame and per token', () => {
     const config: ModelConfig = { vocabSize: 9, embedding: 4, layers: [6], dropout: 0 };
-    const net = new LstmNetwork(config);
+    const net = new RecurrentNetwork(config);
     net.initialize(1);
     const seqs = [
       { id: 'a', tokens: Int32Array.from([1, 2, 3, 4]), frames: 2 },
@@ -51,7 +51,7 @@ describe('sequence NLL', () => {
 
 describe('grammar-masked NLL', () => {
   const vocabulary = DEFAULT_VOCABULARY;
-  const net = new LstmNetwork({ vocabSize: vocabulary.size, embedding: 8, layers: [12], dropout: 0 });
+  const net = new RecurrentNetwork({ vocabSize: vocabulary.size, embedding: 8, layers: [12], dropout: 0 });
   net.initialize(3);
   const note = (pitch: number, start: number, duration: number) => ({ pitch, start, duration, velocity: 80 });
   const pieces = [
@@ -140,7 +140,7 @@ describe.skipIf(!existsSync(path.join(datasets, 'jsb-chorales')))('JSB evaluatio
       expect(s.frames).toBeGreaterThan(4);
     }
     // An untrained model is close to uniform: token NLL ≈ ln |V|.
-    const net = new LstmNetwork({ vocabSize: DEFAULT_VOCABULARY.size, embedding: 8, layers: [16], dropout: 0 });
+    const net = new RecurrentNetwork({ vocabSize: DEFAULT_VOCABULARY.size, embedding: 8, layers: [16], dropout: 0 });
     net.initialize(1);
     const result = evaluateSequences(net, sequences.slice(0, 5));
     expect(Math.abs(result.token_nll - Math.log(DEFAULT_VOCABULARY.size))).toBeLessThan(0.5);

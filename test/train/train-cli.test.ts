@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,8 +6,11 @@ import { writeShards } from '../../src/datasets/shards.js';
 import { createPiece } from '../../src/music/piece.js';
 import { encodePiece } from '../../src/music/tokens.js';
 import { DEFAULT_VOCABULARY } from '../../src/music/vocabulary.js';
+import { parseMidi } from '../../src/midi/read.js';
 import { loadModel } from '../../src/model/model-files.js';
+import type { EpochReport } from '../../src/train/trainer.js';
 import { isCliBuilt, runCli } from '../cli/run-cli.js';
+import { HAVE_RENDER_TOOLS } from '../render/audio-probe.js';
 
 const built = isCliBuilt('train-worker');
 const run = (args: string[]) => runCli(args);
@@ -80,7 +83,7 @@ describe.skipIf(!built)('rhythmix train (CLI)', () => {
   it('rejects bad flags with a one-line message and exit code 2', () => {
     const result = run(['train', '--data', path.join(dir, 'shards'), '--out', path.join(dir, 'x'), '--layers', '256,abc']);
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/^rhythmix: --layers must be comma-separated layer sizes/m);
+    expect(result.stderr).toMatch(/^rhythmix: --layers: must be comma-separated layer sizes/m);
     const preset = run(['train', '--data', path.join(dir, 'shards'), '--out', path.join(dir, 'x'), '--preset', 'nope']);
     expect(preset.status).toBe(2);
     expect(preset.stderr).toMatch(/unknown preset "nope"/);
@@ -89,7 +92,10 @@ describe.skipIf(!built)('rhythmix train (CLI)', () => {
     expect(noData.stderr).toMatch(/--data is required .*unless the preset names its data \(jsb-bench, rhythmix-base\)/);
     const transpose = run(['train', '--data', path.join(dir, 'shards'), '--out', path.join(dir, 'x'), '--transpose', '13']);
     expect(transpose.status).toBe(2);
-    expect(transpose.stderr).toMatch(/--transpose must be a whole number from 0 to 12/);
+    expect(transpose.stderr).toMatch(/--transpose: must be a whole number from 0 to 12 \(got 13\)/);
+    const cell = run(['train', '--data', path.join(dir, 'shards'), '--out', path.join(dir, 'x'), '--cell', 'rnn']);
+    expect(cell.status).toBe(2);
+    expect(cell.stderr).toMatch(/--cell: must be one of lstm, gru \(got "rnn"\)/);
   });
 
   it('trains with transposition augmentation and records it in the card', async () => {
@@ -169,5 +175,59 @@ describe.skipIf(!built)('rhythmix train (CLI)', () => {
     expect(stages).toHaveLength(1);
     expect(stages[0]?.epochs).toBe(stageOne.card?.epochs);
     expect(stages[0]?.trainingSeconds).toBe(stageOne.card?.trainingSeconds);
+  });
+
+  describe('with --cell gru', () => {
+    const out = (): string => path.join(dir, 'gru');
+
+    it('trains a GRU with the tiny preset: the loss falls far below an untrained model’s, into TensorFlow.js GRU files', async () => {
+      const result = run([
+        'train',
+        '--data',
+        path.join(dir, 'shards'),
+        '--out',
+        out(),
+        '--preset',
+        'tiny',
+        '--cell',
+        'gru',
+        '--batch',
+        '4',
+        '--epochs',
+        '12',
+        '--json',
+      ]);
+      expect(result.stderr).not.toMatch(/internal error/);
+      expect(result.status).toBe(0);
+      const summary = JSON.parse(result.stdout) as { validationNll: number; config: { model: { cell?: string; layers: number[] } } };
+      expect(summary.config.model).toMatchObject({ cell: 'gru', layers: [64] });
+      const history = (JSON.parse(readFileSync(path.join(out(), 'checkpoint', 'state.json'), 'utf8')) as { history: EpochReport[] }).history;
+      expect(history).toHaveLength(12);
+      // Untrained, every id of the vocabulary is about as likely as any other: ln V nats per token.
+      expect(history[0]!.trainLoss).toBeGreaterThan(0.95 * Math.log(DEFAULT_VOCABULARY.size));
+      expect(history.at(-1)!.trainLoss).toBeLessThan(0.6 * history[0]!.trainLoss);
+      expect(summary.validationNll).toBeLessThan(0.6 * history[0]!.validationNll!);
+      const topology = JSON.parse(readFileSync(path.join(out(), 'model.json'), 'utf8')) as {
+        modelTopology: { config: { layers: Array<{ class_name: string; config: Record<string, unknown> }> } };
+      };
+      expect(topology.modelTopology.config.layers.map((l) => l.class_name)).toEqual(['Embedding', 'GRU', 'Dense']);
+      expect(topology.modelTopology.config.layers[1]!.config.reset_after).toBe(false);
+      const model = await loadModel(out());
+      expect(model.config.cell).toBe('gru');
+      expect(model.card?.engine).toBe('rhythmix-gru/1 (wasm simd128)');
+    });
+
+    it.skipIf(!HAVE_RENDER_TOOLS)('composes from the trained GRU with `rhythmix compose --model`: a MIDI file with notes', () => {
+      const result = runCli(
+        ['compose', '--model', out(), '--style', 'folk', '--bars', '4', '--tracks', '1', '--sample-seed', '3', '--out', path.join(dir, 'gru-piece'), '--json'],
+        60_000,
+      );
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      const summary = JSON.parse(result.stdout) as { midi: string; notes: number };
+      const notes = parseMidi(new Uint8Array(readFileSync(summary.midi))).tracks.flatMap((t) => t.notes);
+      expect(notes.length).toBeGreaterThan(0);
+      expect(notes).toHaveLength(summary.notes);
+    });
   });
 });

@@ -2,9 +2,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { RECURRENT_CELLS } from '../../src/model/cells.js';
 import type { ModelConfig } from '../../src/model/config.js';
 import { loadModel } from '../../src/model/model-files.js';
-import { LstmNetwork } from '../../src/model/network.js';
+import { RecurrentNetwork } from '../../src/model/recurrent-network.js';
 import { Rng } from '../../src/model/rng.js';
 import { sequenceNll } from '../../src/train/evaluate.js';
 import { trainingSettingsSchema } from '../../src/train/settings.js';
@@ -43,7 +44,7 @@ describe('trainModel (worker threads)', () => {
     // The first token after the start is a free choice of 8 phases: ln 8 / 41 tokens ≈ 0.05 is the floor.
     expect(result.bestValidationNll!).toBeLessThan(0.15);
     const loaded = await loadModel(outDir);
-    const net = new LstmNetwork(loaded.config);
+    const net = new RecurrentNetwork(loaded.config);
     net.setParameters(loaded.params);
     const nll = sequenceNll(
       net,
@@ -55,9 +56,9 @@ describe('trainModel (worker threads)', () => {
     expect(card.validationNll).toBeCloseTo(result.bestValidationNll!, 6);
   });
 
-  it('is deterministic for a seed, and resuming an interrupted run reproduces the uninterrupted one', async () => {
+  it.each(RECURRENT_CELLS)('is deterministic for a seed, and resuming an interrupted run reproduces the uninterrupted one (%s)', async (cell) => {
     const settings = trainingSettingsSchema.parse({ seqLen: 8, batchSize: 6, learningRate: 0.01, epochs: 2, threads: 2, seed: 9, clipNorm: 1 });
-    const model: ModelConfig = { ...config, dropout: 0.2 };
+    const model: ModelConfig = { ...config, dropout: 0.2, ...(cell === 'lstm' ? {} : { cell }) };
     const a = tempDir();
     const b = tempDir();
     await trainModel({ data, model, settings, outDir: a });
@@ -136,7 +137,7 @@ describe('stateful training (carried LSTM state)', () => {
   const pieces = Array.from({ length: 13 }, (_, p) => [0, ...Array.from({ length: 9 + ((p * 7) % 23) }, () => 1 + rng.int(9))]);
   const contextData: TrainingData = { train: pieces, valid: pieces, vocabulary: { toy: true }, source: 'random pieces' };
   const contextModel: ModelConfig = { vocabSize: 10, embedding: 6, layers: [12, 10], dropout: 0 };
-  const net = new LstmNetwork(contextModel);
+  const net = new RecurrentNetwork(contextModel);
   net.initialize(12);
   const weights = net.getParameters().map((w) => w * 3);
   // A vanishing learning rate: the epoch's training loss is the loss of these weights.

@@ -18,17 +18,17 @@ const touch = (relative: string): string => {
 const fromSources = pathToFileURL(path.join(root, 'src', 'util', 'built-entry.ts'));
 const fromDist = pathToFileURL(path.join(root, 'dist', 'util', 'built-entry.js'));
 const worker = touch('dist/workers/render.js');
-const voiceThread = touch('dist/bot/voice/voice-thread.js');
+const composeWorker = touch('dist/compose/nested/entry.js');
 
 describe('builtEntryPath', () => {
   it('finds the compiled file beside the running code when it runs from dist/', () => {
     expect(workerEntryPath('render', fromDist)).toBe(worker);
-    expect(builtEntryPath('bot/voice/voice-thread', fromDist)).toBe(voiceThread);
+    expect(builtEntryPath('compose/nested/entry', fromDist)).toBe(composeWorker);
   });
 
   it("falls back to the project's dist/ when it runs from the sources", () => {
     expect(workerEntryPath('render', fromSources)).toBe(worker);
-    expect(builtEntryPath('bot/voice/voice-thread', fromSources)).toBe(voiceThread);
+    expect(builtEntryPath('compose/nested/entry', fromSources)).toBe(composeWorker);
   });
 
   it('prefers the file beside the running code', () => {
@@ -49,10 +49,9 @@ describe('builtEntryPath', () => {
 
   const built = existsSync(fileURLToPath(new URL('../../dist/workers/render.js', import.meta.url)));
   it.skipIf(!built)("resolves this project's built workers from the sources", () => {
-    for (const name of ['compose-worker', 'render', 'train-worker']) {
+    // Every entry that runs in its own thread or process lives in src/workers/.
+    for (const name of ['compose-worker', 'render', 'retrain', 'train-worker', 'voice-thread']) {
       expect(workerEntryPath(name)).toBe(fileURLToPath(new URL(`../../dist/workers/${name}.js`, import.meta.url)));
     }
-    expect(builtEntryPath('feedback/retrain-child')).toBe(fileURLToPath(new URL('../../dist/feedback/retrain-child.js', import.meta.url)));
-    expect(builtEntryPath('bot/voice/voice-thread')).toBe(fileURLToPath(new URL('../../dist/bot/voice/voice-thread.js', import.meta.url)));
   });
 });

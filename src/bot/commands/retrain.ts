@@ -51,7 +51,7 @@ export async function execute(interaction: ChatInputCommandInteraction, context:
     ? await context.feedback.retrainNow({ trigger, onProgress })
     : await retrainInChild(
         {
-          databaseUrl: `file:${context.db.file}`,
+          databaseUrl: context.db.url,
           modelsDir: modelsDirectory(),
           weights: [...context.config.ratingWeights],
           excludeUserIds: [context.client.user?.id ?? ''],

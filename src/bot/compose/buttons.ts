@@ -1,4 +1,5 @@
 /** The buttons under a piece: Play, Variation, Continue, Re-roll (custom id `piece:<action>:<id>`). */
+import { existsSync } from 'node:fs';
 import { MessageFlags, type ButtonInteraction } from 'discord.js';
 import { getPiece } from '../../db/pieces.js';
 import type { BotContext, ButtonHandler } from '../context.js';
@@ -7,6 +8,11 @@ import { playPiece } from '../voice/playback.js';
 import { isPieceButton, parsePieceButtonId } from './embed.js';
 import { continuationRequest, rerollRequest, variationRequest } from './lineage.js';
 import { composeForInteraction, queueItemFor } from './service.js';
+
+/** Play on a piece whose audio the retention policy (or a person) removed from the bot's disk. */
+export function audioGoneMessage(pieceId: number): string {
+  return `🗑️ The audio of piece #${pieceId} is no longer stored (old pieces' audio is cleaned up to save space) — the files on the message still work, and Re-roll or Variation makes a new take.`;
+}
 
 export async function handlePieceButton(interaction: ButtonInteraction, context: BotContext): Promise<void> {
   const parsed = parsePieceButtonId(interaction.customId);
@@ -20,8 +26,8 @@ export async function handlePieceButton(interaction: ButtonInteraction, context:
     return;
   }
   if (parsed.action === 'play') {
-    if (!piece.audioPath) {
-      await interaction.reply({ content: `Piece #${piece.id} has no audio.`, flags: MessageFlags.Ephemeral });
+    if (!piece.audioPath || !existsSync(piece.audioPath)) {
+      await interaction.reply({ content: audioGoneMessage(piece.id), flags: MessageFlags.Ephemeral });
       return;
     }
     await playPiece(context, interaction, queueItemFor(piece, piece.audioPath, interaction.user.id));

@@ -4,7 +4,8 @@
  *   from its MIDI file — and composes the rest anew with a new sampling seed: same length, style,
  *   instruments, key (the opening's key signature) and tempo. A piece too short to halve (or without its MIDI file) gets a new
  *   take of its request instead.
- * - Re-roll: the original request (seed notes and settings) with a new sampling seed — a new take.
+ * - Re-roll: the original request (seed notes and settings) with a new sampling seed — a new take
+ *   (of a harmonization: the melody harmonized again).
  * - Continue: the whole piece becomes the seed notes and as many bars again are added (anyone may
  *   continue anyone's piece).
  * The sampling seed of each request is set here, fresh and never the parent's; the stored request
@@ -88,7 +89,16 @@ export function variationRequest(piece: StoredPiece, play: boolean): ComposeJobR
 
 export function rerollRequest(piece: StoredPiece, play: boolean): ComposeJobRequest {
   const midi = storedSeedFile(piece);
-  return { kind: 'reroll', parentId: piece.id, input: { ...storedRequest(piece), samplingSeed: newSamplingSeed(piece) }, ...(midi ? { midi } : {}), play };
+  // A harmonization's new take harmonizes its melody again.
+  const useCase = piece.parameters.useCase === 'harmonize' ? ({ useCase: 'harmonize' } as const) : {};
+  return {
+    kind: 'reroll',
+    parentId: piece.id,
+    ...useCase,
+    input: { ...storedRequest(piece), samplingSeed: newSamplingSeed(piece) },
+    ...(midi ? { midi } : {}),
+    play,
+  };
 }
 
 export function continuationRequest(piece: StoredPiece, play: boolean): ComposeJobRequest {

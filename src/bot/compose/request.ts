@@ -1,14 +1,14 @@
 /**
- * /compose options → the compose pipeline's option object, and the checks that can run before
- * the interaction is deferred (so a bad seed gets an ephemeral answer that points at the
- * mistake). The validation itself is src/compose's; only the wording is adapted to Discord.
+ * /compose options → the compose use case's input (src/app/compose.ts), and the checks that can
+ * run before the interaction is deferred (so a bad seed gets an ephemeral answer that points at
+ * the mistake). The validation itself is the use case's; the bot only words the fields its way.
  */
-import { buildRequest } from '../../compose/pipeline.js';
-import { composeOptionsSchema, parseComposeOptions } from '../../compose/options.js';
-import { loadSeed } from '../../compose/seed-input.js';
+import { checkComposeInput as checkInput, composeInputSchema } from '../../app/compose.js';
 import { formatBytes, resolveMidiLimits } from '../../midi/limits.js';
 import { SeedSyntaxError, seedErrorPointer } from '../../music/seed.js';
 import { InvalidInputError } from '../../util/errors.js';
+import { quoteInput } from '../../util/text.js';
+import { discordFieldName } from '../field-names.js';
 
 /** The /compose options as Discord delivers them (option names are the issue's contract). */
 export interface ComposeSlashValues {
@@ -30,11 +30,21 @@ interface Range {
   readonly max: number;
 }
 
+type NumericField = 'tracks' | 'tempo' | 'bars' | 'temperature' | 'samplingSeed';
+
 /** A numeric compose option's range as the compose schema states it, read from the schema itself. */
-export function schemaRange(key: 'tracks' | 'tempo' | 'bars' | 'temperature' | 'samplingSeed'): Range {
-  const { minValue: min, maxValue: max } = composeOptionsSchema.shape[key].unwrap();
+export function schemaRange(key: NumericField): Range {
+  const { minValue: min, maxValue: max } = composeInputSchema.shape[key].unwrap();
   if (min === null || max === null) throw new Error(`the compose schema gives ${key} no range`);
   return { min, max };
+}
+
+/** A deliberately narrower range than the schema's, checked to lie inside it when the module loads. */
+function within(key: NumericField, range: Range): Range {
+  const outer = schemaRange(key);
+  if (range.min < outer.min || range.max > outer.max)
+    throw new Error(`/compose offers ${key} ${range.min}–${range.max}, outside the schema's ${outer.min}–${outer.max}`);
+  return range;
 }
 
 const bars = schemaRange('bars');
@@ -52,17 +62,17 @@ export const SLASH_COMPOSE_LIMITS = {
   seedLength: 500,
   instrumentsLength: 100,
   keyLength: 20,
-  tracks: { min: tracks.min, max: 5 },
-  tempo: { min: 30, max: 300 },
-  length: { min: bars.min, max: 64 },
-  temperature: { min: 0.1, max: 2 },
+  tracks: within('tracks', { min: tracks.min, max: 5 }),
+  tempo: within('tempo', { min: 30, max: 300 }),
+  length: within('bars', { min: bars.min, max: 64 }),
+  temperature: within('temperature', { min: 0.1, max: 2 }),
   sampleSeed: schemaRange('samplingSeed'),
 } as const satisfies Record<string, number | Range>;
 
 /** A JSON-safe compose request: what is stored with a piece and replayed by its buttons. */
 export type ComposeRequestInput = Record<string, string | number | string[]>;
 
-/** Slash values → `composeToFiles` options (without `midi`, `outDir` and `model`, added per job). */
+/** Slash values → the compose use case's input (without `midi`, `outDir` and `model`, added per job). */
 export function composeInputFromSlash(values: ComposeSlashValues): ComposeRequestInput {
   const input: ComposeRequestInput = {};
   const seedNotes = values.seed?.trim();
@@ -84,28 +94,6 @@ export function composeInputFromSlash(values: ComposeSlashValues): ComposeReques
   return input;
 }
 
-/** CLI flag names in the pipeline's messages → the names a Discord user sees. */
-const WORDING: ReadonlyArray<readonly [RegExp, string]> = [
-  [/--bars or --seconds/g, '`length`'],
-  [/--seed-bars/g, '`length`'],
-  [/--instruments/g, '`instruments`'],
-  [/--tracks/g, '`tracks`'],
-  [/--tempo/g, '`tempo`'],
-  [/--temperature/g, '`temperature`'],
-  [/--key/g, '`key`'],
-  [/--bars/g, '`length`'],
-  [/--seconds/g, '`length`'],
-  [/--style/g, '`style`'],
-  [/--midi/g, '`midi`'],
-  [/--sample-seed/g, '`sample_seed`'],
-  [/--seed/g, '`seed`'],
-];
-
-/** Rewrites a compose error message for Discord: option names instead of CLI flags. */
-export function discordWording(message: string): string {
-  return WORDING.reduce((text, [pattern, replacement]) => text.replace(pattern, replacement), message);
-}
-
 /** The ephemeral answer to seed notes with a syntax error: what was expected and a caret under it. */
 export function seedMistakeMessage(seedNotes: string, error: SeedSyntaxError): string {
   const pointer = seedErrorPointer(seedNotes.replace(/`/g, "'"), error.position);
@@ -114,19 +102,22 @@ export function seedMistakeMessage(seedNotes: string, error: SeedSyntaxError): s
 
 /**
  * Everything that can be checked without the model: option ranges and combinations, the seed's
- * notation, and that the piece is longer than its seed. Throws InvalidInputError with a message
- * meant for the user.
+ * notation, and that the piece is longer than its seed (`check`: the compose use case's, or
+ * /harmonize's). Throws InvalidInputError with a message
+ * meant for a Discord user (options by their slash names, a seed mistake pointed at).
  */
-export async function checkComposeInput(input: ComposeRequestInput, hasMidi: boolean): Promise<void> {
+export async function checkComposeInput(
+  input: ComposeRequestInput,
+  hasMidi: boolean,
+  check: (input: unknown, options: { hasMidi?: boolean }) => Promise<void> = checkInput,
+): Promise<void> {
   try {
-    const options = parseComposeOptions({ ...input, ...(hasMidi ? { midi: 'attachment.mid' } : {}) });
-    // With a MIDI file the seed is only known after the download; the child checks the rest then.
-    if (!hasMidi) buildRequest(options, await loadSeed({ notation: options.seed, seedBars: options.seedBars, tempo: options.tempo }));
+    await check(input, { hasMidi });
   } catch (error) {
-    const cause = error instanceof InvalidInputError ? error.cause : undefined;
+    if (!(error instanceof InvalidInputError)) throw error;
+    const cause = error.cause;
     if (cause instanceof SeedSyntaxError && typeof input.seed === 'string') throw new InvalidInputError(seedMistakeMessage(input.seed, cause), { cause });
-    if (error instanceof InvalidInputError) throw new InvalidInputError(discordWording(error.message), { cause: error });
-    throw error;
+    throw new InvalidInputError(error.worded(discordFieldName), { ...(error.field ? { field: error.field } : {}), cause: error });
   }
 }
 
@@ -143,18 +134,18 @@ const MIDI_TYPES = ['audio/midi', 'audio/x-midi', 'audio/mid', 'application/x-mi
 export function checkMidiAttachment(file: AttachmentInfo, maxBytes: number = resolveMidiLimits().maxBytes): void {
   const type = file.contentType?.split(';')[0]?.trim().toLowerCase();
   if (!MIDI_NAME.test(file.name) && !(type && MIDI_TYPES.includes(type))) {
-    throw new InvalidInputError(`\`midi\` must be a MIDI file (.mid or .midi); "${file.name}"${type ? ` is ${type}` : ''} is not one`);
+    throw new InvalidInputError(`\`midi\` must be a MIDI file (.mid or .midi); ${quoteInput(file.name)}${type ? ` is ${type}` : ''} is not one`);
   }
   if (file.size > maxBytes) {
-    throw new InvalidInputError(`\`midi\` "${file.name}" is ${formatBytes(file.size)}; the limit is ${formatBytes(maxBytes)}`);
+    throw new InvalidInputError(`\`midi\` ${quoteInput(file.name)} is ${formatBytes(file.size)}; the limit is ${formatBytes(maxBytes)}`);
   }
 }
 
 /** Checks the downloaded bytes: a Standard MIDI File starts with "MThd". */
 export function checkMidiBytes(name: string, bytes: Uint8Array, maxBytes: number = resolveMidiLimits().maxBytes): void {
   if (bytes.byteLength > maxBytes) {
-    throw new InvalidInputError(`\`midi\` "${name}" is ${formatBytes(bytes.byteLength)}; the limit is ${formatBytes(maxBytes)}`);
+    throw new InvalidInputError(`\`midi\` ${quoteInput(name)} is ${formatBytes(bytes.byteLength)}; the limit is ${formatBytes(maxBytes)}`);
   }
   const head = Buffer.from(bytes.subarray(0, 4)).toString('latin1');
-  if (head !== 'MThd') throw new InvalidInputError(`\`midi\` "${name}" is not a MIDI file (it does not start with a MIDI header)`);
+  if (head !== 'MThd') throw new InvalidInputError(`\`midi\` ${quoteInput(name)} is not a MIDI file (it does not start with a MIDI header)`);
 }

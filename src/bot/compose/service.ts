@@ -6,16 +6,15 @@
  */
 import { copyFile, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DiscordAPIError, MessageFlags, RESTJSONErrorCodes, type ButtonInteraction, type ChatInputCommandInteraction, type Message } from 'discord.js';
+import { DiscordAPIError, MessageFlags, RESTJSONErrorCodes, type Message } from 'discord.js';
 import { randomSamplingSeed } from '../../compose/options.js';
 import type { ComposeProgress } from '../../compose/pipeline.js';
-import { createPiece, updatePiece, type PieceKind, type StoredPiece } from '../../db/pieces.js';
+import { createPiece, updatePiece, type StoredPiece } from '../../db/pieces.js';
 import { getActiveModelVersion } from '../../db/model-versions.js';
 import type { JsonObject } from '../../db/encoding.js';
-import { QueueFullError } from '../../jobs/errors.js';
-import type { JobContext } from '../../jobs/queue.js';
-import { runInChild } from '../../jobs/run-in-child.js';
-import { workerEntryPath } from '../../util/built-entry.js';
+import { JobCancelledError, QueueFullError } from '../../jobs/errors.js';
+import type { JobContext, JobHandle } from '../../jobs/queue.js';
+import type { Logger } from '../../util/logger.js';
 import { InvalidInputError } from '../../util/errors.js';
 import type { ComposeChildInput, ComposeChildOutput } from '../../workers/compose-worker.js';
 import type { BotContext } from '../context.js';
@@ -25,21 +24,14 @@ import type { QueueItem } from '../voice/guild-player.js';
 import { playPiece } from '../voice/playback.js';
 import { attachmentNames, pieceButtons, pieceEmbed } from './embed.js';
 import { ProgressThrottle, progressText, statusFromUpdate } from './progress.js';
-import { checkMidiBytes, type ComposeRequestInput } from './request.js';
+import { checkMidiBytes } from './request.js';
+import { runCompose } from './workers.js';
+import { interruptedReply, RESTARTING_TEXT } from './interrupted.js';
+import { PendingJobRecord } from './pending.js';
+import { WORK_DIR_PREFIX, type ComposeInteraction, type ComposeJobRequest, type MidiSource } from './job-request.js';
 
-export type ComposeInteraction = ChatInputCommandInteraction | ButtonInteraction;
-
-/** Where the seed MIDI comes from: an upload to download, or a stored piece's file. */
-export type MidiSource = { readonly url: string; readonly name: string } | { readonly path: string; readonly name: string };
-
-export interface ComposeJobRequest {
-  readonly kind: PieceKind;
-  readonly parentId?: number;
-  /** The compose options (no midi/outDir/model); stored with the piece and replayed by buttons. */
-  readonly input: ComposeRequestInput;
-  readonly midi?: MidiSource;
-  readonly play: boolean;
-}
+export { WORK_DIR_PREFIX, type ComposeInteraction, type ComposeJobRequest, type MidiSource } from './job-request.js';
+import { quoteInput } from '../../util/text.js';
 
 /** Progress edits at most this often: webhook edits share one rate-limit bucket per token. */
 export const PROGRESS_INTERVAL_MS = 1500;
@@ -54,8 +46,8 @@ interface JobOutcome {
 /**
  * The model that serves the guild now: its own active taste variant (registry in the database),
  * else RHYTHMIX_MODEL, else undefined — then the child's composer takes the registry's current
- * model (models/current.json) or the bundled default. Asked at every job start, and every job is
- * a fresh process, so a model switch applies to the next compose without a restart.
+ * model (models/current.json) or the bundled default. Asked at every job start, and a warm worker
+ * reloads when the model differs from its last job's, so a model switch applies to the next compose without a restart.
  */
 export async function modelForJob(context: BotContext, guildId: string | null): Promise<string | undefined> {
   const own = guildId
@@ -69,17 +61,24 @@ export async function modelForJob(context: BotContext, guildId: string | null): 
 
 async function downloadMidi(source: Extract<MidiSource, { url: string }>, target: string, signal: AbortSignal): Promise<void> {
   const response = await fetch(source.url, { signal });
-  if (!response.ok) throw new InvalidInputError(`could not download \`midi\` "${source.name}" (HTTP ${response.status}) — attach it again`);
+  if (!response.ok) throw new InvalidInputError(`could not download \`midi\` ${quoteInput(source.name)} (HTTP ${response.status}) — attach it again`);
   const bytes = new Uint8Array(await response.arrayBuffer());
   checkMidiBytes(source.name, bytes);
   await writeFile(target, bytes);
 }
 
 /** The job body: seed file, model, then the child process that composes and renders. */
-async function composeJob(context: BotContext, request: ComposeJobRequest, guildId: string | null, job: JobContext<ComposeProgress>): Promise<JobOutcome> {
+async function composeJob(
+  context: BotContext,
+  request: ComposeJobRequest,
+  guildId: string | null,
+  job: JobContext<ComposeProgress>,
+  recordWorkDir: (workDir: string) => Promise<void>,
+): Promise<JobOutcome> {
   await mkdir(context.piecesDir, { recursive: true });
-  const workDir = await mkdtemp(path.join(context.piecesDir, '.work-'));
+  const workDir = await mkdtemp(path.join(context.piecesDir, WORK_DIR_PREFIX));
   try {
+    await recordWorkDir(workDir);
     let midiPath: string | undefined;
     if (request.midi) {
       midiPath = path.join(workDir, SEED_FILE);
@@ -90,16 +89,11 @@ async function composeJob(context: BotContext, request: ComposeJobRequest, guild
     // Chosen before the child starts, so the job's options name the exact take; the summary echoes it for the row.
     const samplingSeed = typeof request.input.samplingSeed === 'number' ? request.input.samplingSeed : randomSamplingSeed();
     const options = { ...request.input, samplingSeed, ...(midiPath ? { midi: midiPath } : {}), outDir: workDir, ...(model ? { model } : {}) };
-    const output = await runInChild<ComposeChildInput, ComposeChildOutput, ComposeProgress>(
-      workerEntryPath('compose-worker'),
-      { options },
-      {
-        name: 'compose',
-        onProgress: (progress) => job.progress(progress),
-        signal: job.signal,
-        ...(job.timeoutMs !== undefined ? { timeoutMs: job.timeoutMs } : {}),
-      },
-    );
+    const output = await runCompose(context.composeWorkers, { options, ...(request.useCase ? { useCase: request.useCase } : {}) } satisfies ComposeChildInput, {
+      onProgress: (progress) => job.progress(progress),
+      signal: job.signal,
+      ...(job.timeoutMs !== undefined ? { timeoutMs: job.timeoutMs } : {}),
+    });
     return { workDir, output, hasMidiSeed: midiPath !== undefined };
   } catch (error) {
     await rm(workDir, { recursive: true, force: true });
@@ -118,6 +112,7 @@ async function storePiece(context: BotContext, interaction: ComposeInteraction, 
     addedBars: Math.max(0, summary.bars - summary.seedBars),
     tracks: summary.tracks.map((t) => t.name),
     ...(request.midi ? { midiName: request.midi.name, midiSeed: SEED_FILE } : {}),
+    ...(request.useCase === 'harmonize' ? { useCase: 'harmonize', melodyKept: summary.melodyKept ?? null } : {}),
   };
   const guild = interaction.guild;
   const piece = await createPiece(context.db.prisma, {
@@ -221,6 +216,15 @@ async function addRatingReactions(context: BotContext, interaction: ComposeInter
  * queue itself propagates, and the router answers that one.
  */
 export async function composeForInteraction(context: BotContext, interaction: ComposeInteraction, request: ComposeJobRequest): Promise<void> {
+  const flow = composeFlow(context, interaction, request);
+  return context.lifecycle ? context.lifecycle.track(flow) : flow;
+}
+
+async function composeFlow(context: BotContext, interaction: ComposeInteraction, request: ComposeJobRequest): Promise<void> {
+  if (context.lifecycle?.stopping || !context.queue.accepting) {
+    await interaction.reply({ content: RESTARTING_TEXT, flags: MessageFlags.Ephemeral });
+    return;
+  }
   const log = context.logger.child({ interaction: interaction.id, user: interaction.user.id, guild: interaction.guildId, kind: request.kind });
   let markDeferred!: (ok: boolean) => void;
   const deferred = new Promise<boolean>((resolve) => (markDeferred = resolve));
@@ -233,24 +237,52 @@ export async function composeForInteraction(context: BotContext, interaction: Co
   );
 
   let handle;
+  let pending: PendingJobRecord | undefined;
   try {
     handle = context.queue.submit<JobOutcome, ComposeProgress>({
       kind: 'compose',
       userId: interaction.user.id,
       ...(interaction.guildId ? { guildId: interaction.guildId } : {}),
-      run: (job) => composeJob(context, request, interaction.guildId, job),
+      // The job may start inside submit(); by the time it has a work folder the record exists.
+      run: (job) => composeJob(context, request, interaction.guildId, job, async (workDir) => pending?.setWorkDir(workDir)),
       onUpdate: (update) => {
         const status = statusFromUpdate(update);
         if (status) throttle.update(progressText(status));
       },
     });
+    // Written as the job is queued, deleted once the user has an answer.
+    pending = new PendingJobRecord(context, interaction, request);
   } catch (error) {
     markDeferred(false);
-    if (!(error instanceof QueueFullError)) throw error;
+    // The queue closed between the check above and here: the bot is stopping.
+    const refusal = error instanceof QueueFullError ? userMessage(error) : error instanceof JobCancelledError ? RESTARTING_TEXT : undefined;
+    if (refusal === undefined) throw error;
     await throttle.close();
-    await interaction.reply({ content: userMessage(error), flags: MessageFlags.Ephemeral });
+    await interaction.reply({ content: refusal, flags: MessageFlags.Ephemeral });
     return;
   }
+  let interrupted = false;
+  try {
+    await answerCompose(context, interaction, request, { handle, throttle, markDeferred, log, onInterrupted: () => (interrupted = true), pending });
+  } finally {
+    if (interrupted) await pending.interrupted();
+    else await pending.finished();
+  }
+}
+
+interface ComposeRun {
+  readonly handle: JobHandle<JobOutcome>;
+  readonly throttle: ProgressThrottle;
+  readonly markDeferred: (ok: boolean) => void;
+  readonly log: Logger;
+  readonly pending: PendingJobRecord;
+  /** The bot is stopping and cut the job short: its row stays as the Try again offer. */
+  readonly onInterrupted: () => void;
+}
+
+/** From the deferral to the posted piece (or the failure told). */
+async function answerCompose(context: BotContext, interaction: ComposeInteraction, request: ComposeJobRequest, run: ComposeRun): Promise<void> {
+  const { handle, throttle, markDeferred, log } = run;
 
   try {
     await interaction.deferReply();
@@ -275,6 +307,14 @@ export async function composeForInteraction(context: BotContext, interaction: Co
     }
   } catch (error) {
     await throttle.close();
+    if (error instanceof JobCancelledError && context.lifecycle?.stopping) {
+      log.info('compose cut short by the stop; its user is offered a retry');
+      run.onInterrupted();
+      await interaction
+        .editReply(interruptedReply(request.kind, await run.pending.id()))
+        .catch((e: unknown) => log.warn({ err: e }, 'could not tell the user the compose was interrupted'));
+      return;
+    }
     if (isExpectedError(error)) log.info({ reason: (error as Error).message }, 'compose refused');
     else log.error({ err: error }, 'compose failed');
     await interaction
@@ -296,7 +336,7 @@ export async function composeForInteraction(context: BotContext, interaction: Co
   log.info({ piece: piece.id, model: piece.modelVersion, seconds: piece.parameters.seconds }, 'piece posted');
   await addRatingReactions(context, interaction, message);
 
-  if (request.play && piece.audioPath) {
+  if (request.play && piece.audioPath && !context.lifecycle?.stopping) {
     try {
       await playPiece(context, interaction, queueItemFor(piece, piece.audioPath, interaction.user.id));
     } catch (error) {

@@ -3,11 +3,22 @@
  * its player on the voice thread (read synchronously by the commands) and forwards actions to
  * it; `PlayerRegistry` starts the voice thread on first use and bridges the gateway adapter.
  */
-import { Worker } from 'node:worker_threads';
 import type { DiscordGatewayAdapterCreator, DiscordGatewayAdapterImplementerMethods } from '@discordjs/voice';
-import { builtEntryPath } from '../../util/built-entry.js';
-import { DEFAULT_MAX_QUEUE_LENGTH, VoiceQueueFullError, type LeaveReason, type PlayerSnapshot, type QueueItem } from './queue-player.js';
-import type { FromVoiceThread, ReplyValue, ToVoiceThread, VoiceRequest, VoiceThreadSettings } from './thread-protocol.js';
+import { launch, type LaunchedEntry } from '../../jobs/launch.js';
+import { workerEntryPath } from '../../util/built-entry.js';
+import {
+  DEFAULT_MAX_QUEUE_LENGTH,
+  VoiceQueueFullError,
+  type FromVoiceThread,
+  type LeaveReason,
+  type PlayerSnapshot,
+  type QueueItem,
+  type ReplyValue,
+  type ToVoiceThread,
+  type VoiceReply,
+  type VoiceRequest,
+  type VoiceThreadSettings,
+} from '../../workers/voice/protocol.js';
 
 export {
   DEFAULT_ALONE_TIMEOUT_MS,
@@ -16,7 +27,7 @@ export {
   type LeaveReason,
   type PlayerSnapshot,
   type QueueItem,
-} from './queue-player.js';
+} from '../../workers/voice/protocol.js';
 
 export interface VoiceTarget {
   readonly guildId: string;
@@ -39,7 +50,15 @@ export interface GuildPlayerOptions {
   readonly onLeave?: (guildId: string, reason: LeaveReason) => void;
   /** The voice thread started (with the niceness it got, or why it got none). */
   readonly onThreadStart?: (nice: number | null, niceError: string | undefined) => void;
+  /**
+   * Playback had to stop while pieces were playing or queued (the voice connection was lost for good,
+   * or the voice thread stopped): `textChannelId` is where the last piece was asked for.
+   */
+  readonly onPlaybackStopped?: (guildId: string, textChannelId: string, reason: LeaveReason) => void;
 }
+
+/** Departures that were not asked for: users are told when these cut playback short. */
+const UNPLANNED_LEAVES: ReadonlySet<LeaveReason> = new Set(['disconnected', 'connect-failed']);
 
 export const DEFAULT_VOICE_THREAD_NICE = -10;
 
@@ -50,6 +69,10 @@ export class GuildPlayer {
   private state: PlayerSnapshot = EMPTY;
   private stateAt = performance.now();
   private left = false;
+  /** The text channel where the last piece was asked for (told there if playback has to stop). */
+  announceChannelId: string | undefined;
+  /** Something was playing or queued when the player left. */
+  busyWhenLeft = false;
 
   constructor(
     readonly guildId: string,
@@ -139,14 +162,19 @@ export class GuildPlayer {
 
   /** From the voice thread: its player changed. */
   apply(snapshot: PlayerSnapshot): void {
+    const wasBusy = this.busy;
     this.state = snapshot;
     this.stateAt = performance.now();
-    if (snapshot.destroyed) this.markLeft();
+    if (snapshot.destroyed) {
+      this.busyWhenLeft ||= wasBusy;
+      this.markLeft();
+    }
   }
 
   /** The voice thread's player is gone (left by itself, or the thread stopped). */
   markLeft(): void {
     if (this.left) return;
+    this.busyWhenLeft ||= this.busy;
     this.left = true;
     this.forget(this);
   }
@@ -158,16 +186,9 @@ export class GuildPlayer {
   }
 }
 
-interface Pending {
-  resolve: (reply: { value: ReplyValue; snapshot: PlayerSnapshot }) => void;
-  reject: (error: Error) => void;
-}
-
-/** The voice worker thread: request/reply, state updates, and the gateway adapters it borrows. */
+/** The voice worker thread (src/workers/voice-thread.ts): requests as calls, state updates and the gateway adapters it borrows as events. */
 class VoiceThreadHost {
-  private worker: Worker | undefined;
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
+  private thread: LaunchedEntry | undefined;
   private readonly creators = new Map<string, DiscordGatewayAdapterCreator>();
   private readonly adapters = new Map<string, DiscordGatewayAdapterImplementerMethods>();
 
@@ -184,16 +205,11 @@ class VoiceThreadHost {
   }
 
   send(message: ToVoiceThread): void {
-    this.start().postMessage(message);
+    this.start().notify(message);
   }
 
-  request(request: VoiceRequest): Promise<{ value: ReplyValue; snapshot: PlayerSnapshot }> {
-    const worker = this.start();
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      worker.postMessage({ type: 'request', id, request } satisfies ToVoiceThread);
-    });
+  request(request: VoiceRequest): Promise<VoiceReply> {
+    return this.start().call<VoiceReply>(request);
   }
 
   /** Leaves every voice channel through the main thread's own shard, then ends the thread. */
@@ -203,10 +219,9 @@ class VoiceThreadHost {
       adapter.destroy();
     }
     this.adapters.clear();
-    const worker = this.worker;
-    this.worker = undefined;
-    this.failPending(new Error('voice stopped'));
-    if (worker) void worker.terminate();
+    const thread = this.thread;
+    this.thread = undefined;
+    thread?.stop(new Error('voice stopped'));
   }
 
   /** Starts the thread now (module loading and compilation happen before anything plays). */
@@ -214,36 +229,31 @@ class VoiceThreadHost {
     this.start();
   }
 
-  private start(): Worker {
-    if (this.worker) return this.worker;
-    const worker = new Worker(builtEntryPath('bot/voice/voice-thread'), { workerData: this.settings, name: 'rhythmix-voice' });
-    // The bot's gateway keeps the process alive; the voice thread alone must not.
-    worker.unref();
-    worker.on('message', (message: FromVoiceThread) => this.onMessage(message));
-    const stopped = (error: Error) => {
-      if (this.worker !== worker) return;
-      this.worker = undefined;
+  private start(): LaunchedEntry {
+    if (this.thread) return this.thread;
+    const thread = launch(workerEntryPath('voice-thread'), {
+      via: 'thread',
+      name: 'voice thread',
+      data: this.settings,
+      // The bot's gateway keeps the process alive; the voice thread alone must not.
+      keepsAlive: false,
+      classes: { VoiceQueueFullError: (message) => new VoiceQueueFullError(message) },
+      unknown: (error) => new Error(error.message),
+    });
+    thread.onEvent((message) => this.onMessage(message as FromVoiceThread));
+    thread.onEnd((error) => {
+      if (this.thread !== thread) return;
+      this.thread = undefined;
       for (const adapter of this.adapters.values()) adapter.destroy();
       this.adapters.clear();
-      this.failPending(error);
       this.events.onStopped(error);
-    };
-    worker.on('error', (error) => stopped(new Error(`voice thread crashed: ${error.message}`, { cause: error })));
-    worker.on('exit', (code) => stopped(new Error(`voice thread exited (code ${code})`)));
-    this.worker = worker;
-    return worker;
+    });
+    this.thread = thread;
+    return thread;
   }
 
   private onMessage(message: FromVoiceThread): void {
     switch (message.type) {
-      case 'reply': {
-        const pending = this.pending.get(message.id);
-        this.pending.delete(message.id);
-        if (!pending) return;
-        if (message.ok) pending.resolve({ value: message.value, snapshot: message.snapshot });
-        else pending.reject(message.queueFull ? new VoiceQueueFullError(message.message) : new Error(message.message));
-        return;
-      }
       case 'adapter-open': {
         const creator = this.creators.get(message.guildId);
         if (!creator) return;
@@ -256,7 +266,7 @@ class VoiceThreadHost {
             onVoiceStateUpdate: (data) => this.send({ type: 'adapter-event', guildId, event: 'state', data }),
             destroy: () => {
               this.adapters.delete(guildId);
-              this.worker?.postMessage({ type: 'adapter-destroyed', guildId } satisfies ToVoiceThread);
+              this.thread?.notify({ type: 'adapter-destroyed', guildId } satisfies ToVoiceThread);
             },
           }),
         );
@@ -273,16 +283,13 @@ class VoiceThreadHost {
         this.events.onMessage(message);
     }
   }
-
-  private failPending(error: Error): void {
-    for (const pending of this.pending.values()) pending.reject(error);
-    this.pending.clear();
-  }
 }
 
 /** All guilds' players, created on demand; the voice thread starts with the first one. */
 export class PlayerRegistry {
   private readonly players = new Map<string, GuildPlayer>();
+  /** Each guild's last player that left, until the voice thread says why. */
+  private readonly departed = new Map<string, GuildPlayer>();
   private readonly host: VoiceThreadHost;
   private nextSession = 1;
 
@@ -314,6 +321,7 @@ export class PlayerRegistry {
       player = new GuildPlayer(guildId, this.nextSession++, this.options.maxQueueLength ?? DEFAULT_MAX_QUEUE_LENGTH, this.host, (gone) => {
         // A newer player for the guild may already be registered; only forget this one.
         if (this.players.get(gone.guildId) === gone) this.players.delete(gone.guildId);
+        this.departed.set(gone.guildId, gone);
       });
       this.players.set(guildId, player);
     }
@@ -343,10 +351,16 @@ export class PlayerRegistry {
       case 'state':
         this.current(message.guildId, message.session)?.apply(message.snapshot);
         return;
-      case 'left':
+      case 'left': {
         this.current(message.guildId, message.session)?.markLeft();
         this.options.onLeave?.(message.guildId, message.reason);
+        const gone = this.departed.get(message.guildId);
+        if (gone?.session === message.session) {
+          this.departed.delete(message.guildId);
+          if (UNPLANNED_LEAVES.has(message.reason)) this.playbackStopped(gone, message.reason);
+        }
         return;
+      }
       case 'error':
         this.options.onError?.(new Error(message.message), message.guildId);
         return;
@@ -361,8 +375,14 @@ export class PlayerRegistry {
   private onThreadStopped(error: Error): void {
     for (const player of [...this.players.values()]) {
       player.markLeft();
+      this.departed.delete(player.guildId);
       this.options.onLeave?.(player.guildId, 'disconnected');
       this.options.onError?.(error, player.guildId);
+      this.playbackStopped(player, 'disconnected');
     }
+  }
+
+  private playbackStopped(player: GuildPlayer, reason: LeaveReason): void {
+    if (player.busyWhenLeft && player.announceChannelId) this.options.onPlaybackStopped?.(player.guildId, player.announceChannelId, reason);
   }
 }

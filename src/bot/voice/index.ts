@@ -1,4 +1,6 @@
 /** Voice playback for the bot: per-guild players and `playPiece` (the commands are src/bot/commands/). */
+import type { Client } from 'discord.js';
+import { errorMessage } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { PlayerRegistry, type GuildPlayerOptions } from './guild-player.js';
 
@@ -32,6 +34,21 @@ export const DEFAULT_VOICE_OPTIONS = {
  * The bot's players with the defaults above (overridable), logging errors and departures. The
  * voice thread starts at once, so its start-up never overlaps the first piece.
  */
+/** Tells a text channel that playback stopped without anyone asking (the queue is gone). */
+export function announcePlaybackStopped(client: Client, logger: Logger): NonNullable<GuildPlayerOptions['onPlaybackStopped']> {
+  return (guildId, textChannelId, reason) => {
+    const channel = client.channels.cache.get(textChannelId);
+    if (!channel?.isSendable()) return;
+    channel
+      .send({
+        content: '⚠️ Playback stopped: I lost the voice connection and had to leave. Press **Play** on a piece to start again.',
+        allowedMentions: { parse: [] },
+      })
+      .catch((error: unknown) => logger.warn({ guildId, err: errorMessage(error) }, 'voice: could not announce that playback stopped'));
+    logger.warn({ guildId, reason }, 'voice: playback stopped unexpectedly');
+  };
+}
+
 export function createPlayerRegistry(logger: Logger, overrides: Partial<GuildPlayerOptions> = {}): PlayerRegistry {
   const registry = new PlayerRegistry({
     ...DEFAULT_VOICE_OPTIONS,

@@ -58,6 +58,7 @@ export async function playPiece(context: BotContext, interaction: VoiceInteracti
     const player = await connectedPlayer(context, guild, channel.id);
     updateAlone(guild, player);
     const position = await player.enqueue(item);
+    player.announceChannelId = interaction.channelId ?? undefined;
     context.logger.info({ guildId: guild.id, channelId: channel.id, pieceId: item.pieceId, position }, 'voice: piece queued');
     await respond(interaction, describeEnqueued(item, position, channel.id), { ownDeferral });
     return { status: 'queued', position, channelId: channel.id };

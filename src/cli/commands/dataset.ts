@@ -5,59 +5,50 @@
  */
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { parseStyle, type Style } from '../../music/styles.js';
+import { z } from 'zod';
+import { STYLES } from '../../music/styles.js';
 import { DEFAULT_STEPS_PER_QUARTER } from '../../music/quantize.js';
 import { MIDI_LIMIT_FLAGS, midiLimitsFromFlags } from '../../midi/limits.js';
 import { buildShards, type BuildSummary } from '../../datasets/build.js';
-import { SPLITS, type Split } from '../../datasets/dataset.js';
+import { SPLITS } from '../../datasets/dataset.js';
 import { openDataset } from '../../datasets/spec.js';
 import { datasetStats, type DatasetStats } from '../../datasets/stats.js';
 import { InvalidInputError } from '../../util/errors.js';
+import { fieldParser, flagNamer, withFlagNames } from '../flags.js';
+import { quoteInput } from '../../util/text.js';
+
+/** The dataset commands' options (data preparation for the command line alone: its schema lives here). */
+const datasetOptionsSchema = z.object({
+  style: z.preprocess((v) => (typeof v === 'string' ? v.trim().toLowerCase() : v), z.enum(STYLES)).optional(),
+  stepsPerQuarter: z.number().int().min(1).max(96).default(DEFAULT_STEPS_PER_QUARTER),
+  split: z.enum(SPLITS).optional(),
+  validFraction: z.number().min(0).lt(1).default(0.1),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .default(0),
+});
+type DatasetOptions = z.output<typeof datasetOptionsSchema>;
+const DATASET_FLAGS = flagNamer();
+const parse = (field: keyof typeof datasetOptionsSchema.shape): ((raw: string) => unknown) => fieldParser(datasetOptionsSchema, field, DATASET_FLAGS);
 
 interface CommonOptions {
   json?: boolean;
-  style?: string;
-  stepsPerQuarter?: string;
+  style?: DatasetOptions['style'];
+  stepsPerQuarter: number;
   [flag: string]: unknown;
 }
 
 interface StatsOptions extends CommonOptions {
-  split?: string;
+  split?: DatasetOptions['split'];
 }
 
 interface BuildOptions extends CommonOptions {
   out: string;
-  validFraction?: string;
-  seed?: string;
-}
-
-function parseInteger(flag: string, raw: string | undefined, fallback: number, min: number, max: number): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidInputError(`${flag} must be an integer ${min}..${max}, got "${raw}"`);
-  }
-  return value;
-}
-
-function parseFraction(flag: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (raw.trim() === '' || !(value >= 0 && value < 1)) {
-    throw new InvalidInputError(`${flag} must be a number in [0, 1), got "${raw}"`);
-  }
-  return value;
-}
-
-function parseSplit(raw: string | undefined): Split | undefined {
-  if (raw === undefined) return undefined;
-  const split = SPLITS.find((s) => s === raw);
-  if (split === undefined) throw new InvalidInputError(`unknown split "${raw}": expected one of ${SPLITS.join(', ')}`);
-  return split;
-}
-
-function styleOption(raw: string | undefined): Style | undefined {
-  return raw === undefined ? undefined : parseStyle(raw);
+  validFraction: number;
+  seed: number;
 }
 
 /** A progress bar on stderr when it is a terminal; nothing otherwise (stdout stays clean). */
@@ -134,13 +125,11 @@ function formatBuild(summary: BuildSummary): string {
 }
 
 async function runStats(spec: string, options: StatsOptions): Promise<void> {
-  const stepsPerQuarter = parseInteger('--steps-per-quarter', options.stepsPerQuarter, DEFAULT_STEPS_PER_QUARTER, 1, 96);
-  const split = parseSplit(options.split);
-  const style = styleOption(options.style);
+  const { stepsPerQuarter, split, style } = options;
   const dataset = await openDataset(spec, { ...(style === undefined ? {} : { style }), limits: midiLimitsFromFlags(options) });
   const entries = split === undefined ? dataset.entries : dataset.entries.filter((entry) => entry.split === split);
   if (entries.length === 0) {
-    throw new InvalidInputError(`data set "${spec}" has no entries in split "${split}"`);
+    throw new InvalidInputError(`data set ${quoteInput(spec)} has no entries in split "${split}"`);
   }
   const progress = progressBar(`stats ${dataset.name}`);
   let stats: DatasetStats;
@@ -153,10 +142,7 @@ async function runStats(spec: string, options: StatsOptions): Promise<void> {
 }
 
 async function runBuild(specs: readonly string[], options: BuildOptions): Promise<void> {
-  const stepsPerQuarter = parseInteger('--steps-per-quarter', options.stepsPerQuarter, DEFAULT_STEPS_PER_QUARTER, 1, 96);
-  const validFraction = parseFraction('--valid-fraction', options.validFraction, 0.1);
-  const seed = parseInteger('--seed', options.seed, 0, 0, 2 ** 31 - 1);
-  const style = styleOption(options.style);
+  const { stepsPerQuarter, validFraction, seed, style } = options;
   const limits = midiLimitsFromFlags(options);
   const datasets = [];
   for (const spec of specs) datasets.push(await openDataset(spec, { ...(style === undefined ? {} : { style }), limits }));
@@ -185,8 +171,13 @@ async function runBuild(specs: readonly string[], options: BuildOptions): Promis
 function addCommonOptions(command: Command): Command {
   command
     .option('--json', 'print one JSON document')
-    .option('--style <style>', 'style of a folder of MIDI files: classical, folk or game (default: from the path)')
-    .option('--steps-per-quarter <n>', `quantisation grid (default ${DEFAULT_STEPS_PER_QUARTER} = 16th notes)`);
+    .option('--style <style>', 'style of a folder of MIDI files: classical, folk or game (default: from the path)', parse('style'))
+    .option(
+      '--steps-per-quarter <n>',
+      `quantisation grid (default ${DEFAULT_STEPS_PER_QUARTER} = 16th notes)`,
+      parse('stepsPerQuarter'),
+      DEFAULT_STEPS_PER_QUARTER,
+    );
   for (const { flag, description } of MIDI_LIMIT_FLAGS) command.option(flag, description);
   return command;
 }
@@ -201,8 +192,8 @@ export function register(program: Command): void {
       .command('stats')
       .description('files, notes, round-trip fidelity, tokens and vocabulary coverage of a data set')
       .argument('<spec>', 'jsb, jsb-frames, jsb16, nottingham, game or a folder of MIDI files')
-      .option('--split <split>', `only one split: ${SPLITS.join(', ')}`),
-  ).action((spec: string, options: StatsOptions) => runStats(spec, options));
+      .option('--split <split>', `only one split: ${SPLITS.join(', ')}`, parse('split')),
+  ).action(withFlagNames(DATASET_FLAGS, (spec: string, options: StatsOptions) => runStats(spec, options)));
 
   addCommonOptions(
     dataset
@@ -210,7 +201,7 @@ export function register(program: Command): void {
       .description('write token shards with a train/valid split and style labels, ready for training')
       .argument('<spec...>', 'one or more of jsb, jsb-frames, jsb16, nottingham, game or folders of MIDI files')
       .requiredOption('--out <dir>', 'output folder for the shards')
-      .option('--valid-fraction <f>', 'share of pieces without a standard split that go to valid', '0.1')
-      .option('--seed <n>', 'seed of the train/valid split', '0'),
-  ).action((specs: string[], options: BuildOptions) => runBuild(specs, options));
+      .option('--valid-fraction <f>', 'share of pieces without a standard split that go to valid', parse('validFraction'), 0.1)
+      .option('--seed <n>', 'seed of the train/valid split', parse('seed'), 0),
+  ).action(withFlagNames(DATASET_FLAGS, (specs: string[], options: BuildOptions) => runBuild(specs, options)));
 }

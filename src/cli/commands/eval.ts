@@ -1,15 +1,15 @@
 /**
  * `rhythmix eval --model M --data SPEC [--split test] [--json]`: negative
  * log-likelihood of a model on a data set (jsb, nottingham, game or a folder
- * of MIDI files): frame_nll (nats per quarter-note frame) and token_nll.
+ * of MIDI files): frame_nll (nats per quarter-note frame) and token_nll. A thin adapter over the
+ * evaluate use case (src/app/evaluate.ts).
  */
 import type { Command } from 'commander';
-import { SPLITS, type Split } from '../../datasets/dataset.js';
-import { openDataset } from '../../datasets/spec.js';
-import { parseStyle } from '../../music/styles.js';
-import { loadModel } from '../../model/model-files.js';
-import { datasetSpecForModel, evaluateModelOnDataset } from '../../train/evaluate-dataset.js';
-import { InvalidInputError } from '../../util/errors.js';
+import { evaluate, evaluateInputSchema } from '../../app/evaluate.js';
+import { SPLITS } from '../../datasets/dataset.js';
+import { fieldParser, flagNamer, withFlagNames } from '../flags.js';
+
+export const EVAL_FLAGS = flagNamer();
 
 interface EvalFlags {
   model: string;
@@ -28,34 +28,31 @@ export function register(program: Command): void {
       '--data <spec>',
       'jsb, jsb-frames, jsb16, nottingham, game, or a folder of MIDI files (jsb is read the way the model was trained to read it)',
     )
-    .option('--split <split>', `split where the data set has them: ${SPLITS.join(', ')}`)
+    .option('--split <split>', `split where the data set has them: ${SPLITS.join(', ')}`, fieldParser(evaluateInputSchema, 'split', EVAL_FLAGS))
     .option('--style <style>', 'style of a MIDI folder (when its path does not tell)')
     .option('--json', 'print one JSON document {frame_nll, token_nll, grammar_masked, unmasked_frame_nll, unmasked_token_nll, pieces, tokens, frames}')
-    .action(async (flags: EvalFlags) => {
-      let split: Split | undefined;
-      if (flags.split !== undefined) {
-        split = SPLITS.find((s) => s === flags.split);
-        if (!split) throw new InvalidInputError(`unknown split "${flags.split}": expected one of ${SPLITS.join(', ')}`);
-      }
-      const model = await loadModel(flags.model);
-      const dataset = await openDataset(datasetSpecForModel(flags.data, model), flags.style ? { style: parseStyle(flags.style) } : {});
-      const result = await evaluateModelOnDataset(model, dataset, split);
-      const summary = { model: model.dir, data: dataset.name, split: split ?? null, ...result };
-      if (flags.json) {
-        process.stdout.write(`${JSON.stringify(summary)}\n`);
-        return;
-      }
-      console.log(`${dataset.name}${split ? ` ${split}` : ''}: ${result.pieces} pieces, ${result.tokens} tokens, ${result.frames} quarter-note frames`);
-      console.log(
-        `frame NLL ${result.frame_nll.toFixed(4)} nats/frame, token NLL ${result.token_nll.toFixed(4)} nats/token (as sampled: grammar-masked softmax)`,
-      );
-      console.log(`raw softmax: frame NLL ${result.unmasked_frame_nll.toFixed(4)}, token NLL ${result.unmasked_token_nll.toFixed(4)}`);
-      if (result.skipped.length > 0)
+    .action(
+      withFlagNames(EVAL_FLAGS, async (flags: EvalFlags) => {
+        const { json, ...input } = flags;
+        const result = await evaluate(input);
+        if (json) {
+          process.stdout.write(`${JSON.stringify(result)}\n`);
+          return;
+        }
         console.log(
-          `skipped ${result.skipped.length} piece(s): ${result.skipped
-            .slice(0, 3)
-            .map((s) => `${s.id} (${s.reason})`)
-            .join('; ')}`,
+          `${result.data}${result.split ? ` ${result.split}` : ''}: ${result.pieces} pieces, ${result.tokens} tokens, ${result.frames} quarter-note frames`,
         );
-    });
+        console.log(
+          `frame NLL ${result.frame_nll.toFixed(4)} nats/frame, token NLL ${result.token_nll.toFixed(4)} nats/token (as sampled: grammar-masked softmax)`,
+        );
+        console.log(`raw softmax: frame NLL ${result.unmasked_frame_nll.toFixed(4)}, token NLL ${result.unmasked_token_nll.toFixed(4)}`);
+        if (result.skipped.length > 0)
+          console.log(
+            `skipped ${result.skipped.length} piece(s): ${result.skipped
+              .slice(0, 3)
+              .map((s) => `${s.id} (${s.reason})`)
+              .join('; ')}`,
+          );
+      }),
+    );
 }

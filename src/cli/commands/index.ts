@@ -3,9 +3,11 @@ import * as bench from './bench.js';
 import * as bot from './bot.js';
 import * as compose from './compose.js';
 import * as dataset from './dataset.js';
+import * as db from './db.js';
 import * as deployCommands from './deploy-commands.js';
 import * as evaluate from './eval.js';
 import * as feedback from './feedback.js';
+import * as harmonize from './harmonize.js';
 import * as inspect from './inspect.js';
 import * as model from './model.js';
 import * as retrain from './retrain.js';
@@ -19,7 +21,9 @@ const modules: ReadonlyArray<{ register(program: Command): void }> = [
   // after bench: `bench render` joins the existing `bench` command
   render,
   compose,
+  harmonize,
   dataset,
+  db,
   evaluate,
   inspect,
   report,

@@ -25,16 +25,19 @@ export function formatSummary(file: string, summary: PieceSummary): string {
   const lines = [
     file,
     `  length          ${formatDuration(summary.seconds)} (${summary.seconds} s), ${summary.bars} bars, ${summary.beats} beats`,
-    `  tempo           ${summary.tempo} BPM${changes(summary.tempos.length)}`,
-    `  time signature  ${summary.time_signature}${changes(summary.time_signatures.length)}`,
+    `  tempo           ${summary.tempo} BPM${changes(summary.tempo_count)}`,
+    `  time signature  ${summary.time_signature}${changes(summary.time_signature_count)}`,
     `  key             ${summary.key === null ? 'unknown (no pitched notes)' : `${summary.key} (confidence ${summary.key_confidence})`}`,
-    `  notes           ${summary.notes} in ${summary.tracks.length} track${summary.tracks.length === 1 ? '' : 's'}`,
+    `  notes           ${summary.notes} in ${summary.track_count} track${summary.track_count === 1 ? '' : 's'}`,
   ];
   const nameWidth = Math.max(4, ...summary.tracks.map((t) => t.name.length));
   for (const track of summary.tracks) {
     const instrument = track.drum ? 'drums (channel 10)' : `program ${track.program} ${track.instrument}`;
     lines.push(`  ${String(track.index + 1).padStart(3)}  ${track.name.padEnd(nameWidth)}  ${instrument.padEnd(36)} ${String(track.notes).padStart(6)} notes`);
   }
+  // The summary lists the first tracks only (src/midi/summary.ts), so the output stays small.
+  const unlisted = summary.track_count - summary.tracks.length;
+  if (unlisted > 0) lines.push(`  … and ${unlisted} more track${unlisted === 1 ? '' : 's'}`);
   return lines.join('\n');
 }
 

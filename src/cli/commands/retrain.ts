@@ -1,41 +1,62 @@
 /**
- * `rhythmix retrain [--model M] [--data SPEC,…] [--guild ID] [--epochs N] [--lr X] [--samples N]
+ * `rhythmix retrain [--model M] [--data SPEC,…] [--guild ID] [--epochs N] [--steps N] [--lr X] [--samples N]
  *  [--no-activate] [--in-process] [--json]`: one round of the feedback loop — the ratings in the
  * database fine-tune the current model; the guardrail accepts (and switches to) or rejects the
- * candidate. Runs in a child process at low priority unless --in-process.
+ * candidate. Runs in a child process at low priority unless --in-process. A thin adapter over the
+ * retrain use case (src/app/retrain.ts): flags → its input → the outcome printed.
  */
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { loadCliConfig } from '../../config/index.js';
 import { openDatabase } from '../../db/index.js';
+import { retrain, retrainInputSchema, type RetrainInput, type RetrainOutcome, type RetrainProgress } from '../../app/retrain.js';
 import { retrainInChild } from '../../feedback/retrain-child.js';
-import { runRetrain, type FineTuneSettings, type RetrainOutcome, type RetrainProgress } from '../../feedback/retrain.js';
+import { fineTuneSettingsSchema } from '../../feedback/retrain.js';
 import { modelsDirectory } from '../../model/model-files.js';
-import { InvalidInputError } from '../../util/errors.js';
+import { parseInput } from '../../util/parse-input.js';
+import { fieldParser, flagNamer, withFlagNames } from '../flags.js';
 
 interface RetrainFlags {
   model?: string;
-  data?: string;
+  data?: string[];
   guild?: string;
-  epochs?: string;
-  steps?: string;
-  lr?: string;
-  samples?: string;
-  threads?: string;
+  epochs?: number;
+  steps?: number;
+  lr?: number;
+  samples?: number;
+  threads?: number;
   excludeUser?: string[];
   activate?: boolean;
   inProcess?: boolean;
   json?: boolean;
 }
 
-function positive(flag: string, raw: string | undefined, integer: boolean): number | undefined {
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value) || (integer ? !Number.isInteger(value) || value < 0 : value <= 0)) {
-    throw new InvalidInputError(`${flag} must be ${integer ? 'a whole number' : 'a positive number'}, got "${raw}"`);
-  }
-  return value;
+export const RETRAIN_FLAGS = flagNamer({
+  baseModel: '--model',
+  guildId: '--guild',
+  excludeUserIds: '--exclude-user',
+  learningRate: '--lr',
+  maxSteps: '--steps',
+});
+const parseSetting = (field: keyof typeof fineTuneSettingsSchema.shape): ((raw: string) => unknown) =>
+  fieldParser(fineTuneSettingsSchema, field, RETRAIN_FLAGS);
+
+/** Commander flags → the retrain use case's input (checked there as a whole). */
+export function retrainInput(flags: RetrainFlags): RetrainInput {
+  const settings = Object.fromEntries(
+    Object.entries({ epochs: flags.epochs, maxSteps: flags.steps, learningRate: flags.lr, samples: flags.samples, threads: flags.threads }).filter(
+      ([, v]) => v !== undefined,
+    ),
+  );
+  return {
+    ...(flags.model ? { baseModel: flags.model } : {}),
+    ...(flags.data ? { data: flags.data } : {}),
+    ...(flags.guild !== undefined ? { guildId: flags.guild } : {}),
+    ...(flags.excludeUser ? { excludeUserIds: flags.excludeUser } : {}),
+    settings,
+    activate: flags.activate !== false,
+  };
 }
 
 /** Progress on stderr: a bar in a terminal, else one line per stage. */
@@ -77,73 +98,53 @@ export function register(program: Command): void {
     .option(
       '--data <specs>',
       'original data for replay and the guardrail: shard folder(s) or jsb, nottingham, game (comma-separated; default from the model card)',
+      fieldParser(retrainInputSchema, 'data', RETRAIN_FLAGS),
     )
     .option('--guild <id>', "fine-tune a guild's own variant from that guild's ratings only")
-    .option('--epochs <n>', 'passes over the fine-tuning data (default 10)')
-    .option('--steps <n>', 'most optimizer steps (default 40)')
-    .option('--lr <x>', 'learning rate (default 0.0001)')
-    .option('--samples <n>', 'samples the guardrail checks (default 16)')
-    .option('--threads <n>', 'kept for scripts; the fine-tune runs in one thread (its own low-priority process)')
+    .option('--epochs <n>', 'passes over the fine-tuning data (default 10)', parseSetting('epochs'))
+    .option('--steps <n>', 'most optimizer steps (default 40)', parseSetting('maxSteps'))
+    .option('--lr <x>', 'learning rate (default 0.0001)', parseSetting('learningRate'))
+    .option('--samples <n>', 'samples the guardrail checks (default 16)', parseSetting('samples'))
+    .option('--threads <n>', 'kept for scripts; the fine-tune runs in one thread (its own low-priority process)', parseSetting('threads'))
     .option('--exclude-user <id...>', 'user ids whose reactions do not count (e.g. the bot itself)')
     .option('--no-activate', 'keep an accepted candidate without switching to it')
     .option('--in-process', 'train in this process instead of a low-priority child process')
     .option('--json', 'print the outcome as one JSON document')
-    .action(async (flags: RetrainFlags) => {
-      const config = loadCliConfig();
-      const settings: Partial<FineTuneSettings> = {};
-      const epochs = positive('--epochs', flags.epochs, true);
-      const steps = positive('--steps', flags.steps, true);
-      const lr = positive('--lr', flags.lr, false);
-      const samples = positive('--samples', flags.samples, true);
-      const threads = positive('--threads', flags.threads, true);
-      if (epochs !== undefined) settings.epochs = Math.max(1, epochs);
-      if (steps !== undefined) settings.maxSteps = Math.max(1, steps);
-      if (lr !== undefined) settings.learningRate = lr;
-      if (samples !== undefined) settings.samples = Math.max(1, samples);
-      if (threads !== undefined) settings.threads = threads;
-      if (flags.guild !== undefined && !/^[\w-]{1,40}$/.test(flags.guild)) throw new InvalidInputError(`--guild must be a guild id, got "${flags.guild}"`);
-      const data = flags.data
-        ?.split(',')
-        .map((s) => s.trim())
-        .filter((s) => s !== '');
-      const common = {
-        ...(flags.model ? { baseModel: flags.model } : {}),
-        ...(data && data.length > 0 ? { data } : {}),
-        ...(flags.guild ? { guildId: flags.guild } : {}),
-        ...(flags.excludeUser ? { excludeUserIds: flags.excludeUser } : {}),
-        settings,
-        activate: flags.activate !== false,
-      };
-      const reporter = retrainReporter(flags.json);
-      const controller = new AbortController();
-      const onSigint = (): void => controller.abort();
-      process.once('SIGINT', onSigint);
-      let outcome: RetrainOutcome;
-      try {
-        if (flags.inProcess) {
-          const db = await openDatabase(config.databaseUrl);
-          try {
-            outcome = await runRetrain({
-              prisma: db.prisma,
-              weights: config.ratingWeights,
-              ...common,
-              signal: controller.signal,
-              onProgress: (p) => reporter.update(p),
-            });
-          } finally {
-            await db.close();
+    .action(
+      withFlagNames(RETRAIN_FLAGS, async (flags: RetrainFlags) => {
+        const config = loadCliConfig();
+        // Checked here as well as in the child: a bad flag fails before a process starts.
+        const input = parseInput(retrainInputSchema, retrainInput(flags), 'retrain options');
+        const reporter = retrainReporter(flags.json);
+        const controller = new AbortController();
+        const onSigint = (): void => controller.abort();
+        process.once('SIGINT', onSigint);
+        let outcome: RetrainOutcome;
+        try {
+          if (flags.inProcess) {
+            const db = await openDatabase(config.databaseUrl);
+            try {
+              outcome = await retrain(input, {
+                prisma: db.prisma,
+                weights: config.ratingWeights,
+                signal: controller.signal,
+                onProgress: (p) => reporter.update(p),
+              });
+            } finally {
+              await db.close();
+            }
+          } else {
+            outcome = await retrainInChild(
+              { databaseUrl: config.databaseUrl, modelsDir: path.resolve(modelsDirectory()), weights: [...config.ratingWeights], ...input },
+              { onProgress: (p) => reporter.update(p), signal: controller.signal },
+            );
           }
-        } else {
-          outcome = await retrainInChild(
-            { databaseUrl: config.databaseUrl, modelsDir: path.resolve(modelsDirectory()), weights: [...config.ratingWeights], ...common },
-            { onProgress: (p) => reporter.update(p), signal: controller.signal },
-          );
+        } finally {
+          reporter.stop();
+          process.off('SIGINT', onSigint);
         }
-      } finally {
-        reporter.stop();
-        process.off('SIGINT', onSigint);
-      }
-      if (flags.json) process.stdout.write(`${JSON.stringify(outcome)}\n`);
-      else console.log(describeOutcome(outcome));
-    });
+        if (flags.json) process.stdout.write(`${JSON.stringify(outcome)}\n`);
+        else console.log(describeOutcome(outcome));
+      }),
+    );
 }

@@ -19,9 +19,12 @@ export interface CliRun {
   readonly exit: Promise<number | null>;
 }
 
-/** Starts `rhythmix ARGS` in `cwd`, collecting stdout and stderr together. */
-export function startCli(args: string[], env: Record<string, string>, cwd: string): CliRun {
-  const child = spawn(process.execPath, [RHYTHMIX_BIN, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts `rhythmix ARGS` in `cwd`, collecting stdout and stderr together. `ownProcessGroup` puts it
+ * (and its children) in a group of its own, as a shell does, so `process.kill(-pid, 'SIGINT')` is Ctrl-C.
+ */
+export function startCli(args: string[], env: Record<string, string>, cwd: string, options: { ownProcessGroup?: boolean } = {}): CliRun {
+  const child = spawn(process.execPath, [RHYTHMIX_BIN, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownProcessGroup === true });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

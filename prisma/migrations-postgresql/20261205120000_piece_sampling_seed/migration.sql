@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Piece" ADD COLUMN     "samplingSeed" INTEGER;

@@ -65,8 +65,9 @@ describe.skipIf(!built)('retrain crash safety (needs npm run build)', () => {
         path.join(projectRoot, 'bin/rhythmix.js'),
         'retrain',
         '--in-process',
+        // Far more steps than it can take before the kill, however fast the machine.
         '--epochs',
-        '500',
+        '100000',
         '--steps',
         '100000',
         '--threads',
@@ -84,7 +85,8 @@ describe.skipIf(!built)('retrain crash safety (needs npm run build)', () => {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
     const staging = path.join(world.modelsDir, '.staging');
-    // Training is under way once it reports a step's progress, with the candidate's staging folder in place.
+    // Training is under way once it reports a step's progress (the first such line comes 10 s into the
+    // stage), with the candidate's staging folder in place.
     const training = (): boolean => /: step \d+\/\d+/.test(stderr) && existsSync(staging) && readdirSync(staging).some((d) => d !== 'retrain.lock');
     await until(() => training() || child.exitCode !== null, 90_000);
     expect(child.exitCode, stderr).toBeNull();

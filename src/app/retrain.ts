@@ -96,16 +96,19 @@ export async function runRetrain(options: RetrainOptions & { readonly defaultMod
       staged = await stagingDir(version, modelsDir);
       report('train', 0.1, `fine-tuning ${baseName} on ${data.likedPieces} liked piece(s) + ${data.replayPieces} original`);
       const styles = [...new Set(signals.filter((s) => s.score > 0).map((s) => s.style))];
-      const result = await fineTune(
+      const round = await fineTune(
         parent,
         staged,
         version,
-        { data, original, styles, settings, ...(options.signal ? { signal: options.signal } : {}) },
+        rootName,
+        modelsDir,
+        { signals, data, original, styles, settings, ...(options.signal ? { signal: options.signal } : {}) },
         (f, m) => report('train', f, m),
       );
+      const { result } = round;
 
       report('guardrail', 0.75, 'checking the candidate against the original data');
-      const judgement = await judgeCandidate(parent, staged, rootName, modelsDir, { original, styles, settings, result });
+      const judgement = await judgeCandidate(staged, rootName, { original, styles, settings, round });
       const { verdict } = judgement;
 
       report('publish', 0.95, verdict.accepted ? 'accepted' : `rejected: ${verdict.reason}`);
@@ -132,6 +135,8 @@ export async function runRetrain(options: RetrainOptions & { readonly defaultMod
         parentNll: judgement.parentNll,
         candidateNll: judgement.candidateNll,
         trainingSeconds: result.trainingSeconds,
+        parentLiked: round.parentLiked,
+        preference: result.chosen.preference,
       };
     } catch (error) {
       await discardStaged(staged);

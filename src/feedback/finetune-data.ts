@@ -2,9 +2,8 @@
  * Fine-tuning data from the signal: reward-weighted likelihood, implemented by repetition.
  * A liked piece (score > 0) appears round(score) times (at least once, at most `maxCopies`),
  * so training maximises Σ score · log p(piece); a piece with score ≤ 0 — disliked, or liked and
- * disliked equally — gets weight 0. Dislikes therefore act by cancelling likes on the same
- * piece and by keeping a piece out of the data; a true push-away term (unlikelihood) would need
- * a new loss in the wasm kernels, and on small, noisy feedback it mostly degrades the model.
+ * disliked equally — gets weight 0 here. Disliked pieces act through the preference pairs
+ * (`ratedPieces`, DPO in preference.ts), which push them down relative to liked ones.
  * Original training pieces are mixed in (replay, `replayRatio` of the tokens) so the model keeps
  * what it knew.
  */
@@ -43,7 +42,7 @@ export function fitsVocabulary(tokens: ArrayLike<number>, vocabulary: Vocabulary
 }
 
 /** Closes a stream cut off by a length limit with `<end>`, as training pieces have. */
-function withEnd(tokens: Int32Array, vocabulary: Vocabulary): Int32Array {
+export function withEnd(tokens: Int32Array, vocabulary: Vocabulary): Int32Array {
   if (tokens[tokens.length - 1] === vocabulary.endId) return tokens;
   const closed = new Int32Array(tokens.length + 1);
   closed.set(tokens);
@@ -92,4 +91,13 @@ export function buildFineTuneData(signals: readonly PieceSignal[], original: rea
     replayPieces++;
   }
   return { train, likedPieces: liked, dislikedPieces: disliked, skippedPieces: skipped, feedbackTokens, replayPieces, replayTokens, ratingsUsed };
+}
+
+/** The rated pieces that fit the model's language, closed with `<end>`: liked (score > 0) and disliked (score < 0). */
+export function ratedPieces(signals: readonly PieceSignal[], vocabulary: Vocabulary): { liked: Int32Array[]; disliked: Int32Array[] } {
+  const fitting = signals.filter((s) => s.score !== 0 && fitsVocabulary(s.tokens, vocabulary));
+  return {
+    liked: fitting.filter((s) => s.score > 0).map((s) => withEnd(s.tokens, vocabulary)),
+    disliked: fitting.filter((s) => s.score < 0).map((s) => withEnd(s.tokens, vocabulary)),
+  };
 }

@@ -17,40 +17,43 @@ import type { RatingWeights } from '../config/rating-emojis.js';
 import { finishRetrainRun, type PrismaClient } from '../db/index.js';
 import type { JsonObject } from '../db/encoding.js';
 import { Generator } from '../model/generator.js';
-import { loadModel, type LoadedModel } from '../model/model-files.js';
+import { loadModel, type LoadedModel, saveModel } from '../model/model-files.js';
 import { currentModelName, lineage, newVersionName, publishStaged, setCurrentModel, STAGING_DIR, updateCard } from '../model/registry.js';
 import { Vocabulary } from '../music/vocabulary.js';
-import { trainingSettingsSchema } from '../train/settings.js';
-import { trainModel, type TrainResult } from '../train/trainer.js';
 import { RhythmixError } from '../util/errors.js';
-import { buildFineTuneData, type FineTuneData } from './finetune-data.js';
+import { candidateCard, candidateMetrics, candidateSettingsSchema, fineTuneCandidate, type FineTuneResult, methodDescription } from './fine-tune.js';
+import { buildFineTuneData, ratedPieces, type FineTuneData } from './finetune-data.js';
 import { dataRanges, judge, sampleStats, sampleTokens, validationNll, type GuardrailVerdict, type SampleOptions } from './guardrail.js';
+import { likedShareOf, type LikedShare } from './liked-share.js';
 import { loadOriginalData, originalDataSpecs, type OriginalData } from './original-data.js';
 import { checkStats, type StatRanges, type StatsCheck } from './sample-stats.js';
 import { DEFAULT_HALF_LIFE_DAYS, pieceSignals, type PieceSignal } from './signal.js';
 
 /** How a candidate is fine-tuned and judged; every field has a default. */
-export const fineTuneSettingsSchema = z.object({
-  epochs: z.number().int().min(1).default(2),
-  learningRate: z.number().positive().default(5e-4),
-  batchSize: z.number().int().min(1).default(16),
-  seqLen: z.number().int().min(1).default(64),
-  /** Worker threads (0 = one per core, ≥ 8 batch rows each). */
-  threads: z.number().int().min(0).default(0),
-  clipNorm: z.number().min(0).default(5),
-  seed: z.number().int().default(1),
-  /** Most copies of one liked piece (its weight in the likelihood). */
-  maxCopies: z.number().int().min(1).default(4),
-  /** Share of training tokens replayed from the original data. */
-  replayRatio: z.number().min(0).max(0.95).default(0.5),
-  halfLifeDays: z.number().min(0).default(DEFAULT_HALF_LIFE_DAYS),
-  /** Samples the guardrail's statistics are measured on. */
-  samples: z.number().int().min(1).default(16),
-  sampleBars: z.number().int().min(1).default(8),
-  /** Held-out / replay pieces read per data set at most. */
-  maxPieces: z.number().int().min(1).default(400),
-  maxRegression: z.number().min(-1).default(0.05),
-});
+export const fineTuneSettingsSchema = z
+  .object({
+    /** Passes over the fine-tuning data (a round takes at most `maxSteps` steps). */
+    epochs: z.number().int().min(1).default(10),
+    learningRate: z.number().positive().default(1e-4),
+    batchSize: z.number().int().min(1).default(16),
+    seqLen: z.number().int().min(1).default(64),
+    /** Kept for callers that set it: the fine-tune (fine-tune.ts) runs in one thread, in the retrain's own child process. */
+    threads: z.number().int().min(0).default(0),
+    clipNorm: z.number().min(0).default(5),
+    seed: z.number().int().default(1),
+    /** Most copies of one liked piece (its weight in the likelihood). */
+    maxCopies: z.number().int().min(1).default(4),
+    /** Share of training tokens replayed from the original data. */
+    replayRatio: z.number().min(0).max(0.95).default(0.5),
+    halfLifeDays: z.number().min(0).default(DEFAULT_HALF_LIFE_DAYS),
+    /** Samples the guardrail's statistics are measured on. */
+    samples: z.number().int().min(1).default(16),
+    sampleBars: z.number().int().min(1).default(8),
+    /** Held-out / replay pieces read per data set at most. */
+    maxPieces: z.number().int().min(1).default(400),
+    maxRegression: z.number().min(-1).default(0.05),
+  })
+  .extend(candidateSettingsSchema.shape);
 export type FineTuneSettings = z.infer<typeof fineTuneSettingsSchema>;
 
 export interface RetrainProgress {
@@ -94,6 +97,10 @@ export interface RetrainOutcome {
   parentNll: number | null;
   candidateNll: number | null;
   trainingSeconds: number;
+  /** The parent version's rated pieces: how many were liked (null when none of its pieces is rated). */
+  parentLiked?: LikedShare | null;
+  /** How much likelier (nats per token, vs the parent) the candidate made the liked pieces than the disliked ones. */
+  preference?: number | null;
 }
 
 const LOCK_FILE = 'retrain.lock';
@@ -257,47 +264,81 @@ export async function candidateName(
   return { version: newVersionName(stem, now, modelsDir), rootName };
 }
 
-/** Fine-tunes the parent into the staging folder `staged`; a cancelled run throws (exit code 130). */
+/** A fine-tuned candidate and the figures it was chosen against. */
+export interface FineTuneRound {
+  readonly result: FineTuneResult;
+  /** The lineage root's held-out NLL and sample statistics, and the data's ranges. */
+  readonly reference: ReferenceFigures;
+  readonly parentNll: number;
+  /** The parent version's rated pieces: how many were liked (null when none is rated). */
+  readonly parentLiked: LikedShare | null;
+}
+
+/**
+ * Fine-tunes the parent into the staging folder `staged` (fine-tune.ts: likelihood on the data
+ * plus DPO on liked/disliked pairs, the checkpoint chosen within the NLL cap); the reference
+ * figures come first since the choice depends on them. A cancelled run throws (exit code 130).
+ */
 export async function fineTune(
   parent: RetrainParent,
   staged: string,
   version: string,
-  input: { data: FineTuneData; original: OriginalData; styles: string[]; settings: FineTuneSettings; signal?: AbortSignal },
+  rootName: string,
+  modelsDir: string,
+  input: { signals: readonly PieceSignal[]; data: FineTuneData; original: OriginalData; styles: string[]; settings: FineTuneSettings; signal?: AbortSignal },
   report: (fraction: number, message: string) => void,
-): Promise<TrainResult> {
-  const { data, original, styles, settings } = input;
+): Promise<FineTuneRound> {
+  const { signals, data, original, styles, settings } = input;
   const baseName = path.basename(parent.dir);
-  const training = trainingSettingsSchema.parse({
-    epochs: settings.epochs,
-    learningRate: settings.learningRate,
-    batchSize: settings.batchSize,
-    seqLen: settings.seqLen,
-    threads: settings.threads,
-    clipNorm: settings.clipNorm,
-    seed: settings.seed,
+  const root = rootName === baseName ? parent.model : await loadModel(path.join(modelsDir, rootName));
+  const reference = referenceFigures(root, original, {
+    styles: sampleStylesOf(styles),
+    count: settings.samples,
+    bars: settings.sampleBars,
+    samplingSeed: settings.seed * 1000,
   });
-  const result = await trainModel({
-    data: {
+  const parentNll = root === parent.model ? reference.nll : (storedNll(parent.model, original) ?? validationNll(parent.model, original.valid));
+  const rated = ratedPieces(signals, parent.vocabulary);
+  const parentLiked = likedShareOf(signals, baseName);
+  const result = await fineTuneCandidate({
+    config: parent.model.config,
+    parentParams: parent.model.params,
+    referenceParams: settings.dpoReference === 'root' ? root.params : parent.model.params,
+    train: data.train,
+    liked: rated.liked,
+    disliked: rated.disliked,
+    valid: original.valid,
+    referenceNll: reference.nll,
+    parentNll,
+    maxRegression: settings.maxRegression,
+    settings,
+    ...(input.signal ? { signal: input.signal } : {}),
+    onProgress: (p) => report(0.1 + 0.6 * (p.step / p.steps), `step ${p.step}/${p.steps}, loss ${p.loss.toFixed(3)}`),
+  });
+  if (result.interrupted) throw new RhythmixError('retrain cancelled', { exitCode: 130 });
+  await saveModel(staged, {
+    config: parent.model.config,
+    params: result.params,
+    vocabulary: parent.model.vocabulary,
+    card: candidateCard({
+      name: version,
+      parent: baseName,
+      parentCard: parent.model.card,
+      config: parent.model.config,
+      settings: { ...settings },
       train: data.train,
-      valid: original.valid,
-      vocabulary: parent.model.vocabulary,
+      validPieces: original.valid.length,
       source: `feedback + ${original.source}`,
       styles,
       stepsPerQuarter: parent.stepsPerQuarter,
-    },
-    model: parent.model.config,
-    settings: training,
-    outDir: staged,
-    name: version,
-    parent: baseName,
-    initialParams: parent.model.params,
-    ...(input.signal ? { signal: input.signal } : {}),
-    onProgress: (p) =>
-      report(0.1 + 0.6 * ((p.epoch - 1 + p.batch / Math.max(1, p.batches)) / p.epochs), `epoch ${p.epoch}/${p.epochs}, loss ${p.loss.toFixed(3)}`),
+      vocabulary: parent.vocabulary,
+      result,
+    }),
   });
-  if (result.reason === 'interrupted') throw new RhythmixError('retrain cancelled', { exitCode: 130 });
-  return result;
+  return { result, reference, parentNll, parentLiked };
 }
+
+const sampleStylesOf = (styles: string[]): string[] => (styles.length > 0 ? styles : ['classical']);
 
 /** What the guardrail measured and decided about a candidate. */
 export interface CandidateJudgement {
@@ -311,27 +352,17 @@ export interface CandidateJudgement {
 
 /** The guardrail: the candidate's held-out NLL and sample statistics against the lineage's root and the data. */
 export async function judgeCandidate(
-  parent: RetrainParent,
   staged: string,
   rootName: string,
-  modelsDir: string,
-  input: { original: OriginalData; styles: string[]; settings: FineTuneSettings; result: TrainResult },
+  input: { original: OriginalData; styles: string[]; settings: FineTuneSettings; round: FineTuneRound },
 ): Promise<CandidateJudgement> {
-  const { original, styles, settings, result } = input;
-  const baseName = path.basename(parent.dir);
+  const { original, settings, round } = input;
+  const { reference, parentNll, parentLiked, result } = round;
+  const sampleStyles = sampleStylesOf(input.styles);
   const candidate = await loadModel(staged);
-  const root = rootName === baseName ? parent.model : await loadModel(path.join(modelsDir, rootName));
-  const sampleStyles = styles.length > 0 ? styles : ['classical'];
-  const reference = referenceFigures(root, original, {
-    styles: sampleStyles,
-    count: settings.samples,
-    bars: settings.sampleBars,
-    samplingSeed: settings.seed * 1000,
-  });
   const referenceNll = reference.nll;
-  const parentNll = root === parent.model ? referenceNll : (storedNll(parent.model, original) ?? validationNll(parent.model, original.valid));
-  // The trainer measured exactly this (full-context token NLL on the same held-out pieces) for the epoch it kept.
-  const candidateNll = result.bestValidationNll ?? validationNll(candidate, original.valid);
+  // Measured on the same held-out pieces, full context, for the checkpoint kept.
+  const candidateNll = result.chosen.validationNll;
   const generator = new Generator(candidate);
   const streams = sampleTokens(generator, { styles: sampleStyles, count: settings.samples, bars: settings.sampleBars, samplingSeed: settings.seed * 1000 });
   const ranges = reference.ranges;
@@ -349,6 +380,8 @@ export async function judgeCandidate(
     dataRanges: Object.fromEntries(Object.entries(ranges).map(([k, r]) => [k, [r.min, r.max]])),
     emptySamples: stats.emptyFraction,
     heldOutPieces: original.valid.length,
+    ...(parentLiked ? { parentLiked: { ...parentLiked } } : {}),
+    ...candidateMetrics(result),
   };
   return { verdict, referenceNll, parentNll, candidateNll, metrics };
 }
@@ -362,7 +395,7 @@ export async function publishCandidate(
   modelsDir: string,
   staged: string,
   run: { id: number; version: string; parentName: string },
-  input: { judgement: CandidateJudgement; data: FineTuneData; original: OriginalData; settings: FineTuneSettings; result: TrainResult },
+  input: { judgement: CandidateJudgement; data: FineTuneData; original: OriginalData; settings: FineTuneSettings; result: FineTuneResult },
 ): Promise<boolean> {
   const { judgement, data, original, settings, result } = input;
   const { verdict, metrics } = judgement;
@@ -375,7 +408,7 @@ export async function publishCandidate(
     replayTokens: data.replayTokens,
     halfLifeDays: settings.halfLifeDays,
     maxCopies: settings.maxCopies,
-    method: 'reward-weighted likelihood (liked pieces repeated by score) with replay of the original data',
+    method: methodDescription(settings),
   };
   await updateCard(staged, {
     status: verdict.accepted ? 'accepted' : 'rejected',

@@ -21,7 +21,9 @@ import { currentModelName, setCurrentModel, type CurrentPointer } from '../model
 import { existsSync } from 'node:fs';
 import { errorMessage, RhythmixError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
+import { likedSharesByVersion } from './liked-share.js';
 import { modelRows, type ModelListRow } from './model-rows.js';
+import { changeSummary } from './outcome-text.js';
 import { retrainInChild, type RetrainChildInput } from './retrain-child.js';
 import type { FineTuneSettings, RetrainOutcome, RetrainProgress } from './retrain.js';
 import { syncModelVersions } from './versions-db.js';
@@ -60,11 +62,7 @@ export interface FeedbackServiceEvents {
 
 /** The line the bot posts in ANNOUNCE_CHANNEL_ID for a new version. */
 export function announcement(outcome: RetrainOutcome): string {
-  const nll =
-    outcome.candidateNll !== null && outcome.referenceNll !== null
-      ? ` Validation NLL ${outcome.candidateNll.toFixed(3)} (base ${outcome.referenceNll.toFixed(3)}).`
-      : '';
-  return `🎼 New model version **${outcome.version}**, fine-tuned from ${outcome.parent} on ${outcome.likedPieces} liked piece(s) and ${outcome.ratingsUsed} rating(s).${nll} Thanks for rating!`;
+  return `🎼 New model version **${outcome.version}**, fine-tuned from ${outcome.parent} on ${outcome.likedPieces} liked piece(s) and ${outcome.ratingsUsed} rating(s). ${changeSummary(outcome)} Thanks for rating!`;
 }
 
 export class FeedbackService extends EventEmitter<FeedbackServiceEvents> {
@@ -196,8 +194,13 @@ export class FeedbackService extends EventEmitter<FeedbackServiceEvents> {
     }
   }
 
-  listModels(): Promise<ModelListRow[]> {
-    return modelRows(this.modelsDir);
+  /** The registry's versions, each with the liked share of its rated pieces. */
+  async listModels(): Promise<ModelListRow[]> {
+    const shares = await likedSharesByVersion(this.options.db.prisma, {
+      weights: this.options.config.ratingWeights,
+      ...(this.options.excludeUserIds ? { excludeUserIds: this.options.excludeUserIds } : {}),
+    });
+    return modelRows(this.modelsDir, shares);
   }
 
   currentModel(): string | null {

@@ -24,6 +24,8 @@ export interface PieceSignal {
   style: string;
   tokens: Int32Array;
   guildId: string | null;
+  /** The model version that composed it (null when not recorded). */
+  modelVersion?: string | null;
   /** Sum over users of each user's clamped, decayed vote. */
   score: number;
   voters: number;
@@ -50,7 +52,10 @@ export async function pieceSignals(db: Db, options: SignalOptions): Promise<Piec
     ...(options.excludeUserIds ? { excludeUserIds: options.excludeUserIds } : {}),
   });
   if (scores.size === 0) return [];
-  const pieces = await db.piece.findMany({ where: { id: { in: [...scores.keys()] } }, select: { id: true, style: true, tokens: true, guildId: true } });
+  const pieces = await db.piece.findMany({
+    where: { id: { in: [...scores.keys()] } },
+    select: { id: true, style: true, tokens: true, guildId: true, modelVersion: true },
+  });
   return pieces
     .flatMap((piece) => {
       const scored = scores.get(piece.id);
@@ -61,6 +66,7 @@ export async function pieceSignals(db: Db, options: SignalOptions): Promise<Piec
           style: piece.style,
           tokens: tokensOf(piece.tokens),
           guildId: piece.guildId,
+          modelVersion: piece.modelVersion,
           score: scored.score,
           voters: scored.voters,
           ratings: scored.ratings,

@@ -67,6 +67,12 @@ export interface BatchOptions {
    * across the batch boundary. Length B.
    */
   carry?: Uint8Array;
+  /**
+   * Per target position (batch-major [B][T], like `targets`): the weight of that position's
+   * term in the gradient; it may be negative (a preference step pushes rejected sequences down).
+   * Without it every term weighs 1. The returned loss stays the unweighted sum.
+   */
+  targetWeights?: Float32Array;
 }
 
 export interface BatchResult {

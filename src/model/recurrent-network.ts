@@ -201,9 +201,12 @@ export class RecurrentNetwork implements LanguageModel {
     return this.layers[this.layers.length - 1]!.weights.units;
   }
 
-  private buffers(B: number, T: number): BatchBuffers {
-    const rows = B * T;
-    if (this.batch && this.batch.capacity >= rows && this.batch.B >= B) return this.batch;
+  private buffers(batchRows: number, T: number): BatchBuffers {
+    if (this.batch && this.batch.capacity >= batchRows * T && this.batch.B >= batchRows) return this.batch;
+    // Grow to cover this batch and every earlier one: batches of alternating shapes (windows, whole
+    // pieces) would otherwise re-allocate on every call, and the heap does not free.
+    const rows = Math.max(batchRows * T, this.batch?.capacity ?? 0);
+    const B = Math.max(batchRows, this.batch?.B ?? 0);
     const heap = this.heap;
     const maxUnits = Math.max(...this.config.layers);
     const maxColumns = Math.max(...this.layers.map((l) => l.weights.columns));
@@ -296,6 +299,7 @@ export class RecurrentNetwork implements LanguageModel {
     k.gemm_packed(0, rows, V, H, input, H, this.outPacked, buf.logits, V, 0);
     k.add_row_bias(rows, V, buf.logits, this.outBias);
     const loss = k.softmax_xent(rows, V, buf.logits, buf.targets, options.backward ? 1 : 0);
+    if (options.backward && options.targetWeights) this.weightRows(options.targetWeights, buf.logits, B, T);
     if (!options.backward) {
       if (carried) this.keepFinalState(buf, carried, B, T);
       return { loss, count };
@@ -319,6 +323,18 @@ export class RecurrentNetwork implements LanguageModel {
     k.embed_backward(rows, E, buf.tokens, buf.dInputs, this.dEmbedding);
     if (carried) this.keepFinalState(buf, carried, B, T);
     return { loss, count };
+  }
+
+  /** Scales each position's dLoss/dlogits row (time-major) by its weight (batch-major). */
+  private weightRows(weights: Float32Array, logits: number, B: number, T: number): void {
+    if (weights.length !== B * T) throw new Error(`target weights must hold ${B}×${T} entries`);
+    const V = this.config.vocabSize;
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T; t++) {
+        const w = weights[b * T + t]!;
+        if (w !== 1) this.heap.k.scale_into(V, logits + 4 * (t * B + b) * V, w);
+      }
+    }
   }
 
   /** The last step's state becomes the next carried batch's starting state. */

@@ -93,6 +93,34 @@ const cases: Case[] = [
     message: 'settings.replayRatio: Too big: expected number to be <=0.95 (got 2)',
     cli: [SIMULATE_FLAGS, '--replay: Too big: expected number to be <=0.95 (got 2)'],
   },
+  {
+    name: 'retrain --steps',
+    call: () => retrain({ settings: { maxSteps: 0 } }, noDatabase),
+    field: 'settings.maxSteps',
+    message: 'settings.maxSteps: Too small: expected number to be >=1 (got 0)',
+    cli: [RETRAIN_FLAGS, '--steps: Too small: expected number to be >=1 (got 0)'],
+  },
+  {
+    name: 'simulate --method',
+    call: () => simulate({ settings: { method: 'sft' } }),
+    field: 'settings.method',
+    message: 'settings.method: Invalid option: expected one of "rwl"|"dpo" (got "sft")',
+    cli: [SIMULATE_FLAGS, '--method: Invalid option: expected one of "rwl"|"dpo" (got "sft")'],
+  },
+  {
+    name: 'simulate --beta',
+    call: () => simulate({ settings: { dpoBeta: 0 } }),
+    field: 'settings.dpoBeta',
+    message: 'settings.dpoBeta: Too small: expected number to be >0 (got 0)',
+    cli: [SIMULATE_FLAGS, '--beta: Too small: expected number to be >0 (got 0)'],
+  },
+  {
+    name: 'simulate --nll-weight',
+    call: () => simulate({ settings: { nllWeight: -1 } }),
+    field: 'settings.nllWeight',
+    message: 'settings.nllWeight: Too small: expected number to be >=0 (got -1)',
+    cli: [SIMULATE_FLAGS, '--nll-weight: Too small: expected number to be >=0 (got -1)'],
+  },
 ];
 
 describe('use-case schemas', () => {

@@ -61,7 +61,20 @@ describe.skipIf(!built)('retrain crash safety (needs npm run build)', () => {
     const versionsBefore = (await listModels(world.modelsDir)).map((m) => m.name);
     const child = spawn(
       process.execPath,
-      [path.join(projectRoot, 'bin/rhythmix.js'), 'retrain', '--in-process', '--epochs', '500', '--threads', '1', '--data', world.shardsDir],
+      [
+        path.join(projectRoot, 'bin/rhythmix.js'),
+        'retrain',
+        '--in-process',
+        // Far more steps than it can take before the kill, however fast the machine.
+        '--epochs',
+        '100000',
+        '--steps',
+        '100000',
+        '--threads',
+        '1',
+        '--data',
+        world.shardsDir,
+      ],
       {
         cwd: world.root,
         env: { ...process.env, RHYTHMIX_MODELS_DIR: world.modelsDir, DATABASE_URL: dbUrl },
@@ -72,9 +85,10 @@ describe.skipIf(!built)('retrain crash safety (needs npm run build)', () => {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
     const staging = path.join(world.modelsDir, '.staging');
-    // Training is under way once the first epoch's checkpoint is written in the staging folder.
-    const checkpointed = (): boolean => existsSync(staging) && readdirSync(staging).some((d) => existsSync(path.join(staging, d, 'checkpoint', 'state.json')));
-    await until(() => checkpointed() || child.exitCode !== null, 90_000);
+    // Training is under way once it reports a step's progress (the first such line comes 10 s into the
+    // stage), with the candidate's staging folder in place.
+    const training = (): boolean => /: step \d+\/\d+/.test(stderr) && existsSync(staging) && readdirSync(staging).some((d) => d !== 'retrain.lock');
+    await until(() => training() || child.exitCode !== null, 90_000);
     expect(child.exitCode, stderr).toBeNull();
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');

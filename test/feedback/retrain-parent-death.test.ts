@@ -1,5 +1,5 @@
 /**
- * `rhythmix retrain` killed with SIGKILL at ten points of its run: its retrain child (and the
+ * `rhythmix retrain` killed with SIGKILL at nine points of its run: its retrain child (and the
  * child's training threads and anything it started) ends within 2 s, never publishes a version
  * or moves the current pointer afterwards, and prints no uncaught (IPC) error. The processes of
  * a run are found by their environment (its models folder), so a child forked just as the
@@ -62,20 +62,21 @@ const line =
   (text: string): KillPoint =>
   (run) =>
     run.stderr.includes(text);
-const checkpoint =
-  (epochs: number): KillPoint =>
-  (run) => {
-    const staging = path.join(run.modelsDir, '.staging');
-    if (!existsSync(staging)) return false;
-    return readdirSync(staging).some((dir) => {
-      try {
-        return (JSON.parse(readFileSync(path.join(staging, dir, 'checkpoint', 'state.json'), 'utf8')) as { nextEpoch: number }).nextEpoch >= epochs;
-      } catch {
-        return false;
-      }
-    });
+/** The fine-tune saved its candidate into the staging folder (before the guardrail starts). */
+const candidateSaved: KillPoint = (run) => {
+  const staging = path.join(run.modelsDir, '.staging');
+  if (!existsSync(staging)) return false;
+  return readdirSync(staging).some((dir) => existsSync(path.join(staging, dir, 'card.json')));
+};
+/** `ms` after a line appeared on stderr (for stages that print nothing while they run). */
+const sinceLine = (text: string, ms: number): KillPoint => {
+  let seenAt = 0;
+  return (run) => {
+    if (!run.stderr.includes(text)) return false;
+    seenAt ||= Date.now();
+    return Date.now() - seenAt > ms;
   };
-let guardrailSeenAt = 0;
+};
 
 const KILL_POINTS: Array<[string, KillPoint]> = [
   ['as the command starts', () => true],
@@ -83,23 +84,15 @@ const KILL_POINTS: Array<[string, KillPoint]> = [
   ['while reading ratings', line('reading ratings')],
   ['while loading the original data', line('loading the original data')],
   ['as fine-tuning starts', line('fine-tuning')],
-  ['after the first epoch', checkpoint(1)],
-  ['after the second epoch', checkpoint(2)],
-  ['after the third epoch', checkpoint(3)],
+  // The fine-tune first measures the root's held-out NLL and samples (~1 s with 1600 samples), then steps.
+  ['while the reference figures are measured', sinceLine('fine-tuning', 300)],
+  ['as the fine-tuned candidate is saved', candidateSaved],
   ['as the guardrail starts', line('checking the candidate')],
-  [
-    'in the middle of the guardrail’s sampling',
-    (run) => {
-      if (!run.stderr.includes('checking the candidate')) return false;
-      guardrailSeenAt ||= Date.now();
-      return Date.now() - guardrailSeenAt > 300;
-    },
-  ],
+  ['in the middle of the guardrail’s sampling', sinceLine('checking the candidate', 300)],
 ];
 
 describe.skipIf(!built || process.platform !== 'linux')('retrain child lifecycle (needs npm run build)', () => {
   it.each(KILL_POINTS)('kill -9 of `rhythmix retrain` %s: the child is gone within 2 s and nothing was published', async (_name, point) => {
-    guardrailSeenAt = 0;
     const root = mkdtempSync(path.join(world.root, 'run-'));
     const modelsDir = path.join(root, 'models');
     cpSync(world.modelsDir, modelsDir, { recursive: true });
@@ -109,7 +102,7 @@ describe.skipIf(!built || process.platform !== 'linux')('retrain child lifecycle
       const versionsBefore = (await listModels(modelsDir)).map((m) => m.name);
       const cli = spawn(
         process.execPath,
-        [path.join(projectRoot, 'bin/rhythmix.js'), 'retrain', '--epochs', '4', '--threads', '1', '--samples', '400', '--data', world.shardsDir],
+        [path.join(projectRoot, 'bin/rhythmix.js'), 'retrain', '--epochs', '4', '--threads', '1', '--samples', '1600', '--data', world.shardsDir],
         {
           cwd: root,
           env: { ...process.env, RHYTHMIX_MODELS_DIR: modelsDir, DATABASE_URL: `file:${path.join(root, 'rhythmix.db')}` },

@@ -76,6 +76,23 @@ describe('feedback simulate', () => {
     }
   }, 180_000);
 
+  it('a toy taste is learned: the liked share rises within the NLL bound', async () => {
+    // The tiny model writes low and high melodies alike; the rater likes the high ones.
+    const result = await simulateFeedback({
+      model: path.join(world.modelsDir, world.baseName),
+      data: [world.shardsDir],
+      taste: 'high',
+      rounds: 2,
+      samples: 16,
+      evalSamples: 24,
+      bars: 4,
+      settings: { method: 'dpo', learningRate: 2e-3, dpoBeta: 1, nllWeight: 0, epochs: 8, maxSteps: 40, samples: 6, sampleBars: 4, maxRegression: 0.5 },
+    });
+    expect(result.rounds.some((r) => r.status === 'accepted')).toBe(true);
+    expect(result.liked_after - result.liked_before).toBeGreaterThanOrEqual(0.25);
+    expect(result.nll_after / result.nll_before - 1).toBeLessThanOrEqual(0.5 + 1e-9);
+  }, 180_000);
+
   it.skipIf(!isCliBuilt())(
     '`rhythmix feedback simulate --json` prints exactly the four keys',
     () => {

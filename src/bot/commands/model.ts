@@ -4,6 +4,7 @@
  * their start, so the next piece uses it.
  */
 import { MessageFlags, PermissionFlagsBits, type ChatInputCommandInteraction } from 'discord.js';
+import { formatShare, likedSharesByVersion } from '../../feedback/liked-share.js';
 import { modelRows, type ModelListRow } from '../../feedback/model-rows.js';
 import { syncModelVersions } from '../../feedback/versions-db.js';
 import { setCurrentModel } from '../../model/registry.js';
@@ -15,13 +16,17 @@ const SHOWN = 15;
 
 export function modelListText(rows: readonly ModelListRow[]): string {
   if (rows.length === 0) return 'No model versions yet.';
+  const byName = new Map(rows.map((r) => [r.name, r]));
   const lines = rows
     .slice(-SHOWN)
     .reverse()
     .map((r) => {
-      const nll = r.validationNll === null ? '' : ` · NLL ${r.validationNll.toFixed(3)}`;
+      const parentNll = r.parentNll !== null && r.validationNll !== null ? ` (parent ${r.parentNll.toFixed(3)})` : '';
+      const nll = r.validationNll === null ? '' : ` · NLL ${r.validationNll.toFixed(3)}${parentNll}`;
+      const parentLiked = r.parent ? byName.get(r.parent)?.liked : null;
+      const liked = r.liked ? ` · liked ${formatShare(r.liked)}${parentLiked ? ` (parent ${formatShare(parentLiked)})` : ''}` : '';
       const why = r.status === 'rejected' && r.reason ? ` — ${r.reason.slice(0, 120)}` : '';
-      return `${r.current ? '▶' : '•'} \`${r.name}\` ${r.status}${nll}${why}`;
+      return `${r.current ? '▶' : '•'} \`${r.name}\` ${r.status}${nll}${liked}${why}`;
     });
   return [...lines, rows.length > SHOWN ? `… and ${rows.length - SHOWN} older` : '', 'Switch with `/model use:VERSION`.']
     .filter((l) => l !== '')
@@ -40,7 +45,12 @@ export async function execute(interaction: ChatInputCommandInteraction, context:
   }
   const version = interaction.options.getString('use')?.trim();
   if (!version) {
-    const rows = context.feedback ? await context.feedback.listModels() : await modelRows();
+    const rows = context.feedback
+      ? await context.feedback.listModels()
+      : await modelRows(
+          undefined,
+          await likedSharesByVersion(context.db.prisma, { weights: context.config.ratingWeights, excludeUserIds: [context.client.user?.id ?? ''] }),
+        );
     await interaction.reply({ content: modelListText(rows), flags: MessageFlags.Ephemeral });
     return;
   }

@@ -5,6 +5,7 @@
 import { MessageFlags, PermissionFlagsBits, type ChatInputCommandInteraction, type Client } from 'discord.js';
 import { retrainInChild } from '../../feedback/retrain-child.js';
 import type { RetrainOutcome, RetrainProgress } from '../../feedback/retrain.js';
+import { changeSummary } from '../../feedback/outcome-text.js';
 import { announcement, type FeedbackService } from '../../feedback/service.js';
 import type { Logger } from '../../util/logger.js';
 import { modelsDirectory } from '../../model/model-files.js';
@@ -21,7 +22,7 @@ export function isAdmin(interaction: ChatInputCommandInteraction): boolean {
 export function outcomeMessage(outcome: RetrainOutcome): string {
   if (outcome.status === 'skipped') return `Nothing to retrain: ${outcome.reason}.`;
   if (outcome.status === 'accepted') {
-    return `✅ **${outcome.version}** accepted${outcome.activated ? ' and now in use' : ''} — fine-tuned from ${outcome.parent} on ${outcome.likedPieces} liked piece(s), ${outcome.ratingsUsed} rating(s). ${outcome.reason}.`;
+    return `✅ **${outcome.version}** accepted${outcome.activated ? ' and now in use' : ''} — fine-tuned from ${outcome.parent} on ${outcome.likedPieces} liked piece(s), ${outcome.ratingsUsed} rating(s). ${changeSummary(outcome)}`;
   }
   return `❌ **${outcome.version}** rejected, ${outcome.parent} stays in use: ${outcome.reason}.`;
 }

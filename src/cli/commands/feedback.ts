@@ -16,15 +16,27 @@ interface SimulateFlags {
   evalSamples: number;
   bars: number;
   epochs?: number;
+  steps?: number;
   lr?: number;
   copies?: number;
   replay?: number;
+  method?: string;
+  selection?: string;
+  beta?: number;
+  nllWeight?: number;
   seed: number;
   work?: string;
   json?: boolean;
 }
 
-export const SIMULATE_FLAGS = flagNamer({ learningRate: '--lr', maxCopies: '--copies', replayRatio: '--replay', workDir: '--work' });
+export const SIMULATE_FLAGS = flagNamer({
+  learningRate: '--lr',
+  maxSteps: '--steps',
+  maxCopies: '--copies',
+  replayRatio: '--replay',
+  dpoBeta: '--beta',
+  workDir: '--work',
+});
 const parse = (field: keyof typeof simulateInputSchema.shape): ((raw: string) => unknown) => fieldParser(simulateInputSchema, field, SIMULATE_FLAGS);
 const parseSetting = (field: keyof typeof fineTuneSettingsSchema.shape): ((raw: string) => unknown) =>
   fieldParser(fineTuneSettingsSchema, field, SIMULATE_FLAGS);
@@ -44,19 +56,36 @@ export function register(program: Command): void {
     .option('--samples <n>', 'pieces rated per round', parse('samples'), 24)
     .option('--eval-samples <n>', 'pieces of the fixed evaluation set', parse('evalSamples'), 48)
     .option('--bars <n>', 'bars per piece', parse('bars'), 8)
-    .option('--epochs <n>', 'fine-tuning epochs per round', parseSetting('epochs'))
+    .option('--epochs <n>', 'passes over the fine-tuning data per round', parseSetting('epochs'))
+    .option('--steps <n>', 'most optimizer steps per round', parseSetting('maxSteps'))
     .option('--lr <x>', 'fine-tuning learning rate', parseSetting('learningRate'))
     .option('--copies <n>', 'most copies of one liked piece', parseSetting('maxCopies'))
     .option('--replay <ratio>', 'share of original data in each fine-tune (0..0.95)', parseSetting('replayRatio'))
+    .option(
+      '--method <rwl|dpo>',
+      'fine-tuning objective: reward-weighted likelihood, or with DPO on liked/disliked pairs (default dpo)',
+      parseSetting('method'),
+    )
+    .option('--selection <mix|nll>', "how a round's epoch is chosen: taste and NLL mixed, or the lowest NLL (default mix)", parseSetting('selection'))
+    .option('--beta <x>', "DPO's β", parseSetting('dpoBeta'))
+    .option('--nll-weight <x>', 'nats of liked-vs-disliked gain one nat of held-out NLL is worth in the choice', parseSetting('nllWeight'))
     .option('--seed <n>', 'seed', parse('seed'), 1)
     .option('--work <dir>', 'keep the scratch models and database in this folder')
     .option('--json', 'print {liked_before, liked_after, nll_before, nll_after}')
     .action(
       withFlagNames(SIMULATE_FLAGS, async (flags: SimulateFlags) => {
         const settings = Object.fromEntries(
-          Object.entries({ epochs: flags.epochs, learningRate: flags.lr, maxCopies: flags.copies, replayRatio: flags.replay }).filter(
-            ([, v]) => v !== undefined,
-          ),
+          Object.entries({
+            epochs: flags.epochs,
+            maxSteps: flags.steps,
+            learningRate: flags.lr,
+            maxCopies: flags.copies,
+            replayRatio: flags.replay,
+            method: flags.method,
+            selection: flags.selection,
+            dpoBeta: flags.beta,
+            nllWeight: flags.nllWeight,
+          }).filter(([, v]) => v !== undefined),
         );
         const result = await simulate(
           {

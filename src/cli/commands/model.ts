@@ -8,9 +8,25 @@ import type { Command } from 'commander';
 import { loadCliConfig } from '../../config/index.js';
 import { openDatabase } from '../../db/index.js';
 import { syncModelVersions } from '../../feedback/versions-db.js';
+import { formatShare, likedSharesByVersion, type LikedShare } from '../../feedback/liked-share.js';
 import { modelRows } from '../../feedback/model-rows.js';
 import { readCurrentPointer, setCurrentModel } from '../../model/registry.js';
 import { errorMessage } from '../../util/errors.js';
+
+/** Liked share per version from the configured database; none when it cannot be read (the list comes from the disk). */
+async function likedShares(): Promise<Map<string, LikedShare> | undefined> {
+  try {
+    const config = loadCliConfig();
+    const db = await openDatabase(config.databaseUrl);
+    try {
+      return await likedSharesByVersion(db.prisma, { weights: config.ratingWeights });
+    } finally {
+      await db.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
 
 export function register(program: Command): void {
   const model = program.command('model').description('List model versions and choose the one compose and the bot use');
@@ -19,7 +35,7 @@ export function register(program: Command): void {
     .description('Model versions under models/ (status, parent, validation NLL; * = current)')
     .option('--json', 'print a JSON array')
     .action(async (flags: { json?: boolean }) => {
-      const rows = await modelRows();
+      const rows = await modelRows(undefined, await likedShares());
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(rows)}\n`);
         return;
@@ -31,8 +47,9 @@ export function register(program: Command): void {
       for (const row of rows) {
         const nll = row.validationNll === null ? '' : ` nll ${row.validationNll.toFixed(4)}`;
         const parent = row.parent ? ` ← ${row.parent}` : '';
+        const liked = row.liked ? ` liked ${formatShare(row.liked)}` : '';
         const why = row.status === 'rejected' && row.reason ? ` (${row.reason})` : '';
-        console.log(`${row.current ? '*' : ' '} ${row.name}  ${row.status}${parent}${nll}${why}`);
+        console.log(`${row.current ? '*' : ' '} ${row.name}  ${row.status}${parent}${nll}${liked}${why}`);
       }
     });
   model

@@ -1,5 +1,5 @@
 /**
- * `rhythmix retrain [--model M] [--data SPEC,…] [--guild ID] [--epochs N] [--lr X] [--samples N]
+ * `rhythmix retrain [--model M] [--data SPEC,…] [--guild ID] [--epochs N] [--steps N] [--lr X] [--samples N]
  *  [--no-activate] [--in-process] [--json]`: one round of the feedback loop — the ratings in the
  * database fine-tune the current model; the guardrail accepts (and switches to) or rejects the
  * candidate. Runs in a child process at low priority unless --in-process. A thin adapter over the
@@ -22,6 +22,7 @@ interface RetrainFlags {
   data?: string[];
   guild?: string;
   epochs?: number;
+  steps?: number;
   lr?: number;
   samples?: number;
   threads?: number;
@@ -31,14 +32,22 @@ interface RetrainFlags {
   json?: boolean;
 }
 
-export const RETRAIN_FLAGS = flagNamer({ baseModel: '--model', guildId: '--guild', excludeUserIds: '--exclude-user', learningRate: '--lr' });
+export const RETRAIN_FLAGS = flagNamer({
+  baseModel: '--model',
+  guildId: '--guild',
+  excludeUserIds: '--exclude-user',
+  learningRate: '--lr',
+  maxSteps: '--steps',
+});
 const parseSetting = (field: keyof typeof fineTuneSettingsSchema.shape): ((raw: string) => unknown) =>
   fieldParser(fineTuneSettingsSchema, field, RETRAIN_FLAGS);
 
 /** Commander flags → the retrain use case's input (checked there as a whole). */
 export function retrainInput(flags: RetrainFlags): RetrainInput {
   const settings = Object.fromEntries(
-    Object.entries({ epochs: flags.epochs, learningRate: flags.lr, samples: flags.samples, threads: flags.threads }).filter(([, v]) => v !== undefined),
+    Object.entries({ epochs: flags.epochs, maxSteps: flags.steps, learningRate: flags.lr, samples: flags.samples, threads: flags.threads }).filter(
+      ([, v]) => v !== undefined,
+    ),
   );
   return {
     ...(flags.model ? { baseModel: flags.model } : {}),
@@ -92,10 +101,11 @@ export function register(program: Command): void {
       fieldParser(retrainInputSchema, 'data', RETRAIN_FLAGS),
     )
     .option('--guild <id>', "fine-tune a guild's own variant from that guild's ratings only")
-    .option('--epochs <n>', 'fine-tuning epochs (default 2)', parseSetting('epochs'))
-    .option('--lr <x>', 'learning rate (default 0.0005)', parseSetting('learningRate'))
+    .option('--epochs <n>', 'passes over the fine-tuning data (default 10)', parseSetting('epochs'))
+    .option('--steps <n>', 'most optimizer steps (default 40)', parseSetting('maxSteps'))
+    .option('--lr <x>', 'learning rate (default 0.0001)', parseSetting('learningRate'))
     .option('--samples <n>', 'samples the guardrail checks (default 16)', parseSetting('samples'))
-    .option('--threads <n>', 'training worker threads (0 = one per core)', parseSetting('threads'))
+    .option('--threads <n>', 'kept for scripts; the fine-tune runs in one thread (its own low-priority process)', parseSetting('threads'))
     .option('--exclude-user <id...>', 'user ids whose reactions do not count (e.g. the bot itself)')
     .option('--no-activate', 'keep an accepted candidate without switching to it')
     .option('--in-process', 'train in this process instead of a low-priority child process')

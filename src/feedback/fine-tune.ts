@@ -1,0 +1,324 @@
+/**
+ * Fine-tuning a candidate from ratings, epoch by epoch, keeping every epoch's weights so the
+ * candidate can be chosen on the taste as well as on the held-out NLL (candidate-selection.ts).
+ *
+ * Each step's gradient is the mean token NLL of a batch of windows from the fine-tuning data
+ * (liked pieces repeated by score + replay of the original data: the reward-weighted likelihood),
+ * plus, with `method: 'dpo'`, `dpoWeight` × the DPO gradient of a few liked/disliked pairs against
+ * the frozen parent (preference.ts). Runs in the calling thread (a retrain runs in its own niced
+ * child process); it yields to the event loop between steps so an abort is seen.
+ */
+import { z } from 'zod';
+import type { JsonObject } from '../db/encoding.js';
+import type { ModelConfig } from '../model/config.js';
+import type { ModelCard } from '../model/model-files.js';
+import { styleKeyCounts } from '../music/key-distribution.js';
+import type { Vocabulary } from '../music/vocabulary.js';
+import { AdamOptimizer, DEFAULT_ADAM } from '../model/adam.js';
+import { createLanguageModel } from '../model/create-language-model.js';
+import { Rng } from '../model/rng.js';
+import { sequenceNll } from '../train/evaluate.js';
+import { engineName } from '../train/trainer.js';
+import { buildCorpus, buildWindows, fillBatch } from '../train/windows.js';
+import { type CandidateMeasure, perTokenLogProbs, preferenceGain, selectCandidate, type Selection } from './candidate-selection.js';
+import { addDpoGradient, sequenceLogProbs } from './preference.js';
+
+/** How candidates are trained and chosen (part of the retrain's settings). */
+export const candidateSettingsSchema = z.object({
+  /** `rwl`: reward-weighted likelihood only; `dpo`: plus the pairwise preference term. */
+  method: z.enum(['rwl', 'dpo']).default('dpo'),
+  /** DPO's β: how far from the parent a pair's log-ratio may move before it stops pulling. */
+  dpoBeta: z.number().positive().default(0.5),
+  /** Weight of the DPO gradient next to the mean-token NLL gradient. */
+  dpoWeight: z.number().min(0).default(2),
+  /** Liked/disliked pairs per step (DPO). */
+  pairsPerStep: z.number().int().min(1).default(4),
+  /** Most optimizer steps of a round (each: one batch of windows + up to pairsPerStep pairs). */
+  maxSteps: z.number().int().min(1).default(40),
+  /** Candidates measured per round (evenly spaced over its steps); the selection picks one of them. */
+  checkpoints: z.number().int().min(1).default(6),
+  /** `mix`: preference − nllWeight·NLL within the budget; `nll`: the lowest held-out NLL (the old rule). */
+  selection: z.enum(['mix', 'nll']).default('mix'),
+  /** The DPO reference: the lineage's root (every round anchored to the same model) or the parent. */
+  dpoReference: z.enum(['root', 'parent']).default('root'),
+  /** Nats of liked-vs-disliked log-likelihood gain one nat of held-out NLL is worth. */
+  nllWeight: z.number().min(0).default(2),
+  /** Share of the NLL budget the parent left that one round may spend (candidate-selection.ts). */
+  budgetShare: z.number().gt(0).max(1).default(0.5),
+});
+export type CandidateSettings = z.infer<typeof candidateSettingsSchema>;
+
+export interface FineTuneInput {
+  config: ModelConfig;
+  parentParams: Float32Array;
+  /**
+   * The frozen model the DPO log-ratios are taken against (default the parent). The lineage's
+   * root anchors every round to the same model: pairs an earlier round already separated start
+   * with a positive margin and pull little, instead of being pushed again from each new parent.
+   */
+  referenceParams?: Float32Array;
+  /** Windows of these are the likelihood data (liked copies + replay). */
+  train: readonly Int32Array[];
+  /** Rated pieces (closed with `<end>`): the preference pairs and the selection's measure. */
+  liked: readonly Int32Array[];
+  disliked: readonly Int32Array[];
+  /** Held-out original data. */
+  valid: readonly Int32Array[];
+  referenceNll: number;
+  /** The parent's held-out NLL on the same data (default: the reference's). */
+  parentNll?: number;
+  maxRegression: number;
+  settings: CandidateSettings & { epochs: number; learningRate: number; batchSize: number; seqLen: number; clipNorm: number; seed: number };
+  signal?: AbortSignal;
+  onProgress?: (p: { step: number; steps: number; loss: number }) => void;
+}
+
+export interface FineTuneResult {
+  params: Float32Array;
+  candidates: CandidateMeasure[];
+  selection: Selection;
+  /** The chosen epoch's measures. */
+  chosen: CandidateMeasure;
+  /** Share of the pairs the policy already ranked right when they were stepped on (null without pairs). */
+  pairAccuracy: number | null;
+  /** Optimizer steps taken, and steps per pass over the likelihood data. */
+  steps: number;
+  batchesPerPass: number;
+  trainingSeconds: number;
+  interrupted: boolean;
+}
+
+/** Optimizer steps of a round: `epochs` passes over the data, at most `maxSteps` (so a round moves about as far however much was rated). */
+export function trainingSteps(settings: { epochs: number; maxSteps: number }, batchesPerPass: number): number {
+  return Math.max(1, Math.min(settings.maxSteps, settings.epochs * batchesPerPass));
+}
+
+/** The steps after which a candidate is measured: `count` of them, evenly spaced, the last one included. */
+export function checkpointSteps(steps: number, count: number): Set<number> {
+  const n = Math.max(1, Math.min(count, steps));
+  return new Set(Array.from({ length: n }, (_, k) => Math.ceil(((k + 1) * steps) / n)));
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export async function fineTuneCandidate(input: FineTuneInput): Promise<FineTuneResult> {
+  const started = performance.now();
+  const { settings, config } = input;
+  const net = createLanguageModel(config);
+  net.setParameters(input.parentParams);
+  const optimizer = new AdamOptimizer(net, { ...DEFAULT_ADAM, learningRate: settings.learningRate });
+  const parentLiked = perTokenLogProbs(net, input.liked);
+  const parentDisliked = perTokenLogProbs(net, input.disliked);
+  const usePairs = settings.method === 'dpo' && settings.dpoWeight > 0 && input.liked.length > 0 && input.disliked.length > 0;
+  const anchor = input.referenceParams && input.referenceParams !== input.parentParams ? createLanguageModel(config) : net;
+  if (anchor !== net) anchor.setParameters(input.referenceParams!);
+  const referenceLiked = usePairs ? sequenceLogProbs(anchor, input.liked) : new Float64Array();
+  const referenceDisliked = usePairs ? sequenceLogProbs(anchor, input.disliked) : new Float64Array();
+
+  const corpus = buildCorpus(input.train, false);
+  const windows = buildWindows(corpus, settings.seqLen);
+  const T = settings.seqLen;
+  const B = settings.batchSize;
+  const inputs = new Int32Array(B * T);
+  const targets = new Int32Array(B * T);
+  const weights = new Float32Array(B * T);
+  const ids = new Int32Array(B);
+  const windowCount = windows.windowStart.length;
+  const batches = Math.max(1, Math.ceil(windowCount / B));
+
+  const candidates: CandidateMeasure[] = [];
+  const selectionSettings = {
+    referenceNll: input.referenceNll,
+    maxRegression: input.maxRegression,
+    nllWeight: settings.nllWeight,
+    budgetShare: settings.budgetShare,
+    ...(input.parentNll !== undefined ? { parentNll: input.parentNll } : {}),
+  };
+  // Only the weights selection can still pick are kept: the best by its rule so far and the lowest NLL (its fallback).
+  const kept = new Map<number, Float32Array>();
+  const steps = trainingSteps(settings, batches);
+  const checkpoints = checkpointSteps(steps, settings.checkpoints);
+  // Every liked piece meets a disliked one each pass (and the other way round), in a fresh order.
+  const pairCount = usePairs ? Math.max(input.liked.length, input.disliked.length) : 0;
+  let order: number[] = [];
+  let likedOrder: number[] = [];
+  let dislikedOrder: number[] = [];
+  let nextWindow = 0;
+  let nextPair = 0;
+  let pass = 0;
+  let right = 0;
+  let seen = 0;
+  let interrupted = false;
+  const reshuffle = (): void => {
+    const rng = new Rng((settings.seed * 7919 + pass * 104_729) >>> 0);
+    order = rng.shuffle(Array.from({ length: windowCount }, (_, i) => i));
+    likedOrder = rng.shuffle(Array.from({ length: pairCount }, (_, i) => i % input.liked.length));
+    dislikedOrder = rng.shuffle(Array.from({ length: pairCount }, (_, i) => i % input.disliked.length));
+    pass++;
+  };
+  reshuffle();
+  // Pairs per step: each pass over the windows also passes over the pairs once.
+  const pairsPerStep = Math.min(settings.pairsPerStep, Math.max(1, Math.ceil(pairCount / batches)));
+  for (let step = 1; step <= steps; step++) {
+    if (input.signal?.aborted) {
+      interrupted = true;
+      break;
+    }
+    net.zeroGradients();
+    if (nextWindow >= windowCount) {
+      reshuffle();
+      nextWindow = 0;
+      nextPair = 0;
+    }
+    for (let r = 0; r < B; r++) ids[r] = nextWindow + r < windowCount ? order[nextWindow + r]! : -1;
+    nextWindow += B;
+    const count = fillBatch(corpus, windows, ids, T, inputs, targets);
+    let loss = 0;
+    if (count > 0) {
+      weights.fill(1 / count);
+      const dropoutRng = config.dropout > 0 ? new Rng(((settings.seed * 1_000_003) ^ (step * 257)) >>> 0) : undefined;
+      loss = net.runBatch(inputs, targets, B, T, { backward: true, targetWeights: weights, ...(dropoutRng ? { dropoutRng } : {}) }).loss / count;
+    }
+    if (pairCount > 0) {
+      if (nextPair >= pairCount) nextPair = 0;
+      const chosen = likedOrder.slice(nextPair, nextPair + pairsPerStep);
+      const rejected = dislikedOrder.slice(nextPair, nextPair + pairsPerStep);
+      nextPair += pairsPerStep;
+      const terms = addDpoGradient(
+        net,
+        {
+          chosen: chosen.map((i) => input.liked[i]!),
+          rejected: rejected.map((i) => input.disliked[i]!),
+          referenceChosen: chosen.map((i) => referenceLiked[i]!),
+          referenceRejected: rejected.map((i) => referenceDisliked[i]!),
+        },
+        settings.dpoBeta,
+        settings.dpoWeight,
+      );
+      right += terms.accuracy * chosen.length;
+      seen += chosen.length;
+    }
+    optimizer.step(1, settings.clipNorm);
+    input.onProgress?.({ step, steps, loss });
+    await yieldToEventLoop();
+    if (!checkpoints.has(step)) continue;
+    const nll = sequenceNll(net, input.valid);
+    candidates.push({
+      step,
+      validationNll: nll.tokens > 0 ? nll.nll / nll.tokens : Number.NaN,
+      ...preferenceGain(
+        { liked: perTokenLogProbs(net, input.liked), disliked: perTokenLogProbs(net, input.disliked) },
+        { liked: parentLiked, disliked: parentDisliked },
+      ),
+    });
+    const index = candidates.length - 1;
+    const best = selectCandidate(candidates, selectionSettings, settings.selection).index;
+    const lowest = selectCandidate(candidates, selectionSettings, 'nll').index;
+    if (best === index || lowest === index) kept.set(index, net.getParameters());
+    for (const k of kept.keys()) if (k !== best && k !== lowest) kept.delete(k);
+    await yieldToEventLoop();
+  }
+  const pairAccuracy = seen > 0 ? right / seen : null;
+  if (candidates.length === 0) {
+    return {
+      params: input.parentParams,
+      candidates,
+      selection: { index: -1, scores: [], reason: 'interrupted before the first candidate was measured' },
+      chosen: { step: 0, validationNll: Number.NaN, likedGain: 0, dislikedGain: 0, preference: 0 },
+      pairAccuracy,
+      steps: 0,
+      batchesPerPass: batches,
+      trainingSeconds: (performance.now() - started) / 1000,
+      interrupted: true,
+    };
+  }
+  const selection = selectCandidate(candidates, selectionSettings, settings.selection);
+  return {
+    params: kept.get(selection.index)!,
+    candidates,
+    selection,
+    chosen: candidates[selection.index]!,
+    pairAccuracy,
+    steps: candidates.at(-1)!.step,
+    batchesPerPass: batches,
+    trainingSeconds: (performance.now() - started) / 1000,
+    interrupted,
+  };
+}
+
+/** The candidate's model card, with the fields the trainer writes (and the parent's reading of its data). */
+export function candidateCard(input: {
+  name: string;
+  parent: string;
+  parentCard: ModelCard | null;
+  config: ModelConfig;
+  settings: Record<string, unknown>;
+  train: readonly Int32Array[];
+  validPieces: number;
+  source: string;
+  styles: string[];
+  stepsPerQuarter: number;
+  vocabulary: Vocabulary;
+  result: FineTuneResult;
+}): ModelCard {
+  const now = new Date().toISOString();
+  const datasets = input.parentCard?.data?.datasets;
+  const keys = styleKeyCounts(input.train, input.vocabulary);
+  return {
+    name: input.name,
+    version: now,
+    parent: input.parent,
+    createdAt: now,
+    data: {
+      source: input.source,
+      pieces: input.train.length,
+      tokens: input.train.reduce((s, p) => s + p.length, 0),
+      validationPieces: input.validPieces,
+      styles: input.styles,
+      stepsPerQuarter: input.stepsPerQuarter,
+      // How the parent read its piano rolls decides how its pieces are decoded (held vs repeated notes).
+      ...(Array.isArray(datasets) ? { datasets } : {}),
+    },
+    config: { model: input.config, training: input.settings },
+    epochs: Math.round((input.result.chosen.step / Math.max(1, input.result.batchesPerPass)) * 100) / 100,
+    validationNll: input.result.chosen.validationNll,
+    validationMetric: 'token NLL in nats per predicted token (full-context, end token included)',
+    trainingSeconds: Math.round(input.result.trainingSeconds * 10) / 10,
+    engine: engineName(input.config),
+    ...(Object.keys(keys).length > 0 ? { keys } : {}),
+  };
+}
+
+/** How the candidate was trained, in one line (the card's `feedback.method`). */
+export function methodDescription(settings: CandidateSettings): string {
+  const likelihood = 'reward-weighted likelihood (liked pieces repeated by score) with replay of the original data';
+  const pairs =
+    settings.method === 'dpo'
+      ? ` + ${settings.dpoWeight} × DPO on liked/disliked pairs against the ${settings.dpoReference} model (β ${settings.dpoBeta})`
+      : '';
+  const choice =
+    settings.selection === 'mix'
+      ? `; epoch chosen on preference − ${settings.nllWeight}·NLL within ${settings.budgetShare} of the NLL budget left`
+      : '; epoch chosen on the lowest held-out NLL';
+  return `${likelihood}${pairs}${choice}`;
+}
+
+/** The selection's figures for the card's metrics and the retrain run's result. */
+export function candidateMetrics(result: FineTuneResult): JsonObject {
+  const round = (x: number): number => Math.round(x * 1e6) / 1e6;
+  return {
+    selectedStep: result.chosen.step,
+    steps: result.steps,
+    selection: result.selection.reason,
+    likedGain: round(result.chosen.likedGain),
+    dislikedGain: round(result.chosen.dislikedGain),
+    preference: round(result.chosen.preference),
+    ...(result.pairAccuracy !== null ? { pairAccuracy: round(result.pairAccuracy) } : {}),
+    candidates: result.candidates.map((c) => ({
+      step: c.step,
+      validationNll: round(c.validationNll),
+      likedGain: round(c.likedGain),
+      dislikedGain: round(c.dislikedGain),
+    })),
+  };
+}

@@ -1,5 +1,5 @@
 /**
- * `rhythmix retrain` killed with SIGKILL at nine points of its run: its retrain child (and the
+ * `rhythmix retrain` killed with SIGKILL at ten points of its run: its retrain child (and the
  * child's training threads and anything it started) ends within 2 s, never publishes a version
  * or moves the current pointer afterwards, and prints no uncaught (IPC) error. The processes of
  * a run are found by their environment (its models folder), so a child forked just as the
@@ -83,6 +83,7 @@ const KILL_POINTS: Array<[string, KillPoint]> = [
   ['once the retrain child exists', (run) => processesWith(run.marker).length > 1],
   ['while reading ratings', line('reading ratings')],
   ['while loading the original data', line('loading the original data')],
+  ['100 ms after loading the original data began', sinceLine('loading the original data', 100)],
   ['as fine-tuning starts', line('fine-tuning')],
   // The fine-tune first measures the root's held-out NLL and samples (~1 s with 1600 samples), then steps.
   ['while the reference figures are measured', sinceLine('fine-tuning', 300)],

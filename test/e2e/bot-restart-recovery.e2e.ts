@@ -48,8 +48,8 @@ describe('restart recovery and graceful stop of the bot process', () => {
   };
   const workFolders = () => (existsSync(piecesDir) ? readdirSync(piecesDir).filter((name) => name.startsWith('.work-')) : []);
   /** Starts a compose and waits until its reply shows `state`; remembers the interaction token. */
-  const composeUntil = async (user: string, length: number, state: RegExp): Promise<SimInteraction> => {
-    const run = sim.user(user).slash('compose', { seed: 'C4q E4q G4h', style: 'classical', length });
+  const composeUntil = async (user: string, length: number, state: RegExp, tracks?: number): Promise<SimInteraction> => {
+    const run = sim.user(user).slash('compose', { seed: 'C4q E4q G4h', style: 'classical', length, ...(tracks ? { tracks } : {}) });
     tokens.push(run.record.token);
     await run.waitForReply((m) => state.test(m.content), WAIT_MS);
     return run;
@@ -123,7 +123,8 @@ describe('restart recovery and graceful stop of the bot process', () => {
 
   it('SIGTERM: new composes hear "restarting", cut-short ones are told, voice is left, exit code 0 within 10 s', { timeout: 120_000 }, async () => {
     const running = bot!;
-    const alice = await composeUntil('alice', 32, /Composing/);
+    // Long enough (64 bars, 4 tracks) that a warm worker cannot finish it within the 1 s grace.
+    const alice = await composeUntil('alice', 64, /Composing/, 4);
     const bob = await composeUntil('bob', 2, /Queued/);
     const signalledAt = Date.now();
     running.child.kill('SIGTERM');

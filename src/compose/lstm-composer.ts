@@ -69,26 +69,12 @@ export class LstmComposer implements Composer {
     const key = generator.vocabulary.hasKeys ? conditioningKey(seedNotes, request, generator) : undefined;
     const prefix = hasSeed ? generator.prefixFromPiece(seedNotes, request.style, request.seedBeats, key) : generator.stylePrefix(request.style, key);
     onProgress({ fraction: 0, message: 'composing' });
+    const sampling = this.sampling(request, key);
     const result = generator.generate({
       prefix,
-      maxTokens: Math.ceil(request.totalBeats * TOKENS_PER_QUARTER_BUDGET) + 64,
-      // The mask closes the stream inside the last bar, so no note rings past the requested length.
-      maxBars: request.bars,
-      maxQuarters: request.totalBeats,
-      ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-      ...(request.topK !== undefined ? { topK: request.topK } : {}),
-      ...(request.samplingSeed !== undefined ? { samplingSeed: request.samplingSeed } : {}),
+      ...sampling,
       constraints: {
-        // A requested key is a hard mask; the drawn or seed key a soft one (music leaves its scale now and then).
-        ...(request.key
-          ? { pitchClasses: keyPitchClasses(request.key) }
-          : key
-            ? { preferredPitchClasses: { classes: keyPitchClasses(key), weight: SOFT_KEY_WEIGHT } }
-            : {}),
-        maxNotesPerStep: MAX_CHORD,
-        everyTrackPlays: true,
-        // The length is measured in bars of the request's meter, so the model may not pick another.
-        ...(generator.vocabulary.meterId(request.timeSignature) !== undefined ? { meter: request.timeSignature } : {}),
+        ...sampling.constraints,
         // The piece runs into its last requested bar instead of stopping early.
         minEndStep: Math.max(0, Math.floor((request.totalBeats - request.totalBeats / request.bars) * generator.stepsPerQuarter)),
         // A new piece declares exactly the requested instruments; a seed brings its own tracks.
@@ -96,12 +82,7 @@ export class LstmComposer implements Composer {
       },
     });
     onProgress({ fraction: 1, message: 'composed' });
-    const piece = decodeTokens([...result.prefix, ...result.tokens], {
-      stepsPerQuarter: generator.stepsPerQuarter,
-      vocabulary: generator.vocabulary,
-      mode: 'repair',
-      bpm: request.bpm,
-    });
+    const piece = this.decode([...result.prefix, ...result.tokens], request);
     return withInstruments(generator.writesFrames ? mergeRepeatedNotes(piece) : piece, request);
   }
 
@@ -122,16 +103,30 @@ export class LstmComposer implements Composer {
     }
     const key = generator.vocabulary.hasKeys ? conditioningKey(melody, request, generator) : undefined;
     onProgress({ fraction: 0, message: 'harmonizing' });
+    const sampling = this.sampling(request, key);
     const result = generator.generate({
       prefix: generator.stylePrefix(request.style, key),
+      ...sampling,
+      melody: { notes: melodyNotes(melody, generator.stepsPerQuarter), trackCount: request.instruments.length },
+      constraints: { ...sampling.constraints, tracks: request.instruments.map((i) => ({ program: i.program, isDrum: i.isDrum })) },
+    });
+    onProgress({ fraction: 1, message: 'harmonized' });
+    return withInstruments(this.decode([...result.prefix, ...result.tokens], request), request);
+  }
+
+  /** What composing and harmonizing sample under alike: length, sampler settings, key, chord size, meter. */
+  private sampling(request: CompositionRequest, key: KeySignature | undefined) {
+    const generator = this.generator;
+    return {
       maxTokens: Math.ceil(request.totalBeats * TOKENS_PER_QUARTER_BUDGET) + 64,
+      // The mask closes the stream inside the last bar, so no note rings past the requested length.
       maxBars: request.bars,
       maxQuarters: request.totalBeats,
       ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
       ...(request.topK !== undefined ? { topK: request.topK } : {}),
       ...(request.samplingSeed !== undefined ? { samplingSeed: request.samplingSeed } : {}),
-      melody: { notes: melodyNotes(melody, generator.stepsPerQuarter), trackCount: request.instruments.length },
       constraints: {
+        // A requested key is a hard mask; the drawn or seed key a soft one (music leaves its scale now and then).
         ...(request.key
           ? { pitchClasses: keyPitchClasses(request.key) }
           : key
@@ -139,18 +134,15 @@ export class LstmComposer implements Composer {
             : {}),
         maxNotesPerStep: MAX_CHORD,
         everyTrackPlays: true,
+        // The length is measured in bars of the request's meter, so the model may not pick another.
         ...(generator.vocabulary.meterId(request.timeSignature) !== undefined ? { meter: request.timeSignature } : {}),
-        tracks: request.instruments.map((i) => ({ program: i.program, isDrum: i.isDrum })),
       },
-    });
-    onProgress({ fraction: 1, message: 'harmonized' });
-    const piece = decodeTokens([...result.prefix, ...result.tokens], {
-      stepsPerQuarter: generator.stepsPerQuarter,
-      vocabulary: generator.vocabulary,
-      mode: 'repair',
-      bpm: request.bpm,
-    });
-    return withInstruments(piece, request);
+    };
+  }
+
+  private decode(tokens: number[], request: CompositionRequest): Piece {
+    const generator = this.generator;
+    return decodeTokens(tokens, { stepsPerQuarter: generator.stepsPerQuarter, vocabulary: generator.vocabulary, mode: 'repair', bpm: request.bpm });
   }
 }
 

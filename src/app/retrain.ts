@@ -31,6 +31,7 @@ import {
   type RetrainOutcome,
   type RetrainProgress,
 } from '../feedback/retrain.js';
+import { splitHeldOut } from '../feedback/finetune-data.js';
 import { errorMessage } from '../util/errors.js';
 import { parseInput } from '../util/parse-input.js';
 
@@ -85,7 +86,9 @@ export async function runRetrain(options: RetrainOptions & { readonly defaultMod
     if (!signals.some((s) => s.score > 0)) return skippedOutcome(parentName, 'no liked piece with stored tokens yet — nothing to learn from');
 
     report('data', 0.05, 'loading the original data');
-    const { original, data } = await fineTuneData(signals, parent, options.data, settings);
+    // Rated pieces held out of training (the same ones every round) measure how the taste generalises.
+    const { fit, heldOut } = splitHeldOut(signals, settings.preferenceHoldout);
+    const { original, data } = await fineTuneData(fit, parent, options.data, settings);
     if (data.likedPieces === 0) return skippedOutcome(parentName, `no liked piece fits the model's token language (${data.skippedPieces} skipped)`);
 
     const baseName = path.basename(parent.dir);
@@ -102,7 +105,7 @@ export async function runRetrain(options: RetrainOptions & { readonly defaultMod
         version,
         rootName,
         modelsDir,
-        { signals, data, original, styles, settings, ...(options.signal ? { signal: options.signal } : {}) },
+        { signals, heldOut, data, original, styles, settings, ...(options.signal ? { signal: options.signal } : {}) },
         (f, m) => report('train', f, m),
       );
       const { result } = round;

@@ -45,6 +45,12 @@ export const candidateSettingsSchema = z.object({
   nllWeight: z.number().min(0).default(2),
   /** Share of the NLL budget the parent left that one round may spend (candidate-selection.ts). */
   budgetShare: z.number().gt(0).max(1).default(0.5),
+  /**
+   * Share of the rated pieces kept out of training to measure the selection's preference on
+   * (0: measured on the pieces trained on). Which pieces is fixed by their id, so a piece stays
+   * held out in every round (finetune-data.ts `splitHeldOut`).
+   */
+  preferenceHoldout: z.number().min(0).max(0.5).default(0),
 });
 export type CandidateSettings = z.infer<typeof candidateSettingsSchema>;
 
@@ -59,9 +65,11 @@ export interface FineTuneInput {
   referenceParams?: Float32Array;
   /** Windows of these are the likelihood data (liked copies + replay). */
   train: readonly Int32Array[];
-  /** Rated pieces (closed with `<end>`): the preference pairs and the selection's measure. */
+  /** Rated pieces (closed with `<end>`): the preference pairs (and the selection's measure without `heldOut`). */
   liked: readonly Int32Array[];
   disliked: readonly Int32Array[];
+  /** Rated pieces kept out of training: when given, the selection's preference is measured on them instead. */
+  heldOut?: { liked: readonly Int32Array[]; disliked: readonly Int32Array[] };
   /** Held-out original data. */
   valid: readonly Int32Array[];
   referenceNll: number;
@@ -81,6 +89,8 @@ export interface FineTuneResult {
   chosen: CandidateMeasure;
   /** Share of the pairs the policy already ranked right when they were stepped on (null without pairs). */
   pairAccuracy: number | null;
+  /** Which rated pieces the candidates' preference was measured on. */
+  preferenceMeasuredOn: { pieces: 'held-out' | 'trained-on'; liked: number; disliked: number };
   /** Optimizer steps taken, and steps per pass over the likelihood data. */
   steps: number;
   batchesPerPass: number;
@@ -107,8 +117,15 @@ export async function fineTuneCandidate(input: FineTuneInput): Promise<FineTuneR
   const net = createLanguageModel(config);
   net.setParameters(input.parentParams);
   const optimizer = new AdamOptimizer(net, { ...DEFAULT_ADAM, learningRate: settings.learningRate });
-  const parentLiked = perTokenLogProbs(net, input.liked);
-  const parentDisliked = perTokenLogProbs(net, input.disliked);
+  // The selection's measure: held-out rated pieces when there are some, else the ones trained on.
+  const measured = input.heldOut && input.heldOut.liked.length > 0 ? input.heldOut : { liked: input.liked, disliked: input.disliked };
+  const preferenceMeasuredOn = {
+    pieces: measured === input.heldOut ? ('held-out' as const) : ('trained-on' as const),
+    liked: measured.liked.length,
+    disliked: measured.disliked.length,
+  };
+  const parentLiked = perTokenLogProbs(net, measured.liked);
+  const parentDisliked = perTokenLogProbs(net, measured.disliked);
   const usePairs = settings.method === 'dpo' && settings.dpoWeight > 0 && input.liked.length > 0 && input.disliked.length > 0;
   const anchor = input.referenceParams && input.referenceParams !== input.parentParams ? createLanguageModel(config) : net;
   if (anchor !== net) anchor.setParameters(input.referenceParams!);
@@ -207,7 +224,7 @@ export async function fineTuneCandidate(input: FineTuneInput): Promise<FineTuneR
       step,
       validationNll: nll.tokens > 0 ? nll.nll / nll.tokens : Number.NaN,
       ...preferenceGain(
-        { liked: perTokenLogProbs(net, input.liked), disliked: perTokenLogProbs(net, input.disliked) },
+        { liked: perTokenLogProbs(net, measured.liked), disliked: perTokenLogProbs(net, measured.disliked) },
         { liked: parentLiked, disliked: parentDisliked },
       ),
     });
@@ -226,6 +243,7 @@ export async function fineTuneCandidate(input: FineTuneInput): Promise<FineTuneR
       selection: { index: -1, scores: [], reason: 'interrupted before the first candidate was measured' },
       chosen: { step: 0, validationNll: Number.NaN, likedGain: 0, dislikedGain: 0, preference: 0 },
       pairAccuracy,
+      preferenceMeasuredOn,
       steps: 0,
       batchesPerPass: batches,
       trainingSeconds: (performance.now() - started) / 1000,
@@ -239,6 +257,7 @@ export async function fineTuneCandidate(input: FineTuneInput): Promise<FineTuneR
     selection,
     chosen: candidates[selection.index]!,
     pairAccuracy,
+    preferenceMeasuredOn,
     steps: candidates.at(-1)!.step,
     batchesPerPass: batches,
     trainingSeconds: (performance.now() - started) / 1000,
@@ -296,9 +315,10 @@ export function methodDescription(settings: CandidateSettings): string {
     settings.method === 'dpo'
       ? ` + ${settings.dpoWeight} × DPO on liked/disliked pairs against the ${settings.dpoReference} model (β ${settings.dpoBeta})`
       : '';
+  const measuredOn = settings.preferenceHoldout > 0 ? ` (preference on the ${settings.preferenceHoldout} of rated pieces held out)` : '';
   const choice =
     settings.selection === 'mix'
-      ? `; epoch chosen on preference − ${settings.nllWeight}·NLL within ${settings.budgetShare} of the NLL budget left`
+      ? `; epoch chosen on preference − ${settings.nllWeight}·NLL within ${settings.budgetShare} of the NLL budget left${measuredOn}`
       : '; epoch chosen on the lowest held-out NLL';
   return `${likelihood}${pairs}${choice}`;
 }
@@ -313,6 +333,7 @@ export function candidateMetrics(result: FineTuneResult): JsonObject {
     likedGain: round(result.chosen.likedGain),
     dislikedGain: round(result.chosen.dislikedGain),
     preference: round(result.chosen.preference),
+    preferenceMeasuredOn: { ...result.preferenceMeasuredOn },
     ...(result.pairAccuracy !== null ? { pairAccuracy: round(result.pairAccuracy) } : {}),
     candidates: result.candidates.map((c) => ({
       step: c.step,

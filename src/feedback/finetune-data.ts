@@ -101,3 +101,24 @@ export function ratedPieces(signals: readonly PieceSignal[], vocabulary: Vocabul
     disliked: fitting.filter((s) => s.score < 0).map((s) => withEnd(s.tokens, vocabulary)),
   };
 }
+
+/** A stable number in [0, 1) for a piece id (the same piece lands on the same side every round). */
+export function pieceFraction(pieceId: number): number {
+  let h = Math.imul(pieceId ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return ((h ^ (h >>> 16)) >>> 0) / 2 ** 32;
+}
+
+/**
+ * Splits the rated pieces: about `share` of them (by id, so the same ones every round) are held
+ * out of training, to measure how the taste generalises. Nothing is held out unless both sides
+ * keep a liked and a disliked piece (the pairs and the measure each need one).
+ */
+export function splitHeldOut(signals: readonly PieceSignal[], share: number): { fit: PieceSignal[]; heldOut: PieceSignal[] } {
+  if (share <= 0) return { fit: [...signals], heldOut: [] };
+  const held = (s: PieceSignal): boolean => s.score !== 0 && pieceFraction(s.pieceId) < share;
+  const heldOut = signals.filter(held);
+  const fit = signals.filter((s) => !held(s));
+  const bothSides = (list: readonly PieceSignal[]): boolean => list.some((s) => s.score > 0) && list.some((s) => s.score < 0);
+  return bothSides(heldOut) && bothSides(fit) ? { fit, heldOut } : { fit: [...signals], heldOut: [] };
+}

@@ -285,10 +285,20 @@ export async function fineTune(
   version: string,
   rootName: string,
   modelsDir: string,
-  input: { signals: readonly PieceSignal[]; data: FineTuneData; original: OriginalData; styles: string[]; settings: FineTuneSettings; signal?: AbortSignal },
+  input: {
+    signals: readonly PieceSignal[];
+    /** Rated pieces kept out of training (splitHeldOut): the selection's preference is measured on them. */
+    heldOut?: readonly PieceSignal[];
+    data: FineTuneData;
+    original: OriginalData;
+    styles: string[];
+    settings: FineTuneSettings;
+    signal?: AbortSignal;
+  },
   report: (fraction: number, message: string) => void,
 ): Promise<FineTuneRound> {
   const { signals, data, original, styles, settings } = input;
+  const heldOutIds = new Set((input.heldOut ?? []).map((s) => s.pieceId));
   const baseName = path.basename(parent.dir);
   const root = rootName === baseName ? parent.model : await loadModel(path.join(modelsDir, rootName));
   const reference = referenceFigures(root, original, {
@@ -298,7 +308,11 @@ export async function fineTune(
     samplingSeed: settings.seed * 1000,
   });
   const parentNll = root === parent.model ? reference.nll : (storedNll(parent.model, original) ?? validationNll(parent.model, original.valid));
-  const rated = ratedPieces(signals, parent.vocabulary);
+  const rated = ratedPieces(
+    signals.filter((s) => !heldOutIds.has(s.pieceId)),
+    parent.vocabulary,
+  );
+  const heldOut = heldOutIds.size > 0 ? ratedPieces(input.heldOut!, parent.vocabulary) : undefined;
   const parentLiked = likedShareOf(signals, baseName);
   const result = await fineTuneCandidate({
     config: parent.model.config,
@@ -307,6 +321,7 @@ export async function fineTune(
     train: data.train,
     liked: rated.liked,
     disliked: rated.disliked,
+    ...(heldOut ? { heldOut } : {}),
     valid: original.valid,
     referenceNll: reference.nll,
     parentNll,

@@ -3,7 +3,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRatingEmojis, ratingWeights } from '../../src/config/rating-emojis.js';
 import { addRating, createPiece, getActiveModelVersion, listModelVersions, listRetrainRuns, openDatabase, type OpenedDatabase } from '../../src/db/index.js';
+import { splitHeldOut } from '../../src/feedback/finetune-data.js';
 import { validationNll } from '../../src/feedback/guardrail.js';
+import { pieceSignals } from '../../src/feedback/signal.js';
 import { runRetrain } from '../../src/app/retrain.js';
 import { loadModel } from '../../src/model/model-files.js';
 import { listModels, readCurrentPointer, setCurrentModel } from '../../src/model/registry.js';
@@ -86,5 +88,35 @@ describe('runRetrain', () => {
     // Roll back: the old model serves again.
     await setCurrentModel(world.baseName, { modelsDir: world.modelsDir });
     expect(readCurrentPointer(world.modelsDir)?.model).toBe(world.baseName);
+  });
+
+  it('with preferenceHoldout, trains without the held-out rated pieces and measures the preference on them', async () => {
+    // Enough rated pieces that a third held out keeps liked and disliked ones on both sides.
+    await ratePieces(12, 72, '👍', { id: 'u2' });
+    await ratePieces(12, 60, '👎', { id: 'u2' });
+    const share = 1 / 3;
+    const outcome = await runRetrain({
+      prisma: db.prisma,
+      weights,
+      modelsDir: world.modelsDir,
+      settings: { ...fast, maxRegression: 0.5, preferenceHoldout: share },
+    });
+    // Accepted or not (the tiny model's guardrail decides), the candidate's card records how it was chosen.
+    expect(outcome.version).not.toBeNull();
+    const card = (await loadModel(path.join(world.modelsDir, outcome.version!))).card!;
+    const signals = await pieceSignals(db.prisma, { weights });
+    const { fit, heldOut } = splitHeldOut(signals, share);
+    expect(heldOut.length).toBeGreaterThan(0);
+    const count = (list: typeof signals, liked: boolean) => list.filter((s) => (liked ? s.score > 0 : s.score < 0)).length;
+    // The held-out pieces were not trained on…
+    expect((card.feedback as { likedPieces: number }).likedPieces).toBe(count(fit, true));
+    // …and the checkpoints' preference was measured on exactly them.
+    expect((card.metrics as { preferenceMeasuredOn: unknown }).preferenceMeasuredOn).toEqual({
+      pieces: 'held-out',
+      liked: count(heldOut, true),
+      disliked: count(heldOut, false),
+    });
+    expect((card.feedback as { method: string }).method).toMatch(/held out/);
+    await setCurrentModel(world.baseName, { modelsDir: world.modelsDir });
   });
 });

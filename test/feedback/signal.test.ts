@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseRatingEmojis, ratingWeights } from '../../src/config/rating-emojis.js';
 import { addRating, createPiece, openDatabase, removeRating, scoreRatings, topRated, type OpenedDatabase } from '../../src/db/index.js';
-import { buildFineTuneData, copiesFor } from '../../src/feedback/finetune-data.js';
+import { buildFineTuneData, copiesFor, pieceFraction, splitHeldOut } from '../../src/feedback/finetune-data.js';
 import { decayFactor, pieceSignals } from '../../src/feedback/signal.js';
 import { DEFAULT_VOCABULARY } from '../../src/music/vocabulary.js';
 
@@ -144,5 +144,40 @@ describe('buildFineTuneData', () => {
   it('replays nothing when there is nothing liked', () => {
     const data = buildFineTuneData([sig(1, -2, stream(60))], [Int32Array.from(stream(50))], { vocabulary: v, maxCopies: 4, replayRatio: 0.5, seed: 1 });
     expect(data.train).toHaveLength(0);
+  });
+});
+
+describe('splitHeldOut', () => {
+  const sig = (pieceId: number, score: number) => ({
+    pieceId,
+    style: 'folk',
+    tokens: Int32Array.from(stream(60)),
+    guildId: null,
+    score,
+    voters: 1,
+    ratings: 1,
+  });
+  const rated = Array.from({ length: 200 }, (_, i) => sig(i + 1, i % 3 === 0 ? 1 : -1));
+
+  it('holds out about the share of rated pieces, chosen by id so each round holds out the same ones', () => {
+    const { fit, heldOut } = splitHeldOut(rated, 0.25);
+    expect(fit.length + heldOut.length).toBe(200);
+    expect(heldOut.length).toBeGreaterThan(30);
+    expect(heldOut.length).toBeLessThan(70);
+    expect(heldOut.every((s) => pieceFraction(s.pieceId) < 0.25)).toBe(true);
+    // A later round rates more pieces: the earlier held-out ones stay held out, none moves into training.
+    const later = splitHeldOut([...rated, ...Array.from({ length: 50 }, (_, i) => sig(201 + i, 1))], 0.25);
+    expect(later.heldOut.map((s) => s.pieceId).slice(0, heldOut.length)).toEqual(heldOut.map((s) => s.pieceId));
+    expect(later.fit.some((s) => heldOut.some((h) => h.pieceId === s.pieceId))).toBe(false);
+  });
+
+  it('holds out nothing at share 0, or when a side would lose its liked or disliked pieces', () => {
+    expect(splitHeldOut(rated, 0).heldOut).toHaveLength(0);
+    // One liked piece: training needs it (and the held-out measure would need one too).
+    const oneLiked = [sig(1, 1), ...Array.from({ length: 30 }, (_, i) => sig(i + 2, -1))];
+    expect(splitHeldOut(oneLiked, 0.5)).toEqual({ fit: oneLiked, heldOut: [] });
+    // Unrated (score 0) pieces are never held out.
+    const split = splitHeldOut([...rated, ...Array.from({ length: 20 }, (_, i) => sig(300 + i, 0))], 0.5);
+    expect(split.heldOut.every((s) => s.score !== 0)).toBe(true);
   });
 });

@@ -24,6 +24,8 @@ interface SimulateFlags {
   selection?: string;
   beta?: number;
   nllWeight?: number;
+  budgetShare?: number;
+  holdout?: number;
   seed: number;
   work?: string;
   json?: boolean;
@@ -35,6 +37,7 @@ export const SIMULATE_FLAGS = flagNamer({
   maxCopies: '--copies',
   replayRatio: '--replay',
   dpoBeta: '--beta',
+  preferenceHoldout: '--holdout',
   workDir: '--work',
 });
 const parse = (field: keyof typeof simulateInputSchema.shape): ((raw: string) => unknown) => fieldParser(simulateInputSchema, field, SIMULATE_FLAGS);
@@ -69,6 +72,8 @@ export function register(program: Command): void {
     .option('--selection <mix|nll>', "how a round's epoch is chosen: taste and NLL mixed, or the lowest NLL (default mix)", parseSetting('selection'))
     .option('--beta <x>', "DPO's β", parseSetting('dpoBeta'))
     .option('--nll-weight <x>', 'nats of liked-vs-disliked gain one nat of held-out NLL is worth in the choice', parseSetting('nllWeight'))
+    .option('--budget-share <x>', 'share of the NLL budget its parent left that one round may spend (0..1]', parseSetting('budgetShare'))
+    .option('--holdout <share>', 'share of the rated pieces held out of training to measure the preference on (0..0.5)', parseSetting('preferenceHoldout'))
     .option('--seed <n>', 'seed', parse('seed'), 1)
     .option('--work <dir>', 'keep the scratch models and database in this folder')
     .option('--json', 'print {liked_before, liked_after, nll_before, nll_after}')
@@ -85,6 +90,8 @@ export function register(program: Command): void {
             selection: flags.selection,
             dpoBeta: flags.beta,
             nllWeight: flags.nllWeight,
+            budgetShare: flags.budgetShare,
+            preferenceHoldout: flags.holdout,
           }).filter(([, v]) => v !== undefined),
         );
         const result = await simulate(

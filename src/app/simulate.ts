@@ -8,7 +8,7 @@
  * model. Before and after, the liked fraction is measured on a fixed evaluation set of seeds
  * and the NLL on the held-out original data.
  */
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -23,6 +23,7 @@ import { InvalidInputError } from '../util/errors.js';
 import { parseInput } from '../util/parse-input.js';
 import { sampleTokens, validationNll } from '../feedback/guardrail.js';
 import { loadOriginalData, originalDataSpecs } from '../feedback/original-data.js';
+import { cpuNow } from '../feedback/fine-tune.js';
 import { fineTuneSettingsSchema, resolveBaseModel, type FineTuneSettings, type RetrainOutcome } from '../feedback/retrain.js';
 import { quantile, type SampleStats, type StatName, tokenStats } from '../feedback/sample-stats.js';
 import { runRetrain } from './retrain.js';
@@ -68,6 +69,8 @@ export interface RoundReport {
   version: string | null;
   candidateNll: number | null;
   reason: string;
+  /** CPU seconds of the round: composing the rated pieces, and the retrain (all its steps). */
+  cpuSeconds: { compose: number; retrain: number };
 }
 
 export interface SimulateResult {
@@ -109,11 +112,26 @@ export function simulate(input: unknown, context: Pick<SimulateOptions, 'onRound
   return simulateFeedback({ ...parseInput(simulateInputSchema, input, 'simulation options'), ...context });
 }
 
+/** The fine-tune's CPU split from the candidate's card, for the progress line. */
+async function fineTuneCpu(modelsDir: string, version: string | null): Promise<string> {
+  if (!version) return '';
+  try {
+    const card = JSON.parse(await readFile(path.join(modelsDir, version, 'card.json'), 'utf8')) as {
+      metrics?: { cpuSeconds?: { steps?: number; checkpoints?: number } };
+    };
+    const cpu = card.metrics?.cpuSeconds;
+    return cpu ? ` (fine-tune steps ${cpu.steps} s, measuring checkpoints ${cpu.checkpoints} s)` : '';
+  } catch {
+    return '';
+  }
+}
+
 const RATER = { id: 'simulated-rater', name: 'simulated rater' };
 const GUILD = { id: 'simulation', name: 'simulation' };
 
 export async function simulateFeedback(options: SimulateOptions = {}): Promise<SimulateResult> {
   const started = performance.now();
+  const cpuStarted = cpuNow();
   const tasteName = options.taste ?? 'high';
   const taste = TASTES[tasteName];
   if (!taste) throw new InvalidInputError(`unknown taste ${quoteInput(String(tasteName))}: expected one of ${Object.keys(TASTES).join(', ')}`);
@@ -175,7 +193,9 @@ export async function simulateFeedback(options: SimulateOptions = {}): Promise<S
       options.signal?.throwIfAborted();
       const currentName = currentModelName(modelsDir) ?? baseName;
       const generator = round === 1 ? baseGenerator : await Generator.load(path.join(modelsDir, currentName));
+      const composeStarted = cpuNow();
       const streams = sampleTokens(generator, { styles, count: samples, bars, samplingSeed: seed * 10_007 + round * 101 });
+      const composeCpu = cpuNow() - composeStarted;
       // Simulated time: one day per round, so the recency decay has something to weigh.
       const at = new Date(t0 + round * 86_400_000);
       let liked = 0;
@@ -192,6 +212,7 @@ export async function simulateFeedback(options: SimulateOptions = {}): Promise<S
         await addRating(db.prisma, { pieceId: piece.id, user: RATER, emoji: good ? '👍' : '👎', at });
       }
       log(`round ${round}: ${currentName} liked ${liked}/${streams.length}; retraining…`);
+      const retrainStarted = cpuNow();
       const outcome = await runRetrain({
         prisma: db.prisma,
         weights,
@@ -209,10 +230,14 @@ export async function simulateFeedback(options: SimulateOptions = {}): Promise<S
         version: outcome.version,
         candidateNll: outcome.candidateNll,
         reason: outcome.reason,
+        cpuSeconds: { compose: composeCpu, retrain: cpuNow() - retrainStarted },
       };
       reports.push(report);
       options.onRound?.(report);
       log(`round ${round}: ${outcome.status}${outcome.version ? ` ${outcome.version}` : ''} — ${outcome.reason}`);
+      log(
+        `round ${round}: CPU ${report.cpuSeconds.compose.toFixed(1)} s composing, ${report.cpuSeconds.retrain.toFixed(1)} s retraining${await fineTuneCpu(modelsDir, outcome.version)}`,
+      );
     }
 
     const finalName = currentModelName(modelsDir) ?? baseName;
@@ -220,6 +245,7 @@ export async function simulateFeedback(options: SimulateOptions = {}): Promise<S
     const likedAfter = likedFraction(new Generator(final));
     const nllAfter = validationNll(final, original.valid);
     log(`after (${finalName}): liked ${(likedAfter * 100).toFixed(0)} %, validation NLL ${nllAfter.toFixed(4)}`);
+    log(`CPU ${(cpuNow() - cpuStarted).toFixed(0)} s in all (${((performance.now() - started) / 1000).toFixed(0)} s wall)`);
     return {
       liked_before: likedBefore,
       liked_after: likedAfter,

@@ -95,8 +95,16 @@ export interface FineTuneResult {
   steps: number;
   batchesPerPass: number;
   trainingSeconds: number;
+  /** CPU seconds of this thread: the optimizer steps, and measuring the checkpoints (held-out NLL and preference). */
+  cpuSeconds: { steps: number; checkpoints: number };
   interrupted: boolean;
 }
+
+/** CPU seconds (user + system) this process has used so far. */
+export const cpuNow = (): number => {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+};
 
 /** Optimizer steps of a round: `epochs` passes over the data, at most `maxSteps` (so a round moves about as far however much was rated). */
 export function trainingSteps(settings: { epochs: number; maxSteps: number }, batchesPerPass: number): number {
@@ -176,7 +184,9 @@ export async function fineTuneCandidate(input: FineTuneInput): Promise<FineTuneR
   reshuffle();
   // Pairs per step: each pass over the windows also passes over the pairs once.
   const pairsPerStep = Math.min(settings.pairsPerStep, Math.max(1, Math.ceil(pairCount / batches)));
+  const cpu = { steps: 0, checkpoints: 0 };
   for (let step = 1; step <= steps; step++) {
+    const stepStarted = cpuNow();
     if (input.signal?.aborted) {
       interrupted = true;
       break;
@@ -217,8 +227,10 @@ export async function fineTuneCandidate(input: FineTuneInput): Promise<FineTuneR
     }
     optimizer.step(1, settings.clipNorm);
     input.onProgress?.({ step, steps, loss });
+    cpu.steps += cpuNow() - stepStarted;
     await yieldToEventLoop();
     if (!checkpoints.has(step)) continue;
+    const measureStarted = cpuNow();
     const nll = sequenceNll(net, input.valid);
     candidates.push({
       step,
@@ -233,6 +245,7 @@ export async function fineTuneCandidate(input: FineTuneInput): Promise<FineTuneR
     const lowest = selectCandidate(candidates, selectionSettings, 'nll').index;
     if (best === index || lowest === index) kept.set(index, net.getParameters());
     for (const k of kept.keys()) if (k !== best && k !== lowest) kept.delete(k);
+    cpu.checkpoints += cpuNow() - measureStarted;
     await yieldToEventLoop();
   }
   const pairAccuracy = seen > 0 ? right / seen : null;
@@ -247,6 +260,7 @@ export async function fineTuneCandidate(input: FineTuneInput): Promise<FineTuneR
       steps: 0,
       batchesPerPass: batches,
       trainingSeconds: (performance.now() - started) / 1000,
+      cpuSeconds: cpu,
       interrupted: true,
     };
   }
@@ -261,6 +275,7 @@ export async function fineTuneCandidate(input: FineTuneInput): Promise<FineTuneR
     steps: candidates.at(-1)!.step,
     batchesPerPass: batches,
     trainingSeconds: (performance.now() - started) / 1000,
+    cpuSeconds: cpu,
     interrupted,
   };
 }
@@ -334,6 +349,7 @@ export function candidateMetrics(result: FineTuneResult): JsonObject {
     dislikedGain: round(result.chosen.dislikedGain),
     preference: round(result.chosen.preference),
     preferenceMeasuredOn: { ...result.preferenceMeasuredOn },
+    cpuSeconds: { steps: round(result.cpuSeconds.steps), checkpoints: round(result.cpuSeconds.checkpoints) },
     ...(result.pairAccuracy !== null ? { pairAccuracy: round(result.pairAccuracy) } : {}),
     candidates: result.candidates.map((c) => ({
       step: c.step,

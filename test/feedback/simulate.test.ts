@@ -69,6 +69,15 @@ describe('feedback simulate', () => {
       }
       const versions = await listModels(path.join(workDir, 'models'));
       expect(versions.map((v) => v.name).sort()).toEqual([world.baseName, ...result.rounds.flatMap((r) => (r.version ? [r.version] : []))].sort());
+      // Each round's CPU is accounted by stage, and a candidate's card splits its fine-tune's.
+      for (const r of result.rounds) {
+        expect(r.cpuSeconds.compose).toBeGreaterThan(0);
+        expect(r.cpuSeconds.retrain).toBeGreaterThan(0);
+      }
+      const card = versions.find((v) => v.name === result.rounds[0]!.version)?.card;
+      const cpu = (card?.metrics as { cpuSeconds: { steps: number; checkpoints: number } }).cpuSeconds;
+      expect(cpu.steps).toBeGreaterThan(0);
+      expect(cpu.steps + cpu.checkpoints).toBeLessThanOrEqual(result.rounds[0]!.cpuSeconds.retrain);
       // The real registry was not touched.
       expect(existsSync(path.join(world.modelsDir, 'current.json'))).toBe(false);
     } finally {

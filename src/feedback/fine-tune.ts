@@ -33,8 +33,13 @@ export const candidateSettingsSchema = z.object({
   dpoWeight: z.number().min(0).default(2),
   /** Liked/disliked pairs per step (DPO). */
   pairsPerStep: z.number().int().min(1).default(4),
-  /** Most optimizer steps of a round (each: one batch of windows + up to pairsPerStep pairs). */
-  maxSteps: z.number().int().min(1).default(40),
+  /**
+   * Most optimizer steps of a round (each: one batch of windows + up to pairsPerStep pairs). At
+   * 1e-4 a round's NLL cost comes in its first ~30 steps (Adam's first moves) and the replay wins
+   * it back later while the preference keeps growing: at 40 steps every round ended at its last
+   * checkpoint with budget unspent; 80 ends further along the taste at a lower NLL (docs/feedback.md).
+   */
+  maxSteps: z.number().int().min(1).default(80),
   /** Candidates measured per round (evenly spaced over its steps); the selection picks one of them. */
   checkpoints: z.number().int().min(1).default(6),
   /** `mix`: preference − nllWeight·NLL within the budget; `nll`: the lowest held-out NLL (the old rule). */

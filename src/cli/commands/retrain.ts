@@ -102,7 +102,7 @@ export function register(program: Command): void {
     )
     .option('--guild <id>', "fine-tune a guild's own variant from that guild's ratings only")
     .option('--epochs <n>', 'passes over the fine-tuning data (default 10)', parseSetting('epochs'))
-    .option('--steps <n>', 'most optimizer steps (default 40)', parseSetting('maxSteps'))
+    .option('--steps <n>', 'most optimizer steps (default 80)', parseSetting('maxSteps'))
     .option('--lr <x>', 'learning rate (default 0.0001)', parseSetting('learningRate'))
     .option('--samples <n>', 'samples the guardrail checks (default 16)', parseSetting('samples'))
     .option('--threads <n>', 'kept for scripts; the fine-tune runs in one thread (its own low-priority process)', parseSetting('threads'))

@@ -116,6 +116,6 @@ export async function harmonizeToFiles(options: HarmonizeOptions, deps: ComposeD
     melody = planned.seedNotes.piece.tracks[0];
     return planned;
   };
-  const { summary, piece } = await composeWithPlan({ ...options, seedBars: MAX_MELODY_BARS }, deps, plan);
+  const { summary, piece } = await composeWithPlan({ ...options, seedBars: MAX_MELODY_BARS, takes: 1 }, deps, plan);
   return { ...summary, melodyKept: melody !== undefined && sameMelody(melody, piece.tracks[0]) };
 }

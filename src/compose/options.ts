@@ -20,6 +20,9 @@ export function randomSamplingSeed(): number {
   return randomInt(0, MAX_SAMPLING_SEED + 1);
 }
 
+/** The most takes one compose may ask for (src/compose/takes.ts). */
+export const MAX_TAKES = 2;
+
 /** The compose fields, shared with the harmonize schema (src/compose/harmonize.ts). */
 export const COMPOSE_FIELDS = {
   /**
@@ -53,14 +56,23 @@ export const COMPOSE_FIELDS = {
 };
 
 export const composeOptionsSchema = z
-  .object(COMPOSE_FIELDS)
+  .object({
+    ...COMPOSE_FIELDS,
+    /** Takes of the request, each with its own sampling seed (src/compose/takes.ts); harmonize has none. */
+    takes: z.number().int().min(1).max(MAX_TAKES).default(1),
+  })
   .strict()
   .refine((o) => !(o.seed !== undefined && o.midi !== undefined), { message: 'use either {seed} or {midi}, not both', path: ['seed'] })
   .refine((o) => !(o.instruments !== undefined && o.tracks !== undefined), {
     message: 'use either {instruments} or {tracks}, not both',
     path: ['instruments'],
   })
-  .refine((o) => !(o.bars !== undefined && o.seconds !== undefined), { message: 'use either {bars} or {seconds}, not both', path: ['bars'] });
+  .refine((o) => !(o.bars !== undefined && o.seconds !== undefined), { message: 'use either {bars} or {seconds}, not both', path: ['bars'] })
+  // Temperature 0 always picks the likeliest token: every take would be the same piece.
+  .refine((o) => !(o.takes > 1 && o.temperature === 0), {
+    message: 'two {takes} at {temperature} 0 would be the same piece — raise the temperature',
+    path: ['takes'],
+  });
 
 export type ComposeOptionsInput = z.input<typeof composeOptionsSchema>;
 export type ComposeOptions = z.output<typeof composeOptionsSchema>;

@@ -53,6 +53,8 @@ describe('rhythmix compose --sample-seed', () => {
     expect(first.sample_seed).toBe(7);
     expect(second.sample_seed).toBe(7);
     expect(first).not.toHaveProperty('samplingSeed');
+    // One take: today's keys only.
+    expect(first).not.toHaveProperty('takes');
     expect(first.notes).toBeGreaterThan(0);
     expect(readFileSync(second.midi).equals(readFileSync(first.midi))).toBe(true);
   });
@@ -63,5 +65,23 @@ describe('rhythmix compose --sample-seed', () => {
     for (const json of [first, second]) expect(Number.isInteger(json.sample_seed)).toBe(true);
     expect(second.sample_seed).not.toBe(first.sample_seed);
     expect(notes(second)).not.toEqual(notes(first));
+  });
+});
+
+describe('rhythmix compose --takes', () => {
+  it('refuses takes other than 1 or 2, and two takes at temperature 0', () => {
+    expect(runCli(['compose', '--takes', '3']).stderr).toContain('--takes: Too big: expected number to be <=2 (got 3)');
+    expect(runCli(['compose', '--takes', '2', '--temperature', '0']).stderr).toContain('two --takes at --temperature 0 would be the same piece');
+  });
+
+  it.skipIf(!HAVE_RENDER_TOOLS)('writes take-a/ and take-b/, and --json lists both takes under takes with their sample seeds', () => {
+    const json = compose('two', '--takes', '2', '--sample-seed', '90') as ComposeJson & { takes: Array<ComposeJson & { take: string }> };
+    expect(json.takes.map((t) => [t.take, t.sample_seed, t.midi])).toEqual([
+      ['A', 90, join(dir, 'two', 'take-a', 'piece.mid')],
+      ['B', 91, join(dir, 'two', 'take-b', 'piece.mid')],
+    ]);
+    // The document's own keys are take A's, as without --takes.
+    expect(json).toMatchObject({ midi: json.takes[0]!.midi, sample_seed: 90 });
+    expect(notes(json.takes[1]!)).not.toEqual(notes(json.takes[0]!));
   });
 });

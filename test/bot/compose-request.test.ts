@@ -35,6 +35,14 @@ describe('composeInputFromSlash', () => {
     expect(option).toMatchObject({ type: 4, min_value: 0, max_value: MAX_SAMPLING_SEED }); // 4 = integer
   });
 
+  it('offers takes 1–2, the schema’s range, and words refusals by the slash names', async () => {
+    const option = composeCommand.toJSON().options?.find((o) => o.name === 'takes');
+    expect(option).toMatchObject({ type: 4, min_value: 1, max_value: 2 });
+    expect(composeInputFromSlash({ takes: 2 })).toEqual({ takes: 2 });
+    await expect(checkComposeInput({ seed: 'C4q E4q G4h', bars: 2, takes: 2 }, false)).resolves.toBeUndefined();
+    await expect(checkComposeInput({ takes: 2, temperature: 0 }, false)).rejects.toThrow('two `takes` at `temperature` 0 would be the same piece');
+  });
+
   it('leaves out what was not given (null from discord.js)', () => {
     expect(
       composeInputFromSlash({ seed: null, style: null, instruments: null, tracks: 3, tempo: null, length: null, temperature: null, key: '', sampleSeed: null }),

@@ -75,6 +75,15 @@ describe('piece embed', () => {
     expect(parsePieceButtonId('piece:explode:12')).toBeNull();
     expect(attachmentNames(12)).toEqual({ midi: 'rhythmix-12.mid', audio: 'rhythmix-12.ogg', image: 'rhythmix-12.png' });
   });
+
+  it('names a take in its title (with the other take) and on its buttons, which act on that piece', () => {
+    const takeB = piece({ id: 13, parameters: { ...piece().parameters, take: 'B' } });
+    expect(pieceEmbed(takeB, { otherTake: { take: 'A', pieceId: 12 } }).title).toBe('Piece #13 — take B (take A: #12)');
+    expect(pieceEmbed(takeB).title).toBe('Piece #13 — take B');
+    const row = pieceButtons(13, 'B').toJSON();
+    expect(row.components.map((c) => ('label' in c ? c.label : ''))).toEqual(['Play B', 'Variation of B', 'Continue B', 'Re-roll B']);
+    expect(row.components.map((c) => ('custom_id' in c ? parsePieceButtonId(c.custom_id)?.pieceId : undefined))).toEqual([13, 13, 13, 13]);
+  });
 });
 
 describe('button requests', () => {
@@ -129,6 +138,14 @@ describe('button requests', () => {
     });
     expect(rerollRequest(piece(), false).input).toMatchObject({ seed: 'C4q E4q', style: 'folk', bars: 4, temperature: 0.9 });
     expect(rerollRequest(piece(), false)).not.toHaveProperty('useCase');
+  });
+
+  it('a button on a take makes one piece from that take, even from a request that asked for two', () => {
+    const take = piece({ parameters: { request: { seed: 'C4q E4q', style: 'folk', bars: 4, takes: 2 }, take: 'B', seedBars: 1 } });
+    for (const request of [rerollRequest(take, false), variationRequest(take, false), continuationRequest(take, false)]) {
+      expect(request.parentId).toBe(12);
+      expect(request.input).not.toHaveProperty('takes');
+    }
   });
 
   it('Re-roll of a /harmonize piece harmonizes its melody again', () => {

@@ -43,7 +43,14 @@ export const data = new SlashCommandBuilder()
       .setMinValue(LIMITS.sampleSeed.min)
       .setMaxValue(LIMITS.sampleSeed.max),
   )
-  .addBooleanOption((o) => o.setName('play').setDescription('Play it in your voice channel (default: yes)'));
+  .addBooleanOption((o) => o.setName('play').setDescription('Play it in your voice channel (default: yes)'))
+  .addIntegerOption((o) =>
+    o
+      .setName('takes')
+      .setDescription('2: two takes side by side (A and B) to rate and pick from (default 1)')
+      .setMinValue(LIMITS.takes.min)
+      .setMaxValue(LIMITS.takes.max),
+  );
 
 export async function execute(interaction: ChatInputCommandInteraction, context: BotContext): Promise<void> {
   const missing = missingPermissions(interaction.appPermissions, COMPOSE_PERMISSIONS);
@@ -62,6 +69,7 @@ export async function execute(interaction: ChatInputCommandInteraction, context:
     temperature: options.getNumber('temperature'),
     key: options.getString('key'),
     sampleSeed: options.getInteger('sample_seed'),
+    takes: options.getInteger('takes'),
   });
   const attachment = options.getAttachment('midi');
   if (attachment) checkMidiAttachment({ name: attachment.name, size: attachment.size, contentType: attachment.contentType });

@@ -1,7 +1,7 @@
 /**
  * How a piece looks on Discord: the embed (style, seed notes, key, tempo, length, model version,
  * who asked, sampling seed), its attachment names and the buttons under it. Pure: built from a
- * stored piece.
+ * stored piece. A take of a two-take request says which take it is, in its title and on its buttons.
  */
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder, type APIEmbed } from 'discord.js';
 import type { RatingEmoji } from '../../config/rating-emojis.js';
@@ -27,13 +27,20 @@ export function isPieceButton(customId: string): boolean {
   return customId.startsWith(`${BUTTON_PREFIX}:`);
 }
 
-export function pieceButtons(pieceId: number): ActionRowBuilder<ButtonBuilder> {
+/** The buttons under a piece; under a take, labelled with its letter ("Variation of A"): they act on that take alone. */
+export function pieceButtons(pieceId: number, take?: string): ActionRowBuilder<ButtonBuilder> {
+  const of = (label: string, joiner = ' ') => (take ? `${label}${joiner}${take}` : label);
   return new ActionRowBuilder<ButtonBuilder>().addComponents(
-    new ButtonBuilder().setCustomId(pieceButtonId('play', pieceId)).setLabel('Play').setEmoji('▶️').setStyle(ButtonStyle.Primary),
-    new ButtonBuilder().setCustomId(pieceButtonId('variation', pieceId)).setLabel('Variation').setStyle(ButtonStyle.Secondary),
-    new ButtonBuilder().setCustomId(pieceButtonId('continue', pieceId)).setLabel('Continue').setStyle(ButtonStyle.Secondary),
-    new ButtonBuilder().setCustomId(pieceButtonId('reroll', pieceId)).setLabel('Re-roll').setEmoji('🎲').setStyle(ButtonStyle.Secondary),
+    new ButtonBuilder().setCustomId(pieceButtonId('play', pieceId)).setLabel(of('Play')).setEmoji('▶️').setStyle(ButtonStyle.Primary),
+    new ButtonBuilder().setCustomId(pieceButtonId('variation', pieceId)).setLabel(of('Variation', ' of ')).setStyle(ButtonStyle.Secondary),
+    new ButtonBuilder().setCustomId(pieceButtonId('continue', pieceId)).setLabel(of('Continue')).setStyle(ButtonStyle.Secondary),
+    new ButtonBuilder().setCustomId(pieceButtonId('reroll', pieceId)).setLabel(of('Re-roll')).setEmoji('🎲').setStyle(ButtonStyle.Secondary),
   );
+}
+
+/** The take letter a piece was stored with (`parameters.take`), if it is one of two takes. */
+export function takeOf(piece: Pick<StoredPiece, 'parameters'>): string | undefined {
+  return text(piece.parameters.take);
 }
 
 /** File names of a piece's attachments (the embed shows the picture by its name). */
@@ -81,6 +88,8 @@ export interface PieceEmbedOptions {
   /** Set when the picture is attached to the same message. */
   readonly imageName?: string;
   readonly ratingEmojis?: readonly RatingEmoji[];
+  /** For a take: the other take's letter and piece, named in the title. */
+  readonly otherTake?: { readonly take: string; readonly pieceId: number };
 }
 
 export function pieceEmbed(piece: StoredPiece, options: PieceEmbedOptions = {}): APIEmbed {
@@ -89,8 +98,10 @@ export function pieceEmbed(piece: StoredPiece, options: PieceEmbedOptions = {}):
   const length = [piece.bars ? `${piece.bars} bar${piece.bars === 1 ? '' : 's'}` : undefined, seconds !== undefined ? `${seconds.toFixed(1)} s` : undefined]
     .filter(Boolean)
     .join(' · ');
+  const take = takeOf(piece);
+  const takeTitle = take ? ` — take ${take}${options.otherTake ? ` (take ${options.otherTake.take}: #${options.otherTake.pieceId})` : ''}` : '';
   const embed = new EmbedBuilder()
-    .setTitle(`Piece #${piece.id}${relation && piece.parentId !== null ? ` — ${relation} #${piece.parentId}` : ''}`)
+    .setTitle(`Piece #${piece.id}${relation && piece.parentId !== null ? ` — ${relation} #${piece.parentId}` : ''}${takeTitle}`)
     .setColor(0x5865f2)
     .addFields(
       { name: 'Style', value: piece.style, inline: true },

@@ -28,6 +28,8 @@ function storedRequest(piece: StoredPiece): ComposeRequestInput {
   if (request === null || typeof request !== 'object' || Array.isArray(request)) return { style: piece.style };
   const out: ComposeRequestInput = {};
   for (const [key, value] of Object.entries(request)) {
+    // A button makes one piece, also from a take of a two-take request.
+    if (key === 'takes') continue;
     if (typeof value === 'string' || typeof value === 'number') out[key] = value;
     else if (Array.isArray(value) && value.every((v): v is string => typeof v === 'string')) out[key] = value;
   }

@@ -23,6 +23,8 @@ export interface ComposeSlashValues {
   readonly key?: string | null;
   /** The sampling seed (`sample_seed`): the same value and options make the same piece. */
   readonly sampleSeed?: number | null;
+  /** Takes of the request (`takes`): 2 posts take A and take B, each rated on its own. */
+  readonly takes?: number | null;
 }
 
 interface Range {
@@ -30,7 +32,7 @@ interface Range {
   readonly max: number;
 }
 
-type NumericField = 'tracks' | 'tempo' | 'bars' | 'temperature' | 'samplingSeed';
+type NumericField = 'tracks' | 'tempo' | 'bars' | 'temperature' | 'samplingSeed' | 'takes';
 
 /** A numeric compose option's range as the compose schema states it, read from the schema itself. */
 export function schemaRange(key: NumericField): Range {
@@ -67,6 +69,7 @@ export const SLASH_COMPOSE_LIMITS = {
   length: within('bars', { min: bars.min, max: 64 }),
   temperature: within('temperature', { min: 0.1, max: 2 }),
   sampleSeed: schemaRange('samplingSeed'),
+  takes: schemaRange('takes'),
 } as const satisfies Record<string, number | Range>;
 
 /** A JSON-safe compose request: what is stored with a piece and replayed by its buttons. */
@@ -91,6 +94,7 @@ export function composeInputFromSlash(values: ComposeSlashValues): ComposeReques
   const key = values.key?.trim();
   if (key) input.key = key;
   if (values.sampleSeed != null) input.samplingSeed = values.sampleSeed;
+  if (values.takes != null) input.takes = values.takes;
   return input;
 }
 

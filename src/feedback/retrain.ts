@@ -307,6 +307,7 @@ export async function fineTune(
     train: data.train,
     liked: rated.liked,
     disliked: rated.disliked,
+    takePairs: rated.takePairs,
     valid: original.valid,
     referenceNll: reference.nll,
     parentNll,

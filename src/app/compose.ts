@@ -3,7 +3,7 @@
  * and a summary. Its input schema is the compose options' (src/compose/options.ts); the command
  * line, the bot's compose worker and the quality report's examples all come through here.
  */
-import { buildRequest, composeToFiles, type ComposeDependencies, type ComposeSummary } from '../compose/pipeline.js';
+import { buildRequest, composeToFiles, parseMeter, type ComposeDependencies, type ComposeSummary } from '../compose/pipeline.js';
 import { composeOptionsSchema, parseComposeOptions, type ComposeOptions, type ComposeOptionsInput } from '../compose/options.js';
 import { loadSeed } from '../compose/seed-input.js';
 
@@ -28,5 +28,8 @@ export async function compose(input: unknown, deps: ComposeDependencies = {}): P
  */
 export async function checkComposeInput(input: unknown, options: { hasMidi?: boolean } = {}): Promise<void> {
   const parsed = parseComposeInput(options.hasMidi ? { ...(input as object), midi: 'attachment.mid' } : input);
-  if (!options.hasMidi) buildRequest(parsed, await loadSeed({ notation: parsed.seed, seedBars: parsed.seedBars, tempo: parsed.tempo }));
+  if (!options.hasMidi) {
+    const meter = parsed.meter === undefined ? undefined : parseMeter(parsed.meter);
+    buildRequest(parsed, await loadSeed({ notation: parsed.seed, seedBars: parsed.seedBars, tempo: parsed.tempo, meter }));
+  }
 }

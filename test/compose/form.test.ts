@@ -12,7 +12,7 @@ import type { CompositionRequest } from '../../src/compose/composer.js';
 import { LstmComposer } from '../../src/compose/lstm-composer.js';
 import { parseComposeOptions } from '../../src/compose/options.js';
 import { buildRequest, parseMeter } from '../../src/compose/pipeline.js';
-import { loadSeed } from '../../src/compose/seed-input.js';
+import { cutPiece, loadSeed } from '../../src/compose/seed-input.js';
 import { Generator } from '../../src/model/generator.js';
 import { modelsDirectory } from '../../src/model/model-files.js';
 import { tonicTriad } from '../../src/music/key.js';
@@ -143,6 +143,20 @@ describe.skipIf(!bundled)('form with rhythmix-base', () => {
     expect(sectionNotes(piece, 3, 0, 4).filter((n) => n.startsWith('0:'))).toEqual(
       ['0:62@0+1', '0:66@1+1', '0:69@2+1', '0:71@3+2', '0:69@5+1', '0:67@6+1', '0:64@7+1', '0:61@8+1', '0:62@9+3'].sort(),
     );
+  });
+
+  it("a Variation's kept first half (AA) stays, and the last A restates it", async () => {
+    const { seed, request } = await plan({ style: 'folk', form: 'AABA', meter: '6/8', bars: 16, samplingSeed: 21 });
+    const parent = await composer.compose(seed.piece, request, () => {});
+    // What the Variation button does: the parent's first 8 bars as a MIDI seed, the rest anew.
+    const opening = cutPiece(parent, 24);
+    const options = parseComposeOptions({ style: 'folk', form: 'AABA', meter: '6/8', bars: 16, seedBars: 8, samplingSeed: 22 });
+    const variationRequest = buildRequest(options, { piece: opening, bars: 8, beats: 24 });
+    expect(variationRequest.form?.seedBars).toBe(8);
+    const variation = await composer.compose(opening, variationRequest, () => {});
+    expect(sectionNotes(variation, 3, 0, 8)).toEqual(sectionNotes(parent, 3, 0, 8));
+    expectFormKept(variation, variationRequest);
+    expect(sectionNotes(variation, 3, 8, 12)).not.toEqual(sectionNotes(parent, 3, 8, 12));
   });
 
   it('without a form, the same request is not restated (the forcing makes the repeat)', async () => {

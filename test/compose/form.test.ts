@@ -60,6 +60,14 @@ function expectFormKept(piece: Piece, request: CompositionRequest): void {
   // The second A is the first note for note; the last A too, but for its last bar (the cadence).
   expect(sectionNotes(piece, barBeats, 4, 8)).toEqual(first);
   expect(sectionNotes(piece, barBeats, 12, 15)).toEqual(sectionNotes(piece, barBeats, 0, 3));
+  // Phrases end at section boundaries: nothing of a section sounds into the next one.
+  for (const section of [0, 1, 2]) {
+    const end = (section + 1) * 4 * barBeats;
+    const crossing = piece.tracks
+      .flatMap((t) => t.notes)
+      .filter((n) => n.start >= section * 4 * barBeats - 1e-9 && n.start < end - 1e-9 && n.start + n.duration > end + 1e-9);
+    expect(crossing).toEqual([]);
+  }
   expect(piece.key).toBeDefined();
   const triad = tonicTriad(piece.key!);
   const { lastBar, finalOnset } = closing(piece, request);

@@ -190,9 +190,11 @@ export class FormForcingMask {
     const vocabulary = state.vocabulary;
     const barBefore = state.bar;
     state.push(id);
+    // Every bar line the stream crosses, so restatements shift by the bars' real starts.
     if (state.bar !== barBefore || this.barStarts.length === 0) this.barStarts[state.bar] = state.step - state.positionInBar;
     const kind = vocabulary.kind(id);
-    if (forced === undefined || forced !== id) {
+    // A sampled token (or a primer's): follow the note it writes, for the section-end rule.
+    if (forced !== id) {
       if (kind === 'pitch') this.sampledNote = { start: state.step, steps: 0 };
       else if (kind === 'duration' && this.sampledNote) this.sampledNote.steps += vocabulary.offset(id) + 1;
       else if (kind !== 'duration') this.sampledNote = undefined;

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import type { Composer } from '../compose/composer.js';
 import { loadComposer } from '../compose/load-composer.js';
-import { buildRequest, composeToFiles, type ComposeDependencies, type ComposeSummary } from '../compose/pipeline.js';
+import { buildRequest, composeToFiles, parseMeter, type ComposeDependencies, type ComposeSummary } from '../compose/pipeline.js';
 import { composeOptionsSchema, parseComposeOptions, randomSamplingSeed, type ComposeOptions, type ComposeOptionsInput } from '../compose/options.js';
 import { loadSeed } from '../compose/seed-input.js';
 import { takeFolder, takeLetter, takeSamplingSeed, type TakeLetter } from '../compose/takes.js';
@@ -61,5 +61,8 @@ export async function compose(input: unknown, deps: ComposeTakesDependencies = {
  */
 export async function checkComposeInput(input: unknown, options: { hasMidi?: boolean } = {}): Promise<void> {
   const parsed = parseComposeInput(options.hasMidi ? { ...(input as object), midi: 'attachment.mid' } : input);
-  if (!options.hasMidi) buildRequest(parsed, await loadSeed({ notation: parsed.seed, seedBars: parsed.seedBars, tempo: parsed.tempo }));
+  if (!options.hasMidi) {
+    const meter = parsed.meter === undefined ? undefined : parseMeter(parsed.meter);
+    buildRequest(parsed, await loadSeed({ notation: parsed.seed, seedBars: parsed.seedBars, tempo: parsed.tempo, meter }));
+  }
 }

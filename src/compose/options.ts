@@ -5,7 +5,10 @@
  */
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
+import { FORM_HELP, isForm } from '../music/form.js';
 import { STYLES } from '../music/styles.js';
+import { SUPPORTED_METERS, meterName } from '../music/vocabulary.js';
+import { quoteInput } from '../util/text.js';
 import { TEMPERATURE_RANGE, TOP_K_RANGE } from '../model/sampler.js';
 import { parseInput } from '../util/parse-input.js';
 import { MAX_TRACKS } from './instruments.js';
@@ -22,6 +25,27 @@ export function randomSamplingSeed(): number {
 
 /** The most takes one compose may ask for (src/compose/takes.ts). */
 export const MAX_TAKES = 2;
+/** The meters `meter` takes: those the token language has a `meter:` token for (docs/tokens.md). */
+export const METER_NAMES: readonly string[] = SUPPORTED_METERS.map(meterName);
+
+/** `meter`: a time signature of the token language, e.g. "3/4" or "6/8". */
+const meterField = z
+  .string()
+  .trim()
+  .superRefine((value, context) => {
+    if (!METER_NAMES.includes(value.replace(/\s+/g, ''))) {
+      context.addIssue({ code: 'custom', message: `{meter} ${quoteInput(value)} is not a meter the model knows: use one of ${METER_NAMES.join(', ')}` });
+    }
+  })
+  .transform((value) => value.replace(/\s+/g, ''));
+
+/** `form`: sections by letters or a form's name (src/music/form.ts, docs/form.md). */
+const formField = z
+  .string()
+  .trim()
+  .superRefine((value, context) => {
+    if (!isForm(value)) context.addIssue({ code: 'custom', message: `{form} ${quoteInput(value)} is not a form: use ${FORM_HELP}` });
+  });
 
 /** The compose fields, shared with the harmonize schema (src/compose/harmonize.ts). */
 export const COMPOSE_FIELDS = {
@@ -50,6 +74,10 @@ export const COMPOSE_FIELDS = {
     .max(MAX_SAMPLING_SEED, { error: SAMPLING_SEED_RANGE })
     .optional(),
   key: z.string().trim().min(1).optional(),
+  /** Time signature of the piece, e.g. "3/4" (`--meter`); default: the seed's, else 4/4. */
+  meter: meterField.optional(),
+  /** Sections of equal length, returning letters restated, e.g. "AABA" (`--form`, docs/form.md). */
+  form: formField.optional(),
   model: z.string().min(1).optional(),
   soundfont: z.string().min(1).optional(),
   outDir: z.string().min(1).default('out'),

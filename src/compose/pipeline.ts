@@ -8,6 +8,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeMidi } from '../midi/write.js';
+import { formPlan, parseForm } from '../music/form.js';
 import { keySignatureName, parseKey } from '../music/key.js';
 import { barLengthBeats, beatsToSeconds, noteCount, pieceLengthBeats, type Piece } from '../music/piece.js';
 import type { Style } from '../music/styles.js';
@@ -66,6 +67,10 @@ export interface ComposeSummary {
   readonly bars: number;
   readonly tempo: number;
   readonly key?: string;
+  /** The piece's time signature, e.g. "3/4". */
+  readonly meter: string;
+  /** The form asked for (letters or name, e.g. "AABA"), null without one. */
+  readonly form: string | null;
   readonly seedBars: number;
   /** The sampler's seed: the same value with the same options composes the same piece. */
   readonly samplingSeed: number;
@@ -75,12 +80,33 @@ export interface ComposeSummary {
   readonly soundfont: string;
 }
 
+/** `meter` ("3/4") as numerator and denominator (the schema has checked it). */
+export function parseMeter(meter: string): { numerator: number; denominator: number } {
+  const [numerator, denominator] = meter.split('/').map(Number);
+  return { numerator: numerator ?? 4, denominator: denominator ?? 4 };
+}
+
+/** With `meter`, seed notes in another meter are refused: the sections and the grammar count bars of one meter. */
+function checkSeedMeter(options: ComposeOptions, seedNotes: SeedNotes): void {
+  if (options.meter === undefined || seedNotes.bars === 0) return;
+  const other = seedNotes.piece.timeSignatures.find((ts) => `${ts.numerator}/${ts.denominator}` !== options.meter);
+  if (other) {
+    throw new InvalidInputError(`the seed notes are in ${other.numerator}/${other.denominator} but {meter} asks for ${options.meter}: use one meter`, {
+      field: 'meter',
+    });
+  }
+}
+
 /** Resolve everything the model needs from validated options and the seed notes. */
 export function buildRequest(options: ComposeOptions, seedNotes: SeedNotes): CompositionRequest {
+  checkSeedMeter(options, seedNotes);
   const bpm = options.tempo ?? seedNotes.piece.tempos[0]?.bpm ?? 120;
-  const timeSignature = seedNotes.piece.timeSignatures.at(-1) ?? { numerator: 4, denominator: 4 };
+  const timeSignature = options.meter !== undefined ? parseMeter(options.meter) : (seedNotes.piece.timeSignatures.at(-1) ?? { numerator: 4, denominator: 4 });
   const barSeconds = (barLengthBeats(timeSignature) * 60) / bpm;
-  const bars = options.bars ?? (options.seconds !== undefined ? Math.max(1, Math.ceil(options.seconds / barSeconds - 1e-9)) : DEFAULT_BARS);
+  const asked = options.bars ?? (options.seconds !== undefined ? Math.max(1, Math.ceil(options.seconds / barSeconds - 1e-9)) : DEFAULT_BARS);
+  // A form's sections are of equal length: the bars are rounded down to a multiple of them (docs/form.md).
+  const plan = options.form !== undefined ? formPlan(parseForm(options.form), asked) : undefined;
+  const bars = plan?.bars ?? asked;
   if (bars <= seedNotes.bars) {
     throw new InvalidInputError(`the piece would be ${bars} bar(s) long but the seed already fills ${seedNotes.bars} — ask for more with {bars} or {seconds}`, {
       field: 'bars',
@@ -104,6 +130,7 @@ export function buildRequest(options: ComposeOptions, seedNotes: SeedNotes): Com
     ...(options.samplingSeed !== undefined ? { samplingSeed: options.samplingSeed } : {}),
     ...(options.key !== undefined ? { key: parseKey(options.key) } : {}),
     seedBeats: seedNotes.beats,
+    ...(plan ? { form: { plan, seedBars: seedNotes.bars } } : {}),
   };
 }
 
@@ -129,6 +156,7 @@ export async function planCompose(options: ComposeOptions): Promise<CompositionP
     seedBars: options.seedBars,
     tempo: options.tempo,
     program: firstInstrument === undefined ? undefined : parseInstrumentList([firstInstrument])[0]?.program,
+    meter: options.meter === undefined ? undefined : parseMeter(options.meter),
   });
   return { seedNotes, request: buildRequest(options, seedNotes) };
 }
@@ -207,6 +235,8 @@ export async function composeWithPlan(
     tempo: piece.tempos[0]?.bpm ?? request.bpm,
     // The requested key, else the one the piece was conditioned on (drawn or read from the seed).
     ...(request.key ? { key: request.key.name } : piece.key ? { key: keySignatureName(piece.key) } : {}),
+    meter: `${request.timeSignature.numerator}/${request.timeSignature.denominator}`,
+    form: request.form?.plan.form.name ?? null,
     seedBars: seedNotes.bars,
     samplingSeed,
     tracks: piece.tracks.map((t) => ({ name: t.name, program: t.program, isDrum: t.isDrum, notes: t.notes.length })),

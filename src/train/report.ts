@@ -31,8 +31,10 @@ import {
   degenerateRow,
   degenerateTotal,
   heldOutCheck,
+  formRepetitionRow,
   repetitionRow,
   repetitionSet,
+  type FormRepetitionRow,
   type DegeneratePiece,
   type DegenerateRow,
   type DegenerateTotal,
@@ -120,11 +122,15 @@ export type ExampleFiles = Pick<SampleFiles, 'midi' | 'audio' | 'image' | 'bars'
  */
 export interface ReportGeneration {
   request(style: Style): GenerationRequest;
+  /** The form the form pieces are composed in (`compose --form`), e.g. "AABA". */
+  readonly form: string;
   composerFor(label: string, model: LoadedModel): ReportComposer;
 }
 
 export interface ReportComposer {
   compose(style: Style, samplingSeed: number): Promise<Piece>;
+  /** The same request in the report's form (ReportGeneration.form). */
+  composeForm(style: Style, samplingSeed: number): Promise<Piece>;
   /** Renders example `samplingSeed` of `style` into `dir` (MIDI, Ogg, PNG). */
   renderExample(style: Style, samplingSeed: number, dir: string, onProgress: (fraction: number) => void): Promise<ExampleFiles>;
 }
@@ -200,6 +206,8 @@ export interface ModelReport {
   overlaps: OverlapSection[];
   /** Bar repetition of generated vs held-out music per (model, style) (src/music/repetition.ts). */
   repetition: RepetitionRow[];
+  /** Bar repetition of pieces composed in a form vs the free ones and held-out (docs/form.md). */
+  form: FormRepetitionRow[];
   /** Degenerate generated pieces per (model, style) and in total (src/music/degenerate.ts). */
   degenerate: DegenerateTotal;
   /** Issue #13's targets checked against the numbers above (targets.ts). */
@@ -382,6 +390,7 @@ export async function collectReport(options: ReportOptions, generation: ReportGe
   const samples: SampleFiles[] = [];
   const sampleFailures: SampleFailure[] = [];
   const repetition: RepetitionRow[] = [];
+  const form: FormRepetitionRow[] = [];
   const degenerate: DegenerateRow[] = [];
   interface Reference {
     pieces: number;
@@ -442,6 +451,24 @@ export async function collectReport(options: ReportOptions, generation: ReportGe
         checked.push({ seed, reasons: degenerateReasons(piece, { requestedTracks: request.tracks, lengthBeats: request.totalBeats }) });
       }
       repetition.push(repetitionRow(label, style, repetitionSet(generatedRepetition), repetitionSet(reference.repetition)));
+      // The same sampling seeds in the report's form: what the form changes, piece for piece.
+      const formRepetition: Array<Repetition | undefined> = [];
+      for (let i = 0; i < options.pieces; i++) {
+        progress(`${label}: composing ${style} in ${generation.form}`, i / options.pieces);
+        await tick();
+        options.signal?.throwIfAborted();
+        formRepetition.push(barRepetition(await composer.composeForm(style, pieceSeed(options.seed, style, i))));
+      }
+      form.push(
+        formRepetitionRow(
+          label,
+          style,
+          generation.form,
+          repetitionSet(generatedRepetition),
+          repetitionSet(formRepetition),
+          repetitionSet(reference.repetition),
+        ),
+      );
       degenerate.push(degenerateRow(label, style, checked, reference.degenerate));
       progress(`${label}: ${style} overlaps`, 0);
       await tick();
@@ -495,6 +522,7 @@ export async function collectReport(options: ReportOptions, generation: ReportGe
     },
     overlaps,
     repetition,
+    form,
     degenerate: degenerateTotal(degenerate),
     targets: issueTargets({
       overlaps,

@@ -30,6 +30,13 @@ describe('composeInputFromSlash', () => {
     });
   });
 
+  it('passes meter and form on, and offers meters the compose schema takes', async () => {
+    expect(composeInputFromSlash({ meter: '6/8', form: ' aaba ' })).toEqual({ meter: '6/8', form: 'aaba' });
+    const meter = composeCommand.toJSON().options?.find((o) => o.name === 'meter') as { choices: Array<{ value: string }> };
+    for (const choice of meter.choices) await expect(checkComposeInput({ meter: choice.value }, false)).resolves.toBeUndefined();
+    await expect(checkComposeInput({ form: 'ZZ' }, false)).rejects.toThrow(/^`form` "ZZ" is not a form/);
+  });
+
   it('offers sample_seed with the same limits as --sample-seed', () => {
     const option = composeCommand.toJSON().options?.find((o) => o.name === 'sample_seed');
     expect(option).toMatchObject({ type: 4, min_value: 0, max_value: MAX_SAMPLING_SEED }); // 4 = integer

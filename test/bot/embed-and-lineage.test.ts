@@ -54,6 +54,17 @@ describe('piece embed', () => {
     expect(pieceEmbed(piece({ kind: 'variation', parentId: 7 })).title).toBe('Piece #12 — variation of #7');
   });
 
+  it('shows the meter and form a request asked for, and no such fields otherwise', () => {
+    const asked = piece({ parameters: { request: { style: 'folk', meter: '3/4', form: 'AABA' }, seconds: 8 } });
+    const fields = pieceEmbed(asked).fields!;
+    expect(fields.filter((f) => f.name === 'Meter' || f.name === 'Form')).toEqual([
+      { name: 'Meter', value: '`3/4`', inline: true },
+      { name: 'Form', value: '`AABA`', inline: true },
+    ]);
+    expect(pieceEmbed(piece()).fields!.map((f) => f.name)).not.toContain('Form');
+    expect(pieceEmbed(piece()).fields!.map((f) => f.name)).not.toContain('Meter');
+  });
+
   it('describes MIDI seeds and unseeded pieces, and defuses backticks', () => {
     expect(seedDescription({ seed: null, parameters: { midiName: 'tune.mid', seedBars: 2 }, kind: 'original', parentId: null })).toBe(
       '`tune.mid` (first 2 bars)',

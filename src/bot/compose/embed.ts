@@ -84,6 +84,18 @@ export function seedDescription(piece: Pick<StoredPiece, 'seed' | 'parameters' |
   return 'none — composed from scratch';
 }
 
+/** The meter and form the request asked for (/compose meter, form), as inline fields; none when not asked. */
+function formFields(piece: Pick<StoredPiece, 'parameters'>): Array<{ name: string; value: string; inline: true }> {
+  const request = piece.parameters.request;
+  if (request === null || typeof request !== 'object' || Array.isArray(request)) return [];
+  const meter = text(request.meter);
+  const form = text(request.form);
+  return [
+    ...(meter ? [{ name: 'Meter', value: code(meter, 10), inline: true as const }] : []),
+    ...(form ? [{ name: 'Form', value: code(form, 20), inline: true as const }] : []),
+  ];
+}
+
 export interface PieceEmbedOptions {
   /** Set when the picture is attached to the same message. */
   readonly imageName?: string;
@@ -115,6 +127,7 @@ export function pieceEmbed(piece: StoredPiece, options: PieceEmbedOptions = {}):
       { name: 'Seed', value: seedDescription(piece) },
     )
     .setTimestamp(piece.createdAt);
+  embed.addFields(...formFields(piece));
   if (options.imageName) embed.setImage(`attachment://${options.imageName}`);
   if (options.ratingEmojis?.length) embed.setFooter({ text: `Rate it: ${options.ratingEmojis.map((e) => e.emoji).join(' ')}` });
   return embed.toJSON();

@@ -4,6 +4,7 @@
  * the mistake). The validation itself is the use case's; the bot only words the fields its way.
  */
 import { checkComposeInput as checkInput, composeInputSchema } from '../../app/compose.js';
+import { METER_NAMES } from '../../compose/options.js';
 import { formatBytes, resolveMidiLimits } from '../../midi/limits.js';
 import { SeedSyntaxError, seedErrorPointer } from '../../music/seed.js';
 import { InvalidInputError } from '../../util/errors.js';
@@ -25,6 +26,10 @@ export interface ComposeSlashValues {
   readonly sampleSeed?: number | null;
   /** Takes of the request (`takes`): 2 posts take A and take B, each rated on its own. */
   readonly takes?: number | null;
+  /** Time signature, e.g. "3/4". */
+  readonly meter?: string | null;
+  /** Form, e.g. "AABA" (docs/form.md). */
+  readonly form?: string | null;
 }
 
 interface Range {
@@ -64,6 +69,7 @@ export const SLASH_COMPOSE_LIMITS = {
   seedLength: 500,
   instrumentsLength: 100,
   keyLength: 20,
+  formLength: 20,
   tracks: within('tracks', { min: tracks.min, max: 5 }),
   tempo: within('tempo', { min: 30, max: 300 }),
   length: within('bars', { min: bars.min, max: 64 }),
@@ -71,6 +77,10 @@ export const SLASH_COMPOSE_LIMITS = {
   sampleSeed: schemaRange('samplingSeed'),
   takes: schemaRange('takes'),
 } as const satisfies Record<string, number | Range>;
+
+/** The meters /compose offers as choices (the schema takes every meter of the token language, METER_NAMES). */
+export const SLASH_METERS = ['4/4', '3/4', '2/4', '6/8', '9/8', '12/8', '2/2', '3/8', '5/4', '7/8'] as const;
+for (const meter of SLASH_METERS) if (!METER_NAMES.includes(meter)) throw new Error(`/compose offers meter ${meter}, which the compose schema does not take`);
 
 /** A JSON-safe compose request: what is stored with a piece and replayed by its buttons. */
 export type ComposeRequestInput = Record<string, string | number | string[]>;
@@ -95,6 +105,9 @@ export function composeInputFromSlash(values: ComposeSlashValues): ComposeReques
   if (key) input.key = key;
   if (values.sampleSeed != null) input.samplingSeed = values.sampleSeed;
   if (values.takes != null) input.takes = values.takes;
+  if (values.meter) input.meter = values.meter;
+  const form = values.form?.trim();
+  if (form) input.form = form;
   return input;
 }
 

@@ -1,7 +1,7 @@
 /**
  * `rhythmix compose`: seed notes (notation or the first bars of a MIDI file) → the model →
  * piece.mid, piece.ogg and piece.png in --out, and a summary (JSON keys: midi, audio, image,
- * seconds, notes, model, sample_seed, …). `--sample-seed N` makes a take again; without it every
+ * seconds, notes, model, sample_seed, meter, form, …). `--sample-seed N` makes a take again; without it every
  * run is a new one. `--takes 2` composes two takes, in take-a/ and take-b/ of --out. A thin adapter: flags → the compose use case (src/app/compose.ts, shared with
  * the Discord bot) → the summary printed.
  */
@@ -30,6 +30,8 @@ export interface ComposeFlags {
   topK?: number;
   sampleSeed?: number;
   key?: string;
+  meter?: string;
+  form?: string;
   model?: string;
   soundfont?: string;
   out?: string;
@@ -112,6 +114,8 @@ export function register(program: Command): void {
       parse('samplingSeed'),
     )
     .option('--key <key>', 'keep to a key, e.g. "C major", F#m, "D dorian"')
+    .option('--meter <meter>', "time signature, e.g. 3/4 or 6/8 (default: the seed's, else 4/4)")
+    .option('--form <form>', 'sections of equal length, a returning letter restating its first statement: AABA, ABAB, AABB, ABA, verse-chorus… (docs/form.md)')
     .option('--model <name|dir>', 'model name (models/<name>/) or directory (default: the bundled model)')
     .option('--soundfont <sf2>', 'General MIDI soundfont for the audio')
     .option('--out <dir>', 'output directory', 'out')

@@ -33,6 +33,7 @@ export interface ComposeFlags {
   model?: string;
   soundfont?: string;
   out?: string;
+  allowCopies?: boolean;
   json?: boolean;
 }
 
@@ -43,10 +44,24 @@ export function composeInput(flags: ComposeFlags): Record<string, unknown> {
   return Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined));
 }
 
-/** The `--json` document: the summary with the sampling seed under its documented key, `sample_seed`. */
+/**
+ * The `--json` document: the summary with the sampling seed under its documented key, `sample_seed`,
+ * and the originality check as `longest_copied_bars` and `originality` (docs/originality.md).
+ */
 export function composeJson(summary: ComposeSummary): Record<string, unknown> {
-  const { samplingSeed, ...rest } = summary;
-  return { ...rest, sample_seed: samplingSeed };
+  const { samplingSeed, longestCopiedBars, originality, ...rest } = summary;
+  return {
+    ...rest,
+    sample_seed: samplingSeed,
+    longest_copied_bars: longestCopiedBars,
+    originality: { copied_from: originality.copiedFrom, attempts: originality.attempts, note: originality.note },
+  };
+}
+
+/** The originality line of the plain output. */
+export function originalityLine(summary: Pick<ComposeSummary, 'longestCopiedBars' | 'originality'>): string {
+  const bars = summary.longestCopiedBars === null ? 'unknown' : `${summary.longestCopiedBars} bar${summary.longestCopiedBars === 1 ? '' : 's'}`;
+  return `  longest shared phrase: ${bars}${summary.originality.note ? ` (${summary.originality.note})` : ''}`;
 }
 
 export function stageLabel(progress: ComposeProgress): string {
@@ -92,7 +107,8 @@ export function register(program: Command): void {
     .option('--model <name|dir>', 'model name (models/<name>/) or directory (default: the bundled model)')
     .option('--soundfont <sf2>', 'General MIDI soundfont for the audio')
     .option('--out <dir>', 'output directory', 'out')
-    .option('--json', 'print one JSON document {midi, audio, image, seconds, notes, model, sample_seed, …}')
+    .option('--allow-copies', 'keep a piece that shares 4 bars or more with a training piece (default: compose it again, up to 4 takes)')
+    .option('--json', 'print one JSON document {midi, audio, image, seconds, notes, model, sample_seed, longest_copied_bars, …}')
     .action(
       withFlagNames(COMPOSE_FLAGS, async (flags: ComposeFlags) => {
         const display = createProgressDisplay(flags.json);
@@ -112,6 +128,7 @@ export function register(program: Command): void {
           `${summary.bars} bars, ${summary.notes} notes, ${summary.seconds.toFixed(1)} s (${summary.style}, model ${summary.model}, --sample-seed ${summary.samplingSeed})`,
         );
         console.log(`  ${summary.midi}\n  ${summary.audio}\n  ${summary.image}`);
+        console.log(originalityLine(summary));
       }),
     );
 }

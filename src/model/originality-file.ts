@@ -12,7 +12,7 @@
  * size and modification time, so a warm compose worker pays the load once per model.
  */
 import { existsSync } from 'node:fs';
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
@@ -145,4 +145,16 @@ export async function loadOriginalityIndex(model: string): Promise<LoadedOrigina
   }
   cached = { key, loaded };
   return loaded;
+}
+
+/**
+ * Gives a fine-tuned model its parent's index (a retrain learns from the parent's training data and
+ * the model's own rated pieces, so the parent's training pieces are the ones to compare with).
+ * Returns whether there was one to copy.
+ */
+export async function copyOriginalityIndex(fromDir: string, toDir: string): Promise<boolean> {
+  const source = path.join(fromDir, ORIGINALITY_FILE);
+  if (!existsSync(source)) return false;
+  await copyFile(source, path.join(toDir, ORIGINALITY_FILE));
+  return true;
 }

@@ -3,7 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { composeOriginal, MAX_ORIGINALITY_ATTEMPTS, resampledSeed, type OriginalityLookup } from '../../src/compose/originality.js';
-import { loadOriginalityIndex, ORIGINALITY_FILE, parseOriginalityIndex, writeOriginalityIndex } from '../../src/model/originality-file.js';
+import {
+  copyOriginalityIndex,
+  loadOriginalityIndex,
+  ORIGINALITY_FILE,
+  parseOriginalityIndex,
+  writeOriginalityIndex,
+} from '../../src/model/originality-file.js';
 import { indexPieces, OriginalityIndex } from '../../src/music/originality.js';
 import { createPiece, type Piece } from '../../src/music/piece.js';
 import { randomMelody } from '../music/random-melody.js';
@@ -101,6 +107,16 @@ describe('the index file beside a model', () => {
     expect(loaded.provenance.datasets).toEqual(['nottingham']);
     expect(loaded.index.longestCopy(line(3, 32))).toMatchObject({ bars: 8, piece: { id: 'folk/train/3.mid' } });
     expect(loaded.index.longestCopiedBars(line(200, 32))).toBe(index.longestCopiedBars(line(200, 32)));
+  });
+
+  it("gives a fine-tuned version its parent's index, and nothing where the parent has none", async () => {
+    const { mkdir } = await import('node:fs/promises');
+    const child = path.join(dir, 'model-a-ft');
+    await mkdir(child);
+    expect(await copyOriginalityIndex(path.join(dir, 'model-a'), child)).toBe(true);
+    const loaded = await loadOriginalityIndex(child);
+    expect(loaded.index?.longestCopiedBars(line(3, 32))).toBe(8);
+    expect(await copyOriginalityIndex(path.join(dir, 'no-such-parent'), child)).toBe(false);
   });
 
   it('holds hashes and names, never the notes', () => {

@@ -100,6 +100,35 @@ describe.skipIf(!HAVE_RENDER_TOOLS)('compose with the originality check', () => 
     expect(unknown.originality).toEqual({ copied_from: null, attempts: 1, note: expect.stringMatching(/has no originality index/) });
   });
 
+  it('re-samples a take the model itself copies from its training data; --allow-copies keeps it', async () => {
+    type Json = { midi: string; sample_seed: number; longest_copied_bars: number | null; originality: { attempts: number; copied_from: string | null } };
+    const run = (m: string, out: string, ...extra: string[]): Json => {
+      const result = runCli(
+        ['compose', '--model', m, '--style', 'folk', '--bars', '8', '--tracks', '1', '--sample-seed', '11', '--out', path.join(dir, out), '--json', ...extra],
+        60_000,
+      );
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      return JSON.parse(result.stdout) as Json;
+    };
+    // A model "trained" on what the same weights compose with sampling seed 11: that take is a copy.
+    const first = run(bare, 'own-take', '--allow-copies');
+    const own = path.join(dir, 'folk-own');
+    mkdirSync(path.join(own, 'train'), { recursive: true });
+    copyFileSync(first.midi, path.join(own, 'train', 'take11.mid'));
+    const memorised = path.join(dir, 'tiny-memorised');
+    await saveTinyModel(memorised, 'tiny-memorised', { card: { data: { source: 'none', datasets: [own], styles: ['folk'], stepsPerQuarter: 4 } } });
+    expect(runCli(['model', 'index-originality', memorised], 60_000).status).toBe(0);
+    const kept = run(memorised, 'kept', '--allow-copies');
+    expect(kept.originality).toMatchObject({ attempts: 1, copied_from: 'folk-own/train/take11.mid' });
+    expect(kept.longest_copied_bars).toBeGreaterThanOrEqual(4);
+    expect(readFileSync(kept.midi)).toEqual(readFileSync(first.midi));
+    const resampled = run(memorised, 'resampled');
+    expect(resampled.originality.attempts).toBeGreaterThanOrEqual(2);
+    expect(resampled.longest_copied_bars).toBeLessThan(4);
+    expect(resampled.sample_seed).not.toBe(11);
+  });
+
   /** The tiny model, except that its first take is training piece 2 (transposed), as a model that learnt it by heart would write it. */
   async function forcedCopy(): Promise<Composer & { takes: number }> {
     const real = await loadLstmComposer(model);

@@ -83,6 +83,9 @@ export async function indexOriginality(input: unknown, context: { onProgress?: (
     });
   }
   const stepsPerQuarter = typeof data.stepsPerQuarter === 'number' ? data.stepsPerQuarter : 4;
+  if (options.shards !== undefined && !existsSync(path.join(options.shards, 'manifest.json'))) {
+    throw new InvalidInputError(`{shards} ${options.shards} holds no token shards (no manifest.json)`, { field: 'shards' });
+  }
   const trainIds = await shardTrainIds(options.shards ?? (typeof data.source === 'string' ? data.source : undefined));
 
   const datasets = await Promise.all(specs.map((spec) => openDataset(spec)));

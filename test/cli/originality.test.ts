@@ -71,6 +71,12 @@ describe('rhythmix model index-originality', () => {
     expect(loaded.index.longestCopiedBars(stored('valid/tune6.mid'))).toBeLessThan(2);
   });
 
+  it('refuses a --shards folder without shards rather than guessing the split', () => {
+    const { status, stderr } = runCli(['model', 'index-originality', model, '--shards', path.join(dir, 'nowhere')], 30_000);
+    expect(status).toBe(2);
+    expect(stderr).toMatch(/--shards .*nowhere holds no token shards/);
+  });
+
   it('names what is missing when the folder holds no model card', () => {
     const { status, stderr } = runCli(['model', 'index-originality', path.join(dir, 'no-such-model')], 30_000);
     expect(status).not.toBe(0);

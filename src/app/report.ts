@@ -98,7 +98,8 @@ async function composeGeneration(renderIn: 'worker' | 'inline'): Promise<ReportG
         compose: (style, samplingSeed) => composer.compose(emptySeed.piece, { ...requestFor(style), samplingSeed }, () => undefined),
         composeForm: (style, samplingSeed) => composer.compose(emptySeed.piece, { ...formRequestFor(style), samplingSeed }, () => undefined),
         renderExample: (style, samplingSeed, dir, onProgress) =>
-          composeToFiles(parseComposeOptions({ style, outDir: dir }), {
+          // The example is the measured take itself: the report flags copies, it does not re-sample them.
+          composeToFiles(parseComposeOptions({ style, outDir: dir, allowCopies: true }), {
             composer: seededComposer(composer, samplingSeed),
             renderIn,
             onProgress: (p) => onProgress(p.fraction),

@@ -81,6 +81,8 @@ export const COMPOSE_FIELDS = {
   model: z.string().min(1).optional(),
   soundfont: z.string().min(1).optional(),
   outDir: z.string().min(1).default('out'),
+  /** Keep a piece that shares 4 bars or more with a training piece instead of composing it again (docs/originality.md). */
+  allowCopies: z.boolean().optional(),
 };
 
 export const composeOptionsSchema = z

@@ -23,6 +23,7 @@ import { loadComposer } from './load-composer.js';
 import { parseInstrumentList, styleInstruments } from './instruments.js';
 import { randomSamplingSeed, type ComposeOptions } from './options.js';
 import { loadSeed, type SeedNotes } from './seed-input.js';
+import { composeOriginal, type OriginalityLookup, type OriginalityOutcome } from './originality.js';
 
 export const DEFAULT_BARS = 16;
 /** Tracks for `--tracks` left out and no `--instruments`: melody and accompaniment. */
@@ -46,6 +47,8 @@ export interface ComposeDependencies {
   readonly renderIn?: 'worker' | 'inline';
   readonly onProgress?: (progress: ComposeProgress) => void;
   readonly signal?: AbortSignal;
+  /** Finds the originality index of the composer's model; default: the one beside it (src/model/originality-file.ts). */
+  readonly originality?: OriginalityLookup;
 }
 
 export interface TrackSummary {
@@ -78,6 +81,10 @@ export interface ComposeSummary {
   readonly loudness: number;
   readonly peakDb: number;
   readonly soundfont: string;
+  /** Longest phrase shared with a training piece, in bars; null when the model has no originality index. */
+  readonly longestCopiedBars: number | null;
+  /** The originality check: the training piece shared with, takes composed, what happened. */
+  readonly originality: Omit<OriginalityOutcome, 'longestCopiedBars'>;
 }
 
 /** `meter` ("3/4") as numerator and denominator (the schema has checked it). */
@@ -194,14 +201,28 @@ export async function composeWithPlan(
 
   const composer = deps.composer ?? (await (deps.loadComposer ?? loadComposer)(options.model));
   report({ stage: 'compose', fraction: 0 });
-  let piece = await composer.compose(
-    seedNotes.piece,
-    request,
-    (p) => report({ stage: 'compose', fraction: p.fraction, ...(p.message ? { message: p.message } : {}) }),
-    deps.signal,
-  );
-  deps.signal?.throwIfAborted();
-  if (noteCount(piece) === 0) throw new RhythmixError(`the model ${composer.model} produced no notes — try again or raise the temperature`, { exitCode: 1 });
+  let resampling: string | undefined;
+  const original = await composeOriginal({
+    model: composer.model,
+    samplingSeed,
+    allowCopies: options.allowCopies === true,
+    // The seed's bars and a harmonized melody are the user's: only what the model wrote counts.
+    query: { countFrom: seedNotes.beats, ...(request.harmonize ? { skipTracks: [0] } : {}) },
+    ...(deps.originality ? { lookup: deps.originality } : {}),
+    onResample: (attempt, bars) => (resampling = `shares ${bars} bars with the training data — composing again (take ${attempt})`),
+    compose: async (seed) => {
+      const take = await composer.compose(
+        seedNotes.piece,
+        { ...request, samplingSeed: seed },
+        (p) => report({ stage: 'compose', fraction: p.fraction, ...(resampling ? { message: resampling } : p.message ? { message: p.message } : {}) }),
+        deps.signal,
+      );
+      deps.signal?.throwIfAborted();
+      if (noteCount(take) === 0) throw new RhythmixError(`the model ${composer.model} produced no notes — try again or raise the temperature`, { exitCode: 1 });
+      return take;
+    },
+  });
+  let piece = original.piece;
   if (options.tempo !== undefined) piece = withTempo(piece, options.tempo);
   report({ stage: 'compose', fraction: 1 });
 
@@ -238,11 +259,14 @@ export async function composeWithPlan(
     meter: `${request.timeSignature.numerator}/${request.timeSignature.denominator}`,
     form: request.form?.plan.form.name ?? null,
     seedBars: seedNotes.bars,
-    samplingSeed,
+    // The take kept: a re-sampled piece is made again with its own sampling seed.
+    samplingSeed: original.samplingSeed,
     tracks: piece.tracks.map((t) => ({ name: t.name, program: t.program, isDrum: t.isDrum, notes: t.notes.length })),
     loudness: rendered.audio.loudness,
     peakDb: rendered.audio.peakDb,
     soundfont,
+    longestCopiedBars: original.outcome.longestCopiedBars,
+    originality: { copiedFrom: original.outcome.copiedFrom, attempts: original.outcome.attempts, note: original.outcome.note },
   };
   return { summary, piece };
 }

@@ -42,6 +42,8 @@ import {
   type RepetitionRow,
 } from './structure.js';
 import { issueTargets, type TargetRow } from './targets.js';
+import { loadOriginalityIndex } from '../model/originality-file.js';
+import { originalityRow, type OriginalityRow } from './originality.js';
 import type { FeatureRow, OverlapSection } from './overlap-section.js';
 
 export type { FeatureRow, OverlapSection } from './overlap-section.js';
@@ -212,6 +214,8 @@ export interface ModelReport {
   degenerate: DegenerateTotal;
   /** Issue #13's targets checked against the numbers above (targets.ts). */
   targets: TargetRow[];
+  /** Longest phrase shared with the training data per (model, style) (originality.ts). */
+  originality?: OriginalityRow[];
   samples: SampleFiles[];
   sampleFailures: SampleFailure[];
   options: { models: string[]; pieces: number; referencePieces: number; samples: number; seed: number; bandwidth: Bandwidth };
@@ -392,8 +396,10 @@ export async function collectReport(options: ReportOptions, generation: ReportGe
   const repetition: RepetitionRow[] = [];
   const form: FormRepetitionRow[] = [];
   const degenerate: DegenerateRow[] = [];
+  const originality: OriginalityRow[] = [];
   interface Reference {
     pieces: number;
+    excerpts: Piece[];
     features: PieceFeatures[];
     repetition: Array<Repetition | undefined>;
     degenerate: HeldOutCheck;
@@ -405,6 +411,7 @@ export async function collectReport(options: ReportOptions, generation: ReportGe
   for (const { label, model } of loaded) {
     const styles = modelStyles(model);
     const composer = generation.composerFor(label, model);
+    const index = await loadOriginalityIndex(model.dir);
     for (const style of styles) {
       const spec = HELD_OUT[style];
       progress(`${label}: NLL on ${spec.data} ${spec.split}`, 0);
@@ -425,6 +432,7 @@ export async function collectReport(options: ReportOptions, generation: ReportGe
         const set = await referenceSet(await heldOutDataset(style, options.datasetsRoot), defaults.bars, options.referencePieces);
         reference = {
           pieces: set.pieces,
+          excerpts: set.excerpts,
           features: set.excerpts.map(pieceFeatures),
           repetition: set.excerpts.map((p) => barRepetition(p)),
           degenerate: heldOutCheck(set.excerpts.map((p) => degenerateReasons(p, { requestedTracks: requestFor(style).tracks }))),
@@ -438,6 +446,7 @@ export async function collectReport(options: ReportOptions, generation: ReportGe
       const generated: PieceFeatures[] = [];
       const generatedRepetition: Array<Repetition | undefined> = [];
       const checked: DegeneratePiece[] = [];
+      const takes: Array<{ seed: number; piece: Piece }> = [];
       let empty = 0;
       for (let i = 0; i < options.pieces; i++) {
         progress(`${label}: composing ${style}`, i / options.pieces);
@@ -449,7 +458,9 @@ export async function collectReport(options: ReportOptions, generation: ReportGe
         generated.push(pieceFeatures(piece));
         generatedRepetition.push(barRepetition(piece));
         checked.push({ seed, reasons: degenerateReasons(piece, { requestedTracks: request.tracks, lengthBeats: request.totalBeats }) });
+        takes.push({ seed, piece });
       }
+      originality.push(originalityRow(label, style, index, takes, reference.excerpts));
       repetition.push(repetitionRow(label, style, repetitionSet(generatedRepetition), repetitionSet(reference.repetition)));
       // The same sampling seeds in the report's form: what the form changes, piece for piece.
       const formRepetition: Array<Repetition | undefined> = [];
@@ -530,6 +541,7 @@ export async function collectReport(options: ReportOptions, generation: ReportGe
       degenerate: { rows: degenerate },
       likelihood: likelihood.map((l) => ({ model: l.model, style: l.style, data: l.data, frameNll: l.result.frame_nll })),
     }),
+    originality,
     samples,
     sampleFailures,
     options: {

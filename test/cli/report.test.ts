@@ -163,6 +163,15 @@ describe.skipIf(!built || !haveData)('rhythmix report (CLI)', () => {
     expect(markdown).toContain('### Bar repetition of pieces composed in a form');
   });
 
+  it('reports originality as unknown for a model without an index, per style', () => {
+    expect(first.originality?.map((r) => [r.style, r.generated])).toEqual([
+      ['classical', null],
+      ['folk', null],
+    ]);
+    expect(markdown).toContain('## Originality: longest phrase shared with the training data');
+    expect(markdown).toMatch(/\| tiny-report \| folk \| generated \| the model .* has no originality index/);
+  });
+
   it('renders example pieces with the compose pipeline and links them from the report', () => {
     expect(first.samples.map((s) => s.style)).toEqual(['classical', 'folk']);
     for (const sample of first.samples) {

@@ -70,6 +70,19 @@ function code(value: string, max = 200): string {
   return `\`${clean.length > max ? `${clean.slice(0, max - 1)}…` : clean}\``;
 }
 
+/**
+ * The originality line (docs/originality.md): "longest shared phrase: 1.5 bars" with the training
+ * data, "unknown" for a model without an index; nothing for pieces stored before the check.
+ */
+export function originalityText(piece: Pick<StoredPiece, 'parameters'>): string | undefined {
+  if (!('longestCopiedBars' in piece.parameters)) return undefined;
+  const bars = number(piece.parameters.longestCopiedBars);
+  const details = piece.parameters.originality;
+  const note = details !== null && typeof details === 'object' && !Array.isArray(details) ? text(details.note) : undefined;
+  const line = bars === undefined ? 'longest shared phrase: unknown' : `longest shared phrase: ${bars} bar${bars === 1 ? '' : 's'}`;
+  return note ? `${line}\n*${(note.length > 300 ? `${note.slice(0, 299)}…` : note).replace(/\*/g, '')}*` : line;
+}
+
 /** What the seed field shows: the seed notes' notation, the MIDI file's first bars, or none. */
 export function seedDescription(piece: Pick<StoredPiece, 'seed' | 'parameters' | 'kind' | 'parentId'>): string {
   if (piece.seed) return code(piece.seed);
@@ -128,6 +141,8 @@ export function pieceEmbed(piece: StoredPiece, options: PieceEmbedOptions = {}):
     )
     .setTimestamp(piece.createdAt);
   embed.addFields(...formFields(piece));
+  const originality = originalityText(piece);
+  if (originality) embed.addFields({ name: 'Originality', value: originality });
   if (options.imageName) embed.setImage(`attachment://${options.imageName}`);
   if (options.ratingEmojis?.length) embed.setFooter({ text: `Rate it: ${options.ratingEmojis.map((e) => e.emoji).join(' ')}` });
   return embed.toJSON();

@@ -168,6 +168,9 @@ async function storePiece(
     tracks: summary.tracks.map((t) => t.name),
     ...(request.midi ? { midiName: request.midi.name, midiSeed: SEED_FILE } : {}),
     ...(request.useCase === 'harmonize' ? { useCase: 'harmonize', melodyKept: summary.melodyKept ?? null } : {}),
+    // The originality check (docs/originality.md): null bars = the model has no index.
+    longestCopiedBars: summary.longestCopiedBars ?? null,
+    originality: { copiedFrom: summary.originality?.copiedFrom ?? null, attempts: summary.originality?.attempts ?? 1, note: summary.originality?.note ?? null },
   };
   const guild = interaction.guild;
   const piece = await createPiece(context.db.prisma, {

@@ -36,6 +36,7 @@ export interface ComposeFlags {
   soundfont?: string;
   out?: string;
   takes?: number;
+  allowCopies?: boolean;
   json?: boolean;
 }
 
@@ -46,10 +47,24 @@ export function composeInput(flags: ComposeFlags): Record<string, unknown> {
   return Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined));
 }
 
-/** One piece's JSON: the summary with the sampling seed under its documented key, `sample_seed`. */
+/**
+ * One piece's JSON: the summary with the sampling seed under its documented key, `sample_seed`,
+ * and the originality check as `longest_copied_bars` and `originality` (docs/originality.md).
+ */
 function pieceJson(summary: ComposeSummary): Record<string, unknown> {
-  const { samplingSeed, ...rest } = summary;
-  return { ...rest, sample_seed: samplingSeed };
+  const { samplingSeed, longestCopiedBars, originality, ...rest } = summary;
+  return {
+    ...rest,
+    sample_seed: samplingSeed,
+    longest_copied_bars: longestCopiedBars,
+    originality: { copied_from: originality.copiedFrom, attempts: originality.attempts, note: originality.note },
+  };
+}
+
+/** The originality line of the plain output. */
+export function originalityLine(summary: Pick<ComposeSummary, 'longestCopiedBars' | 'originality'>): string {
+  const bars = summary.longestCopiedBars === null ? 'unknown' : `${summary.longestCopiedBars} bar${summary.longestCopiedBars === 1 ? '' : 's'}`;
+  return `  longest shared phrase: ${bars}${summary.originality.note ? ` (${summary.originality.note})` : ''}`;
 }
 
 /**
@@ -68,7 +83,8 @@ export function composeText(result: ComposeResult): string {
       const take = 'take' in s ? `take ${s.take}: ` : '';
       return (
         `${take}${s.bars} bars, ${s.notes} notes, ${s.seconds.toFixed(1)} s (${s.style}, model ${s.model}, --sample-seed ${s.samplingSeed})\n` +
-        `  ${s.midi}\n  ${s.audio}\n  ${s.image}`
+        `  ${s.midi}\n  ${s.audio}\n  ${s.image}\n` +
+        originalityLine(s)
       );
     })
     .join('\n');
@@ -120,7 +136,11 @@ export function register(program: Command): void {
     .option('--soundfont <sf2>', 'General MIDI soundfont for the audio')
     .option('--out <dir>', 'output directory', 'out')
     .option('--takes <n>', 'takes of the request, 1-2: with 2, take-a/ and take-b/ in --out, sample seeds N and N+1', parse('takes'))
-    .option('--json', 'print one JSON document {midi, audio, image, seconds, notes, model, sample_seed, …} (with --takes 2 also takes: [...])')
+    .option('--allow-copies', 'keep a piece that shares 4 bars or more with a training piece (default: compose it again, up to 4 takes)')
+    .option(
+      '--json',
+      'print one JSON document {midi, audio, image, seconds, notes, model, sample_seed, longest_copied_bars, …} (with --takes 2 also takes: [...])',
+    )
     .action(
       withFlagNames(COMPOSE_FLAGS, async (flags: ComposeFlags) => {
         const display = createProgressDisplay(flags.json);

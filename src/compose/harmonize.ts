@@ -36,6 +36,7 @@ export const harmonizeOptionsSchema = z
     model: COMPOSE_FIELDS.model,
     soundfont: COMPOSE_FIELDS.soundfont,
     outDir: COMPOSE_FIELDS.outDir,
+    score: COMPOSE_FIELDS.score,
   })
   .strict()
   .refine((o) => !(o.seed !== undefined && o.midi !== undefined), { message: 'use either {seed} or {midi}, not both', path: ['seed'] })

@@ -50,6 +50,8 @@ export const COMPOSE_FIELDS = {
   model: z.string().min(1).optional(),
   soundfont: z.string().min(1).optional(),
   outDir: z.string().min(1).default('out'),
+  /** Also engrave the score: piece.musicxml and score.png (`--score`; the bot always asks for it). */
+  score: z.boolean().default(false),
 };
 
 export const composeOptionsSchema = z

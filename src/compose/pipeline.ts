@@ -1,6 +1,7 @@
 /**
  * The compose pipeline behind the compose use case (src/app/compose.ts): options → seed notes →
- * Composer (the model) → piece.mid, piece.ogg, piece.png in the output directory → a summary.
+ * Composer (the model) → piece.mid, piece.ogg, piece.png (and with `score` piece.musicxml and
+ * score.png) in the output directory → a summary.
  * Every compose samples with a sampling seed — the one asked for, else a fresh random one — and
  * reports it, so any take can be made again. Rendering runs on a worker thread by default so
  * callers' event loops stay responsive.
@@ -73,6 +74,10 @@ export interface ComposeSummary {
   readonly loudness: number;
   readonly peakDb: number;
   readonly soundfont: string;
+  /** The engraved score's first page (with `score`; JSON `score_png`). */
+  readonly scorePng?: string;
+  /** The score as MusicXML (with `score`). */
+  readonly musicxml?: string;
 }
 
 /** Resolve everything the model needs from validated options and the seed notes. */
@@ -188,6 +193,16 @@ export async function composeWithPlan(
     imagePath: path.join(options.outDir, 'piece.png'),
     audio: { soundfont, limits },
     pianoRoll: { seedBeats: seedNotes.beats, title: piece.title ?? `Rhythmix · ${options.style}` },
+    ...(options.score
+      ? {
+          score: {
+            musicxmlPath: path.join(options.outDir, 'piece.musicxml'),
+            imagePath: path.join(options.outDir, 'score.png'),
+            title: piece.title ?? `Rhythmix · ${options.style}`,
+            composer: `Rhythmix · model ${composer.model}`,
+          },
+        }
+      : {}),
   };
   const control = { onProgress: report, ...(deps.signal ? { signal: deps.signal } : {}) };
   const rendered = deps.renderIn === 'inline' ? await runRenderJob(job, control) : await runRenderJobInWorker(job, control);
@@ -213,6 +228,7 @@ export async function composeWithPlan(
     loudness: rendered.audio.loudness,
     peakDb: rendered.audio.peakDb,
     soundfont,
+    ...(rendered.score ? { scorePng: rendered.score.image.path, musicxml: rendered.score.musicxml } : {}),
   };
   return { summary, piece };
 }

@@ -1,7 +1,7 @@
 /**
  * `rhythmix compose`: seed notes (notation or the first bars of a MIDI file) → the model →
- * piece.mid, piece.ogg and piece.png in --out, and a summary (JSON keys: midi, audio, image,
- * seconds, notes, model, sample_seed, …). `--sample-seed N` makes a take again; without it every
+ * piece.mid, piece.ogg and piece.png in --out (with --score also piece.musicxml and score.png), and
+ * a summary (JSON keys: midi, audio, image, seconds, notes, model, sample_seed, …, musicxml, score_png). `--sample-seed N` makes a take again; without it every
  * run is a new one. A thin adapter: flags → the compose use case (src/app/compose.ts, shared with
  * the Discord bot) → the summary printed.
  */
@@ -33,6 +33,7 @@ export interface ComposeFlags {
   model?: string;
   soundfont?: string;
   out?: string;
+  score?: boolean;
   json?: boolean;
 }
 
@@ -43,10 +44,10 @@ export function composeInput(flags: ComposeFlags): Record<string, unknown> {
   return Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined));
 }
 
-/** The `--json` document: the summary with the sampling seed under its documented key, `sample_seed`. */
+/** The `--json` document: the summary with the sampling seed under its documented key, `sample_seed`, and the score's picture as `score_png`. */
 export function composeJson(summary: ComposeSummary): Record<string, unknown> {
-  const { samplingSeed, ...rest } = summary;
-  return { ...rest, sample_seed: samplingSeed };
+  const { samplingSeed, scorePng, ...rest } = summary;
+  return { ...rest, sample_seed: samplingSeed, ...(scorePng !== undefined ? { score_png: scorePng } : {}) };
 }
 
 export function stageLabel(progress: ComposeProgress): string {
@@ -92,7 +93,8 @@ export function register(program: Command): void {
     .option('--model <name|dir>', 'model name (models/<name>/) or directory (default: the bundled model)')
     .option('--soundfont <sf2>', 'General MIDI soundfont for the audio')
     .option('--out <dir>', 'output directory', 'out')
-    .option('--json', 'print one JSON document {midi, audio, image, seconds, notes, model, sample_seed, …}')
+    .option('--score', 'also engrave the score: piece.musicxml and score.png (its first page)')
+    .option('--json', 'print one JSON document {midi, audio, image, seconds, notes, model, sample_seed, …; with --score musicxml, score_png}')
     .action(
       withFlagNames(COMPOSE_FLAGS, async (flags: ComposeFlags) => {
         const display = createProgressDisplay(flags.json);
@@ -112,6 +114,7 @@ export function register(program: Command): void {
           `${summary.bars} bars, ${summary.notes} notes, ${summary.seconds.toFixed(1)} s (${summary.style}, model ${summary.model}, --sample-seed ${summary.samplingSeed})`,
         );
         console.log(`  ${summary.midi}\n  ${summary.audio}\n  ${summary.image}`);
+        if (summary.musicxml && summary.scorePng) console.log(`  ${summary.musicxml}\n  ${summary.scorePng}`);
       }),
     );
 }

@@ -36,6 +36,7 @@ export function register(program: Command): void {
     .option('--model <name|dir>', 'model name (models/<name>/) or directory (default: the bundled model)')
     .option('--soundfont <sf2>', 'General MIDI soundfont for the audio')
     .option('--out <dir>', 'output directory', 'out')
+    .option('--score', 'also engrave the score: piece.musicxml and score.png (its first page)')
     .option('--json', 'print one JSON document {midi, audio, image, …, sample_seed, melody_kept}')
     .action(
       withFlagNames(COMPOSE_FLAGS, async (flags: Parameters<typeof composeInput>[0]) => {
@@ -55,6 +56,7 @@ export function register(program: Command): void {
             (summary.melodyKept ? 'melody kept' : 'melody NOT kept exactly'),
         );
         console.log(`  ${summary.midi}\n  ${summary.audio}\n  ${summary.image}`);
+        if (summary.musicxml && summary.scorePng) console.log(`  ${summary.musicxml}\n  ${summary.scorePng}`);
       }),
     );
 }

@@ -40,7 +40,7 @@ describe('/harmonize on the simulator', () => {
     const embed = reply.embeds[0] as { title: string };
     expect(embed.title).toMatch(/^Piece #\d+$/);
     const buttons = (reply.components[0] as { components: Array<{ label: string }> }).components;
-    expect(buttons.map((b) => b.label)).toEqual(['Play', 'Variation', 'Continue', 'Re-roll']);
+    expect(buttons.map((b) => b.label)).toEqual(['Play', 'Variation', 'Continue', 'Re-roll', 'Score']);
     await sim.waitFor(() => reply.reactions.size === 4, 'the bot to add four rating reactions');
 
     const midi = parseMidi(new Uint8Array(reply.attachments.find((a) => a.filename.endsWith('.mid'))!.data));

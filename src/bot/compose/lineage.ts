@@ -28,7 +28,7 @@ function storedRequest(piece: StoredPiece): ComposeRequestInput {
   if (request === null || typeof request !== 'object' || Array.isArray(request)) return { style: piece.style };
   const out: ComposeRequestInput = {};
   for (const [key, value] of Object.entries(request)) {
-    if (typeof value === 'string' || typeof value === 'number') out[key] = value;
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[key] = value;
     else if (Array.isArray(value) && value.every((v): v is string => typeof v === 'string')) out[key] = value;
   }
   return out;

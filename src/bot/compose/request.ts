@@ -23,6 +23,8 @@ export interface ComposeSlashValues {
   readonly key?: string | null;
   /** The sampling seed (`sample_seed`): the same value and options make the same piece. */
   readonly sampleSeed?: number | null;
+  /** `score`: attach the sheet music to the result message (it is always behind the Score button). */
+  readonly score?: boolean | null;
 }
 
 interface Range {
@@ -70,7 +72,7 @@ export const SLASH_COMPOSE_LIMITS = {
 } as const satisfies Record<string, number | Range>;
 
 /** A JSON-safe compose request: what is stored with a piece and replayed by its buttons. */
-export type ComposeRequestInput = Record<string, string | number | string[]>;
+export type ComposeRequestInput = Record<string, string | number | boolean | string[]>;
 
 /** Slash values → the compose use case's input (without `midi`, `outDir` and `model`, added per job). */
 export function composeInputFromSlash(values: ComposeSlashValues): ComposeRequestInput {
@@ -91,6 +93,7 @@ export function composeInputFromSlash(values: ComposeSlashValues): ComposeReques
   const key = values.key?.trim();
   if (key) input.key = key;
   if (values.sampleSeed != null) input.samplingSeed = values.sampleSeed;
+  if (values.score === true) input.score = true;
   return input;
 }
 

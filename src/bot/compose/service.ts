@@ -1,7 +1,7 @@
 /**
  * A compose from Discord, start to finish: queue the job (refused at once when the queue is
  * full), defer, show progress, compose and render in a low-priority child process, store the
- * piece, post ONE message (embed, piano roll, Ogg, MIDI, buttons), add the rating reactions and
+ * piece, post ONE message (embed, piano roll, Ogg, MIDI, buttons; the score with `score`), add the rating reactions and
  * optionally play it. /compose and the Variation, Continue and Re-roll buttons all end here.
  */
 import { copyFile, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
@@ -26,6 +26,7 @@ import { attachmentNames, pieceButtons, pieceEmbed } from './embed.js';
 import { ProgressThrottle, progressText, statusFromUpdate } from './progress.js';
 import { checkMidiBytes } from './request.js';
 import { runCompose } from './workers.js';
+import { scoreAttachedToResult, scoreAttachments, scoreParameters } from './score.js';
 import { interruptedReply, RESTARTING_TEXT } from './interrupted.js';
 import { PendingJobRecord } from './pending.js';
 import { WORK_DIR_PREFIX, type ComposeInteraction, type ComposeJobRequest, type MidiSource } from './job-request.js';
@@ -88,7 +89,8 @@ async function composeJob(
     const model = await modelForJob(context, guildId);
     // Chosen before the child starts, so the job's options name the exact take; the summary echoes it for the row.
     const samplingSeed = typeof request.input.samplingSeed === 'number' ? request.input.samplingSeed : randomSamplingSeed();
-    const options = { ...request.input, samplingSeed, ...(midiPath ? { midi: midiPath } : {}), outDir: workDir, ...(model ? { model } : {}) };
+    // Every bot piece is engraved (the Score button); `score` in the request only attaches it to the result.
+    const options = { ...request.input, samplingSeed, ...(midiPath ? { midi: midiPath } : {}), outDir: workDir, ...(model ? { model } : {}), score: true };
     const output = await runCompose(context.composeWorkers, { options, ...(request.useCase ? { useCase: request.useCase } : {}) } satisfies ComposeChildInput, {
       onProgress: (progress) => job.progress(progress),
       signal: job.signal,
@@ -113,6 +115,7 @@ async function storePiece(context: BotContext, interaction: ComposeInteraction, 
     tracks: summary.tracks.map((t) => t.name),
     ...(request.midi ? { midiName: request.midi.name, midiSeed: SEED_FILE } : {}),
     ...(request.useCase === 'harmonize' ? { useCase: 'harmonize', melodyKept: summary.melodyKept ?? null } : {}),
+    ...scoreParameters(summary),
   };
   const guild = interaction.guild;
   const piece = await createPiece(context.db.prisma, {
@@ -157,6 +160,7 @@ export function pieceMessage(context: BotContext, piece: StoredPiece) {
       { attachment: piece.imagePath as string, name: names.image },
       { attachment: piece.audioPath as string, name: names.audio },
       { attachment: piece.midiPath as string, name: names.midi },
+      ...(scoreAttachedToResult(piece) ? scoreAttachments(piece) : []),
     ],
     components: [pieceButtons(piece.id)],
   };

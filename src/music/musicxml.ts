@@ -11,7 +11,18 @@
 import { midiSignatureOfKey, pieceKey } from './key.js';
 import { barStartBeats, barCount, timeSignatureAt, type Piece, type Track } from './piece.js';
 import { isQuantized, quantizePiece } from './quantize.js';
-import { beamCount, beatSteps, meterDivisions, noteValue, splitIntoValues, toVoices, MAX_VOICES_PER_STAFF, type Chord, type Meter, type NoteValue } from './notation.js';
+import {
+  beamCount,
+  beatSteps,
+  meterDivisions,
+  noteValue,
+  splitIntoValues,
+  toVoices,
+  MAX_VOICES_PER_STAFF,
+  type Chord,
+  type Meter,
+  type NoteValue,
+} from './notation.js';
 
 export interface MusicXmlOptions {
   /** The work title printed above the score; default the piece's title, else none. */
@@ -23,8 +34,14 @@ export interface MusicXmlOptions {
 /** Grids a score is written on (steps per quarter); a piece on none of them is quantised to the finest. */
 const GRIDS = [1, 2, 4, 8, 16] as const;
 
-/** Share of a track's notes on each side of middle C from which it is written on a grand staff. */
-const GRAND_STAFF_SHARE = 0.15;
+/**
+ * Share of a track's notes that would lie past the second ledger line of the one staff its mean
+ * pitch suggests, from which it is written on a grand staff (split at middle C) instead.
+ */
+const GRAND_STAFF_SHARE = 0.1;
+/** The lowest note on the treble staff's second ledger line below (A3) and the highest on the bass staff's second above (E4). */
+const TREBLE_LOWEST = 57;
+const BASS_HIGHEST = 64;
 
 interface StaffNote {
   readonly pitch: number;
@@ -166,13 +183,15 @@ function layoutPart(track: Track, divisions: number, bars: readonly Bar[]): Part
     end: Math.max(Math.round(n.start * divisions) + 1, Math.round((n.start + n.duration) * divisions)),
   }));
   if (track.isDrum) return { track, staves: 1, clefs: ['percussion'], notes: [drumNotes(notes, bars)] };
+  const mean = notes.reduce((sum, n) => sum + n.pitch, 0) / Math.max(1, notes.length);
+  const treble = notes.length === 0 || mean >= 58;
+  const offStaff = notes.filter((n) => (treble ? n.pitch < TREBLE_LOWEST : n.pitch > BASS_HIGHEST)).length;
   const low = notes.filter((n) => n.pitch < 60);
   const high = notes.filter((n) => n.pitch >= 60);
-  if (Math.min(low.length, high.length) >= GRAND_STAFF_SHARE * notes.length && low.length > 0 && high.length > 0) {
+  if (offStaff > 0 && offStaff >= GRAND_STAFF_SHARE * notes.length && low.length > 0 && high.length > 0) {
     return { track, staves: 2, clefs: ['G', 'F'], notes: [high, low] };
   }
-  const mean = notes.reduce((sum, n) => sum + n.pitch, 0) / Math.max(1, notes.length);
-  return { track, staves: 1, clefs: [notes.length === 0 || mean >= 58 ? 'G' : 'F'], notes: [notes] };
+  return { track, staves: 1, clefs: [treble ? 'G' : 'F'], notes: [notes] };
 }
 
 /** A voice's chords and the rests between them, cut at the bar lines and into note values. */
@@ -339,7 +358,9 @@ export function pieceToMusicXml(input: Piece, options: MusicXmlOptions = {}): st
       const meterChanged = !previous || previous.meter.numerator !== bar.meter.numerator || previous.meter.denominator !== bar.meter.denominator;
       if (b === 0 || meterChanged) {
         out.push('<attributes>');
-        if (b === 0) out.push(`<divisions>${divisions}</divisions>`, `<key><fifths>${fifths}</fifths><mode>${key?.mode ?? 'major'}</mode></key>`);
+        // Drums have no key: their staff positions are instruments, not pitches.
+        const partFifths = layout.track.isDrum ? 0 : fifths;
+        if (b === 0) out.push(`<divisions>${divisions}</divisions>`, `<key><fifths>${partFifths}</fifths><mode>${key?.mode ?? 'major'}</mode></key>`);
         out.push(`<time><beats>${bar.meter.numerator}</beats><beat-type>${bar.meter.denominator}</beat-type></time>`);
         if (b === 0) {
           if (layout.staves > 1) out.push(`<staves>${layout.staves}</staves>`);

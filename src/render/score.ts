@@ -1,6 +1,6 @@
 /**
  * The engraved score: a piece → piece.musicxml (src/music/musicxml.ts) → Verovio (the engraver
- * compiled to wasm, in-process; LilyPond is the reference engraver we compared it with, see
+ * compiled to wasm, in-process; LilyPond is the reference engraver, and why Verovio: see
  * docs/score.md) → SVG of the first page → score.png with resvg. The page is shaped for a
  * Discord preview (about 550 px wide): few bars a system, large staves, at most
  * SCORE_IMAGE_SIZE.height tall.

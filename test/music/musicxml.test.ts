@@ -125,9 +125,18 @@ describe('pieceToMusicXml', () => {
     ] as const) {
       const bar = barLengthBeats({ numerator, denominator });
       // A note from the middle of bar 1 to the middle of bar 3, and one starting off the grid's beat.
-      const piece = createPiece([track('flute', [[72, bar / 2, 2 * bar], [67, 0.25, 1.5], [60, 2 * bar + bar / 2 + 0.25, 0.5]])], {
-        timeSignature: { numerator, denominator },
-      });
+      const piece = createPiece(
+        [
+          track('flute', [
+            [72, bar / 2, 2 * bar],
+            [67, 0.25, 1.5],
+            [60, 2 * bar + bar / 2 + 0.25, 0.5],
+          ]),
+        ],
+        {
+          timeSignature: { numerator, denominator },
+        },
+      );
       const xml = pieceToMusicXml(piece);
       expectFullMeasures(piece, xml);
       const { parts, score } = readScore(xml);
@@ -171,9 +180,7 @@ describe('pieceToMusicXml', () => {
     const { score, parts } = readScore(xml);
     expect(childText(child(score, 'work')!, 'work-title')).toBe('Demo & <test>');
     expect(parts).toHaveLength(piece.tracks.filter((t) => t.notes.length > 0).length);
-    const clefs = children(score, 'part').map((p) =>
-      children(child(children(p, 'measure')[0]!, 'attributes')!, 'clef').map((c) => childText(c, 'sign')),
-    );
+    const clefs = children(score, 'part').map((p) => children(child(children(p, 'measure')[0]!, 'attributes')!, 'clef').map((c) => childText(c, 'sign')));
     expect(clefs).toContainEqual(['percussion']);
     expect(clefs).toContainEqual(['G', 'F']);
     expect(parts.some((p) => p.staves === 2)).toBe(true);

@@ -84,6 +84,11 @@ describe('toVoices', () => {
     const voices = toVoices(notes, (n) => n.pitch);
     expect(voices.length).toBeLessThanOrEqual(MAX_VOICES_PER_STAFF);
     for (const voice of voices) voice.forEach((c, i) => i > 0 && expect(c.start).toBeGreaterThanOrEqual(voice[i - 1]!.end));
-    expect(voices.flat().flatMap((c) => c.notes.map((n) => n.pitch)).sort()).toEqual([60, 61, 62, 63, 64, 65]);
+    expect(
+      voices
+        .flat()
+        .flatMap((c) => c.notes.map((n) => n.pitch))
+        .sort(),
+    ).toEqual([60, 61, 62, 63, 64, 65]);
   });
 });

@@ -21,7 +21,7 @@ export function pngPixels(bytes: Uint8Array): { width: number; height: number; r
   if (bitDepth !== 8 || (colourType !== 6 && colourType !== 2) || bytes[28] !== 0) throw new Error('expected an 8-bit RGB(A) PNG, not interlaced');
   const channels = colourType === 6 ? 4 : 3;
   const idat: Uint8Array[] = [];
-  for (let at = 8; at < bytes.length; ) {
+  for (let at = 8; at < bytes.length;) {
     const length = view.getUint32(at);
     const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
     if (type === 'IDAT') idat.push(bytes.subarray(at + 8, at + 8 + length));
@@ -39,8 +39,7 @@ export function pngPixels(bytes: Uint8Array): { width: number; height: number; r
       const a = i >= channels ? row[i - channels]! : 0;
       const b = previous[i]!;
       const c = i >= channels ? previous[i - channels]! : 0;
-      const predictor =
-        filter === 0 ? 0 : filter === 1 ? a : filter === 2 ? b : filter === 3 ? (a + b) >> 1 : paeth(a, b, c);
+      const predictor = filter === 0 ? 0 : filter === 1 ? a : filter === 2 ? b : filter === 3 ? (a + b) >> 1 : paeth(a, b, c);
       row[i] = (line[i]! + predictor) & 0xff;
     }
     for (let x = 0; x < width; x++) {

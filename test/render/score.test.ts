@@ -38,7 +38,9 @@ describe('writeScore', () => {
     expect(readFileSync(files.musicxml, 'utf8').match(/<measure /g)).toHaveLength(100 * long.tracks.length);
     expect(files.image.height).toBeLessThanOrEqual(SCORE_IMAGE_SIZE.height);
 
-    const melody = createPiece([{ name: 'flute', program: 73, isDrum: false, notes: [0, 2, 4, 5, 7].map((d, i) => ({ pitch: 72 + d, start: i, duration: 1, velocity: 80 })) }]);
+    const melody = createPiece([
+      { name: 'flute', program: 73, isDrum: false, notes: [0, 2, 4, 5, 7].map((d, i) => ({ pitch: 72 + d, start: i, duration: 1, velocity: 80 })) },
+    ]);
     const small = await writeScore(melody, { musicxml: join(dir, 'melody.musicxml'), image: join(dir, 'melody.png') });
     expect(small.image.width).toBe(SCORE_IMAGE_SIZE.width);
     expect(darkShare(pngPixels(new Uint8Array(readFileSync(small.image.path))))).toBeGreaterThan(0.005);

@@ -51,7 +51,7 @@ export const COMPOSE_FIELDS = {
   soundfont: z.string().min(1).optional(),
   outDir: z.string().min(1).default('out'),
   /** Also engrave the score: piece.musicxml and score.png (`--score`; the bot always asks for it). */
-  score: z.boolean().default(false),
+  score: z.boolean().optional(),
 };
 
 export const composeOptionsSchema = z

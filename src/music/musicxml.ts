@@ -168,11 +168,17 @@ function barsOf(piece: Piece, divisions: number): Bar[] {
  */
 function drumNotes(notes: readonly StaffNote[], bars: readonly Bar[]): StaffNote[] {
   const onsets = [...new Set(notes.map((n) => n.start))].sort((a, b) => a - b);
+  const nextOnset = new Map(onsets.map((t, i) => [t, onsets[i + 1] ?? Infinity]));
+  const barEnds = bars.map((b) => b.start + b.length);
   return notes.map((n) => {
-    const bar = bars.find((b) => n.start >= b.start && n.start < b.start + b.length);
-    const barEnd = bar ? bar.start + bar.length : n.end;
-    const next = onsets.find((t) => t > n.start) ?? barEnd;
-    return { ...n, end: Math.min(next, barEnd) };
+    let low = 0;
+    for (let high = barEnds.length; low < high; ) {
+      const mid = (low + high) >> 1;
+      if (barEnds[mid]! <= n.start) low = mid + 1;
+      else high = mid;
+    }
+    const barEnd = barEnds[low] ?? n.end;
+    return { ...n, end: Math.min(nextOnset.get(n.start)!, barEnd) };
   });
 }
 
@@ -212,8 +218,15 @@ function writeVoice(chords: readonly Chord<StaffNote>[], bar: Bar, divisions: nu
     }
   };
   let cursor = bar.start;
-  for (const chord of chords) {
-    if (chord.end <= bar.start || chord.start >= barEnd) continue;
+  // A voice's chords follow each other without overlapping, so their ends are sorted too.
+  let low = 0;
+  for (let high = chords.length; low < high; ) {
+    const mid = (low + high) >> 1;
+    if (chords[mid]!.end <= bar.start) low = mid + 1;
+    else high = mid;
+  }
+  for (let i = low; i < chords.length && chords[i]!.start < barEnd; i++) {
+    const chord = chords[i]!;
     const start = Math.max(chord.start, bar.start);
     if (start > cursor) push(cursor, start, null);
     const end = Math.min(chord.end, barEnd);

@@ -172,7 +172,7 @@ function drumNotes(notes: readonly StaffNote[], bars: readonly Bar[]): StaffNote
   const barEnds = bars.map((b) => b.start + b.length);
   return notes.map((n) => {
     let low = 0;
-    for (let high = barEnds.length; low < high; ) {
+    for (let high = barEnds.length; low < high;) {
       const mid = (low + high) >> 1;
       if (barEnds[mid]! <= n.start) low = mid + 1;
       else high = mid;
@@ -220,7 +220,7 @@ function writeVoice(chords: readonly Chord<StaffNote>[], bar: Bar, divisions: nu
   let cursor = bar.start;
   // A voice's chords follow each other without overlapping, so their ends are sorted too.
   let low = 0;
-  for (let high = chords.length; low < high; ) {
+  for (let high = chords.length; low < high;) {
     const mid = (low + high) >> 1;
     if (chords[mid]!.end <= bar.start) low = mid + 1;
     else high = mid;

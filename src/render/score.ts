@@ -93,6 +93,8 @@ export async function engraveFirstPage(musicxml: string, width: number = SCORE_I
       pageMarginBottom: 30,
       scale: 100,
       adjustPageHeight: true,
+      // A short piece on a wide page (many staves) fills the width instead of its left two thirds.
+      minLastJustification: 0.5,
       breaks: 'auto',
       footer: 'none',
       header: 'auto',

@@ -37,6 +37,7 @@ export const harmonizeOptionsSchema = z
     soundfont: COMPOSE_FIELDS.soundfont,
     outDir: COMPOSE_FIELDS.outDir,
     allowCopies: COMPOSE_FIELDS.allowCopies,
+    score: COMPOSE_FIELDS.score,
   })
   .strict()
   .refine((o) => !(o.seed !== undefined && o.midi !== undefined), { message: 'use either {seed} or {midi}, not both', path: ['seed'] })

@@ -83,6 +83,8 @@ export const COMPOSE_FIELDS = {
   outDir: z.string().min(1).default('out'),
   /** Keep a piece that shares 4 bars or more with a training piece instead of composing it again (docs/originality.md). */
   allowCopies: z.boolean().optional(),
+  /** Also engrave the score: piece.musicxml and score.png (`--score`; the bot always asks for it). */
+  score: z.boolean().optional(),
 };
 
 export const composeOptionsSchema = z

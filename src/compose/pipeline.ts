@@ -1,6 +1,7 @@
 /**
  * The compose pipeline behind the compose use case (src/app/compose.ts): options → seed notes →
- * Composer (the model) → piece.mid, piece.ogg, piece.png in the output directory → a summary.
+ * Composer (the model) → piece.mid, piece.ogg, piece.png (and with `score` piece.musicxml and
+ * score.png) in the output directory → a summary.
  * Every compose samples with a sampling seed — the one asked for, else a fresh random one — and
  * reports it, so any take can be made again. Rendering runs on a worker thread by default so
  * callers' event loops stay responsive.
@@ -85,6 +86,10 @@ export interface ComposeSummary {
   readonly longestCopiedBars: number | null;
   /** The originality check: the training piece shared with, takes composed, what happened. */
   readonly originality: Omit<OriginalityOutcome, 'longestCopiedBars'>;
+  /** The engraved score's first page (with `score`; JSON `score_png`). */
+  readonly scorePng?: string;
+  /** The score as MusicXML (with `score`). */
+  readonly musicxml?: string;
 }
 
 /** `meter` ("3/4") as numerator and denominator (the schema has checked it). */
@@ -237,6 +242,16 @@ export async function composeWithPlan(
     imagePath: path.join(options.outDir, 'piece.png'),
     audio: { soundfont, limits },
     pianoRoll: { seedBeats: seedNotes.beats, title: piece.title ?? `Rhythmix · ${options.style}` },
+    ...(options.score
+      ? {
+          score: {
+            musicxmlPath: path.join(options.outDir, 'piece.musicxml'),
+            imagePath: path.join(options.outDir, 'score.png'),
+            title: piece.title ?? `Rhythmix · ${options.style}`,
+            composer: `Rhythmix · model ${composer.model}`,
+          },
+        }
+      : {}),
   };
   const control = { onProgress: report, ...(deps.signal ? { signal: deps.signal } : {}) };
   const rendered = deps.renderIn === 'inline' ? await runRenderJob(job, control) : await runRenderJobInWorker(job, control);
@@ -267,6 +282,7 @@ export async function composeWithPlan(
     soundfont,
     longestCopiedBars: original.outcome.longestCopiedBars,
     originality: { copiedFrom: original.outcome.copiedFrom, attempts: original.outcome.attempts, note: original.outcome.note },
+    ...(rendered.score ? { scorePng: rendered.score.image.path, musicxml: rendered.score.musicxml } : {}),
   };
   return { summary, piece };
 }

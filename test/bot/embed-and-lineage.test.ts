@@ -79,12 +79,19 @@ describe('piece embed', () => {
     );
   });
 
-  it('has four buttons whose ids round-trip', () => {
+  it('has five buttons whose ids round-trip', () => {
     const row = pieceButtons(12).toJSON();
-    expect(row.components.map((c) => ('label' in c ? c.label : ''))).toEqual(['Play', 'Variation', 'Continue', 'Re-roll']);
+    expect(row.components.map((c) => ('label' in c ? c.label : ''))).toEqual(['Play', 'Variation', 'Continue', 'Re-roll', 'Score']);
     expect(parsePieceButtonId(pieceButtonId('continue', 12))).toEqual({ action: 'continue', pieceId: 12 });
+    expect(parsePieceButtonId(pieceButtonId('score', 12))).toEqual({ action: 'score', pieceId: 12 });
     expect(parsePieceButtonId('piece:explode:12')).toBeNull();
-    expect(attachmentNames(12)).toEqual({ midi: 'rhythmix-12.mid', audio: 'rhythmix-12.ogg', image: 'rhythmix-12.png' });
+    expect(attachmentNames(12)).toEqual({
+      midi: 'rhythmix-12.mid',
+      audio: 'rhythmix-12.ogg',
+      image: 'rhythmix-12.png',
+      score: 'rhythmix-12-score.png',
+      musicxml: 'rhythmix-12.musicxml',
+    });
   });
 
   it('names a take in its title (with the other take) and on its buttons, which act on that piece', () => {

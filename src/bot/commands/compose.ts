@@ -57,9 +57,8 @@ export const data = new SlashCommandBuilder()
       .setDescription("Time signature (default: the seed's, else 4/4)")
       .addChoices(...SLASH_METERS.map((m) => ({ name: m, value: m }))),
   )
-  .addStringOption((o) =>
-    o.setName('form').setDescription('Sections that return: AABA, ABAB, AABB, ABA, verse-chorus, rondo…').setMaxLength(LIMITS.formLength),
-  );
+  .addStringOption((o) => o.setName('form').setDescription('Sections that return: AABA, ABAB, AABB, ABA, verse-chorus, rondo…').setMaxLength(LIMITS.formLength))
+  .addBooleanOption((o) => o.setName('score').setDescription('Attach the sheet music to the result (default: behind its Score button)'));
 
 export async function execute(interaction: ChatInputCommandInteraction, context: BotContext): Promise<void> {
   const missing = missingPermissions(interaction.appPermissions, COMPOSE_PERMISSIONS);
@@ -81,6 +80,7 @@ export async function execute(interaction: ChatInputCommandInteraction, context:
     takes: options.getInteger('takes'),
     meter: options.getString('meter'),
     form: options.getString('form'),
+    score: options.getBoolean('score'),
   });
   const attachment = options.getAttachment('midi');
   if (attachment) checkMidiAttachment({ name: attachment.name, size: attachment.size, contentType: attachment.contentType });

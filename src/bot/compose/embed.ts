@@ -7,7 +7,7 @@ import { ActionRowBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder, type APIEmb
 import type { RatingEmoji } from '../../config/rating-emojis.js';
 import type { PieceKind, StoredPiece } from '../../db/pieces.js';
 
-export const PIECE_ACTIONS = ['play', 'variation', 'continue', 'reroll'] as const;
+export const PIECE_ACTIONS = ['play', 'variation', 'continue', 'reroll', 'score'] as const;
 export type PieceAction = (typeof PIECE_ACTIONS)[number];
 
 const BUTTON_PREFIX = 'piece';
@@ -35,6 +35,7 @@ export function pieceButtons(pieceId: number, take?: string): ActionRowBuilder<B
     new ButtonBuilder().setCustomId(pieceButtonId('variation', pieceId)).setLabel(of('Variation', ' of ')).setStyle(ButtonStyle.Secondary),
     new ButtonBuilder().setCustomId(pieceButtonId('continue', pieceId)).setLabel(of('Continue')).setStyle(ButtonStyle.Secondary),
     new ButtonBuilder().setCustomId(pieceButtonId('reroll', pieceId)).setLabel(of('Re-roll')).setEmoji('🎲').setStyle(ButtonStyle.Secondary),
+    new ButtonBuilder().setCustomId(pieceButtonId('score', pieceId)).setLabel(of('Score')).setEmoji('🎼').setStyle(ButtonStyle.Secondary),
   );
 }
 
@@ -43,10 +44,10 @@ export function takeOf(piece: Pick<StoredPiece, 'parameters'>): string | undefin
   return text(piece.parameters.take);
 }
 
-/** File names of a piece's attachments (the embed shows the picture by its name). */
-export function attachmentNames(pieceId: number): { midi: string; audio: string; image: string } {
+/** File names of a piece's attachments (the embed shows the picture by its name; the score's are the Score button's). */
+export function attachmentNames(pieceId: number): { midi: string; audio: string; image: string; score: string; musicxml: string } {
   const base = `rhythmix-${pieceId}`;
-  return { midi: `${base}.mid`, audio: `${base}.ogg`, image: `${base}.png` };
+  return { midi: `${base}.mid`, audio: `${base}.ogg`, image: `${base}.png`, score: `${base}-score.png`, musicxml: `${base}.musicxml` };
 }
 
 const KIND_TITLES: Record<PieceKind, string> = {

@@ -30,7 +30,7 @@ function storedRequest(piece: StoredPiece): ComposeRequestInput {
   for (const [key, value] of Object.entries(request)) {
     // A button makes one piece, also from a take of a two-take request.
     if (key === 'takes') continue;
-    if (typeof value === 'string' || typeof value === 'number') out[key] = value;
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[key] = value;
     else if (Array.isArray(value) && value.every((v): v is string => typeof v === 'string')) out[key] = value;
   }
   return out;

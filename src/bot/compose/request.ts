@@ -30,6 +30,8 @@ export interface ComposeSlashValues {
   readonly meter?: string | null;
   /** Form, e.g. "AABA" (docs/form.md). */
   readonly form?: string | null;
+  /** `score`: attach the sheet music to the result message (it is always behind the Score button). */
+  readonly score?: boolean | null;
 }
 
 interface Range {
@@ -83,7 +85,7 @@ export const SLASH_METERS = ['4/4', '3/4', '2/4', '6/8', '9/8', '12/8', '2/2', '
 for (const meter of SLASH_METERS) if (!METER_NAMES.includes(meter)) throw new Error(`/compose offers meter ${meter}, which the compose schema does not take`);
 
 /** A JSON-safe compose request: what is stored with a piece and replayed by its buttons. */
-export type ComposeRequestInput = Record<string, string | number | string[]>;
+export type ComposeRequestInput = Record<string, string | number | boolean | string[]>;
 
 /** Slash values → the compose use case's input (without `midi`, `outDir` and `model`, added per job). */
 export function composeInputFromSlash(values: ComposeSlashValues): ComposeRequestInput {
@@ -108,6 +110,7 @@ export function composeInputFromSlash(values: ComposeSlashValues): ComposeReques
   if (values.meter) input.meter = values.meter;
   const form = values.form?.trim();
   if (form) input.form = form;
+  if (values.score === true) input.score = true;
   return input;
 }
 

@@ -1,7 +1,7 @@
 /**
  * A compose from Discord, start to finish: queue the job (refused at once when the queue is
  * full), defer, show progress, compose and render in a low-priority child process, store the
- * piece, post ONE message (embed, piano roll, Ogg, MIDI, buttons), add the rating reactions and
+ * piece, post ONE message (embed, piano roll, Ogg, MIDI, buttons; the score with `score`), add the rating reactions and
  * optionally play it. /compose and the Variation, Continue and Re-roll buttons all end here.
  * /compose `takes:2` is one job composing two takes one after the other (one place in the queue,
  * each take its own time limit); each take is a piece with its own message, reactions and
@@ -30,6 +30,7 @@ import { attachmentNames, pieceButtons, pieceEmbed, takeOf } from './embed.js';
 import { ComposeProgressView, ProgressThrottle, type TakeProgress } from './progress.js';
 import { checkMidiBytes } from './request.js';
 import { runCompose } from './workers.js';
+import { scoreAttachedToResult, scoreAttachments, scoreParameters } from './score.js';
 import { interruptedReply, RESTARTING_TEXT } from './interrupted.js';
 import { PendingJobRecord } from './pending.js';
 import { WORK_DIR_PREFIX, type ComposeInteraction, type ComposeJobRequest, type MidiSource } from './job-request.js';
@@ -102,6 +103,7 @@ async function composeJob(
     const count = takesOf(request);
     const takes: { dir: string; output: ComposeChildOutput }[] = [];
     for (let index = 0; index < count; index++) {
+      // Every bot piece is engraved (the Score button); `score` in the request only attaches it to the result.
       const dir = count > 1 ? path.join(workDir, takeFolder(index)) : workDir;
       const options = {
         ...input,
@@ -109,6 +111,7 @@ async function composeJob(
         ...(midiPath ? { midi: midiPath } : {}),
         outDir: dir,
         ...(model ? { model } : {}),
+        score: true,
       };
       const output = await runCompose(
         context.composeWorkers,
@@ -171,6 +174,7 @@ async function storePiece(
     // The originality check (docs/originality.md): null bars = the model has no index.
     longestCopiedBars: summary.longestCopiedBars ?? null,
     originality: { copiedFrom: summary.originality?.copiedFrom ?? null, attempts: summary.originality?.attempts ?? 1, note: summary.originality?.note ?? null },
+    ...scoreParameters(summary),
   };
   const guild = interaction.guild;
   const piece = await createPiece(context.db.prisma, {
@@ -223,6 +227,7 @@ export function pieceMessage(context: BotContext, piece: StoredPiece, otherTake?
       { attachment: piece.imagePath as string, name: names.image },
       { attachment: piece.audioPath as string, name: names.audio },
       { attachment: piece.midiPath as string, name: names.midi },
+      ...(scoreAttachedToResult(piece) ? scoreAttachments(piece) : []),
     ],
     components: [pieceButtons(piece.id, take)],
   };

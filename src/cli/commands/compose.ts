@@ -1,8 +1,9 @@
 /**
  * `rhythmix compose`: seed notes (notation or the first bars of a MIDI file) → the model →
- * piece.mid, piece.ogg and piece.png in --out, and a summary (JSON keys: midi, audio, image,
- * seconds, notes, model, sample_seed, meter, form, …). `--sample-seed N` makes a take again; without it every
- * run is a new one. `--takes 2` composes two takes, in take-a/ and take-b/ of --out. A thin adapter: flags → the compose use case (src/app/compose.ts, shared with
+ * piece.mid, piece.ogg and piece.png in --out (with --score also piece.musicxml and score.png), and
+ * a summary (JSON keys: midi, audio, image, seconds, notes, model, sample_seed, meter, form, …, musicxml, score_png).
+ * `--sample-seed N` makes a take again; without it every run is a new one. `--takes 2` composes two
+ * takes, in take-a/ and take-b/ of --out. A thin adapter: flags → the compose use case (src/app/compose.ts, shared with
  * the Discord bot) → the summary printed.
  */
 import type { Command } from 'commander';
@@ -37,6 +38,7 @@ export interface ComposeFlags {
   out?: string;
   takes?: number;
   allowCopies?: boolean;
+  score?: boolean;
   json?: boolean;
 }
 
@@ -49,12 +51,14 @@ export function composeInput(flags: ComposeFlags): Record<string, unknown> {
 
 /**
  * One piece's JSON: the summary with the sampling seed under its documented key, `sample_seed`,
- * and the originality check as `longest_copied_bars` and `originality` (docs/originality.md).
+ * the originality check as `longest_copied_bars` and `originality` (docs/originality.md), and the
+ * score's picture as `score_png` (with `--score`).
  */
 function pieceJson(summary: ComposeSummary): Record<string, unknown> {
-  const { samplingSeed, longestCopiedBars, originality, ...rest } = summary;
+  const { samplingSeed, longestCopiedBars, originality, scorePng, ...rest } = summary;
   return {
     ...rest,
+    ...(scorePng !== undefined ? { score_png: scorePng } : {}),
     sample_seed: samplingSeed,
     longest_copied_bars: longestCopiedBars,
     originality: { copied_from: originality.copiedFrom, attempts: originality.attempts, note: originality.note },
@@ -84,6 +88,7 @@ export function composeText(result: ComposeResult): string {
       return (
         `${take}${s.bars} bars, ${s.notes} notes, ${s.seconds.toFixed(1)} s (${s.style}, model ${s.model}, --sample-seed ${s.samplingSeed})\n` +
         `  ${s.midi}\n  ${s.audio}\n  ${s.image}\n` +
+        (s.musicxml && s.scorePng ? `  ${s.musicxml}\n  ${s.scorePng}\n` : '') +
         originalityLine(s)
       );
     })
@@ -137,9 +142,10 @@ export function register(program: Command): void {
     .option('--out <dir>', 'output directory', 'out')
     .option('--takes <n>', 'takes of the request, 1-2: with 2, take-a/ and take-b/ in --out, sample seeds N and N+1', parse('takes'))
     .option('--allow-copies', 'keep a piece that shares 4 bars or more with a training piece (default: compose it again, up to 4 takes)')
+    .option('--score', 'also engrave the score: piece.musicxml and score.png (its first page)')
     .option(
       '--json',
-      'print one JSON document {midi, audio, image, seconds, notes, model, sample_seed, longest_copied_bars, …} (with --takes 2 also takes: [...])',
+      'print one JSON document {midi, audio, image, seconds, notes, model, sample_seed, longest_copied_bars, …} (with --score also musicxml, score_png; with --takes 2 also takes: [...])',
     )
     .action(
       withFlagNames(COMPOSE_FLAGS, async (flags: ComposeFlags) => {

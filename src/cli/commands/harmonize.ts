@@ -37,6 +37,7 @@ export function register(program: Command): void {
     .option('--soundfont <sf2>', 'General MIDI soundfont for the audio')
     .option('--out <dir>', 'output directory', 'out')
     .option('--allow-copies', 'keep an accompaniment that shares 4 bars or more with a training piece (default: sample it again, up to 4 takes)')
+    .option('--score', 'also engrave the score: piece.musicxml and score.png (its first page)')
     .option('--json', 'print one JSON document {midi, audio, image, …, sample_seed, melody_kept}')
     .action(
       withFlagNames(COMPOSE_FLAGS, async (flags: Parameters<typeof composeInput>[0]) => {
@@ -57,6 +58,7 @@ export function register(program: Command): void {
         );
         console.log(`  ${summary.midi}\n  ${summary.audio}\n  ${summary.image}`);
         console.log(originalityLine(summary));
+        if (summary.musicxml && summary.scorePng) console.log(`  ${summary.musicxml}\n  ${summary.scorePng}`);
       }),
     );
 }

@@ -100,7 +100,7 @@ describe('piece embed', () => {
     expect(pieceEmbed(takeB).title).toBe('Piece #13 — take B');
     const row = pieceButtons(13, 'B').toJSON();
     expect(row.components.map((c) => ('label' in c ? c.label : ''))).toEqual(['Play B', 'Variation of B', 'Continue B', 'Re-roll B', 'Score B']);
-    expect(row.components.map((c) => ('custom_id' in c ? parsePieceButtonId(c.custom_id)?.pieceId : undefined))).toEqual([13, 13, 13, 13]);
+    expect(row.components.map((c) => ('custom_id' in c ? parsePieceButtonId(c.custom_id)?.pieceId : undefined))).toEqual([13, 13, 13, 13, 13]);
   });
 });
 

@@ -4,6 +4,7 @@
  * the mistake). The validation itself is the use case's; the bot only words the fields its way.
  */
 import { checkComposeInput as checkInput, composeInputSchema } from '../../app/compose.js';
+import type { ComposeRequestInput } from '../../app/lineage.js';
 import { formatBytes, resolveMidiLimits } from '../../midi/limits.js';
 import { SeedSyntaxError, seedErrorPointer } from '../../music/seed.js';
 import { InvalidInputError } from '../../util/errors.js';
@@ -70,7 +71,7 @@ export const SLASH_COMPOSE_LIMITS = {
 } as const satisfies Record<string, number | Range>;
 
 /** A JSON-safe compose request: what is stored with a piece and replayed by its buttons. */
-export type ComposeRequestInput = Record<string, string | number | string[]>;
+export type { ComposeRequestInput } from '../../app/lineage.js';
 
 /** Slash values → the compose use case's input (without `midi`, `outDir` and `model`, added per job). */
 export function composeInputFromSlash(values: ComposeSlashValues): ComposeRequestInput {

@@ -21,3 +21,4 @@ export * from './model-versions.js';
 export * from './retrain-runs.js';
 export type { JsonObject, JsonValue } from './encoding.js';
 export * from './pending-jobs.js';
+export * from './gallery.js';

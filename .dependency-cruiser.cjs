@@ -71,7 +71,7 @@ module.exports = {
     layer('train', ['music', 'model', 'datasets', 'jobs', 'util', 'config']),
     layer('feedback', ['music', 'midi', 'model', 'render', 'datasets', 'compose', 'train', 'db', 'jobs', 'util', 'config']),
     layer('app', ['music', 'midi', 'model', 'render', 'datasets', 'compose', 'train', 'feedback', 'db', 'jobs', 'util', 'config']),
-    layer('web', ['app', 'music', 'midi', 'compose', 'db', 'jobs', 'util', 'config']),
+    layer('web', ['app', 'music', 'compose', 'db', 'jobs', 'util', 'config']),
     layer('workers', ['app', 'music', 'midi', 'model', 'render', 'datasets', 'compose', 'train', 'feedback', 'db', 'jobs', 'util', 'config']),
     {
       name: 'edge-bot-cli',

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { checkComposeInput, composeInputSchema } from '../app/compose.js';
 import type { ComposeRequestInput } from '../app/lineage.js';
+import { parseKey } from '../music/key.js';
 import { SeedSyntaxError } from '../music/seed.js';
 import { InvalidInputError, type FieldNamer } from '../util/errors.js';
 
@@ -114,6 +115,15 @@ export async function composeInputFromForm(body: unknown): Promise<ComposeReques
     throw new FormError({ ...(field ? { field } : {}), message: field ? `${field}: ${issue.message}` : issue.message });
   }
   const input = inputOf(parsed.data);
+  // The use case refuses an unknown key without naming the field; the form marks it.
+  if (typeof input.key === 'string') {
+    try {
+      parseKey(input.key);
+    } catch (error) {
+      if (error instanceof InvalidInputError) throw new FormError({ field: 'key', message: error.message });
+      throw error;
+    }
+  }
   try {
     await checkComposeInput(input);
   } catch (error) {

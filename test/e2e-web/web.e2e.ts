@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_GUILD, DiscordSimulator, MessageFlags, type SimMessage } from '../sim/index.js';
 import { removeDir, startTestBot, type TestBot } from '../bot/support/test-bot.js';
 
@@ -65,6 +65,16 @@ function inPage<T>(page: Page, expression: string): Promise<T> {
   return page.evaluate(expression) as Promise<T>;
 }
 
+/** Errors the page reported (script errors, CSP refusals, failed loads): there must be none. */
+function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(String(error)));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !/status of 4\d\d/.test(message.text())) errors.push(message.text());
+  });
+  return errors;
+}
+
 async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
@@ -110,10 +120,12 @@ describe('the web pages in chromium', () => {
   describe('the playground of `rhythmix web`', () => {
     let web: { child: ChildProcess; url: string };
     let page: Page;
+    let errors: string[];
 
     beforeAll(async () => {
       web = await startCliWeb(dir);
       page = await browser.newPage();
+      errors = watchErrors(page);
       await page.setViewport({ width: 1100, height: 900 });
     });
 
@@ -121,6 +133,9 @@ describe('the web pages in chromium', () => {
       web?.child.kill('SIGTERM');
       await page?.close();
     });
+
+    // The CSP allows no inline script: a page that needed one would report it here.
+    afterEach(() => expect(errors).toEqual([]));
 
     it('listens on 127.0.0.1 and marks a bad seed as it is typed', SLOW, async () => {
       expect(new URL(web.url).hostname).toBe('127.0.0.1');
@@ -198,6 +213,7 @@ describe('the web pages in chromium', () => {
     let test: TestBot;
     let base: string;
     let page: Page;
+    let errors: string[];
 
     beforeAll(async () => {
       sim = await DiscordSimulator.start({ guilds: [DEFAULT_GUILD, { name: 'Quiet Corner', textChannels: ['general'], members: ['dave'] }] });
@@ -206,8 +222,11 @@ describe('the web pages in chromium', () => {
       base = `http://127.0.0.1:${port}`;
       await sim.waitForCommands(['compose', 'gallery']);
       page = await browser.newPage();
+      errors = watchErrors(page);
       await page.setViewport({ width: 1200, height: 1000 });
     });
+
+    afterEach(() => expect(errors).toEqual([]));
 
     afterAll(async () => {
       await page?.close();
@@ -282,7 +301,13 @@ describe('the web pages in chromium', () => {
           const player = document.querySelector('#chain-player');
           player.defaultPlaybackRate = 4;
           window.played = [];
-          player.addEventListener('playing', () => window.played.push(new URL(player.currentSrc).pathname));
+          window.ends = 0;
+          // 'playing' comes again after a stall (a busy machine): a piece counts once in a row.
+          player.addEventListener('playing', () => {
+            const path = new URL(player.currentSrc).pathname;
+            if (window.played.at(-1) !== path) window.played.push(path);
+          });
+          player.addEventListener('ended', () => window.ends++);
         })()`,
       );
       await tabTo(page, '#chain-play');
@@ -290,6 +315,7 @@ describe('the web pages in chromium', () => {
       await page.waitForFunction(`document.querySelector('#chain-text')?.textContent?.startsWith('Played the chain')`, { timeout: 60_000 });
       const played = await inPage(page, 'window.played');
       expect(played).toEqual([rootId, variationId, continuationId].map((id) => `/pieces/${id}/audio.ogg`));
+      expect(await inPage(page, 'window.ends')).toBe(3);
       await screenshot(page, 'gallery-lineage');
     });
 

@@ -23,6 +23,7 @@ export interface PublicPiece {
   readonly audio: string | null;
   readonly image: string | null;
   readonly midi: string | null;
+  // Sheet music (score.png / MusicXML), once pieces have it: its URL goes here, served like the others.
 }
 
 export interface PublicLineageNode {

@@ -46,6 +46,8 @@ const integration = [
   'test/datasets/roundtrip.test.ts',
   'test/midi/tonejs-parity.test.ts',
   'test/train/evaluate.test.ts',
+  // The built web pages (dist/web/public) and a PostgreSQL server.
+  'test/web/server.test.ts',
 ];
 
 export default defineConfig({

@@ -25,6 +25,7 @@ import { BotLifecycle } from './lifecycle.js';
 import { leftoverJobs, recoverInterruptedJobs, removeStrayWorkFolders } from './compose/recovery.js';
 import { startRetention } from './retention.js';
 import { processShards, runsOncePerBot } from './shard.js';
+import { startWebServer, type RunningWebServer } from '../web/server.js';
 
 export const DEFAULT_PIECES_DIR = 'data/pieces';
 /** How long a stop waits, after the jobs ended, for their users to be told. */
@@ -148,11 +149,14 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
 
   // Set once ready; a stop before that has no retention timer to end.
   let stopRetention: (() => Promise<void>) | undefined = undefined;
+  // WEB_PORT: the web gallery and playground, on this bot's queue and workers (set once ready).
+  let web: RunningWebServer | undefined;
   let stopped: Promise<void> | undefined;
   const stop = ({ graceMs = 0 }: { readonly graceMs?: number } = {}) =>
     (stopped ??= (async () => {
       // The router stays attached while jobs drain: new composes get the "restarting" answer.
       lifecycle.beginStop();
+      await web?.close().catch((error: unknown) => logger.warn({ err: error }, 'could not stop the web server cleanly'));
       ratings.stop();
       stopHealthLog();
       await stopRetention?.();
@@ -185,6 +189,28 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   announceNewVersions(feedback, client, config.announceChannelId, logger);
   // With shards, every process serves commands and ratings; the retrain schedule runs once, on shard 0.
   feedback.start({ schedule: runsOncePerBot(client) });
+  // One web server per bot: with shards, shard 0's process serves it.
+  if (config.web.port !== undefined && runsOncePerBot(client)) {
+    try {
+      const { port, host, trustProxy } = config.web;
+      web = await startWebServer({
+        prisma: db.prisma,
+        queue,
+        composeWorkers,
+        piecesDir: context.piecesDir,
+        model: config.model,
+        ratingWeights: config.ratingWeights,
+        logger,
+        trustProxy,
+        host,
+        port,
+      });
+      logger.info({ url: web.url }, 'web gallery and playground ready');
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+  }
   logger.info(
     { user: client.user?.tag, guilds: client.guilds.cache.size, shards: processShards(client)?.ids, database: db.location, pieces: context.piecesDir },
     'bot ready',

@@ -13,6 +13,8 @@ export {
   botEnvSchema,
   cliEnvSchema,
   defaultConcurrency,
+  DEFAULT_WEB_HOST,
+  DEFAULT_WEB_PORT,
   ENVIRONMENT_VARIABLES,
   LOG_LEVELS,
   SECRET_VARIABLES,

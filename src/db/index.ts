@@ -22,3 +22,4 @@ export * from './retrain-runs.js';
 export type { JsonObject, JsonValue } from './encoding.js';
 export * from './pending-jobs.js';
 export * from './takes.js';
+export * from './gallery.js';

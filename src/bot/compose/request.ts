@@ -5,6 +5,7 @@
  */
 import { checkComposeInput as checkInput, composeInputSchema } from '../../app/compose.js';
 import { METER_NAMES } from '../../compose/options.js';
+import type { ComposeRequestInput } from '../../app/lineage.js';
 import { formatBytes, resolveMidiLimits } from '../../midi/limits.js';
 import { SeedSyntaxError, seedErrorPointer } from '../../music/seed.js';
 import { InvalidInputError } from '../../util/errors.js';
@@ -85,7 +86,7 @@ export const SLASH_METERS = ['4/4', '3/4', '2/4', '6/8', '9/8', '12/8', '2/2', '
 for (const meter of SLASH_METERS) if (!METER_NAMES.includes(meter)) throw new Error(`/compose offers meter ${meter}, which the compose schema does not take`);
 
 /** A JSON-safe compose request: what is stored with a piece and replayed by its buttons. */
-export type ComposeRequestInput = Record<string, string | number | boolean | string[]>;
+export type { ComposeRequestInput } from '../../app/lineage.js';
 
 /** Slash values → the compose use case's input (without `midi`, `outDir` and `model`, added per job). */
 export function composeInputFromSlash(values: ComposeSlashValues): ComposeRequestInput {

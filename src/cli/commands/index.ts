@@ -14,6 +14,7 @@ import * as retrain from './retrain.js';
 import * as train from './train.js';
 import * as render from './render.js';
 import * as report from './report.js';
+import * as web from './web.js';
 
 /** One line per subcommand module; each exports `register(program)`. */
 const modules: ReadonlyArray<{ register(program: Command): void }> = [
@@ -33,6 +34,7 @@ const modules: ReadonlyArray<{ register(program: Command): void }> = [
   train,
   bot,
   deployCommands,
+  web,
 ];
 
 export function registerCommands(program: Command): void {

@@ -89,11 +89,16 @@ async function composeJob(
     // Chosen before the child starts, so the job's options name the exact take; the summary echoes it for the row.
     const samplingSeed = typeof request.input.samplingSeed === 'number' ? request.input.samplingSeed : randomSamplingSeed();
     const options = { ...request.input, samplingSeed, ...(midiPath ? { midi: midiPath } : {}), outDir: workDir, ...(model ? { model } : {}) };
-    const output = await runCompose(context.composeWorkers, { options, ...(request.useCase ? { useCase: request.useCase } : {}) } satisfies ComposeChildInput, {
-      onProgress: (progress) => job.progress(progress),
+    const input = { options, ...(request.useCase ? { useCase: request.useCase } : {}) } satisfies ComposeChildInput;
+    const callOptions = {
+      onProgress: (progress: ComposeProgress) => job.progress(progress),
       signal: job.signal,
       ...(job.timeoutMs !== undefined ? { timeoutMs: job.timeoutMs } : {}),
-    });
+    };
+    // With REDIS_URL a `rhythmix worker` runs it (BullMQ, keyed by the queue's job id); else a local warm worker.
+    const output = context.remoteCompose
+      ? await context.remoteCompose.run(job.id, input, callOptions)
+      : await runCompose(context.composeWorkers, input, callOptions);
     return { workDir, output, hasMidiSeed: midiPath !== undefined };
   } catch (error) {
     await rm(workDir, { recursive: true, force: true });
@@ -239,7 +244,7 @@ async function composeFlow(context: BotContext, interaction: ComposeInteraction,
   let handle;
   let pending: PendingJobRecord | undefined;
   try {
-    handle = context.queue.submit<JobOutcome, ComposeProgress>({
+    handle = await context.queue.submit<JobOutcome, ComposeProgress>({
       kind: 'compose',
       userId: interaction.user.id,
       ...(interaction.guildId ? { guildId: interaction.guildId } : {}),

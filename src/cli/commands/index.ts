@@ -14,6 +14,7 @@ import * as retrain from './retrain.js';
 import * as train from './train.js';
 import * as render from './render.js';
 import * as report from './report.js';
+import * as worker from './worker.js';
 
 /** One line per subcommand module; each exports `register(program)`. */
 const modules: ReadonlyArray<{ register(program: Command): void }> = [
@@ -32,6 +33,7 @@ const modules: ReadonlyArray<{ register(program: Command): void }> = [
   feedback,
   train,
   bot,
+  worker,
   deployCommands,
 ];
 

@@ -70,13 +70,13 @@ export async function fetchModel(redis: Redis, name: string, cacheDir: string): 
 }
 
 /**
- * The folder a job's model resolves to on this worker: the named version (or, unnamed, the store's
+ * The version a job uses and the folder it resolves to on this worker: the named version (or, unnamed, the store's
  * current one) fetched from the store; otherwise the name as given (this machine's own registry or
  * RHYTHMIX_MODEL), or undefined for the default.
  */
-export async function modelForWorkerJob(redis: Redis, named: string | undefined, cacheDir: string): Promise<string | undefined> {
+export async function modelForWorkerJob(redis: Redis, named: string | undefined, cacheDir: string): Promise<{ name: string; dir: string } | undefined> {
   const name = named ?? (await storeCurrent(redis)) ?? undefined;
   if (name === undefined) return undefined;
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) return name;
-  return (await fetchModel(redis, name, cacheDir)) ?? name;
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) return { name, dir: name };
+  return { name, dir: (await fetchModel(redis, name, cacheDir)) ?? name };
 }

@@ -10,6 +10,11 @@ export const RETRAIN_QUEUE = 'rhythmix-retrain';
 
 const PREFIX = 'rhythmix:';
 
+/** A compose's BullMQ job id from its admission id (BullMQ refuses ids that are whole numbers). */
+export const composeJobId = (id: number | string): string => `compose-${id}`;
+/** The admission id (limits, positions, result) of a compose's BullMQ job. */
+export const admissionId = (jobId: string): string => jobId.replace(/^compose-/, '');
+
 export const KEYS = {
   /** Job ids, one counter for all bot processes. */
   sequence: `${PREFIX}seq`,

@@ -15,7 +15,7 @@ import type { CallOptions } from '../jobs/launch.js';
 import { RhythmixError } from '../util/errors.js';
 import type { ComposeChildInput, ComposeChildOutput } from '../workers/compose-worker.js';
 import type { ClusterClient } from './client.js';
-import { CHANNELS } from './redis.js';
+import { CHANNELS, composeJobId, KEYS } from './redis.js';
 import { readResult } from './results.js';
 
 /** What a compose job carries on Redis: plain data, the seed's bytes instead of its path. */
@@ -50,7 +50,7 @@ export class RemoteComposer {
     };
     if (options.signal?.aborted) throw new JobCancelledError();
     await this.cluster.composeQueue.add('compose', data, {
-      jobId: id,
+      jobId: composeJobId(id),
       attempts: 1,
       removeOnComplete: { age: 3600, count: 1000 },
       removeOnFail: { age: 24 * 3600, count: 1000 },
@@ -77,18 +77,18 @@ export class RemoteComposer {
           return;
         }
         // No answer: BullMQ itself may have failed it (its worker died once too often).
-        const job = await Job.fromId(this.cluster.composeQueue, id);
+        const job = await Job.fromId(this.cluster.composeQueue, composeJobId(id));
         const state = job ? await job.getState() : 'unknown';
-        if (state === 'failed' && !(await this.cluster.redis.exists(`rhythmix:result:${id}`))) {
+        if (state === 'failed' && !(await this.cluster.redis.exists(KEYS.result(id)))) {
           end(() => reject(new WorkerCrashedError(`the compose could not be finished: ${job?.failedReason ?? 'its worker was lost'}`)));
         }
       };
       const tryCheck = (): void => void check().catch(() => undefined);
       cleanups.push(this.cluster.on(CHANNELS.done, (doneId) => doneId === id && tryCheck()));
       const onProgress = ({ jobId, data }: { jobId: string; data: unknown }): void => {
-        if (jobId === id && !over) options.onProgress?.(data as ComposeProgress);
+        if (jobId === composeJobId(id) && !over) options.onProgress?.(data as ComposeProgress);
       };
-      const onFailed = ({ jobId }: { jobId: string }): void => (jobId === id ? tryCheck() : undefined);
+      const onFailed = ({ jobId }: { jobId: string }): void => (jobId === composeJobId(id) ? tryCheck() : undefined);
       this.cluster.composeEvents.on('progress', onProgress);
       this.cluster.composeEvents.on('failed', onFailed);
       cleanups.push(() => {
@@ -99,7 +99,7 @@ export class RemoteComposer {
       cleanups.push(() => clearInterval(timer));
       const onAbort = (): void => {
         // Waiting: removed; running: its worker is told to stop (it answers nobody: the bot already has).
-        void this.cluster.composeQueue.remove(id).catch(() => undefined);
+        void this.cluster.composeQueue.remove(composeJobId(id)).catch(() => undefined);
         void this.cluster.redis.publish(CHANNELS.cancel, id).catch(() => undefined);
         end(() => reject(new JobCancelledError()));
       };

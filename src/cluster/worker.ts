@@ -23,7 +23,7 @@ import type { Logger } from '../util/logger.js';
 import type { ComposeChildOutput } from '../workers/compose-worker.js';
 import { markEnded, markStarted } from './admission.js';
 import { modelForWorkerJob, publishModel, setStoreCurrent } from './model-store.js';
-import { bullConnection, CHANNELS, COMPOSE_QUEUE, connectRedis, RETRAIN_QUEUE } from './redis.js';
+import { admissionId, bullConnection, CHANNELS, COMPOSE_QUEUE, connectRedis, RETRAIN_QUEUE } from './redis.js';
 import type { ComposeJobData, ComposeJobValue } from './remote-compose.js';
 import type { RetrainJobData } from './remote-retrain.js';
 import { storeFailure, storeResult } from './results.js';
@@ -82,7 +82,7 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
   }).start();
 
   const compose = async (job: Job<ComposeJobData>): Promise<{ stored: boolean }> => {
-    const id = job.id!;
+    const id = admissionId(job.id!);
     if (!(await markStarted(redis, id))) {
       logger.info({ job: id }, 'compose cancelled before it started');
       return { stored: false };
@@ -99,8 +99,8 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
         options_.midi = seed;
       }
       const model = await modelForWorkerJob(redis, typeof options_.model === 'string' ? options_.model : undefined, options.cacheDir);
-      if (model !== undefined) options_.model = model;
-      const output = await pool.call<ComposeChildOutput, ComposeProgress>(
+      if (model !== undefined) options_.model = model.dir;
+      const composed = await pool.call<ComposeChildOutput, ComposeProgress>(
         { ...job.data.input, options: options_ },
         {
           onProgress: throttled((progress) => job.updateProgress(progress as object)),
@@ -108,6 +108,8 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
           ...(job.data.timeoutMs !== undefined ? { timeoutMs: job.data.timeoutMs } : {}),
         },
       );
+      // The piece records the version, not where this worker keeps its files.
+      const output = model && composed.summary.model === model.dir ? { ...composed, summary: { ...composed.summary, model: model.name } } : composed;
       const stored = await storeResult(redis, id, { output, outDir: dir } satisfies ComposeJobValue, dir);
       await markEnded(redis, id, Date.now() - started);
       logger.info({ job: id, ms: Date.now() - started, model: output.summary.model, stored }, 'compose done');

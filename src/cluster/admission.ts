@@ -37,6 +37,7 @@ local id = redis.call('INCR', KEYS[4])
 redis.call('HSET', KEYS[1], id, user .. '\\t' .. guild .. '\\t' .. ARGV[3])
 redis.call('ZADD', KEYS[2], id, id)
 local queued = redis.call('ZCARD', KEYS[2])
+redis.call('PUBLISH', ARGV[7], 'admit:' .. id)
 return {'ok', id, redis.call('ZRANK', KEYS[2], id) + 1, queued}
 `;
 
@@ -80,6 +81,7 @@ export async function admit(
     limits.perUser,
     limits.perGuild,
     limits.maxQueued,
+    CHANNELS.changed,
   )) as Array<string | number>;
   const [verdict, ...rest] = reply;
   const numbers = rest.map(Number);

@@ -18,6 +18,9 @@ export interface RedisJobQueueOptions extends AdmissionLimits {
   readonly initialEstimateMs?: number;
 }
 
+/** How often waiting jobs' positions are re-read without an event. */
+const RESYNC_MS = 3000;
+
 interface Job {
   readonly id: number;
   readonly spec: JobSpec<unknown, unknown>;
@@ -31,15 +34,19 @@ interface Job {
 export class RedisJobQueue implements WorkQueue {
   private readonly jobs = new Map<number, Job>();
   private closed = false;
-  private refresh: Promise<void> | undefined;
+  private refresh: { readonly since: number } | undefined;
   private refreshAgain = false;
   private readonly unsubscribe: () => void;
+  private readonly resync: NodeJS.Timeout;
 
   constructor(
     private readonly cluster: ClusterClient,
     private readonly options: RedisJobQueueOptions,
   ) {
     this.unsubscribe = cluster.on(CHANNELS.changed, (message) => this.changed(message));
+    // Pub/sub drops messages while a connection is down (a Redis restart): positions are also re-read now and then.
+    this.resync = setInterval(() => this.refreshPositions(), RESYNC_MS);
+    this.resync.unref();
   }
 
   get accepting(): boolean {
@@ -126,6 +133,7 @@ export class RedisJobQueue implements WorkQueue {
 
   async close(): Promise<void> {
     await this.drain(0);
+    clearInterval(this.resync);
     this.unsubscribe();
   }
 
@@ -162,7 +170,7 @@ export class RedisJobQueue implements WorkQueue {
     }
   }
 
-  /** A job started or ended somewhere: ours says "running"; waiting ones learn their new place. */
+  /** A job was admitted, started or ended somewhere: ours says "running"; waiting ones learn their new place. */
   private changed(message: string): void {
     const [event, rawId] = message.split(':');
     const job = this.jobs.get(Number(rawId));
@@ -174,13 +182,15 @@ export class RedisJobQueue implements WorkQueue {
     this.refreshPositions();
   }
 
-  /** One snapshot at a time; changes meanwhile ask for one more. */
+  /** One snapshot at a time; changes meanwhile ask for one more (a snapshot stuck on a lost connection is not waited for). */
   private refreshPositions(): void {
-    if (this.refresh) {
+    if (this.refresh && Date.now() - this.refresh.since < RESYNC_MS) {
       this.refreshAgain = true;
       return;
     }
-    this.refresh = (async () => {
+    const current = { since: Date.now() };
+    this.refresh = current;
+    void (async () => {
       do {
         this.refreshAgain = false;
         const waiting = [...this.jobs.values()].filter((job) => job.state === 'queued');
@@ -189,13 +199,15 @@ export class RedisJobQueue implements WorkQueue {
           this.cluster.redis,
           waiting.map((job) => job.id),
         ).catch(() => undefined);
-        if (!now) break;
+        if (!now || this.refresh !== current) break;
         for (const job of waiting) {
           const position = now.positions.get(job.id);
           if (position !== undefined && job.state === 'queued') this.announce(job, position, now.queued);
         }
       } while (this.refreshAgain);
-    })().finally(() => (this.refresh = undefined));
+    })().finally(() => {
+      if (this.refresh === current) this.refresh = undefined;
+    });
   }
 
   private announce(job: Job, position: number, queued: number): void {

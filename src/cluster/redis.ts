@@ -37,7 +37,7 @@ export const KEYS = {
 } as const;
 
 export const CHANNELS = {
-  /** A job started or ended: bots recompute their waiting jobs' positions. Message: "start|end:<id>". */
+  /** A job was admitted, started or ended: bots recompute their waiting jobs' positions. Message: "admit|start|end:<id>". */
   changed: `${PREFIX}changed`,
   /** A bot cancels a running job (message: its id); the worker running it stops it. */
   cancel: `${PREFIX}cancel`,

@@ -88,6 +88,7 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
       return { stored: false };
     }
     const started = Date.now();
+    logger.info({ job: id, attempt: job.attemptsStarted }, 'compose started');
     const controller = new AbortController();
     running.set(id, controller);
     const dir = await mkdtemp(path.join(tmpdir(), 'rhythmix-job-'));

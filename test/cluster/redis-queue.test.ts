@@ -88,6 +88,9 @@ describe.skipIf(redisUnavailable)('RedisJobQueue', () => {
       { state: 'queued', position: 2, queued: 2 },
       { state: 'queued', position: 3, queued: 3 },
     ]);
+    // Each admission, by either bot, tells the waiting jobs the new length of the one line.
+    await expect.poll(() => updates[0]!.at(-1)).toEqual({ state: 'queued', position: 1, queued: 3 });
+    await expect.poll(() => updates[1]!.at(-1)).toEqual({ state: 'queued', position: 2, queued: 3 });
     // A worker (here: the script a worker runs) takes the first job.
     expect(await markStarted(client.redis, first.id)).toBe(true);
     await expect.poll(() => updates[0]!.at(-1)).toEqual({ state: 'running' });

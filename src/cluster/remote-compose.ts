@@ -15,7 +15,7 @@ import type { CallOptions } from '../jobs/launch.js';
 import { RhythmixError } from '../util/errors.js';
 import type { ComposeChildInput, ComposeChildOutput } from '../workers/compose-worker.js';
 import type { ClusterClient } from './client.js';
-import { CHANNELS, composeJobId, KEYS } from './redis.js';
+import { admissionId, CHANNELS, composeJobId, KEYS } from './redis.js';
 import { readResult } from './results.js';
 
 /** What a compose job carries on Redis: plain data, the seed's bytes instead of its path. */
@@ -35,8 +35,21 @@ export interface ComposeJobValue {
 /** How often a waiting compose also asks Redis directly, in case an event was lost (a Redis restart). */
 const POLL_MS = 2000;
 
+interface Waiter {
+  /** Look for the answer now (it was stored, or BullMQ failed the job). */
+  readonly check: () => void;
+  readonly progress: (value: ComposeProgress) => void;
+}
+
 export class RemoteComposer {
-  constructor(private readonly cluster: ClusterClient) {}
+  /** The jobs this process waits for, by admission id: one set of listeners for all of them. */
+  private readonly waiters = new Map<string, Waiter>();
+
+  constructor(private readonly cluster: ClusterClient) {
+    cluster.on(CHANNELS.done, (id) => this.waiters.get(id)?.check());
+    cluster.composeEvents.on('progress', ({ jobId, data }) => this.waiters.get(admissionId(jobId))?.progress(data as ComposeProgress));
+    cluster.composeEvents.on('failed', ({ jobId }) => this.waiters.get(admissionId(jobId))?.check());
+  }
 
   /** Runs `input` on a worker; its files land in `input.options.outDir` here. */
   async run(jobId: number, input: ComposeChildInput, options: CallOptions<ComposeProgress> = {}): Promise<ComposeChildOutput> {
@@ -84,17 +97,8 @@ export class RemoteComposer {
         }
       };
       const tryCheck = (): void => void check().catch(() => undefined);
-      cleanups.push(this.cluster.on(CHANNELS.done, (doneId) => doneId === id && tryCheck()));
-      const onProgress = ({ jobId, data }: { jobId: string; data: unknown }): void => {
-        if (jobId === composeJobId(id) && !over) options.onProgress?.(data as ComposeProgress);
-      };
-      const onFailed = ({ jobId }: { jobId: string }): void => (jobId === composeJobId(id) ? tryCheck() : undefined);
-      this.cluster.composeEvents.on('progress', onProgress);
-      this.cluster.composeEvents.on('failed', onFailed);
-      cleanups.push(() => {
-        this.cluster.composeEvents.off('progress', onProgress);
-        this.cluster.composeEvents.off('failed', onFailed);
-      });
+      this.waiters.set(id, { check: tryCheck, progress: (value) => !over && options.onProgress?.(value) });
+      cleanups.push(() => this.waiters.delete(id));
       const timer = setInterval(tryCheck, POLL_MS);
       cleanups.push(() => clearInterval(timer));
       const onAbort = (): void => {

@@ -12,7 +12,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Worker, type Job } from 'bullmq';
+import { Queue, Worker, type Job } from 'bullmq';
 import type { ComposeProgress } from '../compose/pipeline.js';
 import { retrainInChild } from '../feedback/retrain-child.js';
 import type { RetrainOutcome, RetrainProgress } from '../feedback/retrain.js';
@@ -42,6 +42,8 @@ export interface ClusterWorkerOptions {
   readonly logger: Logger;
   /** Take retrain jobs too (default true). */
   readonly retrains?: boolean;
+  /** How a retrain runs; default a niced child process (src/feedback/retrain-child.ts). */
+  readonly retrainRunner?: typeof retrainInChild;
 }
 
 export interface RunningClusterWorker {
@@ -130,7 +132,7 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
     const controller = new AbortController();
     running.set(job.id!, controller);
     try {
-      const outcome = await retrainInChild(
+      const outcome = await (options.retrainRunner ?? retrainInChild)(
         { ...job.data, databaseUrl: options.databaseUrl, modelsDir: options.modelsDir },
         { onProgress: throttled<RetrainProgress>((progress) => job.updateProgress(progress)), signal: controller.signal },
       );
@@ -146,6 +148,15 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
     }
   };
 
+  if (options.retrains !== false) {
+    // One retrain at a time in the whole cluster (the bots set it too; whoever starts first).
+    const retrainQueue = new Queue(RETRAIN_QUEUE, { connection: bullConnection(options.redisUrl) });
+    try {
+      await retrainQueue.setGlobalConcurrency(1);
+    } finally {
+      await retrainQueue.close();
+    }
+  }
   const common = { connection: bullConnection(options.redisUrl), lockDuration: options.lockMs, stalledInterval: options.lockMs, maxStalledCount: 1 };
   const workers = [new Worker<ComposeJobData>(COMPOSE_QUEUE, compose, { ...common, concurrency: options.concurrency })];
   if (options.retrains !== false) workers.push(new Worker(RETRAIN_QUEUE, retrain, { ...common, concurrency: 1 }) as unknown as Worker<ComposeJobData>);

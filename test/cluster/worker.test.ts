@@ -4,7 +4,7 @@
  * come back through Redis alone, a new model version in the store is fetched and used from the
  * next job, and a worker killed mid-job leaves the job to another worker — one answer.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import { publishModel, setStoreCurrent } from '../../src/cluster/model-store.js'
 import { RedisJobQueue } from '../../src/cluster/redis-queue.js';
 import { KEYS } from '../../src/cluster/redis.js';
 import { RemoteComposer } from '../../src/cluster/remote-compose.js';
+import { remoteRetrainRunner } from '../../src/cluster/remote-retrain.js';
 import { startClusterWorker, type RunningClusterWorker } from '../../src/cluster/worker.js';
 import type { ComposeProgress } from '../../src/compose/pipeline.js';
 import type { JobUpdate } from '../../src/jobs/queue.js';
@@ -151,5 +152,88 @@ describe.skipIf(redisUnavailable)('rhythmix worker (BullMQ on Redis)', () => {
     expect(updates.filter((u) => u.state === 'done' || u.state === 'failed' || u.state === 'cancelled')).toEqual([{ state: 'done' }]);
     expect(await bot.redis.exists(KEYS.result(handle.id))).toBe(0);
     await expect.poll(() => bot.redis.hlen(KEYS.active)).toBe(0);
+  });
+});
+
+describe.skipIf(redisUnavailable)('retrains on workers (BullMQ on Redis)', () => {
+  let server: RedisServer;
+  let bot: ClusterClient | undefined;
+  const workers: RunningClusterWorker[] = [];
+  const dirs: string[] = [];
+
+  beforeAll(async () => {
+    server = await startRedis();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map((worker) => worker.stop()));
+    await bot?.close();
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('run one at a time across two workers; an accepted version is published to the store and made current', { timeout: 60_000 }, async () => {
+    bot = await ClusterClient.open(server.url);
+    // Nothing set: the workers themselves limit retrains to one at a time in the cluster.
+    await bot.redis.flushall();
+    let running = 0;
+    let mostAtOnce = 0;
+    const ranOn: string[] = [];
+    // Two workers, each with its own models folder; the retrain itself is stubbed: it "trains" by copying a model.
+    for (const name of ['a', 'b']) {
+      const modelsDir = mkdtempSync(path.join(tmpdir(), `rhythmix-models-${name}-`));
+      dirs.push(modelsDir);
+      workers.push(
+        await startClusterWorker({
+          redisUrl: server.url,
+          concurrency: 1,
+          lockMs: 5000,
+          cacheDir: modelsDir,
+          databaseUrl: 'file:./unused.db',
+          modelsDir,
+          logger: createLogger({ level: 'silent', name: `worker-${name}` }),
+          retrainRunner: async (input, { onProgress } = {}) => {
+            running++;
+            mostAtOnce = Math.max(mostAtOnce, running);
+            ranOn.push(name);
+            const version = `v-${input.guildId ?? 'global'}`;
+            cpSync(path.join(MODELS, 'jsb-bench'), path.join(input.modelsDir, version), { recursive: true });
+            onProgress?.({ stage: 'training', epoch: 1, epochs: 1 } as never);
+            await new Promise((resolve) => setTimeout(resolve, 300));
+            running--;
+            return {
+              status: 'accepted',
+              version,
+              parent: 'rhythmix-base',
+              reason: 'better',
+              runId: null,
+              activated: true,
+              ratingsUsed: 3,
+              likedPieces: 2,
+              dislikedPieces: 1,
+              referenceNll: null,
+              parentNll: null,
+              candidateNll: null,
+              trainingSeconds: 0.3,
+            };
+          },
+        }),
+      );
+    }
+    const retrain = remoteRetrainRunner(bot);
+    const request = { databaseUrl: 'file:./bot.db', modelsDir: '/nowhere', weights: [['👍', 1]] as Array<[string, number]> };
+    const outcomes = await Promise.all([
+      retrain(request, {}),
+      retrain({ ...request, guildId: '42' }, {}),
+      retrain({ ...request, guildId: '43' }, {}),
+      retrain({ ...request, guildId: '44' }, {}),
+    ]);
+    expect(outcomes.map((o) => o.version)).toEqual(['v-global', 'v-42', 'v-43', 'v-44']);
+    expect(mostAtOnce).toBe(1);
+    expect(ranOn).toHaveLength(4);
+    // Every accepted version is in the store; only the global one became the store's current version.
+    for (const version of ['v-global', 'v-42', 'v-43', 'v-44']) expect(await bot.redis.hlen(KEYS.model(version))).toBe(4);
+    expect(await bot.redis.get(KEYS.currentModel)).toBe('v-global');
   });
 });

@@ -110,6 +110,35 @@ describe.skipIf(redisUnavailable)('rhythmix worker (BullMQ on Redis)', () => {
     await expect.poll(() => bot.redis.hlen(KEYS.active)).toBe(0);
   });
 
+  it('runs the two takes of one request as two results under one place in the queue', async () => {
+    await openBot();
+    await inProcessWorker();
+    const outDirs = [tempDir('rhythmix-take-a-'), tempDir('rhythmix-take-b-')];
+    const activeBetweenTakes: number[] = [];
+    const handle = await queue.submit<ComposeChildOutput[], ComposeProgress>({
+      kind: 'compose',
+      userId: 'takes-user',
+      guildId: 'guild',
+      run: async (job) => {
+        const outputs: ComposeChildOutput[] = [];
+        for (const [index, name] of ['take-a', 'take-b'].entries()) {
+          const options = { ...SHORT, samplingSeed: SHORT.samplingSeed + index, outDir: outDirs[index] };
+          outputs.push(await composer.run(job.id, { options }, { signal: job.signal }, { name, last: index === 1 }));
+          if (index === 0) activeBetweenTakes.push(await bot.redis.hlen(KEYS.active));
+        }
+        return outputs;
+      },
+    });
+    const [a, b] = await handle.result;
+    // Each take's files land in its own folder, and the takes differ.
+    expect(path.dirname(a!.summary.midi)).toBe(outDirs[0]);
+    expect(path.dirname(b!.summary.midi)).toBe(outDirs[1]);
+    expect(b!.tokens).not.toEqual(a!.tokens);
+    // Take A did not free the request's place: B still ran under it.
+    expect(activeBetweenTakes).toEqual([1]);
+    await expect.poll(() => bot.redis.hlen(KEYS.active)).toBe(0);
+  });
+
   it('fetches a new active model version from the store and uses it from the next job on', async () => {
     await openBot();
     const cache = tempDir('rhythmix-cache-');
@@ -233,7 +262,8 @@ describe.skipIf(redisUnavailable)('retrains on workers (BullMQ on Redis)', () =>
     expect(mostAtOnce).toBe(1);
     expect(ranOn).toHaveLength(4);
     // Every accepted version is in the store; only the global one became the store's current version.
-    for (const version of ['v-global', 'v-42', 'v-43', 'v-44']) expect(await bot.redis.hlen(KEYS.model(version))).toBe(4);
+    const files = readdirSync(path.join(MODELS, 'jsb-bench')).length;
+    for (const version of ['v-global', 'v-42', 'v-43', 'v-44']) expect(await bot.redis.hlen(KEYS.model(version))).toBe(files);
     expect(await bot.redis.get(KEYS.currentModel)).toBe('v-global');
   });
 });

@@ -96,7 +96,7 @@ describe('/compose takes:2 on the simulator', () => {
       const rerollRow = await pieceOf(rerolled);
       expect(rerollRow).toMatchObject({ kind: 'reroll', parentId: b.id, seed: 'C4q E4q G4h', bars: 3 });
       expect((rerolled.embeds[0] as Embed).title).toBe(`Piece #${rerollRow.id} — re-roll of #${b.id}`);
-      expect(buttonsOf(rerolled).map((x) => x.label)).toEqual(['Play', 'Variation', 'Continue', 'Re-roll']);
+      expect(buttonsOf(rerolled).map((x) => x.label)).toEqual(['Play', 'Variation', 'Continue', 'Re-roll', 'Score']);
       expect(reroll.followUps().filter(isResult)).toHaveLength(0);
       expect(await prisma().takePair.count()).toBe(1);
 

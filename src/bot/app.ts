@@ -98,7 +98,11 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   const { config } = options;
   const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'rhythmix-bot', secrets: [config.discordToken] });
   const db: OpenedDatabase = await openDatabase(config.databaseUrl);
-  const queue = new JobQueue(config.queue);
+  const queue = new JobQueue({
+    ...config.queue,
+    // Each "try again in N s" beside when the request would really have been accepted (the soak reads these).
+    onRetryHint: ({ limit, hintMs, actualMs }) => logger.info({ limit, hint_ms: Math.round(hintMs), actual_ms: Math.round(actualMs) }, 'retry hint'),
+  });
   let composeWorkers;
   try {
     // Started now, so the first composes find the model loaded.
@@ -139,7 +143,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   const router = createRouter(context, commands);
   router.attach();
   const ratings = attachRatingListeners(context);
-  const stopHealthLog = startHealthLog(logger, config.healthLogMs);
+  const stopHealthLog = startHealthLog(logger, config.healthLogMs, () => queue.stats());
   client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
   client.on(Events.Warn, (message) => logger.warn({ message }, 'discord client warning'));
   client.on(Events.ShardDisconnect, (event) => logger.warn({ code: event.code }, 'gateway disconnected'));

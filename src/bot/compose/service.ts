@@ -28,7 +28,7 @@ import { checkMidiBytes } from './request.js';
 import { runCompose } from './workers.js';
 import { interruptedReply, RESTARTING_TEXT } from './interrupted.js';
 import { PendingJobRecord } from './pending.js';
-import { WORK_DIR_PREFIX, type ComposeInteraction, type ComposeJobRequest, type MidiSource } from './job-request.js';
+import { composeJobSize, WORK_DIR_PREFIX, type ComposeInteraction, type ComposeJobRequest, type MidiSource } from './job-request.js';
 
 export { WORK_DIR_PREFIX, type ComposeInteraction, type ComposeJobRequest, type MidiSource } from './job-request.js';
 import { quoteInput } from '../../util/text.js';
@@ -240,7 +240,8 @@ async function composeFlow(context: BotContext, interaction: ComposeInteraction,
   let pending: PendingJobRecord | undefined;
   try {
     handle = context.queue.submit<JobOutcome, ComposeProgress>({
-      kind: 'compose',
+      kind: request.useCase ?? 'compose',
+      size: composeJobSize(request),
       userId: interaction.user.id,
       ...(interaction.guildId ? { guildId: interaction.guildId } : {}),
       // The job may start inside submit(); by the time it has a work folder the record exists.

@@ -126,7 +126,11 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     db,
     queue,
     ...(composeWorkers ? { composeWorkers } : {}),
-    players: createPlayerRegistry(logger, { ...config.voice, healthIntervalMs: config.healthLogMs, onPlaybackStopped: announcePlaybackStopped(client, logger) }),
+    players: createPlayerRegistry(logger, {
+      ...config.voice,
+      healthIntervalMs: config.healthLogMs,
+      onPlaybackStopped: announcePlaybackStopped(client, logger),
+    }),
     piecesDir: piecesDirectory(options.piecesDir),
     feedback,
     lifecycle: new BotLifecycle(),

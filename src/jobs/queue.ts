@@ -220,7 +220,9 @@ export class JobQueue {
     const retryAfterMs = Math.max(...refusals.map(({ blocking }) => firstEnd(blocking)));
     const hintMs = Number.isFinite(retryAfterMs) ? retryAfterMs : this.estimateMs();
     const first = refusals[0]!;
-    this.hints.watch(first.limit, hintMs, () => this.reachedLimits(spec).length === 0);
+    // Only the ids: a watched refusal must not keep the refused job's closures alive.
+    const who = { userId: spec.userId, guildId: spec.guildId };
+    this.hints.watch(first.limit, hintMs, () => this.reachedLimits(who).length === 0);
     throw new QueueFullError(first.limit, first.detail, hintMs);
   }
 

@@ -61,6 +61,11 @@ export interface SoakReport {
   voice_packets: number;
   warmup_minutes: number;
   /** The burst: composes sent at once, the most seen waiting, and the worst voice gap while they were queued or running. */
+  /**
+   * The growth from a minute after the burst to the end: the burst raises the high-water mark
+   * (33 jobs' state at once), which a slope across it counts as growth. 0 without a burst.
+   */
+  rss_growth_mb_per_hour_after_burst: number;
   burst_requests: number;
   burst_max_queued: number;
   burst_seconds: number;
@@ -359,6 +364,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       reactions: report.reactions,
       voice_packets: packets.length,
       warmup_minutes: round1(warmupMs / 60_000),
+      rss_growth_mb_per_hour_after_burst: burstFromStart
+        ? round1(slope(samples.filter((s) => s.atMs >= Math.max(warmupMs, burstFromStart.to + 60_000)).map((s) => [s.atMs, s.rssMb] as const)) * 3_600_000)
+        : 0,
       burst_requests: burst?.requests ?? 0,
       burst_max_queued: burstFromStart
         ? Math.max(refusedAtQueued, ...health.filter((h) => h.atMs >= burstFromStart.from && h.atMs <= burstFromStart.to + 5_000).map((h) => h.queued))

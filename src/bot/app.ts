@@ -116,7 +116,13 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     await db.close();
     throw error;
   }
-  const queue: WorkQueue = cluster ? new RedisJobQueue(cluster, config.queue) : new JobQueue(config.queue);
+  const queue: WorkQueue = cluster
+    ? new RedisJobQueue(cluster, config.queue)
+    : new JobQueue({
+        ...config.queue,
+        // Each "try again in N s" beside when the request would really have been accepted (the soak reads these).
+        onRetryHint: ({ limit, hintMs, actualMs }) => logger.info({ limit, hint_ms: Math.round(hintMs), actual_ms: Math.round(actualMs) }, 'retry hint'),
+      });
   const client = createClient({ apiUrl: options.apiUrl ?? discordApiUrl() });
   const feedback = new FeedbackService({
     db,
@@ -144,7 +150,11 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     queue,
     ...(composeWorkers ? { composeWorkers } : {}),
     ...(cluster ? { remoteCompose: new RemoteComposer(cluster) } : {}),
-    players: createPlayerRegistry(logger, { ...config.voice, onPlaybackStopped: announcePlaybackStopped(client, logger) }),
+    players: createPlayerRegistry(logger, {
+      ...config.voice,
+      healthIntervalMs: config.healthLogMs,
+      onPlaybackStopped: announcePlaybackStopped(client, logger),
+    }),
     piecesDir: piecesDirectory(options.piecesDir),
     feedback,
     lifecycle: new BotLifecycle(),
@@ -161,7 +171,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   const router = createRouter(context, commands);
   router.attach();
   const ratings = attachRatingListeners(context);
-  const stopHealthLog = startHealthLog(logger, config.healthLogMs);
+  const stopHealthLog = startHealthLog(logger, config.healthLogMs, queue instanceof JobQueue ? () => queue.stats() : undefined);
   client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
   client.on(Events.Warn, (message) => logger.warn({ message }, 'discord client warning'));
   client.on(Events.ShardDisconnect, (event) => logger.warn({ code: event.code }, 'gateway disconnected'));

@@ -10,6 +10,8 @@ export {
   type QueueStats,
   type WorkQueue,
 } from './queue.js';
+export { DurationEstimate, type DurationEstimateOptions } from './duration-estimate.js';
+export { type RetryHintOutcome } from './retry-hints.js';
 export { launch, runJob, LaunchedEntry, type CallOptions, type Isolation, type LaunchOptions } from './launch.js';
 export { WorkerPool, type WorkerPoolOptions } from './worker-pool.js';
 export { deserializeError, serializeError, type Envelope, type ErrorClasses, type SerializedError } from './envelope.js';

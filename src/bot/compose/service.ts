@@ -34,7 +34,7 @@ import { runCompose } from './workers.js';
 import { scoreAttachedToResult, scoreAttachments, scoreParameters } from './score.js';
 import { interruptedReply, RESTARTING_TEXT } from './interrupted.js';
 import { PendingJobRecord } from './pending.js';
-import { WORK_DIR_PREFIX, type ComposeInteraction, type ComposeJobRequest, type MidiSource } from './job-request.js';
+import { composeJobSize, WORK_DIR_PREFIX, type ComposeInteraction, type ComposeJobRequest, type MidiSource } from './job-request.js';
 
 export { WORK_DIR_PREFIX, type ComposeInteraction, type ComposeJobRequest, type MidiSource } from './job-request.js';
 import { quoteInput } from '../../util/text.js';
@@ -320,7 +320,8 @@ async function composeFlow(context: BotContext, interaction: ComposeInteraction,
   try {
     const view = new ComposeProgressView(takesOf(request));
     handle = await context.queue.submit<JobOutcome, TakeProgress>({
-      kind: 'compose',
+      kind: request.useCase ?? 'compose',
+      size: composeJobSize(request),
       userId: interaction.user.id,
       ...(interaction.guildId ? { guildId: interaction.guildId } : {}),
       // The job may start inside submit(); by the time it has a work folder the record exists.

@@ -61,8 +61,8 @@ describe('/compose takes:2 on the simulator', () => {
       const [a, b] = [await pieceOf(messageA), await pieceOf(messageB)];
       expect((messageA.embeds[0] as Embed).title).toBe(`Piece #${a.id} — take A (take B: #${b.id})`);
       expect((messageB.embeds[0] as Embed).title).toBe(`Piece #${b.id} — take B (take A: #${a.id})`);
-      expect(buttonsOf(messageA).map((x) => x.label)).toEqual(['Play A', 'Variation of A', 'Continue A', 'Re-roll A']);
-      expect(buttonsOf(messageB).map((x) => x.label)).toEqual(['Play B', 'Variation of B', 'Continue B', 'Re-roll B']);
+      expect(buttonsOf(messageA).map((x) => x.label)).toEqual(['Play A', 'Variation of A', 'Continue A', 'Re-roll A', 'Score A']);
+      expect(buttonsOf(messageB).map((x) => x.label)).toEqual(['Play B', 'Variation of B', 'Continue B', 'Re-roll B', 'Score B']);
       expect(buttonsOf(messageB).map((x) => x.custom_id)).toContain(`piece:reroll:${b.id}`);
 
       // Two takes of the same request: same settings and seed notes, sampling seeds N and N+1, other notes.
@@ -96,7 +96,7 @@ describe('/compose takes:2 on the simulator', () => {
       const rerollRow = await pieceOf(rerolled);
       expect(rerollRow).toMatchObject({ kind: 'reroll', parentId: b.id, seed: 'C4q E4q G4h', bars: 3 });
       expect((rerolled.embeds[0] as Embed).title).toBe(`Piece #${rerollRow.id} — re-roll of #${b.id}`);
-      expect(buttonsOf(rerolled).map((x) => x.label)).toEqual(['Play', 'Variation', 'Continue', 'Re-roll']);
+      expect(buttonsOf(rerolled).map((x) => x.label)).toEqual(['Play', 'Variation', 'Continue', 'Re-roll', 'Score']);
       expect(reroll.followUps().filter(isResult)).toHaveLength(0);
       expect(await prisma().takePair.count()).toBe(1);
 

@@ -96,6 +96,11 @@ async function tabTo(page: Page, selector: string, max = 80): Promise<void> {
 
 const text = (page: Page, selector: string) => inPage<string>(page, `document.querySelector(${JSON.stringify(selector)})?.textContent ?? ''`);
 const count = (page: Page, selector: string) => inPage<number>(page, `document.querySelectorAll(${JSON.stringify(selector)}).length`);
+/** An image's natural width once it has finished loading (0: it failed to load). */
+async function loadedWidth(page: Page, selector: string): Promise<number> {
+  await page.waitForFunction(`document.querySelector(${JSON.stringify(selector)})?.complete === true`, { timeout: 10_000 });
+  return inPage<number>(page, `document.querySelector(${JSON.stringify(selector)}).naturalWidth`);
+}
 const activeId = (page: Page) => inPage<string | undefined>(page, 'document.activeElement?.id');
 
 describe('the web pages in chromium', () => {
@@ -178,10 +183,7 @@ describe('the web pages in chromium', () => {
       expect(await activeId(page)).toBe('result-title');
       expect(await text(page, '#result-details')).toMatch(/^classical · .* · 3\/4 · AABA · 160 BPM · 4 bars/);
       expect(await text(page, '#originality')).toMatch(/^longest shared phrase: (\d+(\.\d+)? bars?|unknown)$/);
-      const picture = await inPage<{ width: number; alt: string }>(
-        page,
-        `({ width: document.querySelector('#pianoroll').naturalWidth, alt: document.querySelector('#pianoroll').alt })`,
-      );
+      const picture = { width: await loadedWidth(page, '#pianoroll'), alt: await inPage<string>(page, `document.querySelector('#pianoroll').alt`) };
       expect(picture.width).toBeGreaterThan(100);
       expect(picture.alt).toBe('Piano roll of piece #1');
       const midi = await inPage(
@@ -190,8 +192,7 @@ describe('the web pages in chromium', () => {
       );
       expect(midi).toBe('MThd');
       // The sheet music: its picture loaded, its MusicXML downloadable.
-      await page.waitForFunction(`document.querySelector('#score-image').complete`, { timeout: 10_000 });
-      expect(await inPage(page, `document.querySelector('#score-image').naturalWidth`)).toBeGreaterThan(0);
+      expect(await loadedWidth(page, '#score-image')).toBeGreaterThan(0);
       expect(await inPage(page, `document.querySelector('#score-image').alt`)).toBe('Score of piece #1, first page');
       const musicxml = await inPage<string>(page, `fetch(document.querySelector('#musicxml').href).then((r) => r.text())`);
       expect(musicxml).toContain('<score-partwise');

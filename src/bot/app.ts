@@ -9,7 +9,13 @@ import { COMMANDS, commandPayloads } from './commands/index.js';
 import type { BotConfig, Environment } from '../config/index.js';
 import { piecesDirSetting, processEnvironment } from '../config/settings.js';
 import { openDatabase, type OpenedDatabase } from '../db/index.js';
-import { JobQueue } from '../jobs/queue.js';
+import { JobQueue, type WorkQueue } from '../jobs/queue.js';
+import type { WorkerPool } from '../jobs/worker-pool.js';
+import { ClusterClient } from '../cluster/client.js';
+import { publishModel, setStoreCurrent } from '../cluster/model-store.js';
+import { RedisJobQueue } from '../cluster/redis-queue.js';
+import { RemoteComposer } from '../cluster/remote-compose.js';
+import { remoteRetrainRunner } from '../cluster/remote-retrain.js';
 import { composeWorkerPool } from './compose/workers.js';
 import { RhythmixError } from '../util/errors.js';
 import { createLogger, type Logger } from '../util/logger.js';
@@ -99,15 +105,18 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   const { config } = options;
   const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'rhythmix-bot', secrets: [config.discordToken] });
   const db: OpenedDatabase = await openDatabase(config.databaseUrl);
-  const queue = new JobQueue(config.queue);
-  let composeWorkers;
+  let cluster: ClusterClient | undefined;
+  let composeWorkers: WorkerPool | undefined;
   try {
+    // With REDIS_URL the jobs go to BullMQ and `rhythmix worker` processes run them: no local workers.
+    if (config.redisUrl) cluster = await ClusterClient.open(config.redisUrl);
     // Started now, so the first composes find the model loaded.
-    composeWorkers = composeWorkerPool(config.composeWorkers, logger);
+    else composeWorkers = composeWorkerPool(config.composeWorkers, logger);
   } catch (error) {
     await db.close();
     throw error;
   }
+  const queue: WorkQueue = cluster ? new RedisJobQueue(cluster, config.queue) : new JobQueue(config.queue);
   const client = createClient({ apiUrl: options.apiUrl ?? discordApiUrl() });
   const feedback = new FeedbackService({
     db,
@@ -115,7 +124,18 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     logger,
     excludeUserIds: config.discordAppId ? [config.discordAppId] : [],
     guildMinRatings: config.retrain.guildMinRatings,
+    // In a cluster retrains run on a worker, and the versions live in the store, not this machine's folder.
+    ...(cluster ? { runner: remoteRetrainRunner(cluster), syncsRegistry: false } : {}),
   });
+  if (cluster) {
+    const store = cluster;
+    // `/model use` here switches the whole cluster: the version goes to the store the workers read.
+    feedback.on('switched', (pointer) => {
+      void publishModel(store.redis, pointer.model, path.join(feedback.modelsDir, pointer.model))
+        .then(() => setStoreCurrent(store.redis, pointer.model))
+        .catch((error: unknown) => logger.debug({ err: error, model: pointer.model }, 'switched version not published from here (a worker has it)'));
+    });
+  }
   const context: BotContext = {
     client,
     config,
@@ -123,6 +143,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     db,
     queue,
     ...(composeWorkers ? { composeWorkers } : {}),
+    ...(cluster ? { remoteCompose: new RemoteComposer(cluster) } : {}),
     players: createPlayerRegistry(logger, { ...config.voice, onPlaybackStopped: announcePlaybackStopped(client, logger) }),
     piecesDir: piecesDirectory(options.piecesDir),
     feedback,
@@ -162,12 +183,14 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
       await stopRetention?.();
       await feedback.stop().catch((error: unknown) => logger.warn({ err: error }, 'could not stop the feedback loop cleanly'));
       await queue.drain(graceMs).catch(() => undefined);
+      await queue.close().catch(() => undefined);
       // The flows cut short now edit their messages; a hung Discord call must not hold the exit.
       if (!(await lifecycle.settled(STOP_ANSWER_TIMEOUT_MS))) logger.warn('some composes could not tell their users before the stop');
       router.detach();
       context.players.destroyAll();
       await composeWorkers?.close().catch((error: unknown) => logger.warn({ err: error }, 'could not stop the compose workers cleanly'));
       await client.destroy().catch(() => undefined);
+      await cluster?.close();
       await db.close();
       logger.info('bot stopped');
     })());

@@ -49,7 +49,18 @@ export function loadBotConfig(options: LoadConfigOptions = {}): BotConfig {
 }
 
 function parseWith<T extends z.ZodType>(schema: T, env: Environment): z.output<T> {
+  // A password in REDIS_URL (redis://:PASSWORD@host) never reaches a log line either.
+  addLogSecret(redisPassword(env.REDIS_URL));
   const result = schema.safeParse(env);
   if (result.success) return result.data;
   throw new ConfigError(problemLines(result.error));
+}
+
+function redisPassword(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return decodeURIComponent(new URL(url.trim()).password) || undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -202,6 +202,24 @@ const shape = {
     }
     return Number(value);
   }),
+  REDIS_URL: optionalText.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    if (!/^rediss?:\/\/[^\s]+$/i.test(value)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'REDIS_URL must be a redis:// or rediss:// URL like redis://127.0.0.1:6379 (or unset for the in-process queue)',
+      });
+      return z.NEVER;
+    }
+    return value;
+  }),
+  WORKER_LOCK_SECONDS: wholeNumber(
+    'WORKER_LOCK_SECONDS',
+    30,
+    2,
+    3_600,
+    'seconds without a heartbeat before a job of a dead `rhythmix worker` is retried on another (with REDIS_URL)',
+  ),
   JOB_TIMEOUT_SECONDS: wholeNumber('JOB_TIMEOUT_SECONDS', 300, 1, 86_400, 'longest a compose or render job may run'),
   SHUTDOWN_GRACE_SECONDS: wholeNumber(
     'SHUTDOWN_GRACE_SECONDS',
@@ -293,6 +311,10 @@ function toConfig(env: z.output<typeof cliShape>) {
     },
     /** Warm compose worker processes the bot keeps (0: a fresh child per compose). */
     composeWorkers: env.COMPOSE_WORKERS ?? env.QUEUE_CONCURRENCY,
+    /** Set: jobs go to BullMQ on this Redis and `rhythmix worker` processes run them (docs/scaling.md). */
+    redisUrl: env.REDIS_URL,
+    /** A worker's job lock: a job whose worker stopped renewing it for this long runs again elsewhere. */
+    workerLockMs: env.WORKER_LOCK_SECONDS * 1000,
     voice: { idleTimeoutMs: env.VOICE_IDLE_SECONDS * 1000, aloneTimeoutMs: env.VOICE_ALONE_SECONDS * 1000 },
     retrain: { schedule: env.RETRAIN_EVERY, minRatings: env.RETRAIN_MIN_RATINGS, guildMinRatings: env.RETRAIN_GUILD_MIN_RATINGS },
     ratings: { reconcileWindowMs: env.RATINGS_RECONCILE_HOURS * 3_600_000 },

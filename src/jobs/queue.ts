@@ -69,6 +69,20 @@ export interface QueueStats {
   readonly estimateMs: number;
 }
 
+/**
+ * What the bot asks of a job queue: this in-process JobQueue (the embedded default), or the
+ * Redis-backed one (src/cluster/redis-queue.ts) whose limits, positions and refusals hold across
+ * bot processes. `submit` refuses with QueueFullError (nothing queued then).
+ */
+export interface WorkQueue {
+  submit<T, P = unknown>(spec: JobSpec<T, P>): JobHandle<T> | Promise<JobHandle<T>>;
+  /** False once drain() or close() was called: submit() then refuses. */
+  readonly accepting: boolean;
+  /** Refuses new jobs, cancels waiting ones, gives running ones `graceMs`, then cancels them. */
+  drain(graceMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
 interface Job {
   readonly id: number;
   readonly kind: string;
@@ -83,7 +97,7 @@ interface Job {
   lastPosition: string;
 }
 
-export class JobQueue {
+export class JobQueue implements WorkQueue {
   readonly concurrency: number;
   readonly maxQueued: number;
   readonly perUser: number;

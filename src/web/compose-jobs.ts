@@ -13,7 +13,7 @@ import { SEED_FILE, storeComposedPiece } from '../app/store-piece.js';
 import { randomSamplingSeed } from '../compose/options.js';
 import type { ComposeProgress } from '../compose/pipeline.js';
 import { WEB_PLAYGROUND_ID, type PrismaClient, type StoredPiece } from '../db/index.js';
-import type { JobContext, JobQueue, JobUpdate } from '../jobs/queue.js';
+import type { JobContext, JobUpdate, WorkQueue } from '../jobs/queue.js';
 import type { WorkerPool } from '../jobs/worker-pool.js';
 import { RhythmixError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
@@ -26,7 +26,7 @@ const KEEP_FINISHED_MS = 15 * 60_000;
 
 export interface WebComposeDependencies {
   readonly prisma: PrismaClient;
-  readonly queue: JobQueue;
+  readonly queue: WorkQueue;
   readonly composeWorkers?: WorkerPool | undefined;
   readonly piecesDir: string;
   /** RHYTHMIX_MODEL; unset: the registry's current model or the bundled one. */
@@ -81,11 +81,11 @@ export class WebComposeJobs {
   constructor(private readonly deps: WebComposeDependencies) {}
 
   /** Queues a compose for `client` (its address); throws QueueFullError when the queue or the client's limit is full. */
-  submit(request: PieceRequest, client: string): WebJobView {
+  async submit(request: PieceRequest, client: string): Promise<WebJobView> {
     this.forgetOld();
     const id = randomUUID();
     const job: WebJob = { view: { id, state: 'queued' } };
-    const handle = this.deps.queue.submit<StoredPiece, ComposeProgress>({
+    const handle = await this.deps.queue.submit<StoredPiece, ComposeProgress>({
       kind: 'compose',
       userId: `web:${client}`,
       run: (context) => this.run(request, context),

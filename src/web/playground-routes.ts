@@ -62,9 +62,9 @@ function pieceFile(piece: StoredPiece, file: string): { path: string; download?:
   return undefined;
 }
 
-function submit(reply: FastifyReply, jobs: WebComposeJobs, request: PieceRequest, client: string) {
+async function submit(reply: FastifyReply, jobs: WebComposeJobs, request: PieceRequest, client: string) {
   try {
-    return reply.code(202).send(jobs.submit(request, client));
+    return reply.code(202).send(await jobs.submit(request, client));
   } catch (error) {
     if (error instanceof QueueFullError) return reply.code(429).header('retry-after', String(error.retryAfterSeconds)).send({ error: error.message });
     throw error;

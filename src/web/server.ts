@@ -13,7 +13,7 @@ import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import type { RatingWeights } from '../config/index.js';
 import type { PrismaClient } from '../db/index.js';
-import type { JobQueue } from '../jobs/queue.js';
+import type { WorkQueue } from '../jobs/queue.js';
 import type { WorkerPool } from '../jobs/worker-pool.js';
 import { MissingDependencyError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
@@ -28,7 +28,7 @@ export const REQUESTS_PER_MINUTE = 300;
 
 export interface WebServerOptions {
   readonly prisma: PrismaClient;
-  readonly queue: JobQueue;
+  readonly queue: WorkQueue;
   readonly composeWorkers?: WorkerPool | undefined;
   readonly piecesDir: string;
   readonly model?: string | undefined;

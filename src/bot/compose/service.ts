@@ -27,6 +27,7 @@ import { missingPermissionMessage } from '../permissions.js';
 import type { QueueItem } from '../voice/guild-player.js';
 import { playPiece } from '../voice/playback.js';
 import { attachmentNames, pieceButtons, pieceEmbed, takeOf } from './embed.js';
+import type { ComposeProgress } from '../../compose/pipeline.js';
 import { ComposeProgressView, ProgressThrottle, type TakeProgress } from './progress.js';
 import { checkMidiBytes } from './request.js';
 import { runCompose } from './workers.js';
@@ -98,29 +99,30 @@ async function composeJob(
     const model = await modelForJob(context, guildId);
     // Chosen before the child starts, so the job's options name the exact take; the summary echoes it for the row.
     const samplingSeed = typeof request.input.samplingSeed === 'number' ? request.input.samplingSeed : randomSamplingSeed();
-    const { takes: _takes, ...input } = request.input;
+    const { takes: _takes, ...rest } = request.input;
     const count = takesOf(request);
     const takes: { dir: string; output: ComposeChildOutput }[] = [];
     for (let index = 0; index < count; index++) {
-      // Every bot piece is engraved (the Score button); `score` in the request only attaches it to the result.
       const dir = count > 1 ? path.join(workDir, takeFolder(index)) : workDir;
+      // Every bot piece is engraved (the Score button); `score` in the request only attaches it to the result.
       const options = {
-        ...input,
+        ...rest,
         samplingSeed: takeSamplingSeed(samplingSeed, index),
         ...(midiPath ? { midi: midiPath } : {}),
         outDir: dir,
         ...(model ? { model } : {}),
         score: true,
       };
-      const output = await runCompose(
-        context.composeWorkers,
-        { options, ...(request.useCase ? { useCase: request.useCase } : {}) } satisfies ComposeChildInput,
-        {
-          onProgress: (progress) => job.progress(count > 1 ? { ...progress, take: index } : progress),
-          signal: job.signal,
-          ...(job.timeoutMs !== undefined ? { timeoutMs: job.timeoutMs } : {}),
-        },
-      );
+      const input = { options, ...(request.useCase ? { useCase: request.useCase } : {}) } satisfies ComposeChildInput;
+      const callOptions = {
+        onProgress: (progress: ComposeProgress) => job.progress(count > 1 ? { ...progress, take: index } : progress),
+        signal: job.signal,
+        ...(job.timeoutMs !== undefined ? { timeoutMs: job.timeoutMs } : {}),
+      };
+      // With REDIS_URL a `rhythmix worker` runs it (BullMQ, keyed by the queue's job id and the take); else a local warm worker.
+      const output = context.remoteCompose
+        ? await context.remoteCompose.run(job.id, input, callOptions, count > 1 ? { name: takeFolder(index), last: index === count - 1 } : undefined)
+        : await runCompose(context.composeWorkers, input, callOptions);
       takes.push({ dir, output });
     }
     return { workDir, takes, hasMidiSeed: midiPath !== undefined };
@@ -281,7 +283,7 @@ async function composeFlow(context: BotContext, interaction: ComposeInteraction,
   let pending: PendingJobRecord | undefined;
   try {
     const view = new ComposeProgressView(takesOf(request));
-    handle = context.queue.submit<JobOutcome, TakeProgress>({
+    handle = await context.queue.submit<JobOutcome, TakeProgress>({
       kind: 'compose',
       userId: interaction.user.id,
       ...(interaction.guildId ? { guildId: interaction.guildId } : {}),

@@ -15,6 +15,7 @@ import * as train from './train.js';
 import * as render from './render.js';
 import * as report from './report.js';
 import * as web from './web.js';
+import * as worker from './worker.js';
 
 /** One line per subcommand module; each exports `register(program)`. */
 const modules: ReadonlyArray<{ register(program: Command): void }> = [
@@ -33,6 +34,7 @@ const modules: ReadonlyArray<{ register(program: Command): void }> = [
   feedback,
   train,
   bot,
+  worker,
   deployCommands,
   web,
 ];

@@ -37,6 +37,7 @@ export const PLAYGROUND_LIMITS = {
   seedLength: 500,
   instrumentsLength: 100,
   keyLength: 20,
+  formLength: 20,
   tracks: within('tracks', { min: 1, max: 4 }),
   tempo: within('tempo', { min: 30, max: 300 }),
   length: within('bars', { min: 2, max: 32 }),
@@ -65,7 +66,9 @@ export const playgroundFormSchema = z
     length: number(PLAYGROUND_LIMITS.length).pipe(z.number().int().optional()),
     temperature: number(PLAYGROUND_LIMITS.temperature),
     key: text(PLAYGROUND_LIMITS.keyLength),
-    // Meter and form: add them here (and in the page) once the compose schema has them.
+    // Checked against the compose schema's meters and forms by the use case (METER_NAMES, FORM_HELP).
+    meter: text(10),
+    form: text(PLAYGROUND_LIMITS.formLength),
   })
   .strict();
 
@@ -103,6 +106,8 @@ function inputOf(form: PlaygroundForm): ComposeRequestInput {
   if (form.length !== undefined) input.bars = form.length;
   if (form.temperature !== undefined) input.temperature = form.temperature;
   if (form.key) input.key = form.key;
+  if (form.meter) input.meter = form.meter;
+  if (form.form) input.form = form.form;
   return input;
 }
 

@@ -5,13 +5,14 @@
  * keeps the job's state for the page to poll.
  */
 import { randomUUID } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { runCompose, type ComposeChildOutput } from '../app/compose-job.js';
 import type { PieceRequest } from '../app/lineage.js';
+import { SEED_FILE, storeComposedPiece } from '../app/store-piece.js';
 import { randomSamplingSeed } from '../compose/options.js';
 import type { ComposeProgress } from '../compose/pipeline.js';
-import { createPiece, updatePiece, WEB_PLAYGROUND_ID, type JsonObject, type PrismaClient, type StoredPiece } from '../db/index.js';
+import { WEB_PLAYGROUND_ID, type PrismaClient, type StoredPiece } from '../db/index.js';
 import type { JobContext, JobUpdate, WorkQueue } from '../jobs/queue.js';
 import type { WorkerPool } from '../jobs/worker-pool.js';
 import { RhythmixError } from '../util/errors.js';
@@ -20,7 +21,6 @@ import { formFieldName } from './compose-form.js';
 
 /** The bot's prefix for a job's folder (src/bot/compose/job-request.ts): its start-up removes those a dead job left. */
 const WORK_DIR_PREFIX = '.work-';
-const SEED_FILE = 'seed.mid';
 /** How long a finished job's state stays for the page to read. */
 const KEEP_FINISHED_MS = 15 * 60_000;
 
@@ -139,6 +139,8 @@ export class WebComposeJobs {
         ...(midiPath ? { midi: midiPath } : {}),
         outDir: workDir,
         ...(this.deps.model ? { model: this.deps.model } : {}),
+        // Engraved like every bot piece (docs/score.md): the piece view shows score.png and offers the MusicXML.
+        score: true,
       };
       const output = await runCompose(
         this.deps.composeWorkers,
@@ -155,41 +157,12 @@ export class WebComposeJobs {
     }
   }
 
-  private async store(request: PieceRequest, output: ComposeChildOutput, workDir: string): Promise<StoredPiece> {
-    const { summary, tokens } = output;
-    // The parameters the bot stores (src/bot/compose/service.ts): the lineage buttons read them back.
-    const parameters: JsonObject = {
-      request: request.input,
-      seconds: summary.seconds,
-      notes: summary.notes,
-      seedBars: summary.seedBars,
-      addedBars: Math.max(0, summary.bars - summary.seedBars),
-      tracks: summary.tracks.map((t) => t.name),
-      ...(request.midi ? { midiName: request.midi.name, midiSeed: SEED_FILE } : {}),
-      ...(request.useCase === 'harmonize' ? { useCase: 'harmonize', melodyKept: summary.melodyKept ?? null } : {}),
-    };
-    const piece = await createPiece(this.deps.prisma, {
-      style: summary.style,
-      seed: typeof request.input.seed === 'string' ? request.input.seed : null,
-      samplingSeed: summary.samplingSeed,
-      guild: { id: WEB_PLAYGROUND_ID, name: 'Web playground' },
-      author: null,
-      kind: request.kind,
-      parentId: request.parentId ?? null,
-      key: summary.key ?? null,
-      tempo: summary.tempo,
-      bars: summary.bars,
-      modelVersion: summary.model,
-      tokens,
-      parameters,
-    });
-    const dir = path.join(this.deps.piecesDir, String(piece.id));
-    await rm(dir, { recursive: true, force: true });
-    await rename(workDir, dir);
-    return updatePiece(this.deps.prisma, piece.id, {
-      midiPath: path.join(dir, path.basename(summary.midi)),
-      audioPath: path.join(dir, path.basename(summary.audio)),
-      imagePath: path.join(dir, path.basename(summary.image)),
+  private store(request: PieceRequest, output: ComposeChildOutput, workDir: string): Promise<StoredPiece> {
+    return storeComposedPiece(this.deps.prisma, this.deps.piecesDir, {
+      request,
+      output,
+      dir: workDir,
+      origin: { guild: { id: WEB_PLAYGROUND_ID, name: 'Web playground' }, author: null },
     });
   }
 }

@@ -6,11 +6,14 @@
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { scoreFiles } from '../app/piece-score.js';
 import { continuationRequest, rerollRequest, variationRequest, type PieceRequest } from '../app/lineage.js';
 import { INSTRUMENT_PROGRAMS } from '../compose/instruments.js';
+import { METER_NAMES } from '../compose/options.js';
 import type { RatingWeights } from '../config/index.js';
 import { getPiece, isPublicPiece, scoresOf, WEB_PLAYGROUND_ID, type PrismaClient, type StoredPiece } from '../db/index.js';
 import { QueueFullError } from '../jobs/errors.js';
+import { FORM_HELP, NAMED_FORMS } from '../music/form.js';
 import { STYLES } from '../music/styles.js';
 import { InvalidInputError } from '../util/errors.js';
 import { composeInputFromForm, FormError, PLAYGROUND_LIMITS } from './compose-form.js';
@@ -33,6 +36,8 @@ const pieceParams = z.object({
     .positive()
     .max(2 ** 31 - 1),
 });
+/** Forms the page suggests (any other the form check accepts works too). */
+const SUGGESTED_FORMS = ['AABA', 'ABAB', 'AABB', 'ABA', ...Object.keys(NAMED_FORMS)];
 const LINEAGE_ACTIONS = { variation: variationRequest, continuation: continuationRequest, reroll: rerollRequest } as const;
 
 /** The piece when a page may show it, else undefined (absent and private look the same). */
@@ -41,6 +46,20 @@ export async function findPublicPiece(prisma: PrismaClient, params: unknown): Pr
   if (!parsed.success) return undefined;
   const piece = await getPiece(prisma, parsed.data.id);
   return piece && (await isPublicPiece(prisma, piece)) ? piece : undefined;
+}
+
+/** The file a piece's URL names (publicPiece gives these URLs), or undefined: names are matched, never used as paths. */
+function pieceFile(piece: StoredPiece, file: string): { path: string; download?: string } | undefined {
+  const own = (column: string | null) => (column ? { path: column } : undefined);
+  if (file === 'audio.ogg') return own(piece.audioPath);
+  if (file === 'pianoroll.png') return own(piece.imagePath);
+  if (file === `piece-${piece.id}.mid`) return piece.midiPath ? { path: piece.midiPath, download: file } : undefined;
+  if (file === 'score.png') return own(scoreFiles(piece)?.png ?? null);
+  if (file === `piece-${piece.id}.musicxml`) {
+    const musicxml = scoreFiles(piece)?.musicxml;
+    return musicxml ? { path: musicxml, download: file } : undefined;
+  }
+  return undefined;
 }
 
 async function submit(reply: FastifyReply, jobs: WebComposeJobs, request: PieceRequest, client: string) {
@@ -59,6 +78,9 @@ export function registerPlaygroundRoutes(app: FastifyInstance, options: Playgrou
     styles: STYLES,
     instruments: Object.keys(INSTRUMENT_PROGRAMS),
     limits: PLAYGROUND_LIMITS,
+    meters: METER_NAMES,
+    forms: SUGGESTED_FORMS,
+    formHelp: FORM_HELP,
   }));
 
   app.post('/api/compose', { config: COMPOSE_RATE }, async (request, reply) => {
@@ -101,15 +123,13 @@ export function registerPlaygroundRoutes(app: FastifyInstance, options: Playgrou
     return submit(reply, jobs, pieceRequest, request.ip);
   });
 
-  // A piece's files: audio, piano roll and MIDI, only for pieces a page may show.
-  const FILES = { 'audio.ogg': 'audioPath', 'pianoroll.png': 'imagePath', midi: 'midiPath' } as const;
+  // A piece's files (audio, piano roll, MIDI, score picture, MusicXML) by the piece's id, only for pieces a page may show.
   app.get('/pieces/:id/:file', async (request, reply) => {
     const file = (request.params as { file: string }).file;
     const piece = await findPublicPiece(prisma, request.params);
-    const column = file.endsWith('.mid') ? FILES.midi : Object.hasOwn(FILES, file) ? FILES[file as keyof typeof FILES] : undefined;
-    const filePath = piece && column ? piece[column] : null;
-    if (!piece || !filePath || (column === 'midiPath' && file !== `piece-${piece.id}.mid`)) return reply.callNotFound();
-    if (column === 'midiPath') reply.header('content-disposition', `attachment; filename="piece-${piece.id}.mid"`);
-    return reply.sendFile(path.basename(filePath), path.dirname(filePath));
+    const found = piece ? pieceFile(piece, file) : undefined;
+    if (!piece || !found) return reply.callNotFound();
+    if (found.download) reply.header('content-disposition', `attachment; filename="${found.download}"`);
+    return reply.sendFile(path.basename(found.path), path.dirname(found.path));
   });
 }

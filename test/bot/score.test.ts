@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { scoreAttachedToResult, scoreAttachments, scoreFiles, scoreParameters } from '../../src/bot/compose/score.js';
+import { scoreFiles, scoreParameters } from '../../src/app/piece-score.js';
+import { scoreAttachedToResult, scoreAttachments } from '../../src/bot/compose/score.js';
 import type { StoredPiece } from '../../src/db/pieces.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rhythmix-bot-score-'));

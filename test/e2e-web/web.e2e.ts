@@ -1,8 +1,9 @@
 /**
  * The web pages in a real browser: Debian's chromium (headless) driven by puppeteer-core.
  * - The playground on `rhythmix web` as a newcomer starts it (built CLI, nothing configured but a
- *   temporary database and pieces folder): a bad seed is marked as it is typed, a piece is
- *   composed with the keyboard alone and its audio element played to its end, then a Variation.
+ *   temporary database and pieces folder): a bad seed is marked as it is typed, a piece in 3/4
+ *   and form AABA is composed with the keyboard alone, its score picture shown and its audio
+ *   element played to its end, then a Variation.
  * - The gallery on the bot's own web server (WEB_PORT), fed through the Discord simulator: an
  *   admin opens it with /gallery on, members compose, vary and continue each other's pieces; the
  *   page shows them, its lineage tree is followed with the keyboard and played in order; a server
@@ -95,6 +96,11 @@ async function tabTo(page: Page, selector: string, max = 80): Promise<void> {
 
 const text = (page: Page, selector: string) => inPage<string>(page, `document.querySelector(${JSON.stringify(selector)})?.textContent ?? ''`);
 const count = (page: Page, selector: string) => inPage<number>(page, `document.querySelectorAll(${JSON.stringify(selector)}).length`);
+/** An image's natural width once it has finished loading (0: it failed to load). */
+async function loadedWidth(page: Page, selector: string): Promise<number> {
+  await page.waitForFunction(`document.querySelector(${JSON.stringify(selector)})?.complete === true`, { timeout: 10_000 });
+  return inPage<number>(page, `document.querySelector(${JSON.stringify(selector)}).naturalWidth`);
+}
 const activeId = (page: Page) => inPage<string | undefined>(page, 'document.activeElement?.id');
 
 describe('the web pages in chromium', () => {
@@ -164,19 +170,20 @@ describe('the web pages in chromium', () => {
       await page.keyboard.type('classical');
       await tabTo(page, '#tempo');
       await page.keyboard.type('160');
-      await tabTo(page, '#length');
-      await page.keyboard.press('Backspace');
-      await page.keyboard.type('2');
+      // Four bars (the default length): one per section of AABA, in 3/4.
+      await tabTo(page, '#meter');
+      await page.keyboard.type('3/4');
+      expect(await inPage(page, `document.querySelector('#meter').value`)).toBe('3/4');
+      await tabTo(page, '#form');
+      await page.keyboard.type('AABA');
       await page.keyboard.press('Enter');
       await page.waitForSelector('#progress:not([hidden])');
       await page.waitForSelector('#result:not([hidden])', { timeout: WAIT_MS });
       expect(await text(page, '#result-title')).toBe('Piece #1');
       expect(await activeId(page)).toBe('result-title');
-      expect(await text(page, '#result-details')).toMatch(/^classical · .* · 160 BPM · 2 bars/);
-      const picture = await inPage<{ width: number; alt: string }>(
-        page,
-        `({ width: document.querySelector('#pianoroll').naturalWidth, alt: document.querySelector('#pianoroll').alt })`,
-      );
+      expect(await text(page, '#result-details')).toMatch(/^classical · .* · 3\/4 · AABA · 160 BPM · 4 bars/);
+      expect(await text(page, '#originality')).toMatch(/^longest shared phrase: (\d+(\.\d+)? bars?|unknown)$/);
+      const picture = { width: await loadedWidth(page, '#pianoroll'), alt: await inPage<string>(page, `document.querySelector('#pianoroll').alt`) };
       expect(picture.width).toBeGreaterThan(100);
       expect(picture.alt).toBe('Piano roll of piece #1');
       const midi = await inPage(
@@ -184,6 +191,12 @@ describe('the web pages in chromium', () => {
         `fetch(document.querySelector('#midi').href).then(async (r) => new TextDecoder().decode((await r.arrayBuffer()).slice(0, 4)))`,
       );
       expect(midi).toBe('MThd');
+      // The sheet music: its picture loaded, its MusicXML downloadable.
+      expect(await loadedWidth(page, '#score-image')).toBeGreaterThan(0);
+      expect(await inPage(page, `document.querySelector('#score-image').alt`)).toBe('Score of piece #1, first page');
+      const musicxml = await inPage<string>(page, `fetch(document.querySelector('#musicxml').href).then((r) => r.text())`);
+      expect(musicxml).toContain('<score-partwise');
+      expect(musicxml).toContain('<beats>3</beats>');
 
       const played = await inPage<{ ended: boolean; currentTime: number; duration: number }>(
         page,

@@ -1,6 +1,8 @@
 /** The playground's form → the compose use case's input, refused with the form's field names. */
 import { describe, expect, it } from 'vitest';
 import { composeInputSchema } from '../../src/app/compose.js';
+import { METER_NAMES } from '../../src/compose/options.js';
+import { FORM_HELP } from '../../src/music/form.js';
 import { composeInputFromForm, FormError, formFieldName, PLAYGROUND_LIMITS } from '../../src/web/compose-form.js';
 
 async function problem(body: unknown) {
@@ -39,6 +41,7 @@ describe('the playground form', () => {
       key: 'D minor',
     });
     expect(await composeInputFromForm({})).toEqual({});
+    expect(await composeInputFromForm({ meter: '3/4', form: 'AABA', length: 8 })).toEqual({ meter: '3/4', form: 'AABA', bars: 8 });
   });
 
   it('marks a seed mistake at its character and names fields as the form does', async () => {
@@ -49,6 +52,8 @@ describe('the playground form', () => {
     expect(await problem({ instruments: 'kazoo-of-doom' })).toMatchObject({ field: 'instruments' });
     expect(await problem({ key: 'H major' })).toMatchObject({ field: 'key' });
     expect(await problem({ samplingSeed: 3 })).not.toHaveProperty('field');
+    expect(await problem({ meter: '7/5' })).toMatchObject({ field: 'meter', message: expect.stringContaining(METER_NAMES.join(', ')) });
+    expect(await problem({ form: 'BAB' })).toMatchObject({ field: 'form', message: expect.stringContaining(FORM_HELP) });
     expect(formFieldName('seedBars')).toBe('length');
   });
 });

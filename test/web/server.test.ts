@@ -33,7 +33,7 @@ describe.each(PROVIDERS)('web server on %s', (provider) => {
 
   beforeAll(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'rhythmix-web-'));
-    for (const name of ['a.ogg', 'a.png', 'a.mid']) writeFileSync(path.join(dir, name), `file ${name}`);
+    for (const name of ['a.ogg', 'a.png', 'a.mid', 'score.png', 'piece.musicxml']) writeFileSync(path.join(dir, name), `file ${name}`);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -60,7 +60,21 @@ describe.each(PROVIDERS)('web server on %s', (provider) => {
       kind: 'continuation',
       parentId: pieces.variation.id,
     });
-    pieces.other = await createPiece(db.prisma, { ...common, style: 'classical', key: 'C major', guild, author: BOB });
+    // Stored as src/app/store-piece.ts stores an engraved, originality-checked piece.
+    pieces.other = await createPiece(db.prisma, {
+      ...common,
+      style: 'classical',
+      key: 'C major',
+      guild,
+      author: BOB,
+      parameters: {
+        ...common.parameters,
+        request: { meter: '3/4', form: 'AABA' },
+        longestCopiedBars: 1.5,
+        originality: { copiedFrom: 'train/secret-song.mid', attempts: 2, note: null },
+        score: { png: 'score.png', musicxml: 'piece.musicxml' },
+      },
+    });
     pieces.closed = await createPiece(db.prisma, { ...common, style: 'folk', guild: { id: CLOSED, name: 'Closed Server' }, author: ALICE });
     await setGalleryEnabled(db.prisma, guild, true);
     await addRating(db.prisma, { pieceId: pieces.variation.id, user: ALICE, emoji: '👍' });
@@ -109,6 +123,38 @@ describe.each(PROVIDERS)('web server on %s', (provider) => {
     expect(audio.headers['content-type']).toBe('audio/ogg');
   });
 
+  it("gives a piece's sheet music and originality by the piece's URLs, and none to a piece without them", async () => {
+    const body = (await get(`/api/galleries/${OPEN}`)).json<{ pieces: Array<Record<string, unknown>> }>();
+    const other = pieces.other!.id;
+    const engraved = body.pieces.find((p) => p.id === other)!;
+    expect(engraved).toMatchObject({
+      scoreImage: `/pieces/${other}/score.png`,
+      musicxml: `/pieces/${other}/piece-${other}.musicxml`,
+      meter: '3/4',
+      form: 'AABA',
+      originality: { longestCopiedBars: 1.5 },
+    });
+    expect(JSON.stringify(engraved)).not.toContain('secret-song');
+    expect((await get(`/api/pieces/${other}`)).json()).toMatchObject({ scoreImage: engraved.scoreImage, musicxml: engraved.musicxml });
+    const image = await get(String(engraved.scoreImage));
+    expect(image.statusCode).toBe(200);
+    expect(image.headers['content-type']).toBe('image/png');
+    expect(image.body).toBe('file score.png');
+    const musicxml = await get(String(engraved.musicxml));
+    expect(musicxml.statusCode).toBe(200);
+    expect(musicxml.headers['content-disposition']).toBe(`attachment; filename="piece-${other}.musicxml"`);
+    expect(musicxml.body).toBe('file piece.musicxml');
+
+    const plain = body.pieces.find((p) => p.id === pieces.root!.id)!;
+    expect(plain).toMatchObject({ scoreImage: null, musicxml: null, meter: null, form: null, originality: null });
+    expect((await get(`/pieces/${pieces.root!.id}/score.png`)).statusCode).toBe(404);
+    expect((await get(`/pieces/${pieces.root!.id}/piece-${pieces.root!.id}.musicxml`)).statusCode).toBe(404);
+    // Files are named by the piece's URLs only: no other name, and no path, reaches the disk.
+    for (const name of ['piece.musicxml', `piece-${pieces.root!.id}.musicxml`, '..%2Fa.png', 'a.png', `piece-${pieces.root!.id}.mid`])
+      expect((await get(`/pieces/${other}/${name}`)).statusCode).toBe(404);
+    expect((await get(`/pieces/${pieces.closed!.id}/score.png`)).statusCode).toBe(404);
+  });
+
   it('filters by style, key, week and top rated', async () => {
     const ids = async (query: string) => (await get(`/api/galleries/${OPEN}?${query}`)).json<{ pieces: Array<{ id: number }> }>().pieces.map((p) => p.id);
     expect(await ids('style=classical')).toEqual([pieces.other!.id]);
@@ -139,6 +185,8 @@ describe.each(PROVIDERS)('web server on %s', (provider) => {
     expect(length.json()).toMatchObject({ field: 'length' });
     expect((await post({ outDir: '/etc' })).statusCode).toBe(400);
     expect((await post({ style: 'polka' })).json()).toMatchObject({ field: 'style' });
+    expect((await post({ meter: '7/5' })).json()).toMatchObject({ field: 'meter', error: expect.stringContaining('3/4') });
+    expect((await post({ form: 'BAB' })).json()).toMatchObject({ field: 'form', error: expect.stringContaining('AABA') });
   });
 
   it('keeps the gallery read-only: no variation of a server piece from the web', async () => {

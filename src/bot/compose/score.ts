@@ -4,27 +4,9 @@
  * a channel is not filled with copies — or attached to the result message itself when
  * `/compose score:true` (or `/harmonize score:true`) asked for it.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { StoredPiece } from '../../db/pieces.js';
-import type { JsonObject } from '../../db/encoding.js';
+import { scoreFiles } from '../../app/piece-score.js';
 import { attachmentNames } from './embed.js';
-
-/** What a piece stores of its score: the files' names in its folder (beside piece.mid). */
-export function scoreParameters(summary: { readonly scorePng?: string; readonly musicxml?: string }): JsonObject {
-  return summary.scorePng && summary.musicxml ? { score: { png: path.basename(summary.scorePng), musicxml: path.basename(summary.musicxml) } } : {};
-}
-
-/** The score's files of a stored piece, when it has them and they are still on disk. */
-export function scoreFiles(piece: Pick<StoredPiece, 'midiPath' | 'parameters'>): { png: string; musicxml: string } | undefined {
-  const stored = piece.parameters.score;
-  if (!piece.midiPath || typeof stored !== 'object' || stored === null || Array.isArray(stored)) return undefined;
-  const { png, musicxml } = stored as Record<string, unknown>;
-  if (typeof png !== 'string' || typeof musicxml !== 'string') return undefined;
-  const dir = path.dirname(piece.midiPath);
-  const files = { png: path.join(dir, path.basename(png)), musicxml: path.join(dir, path.basename(musicxml)) };
-  return existsSync(files.png) && existsSync(files.musicxml) ? files : undefined;
-}
 
 /** The score as message attachments (PNG first: Discord shows it), or none. */
 export function scoreAttachments(piece: StoredPiece): Array<{ attachment: string; name: string }> {

@@ -7,15 +7,15 @@
  * each take its own time limit); each take is a piece with its own message, reactions and
  * buttons, and the two are stored as a take pair (src/db/takes.ts).
  */
-import { copyFile, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DiscordAPIError, MessageFlags, RESTJSONErrorCodes, type Message } from 'discord.js';
 import { randomSamplingSeed } from '../../compose/options.js';
-import { takeFolder, takeLetter, takeSamplingSeed } from '../../compose/takes.js';
-import { createPiece, updatePiece, type StoredPiece } from '../../db/pieces.js';
+import { takeFolder, takeSamplingSeed } from '../../compose/takes.js';
+import { updatePiece, type StoredPiece } from '../../db/pieces.js';
+import { SEED_FILE, storeComposedPiece } from '../../app/store-piece.js';
 import { createTakePair } from '../../db/takes.js';
 import { getActiveModelVersion } from '../../db/model-versions.js';
-import type { JsonObject } from '../../db/encoding.js';
 import { JobCancelledError, QueueFullError } from '../../jobs/errors.js';
 import type { JobContext, JobHandle } from '../../jobs/queue.js';
 import type { Logger } from '../../util/logger.js';
@@ -31,7 +31,7 @@ import type { ComposeProgress } from '../../compose/pipeline.js';
 import { ComposeProgressView, ProgressThrottle, type TakeProgress } from './progress.js';
 import { checkMidiBytes } from './request.js';
 import { runCompose } from './workers.js';
-import { scoreAttachedToResult, scoreAttachments, scoreParameters } from './score.js';
+import { scoreAttachedToResult, scoreAttachments } from './score.js';
 import { interruptedReply, RESTARTING_TEXT } from './interrupted.js';
 import { PendingJobRecord } from './pending.js';
 import { composeJobSize, WORK_DIR_PREFIX, type ComposeInteraction, type ComposeJobRequest, type MidiSource } from './job-request.js';
@@ -41,7 +41,6 @@ import { quoteInput } from '../../util/text.js';
 
 /** Progress edits at most this often: webhook edits share one rate-limit bucket per token. */
 export const PROGRESS_INTERVAL_MS = 1500;
-const SEED_FILE = 'seed.mid';
 
 interface JobOutcome {
   readonly workDir: string;
@@ -148,60 +147,25 @@ async function storePieces(context: BotContext, interaction: ComposeInteraction,
   return pieces;
 }
 
-/** What a take's stored request is: its own options (one take, its own sampling seed if one was asked for). */
-function takeRequest(input: ComposeJobRequest['input'], samplingSeed: number): ComposeJobRequest['input'] {
-  const { takes: _takes, ...request } = input;
-  return typeof request.samplingSeed === 'number' ? { ...request, samplingSeed } : request;
-}
-
 /** Stores one piece (take `index` of several, if given) and moves its files from `take.dir` to pieces/<id>/. */
-async function storePiece(
+function storePiece(
   context: BotContext,
   interaction: ComposeInteraction,
   request: ComposeJobRequest,
   take: JobOutcome['takes'][number],
   index: number | undefined,
 ): Promise<StoredPiece> {
-  const { summary, tokens } = take.output;
-  const parameters: JsonObject = {
-    request: index === undefined ? request.input : takeRequest(request.input, summary.samplingSeed),
-    ...(index === undefined ? {} : { take: takeLetter(index) }),
-    seconds: summary.seconds,
-    notes: summary.notes,
-    seedBars: summary.seedBars,
-    addedBars: Math.max(0, summary.bars - summary.seedBars),
-    tracks: summary.tracks.map((t) => t.name),
-    ...(request.midi ? { midiName: request.midi.name, midiSeed: SEED_FILE } : {}),
-    ...(request.useCase === 'harmonize' ? { useCase: 'harmonize', melodyKept: summary.melodyKept ?? null } : {}),
-    // The originality check (docs/originality.md): null bars = the model has no index.
-    longestCopiedBars: summary.longestCopiedBars ?? null,
-    originality: { copiedFrom: summary.originality?.copiedFrom ?? null, attempts: summary.originality?.attempts ?? 1, note: summary.originality?.note ?? null },
-    ...scoreParameters(summary),
-  };
   const guild = interaction.guild;
-  const piece = await createPiece(context.db.prisma, {
-    style: summary.style,
-    seed: typeof request.input.seed === 'string' ? request.input.seed : null,
-    samplingSeed: summary.samplingSeed,
-    guild: guild ? { id: guild.id, name: guild.name } : interaction.guildId ? { id: interaction.guildId } : null,
-    author: { id: interaction.user.id, name: interaction.user.username },
-    kind: request.kind,
-    parentId: request.parentId ?? null,
-    channelId: interaction.channelId,
-    key: summary.key ?? null,
-    tempo: summary.tempo,
-    bars: summary.bars,
-    modelVersion: summary.model,
-    tokens,
-    parameters,
-  });
-  const dir = path.join(context.piecesDir, String(piece.id));
-  await rm(dir, { recursive: true, force: true });
-  await rename(take.dir, dir);
-  return updatePiece(context.db.prisma, piece.id, {
-    midiPath: path.join(dir, path.basename(summary.midi)),
-    audioPath: path.join(dir, path.basename(summary.audio)),
-    imagePath: path.join(dir, path.basename(summary.image)),
+  return storeComposedPiece(context.db.prisma, context.piecesDir, {
+    request,
+    output: take.output,
+    dir: take.dir,
+    take: index,
+    origin: {
+      guild: guild ? { id: guild.id, name: guild.name } : interaction.guildId ? { id: interaction.guildId } : null,
+      author: { id: interaction.user.id, name: interaction.user.username },
+      channelId: interaction.channelId,
+    },
   });
 }
 

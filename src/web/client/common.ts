@@ -18,6 +18,11 @@ export interface PieceView {
   readonly audio: string | null;
   readonly image: string | null;
   readonly midi: string | null;
+  readonly scoreImage: string | null;
+  readonly musicxml: string | null;
+  readonly meter: string | null;
+  readonly form: string | null;
+  readonly originality: { readonly longestCopiedBars: number | null } | null;
 }
 
 export class ApiError extends Error {
@@ -64,11 +69,13 @@ export function kindWord(kind: PieceView['kind']): string {
   return KIND_WORDS[kind] ?? kind;
 }
 
-/** "classical · D minor · 120 BPM · 8 bars · 16 s · piano, violin" */
+/** "classical · D minor · 3/4 · AABA · 120 BPM · 8 bars · 16 s · piano, violin" */
 export function pieceDetails(piece: PieceView): string {
   return [
     piece.style,
     piece.key,
+    piece.meter,
+    piece.form,
     piece.tempo ? `${Math.round(piece.tempo)} BPM` : null,
     piece.bars ? `${piece.bars} bars` : null,
     piece.seconds ? `${Math.round(piece.seconds)} s` : null,
@@ -80,4 +87,11 @@ export function pieceDetails(piece: PieceView): string {
 
 export function pieceTitle(piece: PieceView): string {
   return `Piece #${piece.id}${piece.kind === 'original' ? '' : ` (${kindWord(piece.kind)} of #${piece.parentId ?? '?'})`}`;
+}
+
+/** The originality line (docs/originality.md), as the bot's embed words it; null for pieces stored before the check. */
+export function originalityLine(piece: PieceView): string | null {
+  if (!piece.originality) return null;
+  const bars = piece.originality.longestCopiedBars;
+  return bars === null ? 'longest shared phrase: unknown' : `longest shared phrase: ${bars} bar${bars === 1 ? '' : 's'}`;
 }

@@ -3,7 +3,7 @@
  * (filters kept in the address) and, for a piece, its lineage tree — every piece with what was
  * made from it — where picking one plays the chain from the first piece to it, in order.
  */
-import { api, byId, el, kindWord, pieceDetails, pieceTitle, type PieceView } from './common.js';
+import { api, byId, el, kindWord, originalityLine, pieceDetails, pieceTitle, type PieceView } from './common.js';
 
 interface ServersView {
   readonly servers: Array<{ id: string; name: string; pieces: number }>;
@@ -79,9 +79,13 @@ function pieceCard(piece: PieceView): HTMLLIElement {
   const card = el('li', { class: 'piece', 'aria-labelledby': heading.id }, heading, meta, el('p', { class: 'details' }, pieceDetails(piece)));
   if (piece.audio) card.append(el('audio', { controls: '', preload: 'none', src: piece.audio, 'aria-label': `Play piece #${piece.id}` }));
   if (piece.image) card.append(el('img', { src: piece.image, alt: `Piano roll of piece #${piece.id}`, loading: 'lazy' }));
+  if (piece.scoreImage) card.append(el('img', { class: 'score', src: piece.scoreImage, alt: `Score of piece #${piece.id}, first page`, loading: 'lazy' }));
+  const originality = originalityLine(piece);
+  if (originality) card.append(el('p', { class: 'details' }, originality));
   const lineage = el('button', { type: 'button', 'data-lineage': String(piece.id) }, 'Lineage');
   lineage.addEventListener('click', () => void showLineage(piece.id));
   const actions = el('div', { class: 'actions' }, lineage);
+  if (piece.musicxml) actions.prepend(el('a', { class: 'button secondary', href: piece.musicxml, download: `piece-${piece.id}.musicxml` }, 'MusicXML'));
   if (piece.midi) actions.prepend(el('a', { class: 'button secondary', href: piece.midi, download: `piece-${piece.id}.mid` }, 'MIDI'));
   card.append(actions);
   return card;

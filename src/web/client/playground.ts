@@ -4,7 +4,7 @@
  * MIDI and the Variation / Continue / Re-roll buttons.
  */
 import { readSeed, SeedSyntaxError, seedErrorPointer } from '../../music/seed.js';
-import { api, ApiError, byId, el, pieceDetails, pieceTitle, type PieceView } from './common.js';
+import { api, ApiError, byId, el, originalityLine, pieceDetails, pieceTitle, type PieceView } from './common.js';
 
 interface Options {
   readonly styles: string[];
@@ -14,7 +14,11 @@ interface Options {
     readonly length: { min: number; max: number };
     readonly temperature: { min: number; max: number };
     readonly seedLength: number;
+    readonly formLength: number;
   };
+  readonly meters: string[];
+  readonly forms: string[];
+  readonly formHelp: string;
 }
 
 interface JobView {
@@ -28,7 +32,7 @@ interface JobView {
   readonly error?: string;
 }
 
-const FIELDS = ['seed', 'style', 'instruments', 'tempo', 'length', 'temperature', 'key'] as const;
+const FIELDS = ['seed', 'style', 'instruments', 'tempo', 'length', 'temperature', 'key', 'meter', 'form'] as const;
 const NUMBERS = new Set(['tempo', 'length', 'temperature']);
 const POLL_MS = 400;
 
@@ -52,7 +56,7 @@ function showFieldError(name: string, message: string): void {
 
 function clearErrors(): void {
   for (const name of FIELDS) if (name !== 'seed') showFieldError(name, '');
-  byId('form-error').textContent = '';
+  byId('compose-error').textContent = '';
 }
 
 /** Seed notes checked on every keystroke: the mistake marked with a caret, as /compose does. */
@@ -140,6 +144,10 @@ function showPiece(piece: PieceView): void {
   const midi = byId<HTMLAnchorElement>('midi');
   if (piece.midi) midi.href = piece.midi;
   midi.setAttribute('download', `piece-${piece.id}.mid`);
+  showScore(piece);
+  const originality = byId('originality');
+  originality.textContent = originalityLine(piece) ?? '';
+  originality.hidden = originality.textContent === '';
   const history = byId<HTMLOListElement>('history-list');
   const link = el('a', { href: piece.audio ?? '#' }, pieceTitle(piece));
   link.addEventListener('click', (event) => {
@@ -149,6 +157,19 @@ function showPiece(piece: PieceView): void {
   history.prepend(el('li', {}, link, ` — ${pieceDetails(piece)}`));
   byId('history').hidden = false;
   title.focus();
+}
+
+/** The sheet music, when the piece has it (pieces from before scores have none). */
+function showScore(piece: PieceView): void {
+  const figure = byId('score');
+  const image = byId<HTMLImageElement>('score-image');
+  const musicxml = byId<HTMLAnchorElement>('musicxml');
+  figure.hidden = musicxml.hidden = !piece.scoreImage || !piece.musicxml;
+  if (!piece.scoreImage || !piece.musicxml) return;
+  image.src = piece.scoreImage;
+  image.alt = `Score of piece #${piece.id}, first page`;
+  musicxml.href = piece.musicxml;
+  musicxml.setAttribute('download', `piece-${piece.id}.musicxml`);
 }
 
 async function run(request: () => Promise<JobView>): Promise<void> {
@@ -167,7 +188,7 @@ async function run(request: () => Promise<JobView>): Promise<void> {
       else showFieldError(field, error.message);
       fieldInput(field)?.focus();
     } else {
-      byId('form-error').textContent = error instanceof Error ? error.message : String(error);
+      byId('compose-error').textContent = error instanceof Error ? error.message : String(error);
     }
   } finally {
     setBusy(false);
@@ -190,6 +211,13 @@ async function start(): Promise<void> {
   }
   byId<HTMLInputElement>('length').value = '4';
   seedInput.maxLength = options.limits.seedLength;
+  const meter = byId<HTMLSelectElement>('meter');
+  for (const name of options.meters) meter.append(el('option', { value: name }, name));
+  const forms = byId<HTMLDataListElement>('form-names');
+  for (const name of options.forms) forms.append(el('option', { value: name }));
+  const formInput = byId<HTMLInputElement>('form');
+  formInput.maxLength = options.limits.formLength;
+  formInput.title = `Use ${options.formHelp}`;
 
   seedInput.addEventListener('input', () => checkSeed());
   form.addEventListener('submit', (event) => {
@@ -210,5 +238,5 @@ async function start(): Promise<void> {
 }
 
 start().catch((error: unknown) => {
-  byId('form-error').textContent = `The playground could not start: ${error instanceof Error ? error.message : String(error)}`;
+  byId('compose-error').textContent = `The playground could not start: ${error instanceof Error ? error.message : String(error)}`;
 });

@@ -155,7 +155,8 @@ describe.skipIf(postgresUnavailable !== undefined || redisUnavailable !== undefi
     await expect.poll(() => started(first) + started(second) - before[0]! - before[1]!, { timeout: 60_000 }).toBe(1);
     const [victim, survivor] = started(first) > before[0]! ? [first, second] : [second, first];
     const survivorDone = done(survivor);
-    await run.waitForReply((m) => /Composing/i.test(m.content), 60_000);
+    // Still on the worker: composing, or rendering (the audio, piano roll and score take longer than the notes).
+    await run.waitForReply((m) => /Composing|Rendering/i.test(m.content), 60_000);
     await killHard(victim);
     await answeredOnce(run);
     expect(done(survivor)).toBe(survivorDone + 1);

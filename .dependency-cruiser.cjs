@@ -20,6 +20,8 @@
  *   src/feedback  the feature layers above, db, jobs
  *   src/app       the use cases: every layer above, nothing of workers, bot or cli
  *   src/workers   app and the layers below it
+ *   src/web      the web edge (gallery, playground): app and the layers below it, never bot or cli
+ *   src/cluster   BullMQ on Redis: workers and the layers below them (the bot and the CLI use it)
  *   src/bot, src/cli are the edge: nothing else imports them (cli may start the bot).
  *
  * Type-only imports count too: they tie the modules' designs together just the same.
@@ -70,7 +72,9 @@ module.exports = {
     layer('train', ['music', 'model', 'datasets', 'jobs', 'util', 'config']),
     layer('feedback', ['music', 'midi', 'model', 'render', 'datasets', 'compose', 'train', 'db', 'jobs', 'util', 'config']),
     layer('app', ['music', 'midi', 'model', 'render', 'datasets', 'compose', 'train', 'feedback', 'db', 'jobs', 'util', 'config']),
+    layer('web', ['app', 'music', 'compose', 'db', 'jobs', 'util', 'config']),
     layer('workers', ['app', 'music', 'midi', 'model', 'render', 'datasets', 'compose', 'train', 'feedback', 'db', 'jobs', 'util', 'config']),
+    layer('cluster', ['workers', 'app', 'music', 'midi', 'model', 'render', 'datasets', 'compose', 'train', 'feedback', 'db', 'jobs', 'util', 'config']),
     {
       name: 'edge-bot-cli',
       severity: 'error',

@@ -39,6 +39,11 @@ export default tseslint.config(
     },
   },
   {
+    // The web pages' scripts run in the browser.
+    files: ['src/web/client/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: {
       // vitest's asymmetric matchers (expect.stringContaining, expect.closeTo, …) are typed `any`.

@@ -28,6 +28,8 @@ const integration = [
   'test/db/transaction-isolation.test.ts',
   'test/db/schema-drift.test.ts',
   'test/db/migrate-postgresql.test.ts',
+  // A throwaway Redis server (test/support/redis.ts) and, for the workers, the built compose worker.
+  'test/cluster/*.test.ts',
   // The built fuzzer (dist/fuzz: its worker thread and measuring child).
   'test/fuzz/fuzz.test.ts',
   'test/fuzz/worst-case.test.ts',
@@ -46,6 +48,8 @@ const integration = [
   'test/datasets/roundtrip.test.ts',
   'test/midi/tonejs-parity.test.ts',
   'test/train/evaluate.test.ts',
+  // The built web pages (dist/web/public) and a PostgreSQL server.
+  'test/web/server.test.ts',
 ];
 
 export default defineConfig({

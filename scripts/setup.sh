@@ -20,6 +20,10 @@ if [ "${RHYTHMIX_TEST_TOOLS:-}" = 1 ]; then
   command -v wasm-ld >/dev/null 2>&1 || need_apt+=(lld)
   # A throwaway PostgreSQL server for the database tests (test/support/postgres.ts).
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || command -v initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+  # The browser the web pages are tested in (npm run e2e:web, puppeteer-core drives it).
+  command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+  # A throwaway Redis server for BullMQ (test/support/redis.ts; npm run e2e:scale).
+  command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 fi
 
 if ((${#need_apt[@]})); then

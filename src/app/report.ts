@@ -70,11 +70,16 @@ function seededComposer(base: Composer, seed: number): Composer {
   };
 }
 
+/** The form the report's form pieces are composed in: compose's defaults with `--form AABA` (docs/form.md). */
+export const REPORT_FORM = 'AABA';
+
 /** The report's music: compose's defaults per style from an empty seed, the models' own LSTM composers. */
 async function composeGeneration(renderIn: 'worker' | 'inline'): Promise<ReportGeneration> {
   const emptySeed = await loadSeed({ seedBars: 4 });
   const requestFor = (style: Style) => buildRequest(parseComposeOptions({ style }), emptySeed);
+  const formRequestFor = (style: Style) => buildRequest(parseComposeOptions({ style, form: REPORT_FORM }), emptySeed);
   return {
+    form: REPORT_FORM,
     request(style): GenerationRequest {
       const r = requestFor(style);
       return {
@@ -91,8 +96,10 @@ async function composeGeneration(renderIn: 'worker' | 'inline'): Promise<ReportG
       const composer = new LstmComposer(label, new Generator(model));
       return {
         compose: (style, samplingSeed) => composer.compose(emptySeed.piece, { ...requestFor(style), samplingSeed }, () => undefined),
+        composeForm: (style, samplingSeed) => composer.compose(emptySeed.piece, { ...formRequestFor(style), samplingSeed }, () => undefined),
         renderExample: (style, samplingSeed, dir, onProgress) =>
-          composeToFiles(parseComposeOptions({ style, outDir: dir }), {
+          // The example is the measured take itself: the report flags copies, it does not re-sample them.
+          composeToFiles(parseComposeOptions({ style, outDir: dir, allowCopies: true }), {
             composer: seededComposer(composer, samplingSeed),
             renderIn,
             onProgress: (p) => onProgress(p.fraction),

@@ -9,7 +9,13 @@ import { COMMANDS, commandPayloads } from './commands/index.js';
 import type { BotConfig, Environment } from '../config/index.js';
 import { piecesDirSetting, processEnvironment } from '../config/settings.js';
 import { openDatabase, type OpenedDatabase } from '../db/index.js';
-import { JobQueue } from '../jobs/queue.js';
+import { JobQueue, type WorkQueue } from '../jobs/queue.js';
+import type { WorkerPool } from '../jobs/worker-pool.js';
+import { ClusterClient } from '../cluster/client.js';
+import { publishModel, setStoreCurrent } from '../cluster/model-store.js';
+import { RedisJobQueue } from '../cluster/redis-queue.js';
+import { RemoteComposer } from '../cluster/remote-compose.js';
+import { remoteRetrainRunner } from '../cluster/remote-retrain.js';
 import { composeWorkerPool } from './compose/workers.js';
 import { RhythmixError } from '../util/errors.js';
 import { createLogger, type Logger } from '../util/logger.js';
@@ -25,6 +31,7 @@ import { BotLifecycle } from './lifecycle.js';
 import { leftoverJobs, recoverInterruptedJobs, removeStrayWorkFolders } from './compose/recovery.js';
 import { startRetention } from './retention.js';
 import { processShards, runsOncePerBot } from './shard.js';
+import { startWebServer, type RunningWebServer } from '../web/server.js';
 
 export const DEFAULT_PIECES_DIR = 'data/pieces';
 /** How long a stop waits, after the jobs ended, for their users to be told. */
@@ -98,15 +105,24 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   const { config } = options;
   const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'rhythmix-bot', secrets: [config.discordToken] });
   const db: OpenedDatabase = await openDatabase(config.databaseUrl);
-  const queue = new JobQueue(config.queue);
-  let composeWorkers;
+  let cluster: ClusterClient | undefined;
+  let composeWorkers: WorkerPool | undefined;
   try {
+    // With REDIS_URL the jobs go to BullMQ and `rhythmix worker` processes run them: no local workers.
+    if (config.redisUrl) cluster = await ClusterClient.open(config.redisUrl);
     // Started now, so the first composes find the model loaded.
-    composeWorkers = composeWorkerPool(config.composeWorkers, logger);
+    else composeWorkers = composeWorkerPool(config.composeWorkers, logger);
   } catch (error) {
     await db.close();
     throw error;
   }
+  const queue: WorkQueue = cluster
+    ? new RedisJobQueue(cluster, config.queue)
+    : new JobQueue({
+        ...config.queue,
+        // Each "try again in N s" beside when the request would really have been accepted (the soak reads these).
+        onRetryHint: ({ limit, hintMs, actualMs }) => logger.info({ limit, hint_ms: Math.round(hintMs), actual_ms: Math.round(actualMs) }, 'retry hint'),
+      });
   const client = createClient({ apiUrl: options.apiUrl ?? discordApiUrl() });
   const feedback = new FeedbackService({
     db,
@@ -114,7 +130,18 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     logger,
     excludeUserIds: config.discordAppId ? [config.discordAppId] : [],
     guildMinRatings: config.retrain.guildMinRatings,
+    // In a cluster retrains run on a worker, and the versions live in the store, not this machine's folder.
+    ...(cluster ? { runner: remoteRetrainRunner(cluster), syncsRegistry: false } : {}),
   });
+  if (cluster) {
+    const store = cluster;
+    // `/model use` here switches the whole cluster: the version goes to the store the workers read.
+    feedback.on('switched', (pointer) => {
+      void publishModel(store.redis, pointer.model, path.join(feedback.modelsDir, pointer.model))
+        .then(() => setStoreCurrent(store.redis, pointer.model))
+        .catch((error: unknown) => logger.debug({ err: error, model: pointer.model }, 'switched version not published from here (a worker has it)'));
+    });
+  }
   const context: BotContext = {
     client,
     config,
@@ -122,7 +149,12 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     db,
     queue,
     ...(composeWorkers ? { composeWorkers } : {}),
-    players: createPlayerRegistry(logger, { ...config.voice, onPlaybackStopped: announcePlaybackStopped(client, logger) }),
+    ...(cluster ? { remoteCompose: new RemoteComposer(cluster) } : {}),
+    players: createPlayerRegistry(logger, {
+      ...config.voice,
+      healthIntervalMs: config.healthLogMs,
+      onPlaybackStopped: announcePlaybackStopped(client, logger),
+    }),
     piecesDir: piecesDirectory(options.piecesDir),
     feedback,
     lifecycle: new BotLifecycle(),
@@ -139,7 +171,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   const router = createRouter(context, commands);
   router.attach();
   const ratings = attachRatingListeners(context);
-  const stopHealthLog = startHealthLog(logger, config.healthLogMs);
+  const stopHealthLog = startHealthLog(logger, config.healthLogMs, queue instanceof JobQueue ? () => queue.stats() : undefined);
   client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
   client.on(Events.Warn, (message) => logger.warn({ message }, 'discord client warning'));
   client.on(Events.ShardDisconnect, (event) => logger.warn({ code: event.code }, 'gateway disconnected'));
@@ -148,22 +180,27 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
 
   // Set once ready; a stop before that has no retention timer to end.
   let stopRetention: (() => Promise<void>) | undefined = undefined;
+  // WEB_PORT: the web gallery and playground, on this bot's queue and workers (set once ready).
+  let web: RunningWebServer | undefined;
   let stopped: Promise<void> | undefined;
   const stop = ({ graceMs = 0 }: { readonly graceMs?: number } = {}) =>
     (stopped ??= (async () => {
       // The router stays attached while jobs drain: new composes get the "restarting" answer.
       lifecycle.beginStop();
+      await web?.close().catch((error: unknown) => logger.warn({ err: error }, 'could not stop the web server cleanly'));
       ratings.stop();
       stopHealthLog();
       await stopRetention?.();
       await feedback.stop().catch((error: unknown) => logger.warn({ err: error }, 'could not stop the feedback loop cleanly'));
       await queue.drain(graceMs).catch(() => undefined);
+      await queue.close().catch(() => undefined);
       // The flows cut short now edit their messages; a hung Discord call must not hold the exit.
       if (!(await lifecycle.settled(STOP_ANSWER_TIMEOUT_MS))) logger.warn('some composes could not tell their users before the stop');
       router.detach();
       context.players.destroyAll();
       await composeWorkers?.close().catch((error: unknown) => logger.warn({ err: error }, 'could not stop the compose workers cleanly'));
       await client.destroy().catch(() => undefined);
+      await cluster?.close();
       await db.close();
       logger.info('bot stopped');
     })());
@@ -185,6 +222,28 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   announceNewVersions(feedback, client, config.announceChannelId, logger);
   // With shards, every process serves commands and ratings; the retrain schedule runs once, on shard 0.
   feedback.start({ schedule: runsOncePerBot(client) });
+  // One web server per bot: with shards, shard 0's process serves it.
+  if (config.web.port !== undefined && runsOncePerBot(client)) {
+    try {
+      const { port, host, trustProxy } = config.web;
+      web = await startWebServer({
+        prisma: db.prisma,
+        queue,
+        composeWorkers,
+        piecesDir: context.piecesDir,
+        model: config.model,
+        ratingWeights: config.ratingWeights,
+        logger,
+        trustProxy,
+        host,
+        port,
+      });
+      logger.info({ url: web.url }, 'web gallery and playground ready');
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+  }
   logger.info(
     { user: client.user?.tag, guilds: client.guilds.cache.size, shards: processShards(client)?.ids, database: db.location, pieces: context.piecesDir },
     'bot ready',

@@ -3,7 +3,7 @@
  * channels), GuildVoiceStates (who sits in which voice channel) and GuildMessageReactions
  * (ratings). The partials let reactions on old, uncached messages arrive as events.
  */
-import { Client, GatewayIntentBits, Partials, type ClientOptions } from 'discord.js';
+import { Client, GatewayIntentBits, Options, Partials, type ClientOptions } from 'discord.js';
 import type { Environment } from '../config/env-file.js';
 import { discordApiUrlSetting, processEnvironment } from '../config/settings.js';
 
@@ -18,10 +18,19 @@ export function discordApiUrl(env: Environment = processEnvironment()): string |
   return discordApiUrlSetting(env);
 }
 
+/**
+ * No message is kept in memory: the bot reads messages and their reactions by id over REST
+ * (ratings, reconciliation), and discord.js would otherwise keep the last 200 of every channel —
+ * every reply, follow-up and reacted-to message, with its embeds and reactions — growing with the
+ * number of channels the bot has ever answered in.
+ */
+export const BOT_CACHE = Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 0 });
+
 export function createClient(options: { apiUrl?: string | undefined; extra?: Partial<ClientOptions> } = {}): Client {
   return new Client({
     intents: [...BOT_INTENTS],
     partials: [...BOT_PARTIALS],
+    makeCache: BOT_CACHE,
     ...(options.apiUrl ? { rest: { api: options.apiUrl } } : {}),
     ...options.extra,
   });

@@ -13,7 +13,8 @@ import type {
 import type { BotConfig } from '../config/index.js';
 import type { OpenedDatabase } from '../db/index.js';
 import type { FeedbackService } from '../feedback/service.js';
-import type { JobQueue, WorkerPool } from '../jobs/index.js';
+import type { WorkerPool, WorkQueue } from '../jobs/index.js';
+import type { RemoteComposer } from '../cluster/remote-compose.js';
 import type { Logger } from '../util/logger.js';
 import type { BotLifecycle } from './lifecycle.js';
 import type { PlayerRegistry } from './voice/guild-player.js';
@@ -23,8 +24,10 @@ export interface BotContext {
   readonly config: BotConfig;
   readonly logger: Logger;
   readonly db: OpenedDatabase;
-  /** Heavy work (compose, render, retrain) goes through this bounded queue. */
-  readonly queue: JobQueue;
+  /** Heavy work (compose, render, retrain) goes through this bounded queue (in process, or on Redis with REDIS_URL). */
+  readonly queue: WorkQueue;
+  /** With REDIS_URL: composes run on `rhythmix worker` processes through BullMQ instead of local workers. */
+  readonly remoteCompose?: RemoteComposer;
   /** Warm compose worker processes (COMPOSE_WORKERS); absent: each compose starts a fresh child. */
   readonly composeWorkers?: WorkerPool;
   readonly players: PlayerRegistry;

@@ -9,16 +9,23 @@ import type { Logger } from '../util/logger.js';
 export interface HealthSample {
   readonly rss_mb: number;
   readonly heap_used_mb: number;
+  /** Where the rest of the memory is: V8's reserved heap, C++ objects tied to JS ones, Buffers. */
+  readonly heap_total_mb: number;
+  readonly external_mb: number;
+  readonly array_buffers_mb: number;
   /** Worst event-loop delay since the previous sample, in ms (10 ms resolution). */
   readonly loop_max_ms: number;
   readonly loop_p99_ms: number;
+  /** Heavy jobs running and waiting in the queue at the moment of the sample. */
+  readonly jobs_running?: number;
+  readonly jobs_queued?: number;
 }
 
 const MB = 1024 * 1024;
 const round1 = (value: number) => Math.round(value * 10) / 10;
 
 /** Logs a sample every `intervalMs` (0 = never); returns a function that stops it. */
-export function startHealthLog(logger: Logger, intervalMs: number): () => void {
+export function startHealthLog(logger: Logger, intervalMs: number, jobs?: () => { readonly running: number; readonly queued: number }): () => void {
   if (intervalMs <= 0) return () => undefined;
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
@@ -27,8 +34,12 @@ export function startHealthLog(logger: Logger, intervalMs: number): () => void {
     const sample: HealthSample = {
       rss_mb: round1(memory.rss / MB),
       heap_used_mb: round1(memory.heapUsed / MB),
+      heap_total_mb: round1(memory.heapTotal / MB),
+      external_mb: round1(memory.external / MB),
+      array_buffers_mb: round1(memory.arrayBuffers / MB),
       loop_max_ms: round1(delay.max / 1e6),
       loop_p99_ms: round1(delay.percentile(99) / 1e6),
+      ...(jobs ? { jobs_running: jobs().running, jobs_queued: jobs().queued } : {}),
     };
     delay.reset();
     logger.info(sample, 'health');

@@ -2,6 +2,7 @@
  * The boundary between the compose pipeline and the model: a Composer continues seed notes into a
  * whole piece. The LSTM engine provides the real implementation (lstm-composer.ts).
  */
+import type { FormPlan } from '../music/form.js';
 import type { Key } from '../music/key.js';
 import type { Piece, TimeSignature } from '../music/piece.js';
 import type { Style } from '../music/styles.js';
@@ -33,6 +34,12 @@ export interface CompositionRequest {
    * kept exactly as track 0 (the first instrument) while the model writes the other tracks around it.
    */
   readonly harmonize?: boolean;
+  /**
+   * A form (docs/form.md): its sections (the piece is `plan.bars` long), returning sections
+   * restating their first statement, the last bar closing on the tonic chord. Sections starting
+   * within the seed notes' `seedBars` are the seed's.
+   */
+  readonly form?: { readonly plan: FormPlan; readonly seedBars: number };
 }
 
 export interface ComposerProgress {

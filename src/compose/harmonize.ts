@@ -36,6 +36,8 @@ export const harmonizeOptionsSchema = z
     model: COMPOSE_FIELDS.model,
     soundfont: COMPOSE_FIELDS.soundfont,
     outDir: COMPOSE_FIELDS.outDir,
+    allowCopies: COMPOSE_FIELDS.allowCopies,
+    score: COMPOSE_FIELDS.score,
   })
   .strict()
   .refine((o) => !(o.seed !== undefined && o.midi !== undefined), { message: 'use either {seed} or {midi}, not both', path: ['seed'] })
@@ -116,6 +118,6 @@ export async function harmonizeToFiles(options: HarmonizeOptions, deps: ComposeD
     melody = planned.seedNotes.piece.tracks[0];
     return planned;
   };
-  const { summary, piece } = await composeWithPlan({ ...options, seedBars: MAX_MELODY_BARS }, deps, plan);
+  const { summary, piece } = await composeWithPlan({ ...options, seedBars: MAX_MELODY_BARS, takes: 1 }, deps, plan);
   return { ...summary, melodyKept: melody !== undefined && sameMelody(melody, piece.tracks[0]) };
 }

@@ -5,7 +5,7 @@
  * a drawn or seed key as a soft one), and the stream is decoded back into a Piece whose tracks
  * take the requested instruments.
  */
-import { keyPitchClasses, pieceKey } from '../music/key.js';
+import { keyPitchClasses, pieceKey, tonicTriad } from '../music/key.js';
 import { drawKey } from '../music/key-distribution.js';
 import { mergeRepeatedNotes, type KeySignature, type Piece, type Track } from '../music/piece.js';
 import type { MelodyNote } from '../music/melody-forcing.js';
@@ -70,11 +70,15 @@ export class LstmComposer implements Composer {
     const prefix = hasSeed ? generator.prefixFromPiece(seedNotes, request.style, request.seedBeats, key) : generator.stylePrefix(request.style, key);
     onProgress({ fraction: 0, message: 'composing' });
     const sampling = this.sampling(request, key);
+    const closingKey = key ?? (request.key ? conditioningKey(seedNotes, request, generator) : undefined);
     const result = generator.generate({
       prefix,
       ...sampling,
+      ...(request.form ? { form: { sections: request.form.plan.sections, bars: request.bars, primerBars: request.form.seedBars } } : {}),
       constraints: {
         ...sampling.constraints,
+        // A form closes on the tonic chord: its last bar starts only notes of the chord (docs/form.md).
+        ...(request.form && closingKey ? { closing: { fromBar: request.bars - 1, pitchClasses: tonicTriad(closingKey) } } : {}),
         // The piece runs into its last requested bar instead of stopping early.
         minEndStep: Math.max(0, Math.floor((request.totalBeats - request.totalBeats / request.bars) * generator.stepsPerQuarter)),
         // A new piece declares exactly the requested instruments; a seed brings its own tracks.

@@ -1,6 +1,7 @@
 /**
  * The compose pipeline behind the compose use case (src/app/compose.ts): options → seed notes →
- * Composer (the model) → piece.mid, piece.ogg, piece.png in the output directory → a summary.
+ * Composer (the model) → piece.mid, piece.ogg, piece.png (and with `score` piece.musicxml and
+ * score.png) in the output directory → a summary.
  * Every compose samples with a sampling seed — the one asked for, else a fresh random one — and
  * reports it, so any take can be made again. Rendering runs on a worker thread by default so
  * callers' event loops stay responsive.
@@ -8,6 +9,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeMidi } from '../midi/write.js';
+import { formPlan, parseForm } from '../music/form.js';
 import { keySignatureName, parseKey } from '../music/key.js';
 import { barLengthBeats, beatsToSeconds, noteCount, pieceLengthBeats, type Piece } from '../music/piece.js';
 import type { Style } from '../music/styles.js';
@@ -22,6 +24,7 @@ import { loadComposer } from './load-composer.js';
 import { parseInstrumentList, styleInstruments } from './instruments.js';
 import { randomSamplingSeed, type ComposeOptions } from './options.js';
 import { loadSeed, type SeedNotes } from './seed-input.js';
+import { composeOriginal, type OriginalityLookup, type OriginalityOutcome } from './originality.js';
 
 export const DEFAULT_BARS = 16;
 /** Tracks for `--tracks` left out and no `--instruments`: melody and accompaniment. */
@@ -45,6 +48,8 @@ export interface ComposeDependencies {
   readonly renderIn?: 'worker' | 'inline';
   readonly onProgress?: (progress: ComposeProgress) => void;
   readonly signal?: AbortSignal;
+  /** Finds the originality index of the composer's model; default: the one beside it (src/model/originality-file.ts). */
+  readonly originality?: OriginalityLookup;
 }
 
 export interface TrackSummary {
@@ -66,6 +71,10 @@ export interface ComposeSummary {
   readonly bars: number;
   readonly tempo: number;
   readonly key?: string;
+  /** The piece's time signature, e.g. "3/4". */
+  readonly meter: string;
+  /** The form asked for (letters or name, e.g. "AABA"), null without one. */
+  readonly form: string | null;
   readonly seedBars: number;
   /** The sampler's seed: the same value with the same options composes the same piece. */
   readonly samplingSeed: number;
@@ -73,14 +82,43 @@ export interface ComposeSummary {
   readonly loudness: number;
   readonly peakDb: number;
   readonly soundfont: string;
+  /** Longest phrase shared with a training piece, in bars; null when the model has no originality index. */
+  readonly longestCopiedBars: number | null;
+  /** The originality check: the training piece shared with, takes composed, what happened. */
+  readonly originality: Omit<OriginalityOutcome, 'longestCopiedBars'>;
+  /** The engraved score's first page (with `score`; JSON `score_png`). */
+  readonly scorePng?: string;
+  /** The score as MusicXML (with `score`). */
+  readonly musicxml?: string;
+}
+
+/** `meter` ("3/4") as numerator and denominator (the schema has checked it). */
+export function parseMeter(meter: string): { numerator: number; denominator: number } {
+  const [numerator, denominator] = meter.split('/').map(Number);
+  return { numerator: numerator ?? 4, denominator: denominator ?? 4 };
+}
+
+/** With `meter`, seed notes in another meter are refused: the sections and the grammar count bars of one meter. */
+function checkSeedMeter(options: ComposeOptions, seedNotes: SeedNotes): void {
+  if (options.meter === undefined || seedNotes.bars === 0) return;
+  const other = seedNotes.piece.timeSignatures.find((ts) => `${ts.numerator}/${ts.denominator}` !== options.meter);
+  if (other) {
+    throw new InvalidInputError(`the seed notes are in ${other.numerator}/${other.denominator} but {meter} asks for ${options.meter}: use one meter`, {
+      field: 'meter',
+    });
+  }
 }
 
 /** Resolve everything the model needs from validated options and the seed notes. */
 export function buildRequest(options: ComposeOptions, seedNotes: SeedNotes): CompositionRequest {
+  checkSeedMeter(options, seedNotes);
   const bpm = options.tempo ?? seedNotes.piece.tempos[0]?.bpm ?? 120;
-  const timeSignature = seedNotes.piece.timeSignatures.at(-1) ?? { numerator: 4, denominator: 4 };
+  const timeSignature = options.meter !== undefined ? parseMeter(options.meter) : (seedNotes.piece.timeSignatures.at(-1) ?? { numerator: 4, denominator: 4 });
   const barSeconds = (barLengthBeats(timeSignature) * 60) / bpm;
-  const bars = options.bars ?? (options.seconds !== undefined ? Math.max(1, Math.ceil(options.seconds / barSeconds - 1e-9)) : DEFAULT_BARS);
+  const asked = options.bars ?? (options.seconds !== undefined ? Math.max(1, Math.ceil(options.seconds / barSeconds - 1e-9)) : DEFAULT_BARS);
+  // A form's sections are of equal length: the bars are rounded down to a multiple of them (docs/form.md).
+  const plan = options.form !== undefined ? formPlan(parseForm(options.form), asked) : undefined;
+  const bars = plan?.bars ?? asked;
   if (bars <= seedNotes.bars) {
     throw new InvalidInputError(`the piece would be ${bars} bar(s) long but the seed already fills ${seedNotes.bars} — ask for more with {bars} or {seconds}`, {
       field: 'bars',
@@ -104,6 +142,7 @@ export function buildRequest(options: ComposeOptions, seedNotes: SeedNotes): Com
     ...(options.samplingSeed !== undefined ? { samplingSeed: options.samplingSeed } : {}),
     ...(options.key !== undefined ? { key: parseKey(options.key) } : {}),
     seedBeats: seedNotes.beats,
+    ...(plan ? { form: { plan, seedBars: seedNotes.bars } } : {}),
   };
 }
 
@@ -129,6 +168,7 @@ export async function planCompose(options: ComposeOptions): Promise<CompositionP
     seedBars: options.seedBars,
     tempo: options.tempo,
     program: firstInstrument === undefined ? undefined : parseInstrumentList([firstInstrument])[0]?.program,
+    meter: options.meter === undefined ? undefined : parseMeter(options.meter),
   });
   return { seedNotes, request: buildRequest(options, seedNotes) };
 }
@@ -166,14 +206,28 @@ export async function composeWithPlan(
 
   const composer = deps.composer ?? (await (deps.loadComposer ?? loadComposer)(options.model));
   report({ stage: 'compose', fraction: 0 });
-  let piece = await composer.compose(
-    seedNotes.piece,
-    request,
-    (p) => report({ stage: 'compose', fraction: p.fraction, ...(p.message ? { message: p.message } : {}) }),
-    deps.signal,
-  );
-  deps.signal?.throwIfAborted();
-  if (noteCount(piece) === 0) throw new RhythmixError(`the model ${composer.model} produced no notes — try again or raise the temperature`, { exitCode: 1 });
+  let resampling: string | undefined;
+  const original = await composeOriginal({
+    model: composer.model,
+    samplingSeed,
+    allowCopies: options.allowCopies === true,
+    // The seed's bars and a harmonized melody are the user's: only what the model wrote counts.
+    query: { countFrom: seedNotes.beats, ...(request.harmonize ? { skipTracks: [0] } : {}) },
+    ...(deps.originality ? { lookup: deps.originality } : {}),
+    onResample: (attempt, bars) => (resampling = `shares ${bars} bars with the training data — composing again (take ${attempt})`),
+    compose: async (seed) => {
+      const take = await composer.compose(
+        seedNotes.piece,
+        { ...request, samplingSeed: seed },
+        (p) => report({ stage: 'compose', fraction: p.fraction, ...(resampling ? { message: resampling } : p.message ? { message: p.message } : {}) }),
+        deps.signal,
+      );
+      deps.signal?.throwIfAborted();
+      if (noteCount(take) === 0) throw new RhythmixError(`the model ${composer.model} produced no notes — try again or raise the temperature`, { exitCode: 1 });
+      return take;
+    },
+  });
+  let piece = original.piece;
   if (options.tempo !== undefined) piece = withTempo(piece, options.tempo);
   report({ stage: 'compose', fraction: 1 });
 
@@ -188,6 +242,16 @@ export async function composeWithPlan(
     imagePath: path.join(options.outDir, 'piece.png'),
     audio: { soundfont, limits },
     pianoRoll: { seedBeats: seedNotes.beats, title: piece.title ?? `Rhythmix · ${options.style}` },
+    ...(options.score
+      ? {
+          score: {
+            musicxmlPath: path.join(options.outDir, 'piece.musicxml'),
+            imagePath: path.join(options.outDir, 'score.png'),
+            title: piece.title ?? `Rhythmix · ${options.style}`,
+            composer: `Rhythmix · model ${composer.model}`,
+          },
+        }
+      : {}),
   };
   const control = { onProgress: report, ...(deps.signal ? { signal: deps.signal } : {}) };
   const rendered = deps.renderIn === 'inline' ? await runRenderJob(job, control) : await runRenderJobInWorker(job, control);
@@ -207,12 +271,18 @@ export async function composeWithPlan(
     tempo: piece.tempos[0]?.bpm ?? request.bpm,
     // The requested key, else the one the piece was conditioned on (drawn or read from the seed).
     ...(request.key ? { key: request.key.name } : piece.key ? { key: keySignatureName(piece.key) } : {}),
+    meter: `${request.timeSignature.numerator}/${request.timeSignature.denominator}`,
+    form: request.form?.plan.form.name ?? null,
     seedBars: seedNotes.bars,
-    samplingSeed,
+    // The take kept: a re-sampled piece is made again with its own sampling seed.
+    samplingSeed: original.samplingSeed,
     tracks: piece.tracks.map((t) => ({ name: t.name, program: t.program, isDrum: t.isDrum, notes: t.notes.length })),
     loudness: rendered.audio.loudness,
     peakDb: rendered.audio.peakDb,
     soundfont,
+    longestCopiedBars: original.outcome.longestCopiedBars,
+    originality: { copiedFrom: original.outcome.copiedFrom, attempts: original.outcome.attempts, note: original.outcome.note },
+    ...(rendered.score ? { scorePng: rendered.score.image.path, musicxml: rendered.score.musicxml } : {}),
   };
   return { summary, piece };
 }

@@ -44,6 +44,8 @@ export interface SeedSource {
   readonly tempo?: number | undefined;
   /** GM program for a notation seed's track (the first requested instrument). */
   readonly program?: number | undefined;
+  /** The requested meter (`meter`): a notation seed without one of its own, and no seed, are in it. */
+  readonly meter?: { readonly numerator: number; readonly denominator: number } | undefined;
 }
 
 /** Reads the seed notes: notation, the first bars of a MIDI file, or none. */
@@ -54,6 +56,7 @@ export async function loadSeed(source: SeedSource): Promise<SeedNotes> {
       parsed = readSeed(source.notation, {
         ...(source.tempo !== undefined ? { bpm: source.tempo } : {}),
         ...(source.program !== undefined ? { program: source.program } : {}),
+        ...(source.meter !== undefined ? { timeSignature: source.meter } : {}),
       });
     } catch (error) {
       if (error instanceof SeedSyntaxError)
@@ -77,5 +80,9 @@ export async function loadSeed(source: SeedSource): Promise<SeedNotes> {
     }
     return { piece, bars, beats };
   }
-  return { piece: createPiece([], { bpm: source.tempo ?? DEFAULT_BPM }), bars: 0, beats: 0 };
+  return {
+    piece: createPiece([], { bpm: source.tempo ?? DEFAULT_BPM, ...(source.meter !== undefined ? { timeSignature: source.meter } : {}) }),
+    bars: 0,
+    beats: 0,
+  };
 }

@@ -13,6 +13,8 @@ export {
   botEnvSchema,
   cliEnvSchema,
   defaultConcurrency,
+  DEFAULT_WEB_HOST,
+  DEFAULT_WEB_PORT,
   ENVIRONMENT_VARIABLES,
   LOG_LEVELS,
   SECRET_VARIABLES,
@@ -47,7 +49,18 @@ export function loadBotConfig(options: LoadConfigOptions = {}): BotConfig {
 }
 
 function parseWith<T extends z.ZodType>(schema: T, env: Environment): z.output<T> {
+  // A password in REDIS_URL (redis://:PASSWORD@host) never reaches a log line either.
+  addLogSecret(redisPassword(env.REDIS_URL));
   const result = schema.safeParse(env);
   if (result.success) return result.data;
   throw new ConfigError(problemLines(result.error));
+}
+
+function redisPassword(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return decodeURIComponent(new URL(url.trim()).password) || undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -19,6 +19,11 @@ const WHERE = 'set it in .env or the environment';
 /** Where ratings, takes and jobs are kept when DATABASE_URL is unset (src/db resolves it). */
 export const DEFAULT_DATABASE_URL = 'file:./data/rhythmix.db';
 
+/** The web server listens here unless told otherwise: this machine only. */
+export const DEFAULT_WEB_HOST = '127.0.0.1';
+/** `rhythmix web` without --port or WEB_PORT. */
+export const DEFAULT_WEB_PORT = 8080;
+
 export const POSTGRESQL_URL_EXAMPLE = 'postgresql://rhythmix:PASSWORD@localhost:5432/rhythmix';
 
 /** `postgresql://` and `postgres://` URLs select PostgreSQL; anything else is an SQLite file. */
@@ -197,6 +202,24 @@ const shape = {
     }
     return Number(value);
   }),
+  REDIS_URL: optionalText.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    if (!/^rediss?:\/\/[^\s]+$/i.test(value)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'REDIS_URL must be a redis:// or rediss:// URL like redis://127.0.0.1:6379 (or unset for the in-process queue)',
+      });
+      return z.NEVER;
+    }
+    return value;
+  }),
+  WORKER_LOCK_SECONDS: wholeNumber(
+    'WORKER_LOCK_SECONDS',
+    30,
+    2,
+    3_600,
+    'seconds without a heartbeat before a job of a dead `rhythmix worker` is retried on another (with REDIS_URL)',
+  ),
   JOB_TIMEOUT_SECONDS: wholeNumber('JOB_TIMEOUT_SECONDS', 300, 1, 86_400, 'longest a compose or render job may run'),
   SHUTDOWN_GRACE_SECONDS: wholeNumber(
     'SHUTDOWN_GRACE_SECONDS',
@@ -236,6 +259,29 @@ const shape = {
     'hours back the bot re-reads rating reactions after each gateway session starts (0 = off)',
   ),
   HEALTH_LOG_SECONDS: wholeNumber('HEALTH_LOG_SECONDS', 300, 0, 86_400, 'seconds between health log lines: memory and event-loop delay (0 = off)'),
+  WEB_PORT: optionalText.transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 65_535) {
+      ctx.addIssue({ code: 'custom', message: `WEB_PORT must be a port number from 1 to 65535 (the web gallery and playground), got "${value.slice(0, 40)}"` });
+      return z.NEVER;
+    }
+    return Number(value);
+  }),
+  WEB_HOST: optionalText.transform((value, ctx) => {
+    if (value !== undefined && !/^[\w.:[\]-]+$/.test(value)) {
+      ctx.addIssue({ code: 'custom', message: `WEB_HOST must be an address to listen on like 127.0.0.1, 0.0.0.0 or ::1, got "${value.slice(0, 40)}"` });
+      return z.NEVER;
+    }
+    return value ?? DEFAULT_WEB_HOST;
+  }),
+  WEB_TRUST_PROXY: optionalText.transform((value, ctx) => {
+    const flag = (value ?? 'false').toLowerCase();
+    if (!['true', 'false', '1', '0', 'yes', 'no'].includes(flag)) {
+      ctx.addIssue({ code: 'custom', message: `WEB_TRUST_PROXY must be true or false (behind a reverse proxy: true), got "${value?.slice(0, 40)}"` });
+      return z.NEVER;
+    }
+    return ['true', '1', 'yes'].includes(flag);
+  }),
   ANNOUNCE_CHANNEL_ID: snowflake('ANNOUNCE_CHANNEL_ID', 'right-click the channel → Copy Channel ID', false),
   LOG_LEVEL: optionalText.transform((value, ctx) => {
     const level = (value ?? 'info').toLowerCase();
@@ -265,6 +311,10 @@ function toConfig(env: z.output<typeof cliShape>) {
     },
     /** Warm compose worker processes the bot keeps (0: a fresh child per compose). */
     composeWorkers: env.COMPOSE_WORKERS ?? env.QUEUE_CONCURRENCY,
+    /** Set: jobs go to BullMQ on this Redis and `rhythmix worker` processes run them (docs/scaling.md). */
+    redisUrl: env.REDIS_URL,
+    /** A worker's job lock: a job whose worker stopped renewing it for this long runs again elsewhere. */
+    workerLockMs: env.WORKER_LOCK_SECONDS * 1000,
     voice: { idleTimeoutMs: env.VOICE_IDLE_SECONDS * 1000, aloneTimeoutMs: env.VOICE_ALONE_SECONDS * 1000 },
     retrain: { schedule: env.RETRAIN_EVERY, minRatings: env.RETRAIN_MIN_RATINGS, guildMinRatings: env.RETRAIN_GUILD_MIN_RATINGS },
     ratings: { reconcileWindowMs: env.RATINGS_RECONCILE_HOURS * 3_600_000 },
@@ -272,6 +322,8 @@ function toConfig(env: z.output<typeof cliShape>) {
     shutdownGraceMs: env.SHUTDOWN_GRACE_SECONDS * 1000,
     retention: { maxAgeMs: env.PIECES_MAX_AGE_DAYS * 86_400_000, maxBytes: env.PIECES_MAX_MB * 1024 * 1024 },
     announceChannelId: env.ANNOUNCE_CHANNEL_ID,
+    /** The web gallery and playground (src/web): the bot starts it when `port` is set; `rhythmix web` always. */
+    web: { port: env.WEB_PORT, host: env.WEB_HOST, trustProxy: env.WEB_TRUST_PROXY },
     logLevel: env.LOG_LEVEL,
   };
 }

@@ -21,3 +21,5 @@ export * from './model-versions.js';
 export * from './retrain-runs.js';
 export type { JsonObject, JsonValue } from './encoding.js';
 export * from './pending-jobs.js';
+export * from './takes.js';
+export * from './gallery.js';

@@ -8,6 +8,7 @@
  * a transaction begins: the adapter's plain (deferred) BEGIN reads first and upgrades to a writer
  * later, and in WAL mode an upgrade after another process committed fails at once with SQLITE_BUSY
  * ("database is locked", no busy timeout). Taking the lock first waits out the other writer instead.
+ * `onConnect` is SQL run once on the connection (per-connection pragmas).
  */
 import type { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 
@@ -27,10 +28,15 @@ class Gate {
   }
 }
 
-export function serializedAdapterFactory(inner: PrismaBetterSqlite3): PrismaBetterSqlite3 {
+export function serializedAdapterFactory(inner: PrismaBetterSqlite3, options: { readonly onConnect?: string } = {}): PrismaBetterSqlite3 {
   return new Proxy(inner, {
     get(target, property) {
-      if (property === 'connect') return async () => serialize(await target.connect(), { writeLockFirst: true });
+      if (property === 'connect')
+        return async () => {
+          const adapter = await target.connect();
+          if (options.onConnect) await adapter.executeScript(options.onConnect);
+          return serialize(adapter, { writeLockFirst: true });
+        };
       if (property === 'connectToShadowDb') return async () => serialize(await target.connectToShadowDb(), { writeLockFirst: false });
       return forward(target, property);
     },

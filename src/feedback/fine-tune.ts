@@ -4,8 +4,8 @@
  *
  * Each step's gradient is the mean token NLL of a batch of windows from the fine-tuning data
  * (liked pieces repeated by score + replay of the original data: the reward-weighted likelihood),
- * plus, with `method: 'dpo'`, `dpoWeight` × the DPO gradient of a few liked/disliked pairs against
- * the frozen parent (preference.ts). Runs in the calling thread (a retrain runs in its own niced
+ * plus, with `method: 'dpo'`, `dpoWeight` × the DPO gradient of a few liked/disliked pairs — and
+ * pairs of two takes of one request rated apart — against the frozen parent (preference.ts). Runs in the calling thread (a retrain runs in its own niced
  * child process); it yields to the event loop between steps so an abort is seen.
  */
 import { z } from 'zod';
@@ -75,6 +75,8 @@ export interface FineTuneInput {
   disliked: readonly Int32Array[];
   /** Rated pieces kept out of training: when given, the selection's preference is measured on them instead. */
   heldOut?: { liked: readonly Int32Array[]; disliked: readonly Int32Array[] };
+  /** Takes of one request rated apart (finetune-data.ts): DPO pairs as they are, beside the liked × disliked ones. */
+  takePairs?: { readonly chosen: readonly Int32Array[]; readonly rejected: readonly Int32Array[] };
   /** Held-out original data. */
   valid: readonly Int32Array[];
   referenceNll: number;
@@ -139,11 +141,16 @@ export async function fineTuneCandidate(input: FineTuneInput): Promise<FineTuneR
   };
   const parentLiked = perTokenLogProbs(net, measured.liked);
   const parentDisliked = perTokenLogProbs(net, measured.disliked);
-  const usePairs = settings.method === 'dpo' && settings.dpoWeight > 0 && input.liked.length > 0 && input.disliked.length > 0;
+  // Pairs: every liked piece with a disliked one, plus the take pairs (indices past the liked and disliked ones).
+  const crossPairs = input.liked.length > 0 && input.disliked.length > 0 ? Math.max(input.liked.length, input.disliked.length) : 0;
+  const takePairs = input.takePairs ?? { chosen: [], rejected: [] };
+  const usePairs = settings.method === 'dpo' && settings.dpoWeight > 0 && crossPairs + takePairs.chosen.length > 0;
+  const chosenPool = [...input.liked, ...takePairs.chosen];
+  const rejectedPool = [...input.disliked, ...takePairs.rejected];
   const anchor = input.referenceParams && input.referenceParams !== input.parentParams ? createLanguageModel(config) : net;
   if (anchor !== net) anchor.setParameters(input.referenceParams!);
-  const referenceLiked = usePairs ? sequenceLogProbs(anchor, input.liked) : new Float64Array();
-  const referenceDisliked = usePairs ? sequenceLogProbs(anchor, input.disliked) : new Float64Array();
+  const referenceChosen = usePairs ? sequenceLogProbs(anchor, chosenPool) : new Float64Array();
+  const referenceRejected = usePairs ? sequenceLogProbs(anchor, rejectedPool) : new Float64Array();
 
   const corpus = buildCorpus(input.train, false);
   const windows = buildWindows(corpus, settings.seqLen);
@@ -168,11 +175,10 @@ export async function fineTuneCandidate(input: FineTuneInput): Promise<FineTuneR
   const kept = new Map<number, Float32Array>();
   const steps = trainingSteps(settings, batches);
   const checkpoints = checkpointSteps(steps, settings.checkpoints);
-  // Every liked piece meets a disliked one each pass (and the other way round), in a fresh order.
-  const pairCount = usePairs ? Math.max(input.liked.length, input.disliked.length) : 0;
+  // Every liked piece meets a disliked one each pass (and the other way round), in a fresh order; each take pair comes once a pass.
+  const pairCount = usePairs ? crossPairs + takePairs.chosen.length : 0;
   let order: number[] = [];
-  let likedOrder: number[] = [];
-  let dislikedOrder: number[] = [];
+  let pairOrder: Array<readonly [number, number]> = [];
   let nextWindow = 0;
   let nextPair = 0;
   let pass = 0;
@@ -182,8 +188,13 @@ export async function fineTuneCandidate(input: FineTuneInput): Promise<FineTuneR
   const reshuffle = (): void => {
     const rng = new Rng((settings.seed * 7919 + pass * 104_729) >>> 0);
     order = rng.shuffle(Array.from({ length: windowCount }, (_, i) => i));
-    likedOrder = rng.shuffle(Array.from({ length: pairCount }, (_, i) => i % input.liked.length));
-    dislikedOrder = rng.shuffle(Array.from({ length: pairCount }, (_, i) => i % input.disliked.length));
+    const likedOrder = rng.shuffle(Array.from({ length: crossPairs }, (_, i) => i % input.liked.length));
+    const dislikedOrder = rng.shuffle(Array.from({ length: crossPairs }, (_, i) => i % input.disliked.length));
+    pairOrder = likedOrder.map((liked, i) => [liked, dislikedOrder[i]!] as const);
+    if (takePairs.chosen.length > 0) {
+      const takes = takePairs.chosen.map((_, k) => [input.liked.length + k, input.disliked.length + k] as const);
+      pairOrder = rng.shuffle([...pairOrder, ...takes]);
+    }
     pass++;
   };
   reshuffle();
@@ -213,22 +224,21 @@ export async function fineTuneCandidate(input: FineTuneInput): Promise<FineTuneR
     }
     if (pairCount > 0) {
       if (nextPair >= pairCount) nextPair = 0;
-      const chosen = likedOrder.slice(nextPair, nextPair + pairsPerStep);
-      const rejected = dislikedOrder.slice(nextPair, nextPair + pairsPerStep);
+      const pairs = pairOrder.slice(nextPair, nextPair + pairsPerStep);
       nextPair += pairsPerStep;
       const terms = addDpoGradient(
         net,
         {
-          chosen: chosen.map((i) => input.liked[i]!),
-          rejected: rejected.map((i) => input.disliked[i]!),
-          referenceChosen: chosen.map((i) => referenceLiked[i]!),
-          referenceRejected: rejected.map((i) => referenceDisliked[i]!),
+          chosen: pairs.map(([chosen]) => chosenPool[chosen]!),
+          rejected: pairs.map(([, rejected]) => rejectedPool[rejected]!),
+          referenceChosen: pairs.map(([chosen]) => referenceChosen[chosen]!),
+          referenceRejected: pairs.map(([, rejected]) => referenceRejected[rejected]!),
         },
         settings.dpoBeta,
         settings.dpoWeight,
       );
-      right += terms.accuracy * chosen.length;
-      seen += chosen.length;
+      right += terms.accuracy * pairs.length;
+      seen += pairs.length;
     }
     optimizer.step(1, settings.clipNorm);
     input.onProgress?.({ step, steps, loss });

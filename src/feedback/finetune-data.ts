@@ -3,7 +3,8 @@
  * A liked piece (score > 0) appears round(score) times (at least once, at most `maxCopies`),
  * so training maximises Σ score · log p(piece); a piece with score ≤ 0 — disliked, or liked and
  * disliked equally — gets weight 0 here. Disliked pieces act through the preference pairs
- * (`ratedPieces`, DPO in preference.ts), which push them down relative to liked ones.
+ * (`ratedPieces`, DPO in preference.ts), which push them down relative to liked ones; two takes
+ * of one request rated apart are a pair of their own (`takePreferencePairs`).
  * Original training pieces are mixed in (replay, `replayRatio` of the tokens) so the model keeps
  * what it knew.
  */
@@ -93,12 +94,52 @@ export function buildFineTuneData(signals: readonly PieceSignal[], original: rea
   return { train, likedPieces: liked, dislikedPieces: disliked, skippedPieces: skipped, feedbackTokens, replayPieces, replayTokens, ratingsUsed };
 }
 
-/** The rated pieces that fit the model's language, closed with `<end>`: liked (score > 0) and disliked (score < 0). */
-export function ratedPieces(signals: readonly PieceSignal[], vocabulary: Vocabulary): { liked: Int32Array[]; disliked: Int32Array[] } {
+/**
+ * Least score difference that makes two takes a preference pair: half a 👍 vote. Recency decay
+ * alone (equal votes cast days apart) never separates two takes this far — that would take a month.
+ */
+export const MIN_TAKE_SCORE_GAP = 0.5;
+
+/** Preference pairs as token streams: `chosen[i]` was preferred to `rejected[i]`. */
+export interface PreferencePairData {
+  chosen: Int32Array[];
+  rejected: Int32Array[];
+}
+
+/**
+ * Two takes of one request whose scores differ, as preference pairs: the better-rated take is
+ * chosen, the other rejected — one prompt answered twice, DPO's own setting, and a preference the
+ * liked × disliked pairs miss when both takes are liked (or both disliked) to different degrees.
+ * Both takes need a counted reaction (a take nobody rated may simply not have been heard) and
+ * must fit the model's language, and their scores must differ by at least `MIN_TAKE_SCORE_GAP`.
+ */
+export function takePreferencePairs(signals: readonly PieceSignal[], vocabulary: Vocabulary): PreferencePairData {
+  const byId = new Map(signals.map((s) => [s.pieceId, s]));
+  const pairs: PreferencePairData = { chosen: [], rejected: [] };
+  for (const a of signals) {
+    if (!a.takePair || a.takePair.pieceA !== a.pieceId) continue;
+    const b = byId.get(a.takePair.pieceB);
+    if (!b || Math.abs(a.score - b.score) < MIN_TAKE_SCORE_GAP || !fitsVocabulary(a.tokens, vocabulary) || !fitsVocabulary(b.tokens, vocabulary)) continue;
+    const [chosen, rejected] = a.score > b.score ? [a, b] : [b, a];
+    pairs.chosen.push(withEnd(chosen.tokens, vocabulary));
+    pairs.rejected.push(withEnd(rejected.tokens, vocabulary));
+  }
+  return pairs;
+}
+
+/**
+ * The rated pieces that fit the model's language, closed with `<end>`: liked (score > 0) and
+ * disliked (score < 0), and the take pairs rated apart (`takePreferencePairs`).
+ */
+export function ratedPieces(
+  signals: readonly PieceSignal[],
+  vocabulary: Vocabulary,
+): { liked: Int32Array[]; disliked: Int32Array[]; takePairs: PreferencePairData } {
   const fitting = signals.filter((s) => s.score !== 0 && fitsVocabulary(s.tokens, vocabulary));
   return {
     liked: fitting.filter((s) => s.score > 0).map((s) => withEnd(s.tokens, vocabulary)),
     disliked: fitting.filter((s) => s.score < 0).map((s) => withEnd(s.tokens, vocabulary)),
+    takePairs: takePreferencePairs(signals, vocabulary),
   };
 }
 

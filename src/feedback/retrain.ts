@@ -18,6 +18,7 @@ import { finishRetrainRun, type PrismaClient } from '../db/index.js';
 import type { JsonObject } from '../db/encoding.js';
 import { Generator } from '../model/generator.js';
 import { loadModel, type LoadedModel, saveModel } from '../model/model-files.js';
+import { copyOriginalityIndex } from '../model/originality-file.js';
 import { currentModelName, lineage, newVersionName, publishStaged, setCurrentModel, STAGING_DIR, updateCard } from '../model/registry.js';
 import { Vocabulary } from '../music/vocabulary.js';
 import { RhythmixError } from '../util/errors.js';
@@ -322,6 +323,7 @@ export async function fineTune(
     liked: rated.liked,
     disliked: rated.disliked,
     ...(heldOut ? { heldOut } : {}),
+    takePairs: rated.takePairs,
     valid: original.valid,
     referenceNll: reference.nll,
     parentNll,
@@ -350,6 +352,8 @@ export async function fineTune(
       result,
     }),
   });
+  // Its training pieces are the parent's (plus rated pieces of its own): the parent's originality index holds.
+  await copyOriginalityIndex(parent.dir, staged);
   return { result, reference, parentNll, parentLiked };
 }
 

@@ -42,6 +42,8 @@ export interface FeedbackServiceOptions {
   /** A guild with this many new ratings gets its own variant on schedule; 0 = off (default). */
   guildMinRatings?: number;
   logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** False: the models folder here is not the registry (a cluster's bot: versions live in the store), so start() does not sync it. */
+  syncsRegistry?: boolean;
   /** How a retrain runs; default a niced child process (tests may run it in process). */
   runner?: (input: RetrainChildInput, options: { onProgress?: (p: RetrainProgress) => void; signal?: AbortSignal }) => Promise<RetrainOutcome>;
 }
@@ -95,7 +97,7 @@ export class FeedbackService extends EventEmitter<FeedbackServiceEvents> {
   start(options: { schedule?: boolean } = {}): void {
     // The ModelVersion table is derived from the disk registry: catch up with switches made
     // while the bot was down (CLI `model use`, a retrain killed before its sync).
-    this.syncing = this.syncRegistry();
+    if (this.options.syncsRegistry !== false) this.syncing = this.syncRegistry();
     if (options.schedule === false) return;
     const schedule = this.options.config.retrain.schedule;
     const tick = (): void => void this.tick().catch((error: unknown) => this.report(error));

@@ -31,6 +31,8 @@ export interface PieceSignal {
   voters: number;
   /** Reactions that counted (configured emoji, not removed). */
   ratings: number;
+  /** Set when the piece is take A or B of a two-take request (src/db/takes.ts): the pair's pieces. */
+  takePair?: { pieceA: number; pieceB: number };
 }
 
 /** Scores every piece that has stored tokens and at least one counted reaction. */
@@ -54,12 +56,21 @@ export async function pieceSignals(db: Db, options: SignalOptions): Promise<Piec
   if (scores.size === 0) return [];
   const pieces = await db.piece.findMany({
     where: { id: { in: [...scores.keys()] } },
-    select: { id: true, style: true, tokens: true, guildId: true, modelVersion: true },
+    select: {
+      id: true,
+      style: true,
+      tokens: true,
+      guildId: true,
+      modelVersion: true,
+      takeA: { select: { pieceAId: true, pieceBId: true } },
+      takeB: { select: { pieceAId: true, pieceBId: true } },
+    },
   });
   return pieces
     .flatMap((piece) => {
       const scored = scores.get(piece.id);
       if (!scored || !piece.tokens) return [];
+      const pair = piece.takeA ?? piece.takeB;
       return [
         {
           pieceId: piece.id,
@@ -70,6 +81,7 @@ export async function pieceSignals(db: Db, options: SignalOptions): Promise<Piec
           score: scored.score,
           voters: scored.voters,
           ratings: scored.ratings,
+          ...(pair ? { takePair: { pieceA: pair.pieceAId, pieceB: pair.pieceBId } } : {}),
         },
       ];
     })

@@ -2,10 +2,14 @@
  * A bounded queue for heavy work (compose, render, train). At most `concurrency` jobs run at
  * once; beyond that up to `maxQueued` wait in order. A user or guild may hold only so many jobs
  * (queued or running) at a time. A job that cannot be accepted fails at once with a
- * QueueFullError telling when to retry, estimated from how long recent jobs took.
+ * QueueFullError telling when to retry, estimated from how long recent jobs of the kind and size
+ * took (duration-estimate.ts) and the jobs ahead; each such hint is later compared with when the
+ * request would really have been accepted (`onRetryHint`).
  */
 import { defaultConcurrency } from '../config/schema.js';
+import { DurationEstimate } from './duration-estimate.js';
 import { JobCancelledError, QueueFullError, type QueueLimit } from './errors.js';
+import { RetryHintWatch, type RetryHintOutcome } from './retry-hints.js';
 
 export interface JobQueueOptions {
   /** Jobs running at once; default one per two cores. */
@@ -20,8 +24,10 @@ export interface JobQueueOptions {
   jobTimeoutMs?: number;
   /** Duration assumed before any job has finished (ms); default 30 s. */
   initialEstimateMs?: number;
-  /** How many recent durations the estimate averages; default 20. */
+  /** About how many recent durations the estimate follows (its EWMA weight is 2 / (n + 1)); default 20. */
   historySize?: number;
+  /** A refusal's hint against when the request would really have been accepted (for logs and the soak). */
+  onRetryHint?: (outcome: RetryHintOutcome) => void;
   now?: () => number;
 }
 
@@ -44,8 +50,10 @@ export interface JobContext<P> {
 }
 
 export interface JobSpec<T, P> {
-  /** e.g. "compose", "render": for logs and stats. */
+  /** e.g. "compose", "render": for logs and stats, and durations are learnt per kind. */
   kind?: string;
+  /** How much work, in any unit proportional to the duration (a compose: bars × tracks); default 1. */
+  size?: number;
   userId?: string;
   guildId?: string;
   run(context: JobContext<P>): Promise<T>;
@@ -69,9 +77,24 @@ export interface QueueStats {
   readonly estimateMs: number;
 }
 
+/**
+ * What the bot asks of a job queue: this in-process JobQueue (the embedded default), or the
+ * Redis-backed one (src/cluster/redis-queue.ts) whose limits, positions and refusals hold across
+ * bot processes. `submit` refuses with QueueFullError (nothing queued then).
+ */
+export interface WorkQueue {
+  submit<T, P = unknown>(spec: JobSpec<T, P>): JobHandle<T> | Promise<JobHandle<T>>;
+  /** False once drain() or close() was called: submit() then refuses. */
+  readonly accepting: boolean;
+  /** Refuses new jobs, cancels waiting ones, gives running ones `graceMs`, then cancels them. */
+  drain(graceMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
 interface Job {
   readonly id: number;
   readonly kind: string;
+  readonly size: number | undefined;
   readonly userId: string | undefined;
   readonly guildId: string | undefined;
   readonly controller: AbortController;
@@ -83,18 +106,17 @@ interface Job {
   lastPosition: string;
 }
 
-export class JobQueue {
+export class JobQueue implements WorkQueue {
   readonly concurrency: number;
   readonly maxQueued: number;
   readonly perUser: number;
   readonly perGuild: number;
   readonly jobTimeoutMs: number | undefined;
-  private readonly initialEstimateMs: number;
-  private readonly historySize: number;
+  private readonly durations: DurationEstimate;
+  private readonly hints: RetryHintWatch;
   private readonly now: () => number;
   private readonly waiting: Job[] = [];
   private readonly running = new Set<Job>();
-  private readonly durations: number[] = [];
   private readonly idleWaiters: Array<() => void> = [];
   private nextId = 1;
   private closed = false;
@@ -105,9 +127,10 @@ export class JobQueue {
     this.perUser = positive(options.perUser ?? 2, 'perUser');
     this.perGuild = positive(options.perGuild ?? 6, 'perGuild');
     this.jobTimeoutMs = options.jobTimeoutMs;
-    this.initialEstimateMs = options.initialEstimateMs ?? 30_000;
-    this.historySize = positive(options.historySize ?? 20, 'historySize');
+    const historySize = positive(options.historySize ?? 20, 'historySize');
+    this.durations = new DurationEstimate({ initialMs: options.initialEstimateMs ?? 30_000, weight: 2 / (historySize + 1) });
     this.now = options.now ?? Date.now;
+    this.hints = new RetryHintWatch(this.now, options.onRetryHint);
   }
 
   /** Accepts a job or throws QueueFullError (nothing is queued then). */
@@ -125,6 +148,7 @@ export class JobQueue {
     const job: Job = {
       id: this.nextId++,
       kind: spec.kind ?? 'job',
+      size: spec.size,
       userId: spec.userId,
       guildId: spec.guildId,
       controller: new AbortController(),
@@ -152,10 +176,9 @@ export class JobQueue {
     return { running: this.running.size, queued: this.waiting.length, concurrency: this.concurrency, estimateMs: this.estimateMs() };
   }
 
-  /** Average duration of recent jobs (the initial estimate until one has finished). */
-  estimateMs(): number {
-    if (this.durations.length === 0) return this.initialEstimateMs;
-    return this.durations.reduce((sum, d) => sum + d, 0) / this.durations.length;
+  /** Expected duration of a job of `kind` and `size` from recent ones (the initial estimate until one has finished). */
+  estimateMs(kind = 'job', size?: number): number {
+    return this.durations.expectedMs(kind, size);
   }
 
   /** Resolves when nothing is running or waiting. */
@@ -175,6 +198,7 @@ export class JobQueue {
    */
   async drain(graceMs: number): Promise<void> {
     this.closed = true;
+    this.hints.clear();
     for (const job of [...this.waiting]) this.cancel(job);
     const idle = this.idle();
     if (graceMs > 0 && this.running.size > 0) {
@@ -191,55 +215,81 @@ export class JobQueue {
     return !this.closed;
   }
 
+  /**
+   * Throws QueueFullError when a limit is reached. Its hint is when every reached limit should
+   * have room again: the soonest expected end among the jobs holding each limit, the latest of those.
+   */
   private checkLimits(spec: { userId?: string | undefined; guildId?: string | undefined }): void {
+    const refusals = this.reachedLimits(spec);
+    if (refusals.length === 0) return;
+    const finishes = this.expectedFinishTimes();
+    const now = this.now();
+    const firstEnd = (blocking: readonly Job[]): number => {
+      const running = blocking.filter((job) => job.state === 'running');
+      const waiting = blocking.filter((job) => job.state !== 'running').map((job) => finishes.get(job) ?? Infinity);
+      const first =
+        running.length > 0 ? this.durations.firstEndMs(running.map((job) => ({ kind: job.kind, size: job.size, elapsedMs: now - job.startedAt }))) : Infinity;
+      return Math.min(first, ...waiting);
+    };
+    const retryAfterMs = Math.max(...refusals.map(({ blocking }) => firstEnd(blocking)));
+    const hintMs = Number.isFinite(retryAfterMs) ? retryAfterMs : this.estimateMs();
+    const first = refusals[0]!;
+    // Only the ids: a watched refusal must not keep the refused job's closures alive.
+    const who = { userId: spec.userId, guildId: spec.guildId };
+    this.hints.watch(first.limit, hintMs, () => this.reachedLimits(who).length === 0);
+    throw new QueueFullError(first.limit, first.detail, hintMs);
+  }
+
+  /** The limits a job of this user and guild would break now, each with the jobs that hold it. */
+  private reachedLimits(spec: { userId?: string | undefined; guildId?: string | undefined }): Array<{ limit: QueueLimit; detail: string; blocking: Job[] }> {
+    const reached: Array<{ limit: QueueLimit; detail: string; blocking: Job[] }> = [];
     const active = [...this.running, ...this.waiting];
     if (spec.userId !== undefined) {
       const mine = active.filter((job) => job.userId === spec.userId);
       if (mine.length >= this.perUser) {
-        throw this.full('user', `you already have ${mine.length} job${mine.length === 1 ? '' : 's'} queued or running`, mine);
+        reached.push({ limit: 'user', detail: `you already have ${mine.length} job${mine.length === 1 ? '' : 's'} queued or running`, blocking: mine });
       }
     }
     if (spec.guildId !== undefined) {
       const theirs = active.filter((job) => job.guildId === spec.guildId);
       if (theirs.length >= this.perGuild) {
-        throw this.full('guild', `this server already has ${theirs.length} jobs queued or running`, theirs);
+        reached.push({ limit: 'guild', detail: `this server already has ${theirs.length} jobs queued or running`, blocking: theirs });
       }
     }
     const wouldWait = this.running.size >= this.concurrency;
     if (wouldWait && this.waiting.length >= this.maxQueued) {
-      throw this.full('queue', `the queue is full (${this.waiting.length} waiting, ${this.running.size} running)`, [...this.running]);
+      reached.push({ limit: 'queue', detail: `the queue is full (${this.waiting.length} waiting, ${this.running.size} running)`, blocking: [...this.running] });
     }
-  }
-
-  /** The error for a refused job: retry when the first of `blocking` is expected to end. */
-  private full(limit: QueueLimit, detail: string, blocking: readonly Job[]): QueueFullError {
-    const finishes = this.expectedFinishTimes();
-    const soonest = Math.min(...blocking.map((job) => finishes.get(job) ?? this.estimateMs()));
-    return new QueueFullError(limit, detail, Number.isFinite(soonest) ? soonest : this.estimateMs());
+    return reached;
   }
 
   /**
-   * When each job should end (ms from now): running jobs take the average duration; waiting
-   * jobs start, in order, in whichever slot frees first.
+   * When each job should end (ms from now), from its own expected duration (its kind and size):
+   * running jobs that long after their start; waiting jobs start, in order, in whichever slot
+   * frees first.
    */
   private expectedFinishTimes(): Map<Job, number> {
     const now = this.now();
-    const average = this.estimateMs();
     const finishes = new Map<Job, number>();
-    // Something running longer than the average is expected to end soon, not in the past.
+    // Something running longer than expected is expected to end soon, not in the past.
     const slots = [...this.running].map((job) => {
-      const remaining = Math.max(average - (now - job.startedAt), Math.min(1000, average));
+      const expected = this.expectedDuration(job);
+      const remaining = Math.max(expected - (now - job.startedAt), Math.min(1000, expected));
       finishes.set(job, remaining);
       return remaining;
     });
     while (slots.length < this.concurrency) slots.push(0);
     for (const job of this.waiting) {
       slots.sort((a, b) => a - b);
-      const end = (slots[0] as number) + average;
+      const end = (slots[0] as number) + this.expectedDuration(job);
       slots[0] = end;
       finishes.set(job, end);
     }
     return finishes;
+  }
+
+  private expectedDuration(job: Job): number {
+    return this.durations.expectedMs(job.kind, job.size);
   }
 
   private pump(): void {
@@ -281,7 +331,7 @@ export class JobQueue {
       notify(job, { state: 'cancelled' });
     } else {
       // Only completed work says how long work takes; failures are often instant.
-      if (!('error' in outcome)) this.recordDuration(this.now() - job.startedAt);
+      if (!('error' in outcome)) this.durations.record(job.kind, job.size, this.now() - job.startedAt);
       if ('error' in outcome) {
         job.state = 'failed';
         job.reject(outcome.error);
@@ -293,6 +343,7 @@ export class JobQueue {
       }
     }
     this.pump();
+    this.hints.check();
     this.announcePositions();
     this.checkIdle();
   }
@@ -303,6 +354,7 @@ export class JobQueue {
       job.state = 'cancelled';
       job.reject(new JobCancelledError());
       notify(job, { state: 'cancelled' });
+      this.hints.check();
       this.announcePositions();
       this.checkIdle();
       return true;
@@ -323,11 +375,6 @@ export class JobQueue {
       job.lastPosition = key;
       notify(job, { state: 'queued', position: index + 1, queued: total });
     });
-  }
-
-  private recordDuration(ms: number): void {
-    this.durations.push(Math.max(0, ms));
-    if (this.durations.length > this.historySize) this.durations.shift();
   }
 
   private checkIdle(): void {

@@ -1,6 +1,7 @@
 import { splitNotesIntoFrames, type KeySignature, type Piece } from '../music/piece.js';
 import { quantizePiece } from '../music/quantize.js';
 import { MelodyForcingMask, type MelodyNote } from '../music/melody-forcing.js';
+import { FormForcingMask, type FormForcingOptions } from '../music/form-forcing.js';
 import { type SamplingConstraints, TokenStreamState } from '../music/token-stream.js';
 import { encodePrefix } from '../music/tokens.js';
 import { Vocabulary } from '../music/vocabulary.js';
@@ -38,6 +39,11 @@ export interface GenerateRequest extends SamplingOptions {
    * (src/music/melody-forcing.ts); `trackCount` is how many tracks the header declares. Needs the grammar.
    */
   melody?: { readonly notes: readonly MelodyNote[]; readonly trackCount: number };
+  /**
+   * A form: returning sections restate their first statement, forced token by token
+   * (src/music/form-forcing.ts, docs/form.md). Needs the grammar; not with `melody`.
+   */
+  form?: FormForcingOptions;
 }
 
 /** Result of a request; `prefix` + `tokens` is the whole stream. */
@@ -77,7 +83,14 @@ export class Generator {
       ? new TokenStreamState({ vocabulary: this.vocabulary, stepsPerQuarter: request.stepsPerQuarter ?? this.stepsPerQuarter, constraints })
       : undefined;
     if (request.melody && !state) throw new InvalidInputError('forcing a melody needs the token grammar');
-    const mask = state && request.melody ? new MelodyForcingMask(state, request.melody.notes, request.melody.trackCount) : state;
+    if (request.form && !state) throw new InvalidInputError('a form needs the token grammar');
+    if (request.form && request.melody) throw new InvalidInputError('a form cannot be forced while harmonizing a melody');
+    const mask =
+      state && request.melody
+        ? new MelodyForcingMask(state, request.melody.notes, request.melody.trackCount)
+        : state && request.form
+          ? new FormForcingMask(state, request.form)
+          : state;
     return {
       prefix: request.prefix,
       maxTokens: request.maxTokens,

@@ -259,3 +259,12 @@ function relativeMajorTonic(key: KeySignature): number {
 function sameScale(a: KeySignature, b: KeySignature): boolean {
   return relativeMajorTonic(a) === relativeMajorTonic(b);
 }
+
+/**
+ * Pitch classes of a key's tonic chord: root, third and fifth (the cadence a form closes on,
+ * docs/form.md). `tonicTriad({ tonicPitchClass: 9, mode: 'minor' }) // => [9, 0, 4]`
+ */
+export function tonicTriad(key: KeySignature): number[] {
+  const third = key.mode === 'minor' ? 3 : 4;
+  return [key.tonicPitchClass, (key.tonicPitchClass + third) % 12, (key.tonicPitchClass + 7) % 12];
+}

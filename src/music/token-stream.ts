@@ -59,6 +59,11 @@ export interface SamplingConstraints {
   readonly preferredPitchClasses?: { readonly classes: readonly number[]; readonly weight: number };
   /** `<end>` only once every declared track has played a note: no requested instrument stays silent. */
   readonly everyTrackPlays?: boolean;
+  /**
+   * A closing chord: from bar index `fromBar` on, pitched tracks start notes only of these pitch
+   * classes (a form's last bar on the tonic chord, docs/form.md).
+   */
+  readonly closing?: { readonly fromBar: number; readonly pitchClasses: readonly number[] };
 }
 
 export interface TokenStreamOptions {
@@ -164,6 +169,12 @@ export class TokenStreamState {
       this.pitchPermitted[p] = inRange && (classes === undefined || classes.has(p % 12)) ? 1 : 0;
     }
     this.defaultVelocityBin = velocityBin(DEFAULT_VELOCITY, this.vocabulary.spec.velocityBins);
+    const closing = this.constraints.closing;
+    if (closing !== undefined) {
+      this.closingPermitted = new Uint8Array(128);
+      const chord = new Set(closing.pitchClasses.map((c) => ((c % 12) + 12) % 12));
+      for (let p = 0; p < 128; p++) this.closingPermitted[p] = chord.has(p % 12) ? 1 : 0;
+    }
     const preferred = this.constraints.preferredPitchClasses;
     if (preferred !== undefined) {
       if (!(preferred.weight >= 0 && preferred.weight <= 1)) throw new InvalidInputError(`a soft key's weight must be in [0, 1], got ${preferred.weight}`);
@@ -175,6 +186,8 @@ export class TokenStreamState {
   }
 
   private softKeyWeights: Float32Array | undefined;
+  /** 1 for the pitches the closing chord allows (with `constraints.closing`). */
+  private closingPermitted: Uint8Array | undefined;
 
   /**
    * Multipliers for the next token's probabilities (the soft key), or undefined when none
@@ -331,6 +344,7 @@ export class TokenStreamState {
   private pitchOk(track: number, pitch: number, above: number, constrained: boolean): boolean {
     if (!this.pitchLegal(track, pitch, above)) return false;
     if (!constrained || this.trackList[track]?.isDrum === true) return true;
+    if (this.closingPermitted !== undefined && this.barIndex >= (this.constraints.closing?.fromBar ?? 0) && this.closingPermitted[pitch] !== 1) return false;
     return this.pitchPermitted[pitch] === 1 && !this.chordFull(track);
   }
 

@@ -1,5 +1,5 @@
 /**
- * One render job = audio and/or piano-roll picture for a piece. `runRenderJob` does it in this
+ * One render job = audio, piano-roll picture and/or engraved score for a piece. `runRenderJob` does it in this
  * thread (the heavy parts are child processes and resvg's thread pool); `runRenderJobInWorker`
  * moves even the PCM analysis and MIDI parsing onto a worker thread so a bot's event loop
  * never stalls. Both report progress and honour an AbortSignal.
@@ -13,6 +13,7 @@ import { InvalidInputError } from '../util/errors.js';
 import { renderAudio, type AudioRenderResult, type RenderAudioOptions, type RenderProgress } from './audio.js';
 import { RenderError, RenderTimeoutError } from './errors.js';
 import { writePianoRoll, type PianoRollImage, type PianoRollOptions } from './pianoroll.js';
+import { writeScore, type ScoreFiles, type ScoreOptions } from './score.js';
 
 export interface RenderJob {
   /** MIDI bytes (rendered as they are) or a Piece. */
@@ -23,11 +24,14 @@ export interface RenderJob {
   readonly imagePath?: string;
   readonly audio?: Omit<RenderAudioOptions, 'onProgress' | 'signal' | 'tools'>;
   readonly pianoRoll?: PianoRollOptions;
+  /** The engraved score (piece.musicxml and score.png, src/render/score.ts); none when absent. */
+  readonly score?: ScoreOptions & { readonly musicxmlPath: string; readonly imagePath: string };
 }
 
 export interface RenderJobResult {
   readonly audio?: AudioRenderResult;
   readonly image?: PianoRollImage;
+  readonly score?: ScoreFiles;
 }
 
 export type RenderJobProgress = RenderProgress | { readonly stage: 'image'; readonly fraction: number };
@@ -52,7 +56,10 @@ export async function runRenderJob(job: RenderJob, control: RenderJobControl = {
           });
     const picture = await image;
     if (picture) control.onProgress?.({ stage: 'image', fraction: 1 });
-    return { ...(audio ? { audio } : {}), ...(picture ? { image: picture } : {}) };
+    control.signal?.throwIfAborted();
+    // After the audio: engraving is synchronous wasm, and the audio's tools need this thread's turns.
+    const score = job.score === undefined ? undefined : await writeScore(piece, { musicxml: job.score.musicxmlPath, image: job.score.imagePath }, job.score);
+    return { ...(audio ? { audio } : {}), ...(picture ? { image: picture } : {}), ...(score ? { score } : {}) };
   } finally {
     await image?.catch(() => undefined);
   }

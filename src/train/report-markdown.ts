@@ -9,6 +9,7 @@ import { STYLES } from '../music/styles.js';
 import { f, mark, pm } from './markdown-format.js';
 import { HELD_OUT, JSB_GOAL, JSB_LIMIT, JSB_YARDSTICKS, type LikelihoodRow, type ModelReport } from './report.js';
 import { structureMethod, structureSection, targetsSection } from './report-structure-markdown.js';
+import { originalityMethod, originalitySection } from './report-originality-markdown.js';
 import { OVERLAP_GOALS } from './targets.js';
 
 export interface MarkdownContext {
@@ -240,6 +241,7 @@ function methodSection(report: ModelReport): string[] {
       '"generated intra-set" distance means the model repeats itself, with a large one that it is more erratic than the music.',
     '',
     ...structureMethod(),
+    ...originalityMethod(),
   ];
 }
 
@@ -255,6 +257,7 @@ export function reportMarkdown(report: ModelReport, context: MarkdownContext): s
     ...likelihoodSection(report),
     ...overlapSection(report),
     ...structureSection(report),
+    ...originalitySection(report),
     ...modelsSection(report),
     ...samplesSection(report, context),
     ...methodSection(report),

@@ -9,7 +9,7 @@ import type { ModelReport } from './report.js';
 import { REPETITION_TOLERANCE, type HeldOutCheck } from './structure.js';
 import { ENTROPY_GAP_GOALS, FRAME_NLL_GOALS, OVERLAP_GOALS } from './targets.js';
 
-type StructureReport = Pick<ModelReport, 'targets' | 'repetition' | 'degenerate'>;
+type StructureReport = Pick<ModelReport, 'targets' | 'repetition' | 'degenerate' | 'form'>;
 
 /** Flagged pieces listed per (model, style); the rest are counted. */
 const LISTED_PIECES = 10;
@@ -69,6 +69,29 @@ function repetitionLines(report: StructureReport): string[] {
   return [...lines, ''];
 }
 
+function formLines(report: StructureReport): string[] {
+  if (report.form.length === 0) return [];
+  const forms = [...new Set(report.form.map((r) => r.form))].join(', ');
+  const lines = [
+    '### Bar repetition of pieces composed in a form',
+    '',
+    `The same requests and sampling seeds as the free pieces above, composed with \`--form ${forms}\` (sections of equal length, ` +
+      'a returning section restating its first statement, the last bar on the tonic chord; [form.md](form.md)). Repetition as ' +
+      'above; "gap" is the distance of the mean from the held-out mean, and the last column says whether the form pieces are ' +
+      'the nearer.',
+    '',
+    '| model | style | form | pieces | free repetition | form repetition | held-out repetition | free gap | form gap | form nearer held-out | exact repeats, form |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | :---: | ---: |',
+  ];
+  for (const r of report.form) {
+    lines.push(
+      `| ${r.model} | ${r.style} | ${r.form} | ${r.formed.measured} of ${r.formed.pieces} | ${pm(r.free.score, 3)} | **${pm(r.formed.score, 3)}** | ` +
+        `${pm(r.held_out.score, 3)} | ${f(r.freeGap, 3)} | **${f(r.formGap, 3)}** | ${mark(r.closer)} | ${pm(r.formed.exactShare)} |`,
+    );
+  }
+  return [...lines, ''];
+}
+
 /** "3 of 32 (empty-track 3)": the count, and the rules where any excerpt broke one. */
 function heldOut(check: HeldOutCheck): string {
   const rules = DEGENERATE_RULES.filter((rule) => check.reasons[rule] > 0).map((rule) => `${rule} ${check.reasons[rule]}`);
@@ -103,7 +126,7 @@ function degenerateLines(report: StructureReport): string[] {
 
 export function structureSection(report: StructureReport): string[] {
   if (report.repetition.length === 0 && report.degenerate.rows.length === 0) return [];
-  return ['## Structure: repetition and degenerate pieces', '', ...repetitionLines(report), ...degenerateLines(report)];
+  return ['## Structure: repetition and degenerate pieces', '', ...repetitionLines(report), ...formLines(report), ...degenerateLines(report)];
 }
 
 export function structureMethod(): string[] {

@@ -31,8 +31,10 @@ import {
   degenerateRow,
   degenerateTotal,
   heldOutCheck,
+  formRepetitionRow,
   repetitionRow,
   repetitionSet,
+  type FormRepetitionRow,
   type DegeneratePiece,
   type DegenerateRow,
   type DegenerateTotal,
@@ -40,6 +42,8 @@ import {
   type RepetitionRow,
 } from './structure.js';
 import { issueTargets, type TargetRow } from './targets.js';
+import { loadOriginalityIndex } from '../model/originality-file.js';
+import { originalityRow, type OriginalityRow } from './originality.js';
 import type { FeatureRow, OverlapSection } from './overlap-section.js';
 
 export type { FeatureRow, OverlapSection } from './overlap-section.js';
@@ -120,11 +124,15 @@ export type ExampleFiles = Pick<SampleFiles, 'midi' | 'audio' | 'image' | 'bars'
  */
 export interface ReportGeneration {
   request(style: Style): GenerationRequest;
+  /** The form the form pieces are composed in (`compose --form`), e.g. "AABA". */
+  readonly form: string;
   composerFor(label: string, model: LoadedModel): ReportComposer;
 }
 
 export interface ReportComposer {
   compose(style: Style, samplingSeed: number): Promise<Piece>;
+  /** The same request in the report's form (ReportGeneration.form). */
+  composeForm(style: Style, samplingSeed: number): Promise<Piece>;
   /** Renders example `samplingSeed` of `style` into `dir` (MIDI, Ogg, PNG). */
   renderExample(style: Style, samplingSeed: number, dir: string, onProgress: (fraction: number) => void): Promise<ExampleFiles>;
 }
@@ -200,10 +208,14 @@ export interface ModelReport {
   overlaps: OverlapSection[];
   /** Bar repetition of generated vs held-out music per (model, style) (src/music/repetition.ts). */
   repetition: RepetitionRow[];
+  /** Bar repetition of pieces composed in a form vs the free ones and held-out (docs/form.md). */
+  form: FormRepetitionRow[];
   /** Degenerate generated pieces per (model, style) and in total (src/music/degenerate.ts). */
   degenerate: DegenerateTotal;
   /** Issue #13's targets checked against the numbers above (targets.ts). */
   targets: TargetRow[];
+  /** Longest phrase shared with the training data per (model, style) (originality.ts). */
+  originality?: OriginalityRow[];
   samples: SampleFiles[];
   sampleFailures: SampleFailure[];
   options: { models: string[]; pieces: number; referencePieces: number; samples: number; seed: number; bandwidth: Bandwidth };
@@ -382,9 +394,12 @@ export async function collectReport(options: ReportOptions, generation: ReportGe
   const samples: SampleFiles[] = [];
   const sampleFailures: SampleFailure[] = [];
   const repetition: RepetitionRow[] = [];
+  const form: FormRepetitionRow[] = [];
   const degenerate: DegenerateRow[] = [];
+  const originality: OriginalityRow[] = [];
   interface Reference {
     pieces: number;
+    excerpts: Piece[];
     features: PieceFeatures[];
     repetition: Array<Repetition | undefined>;
     degenerate: HeldOutCheck;
@@ -396,6 +411,7 @@ export async function collectReport(options: ReportOptions, generation: ReportGe
   for (const { label, model } of loaded) {
     const styles = modelStyles(model);
     const composer = generation.composerFor(label, model);
+    const index = await loadOriginalityIndex(model.dir);
     for (const style of styles) {
       const spec = HELD_OUT[style];
       progress(`${label}: NLL on ${spec.data} ${spec.split}`, 0);
@@ -416,6 +432,7 @@ export async function collectReport(options: ReportOptions, generation: ReportGe
         const set = await referenceSet(await heldOutDataset(style, options.datasetsRoot), defaults.bars, options.referencePieces);
         reference = {
           pieces: set.pieces,
+          excerpts: set.excerpts,
           features: set.excerpts.map(pieceFeatures),
           repetition: set.excerpts.map((p) => barRepetition(p)),
           degenerate: heldOutCheck(set.excerpts.map((p) => degenerateReasons(p, { requestedTracks: requestFor(style).tracks }))),
@@ -429,6 +446,7 @@ export async function collectReport(options: ReportOptions, generation: ReportGe
       const generated: PieceFeatures[] = [];
       const generatedRepetition: Array<Repetition | undefined> = [];
       const checked: DegeneratePiece[] = [];
+      const takes: Array<{ seed: number; piece: Piece }> = [];
       let empty = 0;
       for (let i = 0; i < options.pieces; i++) {
         progress(`${label}: composing ${style}`, i / options.pieces);
@@ -440,8 +458,28 @@ export async function collectReport(options: ReportOptions, generation: ReportGe
         generated.push(pieceFeatures(piece));
         generatedRepetition.push(barRepetition(piece));
         checked.push({ seed, reasons: degenerateReasons(piece, { requestedTracks: request.tracks, lengthBeats: request.totalBeats }) });
+        takes.push({ seed, piece });
       }
+      originality.push(originalityRow(label, style, index, takes, reference.excerpts));
       repetition.push(repetitionRow(label, style, repetitionSet(generatedRepetition), repetitionSet(reference.repetition)));
+      // The same sampling seeds in the report's form: what the form changes, piece for piece.
+      const formRepetition: Array<Repetition | undefined> = [];
+      for (let i = 0; i < options.pieces; i++) {
+        progress(`${label}: composing ${style} in ${generation.form}`, i / options.pieces);
+        await tick();
+        options.signal?.throwIfAborted();
+        formRepetition.push(barRepetition(await composer.composeForm(style, pieceSeed(options.seed, style, i))));
+      }
+      form.push(
+        formRepetitionRow(
+          label,
+          style,
+          generation.form,
+          repetitionSet(generatedRepetition),
+          repetitionSet(formRepetition),
+          repetitionSet(reference.repetition),
+        ),
+      );
       degenerate.push(degenerateRow(label, style, checked, reference.degenerate));
       progress(`${label}: ${style} overlaps`, 0);
       await tick();
@@ -495,6 +533,7 @@ export async function collectReport(options: ReportOptions, generation: ReportGe
     },
     overlaps,
     repetition,
+    form,
     degenerate: degenerateTotal(degenerate),
     targets: issueTargets({
       overlaps,
@@ -502,6 +541,7 @@ export async function collectReport(options: ReportOptions, generation: ReportGe
       degenerate: { rows: degenerate },
       likelihood: likelihood.map((l) => ({ model: l.model, style: l.style, data: l.data, frameNll: l.result.frame_nll })),
     }),
+    originality,
     samples,
     sampleFailures,
     options: {

@@ -49,6 +49,39 @@ export function repetitionRow(model: string, style: Style, generated: Repetition
   return { model, style, generated, held_out: heldOut, ratio, within: Math.abs(ratio - 1) <= REPETITION_TOLERANCE };
 }
 
+/**
+ * Repetition of pieces composed in a form (`compose --form`, docs/form.md) beside the free pieces
+ * of the same model and style and the held-out music: is the form's repetition nearer held-out?
+ */
+export interface FormRepetitionRow {
+  model: string;
+  style: Style;
+  /** The form the pieces were composed in, e.g. "AABA". */
+  form: string;
+  free: RepetitionSet;
+  formed: RepetitionSet;
+  held_out: RepetitionSet;
+  /** |mean free score − mean held-out score|. */
+  freeGap: number;
+  /** |mean form score − mean held-out score|. */
+  formGap: number;
+  /** The form pieces' mean is nearer held-out than the free pieces'. */
+  closer: boolean;
+}
+
+export function formRepetitionRow(
+  model: string,
+  style: Style,
+  form: string,
+  free: RepetitionSet,
+  formed: RepetitionSet,
+  heldOut: RepetitionSet,
+): FormRepetitionRow {
+  const freeGap = Math.abs(free.score.mean - heldOut.score.mean);
+  const formGap = Math.abs(formed.score.mean - heldOut.score.mean);
+  return { model, style, form, free, formed, held_out: heldOut, freeGap, formGap, closer: formGap < freeGap };
+}
+
 /** One generated piece that broke a rule, by its sampling seed. */
 export interface DegeneratePiece {
   seed: number;

@@ -11,26 +11,15 @@
 import type { Composer } from '../compose/composer.js';
 import { createComposerCache } from '../compose/composer-cache.js';
 import { loadComposer, modelFingerprint } from '../compose/load-composer.js';
-import { compose, type ComposeProgress, type ComposeSummary } from '../app/compose.js';
+import { compose, type ComposeProgress } from '../app/compose.js';
+import type { ComposeChildInput, ComposeChildOutput } from '../app/compose-job.js';
 import { harmonize } from '../app/harmonize.js';
 import { serveCalls } from '../jobs/serve.js';
 import type { Piece } from '../music/piece.js';
 import { quantizePiece } from '../music/quantize.js';
 import { encodePiece } from '../music/tokens.js';
 
-export interface ComposeChildInput {
-  /** The compose use case's input (validated there, src/app/compose.ts); `outDir` is the piece's folder. */
-  readonly options: Record<string, unknown>;
-  /** The use case to run (default compose); harmonize takes its own options (src/app/harmonize.ts). */
-  readonly useCase?: 'compose' | 'harmonize';
-}
-
-export interface ComposeChildOutput {
-  /** `melodyKept` only from harmonize. */
-  readonly summary: ComposeSummary & { readonly melodyKept?: boolean };
-  /** The piece in the default token language, or null when it cannot be encoded. */
-  readonly tokens: number[] | null;
-}
+export type { ComposeChildInput, ComposeChildOutput } from '../app/compose-job.js';
 
 /** Wraps the model's composer to keep the piece it made (for the stored tokens). */
 function capturing(composer: Composer, keep: (piece: Piece) => void): Composer {

@@ -1,5 +1,5 @@
 /**
- * Worker-thread entry for rendering (audio + piano roll); the caller is
+ * Worker-thread entry for rendering (audio, piano roll, score); the caller is
  * src/render/render-job.ts `runRenderJobInWorker`. A cancel aborts the job, which kills
  * fluidsynth/ffmpeg before the thread is terminated.
  */

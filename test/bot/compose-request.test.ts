@@ -30,9 +30,24 @@ describe('composeInputFromSlash', () => {
     });
   });
 
+  it('passes meter and form on, and offers meters the compose schema takes', async () => {
+    expect(composeInputFromSlash({ meter: '6/8', form: ' aaba ' })).toEqual({ meter: '6/8', form: 'aaba' });
+    const meter = composeCommand.toJSON().options?.find((o) => o.name === 'meter') as { choices: Array<{ value: string }> };
+    for (const choice of meter.choices) await expect(checkComposeInput({ meter: choice.value }, false)).resolves.toBeUndefined();
+    await expect(checkComposeInput({ form: 'ZZ' }, false)).rejects.toThrow(/^`form` "ZZ" is not a form/);
+  });
+
   it('offers sample_seed with the same limits as --sample-seed', () => {
     const option = composeCommand.toJSON().options?.find((o) => o.name === 'sample_seed');
     expect(option).toMatchObject({ type: 4, min_value: 0, max_value: MAX_SAMPLING_SEED }); // 4 = integer
+  });
+
+  it('offers takes 1–2, the schema’s range, and words refusals by the slash names', async () => {
+    const option = composeCommand.toJSON().options?.find((o) => o.name === 'takes');
+    expect(option).toMatchObject({ type: 4, min_value: 1, max_value: 2 });
+    expect(composeInputFromSlash({ takes: 2 })).toEqual({ takes: 2 });
+    await expect(checkComposeInput({ seed: 'C4q E4q G4h', bars: 2, takes: 2 }, false)).resolves.toBeUndefined();
+    await expect(checkComposeInput({ takes: 2, temperature: 0 }, false)).rejects.toThrow('two `takes` at `temperature` 0 would be the same piece');
   });
 
   it('leaves out what was not given (null from discord.js)', () => {

@@ -54,6 +54,17 @@ describe('piece embed', () => {
     expect(pieceEmbed(piece({ kind: 'variation', parentId: 7 })).title).toBe('Piece #12 — variation of #7');
   });
 
+  it('shows the meter and form a request asked for, and no such fields otherwise', () => {
+    const asked = piece({ parameters: { request: { style: 'folk', meter: '3/4', form: 'AABA' }, seconds: 8 } });
+    const fields = pieceEmbed(asked).fields!;
+    expect(fields.filter((f) => f.name === 'Meter' || f.name === 'Form')).toEqual([
+      { name: 'Meter', value: '`3/4`', inline: true },
+      { name: 'Form', value: '`AABA`', inline: true },
+    ]);
+    expect(pieceEmbed(piece()).fields!.map((f) => f.name)).not.toContain('Form');
+    expect(pieceEmbed(piece()).fields!.map((f) => f.name)).not.toContain('Meter');
+  });
+
   it('describes MIDI seeds and unseeded pieces, and defuses backticks', () => {
     expect(seedDescription({ seed: null, parameters: { midiName: 'tune.mid', seedBars: 2 }, kind: 'original', parentId: null })).toBe(
       '`tune.mid` (first 2 bars)',
@@ -68,12 +79,28 @@ describe('piece embed', () => {
     );
   });
 
-  it('has four buttons whose ids round-trip', () => {
+  it('has five buttons whose ids round-trip', () => {
     const row = pieceButtons(12).toJSON();
-    expect(row.components.map((c) => ('label' in c ? c.label : ''))).toEqual(['Play', 'Variation', 'Continue', 'Re-roll']);
+    expect(row.components.map((c) => ('label' in c ? c.label : ''))).toEqual(['Play', 'Variation', 'Continue', 'Re-roll', 'Score']);
     expect(parsePieceButtonId(pieceButtonId('continue', 12))).toEqual({ action: 'continue', pieceId: 12 });
+    expect(parsePieceButtonId(pieceButtonId('score', 12))).toEqual({ action: 'score', pieceId: 12 });
     expect(parsePieceButtonId('piece:explode:12')).toBeNull();
-    expect(attachmentNames(12)).toEqual({ midi: 'rhythmix-12.mid', audio: 'rhythmix-12.ogg', image: 'rhythmix-12.png' });
+    expect(attachmentNames(12)).toEqual({
+      midi: 'rhythmix-12.mid',
+      audio: 'rhythmix-12.ogg',
+      image: 'rhythmix-12.png',
+      score: 'rhythmix-12-score.png',
+      musicxml: 'rhythmix-12.musicxml',
+    });
+  });
+
+  it('names a take in its title (with the other take) and on its buttons, which act on that piece', () => {
+    const takeB = piece({ id: 13, parameters: { ...piece().parameters, take: 'B' } });
+    expect(pieceEmbed(takeB, { otherTake: { take: 'A', pieceId: 12 } }).title).toBe('Piece #13 — take B (take A: #12)');
+    expect(pieceEmbed(takeB).title).toBe('Piece #13 — take B');
+    const row = pieceButtons(13, 'B').toJSON();
+    expect(row.components.map((c) => ('label' in c ? c.label : ''))).toEqual(['Play B', 'Variation of B', 'Continue B', 'Re-roll B', 'Score B']);
+    expect(row.components.map((c) => ('custom_id' in c ? parsePieceButtonId(c.custom_id)?.pieceId : undefined))).toEqual([13, 13, 13, 13, 13]);
   });
 });
 
@@ -129,6 +156,14 @@ describe('button requests', () => {
     });
     expect(rerollRequest(piece(), false).input).toMatchObject({ seed: 'C4q E4q', style: 'folk', bars: 4, temperature: 0.9 });
     expect(rerollRequest(piece(), false)).not.toHaveProperty('useCase');
+  });
+
+  it('a button on a take makes one piece from that take, even from a request that asked for two', () => {
+    const take = piece({ parameters: { request: { seed: 'C4q E4q', style: 'folk', bars: 4, takes: 2 }, take: 'B', seedBars: 1 } });
+    for (const request of [rerollRequest(take, false), variationRequest(take, false), continuationRequest(take, false)]) {
+      expect(request.parentId).toBe(12);
+      expect(request.input).not.toHaveProperty('takes');
+    }
   });
 
   it('Re-roll of a /harmonize piece harmonizes its melody again', () => {

@@ -6,7 +6,7 @@ describe('the health log', () => {
   it("reports a blocked event loop in the next sample's loop_max_ms, and memory", async () => {
     const samples: HealthSample[] = [];
     const logger = { info: (sample: HealthSample, message: string) => message === 'health' && samples.push(sample) } as unknown as Logger;
-    const stop = startHealthLog(logger, 50);
+    const stop = startHealthLog(logger, 50, () => ({ running: 1, queued: 30 }));
     try {
       await new Promise((resolve) => setTimeout(resolve, 80));
       const until = performance.now() + 150;
@@ -17,7 +17,9 @@ describe('the health log', () => {
     }
     expect(samples.length).toBeGreaterThanOrEqual(2);
     expect(Math.max(...samples.map((s) => s.loop_max_ms))).toBeGreaterThanOrEqual(120);
-    expect(samples.every((s) => s.rss_mb > 10 && s.heap_used_mb > 1)).toBe(true);
+    expect(samples.every((s) => s.rss_mb > 10 && s.heap_used_mb > 1 && s.heap_total_mb >= s.heap_used_mb && s.external_mb > 0)).toBe(true);
+    // the queue's depth at each sample (the soak finds its burst in it)
+    expect(samples.every((s) => s.jobs_running === 1 && s.jobs_queued === 30)).toBe(true);
   });
 
   it('logs nothing when switched off', async () => {

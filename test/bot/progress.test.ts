@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ProgressThrottle, progressText, statusFromProgress, statusFromUpdate } from '../../src/bot/compose/progress.js';
+import { ComposeProgressView, ProgressThrottle, progressText, statusFromProgress, statusFromUpdate } from '../../src/bot/compose/progress.js';
 
 describe('progress text', () => {
   it('follows queued n/m → composing x % → rendering → done', () => {
@@ -9,6 +9,22 @@ describe('progress text', () => {
     expect(progressText(statusFromProgress({ stage: 'synthesis', fraction: 0.5 }))).toMatch(/Rendering/);
     expect(progressText(statusFromProgress({ stage: 'done', fraction: 1 }))).toMatch(/Done/);
     expect(statusFromUpdate({ state: 'done' })).toBeUndefined();
+  });
+});
+
+describe('progress of two takes', () => {
+  it('shows the queue line while queued, then a line per take: A composing while B waits, A done while B renders', () => {
+    const view = new ComposeProgressView(2);
+    expect(view.text({ state: 'queued', position: 1, queued: 2 })).toMatch(/^⏳ Queued 1\/2/);
+    expect(view.text({ state: 'running' })).toBe('Take A: 🎼 composing 0 %\nTake B: ⏳ waiting');
+    expect(view.text({ state: 'progress', progress: { stage: 'compose', fraction: 0.5, take: 0 } })).toBe('Take A: 🎼 composing 50 %\nTake B: ⏳ waiting');
+    expect(view.text({ state: 'progress', progress: { stage: 'synthesis', fraction: 0.2, take: 1 } })).toBe('Take A: ✅ done\nTake B: 🎧 rendering');
+    expect(view.text({ state: 'done' })).toBeUndefined();
+  });
+
+  it('shows one piece as before', () => {
+    const view = new ComposeProgressView(1);
+    expect(view.text({ state: 'progress', progress: { stage: 'compose', fraction: 0.5 } })).toBe(progressText({ stage: 'composing', fraction: 0.5 }));
   });
 });
 

@@ -145,6 +145,33 @@ describe.skipIf(!built || !haveData)('rhythmix report (CLI)', () => {
     expect(markdown).toContain('## Structure: repetition and degenerate pieces');
   });
 
+  it('measures the repetition of pieces composed in a form beside the free ones and held-out', () => {
+    expect(first.form.map((r) => [r.style, r.form])).toEqual([
+      ['classical', 'AABA'],
+      ['folk', 'AABA'],
+    ]);
+    for (const r of first.form) {
+      const free = first.repetition.find((x) => x.style === r.style)!;
+      expect(r.free).toEqual(free.generated);
+      expect(r.held_out).toEqual(free.held_out);
+      expect(r.formed.pieces).toBe(4);
+      // Two of every four sections restated note for note: at least their bars repeat exactly.
+      expect(r.formed.exactShare.mean).toBeGreaterThan(free.generated.exactShare.mean);
+      expect(r.formGap).toBeCloseTo(Math.abs(r.formed.score.mean - r.held_out.score.mean), 12);
+      expect(markdown).toContain(`| tiny-report | ${r.style} | AABA | ${r.formed.measured} of 4 | `);
+    }
+    expect(markdown).toContain('### Bar repetition of pieces composed in a form');
+  });
+
+  it('reports originality as unknown for a model without an index, per style', () => {
+    expect(first.originality?.map((r) => [r.style, r.generated])).toEqual([
+      ['classical', null],
+      ['folk', null],
+    ]);
+    expect(markdown).toContain('## Originality: longest phrase shared with the training data');
+    expect(markdown).toMatch(/\| tiny-report \| folk \| generated \| the model .* has no originality index/);
+  });
+
   it('renders example pieces with the compose pipeline and links them from the report', () => {
     expect(first.samples.map((s) => s.style)).toEqual(['classical', 'folk']);
     for (const sample of first.samples) {

@@ -4,7 +4,7 @@ import { InvalidInputError } from '../../src/util/errors.js';
 
 describe('compose options', () => {
   it('fills defaults', () => {
-    expect(parseComposeOptions({})).toEqual({ seedBars: 4, style: 'folk', outDir: 'out' });
+    expect(parseComposeOptions({})).toEqual({ seedBars: 4, style: 'folk', outDir: 'out', takes: 1 });
   });
 
   it('rejects contradictory options', () => {

@@ -7,7 +7,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseComposeOptions } from '../../src/compose/options.js';
+import { compose as composeUseCase } from '../../src/app/compose.js';
+import { MAX_SAMPLING_SEED, parseComposeOptions } from '../../src/compose/options.js';
+import { takeFolder, takeSamplingSeed } from '../../src/compose/takes.js';
+import { InvalidInputError } from '../../src/util/errors.js';
 import { buildRequest, composeToFiles, type ComposeSummary } from '../../src/compose/pipeline.js';
 import { LstmComposer } from '../../src/compose/lstm-composer.js';
 import { loadSeed } from '../../src/compose/seed-input.js';
@@ -84,3 +87,46 @@ describe.skipIf(!HAVE_RENDER_TOOLS)('sampling seeds through composeToFiles', () 
     expect(midiBytes(replay).equals(midiBytes(first))).toBe(true);
   });
 });
+
+describe('two takes of one request (takes: 2)', () => {
+  it('asks for 1 or 2 takes, 1 by default, and refuses two greedy takes (they would be the same piece)', () => {
+    expect(parseComposeOptions({}).takes).toBe(1);
+    expect(parseComposeOptions({ takes: 2 }).takes).toBe(2);
+    for (const bad of [0, 3, 1.5]) expect(() => parseComposeOptions({ takes: bad })).toThrow(/^takes: /);
+    expect(() => parseComposeOptions({ takes: 2, temperature: 0 })).toThrow(InvalidInputError);
+    expect(() => parseComposeOptions({ takes: 2, temperature: 0 })).toThrow('two takes at temperature 0 would be the same piece — raise the temperature');
+    expect(parseComposeOptions({ takes: 1, temperature: 0 }).temperature).toBe(0);
+  });
+
+  it("samples take B with take A's sampling seed + 1, wrapping to 0, in take-a/ and take-b/", () => {
+    expect([0, 1].map((i) => takeSamplingSeed(40, i))).toEqual([40, 41]);
+    expect(takeSamplingSeed(MAX_SAMPLING_SEED, 1)).toBe(0);
+    expect([0, 1].map(takeFolder)).toEqual(['take-a', 'take-b']);
+    expect(() => takeFolder(2)).toThrow(RangeError);
+  });
+
+  it.skipIf(!HAVE_RENDER_TOOLS)("composes both takes with the model loaded once; they differ, and take B's seed makes B again alone", async () => {
+    const outDir = path.join(dir, 'two-takes');
+    let loads = 0;
+    const loadComposer = () => (loads++, Promise.resolve(composer));
+    const base = { style: 'folk', bars: 4, tracks: 1, outDir };
+    const result = await composeUseCase({ ...base, takes: 2, samplingSeed: 40 }, { loadComposer, renderIn: 'inline' });
+    expect(loads).toBe(1);
+    const takes = result.takes!;
+    expect(takes.map((t) => [t.take, t.samplingSeed])).toEqual([
+      ['A', 40],
+      ['B', 41],
+    ]);
+    expect(takes.map((t) => path.relative(outDir, t.midi))).toEqual([path.join('take-a', 'piece.mid'), path.join('take-b', 'piece.mid')]);
+    // The summary's own keys are take A's.
+    expect(result).toMatchObject({ midi: takes[0]!.midi, samplingSeed: 40 });
+    expect(result).not.toHaveProperty('take');
+    const notes = (s: ComposeSummary) => notesOf(parseMidi(new Uint8Array(midiBytes(s))));
+    expect(notes(takes[1]!)).not.toEqual(notes(takes[0]!));
+    const again = await composeUseCase({ ...base, outDir: path.join(dir, 'take-b-again'), samplingSeed: 41 }, { composer, renderIn: 'inline' });
+    expect(again).not.toHaveProperty('takes');
+    expect(midiBytes(again).equals(midiBytes(takes[1]!))).toBe(true);
+  });
+});
+
+const midiBytes = (summary: ComposeSummary) => readFileSync(summary.midi);

@@ -90,6 +90,17 @@ describe('configuration', () => {
     ]);
   });
 
+  it('takes REDIS_URL as a redis:// or rediss:// URL (unset: the in-process queue) and WORKER_LOCK_SECONDS', () => {
+    expect(loadCliConfig({ env: {}, ...noFile })).toMatchObject({ redisUrl: undefined, workerLockMs: 30_000 });
+    expect(loadCliConfig({ env: { REDIS_URL: 'redis://10.0.0.5:6379/0', WORKER_LOCK_SECONDS: '5' }, ...noFile })).toMatchObject({
+      redisUrl: 'redis://10.0.0.5:6379/0',
+      workerLockMs: 5000,
+    });
+    expect(problemsOf(() => loadCliConfig({ env: { REDIS_URL: 'http://redis:6379' }, ...noFile }))).toEqual([
+      'REDIS_URL must be a redis:// or rediss:// URL like redis://127.0.0.1:6379 (or unset for the in-process queue)',
+    ]);
+  });
+
   it('keeps one warm compose worker per queue slot unless COMPOSE_WORKERS says otherwise (0 = none)', () => {
     expect(loadCliConfig({ env: {}, ...noFile }).composeWorkers).toBe(defaultConcurrency());
     expect(loadCliConfig({ env: { QUEUE_CONCURRENCY: '3' }, ...noFile }).composeWorkers).toBe(3);

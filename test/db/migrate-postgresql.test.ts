@@ -51,7 +51,7 @@ describe.skipIf(postgresUnavailable !== undefined)('PostgreSQL migrations', () =
     await opened.close();
     expect(opened.provider).toBe('postgresql');
     expect(opened.migrations.applied).toEqual(readMigrations(DEFAULT_POSTGRESQL_MIGRATIONS_DIR).map((m) => m.name));
-    expect(await tables()).toEqual(['Guild', 'ModelVersion', 'PendingJob', 'Piece', 'Rating', 'RetrainRun', 'User', '_prisma_migrations']);
+    expect(await tables()).toEqual(['Guild', 'ModelVersion', 'PendingJob', 'Piece', 'Rating', 'RetrainRun', 'TakePair', 'User', '_prisma_migrations']);
     const rows = await query<Record<string, unknown>>('SELECT * FROM "_prisma_migrations" ORDER BY started_at, migration_name');
     const first = readMigrations(DEFAULT_POSTGRESQL_MIGRATIONS_DIR)[0]!;
     expect(rows[0]).toMatchObject({ migration_name: first.name, checksum: checksumOf(first.sql), applied_steps_count: 1, rolled_back_at: null, logs: null });

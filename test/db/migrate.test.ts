@@ -43,7 +43,7 @@ describe('migrations', () => {
     try {
       expect(existsSync(file)).toBe(true);
       expect(opened.migrations.applied).toEqual(readMigrations().map((m) => m.name));
-      expect(tables(file)).toEqual(['Guild', 'ModelVersion', 'PendingJob', 'Piece', 'Rating', 'RetrainRun', 'User', '_prisma_migrations']);
+      expect(tables(file)).toEqual(['Guild', 'ModelVersion', 'PendingJob', 'Piece', 'Rating', 'RetrainRun', 'TakePair', 'User', '_prisma_migrations']);
     } finally {
       await opened.close();
     }

@@ -6,6 +6,7 @@ import {
   addRating,
   countRatingChangesSince,
   createPiece,
+  createTakePair,
   ensureModelVersion,
   failInterruptedRetrainRuns,
   finishRetrainRun,
@@ -17,12 +18,14 @@ import {
   listModelVersions,
   listPostedPiecesSince,
   listRatings,
+  listTakePairs,
   ratingCounts,
   reconcileRatings,
   registerModelVersion,
   removeRating,
   setModelStatus,
   startRetrainRun,
+  takePairOf,
   topRated,
   updatePiece,
   type OpenedDatabase,
@@ -96,6 +99,42 @@ describe.each(PROVIDERS)('%s', (provider) => {
       await expect(createPiece(db.prisma, { style: 'game', kind: 'variation' })).rejects.toThrow(/needs the piece it was made from/);
       await expect(createPiece(db.prisma, { style: 'game', kind: 'continuation', parentId: 4242 })).rejects.toThrow(/piece 4242 does not exist/);
       expect(await getPieceWithLineage(db.prisma, 4242)).toBeNull();
+    });
+  });
+
+  describe('take pairs', () => {
+    it('links two takes of one request as A and B, finds the pair from either, and lists pairs by guild', async () => {
+      const [a, b] = [
+        await createPiece(db.prisma, { style: 'folk', guild, author: alice, samplingSeed: 40 }),
+        await createPiece(db.prisma, { style: 'folk', guild, author: alice, samplingSeed: 41 }),
+      ];
+      const elsewhere = [await createPiece(db.prisma, { style: 'game', guild: { id: '100000000000000009' } }), await createPiece(db.prisma, { style: 'game' })];
+      const pair = await createTakePair(db.prisma, { pieceAId: a.id, pieceBId: b.id });
+      expect(pair).toMatchObject({ pieceAId: a.id, pieceBId: b.id });
+      expect(pair.createdAt).toBeInstanceOf(Date);
+      expect(await takePairOf(db.prisma, a.id)).toEqual({ pair, take: 'A' });
+      expect(await takePairOf(db.prisma, b.id)).toEqual({ pair, take: 'B' });
+      expect(await takePairOf(db.prisma, elsewhere[0]!.id)).toBeNull();
+      const other = await createTakePair(db.prisma, { pieceAId: elsewhere[0]!.id, pieceBId: elsewhere[1]!.id });
+      expect((await listTakePairs(db.prisma)).map((p) => p.id)).toEqual([pair.id, other.id]);
+      expect((await listTakePairs(db.prisma, { guildId: guild.id })).map((p) => p.id)).toEqual([pair.id]);
+    });
+
+    it('refuses a piece paired with itself, a missing piece and a piece already in a pair; deleting a take deletes its pair', async () => {
+      const [a, b, c] = [
+        await createPiece(db.prisma, { style: 'folk' }),
+        await createPiece(db.prisma, { style: 'folk' }),
+        await createPiece(db.prisma, { style: 'folk' }),
+      ];
+      await expect(createTakePair(db.prisma, { pieceAId: a.id, pieceBId: a.id })).rejects.toThrow(/cannot be both takes/);
+      await expect(createTakePair(db.prisma, { pieceAId: a.id, pieceBId: 9999 })).rejects.toThrow(/piece 9999 does not exist/);
+      await createTakePair(db.prisma, { pieceAId: a.id, pieceBId: b.id });
+      await expect(createTakePair(db.prisma, { pieceAId: c.id, pieceBId: b.id })).rejects.toThrow(/already takes of one request/);
+      // The unique keys hold in SQL too: a piece is take A of one pair at most.
+      await expect(db.prisma.takePair.create({ data: { pieceAId: a.id, pieceBId: c.id } })).rejects.toThrow();
+      await db.prisma.piece.delete({ where: { id: b.id } });
+      expect(await db.prisma.takePair.count()).toBe(0);
+      expect(await getPiece(db.prisma, a.id)).not.toBeNull();
     });
   });
 

@@ -4,6 +4,9 @@ import { writeMidi } from '../../src/midi/write.js';
 import { parseSeed } from '../../src/music/seed.js';
 import { DiscordSimulator, MessageFlags, simFile, type SimMessage } from '../sim/index.js';
 import { removeDir, startTestBot, type TestBot } from '../bot/support/test-bot.js';
+import { SCORE_IMAGE_SIZE } from '../../src/render/score.js';
+import { darkShare, pngPixels } from '../render/png.js';
+import { child, childText, children, parseXml } from '../support/xml.js';
 
 /**
  * The Rhythmix bot end to end: real discord.js against the simulator, the real compose pipeline
@@ -89,7 +92,7 @@ describe('the Rhythmix bot on the simulator', () => {
     expect(field('Model')).toMatch(/\S/);
 
     const buttons = (reply.components[0] as { components: Array<{ label: string; custom_id: string }> }).components;
-    expect(buttons.map((b) => b.label)).toEqual(['Play', 'Variation', 'Continue', 'Re-roll']);
+    expect(buttons.map((b) => b.label)).toEqual(['Play', 'Variation', 'Continue', 'Re-roll', 'Score']);
 
     await sim.waitFor(() => reply.reactions.size === 4, 'the bot to add four rating reactions');
     expect([...reply.reactions.keys()].map((k) => k.replace(/\uFE0F/g, ''))).toEqual(['👍', '👎', '❤', '🔥']);
@@ -116,6 +119,43 @@ describe('the Rhythmix bot on the simulator', () => {
     expect(row.tokens!.byteLength).toBeGreaterThan(16);
     expect(row.midiPath).toMatch(new RegExp(`pieces/${id}/piece\\.mid$`));
     expect(JSON.parse(row.parameters)).toMatchObject({ request: { seed: 'C4q E4q G4h', style: 'classical', bars: 4, tempo: 100 } });
+  });
+
+  it('Score shows whoever presses it the first page of the sheet music and the MusicXML, only to them', SLOW, async () => {
+    const [reply] = sim.messages((m) => isResult(m)).slice(-1);
+    const piece = await pieceOf(reply!);
+    const press = sim.user('bob').click(reply!, `piece:score:${piece.id}`);
+    const answer = await press.waitForReply((m) => m.attachments.length === 2, WAIT_MS);
+    expect(answer.flags & MessageFlags.Ephemeral).toBeTruthy();
+    expect(answer.content).toContain(`Score of piece #${piece.id}`);
+    expect(answer.attachments.map((a) => a.filename)).toEqual([`rhythmix-${piece.id}-score.png`, `rhythmix-${piece.id}.musicxml`]);
+
+    const image = pngPixels(new Uint8Array(answer.attachments[0]!.data));
+    expect(image.width).toBe(SCORE_IMAGE_SIZE.width);
+    expect(image.height).toBeLessThanOrEqual(SCORE_IMAGE_SIZE.height);
+    expect(darkShare(image)).toBeGreaterThan(0.005);
+
+    // The MusicXML is the stored piece: its four bars, and the seed notes C4 E4 G4 at its start.
+    const score = parseXml(answer.attachments[1]!.data.toString('utf8'));
+    const part = children(score, 'part')[0]!;
+    expect(children(part, 'measure')).toHaveLength(4);
+    const opening = children(children(part, 'measure')[0]!, 'note')
+      .map((n) => child(n, 'pitch'))
+      .filter((p) => p !== undefined)
+      .map((p) => `${childText(p, 'step')}${childText(p, 'octave')}`);
+    expect(opening).toEqual(expect.arrayContaining(['C4', 'E4', 'G4']));
+    // The result message itself is unchanged: still the three files.
+    expect(reply!.attachments).toHaveLength(3);
+  });
+
+  it('/compose score:true attaches the score to the result message itself', SLOW, async () => {
+    const run = sim.user('carol').slash('compose', { seed: 'A4q G4q E4h', style: 'classical', length: 2, score: true, play: false });
+    const reply = await run.waitForReply((m) => m.attachments.length === 5 && !(m.flags & MessageFlags.Loading), WAIT_MS);
+    expect(reply.attachments.map((a) => a.filename.replace(/^rhythmix-\d+/, '')).sort()).toEqual(['-score.png', '.mid', '.musicxml', '.ogg', '.png']);
+    expect(reply.flags & MessageFlags.Ephemeral).toBeFalsy();
+    const png = reply.attachments.find((a) => a.filename.endsWith('-score.png'))!;
+    expect(darkShare(pngPixels(new Uint8Array(png.data)))).toBeGreaterThan(0.005);
+    expect(parseXml(reply.attachments.find((a) => a.filename.endsWith('.musicxml'))!.data.toString('utf8')).name).toBe('score-partwise');
   });
 
   it('stores reaction adds and removals as ratings, ignoring other emojis and the bot itself, also after a restart (partials)', async () => {

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMidi } from '../../src/midi/read.js';
 import { DiscordSimulator, MessageFlags, type SimMessage } from '../sim/index.js';
 import { removeDir, startTestBot, type TestBot } from '../bot/support/test-bot.js';
+import { darkShare, pngPixels } from '../render/png.js';
+import { childText, children, parseXml } from '../support/xml.js';
 
 /**
  * /harmonize end to end: real discord.js against the simulator, the compose worker in a child
@@ -40,7 +42,7 @@ describe('/harmonize on the simulator', () => {
     const embed = reply.embeds[0] as { title: string };
     expect(embed.title).toMatch(/^Piece #\d+$/);
     const buttons = (reply.components[0] as { components: Array<{ label: string }> }).components;
-    expect(buttons.map((b) => b.label)).toEqual(['Play', 'Variation', 'Continue', 'Re-roll']);
+    expect(buttons.map((b) => b.label)).toEqual(['Play', 'Variation', 'Continue', 'Re-roll', 'Score']);
     await sim.waitFor(() => reply.reactions.size === 4, 'the bot to add four rating reactions');
 
     const midi = parseMidi(new Uint8Array(reply.attachments.find((a) => a.filename.endsWith('.mid'))!.data));
@@ -51,5 +53,16 @@ describe('/harmonize on the simulator', () => {
 
     const row = await test.bot.context.db.prisma.piece.findFirstOrThrow({ where: { messageId: reply.id } });
     expect(JSON.parse(row.parameters)).toMatchObject({ useCase: 'harmonize', melodyKept: true, request: { seed: MELODY } });
+
+    // Score: the melody's part first, then one part per accompanying track, and a picture with ink on it.
+    const score = await sim
+      .user('alice')
+      .click(reply, `piece:score:${row.id}`)
+      .waitForReply((m) => m.attachments.length === 2, WAIT_MS);
+    expect(score.flags & MessageFlags.Ephemeral).toBeTruthy();
+    expect(darkShare(pngPixels(new Uint8Array(score.attachments[0]!.data)))).toBeGreaterThan(0.005);
+    const parts = children(parseXml(score.attachments[1]!.data.toString('utf8')), 'part-list')[0]!.children.map((p) => childText(p, 'part-name'));
+    expect(parts[0]).toBe('Flute');
+    expect(parts.length).toBe(1 + accompaniment.length);
   });
 });

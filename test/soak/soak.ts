@@ -2,11 +2,16 @@
  * The soak: the real `rhythmix bot` process (built dist/, as `npm start` runs it) driven through
  * the simulator for N minutes by a steady mix of what a server does — composes (some played in a
  * voice channel someone listens in), reactions, bad seeds and broken uploads — while its memory,
- * file descriptors, event loop (its `health` log lines) and voice packets are watched.
+ * file descriptors, event loop (its `health` log lines) and voice packets are watched. Halfway
+ * through, a burst: while a long piece plays, `burst` composes (30 by default) and six more are
+ * sent at once, more than the queue holds, so ≥ 30 wait while the voice keeps playing and the rest
+ * are refused with "try again in N s"; while they drain, three more every 4 s (refilling the
+ * queue, the last refused). Every such hint is compared with when a slot really freed (the bot's
+ * `retry hint` log lines).
  * `npm run soak -- --minutes N --json` prints the report (scripts/soak.ts); a short run is an e2e test.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +28,12 @@ export interface SoakOptions {
   readonly intervalSeconds?: number;
   /** Leading minutes left out of the growth and stall figures (default: 20 % of the run, at most 2). */
   readonly warmupMinutes?: number;
+  /** Composes sent at once halfway through, while a piece plays (default 30; 0 = no burst). */
+  readonly burst?: number;
+  /** Node options for the bot's process only (e.g. --cpu-prof, --heapsnapshot-signal=SIGUSR2), to look into a run. */
+  readonly botNodeArgs?: readonly string[];
+  /** A file to copy the bot's log into (JSON lines), to look into afterwards. */
+  readonly botLogFile?: string;
   /** Progress lines (to stderr in the script). */
   readonly log?: (line: string) => void;
 }
@@ -40,6 +51,8 @@ export interface SoakReport {
   loop_max_ms: number;
   voice_max_gap_ms: number;
   minutes: number;
+  /** The voice thread's own worst event-loop delay after the warm-up (its `voice health` lines): a gap it caused itself. */
+  voice_thread_loop_max_ms: number;
   pieces: number;
   busy: number;
   bad_inputs_refused: number;
@@ -47,6 +60,22 @@ export interface SoakReport {
   reactions: number;
   voice_packets: number;
   warmup_minutes: number;
+  /** The burst: composes sent at once, the most seen waiting, and the worst voice gap while they were queued or running. */
+  /**
+   * The growth from a minute after the burst to the end: the burst raises the high-water mark
+   * (33 jobs' state at once), which a slope across it counts as growth. 0 without a burst.
+   */
+  rss_growth_mb_per_hour_after_burst: number;
+  burst_requests: number;
+  burst_max_queued: number;
+  burst_seconds: number;
+  voice_packets_burst: number;
+  voice_max_gap_ms_burst: number;
+  /** "try again in N s" answers compared with when the request would have been accepted: how many, and how far off (|hint − actual| / actual). */
+  retry_hints: number;
+  retry_hints_within_50pct: number;
+  retry_hint_error_median_pct: number;
+  retry_hint_error_max_pct: number;
   /** The first few problems: unanswered requests, error log lines. */
   problems: string[];
 }
@@ -103,19 +132,22 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const durationMs = options.minutes * 60_000;
   const warmupMs = (options.warmupMinutes ?? Math.min(2, options.minutes * 0.2)) * 60_000;
   const intervalMs = (options.intervalSeconds ?? 12) * 1000;
+  const burstSize = Math.max(0, Math.floor(options.burst ?? 30));
 
   const sim = await DiscordSimulator.start();
   const stalls = watchOwnStalls();
   const dir = mkdtempSync(path.join(tmpdir(), 'rhythmix-soak-'));
   const problems: string[] = [];
-  const health: Array<{ atMs: number; loopMaxMs: number }> = [];
+  const health: Array<{ atMs: number; loopMaxMs: number; queued: number }> = [];
+  const hints: Array<{ hintMs: number; actualMs: number }> = [];
+  const voiceThread: Array<{ atMs: number; loopMaxMs: number }> = [];
   let bot: ChildProcess | undefined;
   let ownNice: number | undefined;
   try {
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !key.startsWith('DISCORD_')) env[key] = value;
     const startMs = performance.now();
-    bot = spawn(process.execPath, [BIN, 'bot', '--deploy-commands'], {
+    bot = spawn(process.execPath, [...(options.botNodeArgs ?? []), BIN, 'bot', '--deploy-commands'], {
       cwd: dir,
       env: {
         ...env,
@@ -124,6 +156,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         DATABASE_URL: `file:${path.join(dir, 'bot.db')}`,
         PIECES_DIR: path.join(dir, 'pieces'),
         QUEUE_PER_USER: '3',
+        // The burst fills the queue, not a server's share of it.
+        QUEUE_PER_GUILD: '1000',
+        ...(burstSize > 0 ? { QUEUE_MAX_LENGTH: String(burstSize + 2) } : {}),
         VOICE_IDLE_SECONDS: '3600',
         HEALTH_LOG_SECONDS: '5',
         LOG_LEVEL: 'info',
@@ -137,18 +172,24 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     ownNice = setSessionNice('self', -10);
     let pending = '';
     bot.stderr!.setEncoding('utf8');
+    if (options.botLogFile) bot.stderr!.pipe(createWriteStream(options.botLogFile));
     bot.stderr!.on('data', (text: string) => {
       pending += text;
       const lines = pending.split('\n');
       pending = lines.pop()!;
       for (const line of lines) {
-        let entry: { level?: number; msg?: string; loop_max_ms?: number } = {};
+        let entry: { level?: number; msg?: string; loop_max_ms?: number; jobs_queued?: number; hint_ms?: number; actual_ms?: number } = {};
         try {
           entry = JSON.parse(line) as typeof entry;
         } catch {
           continue;
         }
-        if (entry.msg === 'health' && typeof entry.loop_max_ms === 'number') health.push({ atMs: performance.now() - startMs, loopMaxMs: entry.loop_max_ms });
+        if (entry.msg === 'health' && typeof entry.loop_max_ms === 'number')
+          health.push({ atMs: performance.now() - startMs, loopMaxMs: entry.loop_max_ms, queued: entry.jobs_queued ?? 0 });
+        else if (entry.msg === 'voice health' && typeof entry.loop_max_ms === 'number')
+          voiceThread.push({ atMs: performance.now() - startMs, loopMaxMs: entry.loop_max_ms });
+        else if (entry.msg === 'retry hint' && typeof entry.hint_ms === 'number' && typeof entry.actual_ms === 'number')
+          hints.push({ hintMs: entry.hint_ms, actualMs: entry.actual_ms });
         else if ((entry.level ?? 0) >= 50 && problems.length < 20) problems.push(`bot logged: ${line.slice(0, 300)}`);
       }
     });
@@ -158,6 +199,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const composers: SimUser[] = ['bob', 'carol', 'dave', 'erin'].map((name) => sim.user(name));
     const fans: SimUser[] = Array.from({ length: 20 }, (_, i) => sim.user(`fan${i}`));
     const mallory = sim.user('mallory');
+    const dj = sim.user('dj');
+    dj.joinVoice('Music');
+    const crowd: SimUser[] = Array.from({ length: burstSize + 6 }, (_, i) => sim.user(`crowd${i}`));
 
     const samples: Sample[] = [];
     const sampler = setInterval(() => {
@@ -167,6 +211,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
     const report = { composes: 0, answered: 0, errors: 0, pieces: 0, busy: 0, bad_inputs_refused: 0, plays: 0, reactions: 0 };
     const results: SimMessage[] = [];
+    let refusedAtQueued = 0;
     const inFlight = new Set<Promise<void>>();
     const track = (run: SimInteraction, what: string, expect: 'piece' | 'refusal') => {
       report.composes++;
@@ -177,8 +222,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           if (reply.attachments.length > 0) {
             report.pieces++;
             results.push(reply);
-          } else if (/try again in/.test(reply.content)) report.busy++;
-          else if (expect === 'refusal') report.bad_inputs_refused++;
+          } else if (/try again in/.test(reply.content)) {
+            report.busy++;
+            // "the queue is full (N waiting, M running)": how full it was, exactly.
+            refusedAtQueued = Math.max(refusedAtQueued, Number(/\((\d+) waiting/.exec(reply.content)?.[1] ?? 0));
+            log(`${what} refused: ${reply.content}`);
+          } else if (expect === 'refusal') report.bad_inputs_refused++;
           else if (problems.length < 20) problems.push(`${what} answered without a piece: ${reply.content.slice(0, 200)}`);
           if (expect === 'refusal' && reply.attachments.length > 0 && problems.length < 20) problems.push(`${what} was accepted`);
         })
@@ -190,9 +239,52 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       inFlight.add(waiting);
     };
 
+    const packetsNow = () => sim.voice.connections.flatMap((connection) => connection.packets);
+    let burst: { startMs: number; endMs: number; requests: number } | undefined;
+    let burstRun: Promise<void> | undefined;
+    /** A long piece starts playing, then the crowd sends its composes at once; resolves when all are answered. */
+    const runBurst = async () => {
+      const played = dj.slash('compose', { seed: pick(SEEDS), length: 64, play: true });
+      track(played, 'burst: the piece played during it', 'piece');
+      report.plays++;
+      await played.waitForReply(finished, 300_000);
+      // Sent once its audio flows (or after a minute: the burst still counts, its gap figure is then 0).
+      const heard = performance.now();
+      while (performance.now() - heard < 60_000) {
+        const last = packetsNow().at(-1);
+        if (last && last.receivedAtMs > heard && performance.now() - last.receivedAtMs < 100) break;
+        await sleep(100);
+      }
+      const startMs = performance.now();
+      // Longer pieces than the steady mix's (16–48 bars, up to three tracks): a few seconds each.
+      let sent = 0;
+      const send = (user: SimUser) => {
+        const i = sent++;
+        const run = user.slash('compose', { seed: pick(SEEDS), tracks: 1 + (i % 3), length: 16 * (1 + (i % 3)), play: false });
+        track(run, `burst compose ${i}`, 'piece');
+        return run.waitForReply(finished, 600_000).then(
+          () => undefined,
+          () => undefined,
+        );
+      };
+      const runs = crowd.map(send);
+      let settled = false;
+      const all = Promise.all(runs).then(() => (settled = true));
+      // While it drains: every 4 s three more at once — the first refill the queue, the last is
+      // refused at some moment of the running job (a retry hint to check), six times at most.
+      for (let wave = 0; wave < 6 && !settled; wave++) {
+        await Promise.race([sleep(4_000), all]);
+        if (settled) break;
+        for (const suffix of ['a', 'b', 'c']) runs.push(send(sim.user(`late${wave}${suffix}`)));
+      }
+      await Promise.all(runs);
+      burst = { startMs, endMs: performance.now(), requests: runs.length };
+    };
+
     const soakStart = performance.now();
     for (let round = 0; performance.now() - soakStart < durationMs; round++) {
       const roundStart = performance.now();
+      if (burstSize > 0 && !burstRun && roundStart - soakStart >= durationMs / 2) burstRun = runBurst();
       const composer = composers[round % composers.length]!;
       track(
         composer.slash('compose', { seed: pick(SEEDS), style: pick(STYLES), length: 3 + Math.floor(next() * 5), play: false }),
@@ -227,6 +319,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       await sleep(Math.max(0, intervalMs - (performance.now() - roundStart)));
     }
     await Promise.all([...inFlight]);
+    await burstRun;
     // Idle for a moment, then the closing figures.
     await sleep(6_000);
     clearInterval(sampler);
@@ -236,15 +329,21 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const afterWarmup = samples.filter((s) => s.atMs >= warmupMs);
     const steady = afterWarmup.length >= 2 ? afterWarmup : samples;
     const growthPerMs = slope(steady.map((s) => [s.atMs, s.rssMb] as const));
-    const packets = sim.voice.connections.flatMap((connection) => connection.packets);
+    const packets = packetsNow();
     // A pause of over a second is between two pieces, not a stutter inside one.
-    const segments: (typeof packets)[] = [];
-    for (const packet of packets) {
-      const current = segments.at(-1);
-      if (current && packet.receivedAtMs - current.at(-1)!.receivedAtMs <= 1_000) current.push(packet);
-      else segments.push([packet]);
-    }
-    const voiceMaxGap = Math.max(0, ...segments.map((segment) => packetGaps(segment, stalls.stalls).maxSender));
+    const maxGap = (of: typeof packets) => {
+      const segments: (typeof packets)[] = [];
+      for (const packet of of) {
+        const current = segments.at(-1);
+        if (current && packet.receivedAtMs - current.at(-1)!.receivedAtMs <= 1_000) current.push(packet);
+        else segments.push([packet]);
+      }
+      return Math.max(0, ...segments.map((segment) => packetGaps(segment, stalls.stalls).maxSender));
+    };
+    const voiceMaxGap = maxGap(packets);
+    const burstPackets = burst ? packets.filter((packet) => packet.receivedAtMs >= burst!.startMs && packet.receivedAtMs <= burst!.endMs) : [];
+    const burstFromStart = burst ? { from: burst.startMs - startMs, to: burst.endMs - startMs } : undefined;
+    const hintErrors = hints.map(({ hintMs, actualMs }) => Math.abs(hintMs - actualMs) / Math.max(actualMs, 1)).sort((a, b) => a - b);
     return {
       composes: report.composes,
       answered: report.answered,
@@ -257,6 +356,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       loop_max_ms: round1(Math.max(0, ...health.filter((h) => h.atMs >= warmupMs).map((h) => h.loopMaxMs))),
       voice_max_gap_ms: round1(voiceMaxGap),
       minutes: options.minutes,
+      voice_thread_loop_max_ms: round1(Math.max(0, ...voiceThread.filter((h) => h.atMs >= warmupMs).map((h) => h.loopMaxMs))),
       pieces: report.pieces,
       busy: report.busy,
       bad_inputs_refused: report.bad_inputs_refused,
@@ -264,6 +364,20 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       reactions: report.reactions,
       voice_packets: packets.length,
       warmup_minutes: round1(warmupMs / 60_000),
+      rss_growth_mb_per_hour_after_burst: burstFromStart
+        ? round1(slope(samples.filter((s) => s.atMs >= Math.max(warmupMs, burstFromStart.to + 60_000)).map((s) => [s.atMs, s.rssMb] as const)) * 3_600_000)
+        : 0,
+      burst_requests: burst?.requests ?? 0,
+      burst_max_queued: burstFromStart
+        ? Math.max(refusedAtQueued, ...health.filter((h) => h.atMs >= burstFromStart.from && h.atMs <= burstFromStart.to + 5_000).map((h) => h.queued))
+        : 0,
+      burst_seconds: burst ? round1((burst.endMs - burst.startMs) / 1000) : 0,
+      voice_packets_burst: burstPackets.length,
+      voice_max_gap_ms_burst: round1(maxGap(burstPackets)),
+      retry_hints: hints.length,
+      retry_hints_within_50pct: hints.length === 0 ? 0 : round1((100 * hintErrors.filter((e) => e <= 0.5).length) / hints.length),
+      retry_hint_error_median_pct: hintErrors.length === 0 ? 0 : round1(100 * hintErrors[Math.floor(hintErrors.length / 2)]!),
+      retry_hint_error_max_pct: hintErrors.length === 0 ? 0 : round1(100 * hintErrors.at(-1)!),
       problems,
     };
   } finally {

@@ -4,7 +4,15 @@ import type { Style } from '../../src/music/styles.js';
 import { summarize } from '../../src/train/mgeval.js';
 import type { FeatureRow, ModelReport, OverlapSection } from '../../src/train/report.js';
 import { reportMarkdown } from '../../src/train/report-markdown.js';
-import { degenerateRow, degenerateTotal, heldOutCheck, repetitionRow, repetitionSet, type RepetitionRow } from '../../src/train/structure.js';
+import {
+  degenerateRow,
+  degenerateTotal,
+  formRepetitionRow,
+  heldOutCheck,
+  repetitionRow,
+  repetitionSet,
+  type RepetitionRow,
+} from '../../src/train/structure.js';
 import { issueTargets } from '../../src/train/targets.js';
 
 /** Held-out excerpts none of which breaks a rule. */
@@ -52,6 +60,18 @@ describe('repetition rows', () => {
     expect(repetitionRow('m', 'folk', repetitionSet([rep(0.84)]), heldOut).within).toBe(true); // 1.2
     expect(repetitionRow('m', 'folk', repetitionSet([rep(0.85)]), heldOut).within).toBe(false); // 1.21
     expect(repetitionRow('m', 'folk', repetitionSet([]), heldOut).within).toBe(false); // nothing measured: NaN ratio
+  });
+});
+
+describe('form repetition rows', () => {
+  it('says whether the form pieces are nearer held-out than the free ones', () => {
+    const heldOut = repetitionSet([rep(0.6), rep(0.6)]);
+    const nearer = formRepetitionRow('m', 'folk', 'AABA', repetitionSet([rep(0.2)]), repetitionSet([rep(0.5), rep(0.7)]), heldOut);
+    expect(nearer.freeGap).toBeCloseTo(0.4, 12);
+    expect(nearer.formGap).toBeCloseTo(0, 12);
+    expect(nearer.closer).toBe(true);
+    // Overshooting by more than the free pieces fall short is not nearer.
+    expect(formRepetitionRow('m', 'folk', 'AABA', repetitionSet([rep(0.5)]), repetitionSet([rep(0.75)]), heldOut).closer).toBe(false);
   });
 });
 
@@ -114,6 +134,7 @@ function fakeReport(): ModelReport {
     generation: { bars: 16, bpm: 120, timeSignature: '4/4', tracks: 2, temperature: '1', topK: 'off', topP: '1', seed: 1 },
     overlaps,
     repetition,
+    form: [formRepetitionRow('m', 'folk', 'AABA', repetitionSet([rep(0.45, 0.25)]), repetitionSet([rep(0.52, 0.4), rep(0.6, 0.5)]), heldOut)],
     degenerate: degenerateTotal(rows),
     targets: issueTargets({ overlaps, repetition, degenerate: { rows } }),
     samples: [],
@@ -194,5 +215,7 @@ describe('issue #13 targets', () => {
     expect(markdown).toContain('| **total** | | 3 | **1** | 0 | 0 | 1 | 0 | |');
     expect(markdown).toContain('- m, game, seed 21: empty-track (track 2 of 2 without notes)');
     expect(markdown).toContain('Bar repetition per piece (`src/music/repetition.ts`)');
+    expect(markdown).toContain('### Bar repetition of pieces composed in a form');
+    expect(markdown).toContain('| m | folk | AABA | 2 of 2 | 0.450 ± 0.000 | **0.560 ± 0.057** | 0.500 ± 0.000 | 0.050 | **0.060** | ❌ | 0.45 ± 0.07 |');
   });
 });

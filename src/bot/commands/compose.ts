@@ -3,7 +3,7 @@ import { MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction } f
 import { STYLES } from '../../music/styles.js';
 import type { BotContext } from '../context.js';
 import { composeForInteraction } from '../compose/service.js';
-import { SLASH_COMPOSE_LIMITS as LIMITS, checkComposeInput, checkMidiAttachment, composeInputFromSlash } from '../compose/request.js';
+import { SLASH_COMPOSE_LIMITS as LIMITS, SLASH_METERS, checkComposeInput, checkMidiAttachment, composeInputFromSlash } from '../compose/request.js';
 import { COMPOSE_PERMISSIONS, missingPermissionMessage, missingPermissions } from '../permissions.js';
 
 /** The caller's voice channel, if they are in one (from the cached voice states). */
@@ -43,7 +43,22 @@ export const data = new SlashCommandBuilder()
       .setMinValue(LIMITS.sampleSeed.min)
       .setMaxValue(LIMITS.sampleSeed.max),
   )
-  .addBooleanOption((o) => o.setName('play').setDescription('Play it in your voice channel (default: yes)'));
+  .addBooleanOption((o) => o.setName('play').setDescription('Play it in your voice channel (default: yes)'))
+  .addIntegerOption((o) =>
+    o
+      .setName('takes')
+      .setDescription('2: two takes side by side (A and B) to rate and pick from (default 1)')
+      .setMinValue(LIMITS.takes.min)
+      .setMaxValue(LIMITS.takes.max),
+  )
+  .addStringOption((o) =>
+    o
+      .setName('meter')
+      .setDescription("Time signature (default: the seed's, else 4/4)")
+      .addChoices(...SLASH_METERS.map((m) => ({ name: m, value: m }))),
+  )
+  .addStringOption((o) => o.setName('form').setDescription('Sections that return: AABA, ABAB, AABB, ABA, verse-chorus, rondo…').setMaxLength(LIMITS.formLength))
+  .addBooleanOption((o) => o.setName('score').setDescription('Attach the sheet music to the result (default: behind its Score button)'));
 
 export async function execute(interaction: ChatInputCommandInteraction, context: BotContext): Promise<void> {
   const missing = missingPermissions(interaction.appPermissions, COMPOSE_PERMISSIONS);
@@ -62,6 +77,10 @@ export async function execute(interaction: ChatInputCommandInteraction, context:
     temperature: options.getNumber('temperature'),
     key: options.getString('key'),
     sampleSeed: options.getInteger('sample_seed'),
+    takes: options.getInteger('takes'),
+    meter: options.getString('meter'),
+    form: options.getString('form'),
+    score: options.getBoolean('score'),
   });
   const attachment = options.getAttachment('midi');
   if (attachment) checkMidiAttachment({ name: attachment.name, size: attachment.size, contentType: attachment.contentType });

@@ -47,7 +47,8 @@ export const data = new SlashCommandBuilder()
       .setMinValue(LIMITS.sampleSeed.min)
       .setMaxValue(LIMITS.sampleSeed.max),
   )
-  .addBooleanOption((o) => o.setName('play').setDescription('Play it in your voice channel (default: yes)'));
+  .addBooleanOption((o) => o.setName('play').setDescription('Play it in your voice channel (default: yes)'))
+  .addBooleanOption((o) => o.setName('score').setDescription('Attach the sheet music to the result (default: behind its Score button)'));
 
 export async function execute(interaction: ChatInputCommandInteraction, context: BotContext): Promise<void> {
   const missing = missingPermissions(interaction.appPermissions, COMPOSE_PERMISSIONS);
@@ -65,6 +66,7 @@ export async function execute(interaction: ChatInputCommandInteraction, context:
     temperature: options.getNumber('temperature'),
     key: options.getString('key'),
     sampleSeed: options.getInteger('sample_seed'),
+    score: options.getBoolean('score'),
   });
   const attachment = options.getAttachment('midi');
   if (attachment) checkMidiAttachment({ name: attachment.name, size: attachment.size, contentType: attachment.contentType });

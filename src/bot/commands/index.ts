@@ -7,6 +7,7 @@
 import type { RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
 import type { SlashCommand } from '../context.js';
 import * as compose from './compose.js';
+import * as gallery from './gallery.js';
 import * as harmonize from './harmonize.js';
 import * as leave from './leave.js';
 import * as model from './model.js';
@@ -19,7 +20,7 @@ import * as skip from './skip.js';
 import * as stop from './stop.js';
 import * as top from './top.js';
 
-export const COMMANDS: readonly SlashCommand[] = [compose, harmonize, queue, skip, stop, pause, resume, leave, top, piece, retrain, model];
+export const COMMANDS: readonly SlashCommand[] = [compose, harmonize, queue, skip, stop, pause, resume, leave, top, piece, retrain, model, gallery];
 
 /** The body `deploy-commands` (and `startBot({ deployCommands })`) registers. */
 export function commandPayloads(commands: readonly SlashCommand[] = COMMANDS): RESTPostAPIChatInputApplicationCommandsJSONBody[] {

@@ -1,4 +1,4 @@
-/** The buttons under a piece: Play, Variation, Continue, Re-roll (custom id `piece:<action>:<id>`). */
+/** The buttons under a piece: Play, Variation, Continue, Re-roll, Score (custom id `piece:<action>:<id>`). */
 import { existsSync } from 'node:fs';
 import { MessageFlags, type ButtonInteraction } from 'discord.js';
 import { getPiece } from '../../db/pieces.js';
@@ -8,6 +8,7 @@ import { playPiece } from '../voice/playback.js';
 import { isPieceButton, parsePieceButtonId } from './embed.js';
 import { continuationRequest, rerollRequest, variationRequest } from './lineage.js';
 import { composeForInteraction, queueItemFor } from './service.js';
+import { scoreAttachments, scoreMissingText, scoreReplyText } from './score.js';
 
 /** Play on a piece whose audio the retention policy (or a person) removed from the bot's disk. */
 export function audioGoneMessage(pieceId: number): string {
@@ -33,6 +34,15 @@ export async function handlePieceButton(interaction: ButtonInteraction, context:
     await playPiece(context, interaction, queueItemFor(piece, piece.audioPath, interaction.user.id));
     return;
   }
+  if (parsed.action === 'score') {
+    const files = scoreAttachments(piece);
+    await interaction.reply(
+      files.length > 0
+        ? { content: scoreReplyText(piece.id), files, flags: MessageFlags.Ephemeral }
+        : { content: scoreMissingText(piece.id), flags: MessageFlags.Ephemeral },
+    );
+    return;
+  }
   const missing = missingPermissions(interaction.appPermissions, COMPOSE_PERMISSIONS);
   if (missing.length > 0) {
     await interaction.reply({ content: missingPermissionMessage(missing, 'post a piece in this channel'), flags: MessageFlags.Ephemeral });
@@ -49,5 +59,5 @@ export async function handlePieceButton(interaction: ButtonInteraction, context:
   await composeForInteraction(context, interaction, request);
 }
 
-/** Play, Variation, Continue and Re-roll under a piece (`piece:<action>:<id>`). */
+/** Play, Variation, Continue, Re-roll and Score under a piece (`piece:<action>:<id>`). */
 export const pieceButtons: ButtonHandler = { matches: isPieceButton, execute: handlePieceButton };

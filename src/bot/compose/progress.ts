@@ -4,7 +4,11 @@
  * (webhook edits share one bucket per interaction token).
  */
 import type { ComposeProgress } from '../../compose/pipeline.js';
+import { takeLetter } from '../../compose/takes.js';
 import type { JobUpdate } from '../../jobs/queue.js';
+
+/** A compose job's progress; a job composing several takes says which take (0 = A) it is at. */
+export type TakeProgress = ComposeProgress & { readonly take?: number };
 
 export type ComposeStatus =
   | { readonly stage: 'queued'; readonly position: number; readonly queued: number }
@@ -61,6 +65,53 @@ export function progressText(status: ComposeStatus): string {
       return '🎧 Rendering the audio and the piano roll…';
     case 'posting':
       return '✅ Done — posting the piece…';
+  }
+}
+
+/** A take's stage on its line: waiting for the take before it, or finished. */
+export type TakeStatus = ComposeStatus | { readonly stage: 'waiting' } | { readonly stage: 'done' };
+
+function takeStageText(status: TakeStatus): string {
+  switch (status.stage) {
+    case 'waiting':
+    case 'queued':
+      return '⏳ waiting';
+    case 'starting':
+    case 'composing':
+      return `🎼 composing ${status.stage === 'composing' ? percent(status.fraction) : 0} %`;
+    case 'rendering':
+      return '🎧 rendering';
+    case 'posting':
+    case 'done':
+      return '✅ done';
+  }
+}
+
+/** The progress text of a job composing several takes (one after the other): a line per take. */
+export function takesProgressText(takes: readonly TakeStatus[]): string {
+  return takes.map((status, index) => `Take ${takeLetter(index)}: ${takeStageText(status)}`).join('\n');
+}
+
+/**
+ * A compose job's updates → the text of its progress message: one line for a single piece
+ * (`progressText`); for several takes the queue line while queued, then a line per take.
+ */
+export class ComposeProgressView {
+  private readonly takes: TakeStatus[];
+
+  constructor(takes: number) {
+    this.takes = Array.from({ length: takes }, () => ({ stage: 'waiting' }) as const);
+  }
+
+  /** The text to show after `update`, or undefined when nothing visible changed. */
+  text(update: JobUpdate<TakeProgress>): string | undefined {
+    const status = statusFromUpdate(update);
+    if (!status) return undefined;
+    if (this.takes.length <= 1 || status.stage === 'queued') return progressText(status);
+    const index = update.state === 'progress' ? Math.min(update.progress.take ?? 0, this.takes.length - 1) : 0;
+    for (let earlier = 0; earlier < index; earlier++) this.takes[earlier] = { stage: 'done' };
+    this.takes[index] = status;
+    return takesProgressText(this.takes);
   }
 }
 

@@ -4,6 +4,8 @@
  * the mistake). The validation itself is the use case's; the bot only words the fields its way.
  */
 import { checkComposeInput as checkInput, composeInputSchema } from '../../app/compose.js';
+import { METER_NAMES } from '../../compose/options.js';
+import type { ComposeRequestInput } from '../../app/lineage.js';
 import { formatBytes, resolveMidiLimits } from '../../midi/limits.js';
 import { SeedSyntaxError, seedErrorPointer } from '../../music/seed.js';
 import { InvalidInputError } from '../../util/errors.js';
@@ -23,6 +25,14 @@ export interface ComposeSlashValues {
   readonly key?: string | null;
   /** The sampling seed (`sample_seed`): the same value and options make the same piece. */
   readonly sampleSeed?: number | null;
+  /** Takes of the request (`takes`): 2 posts take A and take B, each rated on its own. */
+  readonly takes?: number | null;
+  /** Time signature, e.g. "3/4". */
+  readonly meter?: string | null;
+  /** Form, e.g. "AABA" (docs/form.md). */
+  readonly form?: string | null;
+  /** `score`: attach the sheet music to the result message (it is always behind the Score button). */
+  readonly score?: boolean | null;
 }
 
 interface Range {
@@ -30,7 +40,7 @@ interface Range {
   readonly max: number;
 }
 
-type NumericField = 'tracks' | 'tempo' | 'bars' | 'temperature' | 'samplingSeed';
+type NumericField = 'tracks' | 'tempo' | 'bars' | 'temperature' | 'samplingSeed' | 'takes';
 
 /** A numeric compose option's range as the compose schema states it, read from the schema itself. */
 export function schemaRange(key: NumericField): Range {
@@ -62,15 +72,21 @@ export const SLASH_COMPOSE_LIMITS = {
   seedLength: 500,
   instrumentsLength: 100,
   keyLength: 20,
+  formLength: 20,
   tracks: within('tracks', { min: tracks.min, max: 5 }),
   tempo: within('tempo', { min: 30, max: 300 }),
   length: within('bars', { min: bars.min, max: 64 }),
   temperature: within('temperature', { min: 0.1, max: 2 }),
   sampleSeed: schemaRange('samplingSeed'),
+  takes: schemaRange('takes'),
 } as const satisfies Record<string, number | Range>;
 
+/** The meters /compose offers as choices (the schema takes every meter of the token language, METER_NAMES). */
+export const SLASH_METERS = ['4/4', '3/4', '2/4', '6/8', '9/8', '12/8', '2/2', '3/8', '5/4', '7/8'] as const;
+for (const meter of SLASH_METERS) if (!METER_NAMES.includes(meter)) throw new Error(`/compose offers meter ${meter}, which the compose schema does not take`);
+
 /** A JSON-safe compose request: what is stored with a piece and replayed by its buttons. */
-export type ComposeRequestInput = Record<string, string | number | string[]>;
+export type { ComposeRequestInput } from '../../app/lineage.js';
 
 /** Slash values → the compose use case's input (without `midi`, `outDir` and `model`, added per job). */
 export function composeInputFromSlash(values: ComposeSlashValues): ComposeRequestInput {
@@ -91,6 +107,11 @@ export function composeInputFromSlash(values: ComposeSlashValues): ComposeReques
   const key = values.key?.trim();
   if (key) input.key = key;
   if (values.sampleSeed != null) input.samplingSeed = values.sampleSeed;
+  if (values.takes != null) input.takes = values.takes;
+  if (values.meter) input.meter = values.meter;
+  const form = values.form?.trim();
+  if (form) input.form = form;
+  if (values.score === true) input.score = true;
   return input;
 }
 

@@ -1,17 +1,21 @@
 /**
  * A compose from Discord, start to finish: queue the job (refused at once when the queue is
  * full), defer, show progress, compose and render in a low-priority child process, store the
- * piece, post ONE message (embed, piano roll, Ogg, MIDI, buttons), add the rating reactions and
+ * piece, post ONE message (embed, piano roll, Ogg, MIDI, buttons; the score with `score`), add the rating reactions and
  * optionally play it. /compose and the Variation, Continue and Re-roll buttons all end here.
+ * /compose `takes:2` is one job composing two takes one after the other (one place in the queue,
+ * each take its own time limit); each take is a piece with its own message, reactions and
+ * buttons, and the two are stored as a take pair (src/db/takes.ts).
  */
-import { copyFile, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DiscordAPIError, MessageFlags, RESTJSONErrorCodes, type Message } from 'discord.js';
 import { randomSamplingSeed } from '../../compose/options.js';
-import type { ComposeProgress } from '../../compose/pipeline.js';
-import { createPiece, updatePiece, type StoredPiece } from '../../db/pieces.js';
+import { takeFolder, takeSamplingSeed } from '../../compose/takes.js';
+import { updatePiece, type StoredPiece } from '../../db/pieces.js';
+import { SEED_FILE, storeComposedPiece } from '../../app/store-piece.js';
+import { createTakePair } from '../../db/takes.js';
 import { getActiveModelVersion } from '../../db/model-versions.js';
-import type { JsonObject } from '../../db/encoding.js';
 import { JobCancelledError, QueueFullError } from '../../jobs/errors.js';
 import type { JobContext, JobHandle } from '../../jobs/queue.js';
 import type { Logger } from '../../util/logger.js';
@@ -22,25 +26,32 @@ import { isExpectedError, userMessage } from '../errors.js';
 import { missingPermissionMessage } from '../permissions.js';
 import type { QueueItem } from '../voice/guild-player.js';
 import { playPiece } from '../voice/playback.js';
-import { attachmentNames, pieceButtons, pieceEmbed } from './embed.js';
-import { ProgressThrottle, progressText, statusFromUpdate } from './progress.js';
+import { attachmentNames, pieceButtons, pieceEmbed, takeOf } from './embed.js';
+import type { ComposeProgress } from '../../compose/pipeline.js';
+import { ComposeProgressView, ProgressThrottle, type TakeProgress } from './progress.js';
 import { checkMidiBytes } from './request.js';
 import { runCompose } from './workers.js';
+import { scoreAttachedToResult, scoreAttachments } from './score.js';
 import { interruptedReply, RESTARTING_TEXT } from './interrupted.js';
 import { PendingJobRecord } from './pending.js';
-import { WORK_DIR_PREFIX, type ComposeInteraction, type ComposeJobRequest, type MidiSource } from './job-request.js';
+import { composeJobSize, WORK_DIR_PREFIX, type ComposeInteraction, type ComposeJobRequest, type MidiSource } from './job-request.js';
 
 export { WORK_DIR_PREFIX, type ComposeInteraction, type ComposeJobRequest, type MidiSource } from './job-request.js';
 import { quoteInput } from '../../util/text.js';
 
 /** Progress edits at most this often: webhook edits share one rate-limit bucket per token. */
 export const PROGRESS_INTERVAL_MS = 1500;
-const SEED_FILE = 'seed.mid';
 
 interface JobOutcome {
   readonly workDir: string;
-  readonly output: ComposeChildOutput;
+  /** One per take, in order (one for a plain compose); `dir` holds that take's files. */
+  readonly takes: readonly { readonly dir: string; readonly output: ComposeChildOutput }[];
   readonly hasMidiSeed: boolean;
+}
+
+/** Takes a request asks for (`takes` of /compose; 1 when not given). */
+export function takesOf(request: ComposeJobRequest): number {
+  return typeof request.input.takes === 'number' ? request.input.takes : 1;
 }
 
 /**
@@ -67,12 +78,12 @@ async function downloadMidi(source: Extract<MidiSource, { url: string }>, target
   await writeFile(target, bytes);
 }
 
-/** The job body: seed file, model, then the child process that composes and renders. */
+/** The job body: seed file, model, then the child process that composes and renders (each take in turn). */
 async function composeJob(
   context: BotContext,
   request: ComposeJobRequest,
   guildId: string | null,
-  job: JobContext<ComposeProgress>,
+  job: JobContext<TakeProgress>,
   recordWorkDir: (workDir: string) => Promise<void>,
 ): Promise<JobOutcome> {
   await mkdir(context.piecesDir, { recursive: true });
@@ -88,56 +99,73 @@ async function composeJob(
     const model = await modelForJob(context, guildId);
     // Chosen before the child starts, so the job's options name the exact take; the summary echoes it for the row.
     const samplingSeed = typeof request.input.samplingSeed === 'number' ? request.input.samplingSeed : randomSamplingSeed();
-    const options = { ...request.input, samplingSeed, ...(midiPath ? { midi: midiPath } : {}), outDir: workDir, ...(model ? { model } : {}) };
-    const output = await runCompose(context.composeWorkers, { options, ...(request.useCase ? { useCase: request.useCase } : {}) } satisfies ComposeChildInput, {
-      onProgress: (progress) => job.progress(progress),
-      signal: job.signal,
-      ...(job.timeoutMs !== undefined ? { timeoutMs: job.timeoutMs } : {}),
-    });
-    return { workDir, output, hasMidiSeed: midiPath !== undefined };
+    const { takes: _takes, ...rest } = request.input;
+    const count = takesOf(request);
+    const takes: { dir: string; output: ComposeChildOutput }[] = [];
+    for (let index = 0; index < count; index++) {
+      const dir = count > 1 ? path.join(workDir, takeFolder(index)) : workDir;
+      // Every bot piece is engraved (the Score button); `score` in the request only attaches it to the result.
+      const options = {
+        ...rest,
+        samplingSeed: takeSamplingSeed(samplingSeed, index),
+        ...(midiPath ? { midi: midiPath } : {}),
+        outDir: dir,
+        ...(model ? { model } : {}),
+        score: true,
+      };
+      const input = { options, ...(request.useCase ? { useCase: request.useCase } : {}) } satisfies ComposeChildInput;
+      const callOptions = {
+        onProgress: (progress: ComposeProgress) => job.progress(count > 1 ? { ...progress, take: index } : progress),
+        signal: job.signal,
+        ...(job.timeoutMs !== undefined ? { timeoutMs: job.timeoutMs } : {}),
+      };
+      // With REDIS_URL a `rhythmix worker` runs it (BullMQ, keyed by the queue's job id and the take); else a local warm worker.
+      const output = context.remoteCompose
+        ? await context.remoteCompose.run(job.id, input, callOptions, count > 1 ? { name: takeFolder(index), last: index === count - 1 } : undefined)
+        : await runCompose(context.composeWorkers, input, callOptions);
+      takes.push({ dir, output });
+    }
+    return { workDir, takes, hasMidiSeed: midiPath !== undefined };
   } catch (error) {
     await rm(workDir, { recursive: true, force: true });
     throw error;
   }
 }
 
-/** Stores the piece and moves its files from the work folder to pieces/<id>/. */
-async function storePiece(context: BotContext, interaction: ComposeInteraction, request: ComposeJobRequest, outcome: JobOutcome): Promise<StoredPiece> {
-  const { summary, tokens } = outcome.output;
-  const parameters: JsonObject = {
-    request: request.input,
-    seconds: summary.seconds,
-    notes: summary.notes,
-    seedBars: summary.seedBars,
-    addedBars: Math.max(0, summary.bars - summary.seedBars),
-    tracks: summary.tracks.map((t) => t.name),
-    ...(request.midi ? { midiName: request.midi.name, midiSeed: SEED_FILE } : {}),
-    ...(request.useCase === 'harmonize' ? { useCase: 'harmonize', melodyKept: summary.melodyKept ?? null } : {}),
-  };
+/**
+ * Stores each take's piece and moves its files to pieces/<id>/ (a take's folder gets a copy of
+ * the MIDI seed); two takes are linked as a take pair.
+ */
+async function storePieces(context: BotContext, interaction: ComposeInteraction, request: ComposeJobRequest, outcome: JobOutcome): Promise<StoredPiece[]> {
+  const pieces: StoredPiece[] = [];
+  for (const [index, take] of outcome.takes.entries()) {
+    if (outcome.takes.length > 1 && outcome.hasMidiSeed) await copyFile(path.join(outcome.workDir, SEED_FILE), path.join(take.dir, SEED_FILE));
+    pieces.push(await storePiece(context, interaction, request, take, outcome.takes.length > 1 ? index : undefined));
+  }
+  if (pieces.length > 1) await createTakePair(context.db.prisma, { pieceAId: pieces[0]!.id, pieceBId: pieces[1]!.id });
+  await rm(outcome.workDir, { recursive: true, force: true });
+  return pieces;
+}
+
+/** Stores one piece (take `index` of several, if given) and moves its files from `take.dir` to pieces/<id>/. */
+function storePiece(
+  context: BotContext,
+  interaction: ComposeInteraction,
+  request: ComposeJobRequest,
+  take: JobOutcome['takes'][number],
+  index: number | undefined,
+): Promise<StoredPiece> {
   const guild = interaction.guild;
-  const piece = await createPiece(context.db.prisma, {
-    style: summary.style,
-    seed: typeof request.input.seed === 'string' ? request.input.seed : null,
-    samplingSeed: summary.samplingSeed,
-    guild: guild ? { id: guild.id, name: guild.name } : interaction.guildId ? { id: interaction.guildId } : null,
-    author: { id: interaction.user.id, name: interaction.user.username },
-    kind: request.kind,
-    parentId: request.parentId ?? null,
-    channelId: interaction.channelId,
-    key: summary.key ?? null,
-    tempo: summary.tempo,
-    bars: summary.bars,
-    modelVersion: summary.model,
-    tokens,
-    parameters,
-  });
-  const dir = path.join(context.piecesDir, String(piece.id));
-  await rm(dir, { recursive: true, force: true });
-  await rename(outcome.workDir, dir);
-  return updatePiece(context.db.prisma, piece.id, {
-    midiPath: path.join(dir, path.basename(summary.midi)),
-    audioPath: path.join(dir, path.basename(summary.audio)),
-    imagePath: path.join(dir, path.basename(summary.image)),
+  return storeComposedPiece(context.db.prisma, context.piecesDir, {
+    request,
+    output: take.output,
+    dir: take.dir,
+    take: index,
+    origin: {
+      guild: guild ? { id: guild.id, name: guild.name } : interaction.guildId ? { id: interaction.guildId } : null,
+      author: { id: interaction.user.id, name: interaction.user.username },
+      channelId: interaction.channelId,
+    },
   });
 }
 
@@ -148,17 +176,26 @@ export function queueItemFor(piece: StoredPiece, audioPath: string, requestedBy:
   return { pieceId: String(piece.id), title: `Piece #${piece.id}`, audioPath, requestedBy, seconds: typeof seconds === 'number' ? seconds : 0 };
 }
 
-export function pieceMessage(context: BotContext, piece: StoredPiece) {
+export function pieceMessage(context: BotContext, piece: StoredPiece, otherTake?: StoredPiece) {
   const names = attachmentNames(piece.id);
+  const take = takeOf(piece);
+  const other = otherTake && takeOf(otherTake);
   return {
     content: '',
-    embeds: [pieceEmbed(piece, { imageName: names.image, ratingEmojis: context.config.ratingEmojis })],
+    embeds: [
+      pieceEmbed(piece, {
+        imageName: names.image,
+        ratingEmojis: context.config.ratingEmojis,
+        ...(other ? { otherTake: { take: other, pieceId: otherTake.id } } : {}),
+      }),
+    ],
     files: [
       { attachment: piece.imagePath as string, name: names.image },
       { attachment: piece.audioPath as string, name: names.audio },
       { attachment: piece.midiPath as string, name: names.midi },
+      ...(scoreAttachedToResult(piece) ? scoreAttachments(piece) : []),
     ],
-    components: [pieceButtons(piece.id)],
+    components: [pieceButtons(piece.id, take)],
   };
 }
 
@@ -171,20 +208,26 @@ function replyIsGone(error: unknown): boolean {
 }
 
 /**
- * Replaces the "thinking" message with the piece. A job that waited long in the queue may
- * outlive the interaction's 15-minute token: then the piece goes to the channel as a new
- * message mentioning who asked, so the work is not lost.
+ * Replaces the "thinking" message with the piece (take B: a follow-up message under take A's). A
+ * job that waited long in the queue may outlive the interaction's 15-minute token: then the piece
+ * goes to the channel as a new message mentioning who asked, so the work is not lost.
  */
-async function postPiece(context: BotContext, interaction: ComposeInteraction, piece: StoredPiece): Promise<Message> {
+async function postPiece(
+  context: BotContext,
+  interaction: ComposeInteraction,
+  piece: StoredPiece,
+  take: { readonly other?: StoredPiece; readonly followUp?: boolean } = {},
+): Promise<Message> {
+  const message = pieceMessage(context, piece, take.other);
   try {
-    return await interaction.editReply(pieceMessage(context, piece));
+    return await (take.followUp ? interaction.followUp(message) : interaction.editReply(message));
   } catch (error) {
     if (!replyIsGone(error)) throw error;
     const channel = await context.client.channels.fetch(interaction.channelId);
     if (!channel?.isSendable()) throw error;
     context.logger.info({ piece: piece.id }, 'interaction expired; posting the piece in the channel');
     return channel.send({
-      ...pieceMessage(context, piece),
+      ...message,
       content: `<@${interaction.user.id}> your piece is ready:`,
       allowedMentions: { users: [interaction.user.id] },
     });
@@ -239,15 +282,17 @@ async function composeFlow(context: BotContext, interaction: ComposeInteraction,
   let handle;
   let pending: PendingJobRecord | undefined;
   try {
-    handle = context.queue.submit<JobOutcome, ComposeProgress>({
-      kind: 'compose',
+    const view = new ComposeProgressView(takesOf(request));
+    handle = await context.queue.submit<JobOutcome, TakeProgress>({
+      kind: request.useCase ?? 'compose',
+      size: composeJobSize(request),
       userId: interaction.user.id,
       ...(interaction.guildId ? { guildId: interaction.guildId } : {}),
       // The job may start inside submit(); by the time it has a work folder the record exists.
       run: (job) => composeJob(context, request, interaction.guildId, job, async (workDir) => pending?.setWorkDir(workDir)),
       onUpdate: (update) => {
-        const status = statusFromUpdate(update);
-        if (status) throttle.update(progressText(status));
+        const text = view.text(update);
+        if (text) throttle.update(text);
       },
     });
     // Written as the job is queued, deleted once the user has an answer.
@@ -296,11 +341,11 @@ async function answerCompose(context: BotContext, interaction: ComposeInteractio
     return;
   }
 
-  let piece: StoredPiece;
+  let pieces: StoredPiece[];
   try {
     const outcome = await handle.result;
     try {
-      piece = await storePiece(context, interaction, request, outcome);
+      pieces = await storePieces(context, interaction, request, outcome);
     } catch (error) {
       await rm(outcome.workDir, { recursive: true, force: true });
       throw error;
@@ -324,24 +369,31 @@ async function answerCompose(context: BotContext, interaction: ComposeInteractio
   }
 
   await throttle.close();
-  let message: Message;
-  try {
-    message = await postPiece(context, interaction, piece);
-  } catch (error) {
-    log.error({ err: error, piece: piece.id }, 'could not post the piece');
-    await interaction.editReply({ content: userMessage(error) }).catch(() => undefined);
-    return;
-  }
-  await updatePiece(context.db.prisma, piece.id, { messageId: message.id, channelId: message.channelId });
-  log.info({ piece: piece.id, model: piece.modelVersion, seconds: piece.parameters.seconds }, 'piece posted');
-  await addRatingReactions(context, interaction, message);
-
-  if (request.play && piece.audioPath && !context.lifecycle?.stopping) {
+  // Each take is its own message: reactions rate it and its buttons act on it alone.
+  const messages: Message[] = [];
+  for (const [index, piece] of pieces.entries()) {
     try {
-      await playPiece(context, interaction, queueItemFor(piece, piece.audioPath, interaction.user.id));
+      messages.push(await postPiece(context, interaction, piece, { ...(pieces.length > 1 ? { other: pieces[1 - index] } : {}), followUp: index > 0 }));
+    } catch (error) {
+      log.error({ err: error, piece: piece.id }, 'could not post the piece');
+      const told = { content: userMessage(error) };
+      await (index > 0 ? interaction.followUp({ ...told, flags: MessageFlags.Ephemeral }) : interaction.editReply(told)).catch(() => undefined);
+      return;
+    }
+    await updatePiece(context.db.prisma, piece.id, { messageId: messages[index]!.id, channelId: messages[index]!.channelId });
+    log.info({ piece: piece.id, model: piece.modelVersion, seconds: piece.parameters.seconds }, 'piece posted');
+  }
+  for (const message of messages) await addRatingReactions(context, interaction, message);
+
+  // Two takes play one after the other, A first.
+  for (const piece of pieces) {
+    if (!request.play || !piece.audioPath || context.lifecycle?.stopping) break;
+    try {
+      if ((await playPiece(context, interaction, queueItemFor(piece, piece.audioPath, interaction.user.id))).status !== 'queued') break;
     } catch (error) {
       log.warn({ err: error, piece: piece.id }, 'could not play the piece');
       await interaction.followUp({ content: userMessage(error), flags: MessageFlags.Ephemeral }).catch(() => undefined);
+      break;
     }
   }
 }

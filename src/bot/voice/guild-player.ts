@@ -17,6 +17,7 @@ import {
   type ToVoiceThread,
   type VoiceReply,
   type VoiceRequest,
+  type VoiceThreadHealth,
   type VoiceThreadSettings,
 } from '../../workers/voice/protocol.js';
 
@@ -27,6 +28,7 @@ export {
   type LeaveReason,
   type PlayerSnapshot,
   type QueueItem,
+  type VoiceThreadHealth,
 } from '../../workers/voice/protocol.js';
 
 export interface VoiceTarget {
@@ -46,10 +48,19 @@ export interface GuildPlayerOptions {
   readonly maxQueueLength?: number;
   /** Niceness the voice thread asks the OS for (default -10; best effort, needs CAP_SYS_NICE). */
   readonly threadNice?: number;
+  /** Real-time round-robin priority the voice thread asks for (default 10; 0 = none; best effort, needs CAP_SYS_NICE). */
+  readonly threadRealtimePriority?: number;
   readonly onError?: (error: Error, guildId: string) => void;
   readonly onLeave?: (guildId: string, reason: LeaveReason) => void;
   /** The voice thread started (with the niceness it got, or why it got none). */
-  readonly onThreadStart?: (nice: number | null, niceError: string | undefined) => void;
+  readonly onThreadStart?: (
+    nice: number | null,
+    niceError: string | undefined,
+    realtime?: { readonly priority: number | null; readonly error?: string },
+  ) => void;
+  /** How often the voice thread reports its health (ms; 0 or unset = never), and where it goes. */
+  readonly healthIntervalMs?: number;
+  readonly onThreadHealth?: (health: VoiceThreadHealth) => void;
   /**
    * Playback had to stop while pieces were playing or queued (the voice connection was lost for good,
    * or the voice thread stopped): `textChannelId` is where the last piece was asked for.
@@ -61,6 +72,7 @@ export interface GuildPlayerOptions {
 const UNPLANNED_LEAVES: ReadonlySet<LeaveReason> = new Set(['disconnected', 'connect-failed']);
 
 export const DEFAULT_VOICE_THREAD_NICE = -10;
+export const DEFAULT_VOICE_THREAD_REALTIME_PRIORITY = 10;
 
 const EMPTY: PlayerSnapshot = { channelId: undefined, current: undefined, upcoming: [], paused: false, playbackMs: 0, advancing: false, destroyed: false };
 
@@ -301,6 +313,8 @@ export class PlayerRegistry {
         ...(options.aloneTimeoutMs !== undefined ? { aloneTimeoutMs: options.aloneTimeoutMs } : {}),
         ...(options.maxQueueLength !== undefined ? { maxQueueLength: options.maxQueueLength } : {}),
         threadNice: options.threadNice ?? DEFAULT_VOICE_THREAD_NICE,
+        threadRealtimePriority: options.threadRealtimePriority ?? DEFAULT_VOICE_THREAD_REALTIME_PRIORITY,
+        ...(options.healthIntervalMs ? { healthIntervalMs: options.healthIntervalMs } : {}),
       },
       { onMessage: (message) => this.onThreadMessage(message), onStopped: (error) => this.onThreadStopped(error) },
     );
@@ -365,7 +379,13 @@ export class PlayerRegistry {
         this.options.onError?.(new Error(message.message), message.guildId);
         return;
       case 'ready':
-        this.options.onThreadStart?.(message.nice, message.niceError);
+        this.options.onThreadStart?.(message.nice, message.niceError, {
+          priority: message.realtime ?? null,
+          ...(message.realtimeError ? { error: message.realtimeError } : {}),
+        });
+        return;
+      case 'health':
+        this.options.onThreadHealth?.(message.health);
         return;
       default:
         return;

@@ -54,10 +54,11 @@ export function createPlayerRegistry(logger: Logger, overrides: Partial<GuildPla
     ...DEFAULT_VOICE_OPTIONS,
     onError: (error, guildId) => logger.warn({ guildId, err: error.message }, 'voice: playback error'),
     onLeave: (guildId, reason) => logger.info({ guildId, reason }, 'voice: left the channel'),
-    onThreadStart: (nice, niceError) =>
+    onThreadStart: (nice, niceError, realtime) =>
       nice !== null
-        ? logger.info({ nice }, 'voice: thread started')
+        ? logger.info({ realtime: realtime?.priority ?? null, ...(realtime?.error ? { realtime_error: realtime.error } : {}), nice }, 'voice: thread started')
         : logger.info({ reason: niceError }, 'voice: thread started at normal priority (raising it needs CAP_SYS_NICE)'),
+    onThreadHealth: (health) => logger.info(health, 'voice health'),
     ...overrides,
   });
   registry.warmUp();

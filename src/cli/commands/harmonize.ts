@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { harmonize, harmonizeInputSchema, type HarmonizeSummary } from '../../app/harmonize.js';
 import { STYLES } from '../../music/styles.js';
 import { fieldParser, withFlagNames } from '../flags.js';
-import { COMPOSE_FLAGS, composeInput, composeJson, stageLabel } from './compose.js';
+import { COMPOSE_FLAGS, composeInput, composeJson, originalityLine, stageLabel } from './compose.js';
 import { createProgressDisplay } from './render.js';
 
 const parse = (field: keyof typeof harmonizeInputSchema.shape): ((raw: string) => unknown) => fieldParser(harmonizeInputSchema, field, COMPOSE_FLAGS);
@@ -36,6 +36,8 @@ export function register(program: Command): void {
     .option('--model <name|dir>', 'model name (models/<name>/) or directory (default: the bundled model)')
     .option('--soundfont <sf2>', 'General MIDI soundfont for the audio')
     .option('--out <dir>', 'output directory', 'out')
+    .option('--allow-copies', 'keep an accompaniment that shares 4 bars or more with a training piece (default: sample it again, up to 4 takes)')
+    .option('--score', 'also engrave the score: piece.musicxml and score.png (its first page)')
     .option('--json', 'print one JSON document {midi, audio, image, …, sample_seed, melody_kept}')
     .action(
       withFlagNames(COMPOSE_FLAGS, async (flags: Parameters<typeof composeInput>[0]) => {
@@ -55,6 +57,8 @@ export function register(program: Command): void {
             (summary.melodyKept ? 'melody kept' : 'melody NOT kept exactly'),
         );
         console.log(`  ${summary.midi}\n  ${summary.audio}\n  ${summary.image}`);
+        console.log(originalityLine(summary));
+        if (summary.musicxml && summary.scorePng) console.log(`  ${summary.musicxml}\n  ${summary.scorePng}`);
       }),
     );
 }

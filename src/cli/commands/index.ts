@@ -14,6 +14,8 @@ import * as retrain from './retrain.js';
 import * as train from './train.js';
 import * as render from './render.js';
 import * as report from './report.js';
+import * as web from './web.js';
+import * as worker from './worker.js';
 
 /** One line per subcommand module; each exports `register(program)`. */
 const modules: ReadonlyArray<{ register(program: Command): void }> = [
@@ -32,7 +34,9 @@ const modules: ReadonlyArray<{ register(program: Command): void }> = [
   feedback,
   train,
   bot,
+  worker,
   deployCommands,
+  web,
 ];
 
 export function registerCommands(program: Command): void {

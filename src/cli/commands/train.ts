@@ -173,10 +173,12 @@ export function register(program: Command): void {
           if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
           else if (summary.reason === 'interrupted')
             console.log(`interrupted: checkpoint saved in ${path.join(summary.out, 'checkpoint')}; continue with --resume`);
-          else
+          else {
             console.log(
               `trained ${summary.epochs} epoch(s) (${summary.reason}) in ${summary.seconds}s; best validation NLL ${summary.validationNll?.toFixed(4) ?? 'n/a'}; model in ${summary.out}`,
             );
+            console.log(`compose checks pieces against the training data once indexed: rhythmix model index-originality ${summary.out}`);
+          }
         } finally {
           reporter.stop();
           process.off('SIGINT', onSigint);

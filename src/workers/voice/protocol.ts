@@ -46,6 +46,20 @@ export interface VoiceThreadSettings {
   readonly maxQueueLength?: number;
   /** Niceness the voice thread asks for (negative = ahead of other work); best effort. */
   readonly threadNice?: number;
+  /**
+   * Real-time round-robin priority (1–99) the voice thread asks for, so no ordinary process on a
+   * busy machine can hold the 20 ms packet clock back; 0 or unset = none. Best effort (CAP_SYS_NICE).
+   */
+  readonly threadRealtimePriority?: number;
+  /** How often the thread reports its own memory and event-loop delay (ms; 0 or unset = never). */
+  readonly healthIntervalMs?: number;
+}
+
+/** The voice thread's own health: its V8 heap (apart from the main thread's) and its worst event-loop delay since the last one. */
+export interface VoiceThreadHealth {
+  readonly heap_used_mb: number;
+  readonly heap_total_mb: number;
+  readonly loop_max_ms: number;
 }
 
 /**
@@ -75,7 +89,8 @@ export interface VoiceReply {
 
 /** One-way messages from the voice thread. */
 export type FromVoiceThread =
-  | { readonly type: 'ready'; readonly nice: number | null; readonly niceError?: string }
+  | { readonly type: 'ready'; readonly nice: number | null; readonly niceError?: string; readonly realtime?: number | null; readonly realtimeError?: string }
+  | { readonly type: 'health'; readonly health: VoiceThreadHealth }
   | { readonly type: 'state'; readonly guildId: string; readonly session: number; readonly snapshot: PlayerSnapshot }
   | { readonly type: 'left'; readonly guildId: string; readonly session: number; readonly reason: LeaveReason }
   | { readonly type: 'error'; readonly guildId: string; readonly session: number; readonly message: string }

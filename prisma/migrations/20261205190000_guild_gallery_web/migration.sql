@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Guild" ADD COLUMN "galleryEnabled" BOOLEAN NOT NULL DEFAULT false;

@@ -19,6 +19,9 @@ export interface CliRun {
   readonly exit: Promise<number | null>;
 }
 
+/** How long an exited process's pipes may take to deliver their last output. */
+const OUTPUT_DRAIN_MS = 2000;
+
 /**
  * Starts `rhythmix ARGS` in `cwd`, collecting stdout and stderr together. `ownProcessGroup` puts it
  * (and its children) in a group of its own, as a shell does, so `process.kill(-pid, 'SIGINT')` is Ctrl-C.
@@ -28,7 +31,18 @@ export function startCli(args: string[], env: Record<string, string>, cwd: strin
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // On its exit, what it (or a shard sharing its pipes) wrote last may still be in the pipe: wait for
+  // the pipes to close too — at most a moment, in case an orphan keeps them open.
+  const exit = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      const done = () => resolve(code);
+      const timer = setTimeout(done, OUTPUT_DRAIN_MS);
+      child.once('close', () => {
+        clearTimeout(timer);
+        done();
+      });
+    }),
+  );
   return { child, output: () => output, exit };
 }
 

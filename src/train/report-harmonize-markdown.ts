@@ -34,7 +34,7 @@ export function harmonizeMethod(): string[] {
     'Harmonization clashes (`src/music/clash.ts`, docs/harmonize.md): on strong beats (the bar line and the middle of 4/4 bars, ' +
       'counted from the first frame: the chorales carry no metre), each accompaniment note sounding there counts once per beat; ' +
       'it clashes when it lies a semitone, a minor ninth (or these plus octaves) or a tritone from a melody note sounding there. ' +
-      'Major sevenths are not counted. The melodies are the first `--reference-pieces` sopranos spread evenly over the JSB test split ' +
+      'Major sevenths are not counted. The melodies are at most `--reference-pieces` sopranos spread evenly over the JSB test split ' +
       '(`Jsb16thSeparated.json`); a model writing piano-roll frames cannot harmonize and has no row. ' +
       '"Melody kept": the first track of the result is the melody as given (16ths).',
   ];

@@ -7,12 +7,15 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import type { Composer } from '../compose/composer.js';
+import type { Composer, CompositionRequest } from '../compose/composer.js';
+import { sameMelody } from '../compose/harmonize.js';
+import { styleInstruments } from '../compose/instruments.js';
 import { LstmComposer } from '../compose/lstm-composer.js';
 import { parseComposeOptions } from '../compose/options.js';
-import { buildRequest, composeToFiles } from '../compose/pipeline.js';
+import { buildRequest, composeToFiles, DEFAULT_TRACKS } from '../compose/pipeline.js';
 import { loadSeed } from '../compose/seed-input.js';
 import { Generator } from '../model/generator.js';
+import { barCount, type Piece } from '../music/piece.js';
 import type { Style } from '../music/styles.js';
 import { resolveSoundfont } from '../render/soundfonts.js';
 import { locateRenderTools } from '../render/tools.js';
@@ -73,6 +76,22 @@ function seededComposer(base: Composer, seed: number): Composer {
 /** The form the report's form pieces are composed in: compose's defaults with `--form AABA` (docs/form.md). */
 export const REPORT_FORM = 'AABA';
 
+/** `rhythmix harmonize --style <style>` for a melody of whole 4/4 bars: the style's default instruments, melody first. */
+function harmonizeRequest(style: Style, melody: Piece, samplingSeed: number): CompositionRequest {
+  const bars = Math.max(1, barCount(melody));
+  return {
+    style,
+    instruments: styleInstruments(style, Math.max(2, DEFAULT_TRACKS[style])),
+    bars,
+    totalBeats: bars * 4,
+    bpm: melody.tempos[0]?.bpm ?? 120,
+    timeSignature: { numerator: 4, denominator: 4 },
+    samplingSeed,
+    seedBeats: 0,
+    harmonize: true,
+  };
+}
+
 /** The report's music: compose's defaults per style from an empty seed, the models' own LSTM composers. */
 async function composeGeneration(renderIn: 'worker' | 'inline'): Promise<ReportGeneration> {
   const emptySeed = await loadSeed({ seedBars: 4 });
@@ -93,8 +112,18 @@ async function composeGeneration(renderIn: 'worker' | 'inline'): Promise<ReportG
       };
     },
     composerFor(label, model) {
-      const composer = new LstmComposer(label, new Generator(model));
+      const generator = new Generator(model);
+      const composer = new LstmComposer(label, generator);
       return {
+        // Harmonize needs a note model: a piano-roll frame cannot tell a held melody note from a repeated one.
+        ...(generator.writesFrames
+          ? {}
+          : {
+              harmonize: async (style: Style, melody: Piece, samplingSeed: number) => {
+                const piece = await composer.compose(melody, harmonizeRequest(style, melody, samplingSeed), () => undefined);
+                return { piece, melodyKept: melody.tracks[0] !== undefined && sameMelody(melody.tracks[0], piece.tracks[0]) };
+              },
+            }),
         compose: (style, samplingSeed) => composer.compose(emptySeed.piece, { ...requestFor(style), samplingSeed }, () => undefined),
         composeForm: (style, samplingSeed) => composer.compose(emptySeed.piece, { ...formRequestFor(style), samplingSeed }, () => undefined),
         renderExample: (style, samplingSeed, dir, onProgress) =>

@@ -10,6 +10,7 @@ import { f, mark, pm } from './markdown-format.js';
 import { HELD_OUT, JSB_GOAL, JSB_LIMIT, JSB_YARDSTICKS, type LikelihoodRow, type ModelReport } from './report.js';
 import { structureMethod, structureSection, targetsSection } from './report-structure-markdown.js';
 import { originalityMethod, originalitySection } from './report-originality-markdown.js';
+import { harmonizeMethod, harmonizeSection } from './report-harmonize-markdown.js';
 import { OVERLAP_GOALS } from './targets.js';
 
 export interface MarkdownContext {
@@ -242,6 +243,7 @@ function methodSection(report: ModelReport): string[] {
     '',
     ...structureMethod(),
     ...originalityMethod(),
+    ...harmonizeMethod(),
   ];
 }
 
@@ -258,6 +260,7 @@ export function reportMarkdown(report: ModelReport, context: MarkdownContext): s
     ...overlapSection(report),
     ...structureSection(report),
     ...originalitySection(report),
+    ...harmonizeSection(report),
     ...modelsSection(report),
     ...samplesSection(report, context),
     ...methodSection(report),

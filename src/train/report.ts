@@ -45,6 +45,8 @@ import { issueTargets, type TargetRow } from './targets.js';
 import { loadOriginalityIndex } from '../model/originality-file.js';
 import { originalityRow, type OriginalityRow } from './originality.js';
 import type { FeatureRow, OverlapSection } from './overlap-section.js';
+import { datasetsRoot } from '../datasets/paths.js';
+import { harmonizeClashRow, loadTestChorales, type Chorale, type HarmonizeClashRow, type HarmonizedTake } from './harmonize-clash.js';
 
 export type { FeatureRow, OverlapSection } from './overlap-section.js';
 
@@ -135,6 +137,11 @@ export interface ReportComposer {
   composeForm(style: Style, samplingSeed: number): Promise<Piece>;
   /** Renders example `samplingSeed` of `style` into `dir` (MIDI, Ogg, PNG). */
   renderExample(style: Style, samplingSeed: number, dir: string, onProgress: (fraction: number) => void): Promise<ExampleFiles>;
+  /**
+   * Harmonizes `melody` (its first track) as `rhythmix harmonize` does with the style's defaults;
+   * absent for a model that cannot harmonize (piano-roll frames).
+   */
+  harmonize?(style: Style, melody: Piece, samplingSeed: number): Promise<{ piece: Piece; melodyKept: boolean }>;
 }
 
 export interface ModelSummary {
@@ -216,6 +223,8 @@ export interface ModelReport {
   targets: TargetRow[];
   /** Longest phrase shared with the training data per (model, style) (originality.ts). */
   originality?: OriginalityRow[];
+  /** Clash rate of harmonized held-out melodies vs Bach and chance per (model, style) (harmonize-clash.ts). */
+  harmonize?: HarmonizeClashRow[];
   samples: SampleFiles[];
   sampleFailures: SampleFailure[];
   options: { models: string[]; pieces: number; referencePieces: number; samples: number; seed: number; bandwidth: Bandwidth };
@@ -397,6 +406,8 @@ export async function collectReport(options: ReportOptions, generation: ReportGe
   const form: FormRepetitionRow[] = [];
   const degenerate: DegenerateRow[] = [];
   const originality: OriginalityRow[] = [];
+  const harmonize: HarmonizeClashRow[] = [];
+  let chorales: Chorale[] | undefined;
   interface Reference {
     pieces: number;
     excerpts: Piece[];
@@ -480,6 +491,18 @@ export async function collectReport(options: ReportOptions, generation: ReportGe
           repetitionSet(reference.repetition),
         ),
       );
+      if (composer.harmonize !== undefined) {
+        // The JSB test sopranos as melodies, as many as reference excerpts (docs/harmonize.md).
+        chorales ??= spread(await loadTestChorales(options.datasetsRoot ?? datasetsRoot()), options.referencePieces);
+        const harmonized: HarmonizedTake[] = [];
+        for (const [i, c] of chorales.entries()) {
+          progress(`${label}: harmonizing ${style}`, i / chorales.length);
+          await tick();
+          options.signal?.throwIfAborted();
+          harmonized.push({ chorale: c, ...(await composer.harmonize(style, c.melody, pieceSeed(options.seed, style, i))) });
+        }
+        harmonize.push(harmonizeClashRow(label, style, harmonized));
+      }
       degenerate.push(degenerateRow(label, style, checked, reference.degenerate));
       progress(`${label}: ${style} overlaps`, 0);
       await tick();
@@ -542,6 +565,7 @@ export async function collectReport(options: ReportOptions, generation: ReportGe
       likelihood: likelihood.map((l) => ({ model: l.model, style: l.style, data: l.data, frameNll: l.result.frame_nll })),
     }),
     originality,
+    harmonize,
     samples,
     sampleFailures,
     options: {

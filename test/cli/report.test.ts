@@ -9,6 +9,7 @@ import { evaluateModelOnDataset } from '../../src/train/evaluate-dataset.js';
 import { collectReport } from '../../src/app/report.js';
 import { entropyBits, excerpts, heldOutDataset, spread, type ModelReport } from '../../src/train/report.js';
 import { createPiece } from '../../src/music/piece.js';
+import { loadTestChorales, referenceClash } from '../../src/train/harmonize-clash.js';
 import { isCliBuilt, runCli } from './run-cli.js';
 import { saveTinyModel } from '../compose/tiny-model.js';
 
@@ -172,6 +173,26 @@ describe.skipIf(!built || !haveData)('rhythmix report (CLI)', () => {
     expect(markdown).toMatch(/\| tiny-report \| folk \| generated \| the model .* has no originality index/);
   });
 
+  it('harmonizes the JSB test sopranos and measures their clashes on strong beats beside Bach and chance', async () => {
+    const chorales = spread(await loadTestChorales(datasetsRoot()), 6); // as many melodies as --reference-pieces
+    const reference = referenceClash(chorales);
+    expect(reference.bach.rate).toBeLessThan(reference.chance.rate); // Bach listens to his sopranos
+    expect(first.harmonize?.map((r) => [r.style, r.takes])).toEqual([
+      ['classical', 6],
+      ['folk', 6],
+    ]);
+    for (const row of first.harmonize ?? []) {
+      expect(row.bach).toEqual(reference.bach);
+      expect(row.chance).toEqual(reference.chance);
+      expect(row.harmonized.notes).toBeGreaterThan(0);
+      expect(row.harmonized.rate).toBeCloseTo(row.harmonized.clashes / row.harmonized.notes, 12);
+      expect(row.melodyKept).toBe(6); // the melody is forced into track 0, even by an untrained model
+      const percent = (c: { rate: number; clashes: number; notes: number }) => `${(100 * c.rate).toFixed(1)} % (${c.clashes}/${c.notes})`;
+      expect(markdown).toContain(`| tiny-report | ${row.style} | 6 | **${percent(row.harmonized)}** | ${percent(row.bach)} | ${percent(row.chance)} | 6/6 |`);
+    }
+    expect(markdown).toContain('## Harmonization: clashes with the melody');
+  });
+
   it('renders example pieces with the compose pipeline and links them from the report', () => {
     expect(first.samples.map((s) => s.style)).toEqual(['classical', 'folk']);
     for (const sample of first.samples) {
@@ -190,10 +211,11 @@ describe.skipIf(!built || !haveData)('rhythmix report (CLI)', () => {
     expect(same.overlaps).toEqual(first.overlaps);
     expect(same.likelihood).toEqual(first.likelihood);
     // Through JSON, as `first` came: a set without measured pieces has NaN means, null there.
-    expect(JSON.parse(JSON.stringify({ r: same.repetition, d: same.degenerate, t: same.targets }))).toEqual({
+    expect(JSON.parse(JSON.stringify({ r: same.repetition, d: same.degenerate, t: same.targets, h: same.harmonize }))).toEqual({
       r: first.repetition,
       d: first.degenerate,
       t: first.targets,
+      h: first.harmonize,
     });
     const other = await collectReport({ ...options, seed: 4 });
     expect(other.overlaps[0]!.generated.seeds).not.toEqual(first.overlaps[0]!.generated.seeds);

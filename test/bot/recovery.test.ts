@@ -43,6 +43,8 @@ describe('interrupted composes', () => {
   it('a stored request comes back as it was queued; a row this version cannot read gives undefined', async () => {
     const row = await pendingJob('alice');
     expect(requestFromJson(row.request)).toEqual(REQUEST);
+    const harmonize: ComposeJobRequest = { ...REQUEST, useCase: 'harmonize' };
+    expect(requestFromJson(requestToJson(harmonize))).toEqual(harmonize);
     expect(requestFromJson({ kind: 'remix', input: {} })).toBeUndefined();
     expect(requestFromJson({ kind: 'original', input: {}, midi: { name: 'x' } })).toBeUndefined();
   });

@@ -62,7 +62,7 @@ function isMidiSource(value: unknown): value is MidiSource {
 
 /** A stored request back, or undefined when the row does not hold one this version understands. */
 export function requestFromJson(json: JsonObject): ComposeJobRequest | undefined {
-  const { kind, parentId, input, midi, play } = json;
+  const { kind, parentId, input, midi, play, useCase } = json;
   if (typeof kind !== 'string' || !(PIECE_KINDS as readonly string[]).includes(kind)) return undefined;
   if (input === null || typeof input !== 'object' || Array.isArray(input)) return undefined;
   if (midi !== undefined && !isMidiSource(midi)) return undefined;
@@ -71,6 +71,8 @@ export function requestFromJson(json: JsonObject): ComposeJobRequest | undefined
     ...(typeof parentId === 'number' ? { parentId } : {}),
     input: input as ComposeJobRequest['input'],
     ...(midi !== undefined ? { midi } : {}),
+    // A /harmonize cut short is tried again as a harmonize, not as a compose of its melody.
+    ...(useCase === 'harmonize' ? { useCase } : {}),
     play: play === true,
   };
 }

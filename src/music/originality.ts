@@ -13,7 +13,7 @@
  * lines, and chains hits at consecutive positions of the same training line into runs: a run of
  * r hits copies r + NGRAM - 1 features, i.e. r + NGRAM notes.
  */
-import { barLengthBeats, DEFAULT_TIME_SIGNATURE, mergeRepeatedNotes, type Piece, type TimeSignature } from './piece.js';
+import { barsAt, mergeRepeatedNotes, type Piece } from './piece.js';
 
 /** Features per hashed n-gram: 7 notes, about a bar of eighth notes. */
 export const NGRAM = 6;
@@ -176,23 +176,6 @@ export interface OriginalityQuery {
   readonly countFrom?: number;
   /** Tracks left out of the check (a harmonized melody, given by the user). */
   readonly skipTracks?: readonly number[];
-}
-
-/**
- * Position in bars (fractional) of `beats` in a piece's meter: each time signature starts a new
- * bar, as `barStartBeats` counts them. 12 beats are 3 bars of 4/4 and 4 bars of 3/4.
- */
-export function barsAt(piece: Pick<Piece, 'timeSignatures'>, beats: number): number {
-  const signatures = piece.timeSignatures.length > 0 ? piece.timeSignatures : [DEFAULT_TIME_SIGNATURE];
-  let bars = 0;
-  for (let i = 0; i < signatures.length; i++) {
-    const ts = signatures[i] as TimeSignature;
-    const next = signatures[i + 1];
-    const length = barLengthBeats(ts);
-    if (next === undefined || beats < next.time) return bars + (beats - ts.time) / length;
-    bars += Math.ceil((next.time - ts.time) / length - 1e-9);
-  }
-  return bars;
 }
 
 /**

@@ -209,6 +209,23 @@ export function barStartBeats(piece: Pick<Piece, 'timeSignatures'>, index: numbe
   return 0; // unreachable: the last signature holds infinitely many bars
 }
 
+/**
+ * Position in bars (fractional) of `beats` in a piece's meter: each time signature starts a new
+ * bar, as `barStartBeats` counts them. 12 beats are 3 bars of 4/4 and 4 bars of 3/4.
+ */
+export function barsAt(piece: Pick<Piece, 'timeSignatures'>, beats: number): number {
+  const signatures = piece.timeSignatures.length > 0 ? piece.timeSignatures : [DEFAULT_TIME_SIGNATURE];
+  let bars = 0;
+  for (let i = 0; i < signatures.length; i++) {
+    const ts = signatures[i] as TimeSignature;
+    const next = signatures[i + 1];
+    const length = barLengthBeats(ts);
+    if (next === undefined || beats < next.time) return bars + (beats - ts.time) / length;
+    bars += Math.ceil((next.time - ts.time) / length - 1e-9);
+  }
+  return bars;
+}
+
 /** Number of bars the piece's notes reach into (0 for an empty piece). */
 export function barCount(piece: Piece): number {
   const end = pieceLengthBeats(piece) - 1e-9;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { barsAt, indexPieces, melodicLines, NGRAM, OriginalityIndex } from '../../src/music/originality.js';
-import { createPiece, slicePiece, transposePiece, type Note, type Piece, type Track } from '../../src/music/piece.js';
+import { indexPieces, melodicLines, NGRAM, OriginalityIndex } from '../../src/music/originality.js';
+import { barsAt, createPiece, slicePiece, transposePiece, type Note, type Piece, type Track } from '../../src/music/piece.js';
 import { randomMelody } from './random-melody.js';
 
 const track = (notes: Note[], extra: Partial<Track> = {}): Track => ({ name: 'melody', program: 0, isDrum: false, notes, ...extra });

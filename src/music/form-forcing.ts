@@ -16,7 +16,7 @@
  * `MelodyForcingMask` (melody-forcing.ts).
  */
 import type { FormSection } from './form.js';
-import type { StreamNote, TokenStreamState } from './token-stream.js';
+import { onlyTokenMask, type StreamNote, type TokenStreamState } from './token-stream.js';
 import { velocityBin } from './vocabulary.js';
 
 /** A note to force, on the stream's grid. */
@@ -155,11 +155,7 @@ export class FormForcingMask {
   allowed(): Uint8Array {
     const forced = this.forced();
     const vocabulary = this.state.vocabulary;
-    if (forced !== undefined) {
-      const mask = new Uint8Array(vocabulary.size);
-      mask[forced] = 1;
-      return mask;
-    }
+    if (forced !== undefined) return onlyTokenMask(vocabulary.size, forced);
     const mask = this.state.allowed();
     if (!this.inBody()) return mask;
     const sectionEnd = this.sectionEnds.find((end) => end > this.state.bar);

@@ -13,7 +13,7 @@
  * It fits the sampler's `TokenMask` (allowed / weights / push / bar / time / isComplete).
  */
 import { InvalidInputError } from '../util/errors.js';
-import type { TokenStreamState } from './token-stream.js';
+import { onlyTokenMask, type TokenStreamState } from './token-stream.js';
 import { DEFAULT_VELOCITY } from './piece.js';
 import { velocityBin } from './vocabulary.js';
 
@@ -97,11 +97,7 @@ export class MelodyForcingMask {
   allowed(): Uint8Array {
     const forced = this.forced();
     const vocabulary = this.state.vocabulary;
-    if (forced !== undefined) {
-      const mask = new Uint8Array(vocabulary.size);
-      mask[forced] = 1;
-      return mask;
-    }
+    if (forced !== undefined) return onlyTokenMask(vocabulary.size, forced);
     const mask = this.state.allowed();
     if (!this.inBody()) return mask;
     const state = this.state;

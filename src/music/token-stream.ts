@@ -581,3 +581,10 @@ export class TokenStreamState {
 export function allowedNextTokens(state: TokenStreamState): Uint8Array {
   return state.allowed();
 }
+
+/** The mask of a step whose token is forced (a kept melody, a restated section): only `token` is allowed. */
+export function onlyTokenMask(vocabularySize: number, token: number): Uint8Array {
+  const mask = new Uint8Array(vocabularySize);
+  mask[token] = 1;
+  return mask;
+}

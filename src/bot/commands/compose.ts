@@ -1,9 +1,9 @@
 /** /compose: checks what can be checked at once (ephemeral answers), then hands over to the compose service. */
 import { MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
-import { STYLES } from '../../music/styles.js';
 import type { BotContext } from '../context.js';
 import { composeForInteraction } from '../compose/service.js';
 import { SLASH_COMPOSE_LIMITS as LIMITS, SLASH_METERS, checkComposeInput, checkMidiAttachment, composeInputFromSlash } from '../compose/request.js';
+import { pieceOptions } from './builder.js';
 import { COMPOSE_PERMISSIONS, missingPermissionMessage, missingPermissions } from '../permissions.js';
 
 /** The caller's voice channel, if they are in one (from the cached voice states). */
@@ -18,32 +18,15 @@ export const data = new SlashCommandBuilder()
   .setDescription('Compose a piece from a few seed notes or a MIDI file')
   .addStringOption((o) => o.setName('seed').setDescription('Seed notes, e.g. "C4q E4q G4h | [C4 E4 G4]w"').setMaxLength(LIMITS.seedLength))
   .addAttachmentOption((o) => o.setName('midi').setDescription('A MIDI file to continue (its first bars)'))
-  .addStringOption((o) =>
-    o
-      .setName('style')
-      .setDescription('Musical style')
-      .addChoices(...STYLES.map((s) => ({ name: s, value: s }))),
-  )
+  .addStringOption(pieceOptions.style)
   .addStringOption((o) => o.setName('instruments').setDescription('Instruments, e.g. "piano,strings,bass,drums"').setMaxLength(LIMITS.instrumentsLength))
   .addIntegerOption((o) => o.setName('tracks').setDescription('Number of tracks').setMinValue(LIMITS.tracks.min).setMaxValue(LIMITS.tracks.max))
-  .addIntegerOption((o) => o.setName('tempo').setDescription('Tempo in BPM').setMinValue(LIMITS.tempo.min).setMaxValue(LIMITS.tempo.max))
+  .addIntegerOption(pieceOptions.tempo)
   .addIntegerOption((o) => o.setName('length').setDescription('Length in bars').setMinValue(LIMITS.length.min).setMaxValue(LIMITS.length.max))
-  .addNumberOption((o) =>
-    o
-      .setName('temperature')
-      .setDescription(`Sampling temperature (${LIMITS.temperature.min}–${LIMITS.temperature.max}, default 1)`)
-      .setMinValue(LIMITS.temperature.min)
-      .setMaxValue(LIMITS.temperature.max),
-  )
+  .addNumberOption(pieceOptions.temperature)
   .addStringOption((o) => o.setName('key').setDescription('Key, e.g. "D minor"').setMaxLength(LIMITS.keyLength))
-  .addIntegerOption((o) =>
-    o
-      .setName('sample_seed')
-      .setDescription('Sampling seed: the same number and options make the same piece (default: random)')
-      .setMinValue(LIMITS.sampleSeed.min)
-      .setMaxValue(LIMITS.sampleSeed.max),
-  )
-  .addBooleanOption((o) => o.setName('play').setDescription('Play it in your voice channel (default: yes)'))
+  .addIntegerOption(pieceOptions.sampleSeed)
+  .addBooleanOption(pieceOptions.play)
   .addIntegerOption((o) =>
     o
       .setName('takes')
@@ -58,7 +41,7 @@ export const data = new SlashCommandBuilder()
       .addChoices(...SLASH_METERS.map((m) => ({ name: m, value: m }))),
   )
   .addStringOption((o) => o.setName('form').setDescription('Sections that return: AABA, ABAB, AABB, ABA, verse-chorus, rondo…').setMaxLength(LIMITS.formLength))
-  .addBooleanOption((o) => o.setName('score').setDescription('Attach the sheet music to the result (default: behind its Score button)'));
+  .addBooleanOption(pieceOptions.score);
 
 export async function execute(interaction: ChatInputCommandInteraction, context: BotContext): Promise<void> {
   const missing = missingPermissions(interaction.appPermissions, COMPOSE_PERMISSIONS);

@@ -6,10 +6,10 @@
  */
 import { MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import { checkHarmonizeInput, harmonizeInputSchema } from '../../app/harmonize.js';
-import { STYLES } from '../../music/styles.js';
 import type { BotContext } from '../context.js';
 import { composeForInteraction } from '../compose/service.js';
 import { SLASH_COMPOSE_LIMITS as LIMITS, checkComposeInput, checkMidiAttachment, composeInputFromSlash } from '../compose/request.js';
+import { pieceOptions } from './builder.js';
 import { COMPOSE_PERMISSIONS, missingPermissionMessage, missingPermissions } from '../permissions.js';
 import { callerVoiceChannelId } from './compose.js';
 
@@ -21,34 +21,17 @@ export const data = new SlashCommandBuilder()
   .setDescription('Keep a melody exactly and let the model write the accompaniment around it')
   .addStringOption((o) => o.setName('seed').setDescription('The melody, e.g. "E4q D4q C4h | G4q F4q E4h"').setMaxLength(LIMITS.seedLength))
   .addAttachmentOption((o) => o.setName('midi').setDescription('A MIDI file whose first track is the melody'))
-  .addStringOption((o) =>
-    o
-      .setName('style')
-      .setDescription('Musical style')
-      .addChoices(...STYLES.map((s) => ({ name: s, value: s }))),
-  )
+  .addStringOption(pieceOptions.style)
   .addStringOption((o) =>
     o.setName('instruments').setDescription('Instruments, the melody\'s first, e.g. "flute,piano,bass"').setMaxLength(LIMITS.instrumentsLength),
   )
   .addIntegerOption((o) => o.setName('tracks').setDescription("Number of tracks, the melody's included").setMinValue(MIN_TRACKS).setMaxValue(LIMITS.tracks.max))
-  .addIntegerOption((o) => o.setName('tempo').setDescription('Tempo in BPM').setMinValue(LIMITS.tempo.min).setMaxValue(LIMITS.tempo.max))
-  .addNumberOption((o) =>
-    o
-      .setName('temperature')
-      .setDescription(`Sampling temperature (${LIMITS.temperature.min}–${LIMITS.temperature.max}, default 1)`)
-      .setMinValue(LIMITS.temperature.min)
-      .setMaxValue(LIMITS.temperature.max),
-  )
+  .addIntegerOption(pieceOptions.tempo)
+  .addNumberOption(pieceOptions.temperature)
   .addStringOption((o) => o.setName('key').setDescription('Key of the accompaniment, e.g. "D minor"').setMaxLength(LIMITS.keyLength))
-  .addIntegerOption((o) =>
-    o
-      .setName('sample_seed')
-      .setDescription('Sampling seed: the same number and options make the same piece (default: random)')
-      .setMinValue(LIMITS.sampleSeed.min)
-      .setMaxValue(LIMITS.sampleSeed.max),
-  )
-  .addBooleanOption((o) => o.setName('play').setDescription('Play it in your voice channel (default: yes)'))
-  .addBooleanOption((o) => o.setName('score').setDescription('Attach the sheet music to the result (default: behind its Score button)'));
+  .addIntegerOption(pieceOptions.sampleSeed)
+  .addBooleanOption(pieceOptions.play)
+  .addBooleanOption(pieceOptions.score);
 
 export async function execute(interaction: ChatInputCommandInteraction, context: BotContext): Promise<void> {
   const missing = missingPermissions(interaction.appPermissions, COMPOSE_PERMISSIONS);

@@ -5,32 +5,15 @@
  * combinations, the seed's notation, a piece longer than its seed. Errors name the form's fields.
  */
 import { z } from 'zod';
-import { checkComposeInput, composeInputSchema } from '../app/compose.js';
+import { checkComposeInput } from '../app/compose.js';
 import type { ComposeRequestInput } from '../app/lineage.js';
+import { narrowerRange, type NumericComposeOption, type OptionRange } from '../compose/option-ranges.js';
 import { parseKey } from '../music/key.js';
 import { SeedSyntaxError } from '../music/seed.js';
 import { InvalidInputError, type FieldNamer } from '../util/errors.js';
 
-interface Range {
-  readonly min: number;
-  readonly max: number;
-}
-
-type NumericField = 'tempo' | 'bars' | 'temperature' | 'tracks';
-
-function schemaRange(key: NumericField): Range {
-  const { minValue: min, maxValue: max } = composeInputSchema.shape[key].unwrap();
-  if (min === null || max === null) throw new Error(`the compose schema gives ${key} no range`);
-  return { min, max };
-}
-
-/** A narrower range than the schema's, checked to lie inside it when the module loads. */
-function within(key: NumericField, range: Range): Range {
-  const outer = schemaRange(key);
-  if (range.min < outer.min || range.max > outer.max)
-    throw new Error(`the playground offers ${key} ${range.min}–${range.max}, outside the schema's ${outer.min}–${outer.max}`);
-  return range;
-}
+/** A narrower range than the schema's that the playground offers (checked when this module loads). */
+const within = (key: NumericComposeOption, range: OptionRange): OptionRange => narrowerRange(key, range, 'the playground');
 
 /** What the playground offers (docs/web.md): short pieces, a few tracks, like /compose in Discord. */
 export const PLAYGROUND_LIMITS = {
@@ -54,7 +37,7 @@ export const formFieldName: FieldNamer = (field) => {
 };
 
 const text = (max: number) => z.string().trim().max(max).optional();
-const number = (range: Range) => z.number().min(range.min).max(range.max).optional();
+const number = (range: OptionRange) => z.number().min(range.min).max(range.max).optional();
 
 /** The form as the page posts it (JSON); empty fields are left out by the page. */
 export const playgroundFormSchema = z

@@ -3,8 +3,11 @@
  * run before the interaction is deferred (so a bad seed gets an ephemeral answer that points at
  * the mistake). The validation itself is the use case's; the bot only words the fields its way.
  */
-import { checkComposeInput as checkInput, composeInputSchema } from '../../app/compose.js';
+import { checkComposeInput as checkInput } from '../../app/compose.js';
+import { narrowerRange, schemaRange, type NumericComposeOption, type OptionRange } from '../../compose/option-ranges.js';
 import { METER_NAMES } from '../../compose/options.js';
+
+export { schemaRange };
 import type { ComposeRequestInput } from '../../app/lineage.js';
 import { formatBytes, resolveMidiLimits } from '../../midi/limits.js';
 import { SeedSyntaxError, seedErrorPointer } from '../../music/seed.js';
@@ -35,27 +38,8 @@ export interface ComposeSlashValues {
   readonly score?: boolean | null;
 }
 
-interface Range {
-  readonly min: number;
-  readonly max: number;
-}
-
-type NumericField = 'tracks' | 'tempo' | 'bars' | 'temperature' | 'samplingSeed' | 'takes';
-
-/** A numeric compose option's range as the compose schema states it, read from the schema itself. */
-export function schemaRange(key: NumericField): Range {
-  const { minValue: min, maxValue: max } = composeInputSchema.shape[key].unwrap();
-  if (min === null || max === null) throw new Error(`the compose schema gives ${key} no range`);
-  return { min, max };
-}
-
-/** A deliberately narrower range than the schema's, checked to lie inside it when the module loads. */
-function within(key: NumericField, range: Range): Range {
-  const outer = schemaRange(key);
-  if (range.min < outer.min || range.max > outer.max)
-    throw new Error(`/compose offers ${key} ${range.min}–${range.max}, outside the schema's ${outer.min}–${outer.max}`);
-  return range;
-}
+/** A narrower range than the schema's that /compose offers (checked when this module loads). */
+const within = (key: NumericComposeOption, range: OptionRange): OptionRange => narrowerRange(key, range, '/compose');
 
 const bars = schemaRange('bars');
 const tracks = schemaRange('tracks');
@@ -79,7 +63,7 @@ export const SLASH_COMPOSE_LIMITS = {
   temperature: within('temperature', { min: 0.1, max: 2 }),
   sampleSeed: schemaRange('samplingSeed'),
   takes: schemaRange('takes'),
-} as const satisfies Record<string, number | Range>;
+} as const satisfies Record<string, number | OptionRange>;
 
 /** The meters /compose offers as choices (the schema takes every meter of the token language, METER_NAMES). */
 export const SLASH_METERS = ['4/4', '3/4', '2/4', '6/8', '9/8', '12/8', '2/2', '3/8', '5/4', '7/8'] as const;

@@ -3,10 +3,13 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/scripts/setup.sh"
-# Huge pages for glibc malloc, as the bot's compose jobs get them (src/util/huge-pages.ts):
-# a render's PCM is mapped with a few page faults instead of thousands.
-case ":${GLIBC_TUNABLES:-}:" in
-  *glibc.malloc.hugetlb*) ;;
-  *) export GLIBC_TUNABLES="${GLIBC_TUNABLES:+$GLIBC_TUNABLES:}glibc.malloc.hugetlb=1" ;;
-esac
+# glibc malloc tunables, as the bot's own children get them (src/util/huge-pages.ts): huge pages
+# (a render's PCM is mapped with a few page faults instead of thousands) and, for a long-running
+# bot, few arenas (RSS stays flat). A choice already in GLIBC_TUNABLES wins.
+for tunable in glibc.malloc.hugetlb=1 glibc.malloc.arena_max=2; do
+  case ":${GLIBC_TUNABLES:-}:" in
+    *":${tunable%%=*}="*) ;;
+    *) export GLIBC_TUNABLES="${GLIBC_TUNABLES:+$GLIBC_TUNABLES:}$tunable" ;;
+  esac
+done
 exec node "$root/bin/rhythmix.js" "$@"

@@ -1,5 +1,5 @@
 /** The process environment and what child processes get of it (no zod: workers load this). */
-import { withHugePageMalloc } from '../util/huge-pages.js';
+import { withLongRunningMalloc } from '../util/huge-pages.js';
 import type { Environment } from './env-file.js';
 
 /** The names whose values must never be printed or handed to a child process. */
@@ -13,10 +13,11 @@ export function processEnvironment(): Environment {
 /**
  * The environment for heavy child processes: the parent's minus secrets (heavy work never needs
  * the Discord token), with huge pages for malloc — a render's PCM (23 MB a minute) is then mapped
- * with a few page faults instead of thousands, about 10 % faster renders on a VM (docs/rendering.md).
+ * with a few page faults instead of thousands, about 10 % faster renders on a VM (docs/rendering.md) —
+ * and few malloc arenas, since a warm worker lives as long as the bot (src/util/huge-pages.ts).
  */
 export function childProcessEnvironment(env: Environment = processEnvironment()): NodeJS.ProcessEnv {
-  const child = withHugePageMalloc({ ...env });
+  const child = withLongRunningMalloc({ ...env });
   for (const name of SECRET_VARIABLES) delete child[name];
   return child;
 }

@@ -231,5 +231,7 @@ describe('configuration', () => {
     expect(child.DISCORD_TOKEN).toBeUndefined();
     expect(child.PATH).toBe('/bin');
     expect(child.GLIBC_TUNABLES).toContain('glibc.malloc.hugetlb=1');
+    // warm workers live as long as the bot: few malloc arenas
+    expect(child.GLIBC_TUNABLES).toContain('glibc.malloc.arena_max=2');
   });
 });

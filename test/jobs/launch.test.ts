@@ -11,7 +11,7 @@ import { deserializeError, serializeError } from '../../src/jobs/envelope.js';
 import { JobCancelledError, WorkerCrashedError, WorkerFailedError, WorkerTimeoutError } from '../../src/jobs/errors.js';
 import { launch, runJob, type Isolation } from '../../src/jobs/launch.js';
 import { JobQueue, type JobUpdate } from '../../src/jobs/queue.js';
-import { withHugePageMalloc } from '../../src/util/huge-pages.js';
+import { withHugePageMalloc, withLongRunningMalloc } from '../../src/util/huge-pages.js';
 import { InvalidInputError, MissingDependencyError, RhythmixError } from '../../src/util/errors.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/entry.mjs', import.meta.url));
@@ -41,6 +41,15 @@ describe('withHugePageMalloc', () => {
     const base = { PATH: '/bin' };
     withHugePageMalloc(base);
     expect(base).toEqual({ PATH: '/bin' });
+  });
+
+  it('gives long-running processes few arenas too, unless the caller chose an arena count', () => {
+    expect(withLongRunningMalloc({}).GLIBC_TUNABLES).toBe('glibc.malloc.hugetlb=1:glibc.malloc.arena_max=2');
+    expect(withLongRunningMalloc({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=8' }).GLIBC_TUNABLES).toBe('glibc.malloc.arena_max=8:glibc.malloc.hugetlb=1');
+    // a name that only starts like another tunable is not a choice for it
+    expect(withLongRunningMalloc({ GLIBC_TUNABLES: 'glibc.malloc.arena_max_x=1' }).GLIBC_TUNABLES).toBe(
+      'glibc.malloc.arena_max_x=1:glibc.malloc.hugetlb=1:glibc.malloc.arena_max=2',
+    );
   });
 });
 
@@ -78,6 +87,7 @@ describe.skipIf(!built)('runJob in a child process (needs npm run build)', () =>
     });
     expect(result.token).toBeNull();
     expect(result.tunables).toContain('glibc.malloc.hugetlb=1');
+    expect(result.tunables).toContain('glibc.malloc.arena_max=2');
     expect(result.echoed).toBe('hello');
     expect(result.bytes).toBeInstanceOf(Uint8Array);
     expect([...result.bytes]).toEqual([1, 2, 3]);

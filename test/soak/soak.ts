@@ -5,8 +5,8 @@
  * file descriptors, event loop (its `health` log lines) and voice packets are watched. Halfway
  * through, a burst: while a long piece plays, `burst` composes (30 by default) and six more are
  * sent at once, more than the queue holds, so ≥ 30 wait while the voice keeps playing and the rest
- * are refused with "try again in N s"; while they drain, three more every 4 s (refilling the
- * queue, the last refused). Every such hint is compared with when a slot really freed (the bot's
+ * are refused with "try again in N s"; while they drain, for 30 s one more every 0.3–0.7 s (the
+ * queue stays full, most are refused). Every such hint is compared with when a slot really freed (the bot's
  * `retry hint` log lines).
  * `npm run soak -- --minutes N --json` prints the report (scripts/soak.ts); a short run is an e2e test.
  */
@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DiscordSimulator, MessageFlags, simFile, type SimInteraction, type SimMessage, type SimUser } from '../sim/index.js';
+import { withLongRunningMalloc } from '../../src/util/huge-pages.js';
 import { packetGaps, setSessionNice, watchOwnStalls } from '../sim/voice-gaps.js';
 
 const BIN = fileURLToPath(new URL('../../bin/rhythmix.js', import.meta.url));
@@ -150,7 +151,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     bot = spawn(process.execPath, [...(options.botNodeArgs ?? []), BIN, 'bot', '--deploy-commands'], {
       cwd: dir,
       env: {
-        ...env,
+        // as `npm start` and scripts/rhythmix.sh run the bot: few malloc arenas, huge pages
+        ...withLongRunningMalloc(env),
         ...sim.clientEnv(),
         DISCORD_APP_ID: sim.applicationId,
         DATABASE_URL: `file:${path.join(dir, 'bot.db')}`,
@@ -270,12 +272,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       const runs = crowd.map(send);
       let settled = false;
       const all = Promise.all(runs).then(() => (settled = true));
-      // While it drains: every 4 s three more at once — the first refill the queue, the last is
-      // refused at some moment of the running job (a retry hint to check), six times at most.
-      for (let wave = 0; wave < 6 && !settled; wave++) {
-        await Promise.race([sleep(4_000), all]);
-        if (settled) break;
-        for (const suffix of ['a', 'b', 'c']) runs.push(send(sim.user(`late${wave}${suffix}`)));
+      // While it drains, for 30 s: one more request every 0.3–0.7 s from someone new. The queue
+      // stays full, so most are refused at a random moment of the running jobs — each a retry hint
+      // to check against when a slot really freed (waves at fixed times met the queue just after
+      // a job ended, so every wait was a fraction of a second).
+      const streamUntil = performance.now() + 30_000;
+      for (let late = 0; performance.now() < streamUntil && !settled; late++) {
+        await Promise.race([sleep(300 + next() * 400), all]);
+        if (!settled) runs.push(send(sim.user(`late${late}`)));
       }
       await Promise.all(runs);
       burst = { startMs, endMs: performance.now(), requests: runs.length };

@@ -9,6 +9,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
+import { MODEL_FILES, type ModelCard } from '../model/model-files.js';
+import { byCreation, registryEntry, type RegistryEntry } from '../model/registry.js';
 import { RhythmixError } from '../util/errors.js';
 import { KEYS } from './redis.js';
 
@@ -23,7 +25,7 @@ export async function publishModel(redis: Redis, name: string, dir: string): Pro
   }
   if (Object.keys(manifest).length === 0) throw new RhythmixError(`${dir} holds no model files to publish`);
   // The manifest last: a worker never sees a version whose blobs are not all there.
-  await redis.multi().del(KEYS.model(name)).hset(KEYS.model(name), manifest).exec();
+  await redis.multi().del(KEYS.model(name)).hset(KEYS.model(name), manifest).zadd(KEYS.modelVersions, 'NX', Date.now(), name).exec();
   return manifest;
 }
 
@@ -35,6 +37,31 @@ export async function setStoreCurrent(redis: Redis, name: string): Promise<void>
 
 export async function storeCurrent(redis: Redis): Promise<string | null> {
   return redis.get(KEYS.currentModel);
+}
+
+export async function inStore(redis: Redis, name: string): Promise<boolean> {
+  return (await redis.exists(KEYS.model(name))) === 1;
+}
+
+/** A stored version's card (null when the version or its card is not in the store, or unreadable). */
+export async function storeCard(redis: Redis, name: string): Promise<ModelCard | null> {
+  const hash = await redis.hget(KEYS.model(name), MODEL_FILES.card);
+  const bytes = hash ? await redis.getBuffer(KEYS.blob(hash)) : null;
+  if (!bytes) return null;
+  try {
+    return JSON.parse(bytes.toString('utf8')) as ModelCard;
+  } catch {
+    return null;
+  }
+}
+
+/** Every version in the store with its card, oldest first; `current` marks the active global one. */
+export async function storeVersions(redis: Redis): Promise<Array<Omit<RegistryEntry, 'dir'>>> {
+  const [names, current] = await Promise.all([redis.zrange(KEYS.modelVersions, 0, -1), storeCurrent(redis)]);
+  const present = await Promise.all(names.map((name) => inStore(redis, name)));
+  const listed = names.filter((_, index) => present[index]);
+  const cards = await Promise.all(listed.map((name) => storeCard(redis, name)));
+  return byCreation(listed.map((name, index) => registryEntry(name, null, cards[index] ?? null, name === current)));
 }
 
 /**

@@ -12,7 +12,7 @@ import { openDatabase, type OpenedDatabase } from '../db/index.js';
 import { JobQueue, type WorkQueue } from '../jobs/queue.js';
 import type { WorkerPool } from '../jobs/worker-pool.js';
 import { ClusterClient } from '../cluster/client.js';
-import { publishModel, setStoreCurrent } from '../cluster/model-store.js';
+import { storeRegistry } from '../cluster/store-registry.js';
 import { RedisJobQueue } from '../cluster/redis-queue.js';
 import { RemoteComposer } from '../cluster/remote-compose.js';
 import { remoteRetrainRunner } from '../cluster/remote-retrain.js';
@@ -22,6 +22,7 @@ import { createLogger, type Logger } from '../util/logger.js';
 import { createClient, discordApiUrl } from './client.js';
 import type { BotContext, SlashCommand } from './context.js';
 import { FeedbackService } from '../feedback/service.js';
+import { modelsDirectory } from '../model/model-files.js';
 import { announceNewVersions } from './commands/retrain.js';
 import { startHealthLog } from './health.js';
 import { attachRatingListeners } from './ratings.js';
@@ -130,18 +131,10 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     logger,
     excludeUserIds: config.discordAppId ? [config.discordAppId] : [],
     guildMinRatings: config.retrain.guildMinRatings,
-    // In a cluster retrains run on a worker, and the versions live in the store, not this machine's folder.
-    ...(cluster ? { runner: remoteRetrainRunner(cluster), syncsRegistry: false } : {}),
+    // In a cluster retrains run on a worker, and the versions live in the store, not this machine's folder:
+    // `/model` lists the store's versions and `/model use` switches the whole cluster.
+    ...(cluster ? { runner: remoteRetrainRunner(cluster), syncsRegistry: false, registry: storeRegistry(cluster.redis, path.resolve(modelsDirectory())) } : {}),
   });
-  if (cluster) {
-    const store = cluster;
-    // `/model use` here switches the whole cluster: the version goes to the store the workers read.
-    feedback.on('switched', (pointer) => {
-      void publishModel(store.redis, pointer.model, path.join(feedback.modelsDir, pointer.model))
-        .then(() => setStoreCurrent(store.redis, pointer.model))
-        .catch((error: unknown) => logger.debug({ err: error, model: pointer.model }, 'switched version not published from here (a worker has it)'));
-    });
-  }
   const context: BotContext = {
     client,
     config,

@@ -36,6 +36,8 @@ export const KEYS = {
   model: (name: string) => `${PREFIX}model:${name}`,
   /** The active global model version's name. */
   currentModel: `${PREFIX}model-current`,
+  /** ZSET version name → when it was first published (ms): the store's listing. */
+  modelVersions: `${PREFIX}model-versions`,
 } as const;
 
 export const CHANNELS = {

@@ -22,7 +22,7 @@ import { workerEntryPath } from '../util/built-entry.js';
 import type { Logger } from '../util/logger.js';
 import type { ComposeChildOutput } from '../workers/compose-worker.js';
 import { markEnded, markStarted } from './admission.js';
-import { modelForWorkerJob, publishModel, setStoreCurrent } from './model-store.js';
+import { followStoreCurrent, modelForWorkerJob, publishLineage, setStoreCurrent } from './model-store.js';
 import { admissionId, bullConnection, CHANNELS, COMPOSE_QUEUE, connectRedis, resultId, RETRAIN_QUEUE } from './redis.js';
 import type { ComposeJobData, ComposeJobValue } from './remote-compose.js';
 import type { RetrainJobData } from './remote-retrain.js';
@@ -133,13 +133,16 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
     const controller = new AbortController();
     running.set(job.id!, controller);
     try {
+      // Fine-tune what the cluster serves now (a version made elsewhere, or chosen by `/model use`).
+      const parent = await followStoreCurrent(redis, options.modelsDir, options.cacheDir);
+      logger.info({ job: job.id, parent: parent ?? "this machine's current model" }, 'retrain started');
       const outcome = await (options.retrainRunner ?? retrainInChild)(
         { ...job.data, databaseUrl: options.databaseUrl, modelsDir: options.modelsDir },
         { onProgress: throttled<RetrainProgress>((progress) => job.updateProgress(progress)), signal: controller.signal },
       );
       if (outcome.status === 'accepted' && outcome.version) {
-        // Workers fetch versions from the store, never from this machine's folder.
-        await publishModel(redis, outcome.version, path.join(options.modelsDir, outcome.version));
+        // Workers fetch versions from the store, never from this machine's folder; its parents go too (roll-backs).
+        await publishLineage(redis, outcome.version, options.modelsDir);
         if (outcome.activated && !job.data.guildId) await setStoreCurrent(redis, outcome.version);
       }
       logger.info({ job: job.id, status: outcome.status, version: outcome.version }, 'retrain done');

@@ -25,13 +25,21 @@ export interface ModelListRow {
 export async function modelRows(modelsDir?: string, likedShares?: ReadonlyMap<string, LikedShare>): Promise<ModelListRow[]> {
   const entries = await listModels(modelsDir);
   const fallback = entries.some((e) => e.current) ? null : defaultModel();
+  return rowsFromEntries(
+    entries.map((e) => ({ ...e, current: e.current || e.name === fallback })),
+    likedShares,
+  );
+}
+
+/** Rows of versions listed anywhere (a models folder, a cluster's model store), in their order. */
+export function rowsFromEntries(entries: readonly Omit<RegistryEntry, 'dir'>[], likedShares?: ReadonlyMap<string, LikedShare>): ModelListRow[] {
   return entries.map((e) => {
     const metrics = e.card?.metrics as { validationNll?: unknown; parentNll?: unknown } | undefined;
     const nll = typeof metrics?.validationNll === 'number' ? metrics.validationNll : e.validationNll;
     return {
       name: e.name,
       status: e.status,
-      current: e.current || e.name === fallback,
+      current: e.current,
       parent: e.parent,
       validationNll: nll,
       ratingsUsed: typeof e.card?.ratingsUsed === 'number' ? e.card.ratingsUsed : null,

@@ -17,12 +17,12 @@ import type { RatingWeights } from '../config/rating-emojis.js';
 import type { RetrainSchedule } from '../config/retrain-schedule.js';
 import { activeModelFor, lastRetrainRun, type OpenedDatabase } from '../db/index.js';
 import { modelsDirectory } from '../model/model-files.js';
-import { currentModelName, setCurrentModel, type CurrentPointer } from '../model/registry.js';
+import { currentModelName, setCurrentModel, type CurrentPointer, type RegistryEntry } from '../model/registry.js';
 import { existsSync } from 'node:fs';
 import { errorMessage, RhythmixError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { likedSharesByVersion } from './liked-share.js';
-import { modelRows, type ModelListRow } from './model-rows.js';
+import { modelRows, rowsFromEntries, type ModelListRow } from './model-rows.js';
 import { changeSummary } from './outcome-text.js';
 import { retrainInChild, type RetrainChildInput } from './retrain-child.js';
 import type { FineTuneSettings, RetrainOutcome, RetrainProgress } from './retrain.js';
@@ -44,8 +44,21 @@ export interface FeedbackServiceOptions {
   logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** False: the models folder here is not the registry (a cluster's bot: versions live in the store), so start() does not sync it. */
   syncsRegistry?: boolean;
+  /**
+   * Where the served versions live when not in `modelsDir` (a cluster's model store): `/model`
+   * lists and switches those instead of this machine's folder.
+   */
+  registry?: VersionRegistry;
   /** How a retrain runs; default a niced child process (tests may run it in process). */
   runner?: (input: RetrainChildInput, options: { onProgress?: (p: RetrainProgress) => void; signal?: AbortSignal }) => Promise<RetrainOutcome>;
+}
+
+/** A registry of model versions other than the local models folder (src/cluster/store-registry.ts). */
+export interface VersionRegistry {
+  /** Every version with its card, oldest first; `current` marks the one serving. */
+  list(): Promise<Array<Omit<RegistryEntry, 'dir'>>>;
+  /** Makes `version` the serving one (refusing an unknown one, and a rejected one unless `force`). */
+  use(version: string, options?: { force?: boolean }): Promise<CurrentPointer>;
 }
 
 export interface RetrainRequest {
@@ -82,6 +95,11 @@ export class FeedbackService extends EventEmitter<FeedbackServiceEvents> {
 
   get modelsDir(): string {
     return this.options.modelsDir ?? modelsDirectory();
+  }
+
+  /** True when the versions listed and switched are another registry's (a cluster's model store), not `modelsDir`. */
+  get listsStore(): boolean {
+    return this.options.registry !== undefined;
   }
 
   /** True while a retrain runs. */
@@ -202,7 +220,7 @@ export class FeedbackService extends EventEmitter<FeedbackServiceEvents> {
       weights: this.options.config.ratingWeights,
       ...(this.options.excludeUserIds ? { excludeUserIds: this.options.excludeUserIds } : {}),
     });
-    return modelRows(this.modelsDir, shares);
+    return this.options.registry ? rowsFromEntries(await this.options.registry.list(), shares) : modelRows(this.modelsDir, shares);
   }
 
   currentModel(): string | null {
@@ -223,9 +241,11 @@ export class FeedbackService extends EventEmitter<FeedbackServiceEvents> {
 
   /** Switches (or rolls back) the global model; the next job uses it. */
   async useModel(version: string, options: { force?: boolean; by?: string } = {}): Promise<CurrentPointer> {
-    const pointer = await setCurrentModel(version, { modelsDir: this.modelsDir, ...(options.force ? { force: true } : {}) });
+    const force = options.force ? { force: true } : {};
+    const { registry } = this.options;
+    const pointer = registry ? await registry.use(version, force) : await setCurrentModel(version, { modelsDir: this.modelsDir, ...force });
     this.options.logger?.info({ model: version, by: options.by ?? 'an admin' }, 'model switched');
-    await this.syncRegistry();
+    if (!registry) await this.syncRegistry();
     this.emit('switched', pointer);
     return pointer;
   }

@@ -105,6 +105,31 @@ function entryStatus(card: ModelCard | null): VersionStatus | 'base' {
   return status === 'accepted' || status === 'rejected' ? status : 'base';
 }
 
+/** A version's listing from its card, wherever its files are (a models folder, a cluster's model store). */
+export function registryEntry<D extends string | null>(
+  name: string,
+  dir: D,
+  card: ModelCard | null,
+  current: boolean,
+): Omit<RegistryEntry, 'dir'> & { dir: D } {
+  return {
+    name,
+    dir,
+    card,
+    status: entryStatus(card),
+    reason: typeof card?.reason === 'string' ? card.reason : null,
+    parent: card?.parent ?? null,
+    current,
+    createdAt: card?.createdAt ?? null,
+    validationNll: typeof card?.validationNll === 'number' ? card.validationNll : null,
+  };
+}
+
+/** Oldest first (by the card's creation time, then name). */
+export function byCreation<E extends { name: string; createdAt: string | null }>(entries: E[]): E[] {
+  return entries.sort((a, b) => (a.createdAt ?? '').localeCompare(b.createdAt ?? '') || a.name.localeCompare(b.name));
+}
+
 /** Every complete model folder under models/, oldest first. */
 export async function listModels(modelsDir?: string): Promise<RegistryEntry[]> {
   const dir = root(modelsDir);
@@ -115,20 +140,18 @@ export async function listModels(modelsDir?: string): Promise<RegistryEntry[]> {
   for (const name of names) {
     const modelDir = path.join(dir, name);
     if (!existsSync(path.join(modelDir, MODEL_FILES.topology))) continue;
-    const card = await readCard(modelDir);
-    entries.push({
-      name,
-      dir: modelDir,
-      card,
-      status: entryStatus(card),
-      reason: typeof card?.reason === 'string' ? card.reason : null,
-      parent: card?.parent ?? null,
-      current: name === current,
-      createdAt: card?.createdAt ?? null,
-      validationNll: typeof card?.validationNll === 'number' ? card.validationNll : null,
-    });
+    entries.push(registryEntry(name, modelDir, await readCard(modelDir), name === current));
   }
-  return entries.sort((a, b) => (a.createdAt ?? '').localeCompare(b.createdAt ?? '') || a.name.localeCompare(b.name));
+  return byCreation(entries);
+}
+
+/** Refuses to serve a version the guardrail rejected, unless `force`. */
+export function checkNotRejected(name: string, card: ModelCard | null, force = false): void {
+  if (entryStatus(card) === 'rejected' && !force) {
+    throw new InvalidInputError(
+      `model version "${name}" was rejected${typeof card?.reason === 'string' ? ` (${card.reason})` : ''}; add {force} to use it anyway`,
+    );
+  }
 }
 
 /**
@@ -141,12 +164,7 @@ export async function setCurrentModel(name: string, options: { modelsDir?: strin
   if (!existsSync(path.join(dir, MODEL_FILES.topology)) || !existsSync(path.join(dir, MODEL_FILES.weights))) {
     throw new InvalidInputError(`no model version "${name}" in ${root(options.modelsDir)} (see \`rhythmix model list\`)`);
   }
-  const card = await readCard(dir);
-  if (entryStatus(card) === 'rejected' && !options.force) {
-    throw new InvalidInputError(
-      `model version "${name}" was rejected${typeof card?.reason === 'string' ? ` (${card.reason})` : ''}; add {force} to use it anyway`,
-    );
-  }
+  checkNotRejected(name, await readCard(dir), options.force);
   const before = readCurrentPointer(options.modelsDir);
   const pointer: CurrentPointer = {
     model: name,

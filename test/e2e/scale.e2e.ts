@@ -4,7 +4,8 @@
  * and `rhythmix worker` processes — against the local Discord simulator. It proves that composes
  * from many users across both shard processes are each answered once with the limits held in
  * Redis, that a worker killed mid-job leaves its job to another worker (one answer), that jobs
- * queued in Redis survive a Redis restart, and that ratings land in PostgreSQL.
+ * queued in Redis survive a Redis restart, that ratings land in PostgreSQL, and that `/model` on
+ * any shard lists and switches the Redis model store the workers compose with.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -174,5 +175,17 @@ describe.skipIf(postgresUnavailable !== undefined || redisUnavailable !== undefi
     await redis.restart();
     await startWorker();
     for (const run of runs) await answeredOnce(run);
+  });
+
+  it("/model on either shard lists the model store the workers use; a switch on one shard is the whole cluster's", { timeout: 60_000 }, async () => {
+    const owner = sim.user('user0'); // the servers' owner: an admin
+    const list = async (guild: SimGuild) =>
+      (await owner.slash('model', {}, { channel: general(guild) }).waitForReply((m) => m.content.length > 0, 30_000)).content;
+    // Nothing retrained or switched yet: the store is empty, and the bot says what serves instead.
+    expect(await list(guilds[0]!)).toMatch(/^No model versions in the cluster's model store yet/);
+    const use = owner.slash('model', { use: 'rhythmix-base' }, { channel: general(guilds[1]!) });
+    expect((await use.waitForReply((m) => /Now using/.test(m.content), 30_000)).content).toBe('Now using model **rhythmix-base** for new pieces.');
+    // Published from shard 1's models folder into the store; shard 0 lists it as the active version.
+    expect(await list(guilds[0]!)).toMatch(/^▶ `rhythmix-base` base · NLL \d\.\d{3}/);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * /model (server admins): list the model versions, or `/model use:VERSION` to switch — a roll
  * back is switching to an older version. The switch is atomic; compose jobs load the model at
- * their start, so the next piece uses it.
+ * their start, so the next piece uses it. With REDIS_URL both act on the cluster's model store
+ * (the versions the workers compose with), not this machine's models folder.
  */
 import { MessageFlags, PermissionFlagsBits, type ChatInputCommandInteraction } from 'discord.js';
 import { formatShare, likedSharesByVersion } from '../../feedback/liked-share.js';
@@ -14,8 +15,13 @@ import { isAdmin } from './retrain.js';
 
 const SHOWN = 15;
 
-export function modelListText(rows: readonly ModelListRow[]): string {
-  if (rows.length === 0) return 'No model versions yet.';
+/** `store`: the rows are a cluster's model store (REDIS_URL), not this machine's models folder. */
+export function modelListText(rows: readonly ModelListRow[], options: { store?: boolean } = {}): string {
+  if (rows.length === 0) {
+    return options.store
+      ? "No model versions in the cluster's model store yet: the workers compose with their own models folder's current model. `/model use:VERSION` publishes one from this bot's models folder."
+      : 'No model versions yet.';
+  }
   const byName = new Map(rows.map((r) => [r.name, r]));
   const lines = rows
     .slice(-SHOWN)
@@ -51,7 +57,7 @@ export async function execute(interaction: ChatInputCommandInteraction, context:
           undefined,
           await likedSharesByVersion(context.db.prisma, { weights: context.config.ratingWeights, excludeUserIds: [context.client.user?.id ?? ''] }),
         );
-    await interaction.reply({ content: modelListText(rows), flags: MessageFlags.Ephemeral });
+    await interaction.reply({ content: modelListText(rows, { store: context.feedback?.listsStore ?? false }), flags: MessageFlags.Ephemeral });
     return;
   }
   const by = interaction.user.id;

@@ -105,6 +105,8 @@ async function composeJob(
     for (let index = 0; index < count; index++) {
       const dir = count > 1 ? path.join(workDir, takeFolder(index)) : workDir;
       // Every bot piece is engraved (the Score button); `score` in the request only attaches it to the result.
+      // Without it the picture is engraved after the piece is posted (score-engraver.ts): the answer does not wait.
+      const engraveLater = context.scoreEngraver !== undefined && !context.remoteCompose && request.input.score !== true;
       const options = {
         ...rest,
         samplingSeed: takeSamplingSeed(samplingSeed, index),
@@ -113,7 +115,11 @@ async function composeJob(
         ...(model ? { model } : {}),
         score: true,
       };
-      const input = { options, ...(request.useCase ? { useCase: request.useCase } : {}) } satisfies ComposeChildInput;
+      const input = {
+        options,
+        ...(request.useCase ? { useCase: request.useCase } : {}),
+        ...(engraveLater ? { scoreImage: 'later' as const } : {}),
+      } satisfies ComposeChildInput;
       const callOptions = {
         onProgress: (progress: ComposeProgress) => job.progress(count > 1 ? { ...progress, take: index } : progress),
         signal: job.signal,
@@ -144,6 +150,11 @@ async function storePieces(context: BotContext, interaction: ComposeInteraction,
   }
   if (pieces.length > 1) await createTakePair(context.db.prisma, { pieceAId: pieces[0]!.id, pieceBId: pieces[1]!.id });
   await rm(outcome.workDir, { recursive: true, force: true });
+  // Stored, so the files are in pieces/<id>/: the scores left for later are engraved now, beside the posting.
+  for (const [index, piece] of pieces.entries()) {
+    const preview = outcome.takes[index]?.output.scorePreview;
+    if (preview !== undefined) context.scoreEngraver?.start(piece, preview);
+  }
   return pieces;
 }
 

@@ -353,10 +353,16 @@ async function answerCompose(context: BotContext, interaction: ComposeInteractio
   }
 
   let pieces: StoredPiece[];
+  // Where the time after the deferral goes (logged with each posted piece; docs/scaling.md).
+  const deferredAt = performance.now();
+  let storedAt = deferredAt;
+  let jobMs = 0;
   try {
     const outcome = await handle.result;
+    jobMs = performance.now() - deferredAt;
     try {
       pieces = await storePieces(context, interaction, request, outcome);
+      storedAt = performance.now();
     } catch (error) {
       await rm(outcome.workDir, { recursive: true, force: true });
       throw error;
@@ -392,7 +398,18 @@ async function answerCompose(context: BotContext, interaction: ComposeInteractio
       return;
     }
     await updatePiece(context.db.prisma, piece.id, { messageId: messages[index]!.id, channelId: messages[index]!.channelId });
-    log.info({ piece: piece.id, model: piece.modelVersion, seconds: piece.parameters.seconds }, 'piece posted');
+    log.info(
+      {
+        piece: piece.id,
+        model: piece.modelVersion,
+        seconds: piece.parameters.seconds,
+        // From the deferral: queue wait and job; storing (database, file moves); posting (upload, message id stored).
+        job_ms: Math.round(jobMs),
+        store_ms: Math.round(storedAt - deferredAt - jobMs),
+        post_ms: Math.round(performance.now() - storedAt),
+      },
+      'piece posted',
+    );
   }
   for (const message of messages) await addRatingReactions(context, interaction, message);
 

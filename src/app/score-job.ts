@@ -25,7 +25,10 @@ export interface ScoreJobOutput {
   readonly height: number;
 }
 
-/** One warm engraving worker, started on the first engraving. */
+/**
+ * One warm engraving worker, started now: its start-up (Node, Verovio's wasm: about half a CPU-second)
+ * happens with the bot's, not beside the first composes.
+ */
 export function scoreWorkerPool(logger?: Logger): WorkerPool {
   return new WorkerPool(workerEntryPath('score-worker'), {
     via: 'process',
@@ -33,7 +36,7 @@ export function scoreWorkerPool(logger?: Logger): WorkerPool {
     size: 1,
     nice: SCORE_WORKER_NICE,
     onWorkerLost: ({ pid, error, retrying }) => logger?.warn({ pid, reason: error.message, retrying }, 'the score worker died under its job'),
-  });
+  }).start();
 }
 
 export function runScoreJob(pool: WorkerPool, input: ScoreJobInput, options: { readonly timeoutMs?: number } = {}): Promise<ScoreJobOutput> {

@@ -62,6 +62,11 @@ function verovio(): Promise<VerovioToolkit> {
   return toolkit;
 }
 
+/** Instantiates Verovio now (a long-lived engraving process does this at start-up). */
+export async function warmUpEngraver(): Promise<void> {
+  await verovio();
+}
+
 /** Serif text (titles, part names, tempo) in DejaVu Serif when it is installed, beside the piano roll's fonts. */
 function scoreFonts() {
   const fonts = pianoRollFonts();

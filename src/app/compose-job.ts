@@ -17,6 +17,11 @@ export interface ComposeChildInput {
   readonly options: Record<string, unknown>;
   /** The use case to run (default compose); harmonize takes its own options (src/app/harmonize.ts). */
   readonly useCase?: 'compose' | 'harmonize';
+  /**
+   * 'later': with `score`, write piece.musicxml but leave score.png to the caller (engraved after
+   * the piece is posted, src/app/score-job.ts); the output's `scorePreview` is what to engrave.
+   */
+  readonly scoreImage?: 'later';
 }
 
 export interface ComposeChildOutput {
@@ -24,6 +29,8 @@ export interface ComposeChildOutput {
   readonly summary: ComposeSummary & { readonly melodyKept?: boolean };
   /** The piece in the default token language, or null when it cannot be encoded. */
   readonly tokens: number[] | null;
+  /** With `scoreImage: 'later'`: the MusicXML score.png is to be engraved from (src/app/score-job.ts). */
+  readonly scorePreview?: string;
 }
 
 /** The pool of `size` warm workers, started; undefined for 0. */

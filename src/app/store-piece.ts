@@ -37,8 +37,11 @@ function takeRequest(input: ComposeRequestInput, samplingSeed: number): ComposeR
   return typeof request.samplingSeed === 'number' ? { ...request, samplingSeed } : request;
 }
 
-/** The parameters a piece stores (take `take` of several, if given): its request and what the compose reported. */
-export function pieceParameters(request: ComposedRequest, summary: ComposeChildOutput['summary'], take?: number): JsonObject {
+/**
+ * The parameters a piece stores (take `take` of several, if given): its request and what the
+ * compose reported; `engravingLater`: its score.png is engraved after it is stored (src/app/score-job.ts).
+ */
+export function pieceParameters(request: ComposedRequest, summary: ComposeChildOutput['summary'], take?: number, engravingLater = false): JsonObject {
   return {
     request: take === undefined ? request.input : takeRequest(request.input, summary.samplingSeed),
     ...(take === undefined ? {} : { take: takeLetter(take) }),
@@ -52,7 +55,7 @@ export function pieceParameters(request: ComposedRequest, summary: ComposeChildO
     // The originality check (docs/originality.md): null bars = the model has no index.
     longestCopiedBars: summary.longestCopiedBars ?? null,
     originality: { copiedFrom: summary.originality?.copiedFrom ?? null, attempts: summary.originality?.attempts ?? 1, note: summary.originality?.note ?? null },
-    ...scoreParameters(summary),
+    ...scoreParameters(summary, engravingLater),
   };
 }
 
@@ -84,7 +87,7 @@ export async function storeComposedPiece(prisma: PrismaClient, piecesDir: string
     bars: summary.bars,
     modelVersion: summary.model,
     tokens,
-    parameters: pieceParameters(request, summary, composed.take),
+    parameters: pieceParameters(request, summary, composed.take, output.scorePreview !== undefined),
   });
   const dir = path.join(piecesDir, String(piece.id));
   await rm(dir, { recursive: true, force: true });

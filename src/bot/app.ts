@@ -17,6 +17,7 @@ import { RedisJobQueue } from '../cluster/redis-queue.js';
 import { RemoteComposer } from '../cluster/remote-compose.js';
 import { remoteRetrainRunner } from '../cluster/remote-retrain.js';
 import { composeWorkerPool } from './compose/workers.js';
+import { ScoreEngraver } from './compose/score-engraver.js';
 import { RhythmixError } from '../util/errors.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { createClient, discordApiUrl } from './client.js';
@@ -142,7 +143,8 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     db,
     queue,
     ...(composeWorkers ? { composeWorkers } : {}),
-    ...(cluster ? { remoteCompose: new RemoteComposer(cluster) } : {}),
+    // With REDIS_URL the worker's job engraves the score (its files travel with the answer).
+    ...(cluster ? { remoteCompose: new RemoteComposer(cluster) } : { scoreEngraver: new ScoreEngraver(logger) }),
     players: createPlayerRegistry(logger, {
       ...config.voice,
       healthIntervalMs: config.healthLogMs,
@@ -192,6 +194,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
       router.detach();
       context.players.destroyAll();
       await composeWorkers?.close().catch((error: unknown) => logger.warn({ err: error }, 'could not stop the compose workers cleanly'));
+      await context.scoreEngraver?.close().catch((error: unknown) => logger.warn({ err: error }, 'could not stop the score worker cleanly'));
       await client.destroy().catch(() => undefined);
       await cluster?.close();
       await db.close();

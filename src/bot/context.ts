@@ -16,6 +16,7 @@ import type { FeedbackService } from '../feedback/service.js';
 import type { WorkerPool, WorkQueue } from '../jobs/index.js';
 import type { RemoteComposer } from '../cluster/remote-compose.js';
 import type { Logger } from '../util/logger.js';
+import type { ScoreEngraver } from './compose/score-engraver.js';
 import type { BotLifecycle } from './lifecycle.js';
 import type { PlayerRegistry } from './voice/guild-player.js';
 
@@ -30,6 +31,8 @@ export interface BotContext {
   readonly remoteCompose?: RemoteComposer;
   /** Warm compose worker processes (COMPOSE_WORKERS); absent: each compose starts a fresh child. */
   readonly composeWorkers?: WorkerPool;
+  /** Engraves score.png after a piece is posted (local composes); absent: the compose job engraves it. */
+  readonly scoreEngraver?: ScoreEngraver;
   readonly players: PlayerRegistry;
   /** Root folder of composed pieces: each lives in `<piecesDir>/<piece id>/` (PIECES_DIR, default data/pieces). */
   readonly piecesDir: string;

@@ -16,6 +16,7 @@ import type { Style } from '../music/styles.js';
 import { RENDER_LIMIT_ENV, resolveRenderLimits } from '../render/limits.js';
 import { barsToBeats } from '../render/bars.js';
 import { runRenderJob, runRenderJobInWorker, type RenderJob, type RenderJobProgress } from '../render/render-job.js';
+import type { ScorePreview } from '../render/score.js';
 import { resolveSoundfont } from '../render/soundfonts.js';
 import { locateRenderTools } from '../render/tools.js';
 import { InvalidInputError, RhythmixError } from '../util/errors.js';
@@ -50,6 +51,12 @@ export interface ComposeDependencies {
   readonly signal?: AbortSignal;
   /** Finds the originality index of the composer's model; default: the one beside it (src/model/originality-file.ts). */
   readonly originality?: OriginalityLookup;
+  /**
+   * With `score`, leaves score.png to the caller so the piece does not wait for the engraving (the
+   * bot engraves it after posting: src/bot/compose/score-engraver.ts): only piece.musicxml is
+   * written, the summary has no `scorePng`, and this receives the MusicXML to engrave it from.
+   */
+  readonly onScoreLater?: (preview: ScorePreview) => void;
 }
 
 export interface TrackSummary {
@@ -246,7 +253,7 @@ export async function composeWithPlan(
       ? {
           score: {
             musicxmlPath: path.join(options.outDir, 'piece.musicxml'),
-            imagePath: path.join(options.outDir, 'score.png'),
+            ...(deps.onScoreLater ? {} : { imagePath: path.join(options.outDir, 'score.png') }),
             title: piece.title ?? `Rhythmix · ${options.style}`,
             composer: `Rhythmix · model ${composer.model}`,
           },
@@ -256,6 +263,7 @@ export async function composeWithPlan(
   const control = { onProgress: report, ...(deps.signal ? { signal: deps.signal } : {}) };
   const rendered = deps.renderIn === 'inline' ? await runRenderJob(job, control) : await runRenderJobInWorker(job, control);
   if (!rendered.audio || !rendered.image) throw new RhythmixError('rendering returned no files', { exitCode: 1 });
+  if (rendered.scorePreview !== undefined) deps.onScoreLater?.(rendered.scorePreview);
   report({ stage: 'done', fraction: 1 });
 
   const beats = pieceLengthBeats(piece);
@@ -282,7 +290,11 @@ export async function composeWithPlan(
     soundfont,
     longestCopiedBars: original.outcome.longestCopiedBars,
     originality: { copiedFrom: original.outcome.copiedFrom, attempts: original.outcome.attempts, note: original.outcome.note },
-    ...(rendered.score ? { scorePng: rendered.score.image.path, musicxml: rendered.score.musicxml } : {}),
+    ...(rendered.score
+      ? { scorePng: rendered.score.image.path, musicxml: rendered.score.musicxml }
+      : job.score && rendered.scorePreview !== undefined
+        ? { musicxml: job.score.musicxmlPath }
+        : {}),
   };
   return { summary, piece };
 }

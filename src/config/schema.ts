@@ -162,9 +162,14 @@ export const runtimeShape = {
   ...limitShape,
 };
 
-/** One heavy job per two cores (default 1 on 2 cores): the event loop and voice need the rest. */
+/**
+ * One heavy job per two cores, but two from 2 cores on: a compose waits on its tools (FluidSynth,
+ * ffmpeg) part of the time, so two at once on 2 cores answer four requests in about 0.6× the time
+ * of one at a time, and voice holds (the jobs run niced, the voice thread at real-time priority:
+ * docs/scaling.md). One core: one.
+ */
 export function defaultConcurrency(cores: number = availableParallelism()): number {
-  return Math.max(1, Math.floor(cores / 2));
+  return cores < 2 ? 1 : Math.max(2, Math.floor(cores / 2));
 }
 
 const shape = {

@@ -13,7 +13,7 @@ import { InvalidInputError } from '../util/errors.js';
 import { renderAudio, type AudioRenderResult, type RenderAudioOptions, type RenderProgress } from './audio.js';
 import { RenderError, RenderTimeoutError } from './errors.js';
 import { writePianoRoll, type PianoRollImage, type PianoRollOptions } from './pianoroll.js';
-import { writeScore, type ScoreFiles, type ScoreOptions } from './score.js';
+import { writeScore, writeScoreSource, type ScoreFiles, type ScoreOptions, type ScorePreview } from './score.js';
 
 export interface RenderJob {
   /** MIDI bytes (rendered as they are) or a Piece. */
@@ -24,14 +24,20 @@ export interface RenderJob {
   readonly imagePath?: string;
   readonly audio?: Omit<RenderAudioOptions, 'onProgress' | 'signal' | 'tools'>;
   readonly pianoRoll?: PianoRollOptions;
-  /** The engraved score (piece.musicxml and score.png, src/render/score.ts); none when absent. */
-  readonly score?: ScoreOptions & { readonly musicxmlPath: string; readonly imagePath: string };
+  /**
+   * The engraved score (piece.musicxml and score.png, src/render/score.ts); none when absent.
+   * Without `imagePath` only piece.musicxml is written and the result's `scorePreview` is what
+   * score.png is to be engraved from later (engraveScoreImage).
+   */
+  readonly score?: ScoreOptions & { readonly musicxmlPath: string; readonly imagePath?: string };
 }
 
 export interface RenderJobResult {
   readonly audio?: AudioRenderResult;
   readonly image?: PianoRollImage;
   readonly score?: ScoreFiles;
+  /** With a score but no `imagePath`: the MusicXML score.png is to be engraved from. */
+  readonly scorePreview?: ScorePreview;
 }
 
 export type RenderJobProgress = RenderProgress | { readonly stage: 'image'; readonly fraction: number };
@@ -58,11 +64,17 @@ export async function runRenderJob(job: RenderJob, control: RenderJobControl = {
     if (picture) control.onProgress?.({ stage: 'image', fraction: 1 });
     control.signal?.throwIfAborted();
     // After the audio: engraving is synchronous wasm, and the audio's tools need this thread's turns.
-    const score = job.score === undefined ? undefined : await writeScore(piece, { musicxml: job.score.musicxmlPath, image: job.score.imagePath }, job.score);
-    return { ...(audio ? { audio } : {}), ...(picture ? { image: picture } : {}), ...(score ? { score } : {}) };
+    const { score, scorePreview } = await writeScoreFiles(piece, job.score);
+    return { ...(audio ? { audio } : {}), ...(picture ? { image: picture } : {}), ...(score ? { score } : {}), ...(scorePreview ? { scorePreview } : {}) };
   } finally {
     await image?.catch(() => undefined);
   }
+}
+
+async function writeScoreFiles(piece: Piece, score: RenderJob['score']): Promise<Pick<RenderJobResult, 'score' | 'scorePreview'>> {
+  if (score === undefined) return {};
+  if (score.imagePath === undefined) return { scorePreview: await writeScoreSource(piece, score.musicxmlPath, score) };
+  return { score: await writeScore(piece, { musicxml: score.musicxmlPath, image: score.imagePath }, score) };
 }
 
 // ---- worker thread ----

@@ -62,6 +62,11 @@ function verovio(): Promise<VerovioToolkit> {
   return toolkit;
 }
 
+/** Instantiates Verovio now (a long-lived engraving process does this at start-up). */
+export async function warmUpEngraver(): Promise<void> {
+  await verovio();
+}
+
 /** Serif text (titles, part names, tempo) in DejaVu Serif when it is installed, beside the piano roll's fonts. */
 function scoreFonts() {
   const fonts = pianoRollFonts();
@@ -114,14 +119,26 @@ function svgHeight(svg: string): number {
   return Number(/<svg[^>]*\bheight="([\d.]+)px"/.exec(svg)?.[1] ?? 0);
 }
 
-/** Writes piece.musicxml and score.png (the first page) for a piece. */
-export async function writeScore(piece: Piece, paths: { musicxml: string; image: string }, options: ScoreOptions = {}): Promise<ScoreFiles> {
-  const width: number = options.width ?? SCORE_IMAGE_SIZE.width;
+/** What score.png is engraved from: piece.musicxml's text, or its opening for a long piece (PREVIEW_BARS). */
+export type ScorePreview = string;
+
+/** Writes piece.musicxml; returns the MusicXML that score.png is engraved from (engraveScoreImage). */
+export async function writeScoreSource(piece: Piece, musicxmlPath: string, options: MusicXmlOptions = {}): Promise<ScorePreview> {
   const musicxml = pieceToMusicXml(piece, options);
-  await writeFile(paths.musicxml, musicxml);
-  const preview = barCount(piece) > PREVIEW_BARS ? pieceToMusicXml(firstBars(piece, PREVIEW_BARS), options) : musicxml;
+  await writeFile(musicxmlPath, musicxml);
+  return barCount(piece) > PREVIEW_BARS ? pieceToMusicXml(firstBars(piece, PREVIEW_BARS), options) : musicxml;
+}
+
+/** Engraves the first page of `preview` (writeScoreSource) to a PNG at `imagePath`. */
+export async function engraveScoreImage(preview: ScorePreview, imagePath: string, width: number = SCORE_IMAGE_SIZE.width): Promise<ScoreFiles['image']> {
   const { svg } = await engraveFirstPage(preview, width);
   const image = await renderAsync(forRasterising(svg), { font: scoreFonts(), fitTo: { mode: 'width', value: width }, background: 'white' });
-  await writeFile(paths.image, image.asPng());
-  return { musicxml: paths.musicxml, image: { path: paths.image, width: image.width, height: image.height } };
+  await writeFile(imagePath, image.asPng());
+  return { path: imagePath, width: image.width, height: image.height };
+}
+
+/** Writes piece.musicxml and score.png (the first page) for a piece. */
+export async function writeScore(piece: Piece, paths: { musicxml: string; image: string }, options: ScoreOptions = {}): Promise<ScoreFiles> {
+  const preview = await writeScoreSource(piece, paths.musicxml, options);
+  return { musicxml: paths.musicxml, image: await engraveScoreImage(preview, paths.image, options.width) };
 }

@@ -55,7 +55,9 @@ serveCalls<ComposeChildInput, ComposeChildOutput, ComposeProgress>({
     // Taken once: the job composes with this model to its end, whatever is published meanwhile.
     const composer = capturing(await composers.get(model), (piece) => (composed = piece));
     const run = input.useCase === 'harmonize' ? harmonize : compose;
-    const summary = await run(input.options, { composer, renderIn: 'inline', onProgress: progress, signal });
-    return { summary, tokens: tokensOf(composed, summary.style) };
+    let scorePreview: string | undefined;
+    const later = input.scoreImage === 'later' ? { onScoreLater: (preview: string) => (scorePreview = preview) } : {};
+    const summary = await run(input.options, { composer, renderIn: 'inline', onProgress: progress, signal, ...later });
+    return { summary, tokens: tokensOf(composed, summary.style), ...(scorePreview !== undefined ? { scorePreview } : {}) };
   },
 });

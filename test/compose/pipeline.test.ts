@@ -114,6 +114,26 @@ describe('compose pipeline', () => {
     expect(pieceLengthBeats(piece)).toBeGreaterThan(request.totalBeats - request.totalBeats / request.bars);
   });
 
+  it.skipIf(!HAVE_RENDER_TOOLS)('with onScoreLater writes piece.musicxml but leaves score.png to the caller', async () => {
+    const out = path.join(dir, 'score-later');
+    const previews: string[] = [];
+    const summary = await composeToFiles(parseComposeOptions({ seed: 'C4q E4q G4q C5q', bars: 2, outDir: out, score: true }), {
+      composer: new ArpeggioTestComposer(),
+      renderIn: 'inline',
+      onScoreLater: (preview) => previews.push(preview),
+    });
+    expect(summary.musicxml).toBe(path.join(out, 'piece.musicxml'));
+    expect(summary.scorePng).toBeUndefined();
+    expect(existsSync(path.join(out, 'score.png'))).toBe(false);
+    expect(previews).toEqual([readFileSync(summary.musicxml!, 'utf8')]);
+    // Without the callback the same compose engraves in the job, as the command line's --score does.
+    const inJob = await composeToFiles(parseComposeOptions({ seed: 'C4q E4q G4q C5q', bars: 2, outDir: path.join(dir, 'score-now'), score: true }), {
+      composer: new ArpeggioTestComposer(),
+      renderIn: 'inline',
+    });
+    expect(inJob.scorePng && existsSync(inJob.scorePng)).toBe(true);
+  });
+
   it.skipIf(!HAVE_RENDER_TOOLS)('writes piece.mid, piece.ogg and piece.png and summarises them', async () => {
     const composer = new ArpeggioTestComposer();
     const out = path.join(dir, 'piece-inline');

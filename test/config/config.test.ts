@@ -36,7 +36,9 @@ describe('configuration', () => {
     const config = loadCliConfig({ env: {}, ...noFile });
     expect(config.databaseUrl).toBe('file:./data/rhythmix.db');
     expect(config.queue).toEqual({ concurrency: defaultConcurrency(), maxQueued: 20, perUser: 2, perGuild: 6, jobTimeoutMs: 300_000 });
-    expect(defaultConcurrency(2)).toBe(1);
+    expect(defaultConcurrency(1)).toBe(1);
+    expect(defaultConcurrency(2)).toBe(2);
+    expect(defaultConcurrency(3)).toBe(2);
     expect(defaultConcurrency(16)).toBe(8);
     expect(config.ratingEmojis.map((e) => [e.emoji, e.weight])).toEqual([
       ['👍', 1],

@@ -1,4 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readMidiFile } from '../../src/midi/read.js';
 import { writeMidi } from '../../src/midi/write.js';
 import { parseSeed } from '../../src/music/seed.js';
@@ -146,6 +148,23 @@ describe('the Rhythmix bot on the simulator', () => {
     expect(opening).toEqual(expect.arrayContaining(['C4', 'E4', 'G4']));
     // The result message itself is unchanged: still the three files.
     expect(reply!.attachments).toHaveLength(3);
+  });
+
+  it('Score engraves the picture when it is not there yet (the bot was restarted before engraving it)', SLOW, async () => {
+    const [reply] = sim.messages((m) => isResult(m)).slice(-1);
+    const piece = await pieceOf(reply!);
+    const png = path.join(path.dirname(piece.midiPath!), 'score.png');
+    // Posted without waiting for the score: it is engraved beside the posting, then gone again here.
+    await vi.waitFor(() => expect(existsSync(png)).toBe(true), { timeout: WAIT_MS });
+    rmSync(png);
+    const answer = await sim
+      .user('dave')
+      .click(reply!, `piece:score:${piece.id}`)
+      .waitForReply((m) => m.attachments.length === 2, WAIT_MS);
+    expect(answer.flags & MessageFlags.Ephemeral).toBeTruthy();
+    expect(answer.attachments.map((a) => a.filename)).toEqual([`rhythmix-${piece.id}-score.png`, `rhythmix-${piece.id}.musicxml`]);
+    expect(pngPixels(new Uint8Array(answer.attachments[0]!.data)).width).toBe(SCORE_IMAGE_SIZE.width);
+    expect(existsSync(png)).toBe(true);
   });
 
   it('/compose score:true attaches the score to the result message itself', SLOW, async () => {

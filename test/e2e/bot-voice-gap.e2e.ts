@@ -65,6 +65,7 @@ describe('bot voice under compose load (bot in its own process)', () => {
         DISCORD_APP_ID: sim.applicationId,
         DATABASE_URL: `file:${path.join(dir, 'bot.db')}`,
         PIECES_DIR: path.join(dir, 'pieces'),
+        // The default on 2 cores (src/config/schema.ts defaultConcurrency), set so every machine runs two at once.
         QUEUE_CONCURRENCY: '2',
         VOICE_IDLE_SECONDS: '60',
         LOG_LEVEL: 'info',

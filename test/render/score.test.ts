@@ -8,7 +8,7 @@ import { parseMidi } from '../../src/midi/read.js';
 import { pieceToMusicXml } from '../../src/music/musicxml.js';
 import { createPiece } from '../../src/music/piece.js';
 import { demoPiece } from '../../src/render/demo-piece.js';
-import { SCORE_IMAGE_SIZE, writeScore } from '../../src/render/score.js';
+import { engraveScoreImage, PREVIEW_BARS, SCORE_IMAGE_SIZE, writeScore, writeScoreSource } from '../../src/render/score.js';
 import { darkShare, pngPixels } from './png.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rhythmix-score-'));
@@ -44,6 +44,26 @@ describe('writeScore', () => {
     const small = await writeScore(melody, { musicxml: join(dir, 'melody.musicxml'), image: join(dir, 'melody.png') });
     expect(small.image.width).toBe(SCORE_IMAGE_SIZE.width);
     expect(darkShare(pngPixels(new Uint8Array(readFileSync(small.image.path))))).toBeGreaterThan(0.005);
+  });
+});
+
+describe('engraving later (the bot posts a piece before its score.png)', () => {
+  it('writes the same MusicXML now and the same picture later as writeScore at once', async () => {
+    const piece = demoPiece({ bars: 8 });
+    const now = await writeScore(piece, { musicxml: join(dir, 'now.musicxml'), image: join(dir, 'now.png') }, { title: 'T' });
+    const preview = await writeScoreSource(piece, join(dir, 'later.musicxml'), { title: 'T' });
+    expect(readFileSync(join(dir, 'later.musicxml'), 'utf8')).toBe(readFileSync(now.musicxml, 'utf8'));
+    expect(preview).toBe(readFileSync(now.musicxml, 'utf8'));
+    const later = await engraveScoreImage(preview, join(dir, 'later.png'));
+    expect({ width: later.width, height: later.height }).toEqual({ width: now.image.width, height: now.image.height });
+    expect(readFileSync(later.path).equals(readFileSync(now.image.path))).toBe(true);
+  });
+
+  it('hands a long piece’s opening on for the picture', async () => {
+    const preview = await writeScoreSource(demoPiece({ bars: 100 }), join(dir, 'long-later.musicxml'));
+    const parts = demoPiece({ bars: 100 }).tracks.length;
+    expect(readFileSync(join(dir, 'long-later.musicxml'), 'utf8').match(/<measure /g)).toHaveLength(100 * parts);
+    expect(preview.match(/<measure /g)).toHaveLength(PREVIEW_BARS * parts);
   });
 });
 

@@ -1,7 +1,7 @@
 /** The buttons under a piece: Play, Variation, Continue, Re-roll, Score (custom id `piece:<action>:<id>`). */
 import { existsSync } from 'node:fs';
 import { MessageFlags, type ButtonInteraction } from 'discord.js';
-import { getPiece } from '../../db/pieces.js';
+import { getPiece, type StoredPiece } from '../../db/pieces.js';
 import type { BotContext, ButtonHandler } from '../context.js';
 import { COMPOSE_PERMISSIONS, missingPermissionMessage, missingPermissions } from '../permissions.js';
 import { playPiece } from '../voice/playback.js';
@@ -35,12 +35,7 @@ export async function handlePieceButton(interaction: ButtonInteraction, context:
     return;
   }
   if (parsed.action === 'score') {
-    const files = scoreAttachments(piece);
-    await interaction.reply(
-      files.length > 0
-        ? { content: scoreReplyText(piece.id), files, flags: MessageFlags.Ephemeral }
-        : { content: scoreMissingText(piece.id), flags: MessageFlags.Ephemeral },
-    );
+    await answerScore(interaction, context, piece);
     return;
   }
   const missing = missingPermissions(interaction.appPermissions, COMPOSE_PERMISSIONS);
@@ -57,6 +52,27 @@ export async function handlePieceButton(interaction: ButtonInteraction, context:
         ? continuationRequest(piece, play)
         : rerollRequest(piece, play);
   await composeForInteraction(context, interaction, request);
+}
+
+/**
+ * The Score button's answer. A piece's score.png is engraved after the piece is posted
+ * (score-engraver.ts): pressed before it is ready, the answer is deferred until it is.
+ */
+async function answerScore(interaction: ButtonInteraction, context: BotContext, piece: StoredPiece): Promise<void> {
+  const engraver = context.scoreEngraver;
+  if (engraver && scoreAttachments(piece).length === 0) {
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    const ready = await engraver.ready(piece);
+    const files = ready ? scoreAttachments(piece) : [];
+    await interaction.editReply(files.length > 0 ? { content: scoreReplyText(piece.id), files } : { content: scoreMissingText(piece.id) });
+    return;
+  }
+  const files = scoreAttachments(piece);
+  await interaction.reply(
+    files.length > 0
+      ? { content: scoreReplyText(piece.id), files, flags: MessageFlags.Ephemeral }
+      : { content: scoreMissingText(piece.id), flags: MessageFlags.Ephemeral },
+  );
 }
 
 /** Play, Variation, Continue, Re-roll and Score under a piece (`piece:<action>:<id>`). */

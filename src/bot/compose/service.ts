@@ -105,6 +105,8 @@ async function composeJob(
     for (let index = 0; index < count; index++) {
       const dir = count > 1 ? path.join(workDir, takeFolder(index)) : workDir;
       // Every bot piece is engraved (the Score button); `score` in the request only attaches it to the result.
+      // Without it the picture is engraved after the piece is posted (score-engraver.ts): the answer does not wait.
+      const engraveLater = context.scoreEngraver !== undefined && !context.remoteCompose && request.input.score !== true;
       const options = {
         ...rest,
         samplingSeed: takeSamplingSeed(samplingSeed, index),
@@ -113,7 +115,11 @@ async function composeJob(
         ...(model ? { model } : {}),
         score: true,
       };
-      const input = { options, ...(request.useCase ? { useCase: request.useCase } : {}) } satisfies ComposeChildInput;
+      const input = {
+        options,
+        ...(request.useCase ? { useCase: request.useCase } : {}),
+        ...(engraveLater ? { scoreImage: 'later' as const } : {}),
+      } satisfies ComposeChildInput;
       const callOptions = {
         onProgress: (progress: ComposeProgress) => job.progress(count > 1 ? { ...progress, take: index } : progress),
         signal: job.signal,
@@ -144,6 +150,11 @@ async function storePieces(context: BotContext, interaction: ComposeInteraction,
   }
   if (pieces.length > 1) await createTakePair(context.db.prisma, { pieceAId: pieces[0]!.id, pieceBId: pieces[1]!.id });
   await rm(outcome.workDir, { recursive: true, force: true });
+  // Stored, so the files are in pieces/<id>/: the scores left for later are engraved now, beside the posting.
+  for (const [index, piece] of pieces.entries()) {
+    const preview = outcome.takes[index]?.output.scorePreview;
+    if (preview !== undefined) context.scoreEngraver?.start(piece, preview);
+  }
   return pieces;
 }
 
@@ -342,10 +353,16 @@ async function answerCompose(context: BotContext, interaction: ComposeInteractio
   }
 
   let pieces: StoredPiece[];
+  // Where the time after the deferral goes (logged with each posted piece; docs/scaling.md).
+  const deferredAt = performance.now();
+  let storedAt = deferredAt;
+  let jobMs = 0;
   try {
     const outcome = await handle.result;
+    jobMs = performance.now() - deferredAt;
     try {
       pieces = await storePieces(context, interaction, request, outcome);
+      storedAt = performance.now();
     } catch (error) {
       await rm(outcome.workDir, { recursive: true, force: true });
       throw error;
@@ -381,7 +398,18 @@ async function answerCompose(context: BotContext, interaction: ComposeInteractio
       return;
     }
     await updatePiece(context.db.prisma, piece.id, { messageId: messages[index]!.id, channelId: messages[index]!.channelId });
-    log.info({ piece: piece.id, model: piece.modelVersion, seconds: piece.parameters.seconds }, 'piece posted');
+    log.info(
+      {
+        piece: piece.id,
+        model: piece.modelVersion,
+        seconds: piece.parameters.seconds,
+        // From the deferral: queue wait and job; storing (database, file moves); posting (upload, message id stored).
+        job_ms: Math.round(jobMs),
+        store_ms: Math.round(storedAt - deferredAt - jobMs),
+        post_ms: Math.round(performance.now() - storedAt),
+      },
+      'piece posted',
+    );
   }
   for (const message of messages) await addRatingReactions(context, interaction, message);
 

@@ -108,8 +108,8 @@ describe.skipIf(redisUnavailable)('the cluster queue (REDIS_URL) for the web pla
     expect(piece.guildId).toBe(WEB_PLAYGROUND_ID);
     // The worker's files reached this server's pieces folder through Redis.
     for (const file of [piece.audioPath, piece.imagePath, piece.midiPath]) {
-      expect(path.dirname(file).startsWith(piecesDir)).toBe(true);
-      expect(existsSync(file)).toBe(true);
+      expect(file?.startsWith(piecesDir + path.sep)).toBe(true);
+      expect(existsSync(file!)).toBe(true);
     }
     expect((await app.inject({ method: 'GET', url: `/api/pieces/${pieceId}` })).statusCode).toBe(200);
     // The place is free again: the address may compose anew.

@@ -21,6 +21,7 @@ import { parseRatingEmojis, ratingWeights } from '../../src/config/index.js';
 import { openDatabase, WEB_PLAYGROUND_ID, type OpenedDatabase } from '../../src/db/index.js';
 import { createLogger, type Logger } from '../../src/util/logger.js';
 import { createWebServer } from '../../src/web/server.js';
+import { cleanEnv, killHard, startCli } from '../e2e/support/bot-process.js';
 import { redisUnavailable, startRedis, type RedisServer } from '../support/redis.js';
 
 const MODELS = fileURLToPath(new URL('../../models', import.meta.url));
@@ -115,6 +116,21 @@ describe.skipIf(redisUnavailable)('the cluster queue (REDIS_URL) for the web pla
     // The place is free again: the address may compose anew.
     await expect.poll(() => stats.composeJobCounts()).toEqual({ running: 0, queued: 0 });
     expect((await app.inject({ method: 'POST', url: '/api/compose', payload: SHORT })).statusCode).toBe(202);
+  });
+
+  it('rhythmix web with REDIS_URL queues its composes on the cluster and starts no compose workers', { timeout: 60_000 }, async () => {
+    await flush();
+    const dir = tempDir('rhythmix-web-cli-');
+    const web = startCli(['web', '--port', '0'], { ...cleanEnv(), REDIS_URL: server.url, DATABASE_URL: 'file:./web.db', LOG_LEVEL: 'info' }, dir);
+    closers.push(() => killHard(web));
+    await expect.poll(() => web.output(), { timeout: 30_000 }).toMatch(/web playground at http:\/\/\S+ \(composes run on the cluster's workers\)/);
+    const url = /web playground at (http:\/\/\S+)/.exec(web.output())![1]!;
+    const posted = await fetch(new URL('/api/compose', url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(SHORT) });
+    expect(posted.status).toBe(202);
+    const stats = await ClusterClient.open(server.url);
+    closers.push(() => stats.close());
+    // Waiting in BullMQ for a worker: nothing composes it in the web process.
+    await expect.poll(() => stats.composeJobCounts(), { timeout: 20_000 }).toEqual({ running: 0, queued: 1 });
   });
 
   it("logs the cluster's BullMQ counts in the health line: running on a worker and waiting", { timeout: 60_000 }, async () => {

@@ -126,13 +126,16 @@ describe.skipIf(postgresUnavailable !== undefined || redisUnavailable !== undefi
 
   it(
     'two machines, one shard each: composes answered once by their own shard, limits across both, ratings in PostgreSQL, web and commands once',
-    { timeout: 300_000 },
+    { timeout: 480_000 },
     async () => {
       for (const shard of [0, 1]) {
         const machine = startCli(['bot', '--shards', '2', '--shard-list', String(shard), '--deploy-commands'], env, dirs[shard]!);
         machines.push(machine);
         await Promise.race([
-          sim.waitFor(() => machine.output().includes(`1 shard(s) online here: ${shard} of 2`), `shard ${shard}'s machine online`, 90_000),
+          // Generous: a shard process's start (Node, discord.js, Prisma) takes tens of seconds on a loaded 2-core machine.
+          sim
+            .waitFor(() => machine.output().includes(`1 shard(s) online here: ${shard} of 2`), `shard ${shard}'s machine online`, 150_000)
+            .catch((error: unknown) => Promise.reject(new Error(`${(error as Error).message}\n${machine.output()}`))),
           machine.exit.then((code) => Promise.reject(new Error(`shard ${shard}'s machine exited (${code}):\n${machine.output()}`))),
         ]);
       }

@@ -48,6 +48,17 @@ export function composeWorkerPool(size: number, logger?: Logger): WorkerPool | u
   }).start();
 }
 
+/**
+ * How an edge runs the heavy part of one compose job of its queue: here (`localComposeRunner`), or
+ * with REDIS_URL on a `rhythmix worker` under the queue's job id (src/cluster/remote-compose.ts).
+ */
+export type ComposeRunner = (jobId: number, input: ComposeChildInput, options: CallOptions<ComposeProgress>) => Promise<ComposeChildOutput>;
+
+/** Composes in this machine's warm workers, or a fresh child process without a pool. */
+export function localComposeRunner(pool: WorkerPool | undefined): ComposeRunner {
+  return (_jobId, input, options) => runCompose(pool, input, options);
+}
+
 /** One compose in a warm worker when there is a pool, else in a fresh child process (as before the pool). */
 export function runCompose(pool: WorkerPool | undefined, input: ComposeChildInput, options: CallOptions<ComposeProgress>): Promise<ComposeChildOutput> {
   if (pool) return pool.call<ComposeChildOutput, ComposeProgress>(input, options);

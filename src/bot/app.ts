@@ -32,7 +32,7 @@ import { announcePlaybackStopped, createPlayerRegistry } from './voice/index.js'
 import { BotLifecycle } from './lifecycle.js';
 import { leftoverJobs, recoverInterruptedJobs, removeStrayWorkFolders } from './compose/recovery.js';
 import { startRetention } from './retention.js';
-import { processShards, runsOncePerBot } from './shard.js';
+import { isManagedShard, processShards, runsOncePerBot, servesGuild } from './shard.js';
 import { startWebServer, type RunningWebServer } from '../web/server.js';
 
 export const DEFAULT_PIECES_DIR = 'data/pieces';
@@ -156,17 +156,24 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   };
   const lifecycle = context.lifecycle!;
   // Before any interaction of this run can add its own rows.
-  const leftover = await leftoverJobs(db.prisma).catch((error: unknown) => {
+  // A shard's own servers only: the other shards' jobs may be running (here or on another machine).
+  const leftover = await leftoverJobs(db.prisma, new Date(), (guildId) => servesGuild(client, guildId)).catch((error: unknown) => {
     logger.error({ err: error }, 'could not read the composes a previous run left unanswered');
     return [];
   });
-  const strayWorkFolders = await removeStrayWorkFolders(context.piecesDir);
+  // A shard leaves the folder to its manager, which sweeps it before any shard runs: a respawned
+  // shard starts while the others compose in it.
+  const strayWorkFolders = isManagedShard(client) ? 0 : await removeStrayWorkFolders(context.piecesDir);
   if (strayWorkFolders > 0) logger.info({ folders: strayWorkFolders }, 'work folders of dead jobs removed');
   const commands = options.commands ?? COMMANDS;
   const router = createRouter(context, commands);
   router.attach();
   const ratings = attachRatingListeners(context);
-  const stopHealthLog = startHealthLog(logger, config.healthLogMs, queue instanceof JobQueue ? () => queue.stats() : undefined);
+  const stopHealthLog = startHealthLog(
+    logger,
+    config.healthLogMs,
+    cluster ? () => cluster.composeJobCounts() : queue instanceof JobQueue ? () => queue.stats() : undefined,
+  );
   client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
   client.on(Events.Warn, (message) => logger.warn({ message }, 'discord client warning'));
   client.on(Events.ShardDisconnect, (event) => logger.warn({ code: event.code }, 'gateway disconnected'));
@@ -218,7 +225,8 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   announceNewVersions(feedback, client, config.announceChannelId, logger);
   // With shards, every process serves commands and ratings; the retrain schedule runs once, on shard 0.
   feedback.start({ schedule: runsOncePerBot(client) });
-  // One web server per bot: with shards, shard 0's process serves it.
+  // One web server per bot: with shards, shard 0's process serves it (on whichever machine runs shard 0).
+  if (config.web.port !== undefined && !runsOncePerBot(client)) logger.info("web server not started here: shard 0's process serves it");
   if (config.web.port !== undefined && runsOncePerBot(client)) {
     try {
       const { port, host, trustProxy } = config.web;
@@ -226,6 +234,8 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
         prisma: db.prisma,
         queue,
         composeWorkers,
+        // With REDIS_URL the playground's composes go to the cluster's workers, as the bot's do.
+        runCompose: context.remoteCompose ? (jobId, input, callOptions) => context.remoteCompose!.run(jobId, input, callOptions) : undefined,
         piecesDir: context.piecesDir,
         model: config.model,
         ratingWeights: config.ratingWeights,

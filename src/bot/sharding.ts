@@ -12,9 +12,12 @@ import { Routes, ShardingManager, type RESTGetAPIGatewayBotResult, type Shard } 
 import type { BotConfig } from '../config/index.js';
 import { openDatabase } from '../db/index.js';
 import { cliLauncherPath } from '../util/built-entry.js';
-import { RhythmixError } from '../util/errors.js';
+import { InvalidInputError, RhythmixError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
+import { piecesDirectory } from './app.js';
+import { removeStrayWorkFolders } from './compose/recovery.js';
 import { registerCommands, shortLivedRest } from './register-commands.js';
+import { checkShardList, runsPartOfShards, splitShardsProblems } from './shard-list.js';
 
 export type ShardCount = number | 'auto';
 
@@ -25,6 +28,11 @@ export const DEFAULT_STOP_GRACE_MS = 30_000;
 export interface StartShardsOptions {
   readonly config: BotConfig;
   readonly shards: ShardCount;
+  /**
+   * The shard ids this machine runs (`--shard-list`); default all of them. Fewer than the count:
+   * the other machines run the rest (REDIS_URL required, see shard-list.ts).
+   */
+  readonly shardList?: readonly number[] | undefined;
   readonly logger: Logger;
   /** REST base; default Discord. */
   readonly apiUrl?: string | undefined;
@@ -46,7 +54,10 @@ export interface StartShardsOptions {
 
 export interface RunningShards {
   readonly manager: ShardingManager;
+  /** The shard count of the whole bot (every machine's shards). */
   readonly count: number;
+  /** The shard ids this manager runs. */
+  readonly ids: readonly number[];
   /** What GET /gateway/bot recommended. */
   readonly recommended: number;
   /** SIGTERM to every shard (no respawns from now on), resolved once all have exited. Idempotent. */
@@ -103,11 +114,30 @@ function watchShard(shard: Shard, manager: ShardingManager, logger: Logger): voi
 
 export async function startShards(options: StartShardsOptions): Promise<RunningShards> {
   const { config, logger } = options;
+  const partial = options.shardList !== undefined && options.shards !== 'auto' && runsPartOfShards(options.shardList, options.shards);
+  if (options.shardList !== undefined && options.shards === 'auto') {
+    // Every machine must agree on the count, and Discord's recommendation changes as the bot grows.
+    throw new InvalidInputError('--shard-list needs --shards N, the same whole number on every machine (not auto)', { field: 'shardList' });
+  }
+  if (partial) {
+    const { warning } = splitShardsProblems(config);
+    if (warning) logger.warn(warning);
+  }
   const recommended = await recommendedShardCount(config.discordToken, options.apiUrl);
   const count = options.shards === 'auto' ? recommended : options.shards;
-  // Once, before several processes open the file (WAL: they share it from then on).
+  if (options.shardList) checkShardList(options.shardList, count);
+  const ids = options.shardList ? [...options.shardList] : [...Array(count).keys()];
+  // Once, before several processes open the file (WAL: they share it from then on). PostgreSQL's
+  // migrations take an advisory lock, so managers on several machines starting at once apply each once.
   await (await openDatabase(config.databaseUrl)).close();
-  if (options.deployCommands) {
+  // No shard runs yet: a work folder left in the pieces folder is a dead job's (each shard leaves
+  // the others' alone, since a respawned shard starts while they compose).
+  const stray = await removeStrayWorkFolders(piecesDirectory());
+  if (stray > 0) logger.info({ folders: stray }, 'work folders of dead jobs removed');
+  // Registered once per bot: by the machine that runs shard 0 (the others would only repeat it).
+  if (options.deployCommands && !ids.includes(0)) {
+    logger.info('commands not registered here: the machine that runs shard 0 registers them (--deploy-commands there)');
+  } else if (options.deployCommands) {
     const payloads = await registerCommands({
       token: config.discordToken,
       applicationId: config.discordAppId as string,
@@ -119,6 +149,7 @@ export async function startShards(options: StartShardsOptions): Promise<RunningS
 
   const manager = new ShardingManager(options.shardFile ?? cliLauncherPath(), {
     totalShards: count,
+    shardList: ids,
     mode: 'process',
     respawn: true,
     shardArgs: [...(options.shardArgs ?? ['bot'])],
@@ -152,13 +183,13 @@ export async function startShards(options: StartShardsOptions): Promise<RunningS
     },
     { once: true },
   );
-  const running: RunningShards = { manager, count, recommended, stop };
+  const running: RunningShards = { manager, count, ids, recommended, stop };
   if (options.stopSignal?.aborted) {
     await stop();
     return running;
   }
 
-  logger.info({ shards: count, recommended }, 'starting shards');
+  logger.info({ shards: count, ids, recommended }, 'starting shards');
   spawn.loop = manager.spawn({ amount: count, delay: options.spawnDelayMs ?? DEFAULT_SPAWN_DELAY_MS, timeout: options.readyTimeoutMs ?? 60_000 });
   try {
     await spawn.loop;

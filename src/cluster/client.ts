@@ -50,6 +50,15 @@ export class ClusterClient {
     }
   }
 
+  /**
+   * The cluster's compose jobs in BullMQ now (every bot's): running on a worker, and waiting for
+   * one. A few O(1) reads; the health log asks once per line.
+   */
+  async composeJobCounts(): Promise<{ readonly running: number; readonly queued: number }> {
+    const counts = await this.composeQueue.getJobCounts('active', 'wait', 'prioritized');
+    return { running: counts.active ?? 0, queued: (counts.wait ?? 0) + (counts.prioritized ?? 0) };
+  }
+
   /** Calls `listener` with each message on `channel`; returns the unsubscribe. */
   on(channel: Channel, listener: (message: string) => void): () => void {
     let set = this.listeners.get(channel);

@@ -50,6 +50,14 @@ export async function listUnansweredJobs(db: Db): Promise<StoredPendingJob[]> {
   return (await db.pendingJob.findMany({ where: { interruptedAt: null }, orderBy: { id: 'asc' } })).map(toStored);
 }
 
+/**
+ * Takes an unanswered job for the restart recovery: true for exactly one caller, so two bot
+ * processes that both see it (a server moved to another shard) tell its user once.
+ */
+export async function claimUnansweredJob(db: Db, id: number, at: Date = new Date()): Promise<boolean> {
+  return (await db.pendingJob.updateMany({ where: { id, interruptedAt: null }, data: { interruptedAt: at } })).count === 1;
+}
+
 /** The user was told: keep the request for "Try again", forget the token and the work folder. */
 export async function markPendingJobInterrupted(db: Db, id: number, at: Date = new Date()): Promise<void> {
   await db.pendingJob.updateMany({ where: { id }, data: { interruptedAt: at, interactionToken: null, workDir: null } });

@@ -1,13 +1,14 @@
 /**
  * Composes for the playground: the same job as the bot's /compose (src/bot/compose/service.ts) —
- * through the same JobQueue and warm compose workers, one job per request, limited per client
- * address as the bot limits per user — then stores the piece under the playground's guild row and
- * keeps the job's state for the page to poll.
+ * through the same queue and compose runner (the warm compose workers here, or with REDIS_URL the
+ * cluster's queue and a `rhythmix worker`), one job per request, limited per client address as the
+ * bot limits per user — then stores the piece under the playground's guild row and keeps the
+ * job's state for the page to poll.
  */
 import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { runCompose, type ComposeChildOutput } from '../app/compose-job.js';
+import { localComposeRunner, type ComposeChildOutput, type ComposeRunner } from '../app/compose-job.js';
 import type { PieceRequest } from '../app/lineage.js';
 import { SEED_FILE, storeComposedPiece } from '../app/store-piece.js';
 import { randomSamplingSeed } from '../compose/options.js';
@@ -28,6 +29,8 @@ export interface WebComposeDependencies {
   readonly prisma: PrismaClient;
   readonly queue: WorkQueue;
   readonly composeWorkers?: WorkerPool | undefined;
+  /** Where a job's compose runs; default `composeWorkers` here (the cluster's: a worker runs it under the queue's job id). */
+  readonly runCompose?: ComposeRunner | undefined;
   readonly piecesDir: string;
   /** RHYTHMIX_MODEL; unset: the registry's current model or the bundled one. */
   readonly model?: string | undefined;
@@ -142,8 +145,9 @@ export class WebComposeJobs {
         // Engraved like every bot piece (docs/score.md): the piece view shows score.png and offers the MusicXML.
         score: true,
       };
+      const runCompose = this.deps.runCompose ?? localComposeRunner(this.deps.composeWorkers);
       const output = await runCompose(
-        this.deps.composeWorkers,
+        job.id,
         { options, ...(request.useCase ? { useCase: request.useCase } : {}) },
         {
           onProgress: (progress) => job.progress(progress),

@@ -11,6 +11,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
+import type { ComposeRunner } from '../app/compose-job.js';
 import type { RatingWeights } from '../config/index.js';
 import type { PrismaClient } from '../db/index.js';
 import type { WorkQueue } from '../jobs/queue.js';
@@ -30,6 +31,8 @@ export interface WebServerOptions {
   readonly prisma: PrismaClient;
   readonly queue: WorkQueue;
   readonly composeWorkers?: WorkerPool | undefined;
+  /** Where composes run; default `composeWorkers` (with REDIS_URL: on the cluster's workers). */
+  readonly runCompose?: ComposeRunner | undefined;
   readonly piecesDir: string;
   readonly model?: string | undefined;
   readonly ratingWeights: RatingWeights;
@@ -139,6 +142,7 @@ export async function createWebServer(options: WebServerOptions): Promise<Fastif
     prisma: options.prisma,
     queue: options.queue,
     composeWorkers: options.composeWorkers,
+    runCompose: options.runCompose,
     piecesDir: options.piecesDir,
     model: options.model,
     logger: options.logger,

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { startHealthLog, type HealthSample } from '../../src/bot/health.js';
+import { describe, expect, it, vi } from 'vitest';
+import { JOB_COUNTS_TIMEOUT_MS, startHealthLog, type HealthSample } from '../../src/bot/health.js';
 import type { Logger } from '../../src/util/logger.js';
 
 describe('the health log', () => {
@@ -20,6 +20,28 @@ describe('the health log', () => {
     expect(samples.every((s) => s.rss_mb > 10 && s.heap_used_mb > 1 && s.heap_total_mb >= s.heap_used_mb && s.external_mb > 0)).toBe(true);
     // the queue's depth at each sample (the soak finds its burst in it)
     expect(samples.every((s) => s.jobs_running === 1 && s.jobs_queued === 30)).toBe(true);
+  });
+
+  it('asks an asynchronous source (Redis) once per line, and leaves counts out of a line when it fails or hangs', async () => {
+    const samples: HealthSample[] = [];
+    const logger = { info: (sample: HealthSample, message: string) => message === 'health' && samples.push(sample) } as unknown as Logger;
+    let asked = 0;
+    const answers: Array<() => Promise<{ running: number; queued: number }>> = [
+      () => Promise.resolve({ running: 2, queued: 5 }),
+      () => Promise.reject(new Error('Redis is down')),
+    ];
+    const stop = startHealthLog(logger, 40, () => (answers[asked++] ?? (() => new Promise<never>(() => undefined)))());
+    try {
+      await vi.waitFor(() => expect(samples.length).toBeGreaterThanOrEqual(3), { timeout: JOB_COUNTS_TIMEOUT_MS + 2000 });
+    } finally {
+      stop();
+    }
+    expect(samples[0]).toMatchObject({ jobs_running: 2, jobs_queued: 5 });
+    // The failed and the hung reads: the line still comes, without counts.
+    for (const sample of samples.slice(1, 3)) {
+      expect(sample).not.toHaveProperty('jobs_running');
+      expect(sample.rss_mb).toBeGreaterThan(10);
+    }
   });
 
   it('logs nothing when switched off', async () => {

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { interruptedReply, parseRetryButtonId, requestFromJson, requestToJson, retryButtonId } from '../../src/bot/compose/interrupted.js';
-import { leftoverJobs, RETRY_OFFER_MS, removeStrayWorkFolders } from '../../src/bot/compose/recovery.js';
+import { leftoverJobs, recoverInterruptedJobs, RETRY_OFFER_MS, removeStrayWorkFolders } from '../../src/bot/compose/recovery.js';
+import type { BotContext } from '../../src/bot/context.js';
+import type { Logger } from '../../src/util/logger.js';
 import type { ComposeJobRequest } from '../../src/bot/compose/service.js';
 import { claimInterruptedJob, createPendingJob, markPendingJobInterrupted, openDatabase, type OpenedDatabase } from '../../src/db/index.js';
 
@@ -26,7 +28,7 @@ const REQUEST: ComposeJobRequest = {
   play: true,
 };
 
-const pendingJob = (userId: string) =>
+const pendingJob = (userId: string, guildId: string | null = '4') =>
   createPendingJob(db.prisma, {
     kind: REQUEST.kind,
     request: requestToJson(REQUEST),
@@ -34,7 +36,7 @@ const pendingJob = (userId: string) =>
     interactionToken: 'secret-token',
     applicationId: '2',
     channelId: '3',
-    guildId: '4',
+    guildId,
     userId,
     tokenExpiresAt: new Date(Date.now() + 600_000),
   });
@@ -74,6 +76,30 @@ describe('interrupted composes', () => {
     expect(claimed?.userId).toBe('bob');
     expect(claimed?.interactionToken).toBeNull();
     expect(await claimInterruptedJob(db.prisma, offered.id)).toBeUndefined();
+  });
+
+  it("a shard process takes only its own servers' leftovers (the others' may be running), and each job is recovered once", async () => {
+    const mine = await pendingJob('alice', 'mine');
+    const dm = await pendingJob('bob', null);
+    await pendingJob('carol', 'theirs');
+    expect((await leftoverJobs(db.prisma, new Date(), (guildId) => guildId === 'mine')).map((job) => job.id)).toEqual([mine.id]);
+    expect((await leftoverJobs(db.prisma, new Date(), (guildId) => guildId === null)).map((job) => job.id)).toEqual([dm.id]);
+
+    // Two processes that both hold the job (its server moved between shards): one tells the user.
+    const posts: string[] = [];
+    const channel = { isSendable: () => true, send: (message: { content: string }) => void posts.push(message.content) };
+    const context = (): BotContext =>
+      ({
+        db,
+        logger: { child: () => ({ warn: () => undefined }), info: () => undefined } as unknown as Logger,
+        client: { rest: { patch: () => Promise.reject(new Error('no token here')) }, channels: { fetch: () => Promise.resolve(channel) } },
+      }) as unknown as BotContext;
+    const expired = new Date(Date.now() + 3_600_000);
+    const [first, second] = [await leftoverJobs(db.prisma), await leftoverJobs(db.prisma)];
+    const reports = await Promise.all([recoverInterruptedJobs(context(), first, expired), recoverInterruptedJobs(context(), second, expired)]);
+    expect(posts).toHaveLength(3);
+    expect(reports.reduce((sum, report) => sum + report.posted, 0)).toBe(3);
+    expect(await leftoverJobs(db.prisma)).toEqual([]);
   });
 
   it('removes the work folders of dead jobs and nothing else', async () => {

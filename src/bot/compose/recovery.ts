@@ -9,7 +9,14 @@
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { DiscordAPIError, RESTJSONErrorCodes, Routes } from 'discord.js';
-import { deleteInterruptedJobsBefore, listUnansweredJobs, markPendingJobInterrupted, type Db, type StoredPendingJob } from '../../db/index.js';
+import {
+  claimUnansweredJob,
+  deleteInterruptedJobsBefore,
+  listUnansweredJobs,
+  markPendingJobInterrupted,
+  type Db,
+  type StoredPendingJob,
+} from '../../db/index.js';
 import type { BotContext } from '../context.js';
 import { interruptedReply, interruptedText, retryRow } from './interrupted.js';
 import { WORK_DIR_PREFIX } from './job-request.js';
@@ -72,11 +79,13 @@ async function postInChannel(context: BotContext, job: StoredPendingJob): Promis
 
 /**
  * The jobs a previous run left unanswered. Read before this run takes interactions, so none of its
- * own jobs is mistaken for one; old Try again offers are dropped on the way.
+ * own jobs is mistaken for one; old Try again offers are dropped on the way. A shard process takes
+ * only its own servers' jobs (`serves`): the other shards' — on this machine or another — may be
+ * running right now.
  */
-export async function leftoverJobs(db: Db, now: Date = new Date()): Promise<StoredPendingJob[]> {
+export async function leftoverJobs(db: Db, now: Date = new Date(), serves: (guildId: string | null) => boolean = () => true): Promise<StoredPendingJob[]> {
   await deleteInterruptedJobsBefore(db, new Date(now.getTime() - RETRY_OFFER_MS));
-  return listUnansweredJobs(db);
+  return (await listUnansweredJobs(db)).filter((job) => serves(job.guildId));
 }
 
 /** Tells the users of `jobs` (from leftoverJobs) that a restart cut them short, and cleans up after them. */
@@ -86,6 +95,8 @@ export async function recoverInterruptedJobs(context: BotContext, jobs: readonly
   let posted = 0;
   let untold = 0;
   for (const job of jobs) {
+    // Another process recovered it already (its server moved between shards).
+    if (!(await claimUnansweredJob(context.db.prisma, job.id, now))) continue;
     const log = logger.child({ pendingJob: job.id, user: job.userId, channel: job.channelId });
     // Only ever a work folder: the path comes from the database, the prefix is checked before removing.
     if (job.workDir && path.basename(job.workDir).startsWith(WORK_DIR_PREFIX)) await rm(job.workDir, { recursive: true, force: true });

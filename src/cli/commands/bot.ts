@@ -2,13 +2,15 @@
  * `rhythmix bot` (= `npm start`): runs the Discord bot until Ctrl-C or SIGTERM. Needs only
  * DISCORD_TOKEN and DISCORD_APP_ID (environment or .env); a missing one stops start-up with a
  * line saying what to set. `--shards auto|N` runs N shard processes, each a plain `rhythmix bot`,
- * under discord.js's ShardingManager (src/bot/sharding.ts).
+ * under discord.js's ShardingManager (src/bot/sharding.ts); `--shard-list` runs some of them
+ * here and leaves the rest to other machines (src/bot/shard-list.ts).
  */
 import type { Command } from 'commander';
 import { loadBotConfig } from '../../config/index.js';
 import { InvalidInputError } from '../../util/errors.js';
 import { createLogger } from '../../util/logger.js';
 import { quoteInput } from '../../util/text.js';
+import { parseShardList } from '../../bot/shard-list.js';
 
 /** More would be processes nobody can run on one machine; Discord wants one shard per 1000 guilds. */
 const MAX_SHARDS = 256;
@@ -17,6 +19,7 @@ interface BotFlags {
   deployCommands?: boolean;
   guild?: string;
   shards?: number | 'auto';
+  shardList?: number[];
 }
 
 function parseShards(text: string): number | 'auto' {
@@ -44,13 +47,15 @@ async function runShards(flags: BotFlags, shards: number | 'auto'): Promise<void
       shards,
       logger,
       apiUrl: discordApiUrl(),
+      shardList: flags.shardList,
       deployCommands: flags.deployCommands === true,
       commandsGuildId: flags.guild,
       stopSignal: stopping.signal,
       killSignal: killing.signal,
     });
     if (!stopping.signal.aborted) {
-      console.error(`rhythmix: ${running.count} shard(s) online (Discord recommends ${running.recommended}) — Ctrl-C to stop`);
+      const here = running.ids.length < running.count ? ` here: ${running.ids.join(', ')} of ${running.count}, the rest on other machines` : '';
+      console.error(`rhythmix: ${running.ids.length} shard(s) online${here} (Discord recommends ${running.recommended}) — Ctrl-C to stop`);
       await new Promise((resolve) => stopping.signal.addEventListener('abort', resolve, { once: true }));
     }
     await running.stop();
@@ -67,7 +72,15 @@ export function register(program: Command): void {
     .option('--deploy-commands', 'register the slash commands globally at start (same as `rhythmix deploy-commands`)')
     .option('--guild <id>', 'with --deploy-commands: register them in this server only (instant)')
     .option('--shards <auto|N>', "run N shard processes (auto: Discord's recommended count) under one manager; default: one process", parseShards)
+    .option(
+      '--shard-list <ids>',
+      'with --shards N: run only these shards here (e.g. 0,1 or 0-4), the others on other machines; needs REDIS_URL',
+      parseShardList,
+    )
     .action(async (flags: BotFlags) => {
+      if (flags.shardList !== undefined && flags.shards === undefined) {
+        throw new InvalidInputError('--shard-list needs --shards N: the shard count of the whole bot, the same on every machine', { field: 'shardList' });
+      }
       if (flags.shards !== undefined) return runShards(flags, flags.shards);
       const config = loadBotConfig();
       const [{ startBot }, { isManagedShard, shardLabel }] = await Promise.all([import('../../bot/app.js'), import('../../bot/shard.js')]);

@@ -1,7 +1,8 @@
 /**
  * `rhythmix web [--port N] [--host H]`: the web playground and the galleries of the servers that
  * opted in, on the embedded defaults — no Discord token, nothing else to set. Listens on
- * 127.0.0.1 (this machine only) unless told otherwise; prints the address to open.
+ * 127.0.0.1 (this machine only) unless told otherwise; prints the address to open. With REDIS_URL
+ * its composes go to the cluster's queue and `rhythmix worker`s run them (docs/scaling.md).
  */
 import type { Command } from 'commander';
 import { DEFAULT_WEB_PORT, loadCliConfig } from '../../config/index.js';
@@ -25,8 +26,18 @@ export function register(program: Command): void {
       const config = loadCliConfig();
       const logger = createLogger({ level: config.logLevel, name: 'rhythmix-web' });
       const { startStandaloneWeb } = await import('../../web/run.js');
-      const web = await startStandaloneWeb({ config, logger, host: flags.host ?? config.web.host, port: flags.port ?? config.web.port ?? DEFAULT_WEB_PORT });
-      console.log(`rhythmix: web playground at ${web.url} — Ctrl-C to stop`);
+      // With REDIS_URL the playground queues on the cluster, as the bots do, and `rhythmix worker`s compose.
+      const cluster = config.redisUrl
+        ? await (await import('../../cluster/compose-queue.js')).openClusterComposeQueue(config.redisUrl, config.queue)
+        : undefined;
+      const web = await startStandaloneWeb({
+        config,
+        logger,
+        host: flags.host ?? config.web.host,
+        port: flags.port ?? config.web.port ?? DEFAULT_WEB_PORT,
+        ...(cluster ? { cluster } : {}),
+      });
+      console.log(`rhythmix: web playground at ${web.url}${cluster ? " (composes run on the cluster's workers)" : ''} — Ctrl-C to stop`);
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off('SIGINT', stop);

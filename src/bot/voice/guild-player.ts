@@ -48,7 +48,7 @@ export interface GuildPlayerOptions {
   readonly maxQueueLength?: number;
   /** Niceness the voice thread asks the OS for (default -10; best effort, needs CAP_SYS_NICE). */
   readonly threadNice?: number;
-  /** Real-time round-robin priority the voice thread asks for (default 10; 0 = none; best effort, needs CAP_SYS_NICE). */
+  /** Real-time round-robin priority the voice thread asks for (default 0 = none; best effort, needs CAP_SYS_NICE). */
   readonly threadRealtimePriority?: number;
   readonly onError?: (error: Error, guildId: string) => void;
   readonly onLeave?: (guildId: string, reason: LeaveReason) => void;
@@ -72,7 +72,15 @@ export interface GuildPlayerOptions {
 const UNPLANNED_LEAVES: ReadonlySet<LeaveReason> = new Set(['disconnected', 'connect-failed']);
 
 export const DEFAULT_VOICE_THREAD_NICE = -10;
-export const DEFAULT_VOICE_THREAD_REALTIME_PRIORITY = 10;
+/**
+ * Off: a real-time voice thread livelocks with V8's own helper threads. When its isolate finishes a
+ * garbage collection it re-posts sweeping tasks until a background sweeper thread (an ordinary
+ * thread) is done — which cannot run on a core the real-time thread holds — so the voice thread spun
+ * until Linux's real-time throttling stopped it after 950 ms, and the bot's main thread on that
+ * core stalled for as long (the soak, docs/reliability.md). Niceness −10 keeps the packet clock's
+ * lead over compose jobs without that failure.
+ */
+export const DEFAULT_VOICE_THREAD_REALTIME_PRIORITY = 0;
 
 const EMPTY: PlayerSnapshot = { channelId: undefined, current: undefined, upcoming: [], paused: false, playbackMs: 0, advancing: false, destroyed: false };
 

@@ -47,3 +47,51 @@ describe('DurationEstimate', () => {
     expect(estimate.expectedMs('train')).toBeLessThan(20_000);
   });
 });
+
+describe('DurationEstimate after a change of job sizes (the soak: small composes, then a burst of long ones)', () => {
+  /** mulberry32: the same noise every run. */
+  function random(seed: number): () => number {
+    let a = seed >>> 0;
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  it('quotes the running job’s remaining time within ±50 % for most refusals once the sizes jump', () => {
+    const next = random(7);
+    // What a compose costs: a fixed part, per bar, a little per track — not proportional to
+    // bars × tracks, the size the queue knows. Small jobs vary ±40 % (start-up, the machine's other
+    // work weigh more), long ones ±10 %.
+    const duration = (bars: number, tracks: number) => (400 + 30 * bars + 60 * tracks) * (bars < 16 ? 0.6 + 0.8 * next() : 0.9 + 0.2 * next());
+    const estimate = new DurationEstimate();
+    for (let i = 0; i < 120; i++) {
+      const bars = 3 + Math.floor(next() * 6);
+      const tracks = 1 + Math.floor(next() * 3);
+      estimate.record('compose', bars * tracks, duration(bars, tracks));
+    }
+    let within = 0;
+    let refusals = 0;
+    for (let i = 0; i < 45; i++) {
+      const bars = 16 * (1 + (i % 3));
+      const tracks = 1 + (i % 3);
+      const took = duration(bars, tracks);
+      // three refusals at random moments of this job, each told the expected wait for it to end
+      for (let k = 0; k < 3; k++) {
+        const elapsedMs = next() * took;
+        const hint = estimate.firstEndMs([{ kind: 'compose', size: bars * tracks, elapsedMs }]);
+        const actual = took - elapsedMs;
+        // the first jobs of the burst are the fit's first sight of these sizes: not counted
+        if (i >= 6) {
+          refusals++;
+          if (Math.abs(hint - actual) <= 0.5 * actual) within++;
+        }
+      }
+      estimate.record('compose', bars * tracks, took);
+    }
+    expect(within / refusals).toBeGreaterThanOrEqual(0.7);
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DurationEstimate } from '../../src/jobs/index.js';
+import { Rng } from '../../src/model/rng.js';
 
 describe('DurationEstimate', () => {
   it('starts from the initial guess, then follows recent durations (an EWMA) when jobs have no size', () => {
@@ -49,20 +50,9 @@ describe('DurationEstimate', () => {
 });
 
 describe('DurationEstimate after a change of job sizes (the soak: small composes, then a burst of long ones)', () => {
-  /** mulberry32: the same noise every run. */
-  function random(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
-
   it('quotes the running job’s remaining time within ±50 % for most refusals once the sizes jump', () => {
-    const next = random(7);
+    const rng = new Rng(7);
+    const next = () => rng.next();
     // What a compose costs: a fixed part, per bar, a little per track — not proportional to
     // bars × tracks, the size the queue knows. Small jobs vary ±40 % (start-up, the machine's other
     // work weigh more), long ones ±10 %.

@@ -17,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DiscordSimulator, MessageFlags, simFile, type SimInteraction, type SimMessage, type SimUser } from '../sim/index.js';
 import { withLongRunningMalloc } from '../../src/util/huge-pages.js';
+import { Rng } from '../../src/model/rng.js';
 import { packetGaps, setSessionNice, watchOwnStalls } from '../sim/voice-gaps.js';
 
 const BIN = fileURLToPath(new URL('../../bin/rhythmix.js', import.meta.url));
@@ -93,18 +94,6 @@ const BAD_SEEDS = ['C4q X9z', 'H4q', '[C4 E4', 'C4q'.repeat(166)];
 const PROGRESS = /^(⏳|🎼|🎧|✅ Done)/u;
 const finished = (m: SimMessage) => !(m.flags & MessageFlags.Loading) && (m.attachments.length > 0 || (m.content !== '' && !PROGRESS.test(m.content)));
 
-/** mulberry32: deterministic choices. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function processSample(pid: number, startMs: number): Sample | undefined {
   try {
     const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
@@ -128,7 +117,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const log = options.log ?? (() => undefined);
-  const next = random(options.seed ?? 1);
+  const rng = new Rng(options.seed ?? 1);
+  const next = () => rng.next();
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
   const durationMs = options.minutes * 60_000;
   const warmupMs = (options.warmupMinutes ?? Math.min(2, options.minutes * 0.2)) * 60_000;

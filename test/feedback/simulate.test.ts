@@ -142,6 +142,12 @@ describe('feedback simulate', () => {
       const bad = spawnSync(process.execPath, [path.join(projectRoot, 'bin/rhythmix.js'), 'feedback', 'simulate', '--taste', 'loud'], { encoding: 'utf8' });
       expect(bad.status).toBe(2);
       expect(bad.stderr).toMatch(/--taste: must be one of high, low, dense, sparse \(got "/);
+      // The method switches are checked like the other settings, before anything runs.
+      const badCredit = spawnSync(process.execPath, [path.join(projectRoot, 'bin/rhythmix.js'), 'feedback', 'simulate', '--credit', 'loud'], {
+        encoding: 'utf8',
+      });
+      expect(badCredit.status).toBe(2);
+      expect(badCredit.stderr).toMatch(/--credit: .*"sequence"\|"tokens" \(got "loud"\)/);
     },
     180_000,
   );

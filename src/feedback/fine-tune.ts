@@ -60,9 +60,12 @@ export const candidateSettingsSchema = z.object({
   /**
    * Where a pair's log-ratio and gradient are taken: on every token of both pieces (`sequence`), or
    * only on the tokens whose context the ratings credit to this side (`tokens`, token-credit.ts):
-   * a liked and a disliked piece may differ in what the rater hears by one note in ~285 tokens.
+   * a liked and a disliked piece may differ in what the rater hears by one note in ~285 tokens;
+   * or on every token with the credited ones weighing 1 + creditBoost (`boosted`).
    */
-  credit: z.enum(['sequence', 'tokens']).default('sequence'),
+  credit: z.enum(['sequence', 'tokens', 'boosted']).default('sequence'),
+  /** `credit: 'boosted'`: every token of a pair weighs 1, a credited one 1 + creditBoost. */
+  creditBoost: z.number().min(0).default(4),
   /** Token kinds before a token that form its shape context (`credit: 'tokens'`). */
   creditContext: z.number().int().min(0).default(8),
   /** Log-odds (nats) a token's context needs, liked against disliked, to count in a pair (`credit: 'tokens'`). */
@@ -179,11 +182,12 @@ export async function fineTuneCandidate(input: FineTuneInput): Promise<FineTuneR
   if (anchor !== net) anchor.setParameters(input.referenceParams!);
   // Token-level credit: each pair's log-ratio and gradient only on the tokens the ratings credit to its side.
   const creditTable =
-    usePairs && settings.credit === 'tokens' && input.tokenKinds
+    usePairs && settings.credit !== 'sequence' && input.tokenKinds
       ? tokenCreditTable(input.liked, input.disliked, { kinds: input.tokenKinds, context: settings.creditContext, threshold: settings.creditThreshold })
       : undefined;
-  const chosenMasks = creditTable ? chosenPool.map((s) => creditMask(creditTable, s, 'chosen', settings.creditThreshold)) : undefined;
-  const rejectedMasks = creditTable ? rejectedPool.map((s) => creditMask(creditTable, s, 'rejected', settings.creditThreshold)) : undefined;
+  const boost = settings.credit === 'boosted' ? settings.creditBoost : undefined;
+  const chosenMasks = creditTable ? chosenPool.map((s) => creditMask(creditTable, s, 'chosen', settings.creditThreshold, boost)) : undefined;
+  const rejectedMasks = creditTable ? rejectedPool.map((s) => creditMask(creditTable, s, 'rejected', settings.creditThreshold, boost)) : undefined;
   // A pair's reference log p is taken over the same tokens as its policy's: per sequence, with its own mask and whole.
   const referenceChosen = usePairs ? sequenceLogProbs(anchor, chosenPool, 16, chosenMasks) : new Float64Array();
   const referenceRejected = usePairs ? sequenceLogProbs(anchor, rejectedPool, 16, rejectedMasks) : new Float64Array();
@@ -391,7 +395,12 @@ export function candidateCard(input: {
 /** How the candidate was trained, in one line (the card's `feedback.method`). */
 export function methodDescription(settings: CandidateSettings): string {
   const likelihood = 'reward-weighted likelihood (liked pieces repeated by score) with replay of the original data';
-  const credit = settings.credit === 'tokens' ? `, on the tokens the ratings credit (log-odds ≥ ${settings.creditThreshold})` : '';
+  const credit =
+    settings.credit === 'tokens'
+      ? `, on the tokens the ratings credit (log-odds ≥ ${settings.creditThreshold})`
+      : settings.credit === 'boosted'
+        ? `, the tokens the ratings credit (log-odds ≥ ${settings.creditThreshold}) weighing ${1 + settings.creditBoost}×`
+        : '';
   const pairs =
     settings.method === 'dpo'
       ? ` + ${settings.dpoWeight} × DPO on liked/disliked pairs against the ${settings.dpoReference} model (β ${settings.dpoBeta}${credit})`

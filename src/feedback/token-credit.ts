@@ -102,13 +102,15 @@ export function tokenCreditTable(
  * Which predicted tokens of a sequence a pair counts: 1 where the credit is on this side's end
  * (≥ threshold for a liked piece, ≤ −threshold for a disliked one), else 0; index t is the token
  * at t + 1 (the rows of `sequenceBatch`). A piece with nothing credited to its side has an
- * all-zero mask: it adds nothing to its pair's log-ratio (see `pairMasks`).
+ * all-zero mask: it adds nothing to its pair's log-ratio (see `pairMasks`). With `boost`, every
+ * token weighs 1 and a credited one 1 + boost: the whole-piece pair, leaning on the tokens that
+ * tell the two sides apart.
  */
-export function creditMask(table: TokenCreditTable, sequence: ArrayLike<number>, side: 'chosen' | 'rejected', threshold: number): Float32Array {
-  const mask = new Float32Array(Math.max(0, sequence.length - 1));
+export function creditMask(table: TokenCreditTable, sequence: ArrayLike<number>, side: 'chosen' | 'rejected', threshold: number, boost?: number): Float32Array {
+  const mask = new Float32Array(Math.max(0, sequence.length - 1)).fill(boost === undefined ? 0 : 1);
   for (let t = 1; t < sequence.length; t++) {
     const credit = table.credit(sequence, t);
-    if (side === 'chosen' ? credit >= threshold : credit <= -threshold) mask[t - 1] = 1;
+    if (side === 'chosen' ? credit >= threshold : credit <= -threshold) mask[t - 1] = boost === undefined ? 1 : 1 + boost;
   }
   return mask;
 }

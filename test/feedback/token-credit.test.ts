@@ -77,6 +77,14 @@ describe('creditMask', () => {
     expect(table.credit(disliked[0]!, 9)).toBeLessThan(-1);
   });
 
+  it('with a boost, weighs every token 1 and the credited ones 1 + boost', () => {
+    const seq = disliked[0]!;
+    const plain = creditMask(table, seq, 'rejected', 1);
+    const boosted = creditMask(table, seq, 'rejected', 1, 4);
+    expect([...boosted]).toEqual([...plain].map((w) => (w === 1 ? 5 : 1)));
+    expect(boosted.filter((w) => w === 5).length).toBe(1);
+  });
+
   it('leaves a piece with nothing credited to its side out of its pair; a pair with nothing credited takes both pieces whole', () => {
     const likedMask = creditMask(table, liked[0]!, 'chosen', 1);
     expect(likedMask.length).toBe(liked[0]!.length - 1);
@@ -180,7 +188,7 @@ describe('token credit in the fine-tune', () => {
     return sequenceLogProbs(net, probe, 16, masks).reduce((s, x, i) => s + x / counts[i]!, 0) / probe.length;
   };
 
-  const run = async (credit: 'sequence' | 'tokens') => {
+  const run = async (credit: 'sequence' | 'tokens' | 'boosted') => {
     const net = new RecurrentNetwork(config);
     net.initialize(7);
     const parentParams = net.getParameters();
@@ -209,10 +217,14 @@ describe('token credit in the fine-tune', () => {
     return earlyCloseLogProb(net) - before;
   };
 
-  it('pushes down the credited token (an early-closed frame) further than whole-piece pairs do', async () => {
+  it('pushes down the credited token (an early-closed frame) further than whole-piece pairs do, boosted pairs in between', async () => {
     const sequence = await run('sequence');
     const tokens = await run('tokens');
     expect(tokens).toBeLessThan(0);
     expect(tokens).toBeLessThan(sequence - 0.2);
+    // Whole pieces with the credited tokens weighing 5×: in between.
+    const boosted = await run('boosted');
+    expect(boosted).toBeLessThan(sequence);
+    expect(boosted).toBeGreaterThan(tokens);
   });
 });

@@ -28,6 +28,7 @@ interface SimulateFlags {
   holdout?: number;
   credit?: string;
   creditThreshold?: number;
+  creditBoost?: number;
   checkpointSpacing?: string;
   seed: number;
   work?: string;
@@ -77,7 +78,12 @@ export function register(program: Command): void {
     .option('--nll-weight <x>', 'nats of liked-vs-disliked gain one nat of held-out NLL is worth in the choice', parseSetting('nllWeight'))
     .option('--budget-share <x>', 'share of the NLL budget its parent left that one round may spend (0..1]', parseSetting('budgetShare'))
     .option('--holdout <share>', 'share of the rated pieces held out of training to measure the preference on (0..0.5)', parseSetting('preferenceHoldout'))
-    .option('--credit <sequence|tokens>', "a DPO pair's tokens: all of both pieces, or those the ratings credit to its side", parseSetting('credit'))
+    .option(
+      '--credit <sequence|tokens|boosted>',
+      "a DPO pair's tokens: all of both pieces, only those the ratings credit to its side, or all with those weighing more",
+      parseSetting('credit'),
+    )
+    .option('--credit-boost <x>', 'extra weight of a credited token (--credit boosted)', parseSetting('creditBoost'))
     .option('--credit-threshold <nats>', "log-odds a token's context needs to count in a pair (--credit tokens)", parseSetting('creditThreshold'))
     .option(
       '--checkpoint-spacing <even|early>',
@@ -104,6 +110,7 @@ export function register(program: Command): void {
             preferenceHoldout: flags.holdout,
             credit: flags.credit,
             creditThreshold: flags.creditThreshold,
+            creditBoost: flags.creditBoost,
             checkpointSpacing: flags.checkpointSpacing,
           }).filter(([, v]) => v !== undefined),
         );

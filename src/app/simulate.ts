@@ -83,6 +83,8 @@ export interface SimulateResult {
   rounds: RoundReport[];
   model: string;
   seconds: number;
+  /** CPU seconds (user + system) of the whole experiment: calibration, rounds and both evaluations. */
+  cpuSeconds: number;
 }
 
 const TASTE_NAMES = Object.keys(TASTES) as [TasteName, ...TasteName[]];
@@ -245,7 +247,8 @@ export async function simulateFeedback(options: SimulateOptions = {}): Promise<S
     const likedAfter = likedFraction(new Generator(final));
     const nllAfter = validationNll(final, original.valid);
     log(`after (${finalName}): liked ${(likedAfter * 100).toFixed(0)} %, validation NLL ${nllAfter.toFixed(4)}`);
-    log(`CPU ${(cpuNow() - cpuStarted).toFixed(0)} s in all (${((performance.now() - started) / 1000).toFixed(0)} s wall)`);
+    const cpuSeconds = cpuNow() - cpuStarted;
+    log(`CPU ${cpuSeconds.toFixed(0)} s in all (${((performance.now() - started) / 1000).toFixed(0)} s wall)`);
     return {
       liked_before: likedBefore,
       liked_after: likedAfter,
@@ -256,6 +259,7 @@ export async function simulateFeedback(options: SimulateOptions = {}): Promise<S
       rounds: reports,
       model: baseName,
       seconds: (performance.now() - started) / 1000,
+      cpuSeconds,
     };
   } finally {
     await db.close();

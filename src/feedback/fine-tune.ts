@@ -22,6 +22,7 @@ import { engineName } from '../train/trainer.js';
 import { buildCorpus, buildWindows, fillBatch } from '../train/windows.js';
 import { type CandidateMeasure, perTokenLogProbs, preferenceGain, selectCandidate, type Selection } from './candidate-selection.js';
 import { addDpoGradient, sequenceLogProbs } from './preference.js';
+import { creditMask, pairMasks, tokenCreditTable } from './token-credit.js';
 
 /** How candidates are trained and chosen (part of the retrain's settings). */
 export const candidateSettingsSchema = z.object({
@@ -56,6 +57,25 @@ export const candidateSettingsSchema = z.object({
    * held out in every round (finetune-data.ts `splitHeldOut`).
    */
   preferenceHoldout: z.number().min(0).max(0.5).default(0),
+  /**
+   * Where a pair's log-ratio and gradient are taken: on every token of both pieces (`sequence`), or
+   * only on the tokens whose context the ratings credit to this side (`tokens`, token-credit.ts):
+   * a liked and a disliked piece may differ in what the rater hears by one note in ~285 tokens;
+   * or on every token with the credited ones weighing 1 + creditBoost (`boosted`).
+   */
+  credit: z.enum(['sequence', 'tokens', 'boosted']).default('sequence'),
+  /** `credit: 'boosted'`: every token of a pair weighs 1, a credited one 1 + creditBoost. */
+  creditBoost: z.number().min(0).default(4),
+  /** Token kinds before a token that form its shape context (`credit: 'tokens'`). */
+  creditContext: z.number().int().min(0).default(8),
+  /** Log-odds (nats) a token's context needs, liked against disliked, to count in a pair (`credit: 'tokens'`). */
+  creditThreshold: z.number().min(0).default(1),
+  /**
+   * `even`: the checkpoints evenly spaced over the round; `early`: the first two at 1/16 and 1/8 of
+   * it (where Adam's first steps move the NLL most), the rest evenly spaced, so a round whose NLL
+   * climbs fast still has a cheap candidate under the cap.
+   */
+  checkpointSpacing: z.enum(['even', 'early']).default('even'),
 });
 export type CandidateSettings = z.infer<typeof candidateSettingsSchema>;
 
@@ -77,6 +97,8 @@ export interface FineTuneInput {
   heldOut?: { liked: readonly Int32Array[]; disliked: readonly Int32Array[] };
   /** Takes of one request rated apart (finetune-data.ts): DPO pairs as they are, beside the liked × disliked ones. */
   takePairs?: { readonly chosen: readonly Int32Array[]; readonly rejected: readonly Int32Array[] };
+  /** Token kind of every vocabulary id: needed for `credit: 'tokens'` (without it pairs take whole pieces). */
+  tokenKinds?: ArrayLike<number>;
   /** Held-out original data. */
   valid: readonly Int32Array[];
   referenceNll: number;
@@ -118,10 +140,19 @@ export function trainingSteps(settings: { epochs: number; maxSteps: number }, ba
   return Math.max(1, Math.min(settings.maxSteps, settings.epochs * batchesPerPass));
 }
 
-/** The steps after which a candidate is measured: `count` of them, evenly spaced, the last one included. */
-export function checkpointSteps(steps: number, count: number): Set<number> {
+/**
+ * The steps after which a candidate is measured: `count` of them, the last one included; `even`
+ * spaces them evenly, `early` puts the first two at 1/16 and 1/8 of the round and the rest evenly.
+ */
+export function checkpointSteps(steps: number, count: number, spacing: 'even' | 'early' = 'even'): Set<number> {
   const n = Math.max(1, Math.min(count, steps));
-  return new Set(Array.from({ length: n }, (_, k) => Math.ceil(((k + 1) * steps) / n)));
+  const early = spacing === 'early' ? Math.min(2, n - 1) : 0;
+  const fractions = [...Array.from({ length: early }, (_, k) => 2 ** (k - 4)), ...Array.from({ length: n - early }, (_, k) => (k + 1) / (n - early))];
+  const out = new Set<number>();
+  for (const f of fractions) out.add(Math.max(1, Math.ceil(f * steps)));
+  // Rounding may merge two early ones on a short round; fill up from the evenly spaced steps.
+  for (let k = 1; out.size < n && k <= steps; k++) out.add(k);
+  return new Set([...out].sort((a, b) => a - b));
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -149,8 +180,30 @@ export async function fineTuneCandidate(input: FineTuneInput): Promise<FineTuneR
   const rejectedPool = [...input.disliked, ...takePairs.rejected];
   const anchor = input.referenceParams && input.referenceParams !== input.parentParams ? createLanguageModel(config) : net;
   if (anchor !== net) anchor.setParameters(input.referenceParams!);
-  const referenceChosen = usePairs ? sequenceLogProbs(anchor, chosenPool) : new Float64Array();
-  const referenceRejected = usePairs ? sequenceLogProbs(anchor, rejectedPool) : new Float64Array();
+  // Token-level credit: each pair's log-ratio and gradient only on the tokens the ratings credit to its side.
+  const creditTable =
+    usePairs && settings.credit !== 'sequence' && input.tokenKinds
+      ? tokenCreditTable(input.liked, input.disliked, { kinds: input.tokenKinds, context: settings.creditContext, threshold: settings.creditThreshold })
+      : undefined;
+  const boost = settings.credit === 'boosted' ? settings.creditBoost : undefined;
+  const chosenMasks = creditTable ? chosenPool.map((s) => creditMask(creditTable, s, 'chosen', settings.creditThreshold, boost)) : undefined;
+  const rejectedMasks = creditTable ? rejectedPool.map((s) => creditMask(creditTable, s, 'rejected', settings.creditThreshold, boost)) : undefined;
+  // A pair's reference log p is taken over the same tokens as its policy's: per sequence, with its own mask and whole.
+  const referenceChosen = usePairs ? sequenceLogProbs(anchor, chosenPool, 16, chosenMasks) : new Float64Array();
+  const referenceRejected = usePairs ? sequenceLogProbs(anchor, rejectedPool, 16, rejectedMasks) : new Float64Array();
+  const wholeChosen = chosenMasks ? sequenceLogProbs(anchor, chosenPool) : referenceChosen;
+  const wholeRejected = rejectedMasks ? sequenceLogProbs(anchor, rejectedPool) : referenceRejected;
+  const pairMaskOf =
+    chosenMasks && rejectedMasks
+      ? ([chosen, rejected]: readonly [number, number]): [Float32Array, Float32Array] => pairMasks(chosenMasks[chosen]!, rejectedMasks[rejected]!)
+      : undefined;
+  /** The reference's log p of a pair's two sides, over the tokens the pair counts. */
+  const referenceOf = ([chosen, rejected]: readonly [number, number]): [number, number] => {
+    if (!pairMaskOf) return [referenceChosen[chosen]!, referenceRejected[rejected]!];
+    const [c] = pairMaskOf([chosen, rejected]);
+    const whole = c !== chosenMasks![chosen];
+    return whole ? [wholeChosen[chosen]!, wholeRejected[rejected]!] : [referenceChosen[chosen]!, referenceRejected[rejected]!];
+  };
 
   const corpus = buildCorpus(input.train, false);
   const windows = buildWindows(corpus, settings.seqLen);
@@ -174,7 +227,7 @@ export async function fineTuneCandidate(input: FineTuneInput): Promise<FineTuneR
   // Only the weights selection can still pick are kept: the best by its rule so far and the lowest NLL (its fallback).
   const kept = new Map<number, Float32Array>();
   const steps = trainingSteps(settings, batches);
-  const checkpoints = checkpointSteps(steps, settings.checkpoints);
+  const checkpoints = checkpointSteps(steps, settings.checkpoints, settings.checkpointSpacing);
   // Every liked piece meets a disliked one each pass (and the other way round), in a fresh order; each take pair comes once a pass.
   const pairCount = usePairs ? crossPairs + takePairs.chosen.length : 0;
   let order: number[] = [];
@@ -231,8 +284,9 @@ export async function fineTuneCandidate(input: FineTuneInput): Promise<FineTuneR
         {
           chosen: pairs.map(([chosen]) => chosenPool[chosen]!),
           rejected: pairs.map(([, rejected]) => rejectedPool[rejected]!),
-          referenceChosen: pairs.map(([chosen]) => referenceChosen[chosen]!),
-          referenceRejected: pairs.map(([, rejected]) => referenceRejected[rejected]!),
+          referenceChosen: pairs.map((pair) => referenceOf(pair)[0]),
+          referenceRejected: pairs.map((pair) => referenceOf(pair)[1]),
+          ...(pairMaskOf ? { chosenMasks: pairs.map((pair) => pairMaskOf(pair)[0]), rejectedMasks: pairs.map((pair) => pairMaskOf(pair)[1]) } : {}),
         },
         settings.dpoBeta,
         settings.dpoWeight,
@@ -341,9 +395,15 @@ export function candidateCard(input: {
 /** How the candidate was trained, in one line (the card's `feedback.method`). */
 export function methodDescription(settings: CandidateSettings): string {
   const likelihood = 'reward-weighted likelihood (liked pieces repeated by score) with replay of the original data';
+  const credit =
+    settings.credit === 'tokens'
+      ? `, on the tokens the ratings credit (log-odds ≥ ${settings.creditThreshold})`
+      : settings.credit === 'boosted'
+        ? `, the tokens the ratings credit (log-odds ≥ ${settings.creditThreshold}) weighing ${1 + settings.creditBoost}×`
+        : '';
   const pairs =
     settings.method === 'dpo'
-      ? ` + ${settings.dpoWeight} × DPO on liked/disliked pairs against the ${settings.dpoReference} model (β ${settings.dpoBeta})`
+      ? ` + ${settings.dpoWeight} × DPO on liked/disliked pairs against the ${settings.dpoReference} model (β ${settings.dpoBeta}${credit})`
       : '';
   const measuredOn = settings.preferenceHoldout > 0 ? ` (preference on the ${settings.preferenceHoldout} of rated pieces held out)` : '';
   const choice =

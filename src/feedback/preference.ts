@@ -34,29 +34,42 @@ export function sequenceBatch(sequences: ReadonlyArray<ArrayLike<number>>): Sequ
   return { inputs, targets, B, T };
 }
 
-/** log p of each row's targets summed over the row, from a forward pass (no dropout). */
-function rowLogProbs(net: LanguageModel, batch: SequenceBatch): Float64Array {
+/**
+ * Per-token weights of a sequence's predicted tokens (index t: the token at t + 1), e.g. the
+ * tokens a pair's credit counts (token-credit.ts); absent: every token weighs 1.
+ */
+export type TokenMask = ArrayLike<number>;
+
+/** log p of each row's targets summed over the row (weighted by the row's mask), from a forward pass (no dropout). */
+function rowLogProbs(net: LanguageModel, batch: SequenceBatch, masks?: ReadonlyArray<TokenMask | undefined>): Float64Array {
   net.runBatch(batch.inputs, batch.targets, batch.B, batch.T, { backward: false });
   const probs = net.lastProbabilities(batch.B, batch.T);
   const V = net.config.vocabSize;
   const out = new Float64Array(batch.B);
   for (let b = 0; b < batch.B; b++) {
+    const mask = masks?.[b];
     for (let t = 0; t < batch.T; t++) {
       const target = batch.targets[b * batch.T + t]!;
-      if (target >= 0) out[b] = out[b]! + Math.log(Math.max(probs[(t * batch.B + b) * V + target]!, 1e-30));
+      const weight = mask ? (mask[t] ?? 0) : 1;
+      if (target >= 0 && weight !== 0) out[b] = out[b]! + weight * Math.log(Math.max(probs[(t * batch.B + b) * V + target]!, 1e-30));
     }
   }
   return out;
 }
 
-/** log p(sequence) (summed over its predicted tokens, full context) under the network's current weights. */
-export function sequenceLogProbs(net: LanguageModel, sequences: ReadonlyArray<ArrayLike<number>>, batchSize = 16): Float64Array {
+/** log p(sequence) (summed over its predicted tokens, full context; over the masked ones when masks are given) under the network's current weights. */
+export function sequenceLogProbs(
+  net: LanguageModel,
+  sequences: ReadonlyArray<ArrayLike<number>>,
+  batchSize = 16,
+  masks?: ReadonlyArray<TokenMask | undefined>,
+): Float64Array {
   const out = new Float64Array(sequences.length);
   // Longest first, so a batch pads little.
   const order = sequences.map((_, i) => i).sort((a, b) => sequences[b]!.length - sequences[a]!.length);
   for (let from = 0; from < order.length; from += batchSize) {
     const group = order.slice(from, from + batchSize);
-    const logps = rowLogProbs(net, sequenceBatch(group.map((i) => sequences[i]!)));
+    const logps = rowLogProbs(net, sequenceBatch(group.map((i) => sequences[i]!)), masks ? group.map((i) => masks[i]) : undefined);
     group.forEach((i, r) => (out[i] = logps[r]!));
   }
   return out;
@@ -99,9 +112,12 @@ export function dpoTerms(
 export interface PreferencePairs {
   chosen: ReadonlyArray<ArrayLike<number>>;
   rejected: ReadonlyArray<ArrayLike<number>>;
-  /** The frozen parent's log p of each chosen / rejected sequence. */
+  /** The frozen parent's log p of each chosen / rejected sequence (over its mask's tokens when masked). */
   referenceChosen: ArrayLike<number>;
   referenceRejected: ArrayLike<number>;
+  /** Token-level credit: the tokens of each sequence the pair's log-ratio and gradient are taken on (default all). */
+  chosenMasks?: ReadonlyArray<TokenMask>;
+  rejectedMasks?: ReadonlyArray<TokenMask>;
 }
 
 /**
@@ -112,7 +128,9 @@ export function addDpoGradient(net: LanguageModel, pairs: PreferencePairs, beta:
   const n = pairs.chosen.length;
   if (pairs.rejected.length !== n) throw new Error('every chosen sequence needs a rejected one');
   const batch = sequenceBatch([...pairs.chosen, ...pairs.rejected]);
-  const logps = rowLogProbs(net, batch);
+  const masks = pairs.chosenMasks || pairs.rejectedMasks ? [...(pairs.chosenMasks ?? []), ...(pairs.rejectedMasks ?? [])] : undefined;
+  if (masks && masks.length !== 2 * n) throw new Error('masks must come for every chosen and every rejected sequence');
+  const logps = rowLogProbs(net, batch, masks);
   const terms = dpoTerms(
     { chosen: logps.subarray(0, n), rejected: logps.subarray(n) },
     { chosen: pairs.referenceChosen, rejected: pairs.referenceRejected },
@@ -120,10 +138,15 @@ export function addDpoGradient(net: LanguageModel, pairs: PreferencePairs, beta:
   );
   // runBatch differentiates Σ weight·(−log p): ∂loss/∂log π(w) = g means weight −g on w's tokens, +g on l's.
   const weights = new Float32Array(batch.B * batch.T);
+  const put = (row: number, weight: number): void => {
+    const mask = masks?.[row];
+    if (!mask) weights.fill(weight, row * batch.T, (row + 1) * batch.T);
+    else for (let t = 0; t < batch.T; t++) weights[row * batch.T + t] = weight * (mask[t] ?? 0);
+  };
   for (let i = 0; i < n; i++) {
     const g = terms.chosenGradients[i]! * scale;
-    weights.fill(-g, i * batch.T, (i + 1) * batch.T);
-    weights.fill(g, (n + i) * batch.T, (n + i + 1) * batch.T);
+    put(i, -g);
+    put(n + i, g);
   }
   net.runBatch(batch.inputs, batch.targets, batch.B, batch.T, { backward: true, targetWeights: weights });
   return terms;

@@ -62,4 +62,12 @@ describe('training schedule', () => {
     expect([...checkpointSteps(10, 4)]).toEqual([3, 5, 8, 10]);
     expect([...checkpointSteps(2, 6)]).toEqual([1, 2]);
   });
+
+  it('with early spacing measures at 1/16 and 1/8 of the round, then evenly', () => {
+    expect([...checkpointSteps(80, 6, 'early')]).toEqual([5, 10, 20, 40, 60, 80]);
+    // Rounding merges nothing away: still `count` distinct steps, the last one included.
+    expect([...checkpointSteps(12, 6, 'early')]).toEqual([1, 2, 3, 6, 9, 12]);
+    expect([...checkpointSteps(3, 6, 'early')]).toEqual([1, 2, 3]);
+    expect([...checkpointSteps(4, 4, 'early')]).toEqual([1, 2, 3, 4]);
+  });
 });

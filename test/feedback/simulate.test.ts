@@ -78,6 +78,9 @@ describe('feedback simulate', () => {
       const cpu = (card?.metrics as { cpuSeconds: { steps: number; checkpoints: number } }).cpuSeconds;
       expect(cpu.steps).toBeGreaterThan(0);
       expect(cpu.steps + cpu.checkpoints).toBeLessThanOrEqual(result.rounds[0]!.cpuSeconds.retrain);
+      // The whole run's CPU covers its rounds' (and calibration and the two evaluations beside them).
+      const roundsCpu = result.rounds.reduce((s, r) => s + r.cpuSeconds.compose + r.cpuSeconds.retrain, 0);
+      expect(result.cpuSeconds).toBeGreaterThan(roundsCpu);
       // The real registry was not touched.
       expect(existsSync(path.join(world.modelsDir, 'current.json'))).toBe(false);
     } finally {
@@ -139,6 +142,12 @@ describe('feedback simulate', () => {
       const bad = spawnSync(process.execPath, [path.join(projectRoot, 'bin/rhythmix.js'), 'feedback', 'simulate', '--taste', 'loud'], { encoding: 'utf8' });
       expect(bad.status).toBe(2);
       expect(bad.stderr).toMatch(/--taste: must be one of high, low, dense, sparse \(got "/);
+      // The method switches are checked like the other settings, before anything runs.
+      const badCredit = spawnSync(process.execPath, [path.join(projectRoot, 'bin/rhythmix.js'), 'feedback', 'simulate', '--credit', 'loud'], {
+        encoding: 'utf8',
+      });
+      expect(badCredit.status).toBe(2);
+      expect(badCredit.stderr).toMatch(/--credit: .*"sequence"\|"tokens"\|"boosted" \(got "loud"\)/);
     },
     180_000,
   );

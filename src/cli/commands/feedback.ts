@@ -26,6 +26,10 @@ interface SimulateFlags {
   nllWeight?: number;
   budgetShare?: number;
   holdout?: number;
+  credit?: string;
+  creditThreshold?: number;
+  creditBoost?: number;
+  checkpointSpacing?: string;
   seed: number;
   work?: string;
   json?: boolean;
@@ -74,6 +78,18 @@ export function register(program: Command): void {
     .option('--nll-weight <x>', 'nats of liked-vs-disliked gain one nat of held-out NLL is worth in the choice', parseSetting('nllWeight'))
     .option('--budget-share <x>', 'share of the NLL budget its parent left that one round may spend (0..1]', parseSetting('budgetShare'))
     .option('--holdout <share>', 'share of the rated pieces held out of training to measure the preference on (0..0.5)', parseSetting('preferenceHoldout'))
+    .option(
+      '--credit <sequence|tokens|boosted>',
+      "a DPO pair's tokens: all of both pieces, only those the ratings credit to its side, or all with those weighing more",
+      parseSetting('credit'),
+    )
+    .option('--credit-boost <x>', 'extra weight of a credited token (--credit boosted)', parseSetting('creditBoost'))
+    .option('--credit-threshold <nats>', "log-odds a token's context needs to count in a pair (--credit tokens)", parseSetting('creditThreshold'))
+    .option(
+      '--checkpoint-spacing <even|early>',
+      "where a round's checkpoints are measured: evenly, or two early then evenly",
+      parseSetting('checkpointSpacing'),
+    )
     .option('--seed <n>', 'seed', parse('seed'), 1)
     .option('--work <dir>', 'keep the scratch models and database in this folder')
     .option('--json', 'print {liked_before, liked_after, nll_before, nll_after}')
@@ -92,6 +108,10 @@ export function register(program: Command): void {
             nllWeight: flags.nllWeight,
             budgetShare: flags.budgetShare,
             preferenceHoldout: flags.holdout,
+            credit: flags.credit,
+            creditThreshold: flags.creditThreshold,
+            creditBoost: flags.creditBoost,
+            checkpointSpacing: flags.checkpointSpacing,
           }).filter(([, v]) => v !== undefined),
         );
         const result = await simulate(

@@ -1,5 +1,5 @@
 /** The process environment and what child processes get of it (no zod: workers load this). */
-import { withLongRunningMalloc } from '../util/huge-pages.js';
+import { withLongRunningMalloc } from '../util/malloc-tunables.js';
 import type { Environment } from './env-file.js';
 
 /** The names whose values must never be printed or handed to a child process. */
@@ -14,7 +14,7 @@ export function processEnvironment(): Environment {
  * The environment for heavy child processes: the parent's minus secrets (heavy work never needs
  * the Discord token), with huge pages for malloc — a render's PCM (23 MB a minute) is then mapped
  * with a few page faults instead of thousands, about 10 % faster renders on a VM (docs/rendering.md) —
- * and few malloc arenas, since a warm worker lives as long as the bot (src/util/huge-pages.ts).
+ * and few malloc arenas, since a warm worker lives as long as the bot (src/util/malloc-tunables.ts).
  */
 export function childProcessEnvironment(env: Environment = processEnvironment()): NodeJS.ProcessEnv {
   const child = withLongRunningMalloc({ ...env });

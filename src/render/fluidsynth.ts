@@ -6,7 +6,7 @@
 import os from 'node:os';
 import type { Environment } from '../config/env-file.js';
 import { processEnvironment } from '../config/environment.js';
-import { withHugePageMalloc } from '../util/huge-pages.js';
+import { withHugePageMalloc } from '../util/malloc-tunables.js';
 
 /** Frames per write: 4096 (85 ms) instead of 512 means an eighth as many pipe writes and reads. */
 const PERIOD_FRAMES = 4096;

@@ -11,7 +11,7 @@ import { deserializeError, serializeError } from '../../src/jobs/envelope.js';
 import { JobCancelledError, WorkerCrashedError, WorkerFailedError, WorkerTimeoutError } from '../../src/jobs/errors.js';
 import { launch, runJob, type Isolation } from '../../src/jobs/launch.js';
 import { JobQueue, type JobUpdate } from '../../src/jobs/queue.js';
-import { withHugePageMalloc, withLongRunningMalloc } from '../../src/util/huge-pages.js';
+import { withHugePageMalloc, withLongRunningMalloc } from '../../src/util/malloc-tunables.js';
 import { InvalidInputError, MissingDependencyError, RhythmixError } from '../../src/util/errors.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/entry.mjs', import.meta.url));

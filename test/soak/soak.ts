@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DiscordSimulator, MessageFlags, simFile, type SimInteraction, type SimMessage, type SimUser } from '../sim/index.js';
-import { withLongRunningMalloc } from '../../src/util/huge-pages.js';
+import { withLongRunningMalloc } from '../../src/util/malloc-tunables.js';
 import { Rng } from '../../src/model/rng.js';
 import { packetGaps, setSessionNice, watchOwnStalls } from '../sim/voice-gaps.js';
 

@@ -22,7 +22,7 @@ import { engineName } from '../train/trainer.js';
 import { buildCorpus, buildWindows, fillBatch } from '../train/windows.js';
 import { type CandidateMeasure, perTokenLogProbs, preferenceGain, selectCandidate, type Selection } from './candidate-selection.js';
 import { addDpoGradient, sequenceLogProbs } from './preference.js';
-import { creditMask, pairMasks, tokenCreditTable } from './token-credit.js';
+import { balancedMask, creditMask, pairMasks, tokenCreditTable } from './token-credit.js';
 
 /** How candidates are trained and chosen (part of the retrain's settings). */
 export const candidateSettingsSchema = z.object({
@@ -61,10 +61,12 @@ export const candidateSettingsSchema = z.object({
    * Where a pair's log-ratio and gradient are taken: on every token of both pieces (`sequence`), or
    * only on the tokens whose context the ratings credit to this side (`tokens`, token-credit.ts):
    * a liked and a disliked piece may differ in what the rater hears by one note in ~285 tokens;
-   * or on every token with the credited ones weighing 1 + creditBoost (`boosted`).
+   * or on every token with the credited ones weighing 1 + creditBoost (`boosted`), or the same
+   * rescaled so each piece's weights sum to its token count (`balanced`: the boost moves weight,
+   * never adds it, so β saturates a pair no sooner than a whole-piece one).
    */
-  credit: z.enum(['sequence', 'tokens', 'boosted']).default('sequence'),
-  /** `credit: 'boosted'`: every token of a pair weighs 1, a credited one 1 + creditBoost. */
+  credit: z.enum(['sequence', 'tokens', 'boosted', 'balanced']).default('sequence'),
+  /** `credit: 'boosted'` / `'balanced'`: every token of a pair weighs 1, a credited one 1 + creditBoost (before `balanced` rescales). */
   creditBoost: z.number().min(0).default(4),
   /** Token kinds before a token that form its shape context (`credit: 'tokens'`). */
   creditContext: z.number().int().min(0).default(8),
@@ -185,9 +187,13 @@ export async function fineTuneCandidate(input: FineTuneInput): Promise<FineTuneR
     usePairs && settings.credit !== 'sequence' && input.tokenKinds
       ? tokenCreditTable(input.liked, input.disliked, { kinds: input.tokenKinds, context: settings.creditContext, threshold: settings.creditThreshold })
       : undefined;
-  const boost = settings.credit === 'boosted' ? settings.creditBoost : undefined;
-  const chosenMasks = creditTable ? chosenPool.map((s) => creditMask(creditTable, s, 'chosen', settings.creditThreshold, boost)) : undefined;
-  const rejectedMasks = creditTable ? rejectedPool.map((s) => creditMask(creditTable, s, 'rejected', settings.creditThreshold, boost)) : undefined;
+  const boost = settings.credit === 'boosted' || settings.credit === 'balanced' ? settings.creditBoost : undefined;
+  const maskOf = (sequence: ArrayLike<number>, side: 'chosen' | 'rejected'): Float32Array => {
+    const mask = creditMask(creditTable!, sequence, side, settings.creditThreshold, boost);
+    return settings.credit === 'balanced' ? balancedMask(mask) : mask;
+  };
+  const chosenMasks = creditTable ? chosenPool.map((s) => maskOf(s, 'chosen')) : undefined;
+  const rejectedMasks = creditTable ? rejectedPool.map((s) => maskOf(s, 'rejected')) : undefined;
   // A pair's reference log p is taken over the same tokens as its policy's: per sequence, with its own mask and whole.
   const referenceChosen = usePairs ? sequenceLogProbs(anchor, chosenPool, 16, chosenMasks) : new Float64Array();
   const referenceRejected = usePairs ? sequenceLogProbs(anchor, rejectedPool, 16, rejectedMasks) : new Float64Array();
@@ -400,7 +406,9 @@ export function methodDescription(settings: CandidateSettings): string {
       ? `, on the tokens the ratings credit (log-odds ≥ ${settings.creditThreshold})`
       : settings.credit === 'boosted'
         ? `, the tokens the ratings credit (log-odds ≥ ${settings.creditThreshold}) weighing ${1 + settings.creditBoost}×`
-        : '';
+        : settings.credit === 'balanced'
+          ? `, the tokens the ratings credit (log-odds ≥ ${settings.creditThreshold}) weighing ${1 + settings.creditBoost}× the others, each piece's weights summing to its length`
+          : '';
   const pairs =
     settings.method === 'dpo'
       ? ` + ${settings.dpoWeight} × DPO on liked/disliked pairs against the ${settings.dpoReference} model (β ${settings.dpoBeta}${credit})`

@@ -79,11 +79,11 @@ export function register(program: Command): void {
     .option('--budget-share <x>', 'share of the NLL budget its parent left that one round may spend (0..1]', parseSetting('budgetShare'))
     .option('--holdout <share>', 'share of the rated pieces held out of training to measure the preference on (0..0.5)', parseSetting('preferenceHoldout'))
     .option(
-      '--credit <sequence|tokens|boosted>',
-      "a DPO pair's tokens: all of both pieces, only those the ratings credit to its side, or all with those weighing more",
+      '--credit <sequence|tokens|boosted|balanced>',
+      "a DPO pair's tokens: all of both pieces, only those the ratings credit to its side, all with those weighing more, or that rescaled to each piece's length",
       parseSetting('credit'),
     )
-    .option('--credit-boost <x>', 'extra weight of a credited token (--credit boosted)', parseSetting('creditBoost'))
+    .option('--credit-boost <x>', 'extra weight of a credited token (--credit boosted|balanced)', parseSetting('creditBoost'))
     .option('--credit-threshold <nats>', "log-odds a token's context needs to count in a pair (--credit tokens)", parseSetting('creditThreshold'))
     .option(
       '--checkpoint-spacing <even|early>',

@@ -22,7 +22,7 @@ import { engineName } from '../train/trainer.js';
 import { buildCorpus, buildWindows, fillBatch } from '../train/windows.js';
 import { type CandidateMeasure, perTokenLogProbs, preferenceGain, selectCandidate, type Selection } from './candidate-selection.js';
 import { addDpoGradient, sequenceLogProbs } from './preference.js';
-import { balancedMask, creditMask, pairMasks, tokenCreditTable } from './token-credit.js';
+import { balancedMask, creditMask, focusedMask, pairMasks, tokenCreditTable } from './token-credit.js';
 
 /** How candidates are trained and chosen (part of the retrain's settings). */
 export const candidateSettingsSchema = z.object({
@@ -65,9 +65,11 @@ export const candidateSettingsSchema = z.object({
    * rescaled so each piece's weights sum to its token count (`balanced`: the boost moves weight,
    * never adds it, so β saturates a pair no sooner than a whole-piece one).
    */
-  credit: z.enum(['sequence', 'tokens', 'boosted', 'balanced']).default('sequence'),
+  credit: z.enum(['sequence', 'tokens', 'boosted', 'balanced', 'focused']).default('sequence'),
   /** `credit: 'boosted'` / `'balanced'`: every token of a pair weighs 1, a credited one 1 + creditBoost (before `balanced` rescales). */
   creditBoost: z.number().min(0).default(4),
+  /** `credit: 'focused'`: the most of a piece's tokens that may be credited for its boost to apply (else it weighs 1 throughout). */
+  creditFocus: z.number().min(0).max(1).default(0.01),
   /** Token kinds before a token that form its shape context (`credit: 'tokens'`). */
   creditContext: z.number().int().min(0).default(8),
   /** Log-odds (nats) a token's context needs, liked against disliked, to count in a pair (`credit: 'tokens'`). */
@@ -187,10 +189,11 @@ export async function fineTuneCandidate(input: FineTuneInput): Promise<FineTuneR
     usePairs && settings.credit !== 'sequence' && input.tokenKinds
       ? tokenCreditTable(input.liked, input.disliked, { kinds: input.tokenKinds, context: settings.creditContext, threshold: settings.creditThreshold })
       : undefined;
-  const boost = settings.credit === 'boosted' || settings.credit === 'balanced' ? settings.creditBoost : undefined;
+  const boost = settings.credit === 'tokens' ? undefined : settings.creditBoost;
   const maskOf = (sequence: ArrayLike<number>, side: 'chosen' | 'rejected'): Float32Array => {
     const mask = creditMask(creditTable!, sequence, side, settings.creditThreshold, boost);
-    return settings.credit === 'balanced' ? balancedMask(mask) : mask;
+    if (settings.credit === 'balanced') return balancedMask(mask);
+    return settings.credit === 'focused' ? focusedMask(mask, settings.creditFocus) : mask;
   };
   const chosenMasks = creditTable ? chosenPool.map((s) => maskOf(s, 'chosen')) : undefined;
   const rejectedMasks = creditTable ? rejectedPool.map((s) => maskOf(s, 'rejected')) : undefined;
@@ -408,7 +411,9 @@ export function methodDescription(settings: CandidateSettings): string {
         ? `, the tokens the ratings credit (log-odds ≥ ${settings.creditThreshold}) weighing ${1 + settings.creditBoost}×`
         : settings.credit === 'balanced'
           ? `, the tokens the ratings credit (log-odds ≥ ${settings.creditThreshold}) weighing ${1 + settings.creditBoost}× the others, each piece's weights summing to its length`
-          : '';
+          : settings.credit === 'focused'
+            ? `, the tokens the ratings credit (log-odds ≥ ${settings.creditThreshold}) weighing ${1 + settings.creditBoost}× in pieces where they are at most ${settings.creditFocus * 100} % of the tokens`
+            : '';
   const pairs =
     settings.method === 'dpo'
       ? ` + ${settings.dpoWeight} × DPO on liked/disliked pairs against the ${settings.dpoReference} model (β ${settings.dpoBeta}${credit})`

@@ -146,3 +146,17 @@ export function pairMasks(chosen: Float32Array, rejected: Float32Array): [Float3
   if (counts(chosen) || counts(rejected)) return [chosen, rejected];
   return [new Float32Array(chosen.length).fill(1), new Float32Array(rejected.length).fill(1)];
 }
+
+/**
+ * A boosted mask kept only where the credit is focused: if at most `maxShare` of the piece's
+ * tokens are credited, the boosted mask, else every token weighing 1 (a whole-piece pair's
+ * side). A disliked piece that closed a frame early has one or two credited tokens in ~285
+ * (0.3–0.7 %): the boost leans its pair on them. A piece rated for its register has its high (or
+ * low) notes credited, 4–12 % of its tokens: there the whole piece is what the rater heard, and
+ * leaning on those notes measured 10–15 points worse than the whole-piece pair (docs/feedback.md).
+ */
+export function focusedMask(boosted: Float32Array, maxShare: number): Float32Array {
+  let credited = 0;
+  for (const weight of boosted) if (weight > 1) credited++;
+  return credited <= maxShare * boosted.length ? boosted : new Float32Array(boosted.length).fill(1);
+}

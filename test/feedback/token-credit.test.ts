@@ -10,7 +10,7 @@ import { candidateSettingsSchema, fineTuneCandidate } from '../../src/feedback/f
 import { RecurrentNetwork } from '../../src/model/recurrent-network.js';
 import { Rng } from '../../src/model/rng.js';
 import { addDpoGradient, sequenceLogProbs } from '../../src/feedback/preference.js';
-import { contextKeys, creditMask, pairMasks, tokenCreditTable, tokenKindsOf } from '../../src/feedback/token-credit.js';
+import { balancedMask, contextKeys, creditMask, pairMasks, tokenCreditTable, tokenKindsOf } from '../../src/feedback/token-credit.js';
 import { Vocabulary } from '../../src/music/vocabulary.js';
 
 // A toy token language: 0 start, 1–4 pitches (kind 1), 5 a position (kind 2).
@@ -83,6 +83,24 @@ describe('creditMask', () => {
     const boosted = creditMask(table, seq, 'rejected', 1, 4);
     expect([...boosted]).toEqual([...plain].map((w) => (w === 1 ? 5 : 1)));
     expect(boosted.filter((w) => w === 5).length).toBe(1);
+  });
+
+  it("balanced: keeps the boost's 5 : 1 ratio but sums to the piece's length, so the pair's log-ratio is on a whole piece's scale", () => {
+    const seq = disliked[0]!;
+    const boosted = creditMask(table, seq, 'rejected', 1, 4);
+    const balanced = balancedMask(boosted);
+    const sum = (mask: Float32Array): number => mask.reduce((s, w) => s + w, 0);
+    expect(sum(boosted)).toBeCloseTo(boosted.length + 4, 4);
+    expect(sum(balanced)).toBeCloseTo(balanced.length, 4);
+    const credited = [...boosted.keys()].filter((t) => boosted[t] === 5);
+    const other = [...boosted.keys()].find((t) => boosted[t] === 1)!;
+    for (const t of credited) expect(balanced[t]! / balanced[other]!).toBeCloseTo(5, 4);
+    expect(balanced[other]!).toBeLessThan(1);
+    // A mask with many credited tokens is scaled down much more than one with a single one.
+    const many = Float32Array.from({ length: 10 }, (_, t) => (t < 5 ? 5 : 1));
+    expect(balancedMask(many)[0]!).toBeCloseTo(50 / 30, 4);
+    // An all-zero mask (a side with nothing credited under `tokens`) stays zero.
+    expect([...balancedMask(new Float32Array(4))]).toEqual([0, 0, 0, 0]);
   });
 
   it('leaves a piece with nothing credited to its side out of its pair; a pair with nothing credited takes both pieces whole', () => {

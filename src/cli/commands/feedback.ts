@@ -29,6 +29,7 @@ interface SimulateFlags {
   credit?: string;
   creditThreshold?: number;
   creditBoost?: number;
+  creditFocus?: number;
   checkpointSpacing?: string;
   seed: number;
   work?: string;
@@ -79,11 +80,12 @@ export function register(program: Command): void {
     .option('--budget-share <x>', 'share of the NLL budget its parent left that one round may spend (0..1]', parseSetting('budgetShare'))
     .option('--holdout <share>', 'share of the rated pieces held out of training to measure the preference on (0..0.5)', parseSetting('preferenceHoldout'))
     .option(
-      '--credit <sequence|tokens|boosted|balanced>',
-      "a DPO pair's tokens: all of both pieces, only those the ratings credit to its side, all with those weighing more, or that rescaled to each piece's length",
+      '--credit <sequence|tokens|boosted|balanced|focused>',
+      "a DPO pair's tokens: all of both pieces, only those the ratings credit to its side, all with those weighing more, that rescaled to each piece's length, or boosted only where few tokens are credited",
       parseSetting('credit'),
     )
-    .option('--credit-boost <x>', 'extra weight of a credited token (--credit boosted|balanced)', parseSetting('creditBoost'))
+    .option('--credit-boost <x>', 'extra weight of a credited token (--credit boosted|balanced|focused)', parseSetting('creditBoost'))
+    .option('--credit-focus <share>', 'the most of a piece\'s tokens that may be credited for --credit focused to boost them', parseSetting('creditFocus'))
     .option('--credit-threshold <nats>', "log-odds a token's context needs to count in a pair (--credit tokens)", parseSetting('creditThreshold'))
     .option(
       '--checkpoint-spacing <even|early>',
@@ -111,6 +113,7 @@ export function register(program: Command): void {
             credit: flags.credit,
             creditThreshold: flags.creditThreshold,
             creditBoost: flags.creditBoost,
+            creditFocus: flags.creditFocus,
             checkpointSpacing: flags.checkpointSpacing,
           }).filter(([, v]) => v !== undefined),
         );

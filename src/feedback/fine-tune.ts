@@ -70,8 +70,6 @@ export const candidateSettingsSchema = z.object({
   creditBoost: z.number().min(0).default(4),
   /** `credit: 'focused'`: the most of a piece's tokens that may be credited for its boost to apply (else it weighs 1 throughout). */
   creditFocus: z.number().min(0).max(1).default(0.01),
-  /** What a token's credit is read from: the token and its shape (`both`), or the shape alone (token-credit.ts). */
-  creditContexts: z.enum(['both', 'shape']).default('both'),
   /** Token kinds before a token that form its shape context (`credit: 'tokens'`). */
   creditContext: z.number().int().min(0).default(8),
   /** Log-odds (nats) a token's context needs, liked against disliked, to count in a pair (`credit: 'tokens'`). */
@@ -189,12 +187,7 @@ export async function fineTuneCandidate(input: FineTuneInput): Promise<FineTuneR
   // Token-level credit: each pair's log-ratio and gradient only on the tokens the ratings credit to its side.
   const creditTable =
     usePairs && settings.credit !== 'sequence' && input.tokenKinds
-      ? tokenCreditTable(input.liked, input.disliked, {
-          kinds: input.tokenKinds,
-          context: settings.creditContext,
-          threshold: settings.creditThreshold,
-          contexts: settings.creditContexts,
-        })
+      ? tokenCreditTable(input.liked, input.disliked, { kinds: input.tokenKinds, context: settings.creditContext, threshold: settings.creditThreshold })
       : undefined;
   const boost = settings.credit === 'tokens' ? undefined : settings.creditBoost;
   const maskOf = (sequence: ArrayLike<number>, side: 'chosen' | 'rejected'): Float32Array => {

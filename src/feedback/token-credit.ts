@@ -37,12 +37,6 @@ export interface TokenCreditSettings {
   threshold: number;
   /** Pseudo-count added to both sides' counts. */
   smoothing?: number;
-  /**
-   * Which contexts a token's credit sums: the token itself and its shape (`both`, the default), or
-   * only the shape (`shape`): the local decisions a whole-piece pair dilutes (a frame closed early),
-   * not which tokens a piece uses (its register, its key), which every token of it shows.
-   */
-  contexts?: 'both' | 'shape';
 }
 
 export interface TokenCreditTable {
@@ -99,7 +93,7 @@ export function tokenCreditTable(
   return {
     credit: (sequence, target) => {
       const [token, shape] = contextKeys(sequence, target, settings.kinds, settings.context);
-      return (settings.contexts === 'shape' ? 0 : logOdds(token)) + logOdds(shape);
+      return logOdds(token) + logOdds(shape);
     },
   };
 }

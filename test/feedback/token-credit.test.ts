@@ -10,7 +10,7 @@ import { candidateSettingsSchema, fineTuneCandidate } from '../../src/feedback/f
 import { RecurrentNetwork } from '../../src/model/recurrent-network.js';
 import { Rng } from '../../src/model/rng.js';
 import { addDpoGradient, sequenceLogProbs } from '../../src/feedback/preference.js';
-import { balancedMask, contextKeys, creditMask, focusedMask, pairMasks, tokenCreditTable, tokenKindsOf } from '../../src/feedback/token-credit.js';
+import { balancedMask, contextKeys, creditMask, pairMasks, tokenCreditTable, tokenKindsOf } from '../../src/feedback/token-credit.js';
 import { Vocabulary } from '../../src/music/vocabulary.js';
 
 // A toy token language: 0 start, 1–4 pitches (kind 1), 5 a position (kind 2).
@@ -101,16 +101,6 @@ describe('creditMask', () => {
     expect(balancedMask(many)[0]!).toBeCloseTo(50 / 30, 4);
     // An all-zero mask (a side with nothing credited under `tokens`) stays zero.
     expect([...balancedMask(new Float32Array(4))]).toEqual([0, 0, 0, 0]);
-  });
-
-  it('focused: keeps the boost on a piece whose credit sits on few tokens, weighs a piece with spread credit 1 throughout', () => {
-    const seq = disliked[0]!; // one early-closed frame: 1 credited token of 29
-    const boosted = creditMask(table, seq, 'rejected', 1, 4);
-    expect([...focusedMask(boosted, 0.05)]).toEqual([...boosted]);
-    expect([...focusedMask(boosted, 0.01)].every((w) => w === 1)).toBe(true);
-    const spread = Float32Array.from({ length: 100 }, (_, t) => (t % 10 === 0 ? 5 : 1));
-    expect([...focusedMask(spread, 0.1)]).toEqual([...spread]);
-    expect([...focusedMask(spread, 0.09)].every((w) => w === 1)).toBe(true);
   });
 
   it('leaves a piece with nothing credited to its side out of its pair; a pair with nothing credited takes both pieces whole', () => {

@@ -30,7 +30,6 @@ interface SimulateFlags {
   creditThreshold?: number;
   creditBoost?: number;
   creditFocus?: number;
-  creditContexts?: string;
   checkpointSpacing?: string;
   seed: number;
   work?: string;
@@ -86,12 +85,7 @@ export function register(program: Command): void {
       parseSetting('credit'),
     )
     .option('--credit-boost <x>', 'extra weight of a credited token (--credit boosted|balanced|focused)', parseSetting('creditBoost'))
-    .option('--credit-focus <share>', "the most of a piece's tokens that may be credited for --credit focused to boost them", parseSetting('creditFocus'))
-    .option(
-      '--credit-contexts <both|shape>',
-      "what a token's credit is read from: the token and what led to it, or only what led to it",
-      parseSetting('creditContexts'),
-    )
+    .option('--credit-focus <share>', 'the most of a piece\'s tokens that may be credited for --credit focused to boost them', parseSetting('creditFocus'))
     .option('--credit-threshold <nats>', "log-odds a token's context needs to count in a pair (--credit tokens)", parseSetting('creditThreshold'))
     .option(
       '--checkpoint-spacing <even|early>',
@@ -120,7 +114,6 @@ export function register(program: Command): void {
             creditThreshold: flags.creditThreshold,
             creditBoost: flags.creditBoost,
             creditFocus: flags.creditFocus,
-            creditContexts: flags.creditContexts,
             checkpointSpacing: flags.checkpointSpacing,
           }).filter(([, v]) => v !== undefined),
         );

@@ -68,6 +68,13 @@ export const candidateSettingsSchema = z.object({
   credit: z.enum(['sequence', 'tokens', 'boosted', 'balanced', 'focused']).default('sequence'),
   /** `credit: 'boosted'` / `'balanced'`: every token of a pair weighs 1, a credited one 1 + creditBoost (before `balanced` rescales). */
   creditBoost: z.number().min(0).default(4),
+  /**
+   * Which tokens can be credited: any (`all`), or only those that place notes in time (`timing`:
+   * bar lines, onsets, durations). A rater's liking for a register or a key shows in every note of
+   * a piece, which the whole-piece pair already carries; a boost on the extreme notes measured
+   * worse there. What a whole-piece pair dilutes is a local decision in time: a frame closed early.
+   */
+  creditOn: z.enum(['all', 'timing']).default('all'),
   /** `credit: 'focused'`: the most of a piece's tokens that may be credited for its boost to apply (else it weighs 1 throughout). */
   creditFocus: z.number().min(0).max(1).default(0.01),
   /** Token kinds before a token that form its shape context (`credit: 'tokens'`). */
@@ -103,6 +110,8 @@ export interface FineTuneInput {
   takePairs?: { readonly chosen: readonly Int32Array[]; readonly rejected: readonly Int32Array[] };
   /** Token kind of every vocabulary id: needed for `credit: 'tokens'` (without it pairs take whole pieces). */
   tokenKinds?: ArrayLike<number>;
+  /** 1 for every vocabulary id that places notes in time (token-credit.ts `timingTokensOf`): needed for `creditOn: 'timing'`. */
+  timingTokens?: ArrayLike<number>;
   /** Held-out original data. */
   valid: readonly Int32Array[];
   referenceNll: number;
@@ -190,8 +199,9 @@ export async function fineTuneCandidate(input: FineTuneInput): Promise<FineTuneR
       ? tokenCreditTable(input.liked, input.disliked, { kinds: input.tokenKinds, context: settings.creditContext, threshold: settings.creditThreshold })
       : undefined;
   const boost = settings.credit === 'tokens' ? undefined : settings.creditBoost;
+  const creditable = settings.creditOn === 'timing' ? input.timingTokens : undefined;
   const maskOf = (sequence: ArrayLike<number>, side: 'chosen' | 'rejected'): Float32Array => {
-    const mask = creditMask(creditTable!, sequence, side, settings.creditThreshold, boost);
+    const mask = creditMask(creditTable!, sequence, side, settings.creditThreshold, boost, creditable);
     if (settings.credit === 'balanced') return balancedMask(mask);
     return settings.credit === 'focused' ? focusedMask(mask, settings.creditFocus) : mask;
   };

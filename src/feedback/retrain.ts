@@ -29,7 +29,7 @@ import { likedShareOf, type LikedShare } from './liked-share.js';
 import { loadOriginalData, originalDataSpecs, type OriginalData } from './original-data.js';
 import { checkStats, type StatRanges, type StatsCheck } from './sample-stats.js';
 import { DEFAULT_HALF_LIFE_DAYS, pieceSignals, type PieceSignal } from './signal.js';
-import { tokenKindsOf } from './token-credit.js';
+import { timingTokensOf, tokenKindsOf } from './token-credit.js';
 
 /** How a candidate is fine-tuned and judged; every field has a default. */
 export const fineTuneSettingsSchema = z
@@ -326,6 +326,7 @@ export async function fineTune(
     ...(heldOut ? { heldOut } : {}),
     takePairs: rated.takePairs,
     tokenKinds: tokenKindsOf(parent.vocabulary),
+    timingTokens: timingTokensOf(parent.vocabulary),
     valid: original.valid,
     referenceNll: reference.nll,
     parentNll,

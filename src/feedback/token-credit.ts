@@ -28,6 +28,14 @@ export function tokenKindsOf(vocabulary: Pick<Vocabulary, 'size' | 'kind'>): Int
   });
 }
 
+/** The kinds that place notes in time: bar lines, onsets, durations and the end. */
+const TIMING_KINDS = new Set(['bar', 'position', 'duration', 'end']);
+
+/** 1 for every vocabulary id that places notes in time (TIMING_KINDS), 0 for the rest (pitches, instruments, style …). */
+export function timingTokensOf(vocabulary: Pick<Vocabulary, 'size' | 'kind'>): Uint8Array {
+  return Uint8Array.from({ length: vocabulary.size }, (_, id) => (TIMING_KINDS.has(vocabulary.kind(id) ?? '') ? 1 : 0));
+}
+
 export interface TokenCreditSettings {
   /** Token kind of every vocabulary id (any stable integer per kind). */
   kinds: ArrayLike<number>;
@@ -104,11 +112,19 @@ export function tokenCreditTable(
  * at t + 1 (the rows of `sequenceBatch`). A piece with nothing credited to its side has an
  * all-zero mask: it adds nothing to its pair's log-ratio (see `pairMasks`). With `boost`, every
  * token weighs 1 and a credited one 1 + boost: the whole-piece pair, leaning on the tokens that
- * tell the two sides apart.
+ * tell the two sides apart. With `creditable` (a 0/1 per vocabulary id), only those tokens can be credited.
  */
-export function creditMask(table: TokenCreditTable, sequence: ArrayLike<number>, side: 'chosen' | 'rejected', threshold: number, boost?: number): Float32Array {
+export function creditMask(
+  table: TokenCreditTable,
+  sequence: ArrayLike<number>,
+  side: 'chosen' | 'rejected',
+  threshold: number,
+  boost?: number,
+  creditable?: ArrayLike<number>,
+): Float32Array {
   const mask = new Float32Array(Math.max(0, sequence.length - 1)).fill(boost === undefined ? 0 : 1);
   for (let t = 1; t < sequence.length; t++) {
+    if (creditable && !creditable[sequence[t]!]) continue;
     const credit = table.credit(sequence, t);
     if (side === 'chosen' ? credit >= threshold : credit <= -threshold) mask[t - 1] = boost === undefined ? 1 : 1 + boost;
   }

@@ -29,6 +29,7 @@ interface SimulateFlags {
   credit?: string;
   creditThreshold?: number;
   creditBoost?: number;
+  creditOn?: string;
   creditFocus?: number;
   checkpointSpacing?: string;
   seed: number;
@@ -85,7 +86,8 @@ export function register(program: Command): void {
       parseSetting('credit'),
     )
     .option('--credit-boost <x>', 'extra weight of a credited token (--credit boosted|balanced|focused)', parseSetting('creditBoost'))
-    .option('--credit-focus <share>', 'the most of a piece\'s tokens that may be credited for --credit focused to boost them', parseSetting('creditFocus'))
+    .option('--credit-focus <share>', "the most of a piece's tokens that may be credited for --credit focused to boost them", parseSetting('creditFocus'))
+    .option('--credit-on <all|timing>', 'which tokens can be credited: any, or only those that place notes in time', parseSetting('creditOn'))
     .option('--credit-threshold <nats>', "log-odds a token's context needs to count in a pair (--credit tokens)", parseSetting('creditThreshold'))
     .option(
       '--checkpoint-spacing <even|early>',
@@ -113,6 +115,7 @@ export function register(program: Command): void {
             credit: flags.credit,
             creditThreshold: flags.creditThreshold,
             creditBoost: flags.creditBoost,
+            creditOn: flags.creditOn,
             creditFocus: flags.creditFocus,
             checkpointSpacing: flags.checkpointSpacing,
           }).filter(([, v]) => v !== undefined),

@@ -99,7 +99,7 @@ export const simulateInputSchema = z
     taste: z.enum(TASTE_NAMES, { error: `must be one of ${TASTE_NAMES.join(', ')}` }).default('high'),
     rounds: z.number().int().min(1, { error: 'must be a whole number ≥ 1' }).default(5),
     samples: z.number().int().min(2, { error: 'must be a whole number ≥ 2' }).default(24),
-    evalSamples: z.number().int().min(4, { error: 'must be a whole number ≥ 4' }).default(48),
+    evalSamples: z.number().int().min(4, { error: 'must be a whole number ≥ 4' }).default(192),
     bars: z.number().int().min(1, { error: 'must be a whole number ≥ 1' }).default(8),
     dislikeQuantile: z.number().gt(0).lt(1).optional(),
     seed: z.number().int({ error: 'must be a whole number' }).default(1),
@@ -139,7 +139,7 @@ export async function simulateFeedback(options: SimulateOptions = {}): Promise<S
   if (!taste) throw new InvalidInputError(`unknown taste ${quoteInput(String(tasteName))}: expected one of ${Object.keys(TASTES).join(', ')}`);
   const rounds = options.rounds ?? 5;
   const samples = options.samples ?? 24;
-  const evalSamples = options.evalSamples ?? 48;
+  const evalSamples = options.evalSamples ?? 192;
   const bars = options.bars ?? 8;
   const seed = options.seed ?? 1;
   const log = options.onProgress ?? (() => undefined);

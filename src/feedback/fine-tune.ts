@@ -65,7 +65,7 @@ export const candidateSettingsSchema = z.object({
    * rescaled so each piece's weights sum to its token count (`balanced`: the boost moves weight,
    * never adds it, so β saturates a pair no sooner than a whole-piece one).
    */
-  credit: z.enum(['sequence', 'tokens', 'boosted', 'balanced', 'focused']).default('sequence'),
+  credit: z.enum(['sequence', 'tokens', 'boosted', 'balanced', 'focused']).default('boosted'),
   /** `credit: 'boosted'` / `'balanced'`: every token of a pair weighs 1, a credited one 1 + creditBoost (before `balanced` rescales). */
   creditBoost: z.number().min(0).default(4),
   /**
@@ -74,7 +74,7 @@ export const candidateSettingsSchema = z.object({
    * a piece, which the whole-piece pair already carries; a boost on the extreme notes measured
    * worse there. What a whole-piece pair dilutes is a local decision in time: a frame closed early.
    */
-  creditOn: z.enum(['all', 'timing']).default('all'),
+  creditOn: z.enum(['all', 'timing']).default('timing'),
   /** `credit: 'focused'`: the most of a piece's tokens that may be credited for its boost to apply (else it weighs 1 throughout). */
   creditFocus: z.number().min(0).max(1).default(0.01),
   /** Token kinds before a token that form its shape context (`credit: 'tokens'`). */

@@ -63,7 +63,7 @@ export function register(program: Command): void {
     .option('--taste <name>', `hidden taste: ${Object.keys(TASTES).join(', ')}`, 'high')
     .option('--rounds <n>', 'rounds of generate → rate → retrain', parse('rounds'), 5)
     .option('--samples <n>', 'pieces rated per round', parse('samples'), 24)
-    .option('--eval-samples <n>', 'pieces of the fixed evaluation set', parse('evalSamples'), 48)
+    .option('--eval-samples <n>', "pieces of the fixed evaluation set (and of the rater's calibration)", parse('evalSamples'), 192)
     .option('--bars <n>', 'bars per piece', parse('bars'), 8)
     .option('--epochs <n>', 'passes over the fine-tuning data per round', parseSetting('epochs'))
     .option('--steps <n>', 'most optimizer steps per round', parseSetting('maxSteps'))

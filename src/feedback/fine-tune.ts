@@ -22,7 +22,7 @@ import { engineName } from '../train/trainer.js';
 import { buildCorpus, buildWindows, fillBatch } from '../train/windows.js';
 import { type CandidateMeasure, perTokenLogProbs, preferenceGain, selectCandidate, type Selection } from './candidate-selection.js';
 import { addDpoGradient, sequenceLogProbs } from './preference.js';
-import { balancedMask, creditMask, focusedMask, pairMasks, tokenCreditTable } from './token-credit.js';
+import { creditMask, pairMasks, tokenCreditTable } from './token-credit.js';
 
 /** How candidates are trained and chosen (part of the retrain's settings). */
 export const candidateSettingsSchema = z.object({
@@ -61,12 +61,11 @@ export const candidateSettingsSchema = z.object({
    * Where a pair's log-ratio and gradient are taken: on every token of both pieces (`sequence`), or
    * only on the tokens whose context the ratings credit to this side (`tokens`, token-credit.ts):
    * a liked and a disliked piece may differ in what the rater hears by one note in ~285 tokens;
-   * or on every token with the credited ones weighing 1 + creditBoost (`boosted`), or the same
-   * rescaled so each piece's weights sum to its token count (`balanced`: the boost moves weight,
-   * never adds it, so β saturates a pair no sooner than a whole-piece one).
+   * or on every token with the credited ones weighing 1 + creditBoost (`boosted`, the default):
+   * the whole-piece pair, leaning on the decisions that told the two pieces apart.
    */
-  credit: z.enum(['sequence', 'tokens', 'boosted', 'balanced', 'focused']).default('boosted'),
-  /** `credit: 'boosted'` / `'balanced'`: every token of a pair weighs 1, a credited one 1 + creditBoost (before `balanced` rescales). */
+  credit: z.enum(['sequence', 'tokens', 'boosted']).default('boosted'),
+  /** `credit: 'boosted'`: every token of a pair weighs 1, a credited one 1 + creditBoost. */
   creditBoost: z.number().min(0).default(4),
   /**
    * Which tokens can be credited: any (`all`), or only those that place notes in time (`timing`:
@@ -75,8 +74,6 @@ export const candidateSettingsSchema = z.object({
    * worse there. What a whole-piece pair dilutes is a local decision in time: a frame closed early.
    */
   creditOn: z.enum(['all', 'timing']).default('timing'),
-  /** `credit: 'focused'`: the most of a piece's tokens that may be credited for its boost to apply (else it weighs 1 throughout). */
-  creditFocus: z.number().min(0).max(1).default(0.01),
   /** Token kinds before a token that form its shape context (`credit: 'tokens'`). */
   creditContext: z.number().int().min(0).default(8),
   /** Log-odds (nats) a token's context needs, liked against disliked, to count in a pair (`credit: 'tokens'`). */
@@ -193,18 +190,17 @@ export async function fineTuneCandidate(input: FineTuneInput): Promise<FineTuneR
   const rejectedPool = [...input.disliked, ...takePairs.rejected];
   const anchor = input.referenceParams && input.referenceParams !== input.parentParams ? createLanguageModel(config) : net;
   if (anchor !== net) anchor.setParameters(input.referenceParams!);
-  // Token-level credit: each pair's log-ratio and gradient only on the tokens the ratings credit to its side.
+  // Token-level credit: each pair's log-ratio and gradient weighted towards the tokens the ratings credit to its side.
+  // Without the vocabulary's kinds (or, for `creditOn: 'timing'`, its timing tokens) pairs take whole pieces.
+  const creditable = settings.creditOn === 'timing' ? input.timingTokens : undefined;
+  const canCredit = input.tokenKinds !== undefined && (settings.creditOn === 'all' || creditable !== undefined);
   const creditTable =
-    usePairs && settings.credit !== 'sequence' && input.tokenKinds
-      ? tokenCreditTable(input.liked, input.disliked, { kinds: input.tokenKinds, context: settings.creditContext, threshold: settings.creditThreshold })
+    usePairs && settings.credit !== 'sequence' && canCredit
+      ? tokenCreditTable(input.liked, input.disliked, { kinds: input.tokenKinds!, context: settings.creditContext, threshold: settings.creditThreshold })
       : undefined;
   const boost = settings.credit === 'tokens' ? undefined : settings.creditBoost;
-  const creditable = settings.creditOn === 'timing' ? input.timingTokens : undefined;
-  const maskOf = (sequence: ArrayLike<number>, side: 'chosen' | 'rejected'): Float32Array => {
-    const mask = creditMask(creditTable!, sequence, side, settings.creditThreshold, boost, creditable);
-    if (settings.credit === 'balanced') return balancedMask(mask);
-    return settings.credit === 'focused' ? focusedMask(mask, settings.creditFocus) : mask;
-  };
+  const maskOf = (sequence: ArrayLike<number>, side: 'chosen' | 'rejected'): Float32Array =>
+    creditMask(creditTable!, sequence, side, settings.creditThreshold, boost, creditable);
   const chosenMasks = creditTable ? chosenPool.map((s) => maskOf(s, 'chosen')) : undefined;
   const rejectedMasks = creditTable ? rejectedPool.map((s) => maskOf(s, 'rejected')) : undefined;
   // A pair's reference log p is taken over the same tokens as its policy's: per sequence, with its own mask and whole.
@@ -414,16 +410,13 @@ export function candidateCard(input: {
 /** How the candidate was trained, in one line (the card's `feedback.method`). */
 export function methodDescription(settings: CandidateSettings): string {
   const likelihood = 'reward-weighted likelihood (liked pieces repeated by score) with replay of the original data';
+  const which = settings.creditOn === 'timing' ? 'timing tokens (bar, onset, duration)' : 'tokens';
   const credit =
     settings.credit === 'tokens'
-      ? `, on the tokens the ratings credit (log-odds ≥ ${settings.creditThreshold})`
+      ? `, on the ${which} the ratings credit (log-odds ≥ ${settings.creditThreshold})`
       : settings.credit === 'boosted'
-        ? `, the tokens the ratings credit (log-odds ≥ ${settings.creditThreshold}) weighing ${1 + settings.creditBoost}×`
-        : settings.credit === 'balanced'
-          ? `, the tokens the ratings credit (log-odds ≥ ${settings.creditThreshold}) weighing ${1 + settings.creditBoost}× the others, each piece's weights summing to its length`
-          : settings.credit === 'focused'
-            ? `, the tokens the ratings credit (log-odds ≥ ${settings.creditThreshold}) weighing ${1 + settings.creditBoost}× in pieces where they are at most ${settings.creditFocus * 100} % of the tokens`
-            : '';
+        ? `, the ${which} the ratings credit (log-odds ≥ ${settings.creditThreshold}) weighing ${1 + settings.creditBoost}×`
+        : '';
   const pairs =
     settings.method === 'dpo'
       ? ` + ${settings.dpoWeight} × DPO on liked/disliked pairs against the ${settings.dpoReference} model (β ${settings.dpoBeta}${credit})`

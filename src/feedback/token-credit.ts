@@ -131,21 +131,6 @@ export function creditMask(
   return mask;
 }
 
-/**
- * A boosted mask rescaled so its weights sum to the piece's token count, as a whole-piece pair's
- * do: the boost moves a pair's weight onto its credited tokens without adding to it. Where a
- * rater's taste shows in a third of the tokens (register), a plain boost would multiply the pair's
- * log-ratio about 2.3×, so β would saturate it in a few steps and the pull stop; where it shows
- * in two tokens of 285 (a frame closed early), this is nearly the plain boost.
- */
-export function balancedMask(boosted: Float32Array): Float32Array {
-  let sum = 0;
-  for (const weight of boosted) sum += weight;
-  if (sum === 0) return boosted;
-  const scale = boosted.length / sum;
-  return boosted.map((weight) => weight * scale);
-}
-
 const counts = (mask: ArrayLike<number>): boolean => {
   for (let t = 0; t < mask.length; t++) if (mask[t] !== 0) return true;
   return false;
@@ -161,18 +146,4 @@ const counts = (mask: ArrayLike<number>): boolean => {
 export function pairMasks(chosen: Float32Array, rejected: Float32Array): [Float32Array, Float32Array] {
   if (counts(chosen) || counts(rejected)) return [chosen, rejected];
   return [new Float32Array(chosen.length).fill(1), new Float32Array(rejected.length).fill(1)];
-}
-
-/**
- * A boosted mask kept only where the credit is focused: if at most `maxShare` of the piece's
- * tokens are credited, the boosted mask, else every token weighing 1 (a whole-piece pair's
- * side). A disliked piece that closed a frame early has one or two credited tokens in ~285
- * (0.3–0.7 %): the boost leans its pair on them. A piece rated for its register has its high (or
- * low) notes credited, 4–12 % of its tokens: there the whole piece is what the rater heard, and
- * leaning on those notes measured 10–15 points worse than the whole-piece pair (docs/feedback.md).
- */
-export function focusedMask(boosted: Float32Array, maxShare: number): Float32Array {
-  let credited = 0;
-  for (const weight of boosted) if (weight > 1) credited++;
-  return credited <= maxShare * boosted.length ? boosted : new Float32Array(boosted.length).fill(1);
 }

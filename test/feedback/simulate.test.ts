@@ -147,7 +147,7 @@ describe('feedback simulate', () => {
         encoding: 'utf8',
       });
       expect(badCredit.status).toBe(2);
-      expect(badCredit.stderr).toMatch(/--credit: .*"sequence"\|"tokens"\|"boosted"\|"balanced" \(got "loud"\)/);
+      expect(badCredit.stderr).toMatch(/--credit: .*"sequence"\|"tokens"\|"boosted" \(got "loud"\)/);
     },
     180_000,
   );

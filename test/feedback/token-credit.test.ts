@@ -10,13 +10,15 @@ import { candidateSettingsSchema, fineTuneCandidate } from '../../src/feedback/f
 import { RecurrentNetwork } from '../../src/model/recurrent-network.js';
 import { Rng } from '../../src/model/rng.js';
 import { addDpoGradient, sequenceLogProbs } from '../../src/feedback/preference.js';
-import { balancedMask, contextKeys, creditMask, pairMasks, tokenCreditTable, tokenKindsOf } from '../../src/feedback/token-credit.js';
+import { contextKeys, creditMask, pairMasks, timingTokensOf, tokenCreditTable, tokenKindsOf } from '../../src/feedback/token-credit.js';
 import { Vocabulary } from '../../src/music/vocabulary.js';
 
 // A toy token language: 0 start, 1–4 pitches (kind 1), 5 a position (kind 2).
 const KINDS = [0, 1, 1, 1, 1, 2];
 const START = 0;
 const POS = 5;
+// Which ids place notes in time (timingTokensOf): the position token.
+const TIMING = [0, 0, 0, 0, 0, 1];
 
 /** Frames of `notes[i]` pitches, each closed by a position token; pitches cycle 1…4. */
 function piece(notes: number[]): Int32Array {
@@ -85,22 +87,16 @@ describe('creditMask', () => {
     expect(boosted.filter((w) => w === 5).length).toBe(1);
   });
 
-  it("balanced: keeps the boost's 5 : 1 ratio but sums to the piece's length, so the pair's log-ratio is on a whole piece's scale", () => {
+  it('credits only the tokens `creditable` allows: a position token is timing, a pitch is not', () => {
     const seq = disliked[0]!;
-    const boosted = creditMask(table, seq, 'rejected', 1, 4);
-    const balanced = balancedMask(boosted);
-    const sum = (mask: Float32Array): number => mask.reduce((s, w) => s + w, 0);
-    expect(sum(boosted)).toBeCloseTo(boosted.length + 4, 4);
-    expect(sum(balanced)).toBeCloseTo(balanced.length, 4);
-    const credited = [...boosted.keys()].filter((t) => boosted[t] === 5);
-    const other = [...boosted.keys()].find((t) => boosted[t] === 1)!;
-    for (const t of credited) expect(balanced[t]! / balanced[other]!).toBeCloseTo(5, 4);
-    expect(balanced[other]!).toBeLessThan(1);
-    // A mask with many credited tokens is scaled down much more than one with a single one.
-    const many = Float32Array.from({ length: 10 }, (_, t) => (t < 5 ? 5 : 1));
-    expect(balancedMask(many)[0]!).toBeCloseTo(50 / 30, 4);
-    // An all-zero mask (a side with nothing credited under `tokens`) stays zero.
-    expect([...balancedMask(new Float32Array(4))]).toEqual([0, 0, 0, 0]);
+    const onTiming = creditMask(table, seq, 'rejected', 1, 4, TIMING);
+    expect([...onTiming]).toEqual([...creditMask(table, seq, 'rejected', 1, 4)]);
+    const onPitches = creditMask(table, seq, 'rejected', 1, 4, [0, 1, 1, 1, 1, 0]);
+    expect([...onPitches].every((w) => w === 1)).toBe(true);
+    const vocabulary = new Vocabulary();
+    const timing = timingTokensOf(vocabulary);
+    expect(timing[vocabulary.positionId(4)]).toBe(1);
+    expect(timing[vocabulary.pitchId(60)]).toBe(0);
   });
 
   it('leaves a piece with nothing credited to its side out of its pair; a pair with nothing credited takes both pieces whole', () => {
@@ -206,7 +202,7 @@ describe('token credit in the fine-tune', () => {
     return sequenceLogProbs(net, probe, 16, masks).reduce((s, x, i) => s + x / counts[i]!, 0) / probe.length;
   };
 
-  const run = async (credit: 'sequence' | 'tokens' | 'boosted') => {
+  const run = async (credit: 'sequence' | 'tokens' | 'boosted', timingTokens: number[] = TIMING) => {
     const net = new RecurrentNetwork(config);
     net.initialize(7);
     const parentParams = net.getParameters();
@@ -218,6 +214,7 @@ describe('token credit in the fine-tune', () => {
       liked,
       disliked,
       tokenKinds: KINDS,
+      timingTokens,
       valid: liked.slice(0, 2),
       referenceNll: 10,
       maxRegression: 100,
@@ -244,5 +241,7 @@ describe('token credit in the fine-tune', () => {
     const boosted = await run('boosted');
     expect(boosted).toBeLessThan(sequence);
     expect(boosted).toBeGreaterThan(tokens);
+    // With only pitches counted as timing (the position token cannot be credited), the boosted pair is the whole-piece one.
+    expect(await run('boosted', [0, 1, 1, 1, 1, 0])).toBeCloseTo(sequence, 6);
   });
 });

@@ -30,7 +30,6 @@ interface SimulateFlags {
   creditThreshold?: number;
   creditBoost?: number;
   creditOn?: string;
-  creditFocus?: number;
   checkpointSpacing?: string;
   seed: number;
   work?: string;
@@ -81,13 +80,12 @@ export function register(program: Command): void {
     .option('--budget-share <x>', 'share of the NLL budget its parent left that one round may spend (0..1]', parseSetting('budgetShare'))
     .option('--holdout <share>', 'share of the rated pieces held out of training to measure the preference on (0..0.5)', parseSetting('preferenceHoldout'))
     .option(
-      '--credit <sequence|tokens|boosted|balanced|focused>',
-      "a DPO pair's tokens: all of both pieces, only those the ratings credit to its side, all with those weighing more, that rescaled to each piece's length, or boosted only where few tokens are credited",
+      '--credit <sequence|tokens|boosted>',
+      "a DPO pair's tokens: all of both pieces, only those the ratings credit to its side, or all with those weighing more (default boosted)",
       parseSetting('credit'),
     )
-    .option('--credit-boost <x>', 'extra weight of a credited token (--credit boosted|balanced|focused)', parseSetting('creditBoost'))
-    .option('--credit-focus <share>', "the most of a piece's tokens that may be credited for --credit focused to boost them", parseSetting('creditFocus'))
-    .option('--credit-on <all|timing>', 'which tokens can be credited: any, or only those that place notes in time', parseSetting('creditOn'))
+    .option('--credit-boost <x>', 'extra weight of a credited token (--credit boosted; default 4)', parseSetting('creditBoost'))
+    .option('--credit-on <all|timing>', 'which tokens can be credited: any, or only those that place notes in time (default timing)', parseSetting('creditOn'))
     .option('--credit-threshold <nats>', "log-odds a token's context needs to count in a pair (--credit tokens)", parseSetting('creditThreshold'))
     .option(
       '--checkpoint-spacing <even|early>',
@@ -116,7 +114,6 @@ export function register(program: Command): void {
             creditThreshold: flags.creditThreshold,
             creditBoost: flags.creditBoost,
             creditOn: flags.creditOn,
-            creditFocus: flags.creditFocus,
             checkpointSpacing: flags.checkpointSpacing,
           }).filter(([, v]) => v !== undefined),
         );

@@ -45,6 +45,12 @@ export interface TokenCreditSettings {
   threshold: number;
   /** Pseudo-count added to both sides' counts. */
   smoothing?: number;
+  /**
+   * How often the context must have been expected, at the rate of both sides pooled, on the side
+   * with fewer tokens for its log-odds to count (else 0): a context seen three times among six
+   * liked melodies and never among three disliked ones is chance, not a taste (default 2).
+   */
+  minExpected?: number;
 }
 
 export interface TokenCreditTable {
@@ -77,6 +83,7 @@ export function tokenCreditTable(
   settings: TokenCreditSettings,
 ): TokenCreditTable {
   const smoothing = settings.smoothing ?? 0.5;
+  const minExpected = settings.minExpected ?? 2;
   const counts = new Map<string, [number, number]>();
   const totals = [0, 0];
   const count = (pieces: ReadonlyArray<ArrayLike<number>>, side: 0 | 1): void => {
@@ -96,6 +103,7 @@ export function tokenCreditTable(
   const logOdds = (key: string): number => {
     const [l, d] = counts.get(key) ?? [0, 0];
     if (totals[0] === 0 || totals[1] === 0) return 0;
+    if (((l + d) * Math.min(totals[0]!, totals[1]!)) / (totals[0]! + totals[1]!) < minExpected) return 0;
     return Math.log((l + smoothing) / totals[0]!) - Math.log((d + smoothing) / totals[1]!);
   };
   return {

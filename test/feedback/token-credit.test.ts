@@ -57,8 +57,9 @@ describe('contextKeys', () => {
 
 describe('creditMask', () => {
   // Liked pieces have every frame full; each disliked one closes one frame a note early.
-  const liked = [piece(full(6)), piece(full(6)), piece(full(6))];
-  const disliked = [piece([4, 3, 4, 4, 4, 4]), piece([4, 4, 4, 3, 4, 4]), piece([3, 4, 4, 4, 4, 4])];
+  // Six of each: enough that an early close never seen among the liked ones is evidence (minExpected).
+  const liked = Array.from({ length: 6 }, () => piece(full(6)));
+  const disliked = [[4, 3, 4, 4, 4, 4], [4, 4, 4, 3, 4, 4], [4, 4, 3, 4, 4, 4], [4, 4, 4, 4, 3, 4], [4, 4, 4, 4, 4, 3], [4, 3, 4, 4, 4, 4]].map(piece);
   const table = tokenCreditTable(liked, disliked, { kinds: KINDS, context: 8, threshold: 1 });
 
   it('credits exactly the position token that closed a frame early in a disliked piece', () => {
@@ -77,6 +78,19 @@ describe('creditMask', () => {
       expect(marked).toEqual(frames.filter((f) => f.count === 3).map((f) => f.t));
     }
     expect(table.credit(disliked[0]!, 9)).toBeLessThan(-1);
+  });
+
+  it('counts a context only where the data could have shown it: one seen twice among three short pieces is chance', () => {
+    // Two liked pieces close a frame after two notes (t = 8 in the second), the one disliked piece never does.
+    const few = { liked: [piece([2, 4, 4, 4]), piece([4, 2, 4, 4]), piece([4, 4, 2, 4])], disliked: [piece([4, 4, 4, 4])] };
+    const strict = tokenCreditTable(few.liked, few.disliked, { kinds: KINDS, context: 8, threshold: 1 });
+    const lax = tokenCreditTable(few.liked, few.disliked, { kinds: KINDS, context: 8, threshold: 1, minExpected: 0 });
+    const seq = few.liked[1]!;
+    expect(seq[8]).toBe(POS);
+    // 2 of 54 liked tokens against 0 of 20 disliked: pooled, the disliked side was expected to show it 0.54 times (< 2).
+    expect(lax.credit(seq, 8) - strict.credit(seq, 8)).toBeCloseTo(Math.log(2.5 / 54) - Math.log(0.5 / 20), 6);
+    // The position token itself (12 and 4 times) still counts.
+    expect(strict.credit(seq, 8)).toBeCloseTo(Math.log(12.5 / 54) - Math.log(4.5 / 20), 6);
   });
 
   it('with a boost, weighs every token 1 and the credited ones 1 + boost', () => {
@@ -184,9 +198,10 @@ describe('token credit in the fine-tune', () => {
     }
     return Int32Array.from(tokens);
   };
+  /** One frame after the first closed a note early (the first frame's context also holds the start). */
   const shortFrame = (): number[] => {
     const notes = full(6);
-    notes[rng.int(6)] = 3;
+    notes[1 + rng.int(5)] = 3;
     return notes;
   };
   const liked = Array.from({ length: 6 }, () => randomPiece(full(6)));
@@ -196,7 +211,8 @@ describe('token credit in the fine-tune', () => {
 
   /** Mean log p of the position tokens that close a frame after three notes (the rater's dislike). */
   const earlyCloseLogProb = (net: LanguageModel): number => {
-    const table = tokenCreditTable(liked, disliked, { kinds: KINDS, context: 8, threshold: 1 });
+    // Every early close of the probe, however rare its context (a first frame's has the start in it).
+    const table = tokenCreditTable(liked, disliked, { kinds: KINDS, context: 8, threshold: 1, minExpected: 0 });
     const masks = probe.map((p) => creditMask(table, p, 'rejected', 1));
     const counts = masks.map((m) => m.reduce((s, w) => s + w, 0));
     return sequenceLogProbs(net, probe, 16, masks).reduce((s, x, i) => s + x / counts[i]!, 0) / probe.length;

@@ -59,7 +59,14 @@ describe('creditMask', () => {
   // Liked pieces have every frame full; each disliked one closes one frame a note early.
   // Six of each: enough that an early close never seen among the liked ones is evidence (minExpected).
   const liked = Array.from({ length: 6 }, () => piece(full(6)));
-  const disliked = [[4, 3, 4, 4, 4, 4], [4, 4, 4, 3, 4, 4], [4, 4, 3, 4, 4, 4], [4, 4, 4, 4, 3, 4], [4, 4, 4, 4, 4, 3], [4, 3, 4, 4, 4, 4]].map(piece);
+  const disliked = [
+    [4, 3, 4, 4, 4, 4],
+    [4, 4, 4, 3, 4, 4],
+    [4, 4, 3, 4, 4, 4],
+    [4, 4, 4, 4, 3, 4],
+    [4, 4, 4, 4, 4, 3],
+    [4, 3, 4, 4, 4, 4],
+  ].map(piece);
   const table = tokenCreditTable(liked, disliked, { kinds: KINDS, context: 8, threshold: 1 });
 
   it('credits exactly the position token that closed a frame early in a disliked piece', () => {

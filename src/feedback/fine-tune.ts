@@ -74,9 +74,9 @@ export const candidateSettingsSchema = z.object({
    * worse there. What a whole-piece pair dilutes is a local decision in time: a frame closed early.
    */
   creditOn: z.enum(['all', 'timing']).default('timing'),
-  /** Token kinds before a token that form its shape context (`credit: 'tokens'`). */
+  /** Token kinds before a token that form its shape context (`credit: 'tokens'` / `'boosted'`). */
   creditContext: z.number().int().min(0).default(8),
-  /** Log-odds (nats) a token's context needs, liked against disliked, to count in a pair (`credit: 'tokens'`). */
+  /** Log-odds (nats) a token's context needs, liked against disliked, to be credited (`credit: 'tokens'` / `'boosted'`). */
   creditThreshold: z.number().min(0).default(1),
   /**
    * `even`: the checkpoints evenly spaced over the round; `early`: the first two at 1/16 and 1/8 of

@@ -86,7 +86,11 @@ export function register(program: Command): void {
     )
     .option('--credit-boost <x>', 'extra weight of a credited token (--credit boosted; default 4)', parseSetting('creditBoost'))
     .option('--credit-on <all|timing>', 'which tokens can be credited: any, or only those that place notes in time (default timing)', parseSetting('creditOn'))
-    .option('--credit-threshold <nats>', "log-odds a token's context needs to count in a pair (--credit tokens)", parseSetting('creditThreshold'))
+    .option(
+      '--credit-threshold <nats>',
+      "log-odds a token's context needs to be credited (--credit tokens|boosted; default 1)",
+      parseSetting('creditThreshold'),
+    )
     .option(
       '--checkpoint-spacing <even|early>',
       "where a round's checkpoints are measured: evenly, or two early then evenly",

@@ -45,11 +45,6 @@ export class ScoreEngraver {
     return existsSync(paths.png);
   }
 
-  /** True while `piece`'s score.png is being engraved. */
-  engraving(pieceId: number): boolean {
-    return this.pending.has(pieceId);
-  }
-
   /** Stops the score worker; engravings under way end unfinished (the Score button engraves those again). */
   async close(): Promise<void> {
     this.closing = true;

@@ -235,7 +235,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
         queue,
         composeWorkers,
         // With REDIS_URL the playground's composes go to the cluster's workers, as the bot's do.
-        runCompose: context.remoteCompose ? (jobId, input, callOptions) => context.remoteCompose!.run(jobId, input, callOptions) : undefined,
+        runCompose: context.remoteCompose?.runner(),
         piecesDir: context.piecesDir,
         model: config.model,
         ratingWeights: config.ratingWeights,

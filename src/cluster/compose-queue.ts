@@ -18,10 +18,9 @@ export interface ClusterComposeQueue {
 export async function openClusterComposeQueue(url: string, options: RedisJobQueueOptions): Promise<ClusterComposeQueue> {
   const cluster = await ClusterClient.open(url);
   const queue = new RedisJobQueue(cluster, options);
-  const remote = new RemoteComposer(cluster);
   return {
     queue,
-    runCompose: (jobId, input, callOptions) => remote.run(jobId, input, callOptions),
+    runCompose: new RemoteComposer(cluster).runner(),
     close: async () => {
       await queue.close();
       await cluster.close();

@@ -9,6 +9,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Job } from 'bullmq';
+import type { ComposeRunner } from '../app/compose-job.js';
 import type { ComposeProgress } from '../compose/pipeline.js';
 import { JobCancelledError, WorkerCrashedError } from '../jobs/errors.js';
 import type { CallOptions } from '../jobs/launch.js';
@@ -58,6 +59,11 @@ export class RemoteComposer {
     cluster.on(CHANNELS.done, (id) => this.waiters.get(id)?.check());
     cluster.composeEvents.on('progress', ({ jobId, data }) => this.waiters.get(resultId(jobId))?.progress(data as ComposeProgress));
     cluster.composeEvents.on('failed', ({ jobId }) => this.waiters.get(resultId(jobId))?.check());
+  }
+
+  /** This composer as a queue's runner of one-take jobs (the web playground's: src/web/compose-jobs.ts). */
+  runner(): ComposeRunner {
+    return (jobId, input, options) => this.run(jobId, input, options);
   }
 
   /** Runs `input` on a worker; its files land in `input.options.outDir` here. */

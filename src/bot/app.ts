@@ -6,8 +6,8 @@
 import path from 'node:path';
 import { Events, type Client } from 'discord.js';
 import { COMMANDS, commandPayloads } from './commands/index.js';
-import type { BotConfig, Environment } from '../config/index.js';
-import { piecesDirSetting, processEnvironment } from '../config/settings.js';
+import type { BotConfig } from '../config/index.js';
+import { piecesDirectory } from '../config/settings.js';
 import { openDatabase, type OpenedDatabase } from '../db/index.js';
 import { JobQueue, type WorkQueue } from '../jobs/queue.js';
 import type { WorkerPool } from '../jobs/worker-pool.js';
@@ -35,7 +35,6 @@ import { startRetention } from './retention.js';
 import { isManagedShard, processShards, runsOncePerBot, servesGuild } from './shard.js';
 import { startWebServer, type RunningWebServer } from '../web/server.js';
 
-export const DEFAULT_PIECES_DIR = 'data/pieces';
 /** How long a stop waits, after the jobs ended, for their users to be told. */
 const STOP_ANSWER_TIMEOUT_MS = 2500;
 
@@ -65,10 +64,6 @@ export interface RunningBot {
    * the first one's promise.
    */
   stop(options?: { readonly graceMs?: number }): Promise<void>;
-}
-
-export function piecesDirectory(explicit?: string, env: Environment = processEnvironment()): string {
-  return path.resolve(explicit ?? piecesDirSetting(env) ?? DEFAULT_PIECES_DIR);
 }
 
 async function loginAndWait(client: Client, token: string, timeoutMs: number): Promise<void> {

@@ -9,12 +9,11 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { Routes, ShardingManager, type RESTGetAPIGatewayBotResult, type Shard } from 'discord.js';
-import type { BotConfig } from '../config/index.js';
+import { piecesDirectory, type BotConfig } from '../config/index.js';
 import { openDatabase } from '../db/index.js';
 import { cliLauncherPath } from '../util/built-entry.js';
 import { InvalidInputError, RhythmixError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
-import { piecesDirectory } from './app.js';
 import { removeStrayWorkFolders } from './compose/recovery.js';
 import { registerCommands, shortLivedRest } from './register-commands.js';
 import { checkShardList, runsPartOfShards, splitShardsProblems } from './shard-list.js';

@@ -5,6 +5,7 @@
  * zod field the start-up loaders use. This module and env-file.ts are the only readers of
  * process.env; everything else is handed values or an environment object.
  */
+import path from 'node:path';
 import type { z } from 'zod';
 import { InvalidInputError } from '../util/errors.js';
 import type { Environment } from './env-file.js';
@@ -44,6 +45,13 @@ export function datasetsDirSetting(env: Environment = processEnvironment()): str
 /** PIECES_DIR: where the bot keeps composed pieces; undefined = data/pieces. */
 export function piecesDirSetting(env: Environment = processEnvironment()): string | undefined {
   return valid(runtimeShape.PIECES_DIR.safeParse(env.PIECES_DIR));
+}
+
+export const DEFAULT_PIECES_DIR = 'data/pieces';
+
+/** The pieces folder, absolute: `explicit`, else PIECES_DIR, else data/pieces (the bot, its shard manager and the web alike). */
+export function piecesDirectory(explicit?: string, env: Environment = processEnvironment()): string {
+  return path.resolve(explicit ?? piecesDirSetting(env) ?? DEFAULT_PIECES_DIR);
 }
 
 /** DISCORD_API_URL without trailing slashes (the simulator in tests); undefined = Discord itself. */

@@ -4,9 +4,8 @@
  * opened by the command line), no workers of its own: the composes go to `rhythmix worker`s. The
  * bot with WEB_PORT starts the same server on its own queue and runner instead (src/bot/app.ts).
  */
-import path from 'node:path';
 import { composeWorkerPool } from '../app/compose-job.js';
-import { piecesDirSetting, type CliConfig } from '../config/index.js';
+import { piecesDirectory, type CliConfig } from '../config/index.js';
 import { openDatabase } from '../db/index.js';
 import type { ComposeRunner } from '../app/compose-job.js';
 import { JobQueue, type WorkQueue } from '../jobs/queue.js';
@@ -14,7 +13,6 @@ import type { Logger } from '../util/logger.js';
 import { startWebServer } from './server.js';
 
 /** The bot's default pieces folder (src/bot/app.ts): both serve the same pieces. */
-const DEFAULT_PIECES_DIR = 'data/pieces';
 
 export interface StandaloneWeb {
   readonly url: string;
@@ -45,7 +43,7 @@ export async function startStandaloneWeb(options: {
       queue,
       composeWorkers,
       runCompose: cluster?.runCompose,
-      piecesDir: path.resolve(options.piecesDir ?? piecesDirSetting() ?? DEFAULT_PIECES_DIR),
+      piecesDir: piecesDirectory(options.piecesDir),
       model: config.model,
       ratingWeights: config.ratingWeights,
       logger,

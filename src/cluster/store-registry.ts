@@ -4,12 +4,10 @@
  * switches the store's current version — not this machine's models folder, which in a cluster
  * holds none of the versions retrained on a worker.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import type { VersionRegistry } from '../feedback/service.js';
-import { MODEL_FILES } from '../model/model-files.js';
-import { checkNotRejected, isVersionName, readCard, type CurrentPointer } from '../model/registry.js';
+import { checkNotRejected, hasModelFiles, isVersionName, readCard, type CurrentPointer } from '../model/registry.js';
 import { InvalidInputError } from '../util/errors.js';
 import { quoteInput } from '../util/text.js';
 import { inStore, publishModel, setStoreCurrent, storeCard, storeCurrent, storeVersions } from './model-store.js';
@@ -25,7 +23,7 @@ export function storeRegistry(redis: Redis, localModelsDir: string): VersionRegi
       if (!isVersionName(version)) throw new InvalidInputError(`${quoteInput(version)} is not a model version name`);
       const local = path.join(localModelsDir, version);
       if (await inStore(redis, version)) checkNotRejected(version, await storeCard(redis, version), options.force);
-      else if (existsSync(path.join(local, MODEL_FILES.topology)) && existsSync(path.join(local, MODEL_FILES.weights))) {
+      else if (hasModelFiles(local)) {
         checkNotRejected(version, await readCard(local), options.force);
         await publishModel(redis, version, local);
       } else {

@@ -145,6 +145,11 @@ export async function listModels(modelsDir?: string): Promise<RegistryEntry[]> {
   return byCreation(entries);
 }
 
+/** Whether `dir` holds a model that can be switched to: its topology and its weights. */
+export function hasModelFiles(dir: string): boolean {
+  return existsSync(path.join(dir, MODEL_FILES.topology)) && existsSync(path.join(dir, MODEL_FILES.weights));
+}
+
 /** Refuses to serve a version the guardrail rejected, unless `force`. */
 export function checkNotRejected(name: string, card: ModelCard | null, force = false): void {
   if (entryStatus(card) === 'rejected' && !force) {
@@ -161,7 +166,7 @@ export function checkNotRejected(name: string, card: ModelCard | null, force = f
 export async function setCurrentModel(name: string, options: { modelsDir?: string; force?: boolean } = {}): Promise<CurrentPointer> {
   if (!isVersionName(name)) throw new InvalidInputError(`${quoteInput(name)} is not a model version name`);
   const dir = path.join(root(options.modelsDir), name);
-  if (!existsSync(path.join(dir, MODEL_FILES.topology)) || !existsSync(path.join(dir, MODEL_FILES.weights))) {
+  if (!hasModelFiles(dir)) {
     throw new InvalidInputError(`no model version "${name}" in ${root(options.modelsDir)} (see \`rhythmix model list\`)`);
   }
   checkNotRejected(name, await readCard(dir), options.force);

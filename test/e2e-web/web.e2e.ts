@@ -12,7 +12,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +19,7 @@ import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_GUILD, DiscordSimulator, MessageFlags, type SimMessage } from '../sim/index.js';
 import { removeDir, startTestBot, type TestBot } from '../bot/support/test-bot.js';
+import { freePort } from '../support/free-port.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ARTIFACTS = path.join(ROOT, 'test-artifacts/web');
@@ -29,15 +29,6 @@ const WAIT_MS = 100_000;
 const SLOW = { timeout: 180_000 };
 
 const isResult = (message: SimMessage) => message.attachments.length === 3 && !(message.flags & MessageFlags.Loading);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== 'object' || !address) throw new Error('no port');
-  return address.port;
-}
 
 /** `rhythmix web --port 0` as a newcomer runs it; resolves with the address it prints. */
 async function startCliWeb(dir: string): Promise<{ child: ChildProcess; url: string }> {

@@ -8,7 +8,6 @@
  * recovers its own unanswered job while the other machine's job goes on to its answer.
  */
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +16,7 @@ import { makeTempDir, removeDir } from '../bot/support/test-bot.js';
 import { postgresUnavailable, startPostgres, type PostgresServer } from '../support/postgres.js';
 import { redisUnavailable, startRedis, type RedisServer } from '../support/redis.js';
 import { cleanEnv, killHard, startCli, type CliRun } from './support/bot-process.js';
+import { freePort } from '../support/free-port.js';
 
 const SHORT = { seed: 'C4q D4q E4q', style: 'classical', length: 2 };
 const isPiece = (m: SimMessage) => m.attachments.length === 3 && !(m.flags & MessageFlags.Loading);
@@ -26,17 +26,6 @@ const linesWith = (run: CliRun, text: string) =>
     .output()
     .split('\n')
     .filter((line) => line.includes(text));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
-    });
-  });
-}
 
 describe.skipIf(postgresUnavailable !== undefined || redisUnavailable !== undefined)('shards split across two machines (--shard-list)', () => {
   let redis: RedisServer;

@@ -6,8 +6,7 @@
  * retrains run one at a time cluster-wide. The model is the tiny one of the feedback tests, so a
  * retrain takes seconds. Needs redis-server and `npm run build` (workers and children run from dist/).
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ChatInputCommandInteraction } from 'discord.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +31,7 @@ import type { ComposeChildOutput } from '../../src/workers/compose-worker.js';
 import { cleanEnv, killHard, startCli, type CliRun } from '../e2e/support/bot-process.js';
 import { melodyTokens, tinyWorld, type TinyWorld } from '../feedback/fixtures.js';
 import { redisUnavailable, startRedis, type RedisServer } from '../support/redis.js';
+import { TempDirs } from '../support/temp-dirs.js';
 
 const weights = ratingWeights(parseRatingEmojis('👍=1,👎=-1').emojis);
 /** Two short epochs at a rate that moves the tiny model, and a lenient guardrail: accepted in seconds. */
@@ -45,16 +45,10 @@ describe.skipIf(redisUnavailable)('a real retrain on a worker (BullMQ on Redis)'
   let db: OpenedDatabase;
   let bot: ClusterClient;
   let queue: RedisJobQueue;
-  const dirs: string[] = [];
+  const temp = new TempDirs();
   const workers: RunningClusterWorker[] = [];
   const processes: CliRun[] = [];
   const clients: ClusterClient[] = [];
-
-  const tempDir = (prefix: string): string => {
-    const dir = mkdtempSync(path.join(tmpdir(), prefix));
-    dirs.push(dir);
-    return dir;
-  };
 
   beforeAll(async () => {
     server = await startRedis();
@@ -77,7 +71,7 @@ describe.skipIf(redisUnavailable)('a real retrain on a worker (BullMQ on Redis)'
     await Promise.all(workers.splice(0).map((worker) => worker.stop()));
     await queue?.close();
     await Promise.all(clients.splice(0).map((client) => client.close()));
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    temp.removeAll();
   });
 
   /** A bot process's side: its cluster connection and feedback loop as `startBot` wires them (its own folder holds the base model only). */
@@ -110,12 +104,12 @@ describe.skipIf(redisUnavailable)('a real retrain on a worker (BullMQ on Redis)'
 
   /** A `rhythmix worker` in this process: its own empty models folder and model cache, nothing shared. */
   const inProcessWorker = async (name: string, options: { retrains: boolean }) => {
-    const modelsDir = tempDir(`rhythmix-worker-${name}-models-`);
+    const modelsDir = temp.make(`rhythmix-worker-${name}-models-`);
     const worker = await startClusterWorker({
       redisUrl: server.url,
       concurrency: 1,
       lockMs: 2000,
-      cacheDir: tempDir(`rhythmix-worker-${name}-cache-`),
+      cacheDir: temp.make(`rhythmix-worker-${name}-cache-`),
       databaseUrl: db.url,
       modelsDir,
       logger: createLogger({ level: 'silent', name: `worker-${name}` }),
@@ -128,7 +122,7 @@ describe.skipIf(redisUnavailable)('a real retrain on a worker (BullMQ on Redis)'
   /** A compose the way the bot submits it: admitted by the Redis queue, run on whichever worker takes it. */
   const compose = async (): Promise<ComposeChildOutput> => {
     const composer = new RemoteComposer(bot);
-    const outDir = tempDir('rhythmix-bot-piece-');
+    const outDir = temp.make('rhythmix-bot-piece-');
     const handle = await queue.submit<ComposeChildOutput>({
       kind: 'compose',
       userId: `user-${Math.random()}`,
@@ -235,7 +229,7 @@ describe.skipIf(redisUnavailable)('a real retrain on a worker (BullMQ on Redis)'
     { timeout: 150_000 },
     async () => {
       const { feedback } = await freshCluster();
-      const cwd = tempDir('rhythmix-killed-worker-');
+      const cwd = temp.make('rhythmix-killed-worker-');
       const modelsDir = path.join(cwd, 'models');
       const env = {
         ...cleanEnv(),

@@ -5,8 +5,7 @@
  * pieces folder. Also the health log's counts from BullMQ (ClusterClient.composeJobCounts). Real
  * redis-server, the built compose worker (`npm run build` first), SQLite.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'bullmq';
@@ -23,20 +22,15 @@ import { createLogger, type Logger } from '../../src/util/logger.js';
 import { createWebServer } from '../../src/web/server.js';
 import { cleanEnv, killHard, startCli } from '../e2e/support/bot-process.js';
 import { redisUnavailable, startRedis, type RedisServer } from '../support/redis.js';
+import { TempDirs } from '../support/temp-dirs.js';
 
 const MODELS = fileURLToPath(new URL('../../models', import.meta.url));
 const SHORT = { seed: 'C4q E4q G4h', style: 'classical', length: 2 };
 
 describe.skipIf(redisUnavailable)('the cluster queue (REDIS_URL) for the web playground and the health log', () => {
   let server: RedisServer;
-  const dirs: string[] = [];
+  const temp = new TempDirs();
   const closers: Array<() => Promise<unknown>> = [];
-
-  const tempDir = (prefix: string): string => {
-    const dir = mkdtempSync(path.join(tmpdir(), prefix));
-    dirs.push(dir);
-    return dir;
-  };
 
   beforeAll(async () => {
     server = await startRedis();
@@ -46,7 +40,7 @@ describe.skipIf(redisUnavailable)('the cluster queue (REDIS_URL) for the web pla
   });
   afterEach(async () => {
     for (const close of closers.splice(0).reverse()) await close();
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    temp.removeAll();
   });
 
   const flush = async (): Promise<void> => {
@@ -57,11 +51,11 @@ describe.skipIf(redisUnavailable)('the cluster queue (REDIS_URL) for the web pla
 
   it("runs a playground compose on a rhythmix worker, holds the address's limit in Redis, and stores the piece", { timeout: 120_000 }, async () => {
     await flush();
-    const db: OpenedDatabase = await openDatabase(`file:${path.join(tempDir('rhythmix-web-db-'), 'web.db')}`);
+    const db: OpenedDatabase = await openDatabase(`file:${path.join(temp.make('rhythmix-web-db-'), 'web.db')}`);
     closers.push(() => db.close());
     const cluster: ClusterComposeQueue = await openClusterComposeQueue(server.url, { perUser: 1, perGuild: 6, maxQueued: 20 });
     closers.push(() => cluster.close());
-    const piecesDir = tempDir('rhythmix-web-pieces-');
+    const piecesDir = temp.make('rhythmix-web-pieces-');
     const app: FastifyInstance = await createWebServer({
       prisma: db.prisma,
       queue: cluster.queue,
@@ -92,7 +86,7 @@ describe.skipIf(redisUnavailable)('the cluster queue (REDIS_URL) for the web pla
       redisUrl: server.url,
       concurrency: 1,
       lockMs: 5000,
-      cacheDir: tempDir('rhythmix-cache-'),
+      cacheDir: temp.make('rhythmix-cache-'),
       databaseUrl: 'file:./unused.db',
       modelsDir: MODELS,
       logger: createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } }),
@@ -120,7 +114,7 @@ describe.skipIf(redisUnavailable)('the cluster queue (REDIS_URL) for the web pla
 
   it('rhythmix web with REDIS_URL queues its composes on the cluster and starts no compose workers', { timeout: 60_000 }, async () => {
     await flush();
-    const dir = tempDir('rhythmix-web-cli-');
+    const dir = temp.make('rhythmix-web-cli-');
     const web = startCli(['web', '--port', '0'], { ...cleanEnv(), REDIS_URL: server.url, DATABASE_URL: 'file:./web.db', LOG_LEVEL: 'info' }, dir);
     closers.push(() => killHard(web));
     await expect.poll(() => web.output(), { timeout: 30_000 }).toMatch(/web playground at http:\/\/\S+ \(composes run on the cluster's workers\)/);

@@ -4,8 +4,7 @@
  * come back through Redis alone, a new model version in the store is fetched and used from the
  * next job, and a worker killed mid-job leaves the job to another worker — one answer.
  */
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +21,7 @@ import { createLogger } from '../../src/util/logger.js';
 import type { ComposeChildOutput } from '../../src/workers/compose-worker.js';
 import { cleanEnv, killHard, startCli, type CliRun } from '../e2e/support/bot-process.js';
 import { redisUnavailable, startRedis, type RedisServer } from '../support/redis.js';
+import { TempDirs } from '../support/temp-dirs.js';
 
 const MODELS = fileURLToPath(new URL('../../models', import.meta.url));
 
@@ -30,15 +30,9 @@ describe.skipIf(redisUnavailable)('rhythmix worker (BullMQ on Redis)', () => {
   let bot: ClusterClient;
   let queue: RedisJobQueue;
   let composer: RemoteComposer;
-  const dirs: string[] = [];
+  const temp = new TempDirs();
   const workers: RunningClusterWorker[] = [];
   const processes: CliRun[] = [];
-
-  const tempDir = (prefix: string): string => {
-    const dir = mkdtempSync(path.join(tmpdir(), prefix));
-    dirs.push(dir);
-    return dir;
-  };
 
   beforeAll(async () => {
     server = await startRedis();
@@ -51,7 +45,7 @@ describe.skipIf(redisUnavailable)('rhythmix worker (BullMQ on Redis)', () => {
     await Promise.all(workers.splice(0).map((worker) => worker.stop()));
     await queue?.close();
     await bot?.close();
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    temp.removeAll();
   });
 
   const openBot = async (): Promise<void> => {
@@ -62,7 +56,7 @@ describe.skipIf(redisUnavailable)('rhythmix worker (BullMQ on Redis)', () => {
     composer = new RemoteComposer(bot);
   };
 
-  const inProcessWorker = async (cacheDir = tempDir('rhythmix-cache-')): Promise<RunningClusterWorker> => {
+  const inProcessWorker = async (cacheDir = temp.make('rhythmix-cache-')): Promise<RunningClusterWorker> => {
     const worker = await startClusterWorker({
       redisUrl: server.url,
       concurrency: 1,
@@ -79,7 +73,7 @@ describe.skipIf(redisUnavailable)('rhythmix worker (BullMQ on Redis)', () => {
 
   /** A compose submitted the way the bot does: admitted by the queue, run on a worker under the queue's job id. */
   const compose = async (options: Record<string, unknown>, updates: Array<JobUpdate<ComposeProgress>> = []) => {
-    const outDir = tempDir('rhythmix-bot-piece-');
+    const outDir = temp.make('rhythmix-bot-piece-');
     const handle = await queue.submit<ComposeChildOutput, ComposeProgress>({
       kind: 'compose',
       userId: `user-${Math.random()}`,
@@ -113,7 +107,7 @@ describe.skipIf(redisUnavailable)('rhythmix worker (BullMQ on Redis)', () => {
   it('runs the two takes of one request as two results under one place in the queue', async () => {
     await openBot();
     await inProcessWorker();
-    const outDirs = [tempDir('rhythmix-take-a-'), tempDir('rhythmix-take-b-')];
+    const outDirs = [temp.make('rhythmix-take-a-'), temp.make('rhythmix-take-b-')];
     const activeBetweenTakes: number[] = [];
     const handle = await queue.submit<ComposeChildOutput[], ComposeProgress>({
       kind: 'compose',
@@ -141,7 +135,7 @@ describe.skipIf(redisUnavailable)('rhythmix worker (BullMQ on Redis)', () => {
 
   it('fetches a new active model version from the store and uses it from the next job on', async () => {
     await openBot();
-    const cache = tempDir('rhythmix-cache-');
+    const cache = temp.make('rhythmix-cache-');
     await inProcessWorker(cache);
     // A version that exists only in the store (not in any models folder on this machine).
     await publishModel(bot.redis, 'store-only-v1', path.join(MODELS, 'jsb-bench'));
@@ -160,7 +154,7 @@ describe.skipIf(redisUnavailable)('rhythmix worker (BullMQ on Redis)', () => {
   it('a worker killed mid-job (SIGKILL): another worker runs the job and the user gets one answer', { timeout: 180_000 }, async () => {
     await openBot();
     const env = { ...cleanEnv(), REDIS_URL: server.url, WORKER_LOCK_SECONDS: '2', COMPOSE_WORKERS: '1', LOG_LEVEL: 'info' };
-    const cwd = tempDir('rhythmix-workers-');
+    const cwd = temp.make('rhythmix-workers-');
     const first = startCli(['worker', '--no-retrains', '--cache', path.join(cwd, 'cache-a')], env, cwd);
     processes.push(first);
     await expect.poll(() => first.output(), { timeout: 60_000 }).toContain('worker ready');
@@ -188,7 +182,7 @@ describe.skipIf(redisUnavailable)('retrains on workers (BullMQ on Redis)', () =>
   let server: RedisServer;
   let bot: ClusterClient | undefined;
   const workers: RunningClusterWorker[] = [];
-  const dirs: string[] = [];
+  const temp = new TempDirs();
 
   beforeAll(async () => {
     server = await startRedis();
@@ -199,7 +193,7 @@ describe.skipIf(redisUnavailable)('retrains on workers (BullMQ on Redis)', () =>
   afterEach(async () => {
     await Promise.all(workers.splice(0).map((worker) => worker.stop()));
     await bot?.close();
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    temp.removeAll();
   });
 
   it('run one at a time across two workers; an accepted version is published to the store and made current', { timeout: 60_000 }, async () => {
@@ -211,8 +205,7 @@ describe.skipIf(redisUnavailable)('retrains on workers (BullMQ on Redis)', () =>
     const ranOn: string[] = [];
     // Two workers, each with its own models folder; the retrain itself is stubbed: it "trains" by copying a model.
     for (const name of ['a', 'b']) {
-      const modelsDir = mkdtempSync(path.join(tmpdir(), `rhythmix-models-${name}-`));
-      dirs.push(modelsDir);
+      const modelsDir = temp.make(`rhythmix-models-${name}-`);
       workers.push(
         await startClusterWorker({
           redisUrl: server.url,

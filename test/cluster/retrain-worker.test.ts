@@ -6,7 +6,7 @@
  * retrains run one at a time cluster-wide. The model is the tiny one of the feedback tests, so a
  * retrain takes seconds. Needs redis-server and `npm run build` (workers and children run from dist/).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { ChatInputCommandInteraction } from 'discord.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +32,7 @@ import { cleanEnv, killHard, startCli, type CliRun } from '../e2e/support/bot-pr
 import { melodyTokens, tinyWorld, type TinyWorld } from '../feedback/fixtures.js';
 import { redisUnavailable, startRedis, type RedisServer } from '../support/redis.js';
 import { TempDirs } from '../support/temp-dirs.js';
+import { processesWith } from '../support/processes.js';
 
 const weights = ratingWeights(parseRatingEmojis('👍=1,👎=-1').emojis);
 /** Two short epochs at a rate that moves the tiny model, and a lenient guardrail: accepted in seconds. */
@@ -276,18 +277,3 @@ describe.skipIf(redisUnavailable)('a real retrain on a worker (BullMQ on Redis)'
     },
   );
 });
-
-/** The live processes whose environment holds `marker` (zombies have ended). */
-function processesWith(marker: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${entry}/stat`, 'utf8'))) continue;
-      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(marker)) found.push(Number(entry));
-    } catch {
-      // ended meanwhile, or not ours
-    }
-  }
-  return found;
-}

@@ -15,6 +15,7 @@ import { listModels, setCurrentModel } from '../../src/model/registry.js';
 import { Rng } from '../../src/model/rng.js';
 import { isCliBuilt, projectRoot } from '../cli/run-cli.js';
 import { melodyTokens, tinyWorld, type TinyWorld } from './fixtures.js';
+import { processesWith } from '../support/processes.js';
 
 const built = isCliBuilt() && existsSync(path.join(projectRoot, 'dist/workers/retrain.js'));
 let world: TinyWorld;
@@ -31,21 +32,6 @@ beforeAll(async () => {
   await setCurrentModel(world.baseName, { modelsDir: world.modelsDir });
 }, 120_000);
 afterAll(() => world?.cleanup());
-
-/** The live processes whose environment holds `marker` (a zombie, which a container init may never reap, has ended). */
-function processesWith(marker: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${entry}/stat`, 'utf8'))) continue;
-      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(marker)) found.push(Number(entry));
-    } catch {
-      // ended meanwhile, or not ours
-    }
-  }
-  return found;
-}
 
 interface Run {
   readonly cli: ChildProcessByStdio<null, Readable, Readable>;

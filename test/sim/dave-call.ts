@@ -116,6 +116,13 @@ export class DaveCall {
   private nextTransitionId = 1;
   /** Frames still to come that @discordjs/voice prepared before it applied the last transition. */
   private framesInFlight = 0;
+  /**
+   * Set when the bot enters the group, cleared by its first end-to-end encrypted frame. @discordjs/voice
+   * encrypts every frame from the moment it processes the welcome, so plain frames before that one were
+   * prepared before it had the group. Arrival order tells this where the clock cannot: a stalled
+   * simulator may read them from the UDP buffer well after the transition executed.
+   */
+  private awaitingBotsFirstE2ee = false;
 
   constructor(
     readonly channelId: string,
@@ -235,7 +242,8 @@ export class DaveCall {
     // @discordjs/voice prepares each packet one 20 ms cycle before it sends it: the first frame after a
     // transition was made before the bot applied it (with the old key, or unencrypted before its first
     // group), so a joiner cannot decrypt it — nor could a Discord client. It is not counted.
-    const counted = (this.bot?.inGroup ?? false) && this.framesInFlight === 0;
+    if (e2ee) this.awaitingBotsFirstE2ee = false;
+    const counted = (this.bot?.inGroup ?? false) && !this.awaitingBotsFirstE2ee && this.framesInFlight === 0;
     if (this.framesInFlight > 0) this.framesInFlight--;
     for (const [id, listener] of this.listeners) {
       if (listener.hearing && counted) members.push(id);
@@ -403,7 +411,10 @@ export class DaveCall {
       const listener = this.listeners.get(id);
       if (listener) Object.assign(listener, { inGroup: false, hearing: false });
     }
-    if (this.bot && this.leaves.includes(this.bot.link.userId)) this.bot.inGroup = true;
+    if (this.bot && !this.bot.inGroup && this.leaves.includes(this.bot.link.userId)) {
+      this.bot.inGroup = true;
+      this.awaitingBotsFirstE2ee = true;
+    }
     const reason = `${busy.creating ? 'new group' : 'commit'}: remove [${busy.removes.join(',')}] add [${busy.adds.join(',')}] by ${committer}`;
     const botId = this.bot?.link.userId;
     const botNotified = botId !== undefined && (before.includes(botId) || busy.adds.includes(botId));

@@ -1,17 +1,15 @@
 /** The warm compose worker's model cache (src/compose/composer-cache.ts) and the LSTM model's fingerprint. */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createComposerCache } from '../../src/compose/composer-cache.js';
 import type { Composer } from '../../src/compose/composer.js';
 import { lstmModelFingerprint } from '../../src/compose/lstm-composer.js';
 import { MODEL_FILES } from '../../src/model/model-files.js';
+import { TempDirs } from '../support/temp-dirs.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const dirs = new TempDirs();
+afterEach(() => dirs.removeAll());
 
 /** A loader that makes a new composer per load and a fingerprint the test controls. */
 function fakes() {
@@ -71,8 +69,7 @@ describe('createComposerCache', () => {
 
 describe('lstmModelFingerprint', () => {
   it('changes when the model folder or its weights change, not otherwise', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'rhythmix-fingerprint-'));
-    dirs.push(dir);
+    const dir = dirs.make('rhythmix-fingerprint-');
     const [model, other] = [path.join(dir, 'm'), path.join(dir, 'n')];
     for (const folder of [model, other]) {
       mkdirSync(folder);

@@ -6,6 +6,7 @@ import { openDatabase, type OpenedDatabase } from '../../src/db/index.js';
 import { DiscordSimulator, MessageFlags, type SimMessage, type SimUser } from '../sim/index.js';
 import { makeTempDir, removeDir } from '../bot/support/test-bot.js';
 import { cleanEnv, killHard, startCli, type CliRun } from './support/bot-process.js';
+import { mulberry32 } from '../support/random.js';
 
 /**
  * Ratings stay equal to Discord's reactions when events are lost or come out of order: the real
@@ -14,18 +15,6 @@ import { cleanEnv, killHard, startCli, type CliRun } from './support/bot-process
  */
 const RATING_EMOJIS = ['👍', '👎', '❤️', '🔥'];
 const RESTART_GOAL_MS = 60_000;
-
-/** Deterministic choices (mulberry32), so a failure replays. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('rating reconciliation against a killed bot', () => {
   let sim: DiscordSimulator;
@@ -78,7 +67,7 @@ describe('rating reconciliation against a killed bot', () => {
   });
 
   it('a restart after a kill -9 mid-burst brings the database back to what Discord shows within 60 s', { timeout: 150_000 }, async () => {
-    const next = random(7);
+    const next = mulberry32(7);
     const users: SimUser[] = Array.from({ length: 200 }, (_, i) => sim.user(`fan${i}`));
     // Everyone likes it first (more than one page of reaction users), then a mixed burst of 1,000.
     for (const user of users) user.react(reply, '👍');

@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { JobQueue, QueueFullError, type RetryHintOutcome } from '../../src/jobs/index.js';
-
-/** mulberry32: the same workload every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../support/random.js';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -32,7 +21,7 @@ interface Refusal {
  */
 async function busyServer(options: { sized: boolean; concurrency?: number }) {
   let now = 0;
-  const next = random(14);
+  const next = mulberry32(14);
   const outcomes: RetryHintOutcome[] = [];
   const queue = new JobQueue({
     concurrency: options.concurrency ?? 2,

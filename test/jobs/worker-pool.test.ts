@@ -2,18 +2,18 @@
  * The warm worker pool (src/jobs/worker-pool.ts) over real child processes: the fixture
  * test/jobs/fixtures/pool-entry.mjs, and the bot's compose worker from dist/ (`npm run build` first).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobCancelledError, WorkerCrashedError, WorkerTimeoutError } from '../../src/jobs/errors.js';
 import { WorkerPool } from '../../src/jobs/worker-pool.js';
 import { composeWorkerPool, runCompose } from '../../src/bot/compose/workers.js';
+import { TempDirs } from '../support/temp-dirs.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/pool-entry.mjs', import.meta.url));
 const pools: WorkerPool[] = [];
-const dirs: string[] = [];
+const dirs = new TempDirs();
 
 type Lost = { pid: number | undefined; retrying: boolean };
 
@@ -29,11 +29,7 @@ function pool(size: number, graceMs = 300, lost: Lost[] = []): WorkerPool {
   return created;
 }
 
-function tempDir(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'rhythmix-pool-'));
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = (): string => dirs.make('rhythmix-pool-');
 
 /** Running (a zombie has ended). */
 function alive(pid: number): boolean {
@@ -47,7 +43,7 @@ function alive(pid: number): boolean {
 
 afterEach(async () => {
   await Promise.all(pools.splice(0).map((p) => p.close()));
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  dirs.removeAll();
 });
 
 describe('WorkerPool', () => {

@@ -12,21 +12,10 @@ import { parseMidi } from '../../src/midi/read.js';
 import { writeMidi } from '../../src/midi/write.js';
 import { InvalidInputError } from '../../src/util/errors.js';
 import { scaleFile } from './smf.js';
+import { mulberry32 } from '../support/random.js';
 
 const SEED = 0x5eed_2026;
 const CASES = 1500;
-
-/** mulberry32: a tiny, well-known seeded PRNG. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function basePieces(): Piece[] {
   const notes = (program: number, base: number) =>
@@ -123,7 +112,7 @@ const MUTATIONS: Record<string, Mutation> = {
 
 describe('MIDI reader under fuzzing', () => {
   it(`survives ${CASES} mutated files: valid piece or one-line InvalidInputError`, () => {
-    const random = prng(SEED);
+    const random = mulberry32(SEED);
     const bases = baseFiles();
     const names = Object.keys(MUTATIONS);
     const outcomes = { parsed: 0, rejected: 0 };

@@ -4,17 +4,7 @@ import { quantizePiece } from '../../src/music/quantize.js';
 import { trackName } from '../../src/music/tokens.js';
 import { DEFAULT_VOCABULARY, binVelocity, meterName, meterSteps } from '../../src/music/vocabulary.js';
 
-/** mulberry32: small, fast, good enough for tests. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as rng } from '../support/random.js';
 
 export const int = (random: () => number, min: number, max: number): number => min + Math.floor(random() * (max - min + 1));
 export const pick = <T>(random: () => number, items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;

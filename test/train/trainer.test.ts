@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RECURRENT_CELLS } from '../../src/model/cells.js';
@@ -11,6 +10,7 @@ import { sequenceNll } from '../../src/train/evaluate.js';
 import { trainingSettingsSchema } from '../../src/train/settings.js';
 import { type EpochReport, type TrainingData, trainModel } from '../../src/train/trainer.js';
 import { buildCorpus, buildWindows, resetFlags, statefulOrder } from '../../src/train/windows.js';
+import { TempDirs } from '../support/temp-dirs.js';
 
 // A deterministic toy language: after the start token, a cycle 1..8 from a random phase.
 function toyData(pieces: number, length: number, offset: number): number[][] {
@@ -22,15 +22,9 @@ function toyData(pieces: number, length: number, offset: number): number[][] {
 
 const config: ModelConfig = { vocabSize: 10, embedding: 8, layers: [24, 24], dropout: 0 };
 const data: TrainingData = { train: toyData(24, 40, 0), valid: toyData(4, 40, 1), vocabulary: { toy: true }, source: 'toy cycle' };
-const dirs: string[] = [];
-const tempDir = (): string => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'rhythmix-train-'));
-  dirs.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const dirs = new TempDirs();
+const tempDir = (): string => dirs.make('rhythmix-train-');
+afterAll(() => dirs.removeAll());
 
 describe('trainModel (worker threads)', () => {
   it('learns a toy sequence to near-zero loss and writes a loadable model', async () => {

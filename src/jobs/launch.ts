@@ -21,6 +21,7 @@ import { childProcessEnvironment } from '../config/environment.js';
 import { RhythmixError } from '../util/errors.js';
 import { deserializeError, isEnvelope, type Envelope, type RebuildOptions } from './envelope.js';
 import { JobCancelledError, WorkerCrashedError, WorkerTimeoutError } from './errors.js';
+import { parentDeathLauncher } from './parent-death-signal.js';
 import { killTree } from './process-tree.js';
 import { PARENT_PID_FLAG } from './serve.js';
 
@@ -260,6 +261,7 @@ function startProcess(file: string, name: string, options: LaunchOptions, hooks:
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       execArgv: [],
+      ...parentDeathLauncher(),
       env: childProcessEnvironment(),
     });
   } catch (error) {

@@ -153,7 +153,8 @@ function watchParent(onGone: () => void): { check(): void } {
     if (process.ppid !== ppid || !process.connected) goneNow();
   };
   process.once('disconnect', goneNow);
-  process.once('SIGTERM', goneNow);
+  // `on`, not `once`: a dying parent's threads each send the parent-death signal (parent-death-signal.ts).
+  process.on('SIGTERM', goneNow);
   setInterval(check, PARENT_POLL_MS).unref();
   startWatchdog(ppid);
   check();

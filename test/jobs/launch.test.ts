@@ -266,6 +266,13 @@ describe.skipIf(!built || process.platform !== 'linux')('a child process outlive
     expect(output()).not.toMatch(/ERR_IPC|Uncaught|Error/);
   });
 
+  it('ends at once when its parent dies while it still loads, long before serve() could notice', async () => {
+    const { parent, report } = await parentWithChild('slow-start');
+    parent.kill('SIGKILL');
+    // The entry holds its main thread for 10 s before serve(); the kernel's parent-death signal does not wait.
+    await expect.poll(() => alive(report.pid), { timeout: 1000, interval: 25 }).toBe(false);
+  });
+
   it('ends within 2 s even while its main thread is busy in synchronous work', async () => {
     const { parent, report } = await parentWithChild('spin');
     parent.kill('SIGKILL');

@@ -12,8 +12,6 @@ import { JobQueue, type WorkQueue } from '../jobs/queue.js';
 import type { Logger } from '../util/logger.js';
 import { startWebServer } from './server.js';
 
-/** The bot's default pieces folder (src/bot/app.ts): both serve the same pieces. */
-
 export interface StandaloneWeb {
   readonly url: string;
   /** Stops listening, cancels running composes, stops the workers and closes the database. */

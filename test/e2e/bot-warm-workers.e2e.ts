@@ -1,10 +1,11 @@
-import { cpSync, readFileSync } from 'node:fs';
+import { cpSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activateModelVersion, registerModelVersion } from '../../src/db/index.js';
 import { DiscordSimulator, MessageFlags, type SimMessage } from '../sim/index.js';
 import { removeDir, startTestBot, type TestBot } from '../bot/support/test-bot.js';
+import { isRunning } from '../support/processes.js';
 
 /**
  * The bot's warm compose workers (src/bot/compose/workers.ts) end to end: /compose runs in the
@@ -16,16 +17,6 @@ const isResult = (message: SimMessage) => message.attachments.length === 3 && !(
 /** Generous: the machine may be busy (2 cores shared); nothing here measures speed. */
 const WAIT_MS = 100_000;
 const SLOW = { timeout: 150_000 };
-
-/** Running (a zombie has ended). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
 describe('warm compose workers', () => {
   let sim: DiscordSimulator;
@@ -75,7 +66,7 @@ describe('warm compose workers', () => {
     expect(workers!.pids).toEqual(started);
 
     await test.stop();
-    expect(alive(started[0]!)).toBe(false);
+    expect(isRunning(started[0]!)).toBe(false);
   });
 });
 

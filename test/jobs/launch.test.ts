@@ -3,7 +3,7 @@
  * worker threads, against the fixture entry test/jobs/fixtures/entry.mjs (serve from dist/).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -13,25 +13,11 @@ import { launch, runJob, type Isolation } from '../../src/jobs/launch.js';
 import { JobQueue, type JobUpdate } from '../../src/jobs/queue.js';
 import { withHugePageMalloc, withLongRunningMalloc } from '../../src/util/malloc-tunables.js';
 import { InvalidInputError, MissingDependencyError, RhythmixError } from '../../src/util/errors.js';
+import { isRunning } from '../support/processes.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/entry.mjs', import.meta.url));
 const parentFixture = fileURLToPath(new URL('./fixtures/parent.mjs', import.meta.url));
 const built = existsSync(fileURLToPath(new URL('../../dist/jobs/serve.js', import.meta.url)));
-
-/** Running (a zombie waiting for a parent that never reaps, as under some container inits, has ended). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  if (process.platform !== 'linux') return true;
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
 describe('withHugePageMalloc', () => {
   it('adds the malloc tunable, keeps other tunables and a hugetlb choice already made', () => {
@@ -123,7 +109,7 @@ describe.skipIf(!built)('runJob in a child process (needs npm run build)', () =>
     );
     await expect(run).rejects.toBeInstanceOf(JobCancelledError);
     expect(pid).toBeGreaterThan(0);
-    await expect.poll(() => alive(pid), { timeout: 6000, interval: 100 }).toBe(false);
+    await expect.poll(() => isRunning(pid), { timeout: 6000, interval: 100 }).toBe(false);
   });
 
   it('cancels through the signal: the handler sees its own signal abort; an aborted signal starts nothing', async () => {
@@ -142,7 +128,7 @@ describe.skipIf(!built)('runJob in a child process (needs npm run build)', () =>
       },
     );
     await expect(run).rejects.toBeInstanceOf(JobCancelledError);
-    await expect.poll(() => alive(pid), { timeout: 2000, interval: 50 }).toBe(false);
+    await expect.poll(() => isRunning(pid), { timeout: 2000, interval: 50 }).toBe(false);
     const aborted = new AbortController();
     aborted.abort();
     await expect(runJob(fixture, { mode: 'echo' }, { via: 'process', signal: aborted.signal })).rejects.toBeInstanceOf(JobCancelledError);
@@ -259,10 +245,10 @@ async function parentWithChild(mode: string): Promise<{ parent: ReturnType<typeo
 describe.skipIf(!built || process.platform !== 'linux')('a child process outlives no parent (needs npm run build)', () => {
   it('ends itself and the tool it started within 2 s of its parent’s kill -9, printing no IPC error', async () => {
     const { parent, report, output } = await parentWithChild('grandchild');
-    expect(alive(report.pid)).toBe(true);
-    expect(alive(report.tool!)).toBe(true);
+    expect(isRunning(report.pid)).toBe(true);
+    expect(isRunning(report.tool!)).toBe(true);
     parent.kill('SIGKILL');
-    await expect.poll(() => alive(report.pid) || alive(report.tool!), { timeout: 2000, interval: 50 }).toBe(false);
+    await expect.poll(() => isRunning(report.pid) || isRunning(report.tool!), { timeout: 2000, interval: 50 }).toBe(false);
     expect(output()).not.toMatch(/ERR_IPC|Uncaught|Error/);
   });
 
@@ -270,12 +256,12 @@ describe.skipIf(!built || process.platform !== 'linux')('a child process outlive
     const { parent, report } = await parentWithChild('slow-start');
     parent.kill('SIGKILL');
     // The entry holds its main thread for 10 s before serve(); the kernel's parent-death signal does not wait.
-    await expect.poll(() => alive(report.pid), { timeout: 1000, interval: 25 }).toBe(false);
+    await expect.poll(() => isRunning(report.pid), { timeout: 1000, interval: 25 }).toBe(false);
   });
 
   it('ends within 2 s even while its main thread is busy in synchronous work', async () => {
     const { parent, report } = await parentWithChild('spin');
     parent.kill('SIGKILL');
-    await expect.poll(() => alive(report.pid), { timeout: 2000, interval: 50 }).toBe(false);
+    await expect.poll(() => isRunning(report.pid), { timeout: 2000, interval: 50 }).toBe(false);
   });
 });

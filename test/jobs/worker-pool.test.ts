@@ -10,6 +10,7 @@ import { JobCancelledError, WorkerCrashedError, WorkerTimeoutError } from '../..
 import { WorkerPool } from '../../src/jobs/worker-pool.js';
 import { composeWorkerPool, runCompose } from '../../src/bot/compose/workers.js';
 import { TempDirs } from '../support/temp-dirs.js';
+import { isRunning } from '../support/processes.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/pool-entry.mjs', import.meta.url));
 const pools: WorkerPool[] = [];
@@ -30,16 +31,6 @@ function pool(size: number, graceMs = 300, lost: Lost[] = []): WorkerPool {
 }
 
 const tempDir = (): string => dirs.make('rhythmix-pool-');
-
-/** Running (a zombie has ended). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
 afterEach(async () => {
   await Promise.all(pools.splice(0).map((p) => p.close()));
@@ -84,7 +75,7 @@ describe('WorkerPool', () => {
     expect(Number(readFileSync(marker, 'utf8'))).toBe(first);
     expect(answer.pid).not.toBe(first);
     expect(progress.at(-1)).toBe(answer.pid);
-    expect(alive(first!)).toBe(false);
+    expect(isRunning(first!)).toBe(false);
     expect(workers.pids).toEqual([answer.pid]);
     expect(lost).toEqual([{ pid: first, retrying: true }]);
   });
@@ -104,7 +95,7 @@ describe('WorkerPool', () => {
     const workers = pool(1);
     const [hung] = workers.pids;
     await expect(workers.call({ mode: 'hang' }, { timeoutMs: 200 })).rejects.toBeInstanceOf(WorkerTimeoutError);
-    expect(alive(hung!)).toBe(false);
+    expect(isRunning(hung!)).toBe(false);
     const { pid } = await workers.call<{ pid: number }>({ mode: 'pid' });
     expect(pid).not.toBe(hung);
   });
@@ -128,7 +119,7 @@ describe('WorkerPool', () => {
     await hanging;
     await workers.close();
     expect(await running).toBeInstanceOf(WorkerCrashedError);
-    for (const pid of pids) expect(alive(pid)).toBe(false);
+    for (const pid of pids) expect(isRunning(pid)).toBe(false);
     await expect(workers.call({ mode: 'pid' })).rejects.toThrow(/closed/);
   });
 });

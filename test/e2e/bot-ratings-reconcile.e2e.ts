@@ -101,8 +101,17 @@ describe('rating reconciliation against a killed bot', () => {
     ghost.unreact(reply, '❤️');
     ghost.staleReactionEvent(reply, '❤️', true);
     fan.staleReactionEvent(reply, '🔥', false);
-    // The stale events are applied first …
-    await expect.poll(storedRatings, { timeout: 10_000 }).toContain(`${ghost.id}:❤`);
+    // The stale events are applied first (fan's stale removal came last: once it is applied, ghost's
+    // stale add is too — ghost's ❤ alone could still be its first, real add) …
+    await expect
+      .poll(
+        async () => {
+          const stored = await storedRatings();
+          return stored.includes(`${ghost.id}:❤`) && !stored.includes(`${fan.id}:🔥`);
+        },
+        { timeout: 10_000 },
+      )
+      .toBe(true);
     // … and the re-read after the burst puts both back as Discord has them.
     await expect.poll(storedRatings, { timeout: 20_000, interval: 200 }).toEqual(discordRatings());
     expect(await storedRatings()).toContain(`${fan.id}:🔥`);
